@@ -1,0 +1,63 @@
+/*
+ * What every architecture gives the arch-neutral kernel (core/). The core
+ * includes this and mmu.h; it never includes anything under arch/.
+ *
+ * Boot flow (every arch):
+ *   arch entry (asm) -> arch_setup(): stack, BSS, traps, CPU state
+ *     -> fills struct boot_info (DTB or Multiboot) -> kmain(&bi) (core/main.c)
+ *     -> core: console, memory map, banner, tests -> arch_poweroff(status)
+ */
+#ifndef ORIGAMI_ARCH_H
+#define ORIGAMI_ARCH_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include "kernel.h"
+
+/* ---- identity and features, for the banner ---- */
+const char *arch_name(void);                 /* "riscv64", "arm64", "x86_64" */
+/* One line describing the CPU (vendor/model/ISA string, as far as known). */
+void arch_describe_cpu(char *buf, size_t len);
+/* Paging modes the CPU offers, as mmu mode names separated by spaces, plus
+ * huge-page features (e.g. "sv39 sv48 sv57 +svnapot"). */
+void arch_describe_paging(char *buf, size_t len);
+
+/* ---- leaving ---- */
+/* Power off with an exit status that the QEMU runner turns into its own
+ * exit code (0 = success). Never returns. */
+__attribute__((noreturn)) void arch_poweroff(int status);
+
+/* ---- traps ---- */
+/* Registers at the trap, in the arch's own layout; printed by the arch. */
+struct trap_frame;
+/* Called by the arch's trap vector for every exception and interrupt. The
+ * arch decodes its cause registers into a struct trap_info and hands it to
+ * trap_report() (core/trap.c), which resumes if a test expected it. */
+struct trap_info {
+	const char *cause;          /* human-readable cause, e.g. "load page fault" */
+	uint64_t    cause_code;     /* raw cause (scause / ESR / vector) */
+	uint64_t    fault_addr;     /* stval / FAR / CR2; 0 if none */
+	bool        has_fault_addr;
+	uint64_t    pc;             /* faulting instruction */
+	uint64_t    fp;             /* frame pointer at the trap, for the backtrace */
+	unsigned    access;         /* MMU_READ / MMU_WRITE / MMU_EXEC if a memory fault, else 0 */
+	struct trap_frame *frame;
+};
+void arch_dump_frame(const struct trap_frame *f);      /* every register, printed */
+/* If ti->pc is inside one of the arch's probe functions (below), point the
+ * frame at that probe's failure exit (it then returns -EFAULT) and return
+ * true; otherwise false. The exception-table idea of Linux, in miniature. */
+bool arch_fixup_probe(struct trap_info *ti);
+/* Accesses that may fault: 0, or -EFAULT when they trapped and a test had
+ * armed trap_expect_fault() for that address. */
+int  arch_probe_read(uint64_t va, uint64_t *val);     /* 8-byte load */
+int  arch_probe_write(uint64_t va, uint64_t val);     /* 8-byte store */
+int  arch_probe_exec(uint64_t va);                    /* call va; it must hold arch_ret_insn */
+extern const uint8_t arch_ret_insn[];                 /* bytes of a bare "return" */
+extern const size_t  arch_ret_insn_len;
+/* A deliberate fault for the test boot argument `test.fault=KIND`, KIND one
+ * of "load", "store", "exec", "undef". Does not return. */
+void arch_trigger_fault(const char *kind);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * The MMU abstraction layer: the only interface core/ has to translation.
+ *
+ * The contract (names, signatures, semantics) is ../shared/design/mmu-api.md.
+ * The core sees translations (mmu_entry_t), address spaces
+ * (mmu_translation_set_t) and transactions (mmu_transaction_t); never a
+ * level, a table or a descriptor bit. The structures below are complete so
+ * callers can keep them on the stack or embed them; their fields belong to
+ * mmu/ and arch/.
+ */
+#ifndef ORIGAMI_MMU_H
+#define ORIGAMI_MMU_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+typedef uint64_t vaddr_t;
+typedef uint64_t paddr_t;
+
+/* prot bits */
+#define MMU_READ   (1u << 0)
+#define MMU_WRITE  (1u << 1)
+#define MMU_EXEC   (1u << 2)
+#define MMU_USER   (1u << 3)
+
+enum mmu_memtype { MMU_MEM_NORMAL = 0, MMU_MEM_DEVICE, MMU_MEM_UNCACHED };
+
+typedef struct mmu_entry mmu_entry_t;
+typedef struct mmu_translation_set mmu_translation_set_t;
+typedef struct mmu_transaction mmu_transaction_t;
+
+/* ---- private representation (mmu/ only) ------------------------------- */
+
+struct mmu_entry {
+	paddr_t  pa;
+	uint32_t order;      /* requested order; may exceed max_order (rejected on use) */
+	uint8_t  prot;       /* MMU_READ | ... */
+	uint8_t  memtype;    /* enum mmu_memtype */
+	uint8_t  flags;      /* MMU_EF_* in mmu/mmu_internal.h */
+	uint8_t  counter;    /* valid when MMU_EF_COUNTED */
+};
+
+#define MMU_MAX_LEVELS 8
+
+/* Statistics kept per set (user half) and per mode (shared kernel half). */
+struct mmu_set_counts {
+	uint64_t entries[64];
+	uint64_t mapped_bytes;
+	uint64_t counters[8];
+};
+
+struct mmu_translation_set {
+	const struct mmu_mode *mode;         /* the mode the set was created in */
+	paddr_t  root;                       /* root table (or hash table) of the user half */
+	paddr_t  meta;                       /* side table of composed/counted entries */
+	struct mmu_transaction *owner;       /* open transaction that has changed it */
+	struct mmu_translation_set *next;    /* every live set, for kernel-half mirroring */
+	uint64_t table_pages;                /* table pages owned (not the shared kernel half) */
+	uint64_t tlb_flushes;
+	uint64_t tlb_ops[4];                 /* by kind: page, range, asid, all */
+	uint32_t asid;
+	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
+	struct mmu_set_counts counts;
+};
+
+/* The journal and the map of privatised pages live in pages of their own. */
+struct mmu_transaction {
+	struct mmu_translation_set *set;
+	struct mmu_txn_state *st;            /* allocated on first change, NULL before */
+	uint32_t magic;                      /* MMU_TXN_MAGIC while open */
+	int      status;                     /* sticky error (e.g. -EBUSY) */
+	bool     has_current;
+	vaddr_t  cur_va;                     /* base va of the current entry */
+	vaddr_t  find_va;                    /* address last given to mmu_find */
+	mmu_entry_t cur;                     /* the current entry as last reported */
+};
+
+/* ---- paging modes and geometry ---------------------------------------- */
+
+size_t      mmu_mode_count(void);
+const char *mmu_mode_name(size_t i);
+int         mmu_select_mode(const char *name);   /* before any set exists; -ENOTSUP if unknown */
+const char *mmu_current_mode(void);
+
+struct mmu_geometry {
+	unsigned va_bits;        /* e.g. 39, 48, 57, 52 */
+	unsigned page_shift;     /* base page: 12, 14 or 16 */
+	unsigned levels;         /* informational only: the core must not depend on it */
+	uint64_t native_orders;  /* bit k set: size (1 << page_shift) << k has a native encoding */
+	uint64_t max_order;      /* largest order mmu_mksize accepts */
+};
+const struct mmu_geometry *mmu_geometry(void);
+
+/* ---- entries ---------------------------------------------------------- */
+
+mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);        /* base page, normal memory */
+mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot);
+mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t);
+mmu_entry_t mmu_mkglobal(mmu_entry_t e);                   /* valid in every translation set */
+mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);     /* size = base page << order */
+mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter);  /* stats counter 0..7 */
+
+paddr_t  mmu_entry_pa(mmu_entry_t e);
+unsigned mmu_entry_prot(mmu_entry_t e);
+unsigned mmu_entry_order(mmu_entry_t e);
+bool     mmu_entry_global(mmu_entry_t e);
+bool     mmu_entry_accessed(mmu_entry_t e);
+bool     mmu_entry_dirty(mmu_entry_t e);
+enum mmu_memtype mmu_entry_memtype(mmu_entry_t e);
+
+/* ---- translation sets ------------------------------------------------- */
+
+int  mmu_new_translation_set(mmu_translation_set_t *t);
+int  mmu_dup_translation_set(mmu_translation_set_t *dst, mmu_translation_set_t *src);
+void mmu_remove_translation_set(mmu_translation_set_t *t);
+int  mmu_clear_range(mmu_translation_set_t *t, vaddr_t start, vaddr_t end);
+int  mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
+                    vaddr_t dst_start, vaddr_t src_start, size_t len);
+void mmu_activate(mmu_translation_set_t *t);
+
+/* ---- transactions ----------------------------------------------------- */
+
+void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t);
+int  mmu_commit(mmu_transaction_t *ta);
+void mmu_forget(mmu_transaction_t *ta);
+
+int     mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
+vaddr_t mmu_current_va(mmu_transaction_t *ta);
+int     mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
+int     mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+int     mmu_remove(mmu_transaction_t *ta);
+
+/* ---- scanning and statistics ------------------------------------------ */
+
+typedef mmu_entry_t (*mmu_scan_fn)(mmu_entry_t e, vaddr_t va, void *priv);
+int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
+             mmu_scan_fn fn, void *priv);
+
+struct mmu_stats {
+	uint64_t entries[64];
+	uint64_t mapped_bytes;
+	uint64_t table_pages;
+	uint64_t table_bytes;
+	uint64_t counters[8];
+	uint64_t tlb_flushes;
+};
+void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The host build of the MMU layer (build/host/libmmu.a): every mode of every
+ * architecture in one binary, table pages taken from a simulated physical
+ * memory, and a reference walker per architecture that answers what the
+ * hardware would do with the raw tables.
+ */
+#ifndef ORIGAMI_MMU_HOST_H
+#define ORIGAMI_MMU_HOST_H
+
+#include "mmu.h"
+
+/* Simulated physical memory for tables. May be called again to start over
+ * (only when no set exists). Returns 0, -EINVAL (too small) or -ENOMEM. */
+int    mmu_host_init(size_t phys_bytes);
+/* n >= 0: every table allocation after the next n fails; -1: none fails. */
+void   mmu_host_fail_alloc_after(long n);
+/* Table pages allocated and not freed, shared ones and transaction
+ * bookkeeping pages included. */
+size_t mmu_host_tables_in_use(void);
+/* The hardware's view (see host/ref_*.c). access is MMU_READ, MMU_WRITE or
+ * MMU_EXEC, plus MMU_USER for a user-mode access. Returns 0 and the physical
+ * address, or -EFAULT. */
+int    mmu_host_hw_translate(mmu_translation_set_t *t, vaddr_t va,
+                             unsigned access, paddr_t *pa);
+
+/* ---- further host-only introspection (not part of the fixed contract) --- */
+
+/* Base of the simulated physical memory: table pages live in
+ * [mmu_host_phys_base(), mmu_host_phys_base() + phys_bytes). */
+paddr_t mmu_host_phys_base(void);
+/* Pointer to simulated physical memory at pa, NULL outside it. */
+void   *mmu_host_phys(paddr_t pa);
+
+/* What a hardware walker needs to know about a set: the registers the
+ * kernel would load to activate it, in the architecture's own terms. */
+enum mmu_host_arch { MMU_HOST_RISCV, MMU_HOST_ARM64, MMU_HOST_X86_64,
+                     MMU_HOST_RADIX6, MMU_HOST_HASHED };
+struct mmu_host_hwstate {
+	enum mmu_host_arch arch;
+	unsigned va_bits, page_shift, levels;
+	paddr_t  root;          /* satp.PPN << 12 / TTBR0 / CR3 / hash table base */
+	paddr_t  kernel_root;   /* ARM64: TTBR1; hashed: the global table; else 0 */
+	uint64_t aux;           /* hashed: bucket count; otherwise 0 */
+	bool     svnapot, svpbmt;    /* RISC-V extensions the tables may use */
+	bool     lpa2;               /* ARM64 TCR_EL1.DS = 1 */
+};
+int mmu_host_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out);
+
+/* Copy of every table page reachable from the set (user half, kernel half
+ * and side tables), in walk order, for bit-for-bit comparisons: writes up to
+ * max bytes into buf and returns the number of bytes the full image needs. */
+size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max);
+
+/* TLB maintenance the host backend would have issued, by kind. */
+enum mmu_tlb_kind { MMU_TLB_PAGE, MMU_TLB_RANGE, MMU_TLB_ASID, MMU_TLB_ALL };
+uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind);
+
+/* RISC-V only: whether the simulated CPU has Svnapot / Svpbmt (default both
+ * on). Takes effect at the next mmu_select_mode. */
+void mmu_host_set_riscv_ext(bool svnapot, bool svpbmt);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * Inside the MMU layer: what the arch-neutral front end (mmu/mmu.c) asks of
+ * a backend, and what every backend may use (transactions, environment).
+ *
+ *   core/  --mmu.h-->  mmu/mmu.c (front end: entries, validation, composed
+ *                      orders, splitting, ranges, stats)
+ *                        |  struct mmu_backend (native leaves only)
+ *                        v
+ *          mmu/pt_engine.h (one radix walker, compiled once per format in
+ *                           arch/<arch>/)      mmu/hashed.c (no levels)
+ *                        |  mmu/txn.h (private page copies, journal)
+ *                        v
+ *          environment: mmu_env_* (host/host_env.c or the kernel)
+ */
+#ifndef ORIGAMI_MMU_INTERNAL_H
+#define ORIGAMI_MMU_INTERNAL_H
+
+#include <errno.h>
+#include "mmu.h"
+#include "mmu_host.h"
+#include "pt_format.h"
+
+struct txn_page;
+
+#define MMU_SET_MAGIC 0x4d4d5553u   /* "MMUS" */
+#define MMU_TXN_MAGIC 0x4d4d5458u   /* "MMTX" */
+
+/* mmu_entry.flags */
+#define MMU_EF_GLOBAL    (1u << 0)
+#define MMU_EF_ACCESSED  (1u << 1)
+#define MMU_EF_DIRTY     (1u << 2)
+#define MMU_EF_COUNTED   (1u << 3)
+
+/* One native translation, as a backend reports it. */
+struct mmu_leaf {
+	vaddr_t va;              /* base of the native leaf (or contig group) */
+	paddr_t pa;              /* output address of va */
+	unsigned order;          /* a native order of the mode */
+	struct pt_attr attr;
+};
+
+/*
+ * A backend deals in native orders only; composing, splitting and the side
+ * table are the front end's. Every function that changes state does so
+ * through the transaction (mmu/txn.h) and may leave partial changes behind
+ * on error: the front end rolls the whole operation back.
+ */
+struct mmu_backend {
+	/* Shared kernel-half tables: created by mmu_select_mode, freed when
+	 * another mode is selected. */
+	int  (*kernel_init)(void);
+	void (*kernel_fini)(void);
+	/* Root of a new set, with the kernel half mirrored where it must be. */
+	int  (*set_init)(mmu_translation_set_t *t);
+	/* Free every table page the set owns (not the shared kernel half). */
+	void (*set_fini)(mmu_translation_set_t *t);
+	/* Native leaf translating va; -ENOENT. */
+	int  (*lookup)(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out);
+	/* First native leaf overlapping [va, end); -ENOENT if none. */
+	int  (*next)(mmu_transaction_t *ta, vaddr_t va, vaddr_t end, struct mmu_leaf *out);
+	/* Map count consecutive leaves of a native order from va -> pa.
+	 * -EEXIST if any of the range is mapped; -ENOMEM. */
+	int  (*map)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
+	            paddr_t pa, const struct pt_attr *a);
+	/* Replace count existing leaves of that order in place. */
+	int  (*rewrite)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
+	                paddr_t pa, const struct pt_attr *a);
+	/* Remove count existing leaves of that order. */
+	int  (*unmap)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count);
+	/* Free tables left empty in [start, end); -ENOMEM. */
+	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t start, vaddr_t end);
+	/* Commit: publish one private copy over its live page (atomic stores,
+	 * break-before-make where the format needs it). */
+	void (*publish)(mmu_transaction_t *ta, struct txn_page *pg);
+	/* Commit, after every page is published and the TLB flushed. */
+	void (*after_publish)(mmu_transaction_t *ta);
+	/* Host: the registers a walker needs; pages for snapshots. */
+	void (*hwstate)(mmu_translation_set_t *t, struct mmu_host_hwstate *out);
+	size_t (*snapshot)(mmu_translation_set_t *t, void *buf, size_t max);
+};
+
+struct mmu_mode {
+	const char *name;
+	struct mmu_geometry geo;         /* filled by init() */
+	vaddr_t user_top;                /* user half: [0, user_top) */
+	vaddr_t kernel_base;             /* kernel half: [kernel_base, 2^64) */
+	unsigned host_arch;              /* enum mmu_host_arch */
+	void (*init)(struct mmu_mode *m);/* read features, compute geometry */
+	bool (*prot_ok)(unsigned prot);
+	const struct mmu_backend *be;
+	paddr_t kernel_root;             /* shared kernel-half root */
+	paddr_t kernel_meta;             /* side table of the kernel half */
+};
+
+/* Per-build table of modes (mmu/modes_host.c, arch/<arch>/mmu_modes.c). */
+extern struct mmu_mode *const mmu_modes[];
+extern const size_t mmu_nmodes;
+extern struct mmu_mode *mmu_cur;     /* selected mode, NULL before */
+
+/* ---- environment: the host simulator or the kernel provide these ---- */
+
+/* A zeroed, naturally aligned page of 2^shift bytes for tables; returns
+ * its physical address, or 0 when none is left. */
+paddr_t mmu_env_alloc(unsigned shift);
+void    mmu_env_free(paddr_t pa, unsigned shift);
+void   *mmu_env_phys_to_virt(paddr_t pa);
+/* Make table stores visible to the hardware walker before what follows. */
+void    mmu_env_publish_barrier(void);
+/* What a commit (or one break-before-make step) changed. */
+struct mmu_flush {
+	vaddr_t  start, end;   /* [start, end) covers every changed translation */
+	uint64_t pages;        /* base pages whose translation changed */
+	bool     global;       /* kernel half: cached for every ASID */
+};
+/* The TLB maintenance for it, chosen by the arch (one page, a range, the
+ * ASID, everything); adds what it issued to t->tlb_ops[] and
+ * t->tlb_flushes. */
+void    mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f);
+
+#endif
