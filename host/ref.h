@@ -1,0 +1,82 @@
+/*
+ * The reference hardware walkers: what each architecture's MMU does with a
+ * set of raw translation tables, written from the architecture manuals and
+ * sharing no code with the engine (mmu/) or the formats (arch/). They are
+ * the oracle of the conformance suite, so they are strict: anything the
+ * manual calls a fault, a reserved encoding or misprogramming is -EFAULT.
+ *
+ * Each walker takes the registers the kernel would load (struct
+ * mmu_host_hwstate), walks simulated physical memory read-only (it never
+ * sets Accessed/Dirty/AF bits and never faults for them, as if the hardware
+ * managed them) and answers for one access.
+ *
+ * The CPU configuration modelled, identical on every architecture:
+ *   - supervisor writes obey write permission   (x86 CR0.WP = 1)
+ *   - no-execute is enabled                     (x86 EFER.NXE = 1)
+ *   - supervisor data access to user pages faults
+ *       (RISC-V SUM = 0; Arm PSTATE.PAN = 1 with SCTLR_EL1.EPAN = 1;
+ *        x86 CR4.SMAP = 1 with EFLAGS.AC = 0)
+ *   - supervisor execution of user pages faults
+ *       (RISC-V always; Arm only as the descriptors say: PXN, or memory
+ *        writable at EL0; x86 CR4.SMEP = 1)
+ *   - execute-only pages are not readable       (RISC-V MXR = 0)
+ *
+ * access is exactly one of MMU_READ, MMU_WRITE, MMU_EXEC, optionally
+ * | MMU_USER for a user-mode (U-mode, EL0, CPL 3) access.
+ * Returns: 0 and *pa; -EFAULT if the access faults; -EINVAL if access is
+ * not of that form.
+ */
+#ifndef ORIGAMI_HOST_REF_H
+#define ORIGAMI_HOST_REF_H
+
+#include <errno.h>
+#include "mmu_host.h"
+
+int ref_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
+
+int ref_riscv_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
+int ref_arm64_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
+int ref_x86_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
+int ref_radix6_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
+/* host/ref_hashed.c; until it exists, ref.c gives a weak default that
+ * faults every access. */
+int ref_hashed_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
+
+/* ---- helpers shared by the walkers ---------------------------------- */
+
+static inline bool ref_access_valid(unsigned access)
+{
+	unsigned kind = access & ~MMU_USER;
+
+	return kind == MMU_READ || kind == MMU_WRITE || kind == MMU_EXEC;
+}
+
+/* Bits hi..lo of x, in place. */
+static inline uint64_t ref_bits(uint64_t x, unsigned hi, unsigned lo)
+{
+	return x & (~0ull >> (63 - hi)) & (~0ull << lo);
+}
+
+/* Whether va is bits - 1 sign-extended to 64 bits. */
+static inline bool ref_canonical(vaddr_t va, unsigned bits)
+{
+	return (vaddr_t)((int64_t)(va << (64 - bits)) >> (64 - bits)) == va;
+}
+
+/*
+ * Descriptor index of a table at table_pa, as the walker's memory read
+ * sees it (atomically: the engine may publish concurrently). Returns false
+ * if the descriptor is outside simulated physical memory, which the
+ * hardware would report as a fault on the walk.
+ */
+static inline bool ref_load(paddr_t table_pa, uint64_t index, uint64_t *desc)
+{
+	const uint64_t *p = mmu_host_phys(table_pa + index * 8);
+
+	if (!p || ((uintptr_t)p & 7) || !mmu_host_phys(table_pa + index * 8 + 7))
+		return false;
+	*desc = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	return true;
+}
+
+#endif
