@@ -1,0 +1,76 @@
+/*
+ * libFuzzer target of the MMU layer: the state machine of the differential
+ * tester (tests/mmu/model.c), its choices taken from the fuzzer's bytes.
+ * The first byte picks the mode configuration, so one run covers every
+ * mode; any disagreement with the model aborts with a FAIL line naming
+ * mode, step and the last operations.
+ *
+ * With MMU_FUZZ_SEEDS=DIR in the environment it writes one seed input per
+ * mode configuration into DIR and exits (make fuzz does this first).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+#define FUZZ_MAX_STEPS 400
+
+static struct mode_cfg cfgs[MODE_CFG_MAX];
+static size_t ncfg;
+static struct model *m;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void write_seeds(const char *dir)
+{
+	for (size_t c = 0; c < ncfg; c++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/mode-%s", dir, cfgs[c].label);
+		FILE *f = fopen(path, "wb");
+		if (!f) {
+			perror(path);
+			exit(1);
+		}
+		struct model_src rng;
+		src_seed(&rng, c + 1);
+		fputc((int)c, f);
+		for (int i = 0; i < 512; i++)
+			fputc((int)src_below(&rng, 256), f);
+		fclose(f);
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	if (mmu_host_init((size_t)512 << 20) != 0) {
+		fprintf(stderr, "FAIL: mmu_host_init\n");
+		abort();
+	}
+	ncfg = mode_configs(cfgs, MODE_CFG_MAX);
+	m = calloc(1, sizeof(*m));
+	const char *seeds = getenv("MMU_FUZZ_SEEDS");
+	if (seeds) {
+		write_seeds(seeds);
+		exit(0);
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1 || !ncfg)
+		return 0;
+	struct mode_env env;
+	if (mode_enter(&cfgs[data[0] % ncfg], &env) != 0)
+		abort();
+	struct model_src src;
+	src_bytes(&src, data + 1, size - 1);
+	if (model_init(m, &env, "fuzz") != 0)
+		abort();
+	m->abort_on_fail = true;
+	for (int k = 0; k < FUZZ_MAX_STEPS && !src.exhausted; k++)
+		model_step(m, &src);
+	model_fini(m);
+	return 0;
+}

@@ -1,0 +1,59 @@
+# The MMU layer's conformance suite, differential tester and fuzz target,
+# written against include/mmu.h and include/mmu_host.h alone. Included by
+# mk/host.mk.
+#
+#   make mmu-conformance            every case, every mode (ASan+UBSan)
+#   make mmu-diff [DIFF_SEEDS=n DIFF_STEPS=k]
+#                                   seeded random sequences per mode
+#   make fuzz [FUZZ_SECONDS=60]     libFuzzer over the same state machine,
+#                                   every mode (the first input byte picks it)
+#
+# The fuzz target links a clang build of the library with coverage
+# (build/fuzz/), since libFuzzer needs clang's sanitizer runtimes.
+
+MMU_TEST_DIR := build/tests/mmu
+MMU_TEST_HDRS := tests/mmu/model.h include/mmu.h include/mmu_host.h
+MMU_TEST_CFLAGS := -std=c11 -O1 -g $(HOST_WARN) -Iinclude $(HOST_SANFLAGS)
+
+DIFF_SEEDS   ?= 8
+DIFF_STEPS   ?= 300
+FUZZ_SECONDS ?= 60
+
+.PHONY: mmu-conformance mmu-diff fuzz
+
+$(MMU_TEST_DIR)/conformance: tests/mmu/conformance.c tests/mmu/model.c $(MMU_TEST_HDRS) $(LIBMMU_SAN)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(MMU_TEST_CFLAGS) tests/mmu/conformance.c tests/mmu/model.c $(LIBMMU_SAN) -o $@
+
+$(MMU_TEST_DIR)/diff: tests/mmu/diff.c tests/mmu/model.c $(MMU_TEST_HDRS) $(LIBMMU_SAN)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(MMU_TEST_CFLAGS) tests/mmu/diff.c tests/mmu/model.c $(LIBMMU_SAN) -o $@
+
+mmu-conformance: $(MMU_TEST_DIR)/conformance
+	$(MMU_TEST_DIR)/conformance
+
+mmu-diff: $(MMU_TEST_DIR)/diff
+	$(MMU_TEST_DIR)/diff --seeds $(DIFF_SEEDS) --steps $(DIFF_STEPS)
+
+# ---- libFuzzer ----
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Others' code: warnings stay warnings under clang, so a clang-only one
+# cannot stop the fuzzer.
+FUZZ_LIB_CFLAGS := -std=c11 -O1 -g -Iinclude -Immu -DMMU_HOST=1 $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link
+FUZZ_CFLAGS := -std=c11 -O1 -g $(HOST_WARN) -Iinclude $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link
+FUZZ_LIB_OBJS := $(LIBMMU_SRCS:%.c=build/fuzz/obj/%.o)
+FUZZ_CORPUS := build/fuzz/corpus
+
+build/fuzz/obj/%.o: %.c $(LIBMMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CLANG) $(FUZZ_LIB_CFLAGS) -c $< -o $@
+
+$(MMU_TEST_DIR)/fuzz: tests/mmu/fuzz.c tests/mmu/model.c $(MMU_TEST_HDRS) $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/mmu/fuzz.c tests/mmu/model.c $(FUZZ_LIB_OBJS) -o $@
+
+# Every mode from the first run: one seed input per mode configuration.
+fuzz: $(MMU_TEST_DIR)/fuzz
+	@mkdir -p $(FUZZ_CORPUS)
+	MMU_FUZZ_SEEDS=$(FUZZ_CORPUS) $(MMU_TEST_DIR)/fuzz
+	$(MMU_TEST_DIR)/fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_CORPUS)
