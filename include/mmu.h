@@ -51,7 +51,7 @@ struct mmu_set_counts {
 };
 
 struct mmu_translation_set {
-	const struct mmu_mode *mode;         /* the mode the set was created in */
+	struct mmu_mode *mode;               /* the mode the set was created in */
 	paddr_t  root;                       /* root table (or hash table) of the user half */
 	paddr_t  meta;                       /* side table of composed/counted entries */
 	struct mmu_transaction *owner;       /* open transaction that has changed it */

@@ -9,6 +9,7 @@
 # Test areas add their own rules in tests/<area>/host.mk (included below);
 # they link $(LIBMMU_SAN) or $(LIBMMU) with $(HOST_CFLAGS_SAN)/$(HOST_CFLAGS).
 
+Q ?= @
 HOST_CC      ?= cc
 HOST_CLANG   ?= clang
 HOST_WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
@@ -17,9 +18,9 @@ HOST_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omi
 HOST_CFLAGS_SAN := -std=c11 -O1 -g $(HOST_WARN) -Iinclude -Immu -DMMU_HOST=1 $(HOST_SANFLAGS)
 
 # The library: the front end and engine (mmu/), the formats (one small .c
-# per mode in arch/<arch>/ and mmu/), the host environment and the reference
+# per mode in arch/<arch>/pt_*.c), the host environment and the reference
 # walkers (host/).
-LIBMMU_SRCS := $(wildcard mmu/*.c) $(wildcard arch/*/pt_mode_*.c) $(wildcard host/*.c)
+LIBMMU_SRCS := $(wildcard mmu/*.c) $(wildcard arch/*/pt_*.c) $(wildcard host/*.c)
 LIBMMU      := build/host/libmmu.a
 LIBMMU_SAN  := build/host-san/libmmu.a
 

@@ -34,7 +34,7 @@ struct txn_page;
 /* One native translation, as a backend reports it. */
 struct mmu_leaf {
 	vaddr_t va;              /* base of the native leaf (or contig group) */
-	paddr_t pa;              /* output address of va */
+	paddr_t pa;              /* output address of that base */
 	unsigned order;          /* a native order of the mode */
 	struct pt_attr attr;
 };
@@ -56,8 +56,10 @@ struct mmu_backend {
 	void (*set_fini)(mmu_translation_set_t *t);
 	/* Native leaf translating va; -ENOENT. */
 	int  (*lookup)(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out);
-	/* First native leaf overlapping [va, end); -ENOENT if none. */
-	int  (*next)(mmu_transaction_t *ta, vaddr_t va, vaddr_t end, struct mmu_leaf *out);
+	/* First native leaf overlapping [va, last]; -ENOENT if none. (Ranges
+	 * end inclusively here so the top of the address space has no
+	 * overflow.) */
+	int  (*next)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out);
 	/* Map count consecutive leaves of a native order from va -> pa.
 	 * -EEXIST if any of the range is mapped; -ENOMEM. */
 	int  (*map)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
@@ -67,8 +69,8 @@ struct mmu_backend {
 	                paddr_t pa, const struct pt_attr *a);
 	/* Remove count existing leaves of that order. */
 	int  (*unmap)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count);
-	/* Free tables left empty in [start, end); -ENOMEM. */
-	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t start, vaddr_t end);
+	/* Free tables left empty in [first, last]; -ENOMEM. */
+	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
 	 * break-before-make where the format needs it). */
 	void (*publish)(mmu_transaction_t *ta, struct txn_page *pg);
@@ -84,18 +86,30 @@ struct mmu_mode {
 	struct mmu_geometry geo;         /* filled by init() */
 	vaddr_t user_top;                /* user half: [0, user_top) */
 	vaddr_t kernel_base;             /* kernel half: [kernel_base, 2^64) */
+	unsigned pa_bits;                /* output addresses the format can hold */
 	unsigned host_arch;              /* enum mmu_host_arch */
-	void (*init)(struct mmu_mode *m);/* read features, compute geometry */
-	bool (*prot_ok)(unsigned prot);
+	/* Read CPU features, fill geo/user_top/kernel_base/pa_bits. Returns 0,
+	 * or -ENOTSUP when this CPU cannot run the mode. */
+	int  (*init)(struct mmu_mode *m);
+	bool (*attr_ok)(unsigned prot, unsigned memtype);
 	const struct mmu_backend *be;
-	paddr_t kernel_root;             /* shared kernel-half root */
+	/* The shared kernel half, owned by the mode rather than by any set. */
+	paddr_t kernel_root;
 	paddr_t kernel_meta;             /* side table of the kernel half */
+	struct mmu_set_counts kernel_counts;
+	uint64_t kernel_table_pages;
+	struct mmu_transaction *kernel_owner;
 };
+
+/* A broken invariant inside the MMU layer: print and stop (mmu/bug.c). */
+__attribute__((noreturn, format(printf, 1, 2))) void panic_mmu(const char *fmt, ...);
 
 /* Per-build table of modes (mmu/modes_host.c, arch/<arch>/mmu_modes.c). */
 extern struct mmu_mode *const mmu_modes[];
 extern const size_t mmu_nmodes;
 extern struct mmu_mode *mmu_cur;     /* selected mode, NULL before */
+/* Every live set, for kernel-half mirroring (linked through ->next). */
+mmu_translation_set_t *mmu_sets(void);
 
 /* ---- environment: the host simulator or the kernel provide these ---- */
 
@@ -116,5 +130,7 @@ struct mmu_flush {
  * ASID, everything); adds what it issued to t->tlb_ops[] and
  * t->tlb_flushes. */
 void    mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f);
+/* Load t into this CPU's translation registers (kernel); no-op on the host. */
+void    mmu_env_activate(mmu_translation_set_t *t);
 
 #endif

@@ -25,6 +25,7 @@
  *                      root, the upper half of its slots is the kernel half
  *                      and is mirrored into every set, VAs sign-extended
  *                      from bit va_bits - 1 (RISC-V, x86-64)
+ *   PT_PA_BITS         output address bits a descriptor can hold
  *   PT_HOST_ARCH       enum mmu_host_arch of the reference walker to use
  *
  * and then, in the format header, these functions (all static inline):
@@ -48,13 +49,17 @@
  *       Output address of the slot that translates va.
  *   void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a);
  *   bool pt_leaf_contig(pt_entry_t e, unsigned level);
- *   bool pt_prot_ok(unsigned prot);
- *       Whether the hardware can express this prot (e.g. exec-only).
+ *   bool pt_attr_ok(unsigned prot, unsigned memtype);
+ *       Whether the hardware can express this prot (e.g. exec-only) and
+ *       memory type (e.g. RISC-V without Svpbmt has only PMAs).
  *   bool pt_needs_bbm(pt_entry_t old, pt_entry_t new, unsigned level);
  *       Whether replacing the live old by new needs break-before-make
  *       (Arm ARM D8.16.1); false everywhere but ARM64.
- *   void pt_mode_init(void);
- *       Called by mmu_select_mode: reads features (host: simulated ones).
+ *   int pt_mode_init(void);
+ *       Called by mmu_select_mode: reads CPU features (host: simulated
+ *       ones); -ENOTSUP if this CPU cannot run the mode.
+ *   void pt_hwstate(struct mmu_host_hwstate *hw);
+ *       Fills the feature flags a hardware walker needs (svnapot, lpa2...).
  */
 #ifndef ORIGAMI_PT_FORMAT_H
 #define ORIGAMI_PT_FORMAT_H

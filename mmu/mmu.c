@@ -1,0 +1,764 @@
+/*
+ * The arch-neutral front end of the MMU layer: modes, entries, validation,
+ * orders composed from native sizes, splitting, ranges, scanning and
+ * statistics. It knows no level and no descriptor bit: it speaks to a
+ * backend (struct mmu_backend) in native leaves, inside a transaction
+ * (txn.h) that makes every call all-or-nothing.
+ */
+#include <string.h>
+#include "txn.h"
+#include "meta.h"
+
+struct mmu_mode *mmu_cur;
+static mmu_translation_set_t *all_sets;
+static uint32_t next_asid = 1;
+
+#define HALF_USER   0
+#define HALF_KERNEL 1
+
+/* ---- modes -------------------------------------------------------------- */
+
+size_t mmu_mode_count(void)
+{
+	return mmu_nmodes;
+}
+
+const char *mmu_mode_name(size_t i)
+{
+	return i < mmu_nmodes ? mmu_modes[i]->name : NULL;
+}
+
+const char *mmu_current_mode(void)
+{
+	return mmu_cur ? mmu_cur->name : NULL;
+}
+
+const struct mmu_geometry *mmu_geometry(void)
+{
+	return mmu_cur ? &mmu_cur->geo : NULL;
+}
+
+/* Returns 0, -ENOTSUP (unknown, or the CPU lacks it), -EBUSY (a set
+ * exists) or -ENOMEM (the shared kernel half could not be built). */
+int mmu_select_mode(const char *name)
+{
+	struct mmu_mode *m = NULL;
+	for (size_t i = 0; name && i < mmu_nmodes; i++)
+		if (!strcmp(mmu_modes[i]->name, name))
+			m = mmu_modes[i];
+	if (!m)
+		return -ENOTSUP;
+	if (all_sets)
+		return -EBUSY;
+	if (mmu_cur) {
+		mmu_cur->be->kernel_fini();
+		meta_fini(&mmu_cur->kernel_meta);
+		mmu_cur = NULL;
+	}
+	int err = m->init(m);
+	if (err)
+		return err;
+	memset(&m->kernel_counts, 0, sizeof(m->kernel_counts));
+	m->kernel_table_pages = 0;
+	m->kernel_owner = NULL;
+	m->kernel_meta = 0;
+	mmu_cur = m;
+	err = m->be->kernel_init();
+	if (err)
+		mmu_cur = NULL;
+	return err;
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot)
+{
+	mmu_entry_t e = { .pa = pa, .order = 0, .prot = (uint8_t)prot,
+	                  .memtype = MMU_MEM_NORMAL };
+	if (prot > 0xff)
+		e.prot = 0xff;   /* carried, rejected on use */
+	return e;
+}
+
+mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot)
+{
+	e.prot = prot > 0xff ? 0xff : (uint8_t)prot;
+	return e;
+}
+
+mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t)
+{
+	e.memtype = (unsigned)t > 0xff ? 0xff : (uint8_t)t;
+	return e;
+}
+
+mmu_entry_t mmu_mkglobal(mmu_entry_t e)
+{
+	e.flags |= MMU_EF_GLOBAL;
+	return e;
+}
+
+mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order)
+{
+	e.order = order;
+	return e;
+}
+
+mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter)
+{
+	e.flags |= MMU_EF_COUNTED;
+	e.counter = counter > 0xff ? 0xff : (uint8_t)counter;
+	return e;
+}
+
+paddr_t mmu_entry_pa(mmu_entry_t e) { return e.pa; }
+unsigned mmu_entry_prot(mmu_entry_t e) { return e.prot; }
+unsigned mmu_entry_order(mmu_entry_t e) { return e.order; }
+bool mmu_entry_global(mmu_entry_t e) { return e.flags & MMU_EF_GLOBAL; }
+bool mmu_entry_accessed(mmu_entry_t e) { return e.flags & MMU_EF_ACCESSED; }
+bool mmu_entry_dirty(mmu_entry_t e) { return e.flags & MMU_EF_DIRTY; }
+enum mmu_memtype mmu_entry_memtype(mmu_entry_t e) { return (enum mmu_memtype)e.memtype; }
+
+static uint64_t entry_bytes(unsigned order)
+{
+	return (uint64_t)1 << (mmu_cur->geo.page_shift + order);
+}
+
+/* The largest native order not above order: what an entry is built of. */
+static unsigned native_order(unsigned order)
+{
+	uint64_t fit = mmu_cur->geo.native_orders & ((order >= 63) ? ~0ull : ((2ull << order) - 1));
+	return 63 - (unsigned)__builtin_clzll(fit | 1);
+}
+
+/* Which half [va, va + bytes) lies in: HALF_USER, HALF_KERNEL, or -ERANGE
+ * (non-canonical, beyond the mode's VA range, or across halves). */
+static int half_of(vaddr_t va, uint64_t bytes)
+{
+	if (bytes == 0 || bytes - 1 > ~va)
+		return -ERANGE;
+	vaddr_t last = va + (bytes - 1);
+	if (last < mmu_cur->user_top)
+		return HALF_USER;
+	if (va >= mmu_cur->kernel_base)
+		return HALF_KERNEL;
+	return -ERANGE;
+}
+
+static bool prot_valid(unsigned prot)
+{
+	if (prot & ~(unsigned)(MMU_READ | MMU_WRITE | MMU_EXEC | MMU_USER))
+		return false;
+	if ((prot & MMU_WRITE) && !(prot & MMU_READ))
+		return false;
+	if (!(prot & (MMU_READ | MMU_EXEC)))
+		return false;
+	return true;
+}
+
+/* Everything an entry at va must satisfy. Returns the half, -EINVAL or
+ * -ERANGE. */
+static int check_entry(mmu_entry_t e, vaddr_t va)
+{
+	if (e.order > mmu_cur->geo.max_order || !prot_valid(e.prot) ||
+	    e.memtype > MMU_MEM_UNCACHED || !mmu_cur->attr_ok(e.prot, e.memtype) ||
+	    ((e.flags & MMU_EF_COUNTED) && e.counter >= 8))
+		return -EINVAL;
+	uint64_t bytes = entry_bytes(e.order);
+	if ((va | e.pa) & (bytes - 1))
+		return -EINVAL;
+	if (mmu_cur->pa_bits < 64 && (e.pa >> mmu_cur->pa_bits ||
+	                              (e.pa + bytes - 1) >> mmu_cur->pa_bits))
+		return -EINVAL;
+	int half = half_of(va, bytes);
+	if (half < 0)
+		return half;
+	bool global = e.flags & MMU_EF_GLOBAL;
+	if (global != (half == HALF_KERNEL) || ((e.prot & MMU_USER) && half == HALF_KERNEL))
+		return -EINVAL;
+	return half;
+}
+
+static struct pt_attr attr_of(mmu_entry_t e)
+{
+	unsigned n = native_order(e.order);
+	return (struct pt_attr){
+		.prot = e.prot, .memtype = e.memtype,
+		.global = e.flags & MMU_EF_GLOBAL,
+		/* Set up front: no A/D fault on hardware that does not manage
+		 * them (RISC-V without Svadu, Arm without FEAT_HAFDBS). */
+		.accessed = true, .dirty = (e.prot & MMU_WRITE) != 0,
+		.annotated = n != e.order || (e.flags & MMU_EF_COUNTED),
+	};
+}
+
+/* ---- transaction plumbing ------------------------------------------------ */
+
+static bool txn_ok(mmu_transaction_t *ta)
+{
+	return ta && ta->magic == MMU_TXN_MAGIC && ta->set &&
+	       ta->set->magic == MMU_SET_MAGIC && ta->set->mode == mmu_cur;
+}
+
+/* Start a changing call on one half: -EBUSY if another transaction holds
+ * it, -ENOMEM if the transaction's bookkeeping cannot be allocated. */
+static int op_begin(mmu_transaction_t *ta, int half)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	if (ta->status)
+		return ta->status;
+	struct mmu_transaction *holder = half == HALF_KERNEL ? mmu_cur->kernel_owner
+	                                                   : ta->set->owner;
+	if (holder && holder != ta)
+		return -EBUSY;
+	return txn_op_begin(ta);
+}
+
+static int op_end(mmu_transaction_t *ta, int half, int err)
+{
+	txn_op_end(ta, err);
+	if (!err) {
+		if (half == HALF_KERNEL)
+			mmu_cur->kernel_owner = ta;
+		else
+			ta->set->owner = ta;
+	}
+	return err;
+}
+
+static void release(mmu_transaction_t *ta)
+{
+	if (ta->set->owner == ta)
+		ta->set->owner = NULL;
+	if (mmu_cur && mmu_cur->kernel_owner == ta)
+		mmu_cur->kernel_owner = NULL;
+	ta->magic = 0;
+}
+
+static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes)
+{
+	struct mmu_txn_state *st = ta->st;
+	st->changed = true;
+	if (va < st->flush_start)
+		st->flush_start = va;
+	if (va + (bytes - 1) >= st->flush_end)
+		st->flush_end = va + (bytes - 1) + 1;   /* 0 when it reaches 2^64 */
+	st->flush_pages += bytes >> mmu_cur->geo.page_shift;
+	st->flush_global |= half == HALF_KERNEL;
+}
+
+static void count(mmu_transaction_t *ta, int half, mmu_entry_t e, int sign)
+{
+	struct mmu_set_counts *c = &ta->st->counts[half];
+	uint64_t bytes = entry_bytes(e.order);
+	c->entries[e.order] += (uint64_t)sign;
+	c->mapped_bytes += (uint64_t)sign * bytes;
+	if (e.flags & MMU_EF_COUNTED)
+		c->counters[e.counter] += (uint64_t)sign * (bytes >> mmu_cur->geo.page_shift);
+}
+
+static uint64_t meta_value(mmu_entry_t e)
+{
+	return META_USED | e.order | (e.flags & MMU_EF_COUNTED ? (e.counter + 1ull) << 8 : 0);
+}
+
+/* Map one entry (composed from native leaves) and its side-table record.
+ * Leaves partial changes for op_end to unwind. */
+static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
+{
+	unsigned n = native_order(e.order);
+	struct pt_attr a = attr_of(e);
+	int err = mmu_cur->be->map(ta, va, n, 1ull << (e.order - n), e.pa, &a);
+	if (!err && a.annotated)
+		err = meta_set(ta, half, va, meta_value(e));
+	if (!err) {
+		count(ta, half, e, +1);
+		note_change(ta, half, va, entry_bytes(e.order));
+	}
+	return err;
+}
+
+static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
+{
+	unsigned n = native_order(e.order);
+	int err = mmu_cur->be->unmap(ta, va, n, 1ull << (e.order - n));
+	if (!err && attr_of(e).annotated)
+		err = meta_del(ta, half, va);
+	if (!err) {
+		count(ta, half, e, -1);
+		note_change(ta, half, va, entry_bytes(e.order));
+	}
+	return err;
+}
+
+/* The entry covering va, as the API reports it: composed entries whole. */
+static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)
+{
+	struct mmu_leaf l;
+	int half = half_of(va, 1);
+	if (half < 0)
+		return -ERANGE;
+	int err = mmu_cur->be->lookup(ta, va, &l);
+	if (err)
+		return err;
+	mmu_entry_t e = { .pa = l.pa, .order = l.order, .prot = l.attr.prot,
+	                  .memtype = l.attr.memtype };
+	vaddr_t at = l.va;
+	if (l.attr.annotated) {
+		uint64_t v = 0;
+		for (unsigned k = l.order; k <= mmu_cur->geo.max_order && !v; k++) {
+			at = va & ~(entry_bytes(k) - 1);
+			v = meta_get(ta, half, at);
+			if (v && (v & META_ORDER) != k)
+				v = 0;
+		}
+		if (!v)
+			panic_mmu("leaf at %#llx is annotated but has no side-table record",
+			          (unsigned long long)l.va);
+		e.order = v & META_ORDER;
+		e.pa = l.pa - (l.va - at);
+		if (v & META_COUNTER) {
+			e.flags |= MMU_EF_COUNTED;
+			e.counter = (uint8_t)(((v & META_COUNTER) >> 8) - 1);
+		}
+	}
+	if (l.attr.global)
+		e.flags |= MMU_EF_GLOBAL;
+	if (l.attr.accessed)
+		e.flags |= MMU_EF_ACCESSED;
+	if (l.attr.dirty)
+		e.flags |= MMU_EF_DIRTY;
+	*out = e;
+	*base = at;
+	return 0;
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
+{
+	memset(ta, 0, sizeof(*ta));
+	ta->set = t;
+	ta->magic = MMU_TXN_MAGIC;
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
+		ta->status = -EINVAL;
+}
+
+/* Returns 0, or -EINVAL for a transaction that is not open. */
+int mmu_commit(mmu_transaction_t *ta)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	struct mmu_txn_state *st = ta->st;
+	if (st && st->meta_valid[0])
+		ta->set->meta = st->meta_root[0];
+	if (st && st->meta_valid[1])
+		mmu_cur->kernel_meta = st->meta_root[1];
+	txn_commit(ta);
+	release(ta);
+	return 0;
+}
+
+void mmu_forget(mmu_transaction_t *ta)
+{
+	if (!txn_ok(ta))
+		return;
+	txn_forget(ta);
+	release(ta);
+}
+
+/* Returns 0, -ENOENT (nothing maps va), -ERANGE (va outside the mode). */
+int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	mmu_entry_t e;
+	vaddr_t base;
+	int err = find_entry(ta, va, &e, &base);
+	if (err)
+		return err;
+	ta->has_current = true;
+	ta->cur = e;
+	ta->cur_va = base;
+	ta->find_va = va;
+	if (out)
+		*out = e;
+	return 0;
+}
+
+vaddr_t mmu_current_va(mmu_transaction_t *ta)
+{
+	return txn_ok(ta) && ta->has_current ? ta->cur_va : 0;
+}
+
+/* Returns 0, -EINVAL, -ERANGE, -EEXIST, -ENOMEM or -EBUSY. */
+int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	int half = check_entry(e, va);
+	if (half < 0)
+		return half;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	err = op_end(ta, half, place(ta, half, e, va));
+	if (!err) {
+		ta->has_current = true;
+		ta->cur = e;
+		ta->cur_va = va;
+		ta->find_va = va;
+	}
+	return err;
+}
+
+/* Returns 0, -ENOENT (no current entry), -EBUSY or -ENOMEM. */
+int mmu_remove(mmu_transaction_t *ta)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	if (!ta->has_current)
+		return -ENOENT;
+	mmu_entry_t cur = ta->cur;
+	int half = half_of(ta->cur_va, 1);
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	err = unplace(ta, half, cur, ta->cur_va);
+	if (!err)
+		err = mmu_cur->be->reclaim(ta, ta->cur_va, ta->cur_va + (entry_bytes(cur.order) - 1));
+	err = op_end(ta, half, err);
+	if (!err)
+		ta->has_current = false;
+	return err;
+}
+
+/*
+ * Replace the current entry. Same order: in place. Smaller: split, the
+ * piece holding the last address given to mmu_find takes the new entry,
+ * the rest keeps the old translation in pieces of the new order. Bigger:
+ * the aligned range around the current entry must be otherwise empty.
+ * Returns 0, -ENOENT, -EINVAL, -ERANGE, -EEXIST, -EBUSY or -ENOMEM.
+ */
+int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	if (!ta->has_current)
+		return -ENOENT;
+	mmu_entry_t old = ta->cur;
+	vaddr_t old_va = ta->cur_va;
+	uint64_t new_bytes = entry_bytes(e.order > mmu_cur->geo.max_order ? 0 : e.order);
+	vaddr_t va = (e.order <= old.order ? ta->find_va : old_va) & ~(new_bytes - 1);
+	int half = check_entry(e, va);
+	if (half < 0)
+		return half;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+
+	if (e.order == old.order) {
+		unsigned n = native_order(e.order);
+		struct pt_attr a = attr_of(e);
+		err = mmu_cur->be->rewrite(ta, va, n, 1ull << (e.order - n), e.pa, &a);
+		bool was = attr_of(old).annotated;
+		if (!err && was && !a.annotated)
+			err = meta_del(ta, half, va);
+		else if (!err && a.annotated)
+			err = meta_set(ta, half, va, meta_value(e));
+		if (!err) {
+			count(ta, half, old, -1);
+			count(ta, half, e, +1);
+			note_change(ta, half, va, new_bytes);
+		}
+	} else if (e.order < old.order) {
+		err = unplace(ta, half, old, old_va);
+		for (vaddr_t p = old_va; !err && p - old_va < entry_bytes(old.order); p += new_bytes) {
+			mmu_entry_t piece = old;
+			piece.order = e.order;
+			piece.pa = old.pa + (p - old_va);
+			err = place(ta, half, p == va ? e : piece, p);
+		}
+	} else {
+		err = unplace(ta, half, old, old_va);
+		if (!err)
+			err = place(ta, half, e, va);
+	}
+	err = op_end(ta, half, err);
+	if (!err) {
+		ta->cur = e;
+		ta->cur_va = va;
+	}
+	return err;
+}
+
+/* ---- translation sets ------------------------------------------------------ */
+
+/* Returns 0, -EINVAL (no mode selected) or -ENOMEM. */
+int mmu_new_translation_set(mmu_translation_set_t *t)
+{
+	if (!t || !mmu_cur)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->mode = mmu_cur;
+	t->asid = next_asid++;
+	int err = mmu_cur->be->set_init(t);
+	if (err)
+		return err;
+	t->magic = MMU_SET_MAGIC;
+	t->next = all_sets;
+	all_sets = t;
+	return 0;
+}
+
+void mmu_remove_translation_set(mmu_translation_set_t *t)
+{
+	if (!t || t->magic != MMU_SET_MAGIC)
+		return;
+	if (t->owner) {
+		txn_forget(t->owner);
+		release(t->owner);
+	}
+	t->mode->be->set_fini(t);
+	meta_fini(&t->meta);
+	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	t->magic = 0;
+}
+
+mmu_translation_set_t *mmu_sets(void)
+{
+	return all_sets;
+}
+
+void mmu_activate(mmu_translation_set_t *t)
+{
+	if (t && t->magic == MMU_SET_MAGIC)
+		mmu_env_activate(t);
+}
+
+/* The pieces that map [va, end) -> pa with the largest native orders that
+ * both addresses allow, carrying e's attributes. */
+static int place_pieces(mmu_transaction_t *ta, int half, mmu_entry_t e,
+                        vaddr_t va, vaddr_t end, paddr_t pa)
+{
+	int err = 0;
+	while (!err && va < end) {
+		unsigned k = native_order(e.order);
+		while (k && (((va | pa) & (entry_bytes(k) - 1)) || entry_bytes(k) > end - va))
+			k = native_order(k - 1);
+		mmu_entry_t piece = e;
+		piece.order = k;
+		piece.pa = pa;
+		err = place(ta, half, piece, va);
+		va += entry_bytes(k);
+		pa += entry_bytes(k);
+	}
+	return err;
+}
+
+static bool range_ok(vaddr_t start, uint64_t len)
+{
+	uint64_t page = entry_bytes(0) - 1;
+	return !((start | len) & page) && len;
+}
+
+/* Returns 0, -EINVAL (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on
+ * error nothing changed. */
+int mmu_clear_range(mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || end <= start ||
+	    !range_ok(start, end - start))
+		return -EINVAL;
+	int half = half_of(start, end - start);
+	if (half < 0)
+		return half;
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	int err = op_begin(&ta, half);
+	vaddr_t va = start;
+	struct mmu_leaf l;
+	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
+		mmu_entry_t e;
+		vaddr_t base;
+		err = find_entry(&ta, l.va > va ? l.va : va, &e, &base);
+		if (err)
+			break;
+		vaddr_t last = base + (entry_bytes(e.order) - 1);
+		err = unplace(&ta, half, e, base);
+		if (!err && base < start)
+			err = place_pieces(&ta, half, e, base, start, e.pa);
+		if (!err && last > end - 1)
+			err = place_pieces(&ta, half, e, end, last + 1, e.pa + (end - base));
+		va = last + 1;
+		if (!va)
+			break;
+	}
+	if (!err)
+		err = mmu_cur->be->reclaim(&ta, start, end - 1);
+	err = op_end(&ta, half, err);
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
+}
+
+/*
+ * Copy src's translations of [src_start, +len) to dst at dst_start. An
+ * entry that fits whole and stays aligned is copied as it is (so a dup is
+ * exact); others, and the parts of entries that straddle the ends, become
+ * aligned pieces. dst's range must be empty. Returns 0, -EINVAL, -ERANGE,
+ * -EEXIST, -EBUSY or -ENOMEM; on error dst is unchanged.
+ */
+int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
+                   vaddr_t dst_start, vaddr_t src_start, size_t len)
+{
+	if (!dst || !src || dst->magic != MMU_SET_MAGIC || src->magic != MMU_SET_MAGIC ||
+	    dst->mode != mmu_cur || src->mode != mmu_cur ||
+	    !range_ok(dst_start, len) || !range_ok(src_start, len))
+		return -EINVAL;
+	int dhalf = half_of(dst_start, len), shalf = half_of(src_start, len);
+	if (dhalf < 0 || shalf < 0)
+		return -ERANGE;
+	if (dst == src && dst_start < src_start + len && src_start < dst_start + len)
+		return -EINVAL;
+	mmu_transaction_t ta, rd;
+	mmu_transaction(&ta, dst);
+	mmu_transaction(&rd, src);
+	mmu_transaction_t *reader = dst == src ? &ta : &rd;
+	int err = op_begin(&ta, dhalf);
+	vaddr_t va = src_start, end = src_start + (len - 1);
+	struct mmu_leaf l;
+	while (!err && !mmu_cur->be->next(reader, va, end, &l)) {
+		mmu_entry_t e;
+		vaddr_t base;
+		err = find_entry(reader, l.va > va ? l.va : va, &e, &base);
+		if (err)
+			break;
+		vaddr_t last = base + (entry_bytes(e.order) - 1);
+		vaddr_t from = base < src_start ? src_start : base;
+		vaddr_t to = last > end ? end : last;
+		vaddr_t dva = dst_start + (from - src_start);
+		if (dhalf == HALF_KERNEL)
+			e.flags |= MMU_EF_GLOBAL;
+		else
+			e.flags &= (uint8_t)~MMU_EF_GLOBAL;
+		if (from == base && to == last && !(dva & (entry_bytes(e.order) - 1)))
+			err = place(&ta, dhalf, e, dva);
+		else
+			err = place_pieces(&ta, dhalf, e, dva, dva + (to - from) + 1,
+			                   e.pa + (from - base));
+		if (to == end)
+			break;
+		va = to + 1;
+	}
+	err = op_end(&ta, dhalf, err);
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
+}
+
+/* Returns 0, -EINVAL or -ENOMEM; on error dst is not initialised. */
+int mmu_dup_translation_set(mmu_translation_set_t *dst, mmu_translation_set_t *src)
+{
+	if (!src || src->magic != MMU_SET_MAGIC || src->mode != mmu_cur || dst == src)
+		return -EINVAL;
+	int err = mmu_new_translation_set(dst);
+	if (err)
+		return err;
+	err = mmu_copy_range(dst, src, 0, 0, mmu_cur->user_top);
+	if (err)
+		mmu_remove_translation_set(dst);
+	return err;
+}
+
+/* ---- scanning and statistics ------------------------------------------------ */
+
+static bool same_entry(mmu_entry_t a, mmu_entry_t b)
+{
+	uint8_t keep = MMU_EF_GLOBAL | MMU_EF_COUNTED;
+	return a.pa == b.pa && a.order == b.order && a.prot == b.prot &&
+	       a.memtype == b.memtype && (a.flags & keep) == (b.flags & keep) &&
+	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
+}
+
+/* Calls fn once per entry overlapping [start, end), in address order, and
+ * applies what it returns through mmu_update, all in one transaction.
+ * Returns 0, or the first error (then nothing changed). */
+int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
+             mmu_scan_fn fn, void *priv)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || !fn || end <= start)
+		return -EINVAL;
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	int err = 0;
+	vaddr_t va = start;
+	struct mmu_leaf l;
+	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
+		mmu_entry_t e;
+		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
+		if (err)
+			break;
+		vaddr_t base = ta.cur_va, next = base + entry_bytes(e.order);
+		mmu_entry_t keep = fn(e, base, priv);
+		if (!same_entry(e, keep))
+			err = mmu_update(&ta, keep);
+		if (next <= va)
+			break;   /* wrapped past the top */
+		va = next;
+	}
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
+}
+
+void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!t || t->magic != MMU_SET_MAGIC)
+		return;
+	const struct mmu_set_counts *u = &t->counts, *k = &t->mode->kernel_counts;
+	for (unsigned i = 0; i < 64; i++)
+		out->entries[i] = u->entries[i] + k->entries[i];
+	for (unsigned i = 0; i < 8; i++)
+		out->counters[i] = u->counters[i] + k->counters[i];
+	out->mapped_bytes = u->mapped_bytes + k->mapped_bytes;
+	out->table_pages = t->table_pages;
+	out->table_bytes = t->table_pages << t->mode->geo.page_shift;
+	out->tlb_flushes = t->tlb_flushes;
+}
+
+/* ---- host introspection ------------------------------------------------------ */
+
+int mmu_host_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out)
+{
+	if (!t || t->magic != MMU_SET_MAGIC)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	t->mode->be->hwstate(t, out);
+	return 0;
+}
+
+size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
+{
+	if (!t || t->magic != MMU_SET_MAGIC)
+		return 0;
+	return t->mode->be->snapshot(t, buf, max);
+}
+
+uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || (unsigned)kind > MMU_TLB_ALL)
+		return 0;
+	return t->tlb_ops[kind];
+}

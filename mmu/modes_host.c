@@ -1,0 +1,12 @@
+/* The host build offers every mode of every architecture, then the
+ * host-only ones (mmu-api.md, "Paging modes and geometry"). */
+#ifdef MMU_HOST
+#include "mmu_internal.h"
+
+#define MODES(X) X(sv39) X(sv48) X(sv57) X(radix6)
+#define DECLARE(m) extern struct mmu_mode mmu_mode_##m;
+#define ADDRESS(m) &mmu_mode_##m,
+MODES(DECLARE)
+struct mmu_mode *const mmu_modes[] = { MODES(ADDRESS) };
+const size_t mmu_nmodes = sizeof(mmu_modes) / sizeof(mmu_modes[0]);
+#endif

@@ -1,0 +1,532 @@
+/*
+ * The generic radix page-table engine, compiled once per paging mode.
+ *
+ * A mode file (arch/<arch>/pt_mode_*.c) defines the geometry macros listed
+ * in mmu/pt_format.h, includes its format header (the descriptor
+ * functions), then this file. Everything here is level-parameterised: one
+ * walk over "a table page at level l", never a function per level, so a
+ * format with more levels (sv57, x86-64 5-level, radix-6level) needs
+ * nothing new.
+ *
+ * Every change goes through the transaction (txn.h): a table is made
+ * private (txn_own) before a store, new tables are private from birth
+ * (txn_new), and unlinked tables are freed only after commit's TLB
+ * invalidation (txn_free).
+ */
+#include <string.h>
+#include "txn.h"
+
+#define PT_CAT_(a, b) a##b
+#define PT_CAT(a, b) PT_CAT_(a, b)
+#define THIS_MODE PT_CAT(mmu_mode_, PT_MODE)
+
+#ifndef PT_INDEX_BITS
+#define PT_INDEX_BITS (PT_PAGE_SHIFT - 3)
+#endif
+#ifndef PT_SPLIT_ROOTS
+#define PT_SPLIT_ROOTS 0
+#endif
+#define PT_TOP (PT_LEVELS - 1)
+#define PT_TOP_BITS (PT_VA_BITS - PT_PAGE_SHIFT - PT_TOP * PT_INDEX_BITS)
+
+_Static_assert(PT_TOP_BITS >= 1 && PT_TOP_BITS <= PT_PAGE_SHIFT - 3,
+               "the root must index at least two and at most a page of entries");
+
+struct mmu_mode THIS_MODE;
+
+/* ---- geometry, all derived from the format's constants ---- */
+
+static inline unsigned lvl_shift(unsigned l) { return PT_PAGE_SHIFT + l * PT_INDEX_BITS; }
+static inline uint64_t lvl_bytes(unsigned l) { return 1ull << lvl_shift(l); }
+static inline size_t lvl_entries(unsigned l)
+{
+	return (size_t)1 << (l == PT_TOP ? PT_TOP_BITS : PT_INDEX_BITS);
+}
+static inline size_t lvl_index(vaddr_t va, unsigned l)
+{
+	return (size_t)(va >> lvl_shift(l)) & (lvl_entries(l) - 1);
+}
+
+/* A VA the root's index bits produce, made canonical: with one root the
+ * upper half of its slots is the kernel half (sign extension). */
+static inline vaddr_t canon(vaddr_t va)
+{
+#if PT_SPLIT_ROOTS
+	return va;
+#else
+	unsigned unused = 64 - PT_VA_BITS;
+	return (vaddr_t)((int64_t)(va << unused) >> unused);
+#endif
+}
+
+static inline vaddr_t slot_va(vaddr_t table_va, unsigned l, size_t i)
+{
+	return canon(table_va + (vaddr_t)i * lvl_bytes(l));
+}
+
+static inline bool in_kernel_half(vaddr_t va) { return va >= THIS_MODE.kernel_base; }
+
+static inline paddr_t root_pa(mmu_translation_set_t *t, bool kernel)
+{
+	return kernel ? THIS_MODE.kernel_root : t->root;
+}
+
+/* First VA the root translates in that half. */
+static inline vaddr_t root_va(bool kernel)
+{
+	return kernel && PT_SPLIT_ROOTS ? THIS_MODE.kernel_base : 0;
+}
+
+/* The level and contiguity that encode a native order. */
+static void native_level(unsigned order, unsigned *level, bool *contig)
+{
+	for (unsigned l = 0; l < PT_LEVELS; l++) {
+		if (pt_leaf_ok(l) && order == l * PT_INDEX_BITS) {
+			*level = l, *contig = false;
+			return;
+		}
+		if (pt_contig_lg2(l) && order == l * PT_INDEX_BITS + pt_contig_lg2(l)) {
+			*level = l, *contig = true;
+			return;
+		}
+	}
+	panic_mmu("%s: order %u is not native", PT_MODE_NAME, order);
+}
+
+/* ---- reading ---- */
+
+static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
+{
+	bool contig = pt_leaf_contig(e, l);
+	unsigned order = l * PT_INDEX_BITS + (contig ? pt_contig_lg2(l) : 0);
+	vaddr_t slot = va & ~(lvl_bytes(l) - 1);
+	out->order = order;
+	out->va = va & ~((lvl_bytes(0) << order) - 1);
+	out->pa = pt_leaf_pa(e, l, va) - (slot - out->va);
+	pt_leaf_attr(e, l, &out->attr);
+}
+
+static int eng_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
+{
+	bool kernel = in_kernel_half(va);
+	const pt_entry_t *tbl = txn_view(ta, root_pa(ta->set, kernel));
+	for (unsigned l = PT_TOP;; l--) {
+		pt_entry_t e = tbl[lvl_index(va, l)];
+		switch (pt_kind(e, l)) {
+		case PT_ABSENT:
+			return -ENOENT;
+		case PT_LEAF:
+			leaf_of(e, l, va, out);
+			return 0;
+		case PT_TABLE:
+			if (l == 0)
+				panic_mmu("%s: table descriptor at level 0 for %#llx", PT_MODE_NAME,
+				          (unsigned long long)va);
+			tbl = txn_view(ta, pt_table_pa(e, l));
+		}
+	}
+}
+
+/* First leaf overlapping [va, last] under the table tpa at level l, which
+ * translates from table_va. */
+static int next_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
+                   vaddr_t va, vaddr_t last, struct mmu_leaf *out)
+{
+	const pt_entry_t *tbl = txn_view(ta, tpa);
+	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
+		pt_entry_t e = tbl[i];
+		vaddr_t sva = slot_va(table_va, l, i);
+		enum pt_kind k = pt_kind(e, l);
+		if (k == PT_LEAF) {
+			leaf_of(e, l, va > sva ? va : sva, out);
+			return 0;
+		}
+		if (k == PT_TABLE) {
+			vaddr_t slast = sva + (lvl_bytes(l) - 1);
+			if (!next_in(ta, pt_table_pa(e, l), l - 1, sva, va > sva ? va : sva,
+			             last < slast ? last : slast, out))
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int eng_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out)
+{
+	vaddr_t user_last = THIS_MODE.user_top - 1;
+	if (va <= user_last &&
+	    !next_in(ta, root_pa(ta->set, false), PT_TOP, root_va(false), va,
+	             last < user_last ? last : user_last, out))
+		return 0;
+	if (last < THIS_MODE.kernel_base)
+		return -ENOENT;
+	vaddr_t kva = va > THIS_MODE.kernel_base ? va : THIS_MODE.kernel_base;
+	return next_in(ta, root_pa(ta->set, true), PT_TOP, root_va(true), kva, last, out);
+}
+
+/* ---- changing ---- */
+
+static struct txn_page *own_table(mmu_transaction_t *ta, paddr_t pa, unsigned l,
+                                  vaddr_t table_va, bool kernel, int *err)
+{
+	struct txn_page *pg = txn_own(ta, pa, err);
+	if (pg) {
+		pg->level = (uint8_t)l;
+		pg->va = table_va;
+		pg->kernel = kernel;
+	}
+	return pg;
+}
+
+/* A new table for slot i of parent (at level l), linked in. */
+static struct txn_page *new_table(mmu_transaction_t *ta, struct txn_page *parent, size_t i,
+                                  unsigned l, vaddr_t sva, bool kernel, int *err)
+{
+	struct txn_page *pg = txn_new(ta, kernel, err);
+	if (!pg)
+		return NULL;
+	pg->level = (uint8_t)(l - 1);
+	pg->va = sva;
+	if ((*err = txn_store(ta, parent, i, pt_mk_table(pg->pa, l, !kernel))))
+		return NULL;
+	return pg;
+}
+
+/* Whether a subtree maps nothing (tables left empty count as nothing). */
+static bool subtree_empty(mmu_transaction_t *ta, paddr_t tpa, unsigned l)
+{
+	const pt_entry_t *tbl = txn_view(ta, tpa);
+	for (size_t i = 0; i < lvl_entries(l); i++) {
+		enum pt_kind k = pt_kind(tbl[i], l);
+		if (k == PT_LEAF || (k == PT_TABLE && !subtree_empty(ta, pt_table_pa(tbl[i], l), l - 1)))
+			return false;
+	}
+	return true;
+}
+
+static int free_subtree(mmu_transaction_t *ta, paddr_t tpa, unsigned l, bool kernel)
+{
+	const pt_entry_t *tbl = txn_view(ta, tpa);
+	for (size_t i = 0; l > 0 && i < lvl_entries(l); i++)
+		if (pt_kind(tbl[i], l) == PT_TABLE) {
+			int err = free_subtree(ta, pt_table_pa(tbl[i], l), l - 1, kernel);
+			if (err)
+				return err;
+		}
+	return txn_free(ta, tpa, kernel);
+}
+
+enum leaf_op { OP_MAP, OP_REWRITE, OP_UNMAP };
+
+struct leaf_change {
+	enum leaf_op op;
+	unsigned level;
+	bool contig, kernel;
+	vaddr_t va0;             /* first va of the change */
+	paddr_t pa0;             /* its output address */
+	struct pt_attr attr;
+};
+
+static int change_slot(mmu_transaction_t *ta, struct txn_page *pg, size_t i, vaddr_t sva,
+                       const struct leaf_change *c)
+{
+	pt_entry_t e = ((pt_entry_t *)pg->ptr)[i];
+	enum pt_kind k = pt_kind(e, c->level);
+	if (c->op == OP_MAP) {
+		if (k == PT_LEAF)
+			return -EEXIST;
+		if (k == PT_TABLE) {
+			/* Tables left empty by earlier calls are nothing: replace them. */
+			if (!subtree_empty(ta, pt_table_pa(e, c->level), c->level - 1))
+				return -EEXIST;
+			int err = free_subtree(ta, pt_table_pa(e, c->level), c->level - 1, c->kernel);
+			if (err)
+				return err;
+		}
+	} else if (k != PT_LEAF) {
+		panic_mmu("%s: no leaf at %#llx level %u to %s", PT_MODE_NAME,
+		          (unsigned long long)sva, c->level,
+		          c->op == OP_UNMAP ? "unmap" : "rewrite");
+	}
+	pt_entry_t v = 0;
+	if (c->op != OP_UNMAP)
+		v = pt_mk_leaf(&c->attr, c->pa0 + (sva - c->va0), c->level, c->contig);
+	return txn_store(ta, pg, i, v);
+}
+
+/* Apply c to every slot of level c->level in [va, last] under pg (a
+ * private table at level l), creating tables on the way for a map. */
+static int change_range(mmu_transaction_t *ta, struct txn_page *pg, unsigned l,
+                        vaddr_t va, vaddr_t last, const struct leaf_change *c)
+{
+	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
+		vaddr_t sva = slot_va(pg->va, l, i);
+		int err = 0;
+		if (l == c->level) {
+			err = change_slot(ta, pg, i, sva, c);
+			if (err)
+				return err;
+			continue;
+		}
+		pt_entry_t e = ((pt_entry_t *)pg->ptr)[i];
+		struct txn_page *child = NULL;
+		switch (pt_kind(e, l)) {
+		case PT_TABLE:
+			child = own_table(ta, pt_table_pa(e, l), l - 1, sva, c->kernel, &err);
+			break;
+		case PT_ABSENT:
+			if (c->op != OP_MAP)
+				panic_mmu("%s: no table above %#llx at level %u", PT_MODE_NAME,
+				          (unsigned long long)sva, l);
+			child = new_table(ta, pg, i, l, sva, c->kernel, &err);
+			break;
+		case PT_LEAF:
+			if (c->op == OP_MAP)
+				return -EEXIST;
+			panic_mmu("%s: leaf at level %u above %#llx, expected level %u",
+			          PT_MODE_NAME, l, (unsigned long long)sva, c->level);
+		}
+		if (!child)
+			return err;
+		vaddr_t slast = sva + (lvl_bytes(l) - 1);
+		err = change_range(ta, child, l - 1, va > sva ? va : sva, last < slast ? last : slast, c);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int change(mmu_transaction_t *ta, enum leaf_op op, vaddr_t va, unsigned order,
+                  uint64_t count, paddr_t pa, const struct pt_attr *a)
+{
+	struct leaf_change c = { .op = op, .va0 = va, .pa0 = pa, .kernel = in_kernel_half(va) };
+	native_level(order, &c.level, &c.contig);
+	if (a)
+		c.attr = *a;
+	int err = 0;
+	struct txn_page *root = own_table(ta, root_pa(ta->set, c.kernel), PT_TOP,
+	                                  root_va(c.kernel), c.kernel, &err);
+	if (!root)
+		return err;
+	vaddr_t last = va + ((count << lvl_shift(0) << order) - 1);
+	return change_range(ta, root, PT_TOP, va, last, &c);
+}
+
+static int eng_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
+                   paddr_t pa, const struct pt_attr *a)
+{
+	return change(ta, OP_MAP, va, order, count, pa, a);
+}
+
+static int eng_rewrite(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
+                       paddr_t pa, const struct pt_attr *a)
+{
+	return change(ta, OP_REWRITE, va, order, count, pa, a);
+}
+
+static int eng_unmap(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count)
+{
+	return change(ta, OP_UNMAP, va, order, count, 0, NULL);
+}
+
+/* Unlink and free the tables under pg left empty in [va, last]. Only
+ * private tables can have changed, so live ones are not even read. */
+static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
+                      vaddr_t va, vaddr_t last, bool kernel)
+{
+	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); l > 0 && i <= end; i++) {
+		pt_entry_t e = ((const pt_entry_t *)txn_view(ta, tpa))[i];
+		if (pt_kind(e, l) != PT_TABLE || !txn_lookup(ta, pt_table_pa(e, l)))
+			continue;
+		vaddr_t sva = slot_va(table_va, l, i), slast = sva + (lvl_bytes(l) - 1);
+		paddr_t child = pt_table_pa(e, l);
+		int err = reclaim_in(ta, child, l - 1, sva, va > sva ? va : sva,
+		                     last < slast ? last : slast, kernel);
+		if (err)
+			return err;
+		const pt_entry_t *ctbl = txn_view(ta, child);
+		bool empty = true;
+		for (size_t j = 0; empty && j < lvl_entries(l - 1); j++)
+			empty = pt_kind(ctbl[j], l - 1) == PT_ABSENT;
+		if (!empty)
+			continue;
+		struct txn_page *pg = own_table(ta, tpa, l, table_va, kernel, &err);
+		if (!pg || (err = txn_store(ta, pg, i, 0)) || (err = txn_free(ta, child, kernel)))
+			return err;
+	}
+	return 0;
+}
+
+static int eng_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
+{
+	bool kernel = in_kernel_half(first);
+	return reclaim_in(ta, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), first, last, kernel);
+}
+
+/* ---- commit ---- */
+
+/* Publish a private copy over its live table, one atomic store per changed
+ * descriptor. Where the format needs break-before-make (Arm ARM D8.16.1),
+ * the old descriptor is invalidated and its TLB entries flushed first. */
+static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
+{
+	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
+	const pt_entry_t *priv = pg->ptr;
+	unsigned l = pg->level;
+	for (size_t i = 0; i < lvl_entries(l); i++) {
+		if (live[i] == priv[i])
+			continue;
+		if (pt_kind(live[i], l) != PT_ABSENT && pt_needs_bbm(live[i], priv[i], l)) {
+			vaddr_t sva = slot_va(pg->va, l, i);
+			__atomic_store_n(&live[i], 0, __ATOMIC_RELEASE);
+			mmu_env_publish_barrier();
+			struct mmu_flush f = { sva, sva + lvl_bytes(l), lvl_bytes(l) >> lvl_shift(0),
+			                       pg->kernel };
+			mmu_env_tlb_flush(ta->set, &f);
+		}
+		__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
+	}
+}
+
+/* One root per set holds the kernel half too: copy the master's kernel
+ * slots into every set after the master changed (as Linux does for the
+ * kernel part of each pgd). */
+static void mirror_kernel_slots(paddr_t root)
+{
+#if !PT_SPLIT_ROOTS
+	const pt_entry_t *master = mmu_env_phys_to_virt(THIS_MODE.kernel_root);
+	pt_entry_t *slots = mmu_env_phys_to_virt(root);
+	for (size_t i = lvl_entries(PT_TOP) / 2; i < lvl_entries(PT_TOP); i++)
+		if (slots[i] != master[i])
+			__atomic_store_n(&slots[i], master[i], __ATOMIC_RELEASE);
+#else
+	(void)root;
+#endif
+}
+
+static void eng_after_publish(mmu_transaction_t *ta)
+{
+	if (!PT_SPLIT_ROOTS && txn_lookup(ta, THIS_MODE.kernel_root))
+		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)
+			mirror_kernel_slots(t->root);
+}
+
+/* ---- sets and the shared kernel half ---- */
+
+static void free_tables(paddr_t tpa, unsigned l, size_t first, size_t end)
+{
+	const pt_entry_t *tbl = mmu_env_phys_to_virt(tpa);
+	for (size_t i = first; l > 0 && i < end; i++)
+		if (pt_kind(tbl[i], l) == PT_TABLE)
+			free_tables(pt_table_pa(tbl[i], l), l - 1, 0, lvl_entries(l - 1));
+	mmu_env_free(tpa, PT_PAGE_SHIFT);
+}
+
+static size_t user_slots(void)
+{
+	return PT_SPLIT_ROOTS ? lvl_entries(PT_TOP) : lvl_entries(PT_TOP) / 2;
+}
+
+static int eng_kernel_init(void)
+{
+	THIS_MODE.kernel_root = mmu_env_alloc(PT_PAGE_SHIFT);
+	return THIS_MODE.kernel_root ? 0 : -ENOMEM;
+}
+
+static void eng_kernel_fini(void)
+{
+	free_tables(THIS_MODE.kernel_root, PT_TOP, PT_SPLIT_ROOTS ? 0 : user_slots(),
+	            lvl_entries(PT_TOP));
+	THIS_MODE.kernel_root = 0;
+}
+
+static int eng_set_init(mmu_translation_set_t *t)
+{
+	t->root = mmu_env_alloc(PT_PAGE_SHIFT);
+	if (!t->root)
+		return -ENOMEM;
+	mirror_kernel_slots(t->root);
+	t->table_pages = 1;
+	return 0;
+}
+
+static void eng_set_fini(mmu_translation_set_t *t)
+{
+	free_tables(t->root, PT_TOP, 0, user_slots());
+	t->root = 0;
+}
+
+/* ---- host introspection ---- */
+
+static void eng_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out)
+{
+	out->arch = PT_HOST_ARCH;
+	out->va_bits = PT_VA_BITS;
+	out->page_shift = PT_PAGE_SHIFT;
+	out->levels = PT_LEVELS;
+	out->root = t->root;
+	out->kernel_root = PT_SPLIT_ROOTS ? THIS_MODE.kernel_root : 0;
+	pt_hwstate(out);
+}
+
+static size_t snap_tables(paddr_t tpa, unsigned l, char *buf, size_t max, size_t at)
+{
+	size_t bytes = (size_t)1 << PT_PAGE_SHIFT;
+	if (at + bytes <= max)
+		memcpy(buf + at, mmu_env_phys_to_virt(tpa), bytes);
+	at += bytes;
+	const pt_entry_t *tbl = mmu_env_phys_to_virt(tpa);
+	for (size_t i = 0; l > 0 && i < lvl_entries(l); i++)
+		if (pt_kind(tbl[i], l) == PT_TABLE)
+			at = snap_tables(pt_table_pa(tbl[i], l), l - 1, buf, max, at);
+	return at;
+}
+
+static size_t eng_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
+{
+	size_t at = snap_tables(t->root, PT_TOP, buf, max, 0);
+	if (PT_SPLIT_ROOTS)
+		at = snap_tables(THIS_MODE.kernel_root, PT_TOP, buf, max, at);
+	return at;
+}
+
+/* ---- the mode ---- */
+
+static int eng_init(struct mmu_mode *m)
+{
+	int err = pt_mode_init();
+	if (err)
+		return err;
+	uint64_t native = 0;
+	for (unsigned l = 0; l < PT_LEVELS; l++) {
+		if (pt_leaf_ok(l))
+			native |= 1ull << (l * PT_INDEX_BITS);
+		if (pt_contig_lg2(l))
+			native |= 1ull << (l * PT_INDEX_BITS + pt_contig_lg2(l));
+	}
+	m->geo = (struct mmu_geometry){
+		.va_bits = PT_VA_BITS, .page_shift = PT_PAGE_SHIFT, .levels = PT_LEVELS,
+		.native_orders = native, .max_order = PT_VA_BITS - 1 - PT_PAGE_SHIFT,
+	};
+	m->user_top = PT_SPLIT_ROOTS ? 1ull << PT_VA_BITS : 1ull << (PT_VA_BITS - 1);
+	m->kernel_base = -m->user_top;
+	m->pa_bits = PT_PA_BITS;
+	return 0;
+}
+
+static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
+	.kernel_init = eng_kernel_init, .kernel_fini = eng_kernel_fini,
+	.set_init = eng_set_init, .set_fini = eng_set_fini,
+	.lookup = eng_lookup, .next = eng_next,
+	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .reclaim = eng_reclaim,
+	.publish = eng_publish, .after_publish = eng_after_publish,
+	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
+};
+
+struct mmu_mode THIS_MODE = {
+	.name = PT_MODE_NAME,
+	.host_arch = PT_HOST_ARCH,
+	.init = eng_init,
+	.attr_ok = pt_attr_ok,
+	.be = &PT_CAT(backend_, PT_MODE),
+};

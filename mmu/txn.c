@@ -1,0 +1,336 @@
+/*
+ * Transactions over table pages: private copies, a journal to unwind one
+ * call, publish at commit. The design is described in txn.h.
+ */
+#include <string.h>
+#include "txn.h"
+
+#define BOOK_SHIFT 12                 /* bookkeeping pages are 4 KiB everywhere */
+#define BOOK_BYTES (1u << BOOK_SHIFT)
+
+/* Records and state: a bump allocator over pages, freed as a whole. */
+struct txn_arena {
+	struct txn_arena *next;
+	paddr_t pa;
+	size_t used;
+	uint64_t data[];
+};
+#define ARENA_ROOM (BOOK_BYTES - sizeof(struct txn_arena))
+
+enum jkind { J_OWN, J_STORE, J_FREE_USER, J_FREE_KERNEL };
+
+struct jentry {
+	enum jkind kind;
+	void    *ptr;         /* J_OWN: the record; J_STORE: the word */
+	uint64_t val;         /* J_STORE: old value; J_FREE_*: pa */
+};
+
+struct txn_journal {
+	struct txn_journal *prev;
+	paddr_t pa;
+	size_t n;
+	struct jentry e[];
+};
+#define JCHUNK ((BOOK_BYTES - sizeof(struct txn_journal)) / sizeof(struct jentry))
+
+#define NBUCKETS (BOOK_BYTES / sizeof(struct txn_page *))
+
+static unsigned bucket_of(paddr_t pa)
+{
+	return (unsigned)((pa >> 12) * 0x9E3779B97F4A7C15ull >> 55) % NBUCKETS;
+}
+
+unsigned txn_page_shift(void)
+{
+	return mmu_cur->geo.page_shift;
+}
+
+static void *arena_take(struct txn_arena **head, size_t bytes)
+{
+	struct txn_arena *a = *head;
+	bytes = (bytes + 7) & ~(size_t)7;
+	if (!a || a->used + bytes > ARENA_ROOM) {
+		paddr_t pa = mmu_env_alloc(BOOK_SHIFT);
+		if (!pa)
+			return NULL;
+		a = mmu_env_phys_to_virt(pa);
+		a->next = *head;
+		a->pa = pa;
+		a->used = 0;
+		*head = a;
+	}
+	void *p = (char *)a->data + a->used;
+	a->used += bytes;
+	return p;
+}
+
+static int state_create(mmu_transaction_t *ta)
+{
+	struct txn_arena *arena = NULL;
+	struct mmu_txn_state *st = arena_take(&arena, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	paddr_t bpa = mmu_env_alloc(BOOK_SHIFT);
+	if (!bpa) {
+		mmu_env_free(arena->pa, BOOK_SHIFT);
+		return -ENOMEM;
+	}
+	memset(st, 0, sizeof(*st));
+	st->arena = arena;
+	st->buckets = mmu_env_phys_to_virt(bpa);
+	st->buckets_pa = bpa;
+	st->counts[0] = ta->set->counts;
+	st->counts[1] = ta->set->mode->kernel_counts;
+	st->flush_start = ~(vaddr_t)0;
+	ta->st = st;
+	return 0;
+}
+
+static void state_destroy(mmu_transaction_t *ta)
+{
+	struct mmu_txn_state *st = ta->st;
+	for (struct txn_journal *j = st->jhead, *prev; j; j = prev) {
+		prev = j->prev;
+		mmu_env_free(j->pa, BOOK_SHIFT);
+	}
+	mmu_env_free(st->buckets_pa, BOOK_SHIFT);
+	for (struct txn_arena *a = st->arena, *next; a; a = next) {
+		next = a->next;
+		mmu_env_free(a->pa, BOOK_SHIFT);
+	}
+	ta->st = NULL;
+}
+
+static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_t val)
+{
+	struct txn_journal *j = st->jhead;
+	if (!j || j->n == JCHUNK) {
+		paddr_t pa = mmu_env_alloc(BOOK_SHIFT);
+		if (!pa)
+			return -ENOMEM;
+		j = mmu_env_phys_to_virt(pa);
+		j->prev = st->jhead;
+		j->pa = pa;
+		j->n = 0;
+		st->jhead = j;
+	}
+	j->e[j->n++] = (struct jentry){ kind, ptr, val };
+	st->jlen++;
+	return 0;
+}
+
+/* Undo the newest journal entry. */
+static void journal_pop(struct mmu_txn_state *st)
+{
+	struct txn_journal *j = st->jhead;
+	struct jentry *e = &j->e[--j->n];
+	st->jlen--;
+	if (e->kind == J_STORE) {
+		*(uint64_t *)e->ptr = e->val;
+	} else if (e->kind == J_OWN) {
+		/* Records are undone newest first, so this one heads both lists. */
+		struct txn_page *pg = e->ptr;
+		struct txn_page **b = &st->buckets[bucket_of(pg->live ? pg->live : pg->pa)];
+		if (*b != pg || st->all != pg)
+			panic_mmu("txn: undoing record %#llx out of order",
+			          (unsigned long long)pg->pa);
+		*b = pg->next;
+		st->all = pg->all;
+		mmu_env_free(pg->pa, txn_page_shift());
+	}
+	if (j->n == 0) {
+		st->jhead = j->prev;
+		mmu_env_free(j->pa, BOOK_SHIFT);
+	}
+}
+
+int txn_op_begin(mmu_transaction_t *ta)
+{
+	if (!ta->st) {
+		int err = state_create(ta);
+		if (err)
+			return err;
+	}
+	ta->st->op_mark = ta->st->jlen;
+	return 0;
+}
+
+void txn_op_end(mmu_transaction_t *ta, int err)
+{
+	struct mmu_txn_state *st = ta->st;
+	if (!err || !st)
+		return;
+	while (st->jlen > st->op_mark)
+		journal_pop(st);
+	memset(st->cursor, 0, sizeof(st->cursor));
+}
+
+struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa)
+{
+	struct mmu_txn_state *st = ta->st;
+	if (!st)
+		return NULL;
+	for (struct txn_page *pg = st->buckets[bucket_of(pa)]; pg; pg = pg->next)
+		if ((pg->live ? pg->live : pg->pa) == pa)
+			return pg;
+	return NULL;
+}
+
+void *txn_view(mmu_transaction_t *ta, paddr_t pa)
+{
+	struct txn_page *pg = txn_lookup(ta, pa);
+	return pg ? pg->ptr : mmu_env_phys_to_virt(pa);
+}
+
+static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, int *err)
+{
+	struct mmu_txn_state *st = ta->st;
+	struct txn_page *pg = arena_take(&st->arena, sizeof(*pg));
+	if (!pg || journal(st, J_OWN, pg, 0)) {
+		mmu_env_free(pa, txn_page_shift());
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*pg = (struct txn_page){ .live = live, .pa = pa, .ptr = mmu_env_phys_to_virt(pa),
+	                         .born = st->jlen };
+	struct txn_page **b = &st->buckets[bucket_of(live ? live : pa)];
+	pg->next = *b;
+	*b = pg;
+	pg->all = st->all;
+	st->all = pg;
+	return pg;
+}
+
+struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err)
+{
+	struct txn_page *pg = txn_lookup(ta, pa);
+	if (pg)
+		return pg;
+	paddr_t copy = mmu_env_alloc(txn_page_shift());
+	if (!copy) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(mmu_env_phys_to_virt(copy), mmu_env_phys_to_virt(pa), (size_t)1 << txn_page_shift());
+	return record(ta, pa, copy, err);
+}
+
+struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
+{
+	paddr_t pa = mmu_env_alloc(txn_page_shift());
+	if (!pa) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	struct txn_page *pg = record(ta, 0, pa, err);
+	if (pg)
+		pg->kernel = kernel;
+	return pg;
+}
+
+int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val)
+{
+	uint64_t *w = (uint64_t *)pg->ptr + idx;
+	if (pg->born <= ta->st->op_mark && *w != val) {
+		int err = journal(ta->st, J_STORE, w, *w);
+		if (err)
+			return err;
+	}
+	*w = val;
+	return 0;
+}
+
+int txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val)
+{
+	if (*word != val) {
+		int err = journal(ta->st, J_STORE, word, *word);
+		if (err)
+			return err;
+	}
+	*word = val;
+	return 0;
+}
+
+int txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel)
+{
+	return journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa);
+}
+
+struct txn_page *txn_pages(mmu_transaction_t *ta)
+{
+	return ta->st ? ta->st->all : NULL;
+}
+
+void txn_forget(mmu_transaction_t *ta)
+{
+	struct mmu_txn_state *st = ta->st;
+	if (!st)
+		return;
+	while (st->jlen)
+		journal_pop(st);
+	state_destroy(ta);
+}
+
+/*
+ * Publish: every shadow over its live page (backend hook: atomic stores,
+ * break-before-make), one TLB invalidation, then free what the transaction
+ * unlinked, after the invalidation so no walker can still reach it.
+ */
+void txn_commit(mmu_transaction_t *ta)
+{
+	struct mmu_txn_state *st = ta->st;
+	mmu_translation_set_t *t = ta->set;
+	const struct mmu_backend *be = t->mode->be;
+	if (!st)
+		return;
+
+	mmu_env_publish_barrier();   /* new tables complete before any link to them */
+	for (struct txn_page *pg = st->all; pg; pg = pg->all)
+		if (pg->live && pg->raw)
+			memcpy(mmu_env_phys_to_virt(pg->live), pg->ptr, (size_t)1 << txn_page_shift());
+		else if (pg->live)
+			be->publish(ta, pg);
+	if (be->after_publish)
+		be->after_publish(ta);
+	mmu_env_publish_barrier();
+	if (st->changed) {
+		struct mmu_flush f = { st->flush_start, st->flush_end, st->flush_pages,
+		                       st->flush_global };
+		mmu_env_tlb_flush(t, &f);
+	}
+
+	int64_t gained[2] = { 0, 0 };
+	for (struct txn_page *pg = st->all; pg; pg = pg->all)
+		if (!pg->live)
+			gained[pg->kernel]++;
+	/* Frees: a page's private copy goes with it; mark it so the shadow
+	 * sweep below does not free it twice. */
+	for (struct txn_journal *j = st->jhead; j; j = j->prev)
+		for (size_t i = 0; i < j->n; i++) {
+			struct jentry *e = &j->e[i];
+			if (e->kind != J_FREE_USER && e->kind != J_FREE_KERNEL)
+				continue;
+			bool kernel = e->kind == J_FREE_KERNEL;
+			struct txn_page *pg = txn_lookup(ta, e->val);
+			if (pg && !pg->live) {
+				gained[kernel]--;   /* born and died here */
+				mmu_env_free(pg->pa, txn_page_shift());
+			} else {
+				gained[kernel]--;
+				mmu_env_free(e->val, txn_page_shift());
+				if (pg)
+					mmu_env_free(pg->pa, txn_page_shift());
+			}
+			if (pg)
+				pg->pa = 0;
+		}
+	for (struct txn_page *pg = st->all; pg; pg = pg->all)
+		if (pg->live && pg->pa)
+			mmu_env_free(pg->pa, txn_page_shift());
+
+	t->table_pages += gained[0];
+	t->mode->kernel_table_pages += gained[1];
+	t->counts = st->counts[0];
+	t->mode->kernel_counts = st->counts[1];
+	state_destroy(ta);
+}
