@@ -1,0 +1,25 @@
+/*
+ * What the files of the arm64 port share with each other (not with core/).
+ */
+#ifndef ORIGAMI_ARM64_H
+#define ORIGAMI_ARM64_H
+
+#include <stdint.h>
+
+/* setup.c: the EL the boot loader entered us at (1 or 2). */
+extern unsigned arm64_entry_el;
+
+/* poweroff.c: read the PSCI conduit from the DTB, before anything can
+ * overwrite it. */
+void arm64_psci_init(const void *dtb);
+
+/* firmware.S: each returns -EFAULT where nothing above EL1 answers. */
+long arm64_semihost(unsigned long op, const void *params);
+long arm64_psci_smc(unsigned long fn);
+long arm64_psci_hvc(unsigned long fn);
+
+/* setup.c: bits of physical address the CPU implements
+ * (ID_AA64MMFR0_EL1.PARange). */
+unsigned arm64_pa_bits(void);
+
+#endif

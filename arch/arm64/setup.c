@@ -1,0 +1,147 @@
+/*
+ * From entry.S to kmain(): the boot_info, and what the banner says about
+ * the CPU.
+ */
+#include <stdint.h>
+#include <picotls.h>
+#include "arch.h"
+#include "arm64.h"
+#include "sysreg.h"
+
+/* kernel.ld */
+extern char _start[], _end[], __tls_base[];
+
+unsigned arm64_entry_el;
+
+/* AAPCS64 6.4.6: x29 points at the frame record {caller's x29, x30}. */
+const long arch_frame_record_offset = 0;
+
+static struct boot_info boot_info;
+
+/* Called by entry.S at EL1, MMU off, on the boot stack, .bss cleared. */
+__attribute__((noreturn)) void arch_setup(const void *dtb, unsigned entry_el);
+void arch_setup(const void *dtb, unsigned entry_el)
+{
+	_set_tls(__tls_base);
+	arm64_entry_el = entry_el;
+	boot_info.board = ORIGAMI_BOARD;
+	boot_info.dtb = dtb;
+	boot_info.kernel_start = (uintptr_t)_start;
+	boot_info.kernel_end = (uintptr_t)_end;
+	/* MPIDR_EL1 Aff3 (39:32) and Aff2..Aff0 (23:0): the CPU's id. */
+	boot_info.hartid = read_sysreg(mpidr_el1) & 0xff00ffffffull;
+	arm64_psci_init(dtb);
+	kmain(&boot_info);
+}
+
+const char *arch_name(void)
+{
+	return "arm64";
+}
+
+/* MIDR_EL1 (Arm ARM D19.2): Implementer 31:24, Variant 23:20,
+ * PartNum 15:4, Revision 3:0. */
+struct cpu_part {
+	uint8_t implementer;
+	uint16_t part;
+	const char *name;
+};
+
+static const struct cpu_part cpu_parts[] = {
+	{ 0x41, 0xd03, "Arm Cortex-A53" },
+	{ 0x41, 0xd04, "Arm Cortex-A35" },
+	{ 0x41, 0xd05, "Arm Cortex-A55" },
+	{ 0x41, 0xd07, "Arm Cortex-A57" },
+	{ 0x41, 0xd08, "Arm Cortex-A72" },
+	{ 0x41, 0xd09, "Arm Cortex-A73" },
+	{ 0x41, 0xd0b, "Arm Cortex-A76" },
+	{ 0x41, 0xd0c, "Arm Neoverse-N1" },
+	{ 0x41, 0xd40, "Arm Neoverse-V1" },
+	{ 0x41, 0xd49, "Arm Neoverse-N2" },
+	{ 0x46, 0x001, "Fujitsu A64FX" },
+	{ 0x61, 0x022, "Apple M1 Icestorm" },
+	{ 0x61, 0x023, "Apple M1 Firestorm" },
+	/* Implementer 0 is "reserved for software use": QEMU's max CPU, part 'Q'. */
+	{ 0x00, 0x051, "QEMU max" },
+};
+
+static const char *implementer_name(unsigned implementer)
+{
+	switch (implementer) {
+	case 0x00: return "software-defined";
+	case 0x41: return "Arm";
+	case 0x42: return "Broadcom";
+	case 0x43: return "Cavium";
+	case 0x46: return "Fujitsu";
+	case 0x48: return "HiSilicon";
+	case 0x4e: return "NVIDIA";
+	case 0x51: return "Qualcomm";
+	case 0x61: return "Apple";
+	default:   return "unknown implementer";
+	}
+}
+
+void arch_describe_cpu(char *buf, size_t len)
+{
+	uint64_t midr = read_sysreg(midr_el1);
+	unsigned implementer = (midr >> 24) & 0xff;
+	unsigned part = (midr >> 4) & 0xfff;
+	unsigned variant = (midr >> 20) & 0xf, revision = midr & 0xf;
+	int n = -1;
+
+	for (size_t i = 0; i < sizeof(cpu_parts) / sizeof(cpu_parts[0]); i++) {
+		if (cpu_parts[i].implementer == implementer && cpu_parts[i].part == part) {
+			n = ksnprintf(buf, len, "%s", cpu_parts[i].name);
+			break;
+		}
+	}
+	if (n < 0)
+		n = ksnprintf(buf, len, "%s part 0x%03x", implementer_name(implementer), part);
+	if ((size_t)n < len)
+		ksnprintf(buf + n, len - n, " r%up%u (MIDR_EL1 %#010llx), entered at EL%u",
+			  variant, revision, (unsigned long long)midr, arm64_entry_el);
+}
+
+/* ID_AA64MMFR0_EL1.PARange encodings (Arm ARM D19.2). */
+static const uint8_t parange_bits[] = { 32, 36, 40, 42, 44, 48, 52, 56 };
+
+unsigned arm64_pa_bits(void)
+{
+	unsigned parange = id_field(read_sysreg(id_aa64mmfr0_el1), 0);
+
+	/* Encodings beyond the table are reserved: assume the largest. */
+	return parange < sizeof(parange_bits) ? parange_bits[parange] : 56;
+}
+
+/*
+ * Which mmu modes (mmu-api.md) this CPU can run, from ID_AA64MMFR0_EL1
+ * TGran4 (31:28), TGran16 (23:20), TGran64 (27:24) and ID_AA64MMFR2_EL1
+ * VARange (19:16), Arm ARM D19.2:
+ *   TGran4:  0b0000 4K, 0b0001 4K with 52-bit addresses (FEAT_LPA2), 0b1111 none
+ *   TGran16: 0b0000 none, 0b0001 16K, 0b0010 16K with FEAT_LPA2
+ *   TGran64: 0b0000 64K, 0b1111 none
+ *   VARange: 0b0001 52-bit VAs with the 64K granule (FEAT_LVA)
+ */
+void arch_describe_paging(char *buf, size_t len)
+{
+	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1);
+	uint64_t mmfr2 = read_sysreg(id_aa64mmfr2_el1);
+	unsigned tgran4 = id_field(mmfr0, 28), tgran16 = id_field(mmfr0, 20);
+	unsigned tgran64 = id_field(mmfr0, 24), varange = id_field(mmfr2, 16);
+	const struct { bool ok; const char *name; } modes[] = {
+		{ tgran4 != 0xf,  "arm64-4k-48" },
+		{ tgran16 != 0,   "arm64-16k-48" },
+		{ tgran64 != 0xf, "arm64-64k-48" },
+		{ tgran4 == 1,    "arm64-4k-52" },
+		{ varange == 1,   "arm64-64k-52" },
+	};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (modes[i].ok && used < len)
+			used += ksnprintf(buf + used, len - used, "%s ", modes[i].name);
+	}
+	if (used < len)
+		ksnprintf(buf + used, len - used, "+contig pa%u", arm64_pa_bits());
+}
