@@ -28,6 +28,16 @@ void arch_describe_paging(char *buf, size_t len);
  * exit code (0 = success). Never returns. */
 __attribute__((noreturn)) void arch_poweroff(int status);
 
+/* ---- unwinding ---- */
+/* Every ABI we support keeps a frame record {caller's fp, return address}
+ * at fp + arch_frame_record_offset: 0 on AArch64 (AAPCS64 6.4.6) and x86-64
+ * (push rbp; mov rsp, rbp), -16 on RISC-V (psABI: s0 points past ra, fp). */
+extern const long arch_frame_record_offset;
+
+/* ---- port I/O: only where the Makefile defines ARCH_HAS_PIO=1 (x86) ---- */
+uint8_t arch_pio_read8(uint16_t port);
+void    arch_pio_write8(uint16_t port, uint8_t val);
+
 /* ---- traps ---- */
 /* Registers at the trap, in the arch's own layout; printed by the arch. */
 struct trap_frame;

@@ -34,6 +34,25 @@ struct boot_info {
 
 /* core/main.c: the arch-neutral boot flow. */
 __attribute__((noreturn)) void kmain(struct boot_info *bi);
+/* Print the machine-readable "ORIGAMI-EXIT: <status>" line the QEMU runner
+ * reads, then arch_poweroff(status). The only way the kernel ends. */
+__attribute__((noreturn)) void kernel_exit(int status);
+
+/* The boot_info kmain() was given (NULL before). */
+const struct boot_info *current_boot_info(void);
+
+/* core/boot_fdt.c: kmain() calls it when the arch set bi->dtb, so a DTB
+ * arch only fills dtb, hartid and kernel_start/end. Fills memory, reserved
+ * ranges (the DTB's own included), bootargs and the console (stdout-path,
+ * else board_early_uart). Returns 0 or the fdt_* error. */
+int boot_info_from_fdt(struct boot_info *bi, const void *dtb);
+/* core/memmap.c: kmain() removes bi->reserved and the kernel image from
+ * bi->ram, so an arch may report raw firmware RAM ranges. */
+void memmap_remove_reserved(struct boot_info *bi);
+
+/* board/<board>/: the console before the DTB is read, and when it names
+ * none; also what kmain() uses if the arch left bi->uart empty. */
+extern const struct uart_desc board_early_uart;
 
 /* ---- console (core/console.c) ---- */
 void console_init(const struct uart_desc *u);
@@ -74,6 +93,12 @@ int  fdt_memory(const void *dtb, struct mem_range *out, unsigned max, unsigned *
 int  fdt_reserved(const void *dtb, struct mem_range *out, unsigned max, unsigned *n);
 int  fdt_bootargs(const void *dtb, const char **out);
 int  fdt_stdout_uart(const void *dtb, struct uart_desc *out);
+/* Generic lookups. fdt_find_node: offset of the node at an absolute path
+ * ("/cpus/cpu@0"; a component without "@" also matches "name@unit"), or
+ * -ENOENT. fdt_prop: the value of a property of that node and its length,
+ * or NULL. */
+int  fdt_find_node(const void *dtb, const char *path);
+const void *fdt_prop(const void *dtb, int node, const char *name, size_t *len);
 
 /* ---- exit statuses (arch_poweroff) ---- */
 #define EXIT_OK        0

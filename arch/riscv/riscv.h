@@ -1,0 +1,31 @@
+/* riscv64 internals shared by the files of arch/riscv/ (not by core/). */
+#ifndef ORIGAMI_RISCV_H
+#define ORIGAMI_RISCV_H
+
+#include <stdint.h>
+
+/* What entry.S saves on every trap: x0 (slot unused) to x31, then CSRs. */
+struct trap_frame {
+	uint64_t x[32];
+	uint64_t sepc, sstatus, scause, stval;
+};
+
+/* RISC-V SBI spec v2.0, ch. 3 "Binary Encoding": a0 error, a1 value. */
+struct sbiret {
+	long error;
+	long value;
+};
+struct sbiret sbi_call(uint32_t ext, uint32_t fid, unsigned long a0, unsigned long a1);
+
+#define SBI_EXT_BASE 0x10
+#define SBI_BASE_GET_SPEC_VERSION  0
+#define SBI_BASE_GET_IMPL_ID       1
+#define SBI_BASE_GET_IMPL_VERSION  2
+#define SBI_BASE_PROBE_EXTENSION   3
+#define SBI_BASE_GET_MVENDORID     4
+#define SBI_BASE_GET_MARCHID       5
+#define SBI_BASE_GET_MIMPID        6
+
+uint64_t riscv_satp_try(uint64_t satp);   /* entry.S */
+
+#endif

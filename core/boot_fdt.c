@@ -1,0 +1,40 @@
+/*
+ * struct boot_info from a device tree: what the riscv64 and arm64 boot
+ * code hand over is just the DTB pointer (RISC-V SBI boot protocol: a1;
+ * Linux arm64 booting.rst: x0).
+ */
+#include <errno.h>
+#include "kernel.h"
+
+int boot_info_from_fdt(struct boot_info *bi, const void *dtb)
+{
+	const unsigned char *h = dtb;
+	const char *bootargs;
+	int err;
+
+	if ((err = fdt_check(dtb, ~(size_t)0)))
+		return err;
+	if ((err = fdt_memory(dtb, bi->ram, BOOT_MAX_RANGES, &bi->nram)))
+		return err;
+	if ((err = fdt_reserved(dtb, bi->reserved, BOOT_MAX_RANGES, &bi->nreserved)))
+		return err;
+	/* The DTB itself must survive: the kernel keeps reading it. */
+	if (bi->nreserved == BOOT_MAX_RANGES)
+		return -ENOSPC;
+	bi->reserved[bi->nreserved].base = (uint64_t)(uintptr_t)dtb;
+	bi->reserved[bi->nreserved].size = (uint64_t)h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7];
+	bi->nreserved++;
+
+	err = fdt_bootargs(dtb, &bootargs);
+	if (err && err != -ENOENT)
+		return err;
+	bi->cmdline = err ? "" : bootargs;
+
+	err = fdt_stdout_uart(dtb, &bi->uart);
+	if (err && err != -ENOENT && err != -ENODEV)
+		return err;
+	if (err)
+		bi->uart = board_early_uart;
+	bi->dtb = dtb;
+	return 0;
+}

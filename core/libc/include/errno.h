@@ -1,0 +1,19 @@
+/* Error numbers, with Linux's values, for arches without picolibc. */
+#ifndef ORIGAMI_LIBC_ERRNO_H
+#define ORIGAMI_LIBC_ERRNO_H
+
+#define EPERM    1
+#define ENOENT   2
+#define EIO      5
+#define E2BIG    7
+#define ENOMEM  12
+#define EFAULT  14
+#define EBUSY   16
+#define EEXIST  17
+#define ENODEV  19
+#define EINVAL  22
+#define ENOSPC  28
+#define ERANGE  34
+#define ENOTSUP 95
+
+#endif

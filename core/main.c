@@ -1,0 +1,160 @@
+/*
+ * The arch-neutral boot flow: console, memory map, banner, boot-argument
+ * tests, exit. Every arch gets here from its entry code with a struct
+ * boot_info (include/arch.h, "Boot flow").
+ */
+#include <errno.h>
+#include <string.h>
+#include "arch.h"
+#include "mmu.h"
+
+#define ORIGAMI_VERSION "0.1"
+
+static struct boot_info *boot;
+
+const struct boot_info *current_boot_info(void)
+{
+	return boot;
+}
+
+void kernel_exit(int status)
+{
+	kprintf("ORIGAMI-EXIT: %d\n", status);
+	arch_poweroff(status);
+}
+
+static void print_range(const char *label, const struct mem_range *r)
+{
+	kprintf("%s 0x%016llx-0x%016llx (%llu KiB)\n", label,
+		(unsigned long long)r->base, (unsigned long long)(r->base + r->size - 1),
+		(unsigned long long)(r->size >> 10));
+}
+
+static void print_banner(const struct boot_info *bi)
+{
+	char buf[256];
+	unsigned i;
+
+	kprintf("Origami %s\n", ORIGAMI_VERSION);
+	kprintf("arch: %s\n", arch_name());
+	kprintf("board: %s\n", bi->board);
+	arch_describe_cpu(buf, sizeof(buf));
+	kprintf("cpu: %s\n", buf);
+	arch_describe_paging(buf, sizeof(buf));
+	kprintf("paging: %s\n", buf);
+	kprintf("kernel: 0x%016llx-0x%016llx\n", (unsigned long long)bi->kernel_start,
+		(unsigned long long)bi->kernel_end - 1);
+	for (i = 0; i < bi->nreserved; i++)
+		print_range("reserved:", &bi->reserved[i]);
+	for (i = 0; i < bi->nram; i++)
+		print_range("ram:", &bi->ram[i]);
+	kprintf("cmdline: %s\n", bi->cmdline ? bi->cmdline : "");
+}
+
+static uint64_t parse_u64(const char *s, bool *ok)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+
+	*ok = *s != '\0';
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		*ok = *s != '\0';
+	}
+	for (; *s && *ok; s++) {
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
+			     *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) :
+			     *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10) : 99;
+		*ok = d < base;
+		v = v * base + d;
+	}
+	return v;
+}
+
+/* One probe that must fault at addr with the given access. */
+static bool probe_faults(const char *what, uint64_t addr, unsigned access, int rc)
+{
+	struct trap_info ti;
+	bool taken = trap_take_expected(&ti);
+	bool ok = rc == -EFAULT && taken && ti.fault_addr == addr && ti.access == access;
+
+	kprintf("test.probe: %s 0x%llx: rc %d, %s%s%s\n", what, (unsigned long long)addr, rc,
+		taken ? "trapped: " : "no trap", taken ? ti.cause : "", ok ? "" : "  <-- FAIL");
+	return ok;
+}
+
+/*
+ * test.probe=ADDR: the expected-fault hook, end to end. ADDR must fault on
+ * access (the arch.mk's BAD_PA with the MMU off); a probe of memory the
+ * kernel owns must not.
+ */
+static int test_probe(uint64_t addr)
+{
+	static volatile uint64_t canary = 0x0123456789abcdefull;
+	uint64_t val = 0;
+	bool ok = true;
+	int rc;
+
+	rc = arch_probe_read((uint64_t)(uintptr_t)&canary, &val);
+	ok &= rc == 0 && val == canary;
+	rc = arch_probe_write((uint64_t)(uintptr_t)&canary, ~val);
+	ok &= rc == 0 && canary == ~val;
+	rc = arch_probe_exec((uint64_t)(uintptr_t)arch_ret_insn);
+	ok &= rc == 0;
+	kprintf("test.probe: kernel memory: %s\n", ok ? "read, write, exec ok" : "FAIL");
+
+	trap_expect_fault(addr);
+	ok &= probe_faults("read", addr, MMU_READ, arch_probe_read(addr, &val));
+	trap_expect_fault(addr);
+	ok &= probe_faults("write", addr, MMU_WRITE, arch_probe_write(addr, 0));
+	trap_expect_fault(addr);
+	ok &= probe_faults("exec", addr, MMU_EXEC, arch_probe_exec(addr));
+	kprintf("test.probe: %s\n", ok ? "passed" : "FAILED");
+	return ok ? EXIT_OK : EXIT_TEST_FAIL;
+}
+
+static int run_boot_tests(const struct boot_info *bi)
+{
+	char arg[64];
+	bool ok;
+
+	if (cmdline_get(bi->cmdline, "test.probe", arg, sizeof(arg))) {
+		uint64_t addr = parse_u64(arg, &ok);
+
+		if (!ok) {
+			kprintf("test.probe=%s: not a number\n", arg);
+			return EXIT_TEST_FAIL;
+		}
+		return test_probe(addr);
+	}
+	if (cmdline_get(bi->cmdline, "test.fault", arg, sizeof(arg))) {
+		kprintf("test.fault: triggering a %s fault\n", arg);
+		arch_trigger_fault(arg);
+		kprintf("test.fault=%s: unknown kind (load, store, exec, undef)\n", arg);
+		return EXIT_TEST_FAIL;
+	}
+	return EXIT_OK;
+}
+
+void kmain(struct boot_info *bi)
+{
+	int err;
+
+	boot = bi;
+	if (bi->uart.kind == UART_NONE)
+		bi->uart = board_early_uart;
+	console_init(&bi->uart);
+	if (!bi->board)
+		bi->board = ORIGAMI_BOARD;
+	if (bi->dtb) {
+		if ((err = boot_info_from_fdt(bi, bi->dtb)))
+			panic("DTB at %p unusable (%d): %s", bi->dtb, err, fdt_error());
+		console_init(&bi->uart);
+	}
+	memmap_remove_reserved(bi);
+	if (!bi->nram)
+		panic("no usable RAM");
+	print_banner(bi);
+	kernel_exit(run_boot_tests(bi));
+}

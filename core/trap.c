@@ -1,0 +1,82 @@
+/*
+ * Every trap of every arch ends in trap_handle(): either a test armed
+ * trap_expect_fault() and the fault came from an arch_probe_*() (the arch
+ * moves the PC to the probe's failure exit, the probe returns -EFAULT), or
+ * the kernel prints everything needed to debug it and powers off.
+ */
+#include "arch.h"
+#include "mmu.h"
+
+static struct {
+	bool armed;
+	uint64_t addr;              /* ~0: any address */
+	bool taken;
+	struct trap_info info;
+} expected;
+
+void trap_expect_fault(uint64_t addr)
+{
+	expected.armed = true;
+	expected.addr = addr;
+	expected.taken = false;
+}
+
+bool trap_take_expected(struct trap_info *out)
+{
+	bool taken = expected.taken;
+
+	if (taken && out)
+		*out = expected.info;
+	expected.armed = false;
+	expected.taken = false;
+	return taken;
+}
+
+static bool is_expected(const struct trap_info *ti)
+{
+	return expected.armed && ti->has_fault_addr &&
+	       (expected.addr == ~0ull || expected.addr == ti->fault_addr);
+}
+
+static const char *access_name(unsigned access)
+{
+	switch (access) {
+	case MMU_READ: return "read";
+	case MMU_WRITE: return "write";
+	case MMU_EXEC: return "exec";
+	default: return "-";
+	}
+}
+
+void trap_handle(struct trap_info *ti)
+{
+	static bool reporting;
+
+	if (is_expected(ti) && arch_fixup_probe(ti)) {
+		expected.info = *ti;
+		expected.info.frame = NULL;     /* gone once the handler returns */
+		expected.armed = false;
+		expected.taken = true;
+		return;
+	}
+	if (reporting) {
+		kprintf("TRAP while reporting a trap: %s at pc 0x%llx\n", ti->cause,
+			(unsigned long long)ti->pc);
+		kernel_exit(EXIT_TRAP);
+	}
+	reporting = true;
+	kprintf("TRAP: %s (cause 0x%llx)\n", ti->cause, (unsigned long long)ti->cause_code);
+	kprintf("  pc:     0x%016llx\n", (unsigned long long)ti->pc);
+	if (ti->has_fault_addr)
+		kprintf("  addr:   0x%016llx\n", (unsigned long long)ti->fault_addr);
+	else
+		kprintf("  addr:   none\n");
+	kprintf("  access: %s\n", access_name(ti->access));
+	if (expected.armed)
+		kprintf("  (a test expected a fault at 0x%llx through a probe)\n",
+			(unsigned long long)expected.addr);
+	kprintf("registers:\n");
+	arch_dump_frame(ti->frame);
+	backtrace_from(ti->fp);
+	kernel_exit(EXIT_TRAP);
+}

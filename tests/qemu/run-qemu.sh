@@ -1,0 +1,93 @@
+#!/bin/sh
+# Boot one kernel build in QEMU and turn its exit status into ours.
+#
+#   run-qemu.sh --arch A [--board B] [--kernel IMG] [--cpu C] [--bootargs S]
+#               [--timeout SECS] [--log FILE] [--gdb]
+#
+# Everything arch- or board-specific comes from build/<arch>-<board>/qemu.env,
+# which `make` writes from arch.mk and board.mk. The kernel ends every run
+# with a line "ORIGAMI-EXIT: <status>"; that status is our exit code.
+# Where QEMU's own exit code carries the status too (QEMU_EXIT_OF_STATUS),
+# the two must agree.
+#
+# Exit codes: the kernel's status (0 = success), or
+#   124  timeout: the kernel hung
+#   125  no ORIGAMI-EXIT line (QEMU failed to start, or the kernel died silently)
+#   126  QEMU's exit code contradicts the ORIGAMI-EXIT line
+set -u
+
+arch= board= kernel= cpu= bootargs= log= gdb=n timeout=30
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--arch) arch=$2; shift ;;
+	--board) board=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
+	--bootargs) bootargs=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--log) log=$2; shift ;;
+	--gdb) gdb=y ;;
+	*) echo "run-qemu: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ -z "$arch" ]; then
+	echo "run-qemu: --arch is required" >&2
+	exit 2
+fi
+if [ -z "$board" ]; then
+	case "$arch" in x86_64) board=qemu-pc ;; *) board=qemu-virt ;; esac
+fi
+build=build/$arch-$board
+env=$build/qemu.env
+if [ ! -f "$env" ]; then
+	echo "run-qemu: $env missing: run 'make ARCH=$arch BOARD=$board' first" >&2
+	exit 2
+fi
+QEMU_SYSTEM= QEMU_ARGS= QEMU_CPU_DEFAULT= KERNEL_IMAGE= KERNEL_ELF= QEMU_EXIT_OF_STATUS= GDB_ARCH=
+. "./$env"
+kernel=${kernel:-$KERNEL_IMAGE}
+cpu=${cpu:-$QEMU_CPU_DEFAULT}
+log=${log:-$build/console.log}
+
+set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} -kernel "$kernel" -nographic -no-reboot
+[ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
+if [ $gdb = y ]; then
+	set -- "$@" -S -gdb tcp::1234
+	echo "run-qemu: waiting for gdb; in another terminal run:"
+	echo "  gdb-multiarch -ex 'set architecture $GDB_ARCH' -ex 'file $KERNEL_ELF' -ex 'target remote localhost:1234'"
+	echo "run-qemu: timeout ${timeout}s; quit QEMU with Ctrl-A x"
+fi
+echo "run-qemu: $QEMU_SYSTEM $*" >&2
+
+# stdin is not the terminal: timeout runs QEMU outside the foreground
+# process group, where reading the tty would stop it (SIGTTIN) until the
+# timeout. In --gdb mode QEMU keeps the terminal for its monitor.
+rm -f "$log"
+status_file=$(mktemp)
+trap 'rm -f "$status_file"' EXIT
+if [ $gdb = y ]; then
+	{ timeout --foreground "$timeout" "$QEMU_SYSTEM" "$@"; echo $? >"$status_file"; } | tee "$log"
+else
+	{ timeout -k 5 "$timeout" "$QEMU_SYSTEM" "$@" </dev/null; echo $? >"$status_file"; } 2>&1 | tee "$log"
+fi
+qemu_rc=$(cat "$status_file")
+
+if [ "$qemu_rc" -eq 124 ]; then
+	echo "run-qemu: TIMEOUT: no exit after ${timeout}s, the kernel hung (log: $log)"
+	exit 124
+fi
+status=$(tr -d '\r' <"$log" | sed -n 's/^ORIGAMI-EXIT: \([0-9][0-9]*\)$/\1/p' | tail -n 1)
+if [ -z "$status" ]; then
+	echo "run-qemu: no ORIGAMI-EXIT line; QEMU exited with $qemu_rc (log: $log)"
+	exit 125
+fi
+if [ -n "$QEMU_EXIT_OF_STATUS" ]; then
+	expected=$(s=$status; echo $(( $QEMU_EXIT_OF_STATUS )))
+	if [ "$qemu_rc" -ne "$expected" ]; then
+		echo "run-qemu: kernel status $status, but QEMU exited with $qemu_rc (expected $expected)"
+		exit 126
+	fi
+fi
+echo "run-qemu: kernel exit status $status"
+exit "$status"
