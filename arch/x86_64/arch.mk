@@ -1,0 +1,24 @@
+# x86_64: the host's gcc and binutils, freestanding; linked at 1 MiB and
+# booted by QEMU's Multiboot loader (boot.S).
+
+CROSS_COMPILE :=
+# -mcmodel=small: the image is linked and runs below 2 GiB (kernel.ld).
+# No FPU/SSE state is ever saved, so the compiler may use none; no red zone,
+# since a trap pushes its frame right below the interrupted rsp.
+ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=small -mno-red-zone \
+	-mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only \
+	-fno-pie -fno-asynchronous-unwind-tables -fcf-protection=none
+ARCH_LDFLAGS := -no-pie -Wl,-m,elf_x86_64 -Wl,-z,max-page-size=4096 \
+	-Wl,--build-id=none -Wl,--no-warn-rwx-segments
+ARCH_SRCS := $(addprefix arch/x86_64/,boot.S trap_entry.S probe.S setup.c trap.c cpu.c)
+LDSCRIPT := arch/x86_64/kernel.ld
+ARCH_USES_PICOLIBC := n
+ARCH_HAS_PIO := y
+
+# QEMU boots the ELF itself: its Multiboot header has the a.out-kludge fields.
+KERNEL_IMAGE := $(BUILD)/origami.elf
+QEMU_SYSTEM := qemu-system-x86_64
+ARCH_QEMU_ARGS :=
+GDB_ARCH := i386:x86-64
+# The null page, which the boot identity map leaves unmapped.
+BAD_PA := 0

@@ -1,0 +1,87 @@
+/*
+ * x86-64: what the CPU is and offers (CPUID), leaving, port I/O, and the
+ * deliberate faults of `test.fault=`.
+ */
+#include <string.h>
+
+#include "arch.h"
+#include "x86.h"
+
+const char *arch_name(void)
+{
+	return "x86_64";
+}
+
+/* push rbp; mov rsp, rbp: rbp points at {caller's rbp, return address}. */
+const long arch_frame_record_offset = 0;
+
+static uint32_t cpuid_max_extended(void)
+{
+	return cpuid(0x80000000, 0).eax;
+}
+
+/* "<vendor>, <brand string>" (SDM vol. 2A, CPUID leaves 0 and 80000002h-80000004h). */
+void arch_describe_cpu(char *buf, size_t len)
+{
+	struct cpuid r = cpuid(0, 0);
+	uint32_t vendor[4] = { r.ebx, r.edx, r.ecx, 0 };
+	uint32_t brand[13] = { 0 };	/* 48 bytes and a NUL */
+	const char *b = "(no brand string)";
+
+	if (cpuid_max_extended() >= 0x80000004) {
+		for (unsigned i = 0; i < 3; i++) {
+			r = cpuid(0x80000002 + i, 0);
+			memcpy(&brand[i * 4], &r, sizeof(r));
+		}
+		for (b = (const char *)brand; *b == ' '; b++)
+			;	/* Intel right-aligns it */
+	}
+	ksnprintf(buf, len, "%s, %s", (const char *)vendor, b);
+}
+
+void arch_describe_paging(char *buf, size_t len)
+{
+	bool la57 = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & CPUID_7_0_ECX_LA57);
+	uint32_t ext = cpuid_max_extended() >= 0x80000001 ? cpuid(0x80000001, 0).edx : 0;
+
+	ksnprintf(buf, len, "x86-64-4level%s%s%s",
+		  la57 ? " x86-64-5level" : "",
+		  ext & CPUID_80000001_EDX_PAGE1GB ? " +1g" : "",
+		  ext & CPUID_80000001_EDX_NX ? " +nx" : "");
+}
+
+uint8_t arch_pio_read8(uint16_t port)
+{
+	return inb(port);
+}
+
+void arch_pio_write8(uint16_t port, uint8_t val)
+{
+	outb(port, val);
+}
+
+/*
+ * isa-debug-exit (board/qemu-pc/board.mk) ends QEMU on the write, with exit
+ * code (status << 1) | 1. Without it there is nothing to do but stop.
+ */
+void arch_poweroff(int status)
+{
+	outl(DEBUG_EXIT_PORT, (uint32_t)status);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* In .data, hence mapped not executable (boot.S): executing it must fault. */
+static uint8_t nx_ret_insn[] = { 0xc3 };
+
+void arch_trigger_fault(const char *kind)
+{
+	if (strcmp(kind, "load") == 0)		/* the null page is never mapped */
+		__asm__ volatile("mov (%0), %%rax" : : "r"(0ul) : "rax", "memory");
+	else if (strcmp(kind, "store") == 0)	/* .text is read-only */
+		__asm__ volatile("movb $0, (%0)" : : "r"(arch_ret_insn) : "memory");
+	else if (strcmp(kind, "exec") == 0)
+		__asm__ volatile("call *%0" : : "r"(nx_ret_insn) : "memory");
+	else if (strcmp(kind, "undef") == 0)
+		__asm__ volatile("ud2");
+}

@@ -1,0 +1,125 @@
+/*
+ * x86-64 architectural constants and instruction wrappers, shared by the
+ * boot trampoline (boot.S), the trap entry and the C side of the port.
+ */
+#ifndef ORIGAMI_X86_H
+#define ORIGAMI_X86_H
+
+/* GDT selectors (boot.S lays the table out; Intel SDM vol. 3, 3.4.2). */
+#define GDT_KERNEL_CODE	0x08
+#define GDT_KERNEL_DATA	0x10
+#define GDT_TSS		0x18	/* a 16-byte system descriptor: slots 3 and 4 */
+#define GDT_ENTRIES	5
+
+/* Control registers (SDM vol. 3, 2.5). */
+#define CR0_PE		(1 << 0)
+#define CR0_WP		(1 << 16)
+#define CR0_PG		0x80000000
+#define CR4_PAE		(1 << 5)
+#define CR4_LA57	(1 << 12)
+
+/* IA32_EFER (SDM vol. 3, 2.2.1). */
+#define MSR_EFER	0xc0000080
+#define EFER_LME	(1 << 8)
+#define EFER_LMA	(1 << 10)
+#define EFER_NXE	(1 << 11)
+
+/* CPUID feature bits (SDM vol. 2A, CPUID). */
+#define CPUID_7_0_ECX_LA57		(1 << 16)
+#define CPUID_80000001_EDX_NX		(1 << 20)
+#define CPUID_80000001_EDX_PAGE1GB	(1 << 26)
+#define CPUID_80000001_EDX_LM		(1 << 29)
+
+/*
+ * Paging-structure entry bits, for the boot identity map only (SDM vol. 3,
+ * 4.5, tables 4-14 to 4-20); everything later goes through mmu_*.
+ */
+#define PTE_P		(1 << 0)
+#define PTE_RW		(1 << 1)
+#define PTE_PS		(1 << 7)
+#define PTE_NX_HIGH	0x80000000	/* bit 63, as seen in the entry's high dword */
+
+/* #PF error code (SDM vol. 3, 4.7, figure 4-12). */
+#define PF_P		(1 << 0)
+#define PF_W		(1 << 1)
+#define PF_U		(1 << 2)
+#define PF_RSVD		(1 << 3)
+#define PF_ID		(1 << 4)
+#define PF_PK		(1 << 5)
+#define PF_SS		(1 << 6)
+
+/* Exception vectors (SDM vol. 3, table 6-1). */
+#define VEC_DF		8
+#define VEC_GP		13
+#define VEC_PF		14
+#define VEC_COUNT	256
+/* Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30. */
+#define VEC_ERROR_CODE_MASK	0x60227d00
+
+/* Each trap entry stub is this long, so the IDT can be filled by index. */
+#define TRAP_STUB_SIZE	16
+
+/* Multiboot 1 (Multiboot spec 3.1.2, 3.2). */
+#define MULTIBOOT_HEADER_MAGIC	0x1badb002
+#define MULTIBOOT_BOOT_MAGIC	0x2badb002	/* in eax at entry */
+#define MULTIBOOT_WANT_MEMINFO	(1 << 1)
+#define MULTIBOOT_AOUT_KLUDGE	(1 << 16)
+
+/* The PC's first serial port (COM1), the console from the first byte on. */
+#define PC_COM1_PORT	0x3f8
+#define UART_LSR	5		/* ns16550 line status register */
+#define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t val)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t val;
+	__asm__ volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
+	return val;
+}
+
+static inline void outl(uint16_t port, uint32_t val)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+struct cpuid { uint32_t eax, ebx, ecx, edx; };
+
+static inline struct cpuid cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid r;
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+#define READ_CR(n)							\
+	static inline uint64_t read_cr##n(void)				\
+	{								\
+		uint64_t v;						\
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));	\
+		return v;						\
+	}
+READ_CR(0)
+READ_CR(2)
+READ_CR(3)
+READ_CR(4)
+#undef READ_CR
+
+#endif /* !__ASSEMBLER__ */
+#endif
