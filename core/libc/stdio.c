@@ -140,9 +140,10 @@ static enum length get_length(const char **fmt)
 	}
 }
 
-int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt, va_list ap_in)
+int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt_in, va_list ap_in)
 {
 	struct out o = { buf, size, 0 };
+	const char *fmt = fmt_in;   /* the helpers advance it through a plain const char ** */
 	va_list ap;
 
 	va_copy(ap, ap_in);
