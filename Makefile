@@ -69,7 +69,7 @@ TIMEOUT  ?= 30
 KERNEL_BOOTARGS := $(strip $(BOOTARGS) $(if $(MMU_MODE),mmu.mode=$(MMU_MODE)))
 
 .DEFAULT_GOAL := all
-.PHONY: all run test debug clean setup qemu-env
+.PHONY: all run test debug clean setup qemu-env ports
 
 # The host build (MMU library and its tests) is independent of ARCH.
 -include mk/host.mk
@@ -78,7 +78,7 @@ ARCH_MK  := arch/$(ARCH_DIR)/arch.mk
 BOARD_MK := board/$(BOARD)/board.mk
 
 # Goals that work before every port has landed.
-PORTLESS_GOALS := test clean setup host-lib host-lib-san
+PORTLESS_GOALS := test clean setup ports host-lib host-lib-san
 needs_port := $(filter-out $(PORTLESS_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(wildcard $(ARCH_MK)),)
 include $(ARCH_MK)
@@ -178,6 +178,10 @@ debug: all
 
 test: setup
 	$(Q)tests/run
+
+# The arches whose port exists, for the test suites.
+ports:
+	@echo $(foreach a,$(ARCHES),$(if $(wildcard arch/$(arch_dir_$(a))/arch.mk),$(a)))
 
 clean:
 	rm -rf build

@@ -41,7 +41,7 @@ static void print_banner(const struct boot_info *bi)
 	arch_describe_cpu(buf, sizeof(buf));
 	kprintf("cpu: %s\n", buf);
 	arch_describe_paging(buf, sizeof(buf));
-	kprintf("paging: %s\n", buf);
+	kprintf("paging: %s\n", buf[0] ? buf : "none");
 	kprintf("kernel: 0x%016llx-0x%016llx\n", (unsigned long long)bi->kernel_start,
 		(unsigned long long)bi->kernel_end - 1);
 	for (i = 0; i < bi->nreserved; i++)
@@ -129,10 +129,16 @@ static int run_boot_tests(const struct boot_info *bi)
 		return test_probe(addr);
 	}
 	if (cmdline_get(bi->cmdline, "test.fault", arg, sizeof(arg))) {
-		kprintf("test.fault: triggering a %s fault\n", arg);
+		kprintf("test.fault=%s: faulting on purpose\n", arg);
 		arch_trigger_fault(arg);
 		kprintf("test.fault=%s: unknown kind (load, store, exec, undef)\n", arg);
 		return EXIT_TEST_FAIL;
+	}
+	/* The runner's timeout is the only way out: it must report the hang. */
+	if (cmdline_get(bi->cmdline, "test.hang", arg, sizeof(arg))) {
+		kprintf("test.hang: hanging on purpose\n");
+		for (;;)
+			;
 	}
 	return EXIT_OK;
 }

@@ -6,7 +6,8 @@ CROSS_COMPILE   ?= riscv64-unknown-elf-
 PICOLIBC_SPECS  := /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs
 ARCH_CFLAGS     := --specs=$(PICOLIBC_SPECS) -misa-spec=2.2 -march=rv64imac -mabi=lp64 \
 		   -mcmodel=medany
-ARCH_LDFLAGS    :=
+# One RWX segment: with the MMU off there are no permissions to split by.
+ARCH_LDFLAGS    := -Wl,--no-warn-rwx-segments
 ARCH_SRCS       := arch/riscv/entry.S arch/riscv/probe.S arch/riscv/setup.c \
 		   arch/riscv/trap.c arch/riscv/sbi.c arch/riscv/cpu.c
 LDSCRIPT        := arch/riscv/kernel.ld
