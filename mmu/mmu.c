@@ -208,9 +208,8 @@ static int op_begin(mmu_transaction_t *ta, int half)
 		return -EINVAL;
 	if (ta->status)
 		return ta->status;
-	struct mmu_transaction *holder = half == HALF_KERNEL ? mmu_cur->kernel_owner
-	                                                   : ta->set->owner;
-	if (holder && holder != ta)
+	if ((ta->set->owner && ta->set->owner != ta) ||
+	    (half == HALF_KERNEL && mmu_cur->kernel_owner && mmu_cur->kernel_owner != ta))
 		return -EBUSY;
 	return txn_op_begin(ta);
 }
@@ -219,12 +218,24 @@ static int op_end(mmu_transaction_t *ta, int half, int err)
 {
 	txn_op_end(ta, err);
 	if (!err) {
+		ta->set->owner = ta;
 		if (half == HALF_KERNEL)
 			mmu_cur->kernel_owner = ta;
-		else
-			ta->set->owner = ta;
 	}
 	return err;
+}
+
+/* Calls that change counts before they can still fail keep a copy. */
+static void save_counts(mmu_transaction_t *ta, int half)
+{
+	ta->st->saved_counts = ta->st->counts[half];
+}
+
+static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
+{
+	if (err)
+		ta->st->counts[half] = ta->st->saved_counts;
+	return op_end(ta, half, err);
 }
 
 static void release(mmu_transaction_t *ta)
@@ -425,10 +436,11 @@ int mmu_remove(mmu_transaction_t *ta)
 	int err = op_begin(ta, half);
 	if (err)
 		return err;
+	save_counts(ta, half);
 	err = unplace(ta, half, cur, ta->cur_va);
 	if (!err)
 		err = mmu_cur->be->reclaim(ta, ta->cur_va, ta->cur_va + (entry_bytes(cur.order) - 1));
-	err = op_end(ta, half, err);
+	err = op_end_restoring(ta, half, err);
 	if (!err)
 		ta->has_current = false;
 	return err;
@@ -457,6 +469,7 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	int err = op_begin(ta, half);
 	if (err)
 		return err;
+	save_counts(ta, half);
 
 	if (e.order == old.order) {
 		unsigned n = native_order(e.order);
@@ -485,7 +498,7 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 		if (!err)
 			err = place(ta, half, e, va);
 	}
-	err = op_end(ta, half, err);
+	err = op_end_restoring(ta, half, err);
 	if (!err) {
 		ta->cur = e;
 		ta->cur_va = va;
@@ -634,6 +647,8 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 	int err = op_begin(&ta, dhalf);
 	vaddr_t va = src_start, end = src_start + (len - 1);
 	struct mmu_leaf l;
+	if (!err && !mmu_cur->be->next(&ta, dst_start, dst_start + (len - 1), &l))
+		err = -EEXIST;
 	while (!err && !mmu_cur->be->next(reader, va, end, &l)) {
 		mmu_entry_t e;
 		vaddr_t base;

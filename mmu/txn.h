@@ -88,6 +88,7 @@ struct mmu_txn_state {
 	uint64_t meta_root[2];        /* side table roots: user, kernel */
 	uint64_t meta_valid[2];
 	struct mmu_set_counts counts[2];   /* user half, kernel half */
+	struct mmu_set_counts saved_counts; /* before the current call, when it may unwind */
 	/* What changed, for the one TLB invalidation at commit. */
 	vaddr_t  flush_start, flush_end;
 	uint64_t flush_pages;
