@@ -35,7 +35,8 @@ static void print_banner(const struct boot_info *bi)
 	char buf[256];
 	unsigned i;
 
-	kprintf("Origami %s\n", ORIGAMI_VERSION);
+	/* Firmware may leave its last line unfinished (SeaBIOS does). */
+	kprintf("\nOrigami %s\n", ORIGAMI_VERSION);
 	kprintf("arch: %s\n", arch_name());
 	kprintf("board: %s\n", bi->board);
 	arch_describe_cpu(buf, sizeof(buf));

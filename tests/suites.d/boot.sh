@@ -1,0 +1,92 @@
+#!/bin/bash
+# Boot tests: for every arch whose port exists, build it, boot it in QEMU
+# and check the banner, the exit status, the expected-fault hook
+# (test.probe), the trap report of each deliberate fault (test.fault) and
+# that a hang is reported as a timeout (test.hang). The same checks run on
+# every arch: the banner and the trap report are printed by core/.
+set -u
+. tests/boot/suite.sh
+
+EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
+
+# boot ARCH NAME BOOTARGS [TIMEOUT]: sets $log and $rc.
+boot() {
+	log=build/tests/boot/$1-$2.log
+	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-30}" \
+		--log "$log" >/dev/null 2>&1
+	rc=$?
+}
+
+has_line() {
+	tr -d '\r' <"$log" | grep -Eq -- "$1"
+}
+
+# expect NAME REGEX...: every REGEX matches a line of $log.
+expect() {
+	local name=$1 re missing=""
+	shift
+	for re in "$@"; do
+		has_line "$re" || missing="$missing [$re]"
+	done
+	if [ -z "$missing" ]; then
+		pass "$name"
+	else
+		fail "$name: no line matching$missing in $log"
+	fi
+}
+
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then
+		pass "$1: exit $rc"
+	else
+		fail "$1: exit $rc, expected $2 (log: $log)"
+	fi
+}
+
+mkdir -p build/tests/boot
+for arch in $(make -s ports); do
+	echo "--- $arch"
+	if ! make -s ARCH="$arch" all >build/tests/boot/$arch-build.log 2>&1; then
+		fail "$arch: build (log: build/tests/boot/$arch-build.log)"
+		continue
+	fi
+	pass "$arch: build"
+	BAD_PA=
+	. "$(ls build/$arch-*/qemu.env | head -n 1)"
+
+	boot "$arch" plain ""
+	expect_rc "$arch boot" $EXIT_OK
+	expect "$arch banner" '^Origami [0-9]' "^arch: $arch\$" '^board: [a-z]' '^cpu: .' \
+		'^paging: .' '^ram: 0x[0-9a-f]+-0x[0-9a-f]+ \([0-9]+ KiB\)$' "^ORIGAMI-EXIT: $EXIT_OK\$"
+
+	boot "$arch" bootargs "origami.test=one two"
+	expect "$arch bootargs reach the kernel" '^cmdline: origami.test=one two$'
+
+	if [ -n "$BAD_PA" ]; then
+		boot "$arch" probe "test.probe=$BAD_PA"
+		expect_rc "$arch test.probe=$BAD_PA" $EXIT_OK
+		expect "$arch expected faults resume" '^test.probe: kernel memory: read, write, exec ok$' \
+			'^test.probe: read .*rc -14, trapped' '^test.probe: write .*rc -14, trapped' \
+			'^test.probe: exec .*rc -14, trapped' '^test.probe: passed$'
+	else
+		fail "$arch: arch.mk sets no BAD_PA for test.probe"
+	fi
+
+	for kind in load store exec undef; do
+		boot "$arch" "fault-$kind" "test.fault=$kind"
+		expect_rc "$arch test.fault=$kind" $EXIT_TRAP
+		case $kind in
+		load) access='read' addr='0x[0-9a-f]+' ;;
+		store) access='write' addr='0x[0-9a-f]+' ;;
+		exec) access='exec' addr='0x[0-9a-f]+' ;;
+		undef) access='-' addr='(none|0x[0-9a-f]+)' ;;
+		esac
+		expect "$arch test.fault=$kind report" '^TRAP: .' '^  pc: +0x[0-9a-f]+$' \
+			"^  addr: +$addr\$" "^  access: $access\$" '^registers:$' \
+			'^backtrace:$' '^  #0 0x[0-9a-f]+$' "^ORIGAMI-EXIT: $EXIT_TRAP\$"
+	done
+
+	boot "$arch" hang "test.hang=1" 3
+	expect_rc "$arch test.hang times out" $TIMEOUT_RC
+done
+suite_end
