@@ -50,6 +50,12 @@ static inline uint64_t page_bytes(const struct mode_env *env, unsigned order)
 	return (uint64_t)1 << (env->geo.page_shift + order);
 }
 
+/* Whether the reference walker must allow an access (MMU_READ, MMU_WRITE or
+ * MMU_EXEC, plus MMU_USER for user mode) to a page of prot: user pages only
+ * to user mode (SUM=0 / PAN / SMAP+SMEP), supervisor pages only to the
+ * supervisor, and the access kind must be granted. */
+bool access_allowed(unsigned prot, unsigned access);
+
 /* ---- where the choices come from ----------------------------------------- */
 
 struct model_src {

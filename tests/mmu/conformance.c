@@ -1,0 +1,1495 @@
+/*
+ * Conformance suite of the MMU layer, written against include/mmu.h and
+ * include/mmu_host.h alone: one set of cases, run for every mode the
+ * library lists (RISC-V modes with and without Svnapot), the way
+ * generic_pt's kunit tests run once per format.
+ *
+ *   conformance [--mode LABEL] [--case NAME]
+ *
+ * Each case starts from a freshly selected mode and must leave the table
+ * pages at the mode's baseline once its sets are removed. A failure says
+ * mode, case, what was checked, expected and got. One result per
+ * (mode, case); the last line is "N passed, N failed".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define R MMU_READ
+#define W MMU_WRITE
+#define X MMU_EXEC
+#define U MMU_USER
+
+#define NSETS 6
+
+struct ctx {
+	struct mode_env env;
+	const char *name;            /* the case */
+	unsigned fails;
+	mmu_translation_set_t sets[NSETS];
+	bool live[NSETS];
+	unsigned orders[40];         /* every native order, then composed ones */
+	unsigned norders;
+	unsigned big;                /* largest native order up to 1 GiB */
+};
+
+static void failf(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void failf(struct ctx *c, const char *fmt, ...)
+{
+	fprintf(stderr, "FAIL mode=%s case=%s: ", c->env.cfg.label, c->name);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	c->fails++;
+}
+
+/* Return code check: says what, expected and got. */
+#define EXPECT_RC(c, got, want, ...) expect_rc(c, got, want, __VA_ARGS__)
+static bool expect_rc(struct ctx *c, int got, int want, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool expect_rc(struct ctx *c, int got, int want, const char *fmt, ...)
+{
+	if (got == want)
+		return true;
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	failf(c, "%s: expected %d, got %d", what, want, got);
+	return false;
+}
+
+static uint64_t sz(const struct ctx *c, unsigned order)
+{
+	return page_bytes(&c->env, order);
+}
+
+static bool native(const struct ctx *c, unsigned order)
+{
+	return order < 64 && (c->env.geo.native_orders >> order & 1);
+}
+
+/* A user-half va for an entry of this order: slot k of its size, above
+ * the first slot so that va 0 stays unused, unless the order is so big
+ * that only slot 0 fits. */
+static vaddr_t uva(const struct ctx *c, unsigned order, unsigned k)
+{
+	uint64_t size = sz(c, order);
+	if (size > c->env.user_top / 4)
+		return (vaddr_t)k * size;
+	return (vaddr_t)(k + 1) * size;
+}
+
+/* A kernel-half va for a global entry of this order. */
+static vaddr_t kva(const struct ctx *c, unsigned order, unsigned k)
+{
+	return c->env.kernel_base + (vaddr_t)(k + 1) * sz(c, order);
+}
+
+/* A physical address aligned to the order, different for each k. */
+static paddr_t pa_for(const struct ctx *c, unsigned order, unsigned k)
+{
+	uint64_t size = sz(c, order);
+	return size >= ((uint64_t)1 << 40) ? (paddr_t)(k + 1) * size : (paddr_t)(k + 3) * size;
+}
+
+static mmu_entry_t ent(paddr_t pa, unsigned prot, unsigned order)
+{
+	return mmu_mksize(mmu_mkentry(pa, prot), order);
+}
+
+static mmu_translation_set_t *new_set(struct ctx *c)
+{
+	for (int i = 0; i < NSETS; i++) {
+		if (c->live[i])
+			continue;
+		int rc = mmu_new_translation_set(&c->sets[i]);
+		if (!EXPECT_RC(c, rc, 0, "mmu_new_translation_set"))
+			return NULL;
+		c->live[i] = true;
+		return &c->sets[i];
+	}
+	failf(c, "test bug: more than %d sets", NSETS);
+	return NULL;
+}
+
+static mmu_translation_set_t *dup_set(struct ctx *c, mmu_translation_set_t *src)
+{
+	for (int i = 0; i < NSETS; i++) {
+		if (c->live[i])
+			continue;
+		int rc = mmu_dup_translation_set(&c->sets[i], src);
+		if (!EXPECT_RC(c, rc, 0, "mmu_dup_translation_set"))
+			return NULL;
+		c->live[i] = true;
+		return &c->sets[i];
+	}
+	failf(c, "test bug: more than %d sets", NSETS);
+	return NULL;
+}
+
+static void drop_set(struct ctx *c, mmu_translation_set_t *t)
+{
+	int i = (int)(t - c->sets);
+	mmu_remove_translation_set(t);
+	c->live[i] = false;
+}
+
+static struct mmu_stats stats(mmu_translation_set_t *t)
+{
+	struct mmu_stats st;
+	mmu_stats(t, &st);
+	return st;
+}
+
+struct snap {
+	uint8_t *buf;
+	size_t len;
+	size_t tables;
+};
+
+static struct snap take(mmu_translation_set_t *t)
+{
+	struct snap s;
+	s.len = mmu_host_snapshot(t, NULL, 0);
+	s.buf = malloc(s.len ? s.len : 1);
+	mmu_host_snapshot(t, s.buf, s.len);
+	s.tables = mmu_host_tables_in_use();
+	return s;
+}
+
+/* The set's raw tables and the table pages in use are as in s. */
+static void expect_same(struct ctx *c, mmu_translation_set_t *t, struct snap *s, const char *what)
+{
+	struct snap now = take(t);
+	if (now.len != s->len || memcmp(now.buf, s->buf, s->len) != 0)
+		failf(c, "%s: raw tables differ from before (%zu bytes before, %zu now)", what, s->len, now.len);
+	if (now.tables != s->tables)
+		failf(c, "%s: table pages in use expected %zu, got %zu", what, s->tables, now.tables);
+	free(now.buf);
+}
+
+static void drop_snap(struct snap *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* What an entry must look like. */
+struct want {
+	vaddr_t va;
+	paddr_t pa;
+	unsigned order, prot, memtype;
+	bool global;
+};
+
+static struct want want_of(vaddr_t va, paddr_t pa, unsigned order, unsigned prot)
+{
+	return (struct want){ .va = va, .pa = pa, .order = order, .prot = prot };
+}
+
+/* mmu_find at va reports w, and w becomes current. */
+static bool expect_find_at(struct ctx *c, mmu_transaction_t *ta, const struct want *w,
+                           vaddr_t va, const char *what)
+{
+	mmu_entry_t got;
+	int rc = mmu_find(ta, va, &got);
+	if (!EXPECT_RC(c, rc, 0, "%s: mmu_find(%#" PRIx64 ")", what, va))
+		return false;
+	vaddr_t base = mmu_current_va(ta);
+	if (base != w->va || mmu_entry_order(got) != w->order || mmu_entry_pa(got) != w->pa ||
+	    mmu_entry_prot(got) != w->prot || mmu_entry_memtype(got) != w->memtype ||
+	    mmu_entry_global(got) != w->global) {
+		failf(c, "%s: mmu_find(%#" PRIx64 "): expected va %#" PRIx64 " order %u pa %#" PRIx64
+		      " prot %#x memtype %u global %d, got va %#" PRIx64 " order %u pa %#" PRIx64
+		      " prot %#x memtype %u global %d", what, va,
+		      w->va, w->order, w->pa, w->prot, w->memtype, w->global,
+		      base, mmu_entry_order(got), mmu_entry_pa(got), mmu_entry_prot(got),
+		      mmu_entry_memtype(got), mmu_entry_global(got));
+		return false;
+	}
+	return true;
+}
+
+static const unsigned accesses[] = { R, W, X, R | U, W | U, X | U };
+#define NACCESS (sizeof(accesses) / sizeof(accesses[0]))
+
+/* The reference walker at one byte: pa where prot allows the access,
+ * -EFAULT everywhere else. */
+static bool expect_walk_at(struct ctx *c, mmu_translation_set_t *t, vaddr_t va, paddr_t pa,
+                           unsigned prot, const char *what)
+{
+	for (size_t a = 0; a < NACCESS; a++) {
+		paddr_t got = 0;
+		int rc = mmu_host_hw_translate(t, va, accesses[a], &got);
+		bool ok = access_allowed(prot, accesses[a]);
+		if (ok ? rc != 0 || got != pa : rc != -EFAULT) {
+			failf(c, "%s: walker at %#" PRIx64 " access %#x, prot %#x: expected %s %#" PRIx64
+			      ", got rc %d pa %#" PRIx64, what, va, accesses[a], prot,
+			      ok ? "pa" : "-EFAULT, not", pa, rc, got);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool expect_walk_fault(struct ctx *c, mmu_translation_set_t *t, vaddr_t va, const char *what)
+{
+	for (size_t a = 0; a < NACCESS; a++) {
+		paddr_t got = 0;
+		int rc = mmu_host_hw_translate(t, va, accesses[a], &got);
+		if (rc != -EFAULT) {
+			failf(c, "%s: walker at unmapped %#" PRIx64 " access %#x: expected -EFAULT, got rc %d pa %#" PRIx64,
+			      what, va, accesses[a], rc, got);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* w through a transaction: mmu_find at its first, middle and last base
+ * page reports it; mmu_current_va is its base. */
+static bool expect_entry_ta(struct ctx *c, mmu_transaction_t *ta, const struct want *w, const char *what)
+{
+	uint64_t size = sz(c, w->order), page = sz(c, 0);
+	vaddr_t at[3] = { w->va, w->va + size / page / 2 * page, w->va + size - page };
+	for (int k = 0; k < 3; k++)
+		if (!expect_find_at(c, ta, w, at[k], what))
+			return false;
+	return true;
+}
+
+/* w committed in t: as above through a read-only transaction, and the
+ * walker at its first, middle and last byte. */
+static bool expect_entry(struct ctx *c, mmu_translation_set_t *t, const struct want *w, const char *what)
+{
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	bool ok = expect_entry_ta(c, &ta, w, what);
+	mmu_forget(&ta);
+	uint64_t size = sz(c, w->order);
+	uint64_t off[3] = { 0, size / 2 + 0x28, size - 1 };
+	for (int k = 0; ok && k < 3; k++)
+		ok = expect_walk_at(c, t, w->va + off[k], w->pa + off[k], w->prot, what);
+	return ok;
+}
+
+/* Nothing at va: mmu_find says -ENOENT (through ta, or a read-only
+ * transaction when ta is NULL, which also asks the walker). */
+static bool expect_unmapped(struct ctx *c, mmu_translation_set_t *t, mmu_transaction_t *ta,
+                            vaddr_t va, const char *what)
+{
+	mmu_transaction_t ro;
+	if (!ta) {
+		mmu_transaction(&ro, t);
+	}
+	mmu_entry_t got;
+	int rc = mmu_find(ta ? ta : &ro, va, &got);
+	if (!ta)
+		mmu_forget(&ro);
+	if (!EXPECT_RC(c, rc, -ENOENT, "%s: mmu_find(%#" PRIx64 ") of an unmapped va", what, va))
+		return false;
+	return ta || expect_walk_fault(c, t, va, what);
+}
+
+static int add_commit(mmu_translation_set_t *t, mmu_entry_t e, vaddr_t va)
+{
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	int rc = mmu_add(&ta, e, va);
+	if (rc) {
+		mmu_forget(&ta);
+		return rc;
+	}
+	return mmu_commit(&ta);
+}
+
+static int remove_commit(mmu_translation_set_t *t, vaddr_t va)
+{
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	mmu_transaction(&ta, t);
+	int rc = mmu_find(&ta, va, &got);
+	if (!rc)
+		rc = mmu_remove(&ta);
+	if (rc) {
+		mmu_forget(&ta);
+		return rc;
+	}
+	return mmu_commit(&ta);
+}
+
+/* Every native order, then composed ones: the smallest non-native ones, one
+ * above each native up to 1 GiB, one just below the largest native up to
+ * 1 GiB, and one above the largest native of all. */
+static void pick_orders(struct ctx *c)
+{
+	const struct mmu_geometry *g = &c->env.geo;
+	unsigned top = 0;
+	c->norders = 0;
+	c->big = 0;
+	for (unsigned k = 0; k <= g->max_order && k < 64; k++) {
+		if (!native(c, k))
+			continue;
+		c->orders[c->norders++] = top = k;
+		if (g->page_shift + k <= 30)
+			c->big = k;
+	}
+	unsigned composed[16], n = 0;
+	for (unsigned k = 1; k <= 3 && k <= g->max_order; k++)
+		composed[n++] = k;
+	for (unsigned i = 0; i < c->norders && n < 12; i++) {
+		unsigned k = c->orders[i] + 1;
+		if (g->page_shift + k <= 31 && k <= g->max_order)
+			composed[n++] = k;
+	}
+	if (c->big >= 2)
+		composed[n++] = c->big - 1;
+	if (top + 1 <= g->max_order)
+		composed[n++] = top + 1;
+	for (unsigned i = 0; i < n; i++) {
+		bool seen = native(c, composed[i]);
+		for (unsigned j = c->norders; j < c->norders && !seen; j++)
+			seen = c->orders[j] == composed[i];
+		for (unsigned j = 0; j < c->norders && !seen; j++)
+			seen = c->orders[j] == composed[i];
+		if (!seen)
+			c->orders[c->norders++] = composed[i];
+	}
+}
+
+/* ======================================================================== */
+/* Cases                                                                    */
+/* ======================================================================== */
+
+/* Mode list, selection rules and the geometry of the mode. */
+static void case_geometry(struct ctx *c)
+{
+	static const char *const hw[] = {
+		"sv39", "sv48", "sv57", "arm64-4k-48", "arm64-16k-48", "arm64-64k-48",
+		"arm64-4k-52", "arm64-64k-52", "x86-64-4level", "x86-64-5level",
+		"radix-6level", "hashed",
+	};
+	size_t n = mmu_mode_count();
+	if (n < 12)
+		failf(c, "mmu_mode_count: expected at least 12, got %zu", n);
+	for (size_t i = 0; i < 12 && i < n; i++)
+		if (!mmu_mode_name(i) || strcmp(mmu_mode_name(i), hw[i]) != 0)
+			failf(c, "mmu_mode_name(%zu): expected \"%s\", got \"%s\"", i, hw[i],
+			      mmu_mode_name(i) ? mmu_mode_name(i) : "(null)");
+
+	const struct mmu_geometry *g = &c->env.geo;
+	if (g->max_order != g->va_bits - 1 - g->page_shift)
+		failf(c, "max_order: expected va_bits - 1 - page_shift = %u, got %" PRIu64,
+		      g->va_bits - 1 - g->page_shift, g->max_order);
+	if (!(g->native_orders & 1))
+		failf(c, "native_orders %#" PRIx64 ": the base page (order 0) must be native", g->native_orders);
+	if (g->max_order < 63 && g->native_orders >> (g->max_order + 1))
+		failf(c, "native_orders %#" PRIx64 ": orders above max_order %" PRIu64,
+		      g->native_orders, g->max_order);
+
+	/* The formats whose native sizes the issue spells out. */
+	static const struct { const char *label; uint64_t orders; } natives[] = {
+		{ "sv39", 1u << 0 | 1u << 4 | 1u << 9 | 1u << 18 },
+		{ "sv39-nonapot", 1u << 0 | 1u << 9 | 1u << 18 },
+		{ "sv48", 1u << 0 | 1u << 4 | 1u << 9 | 1u << 18 | 1u << 27 },
+		{ "sv48-nonapot", 1u << 0 | 1u << 9 | 1u << 18 | 1u << 27 },
+		{ "sv57", 1u << 0 | 1u << 4 | 1u << 9 | 1u << 18 | 1u << 27 | (uint64_t)1 << 36 },
+		{ "sv57-nonapot", 1u << 0 | 1u << 9 | 1u << 18 | 1u << 27 | (uint64_t)1 << 36 },
+		{ "arm64-4k-48", 1u << 0 | 1u << 4 | 1u << 9 | 1u << 13 | 1u << 18 | 1u << 22 },
+		{ "arm64-16k-48", 1u << 0 | 1u << 7 | 1u << 11 | 1u << 16 },
+		{ "arm64-64k-48", 1u << 0 | 1u << 5 | 1u << 13 | 1u << 18 },
+		{ "x86-64-4level", 1u << 0 | 1u << 9 | 1u << 18 },
+		{ "x86-64-5level", 1u << 0 | 1u << 9 | 1u << 18 },
+	};
+	for (size_t i = 0; i < sizeof(natives) / sizeof(natives[0]); i++)
+		if (!strcmp(natives[i].label, c->env.cfg.label) && g->native_orders != natives[i].orders)
+			failf(c, "native_orders: expected %#" PRIx64 ", got %#" PRIx64,
+			      natives[i].orders, g->native_orders);
+
+	EXPECT_RC(c, mmu_select_mode("no-such-mode"), -ENOTSUP, "mmu_select_mode(\"no-such-mode\")");
+	if (strcmp(mmu_current_mode(), c->env.cfg.name) != 0)
+		failf(c, "a refused mmu_select_mode changed the mode: expected %s, got %s",
+		      c->env.cfg.name, mmu_current_mode());
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	EXPECT_RC(c, mmu_select_mode(c->env.cfg.name), -EBUSY, "mmu_select_mode with a set alive");
+	EXPECT_RC(c, mmu_select_mode(mmu_mode_name(0)), -EBUSY, "mmu_select_mode(other) with a set alive");
+	struct mmu_stats st = stats(t);
+	for (int k = 0; k < 64; k++)
+		if (st.entries[k])
+			failf(c, "a new set: entries[%d] expected 0, got %" PRIu64, k, st.entries[k]);
+	if (st.mapped_bytes || st.tlb_flushes)
+		failf(c, "a new set: mapped_bytes/tlb_flushes expected 0/0, got %" PRIu64 "/%" PRIu64,
+		      st.mapped_bytes, st.tlb_flushes);
+	if (st.table_pages != mmu_host_tables_in_use() - c->env.baseline)
+		failf(c, "a new set: table_pages expected the pages it added (%zu), got %" PRIu64,
+		      mmu_host_tables_in_use() - c->env.baseline, st.table_pages);
+}
+
+/* Every order: mapped, found, translated, updated, removed. */
+static void case_orders(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	for (unsigned i = 0; i < c->norders; i++) {
+		unsigned o = c->orders[i];
+		char what[64];
+		snprintf(what, sizeof(what), "order %u%s", o, native(c, o) ? "" : " (composed)");
+		struct want w = want_of(uva(c, o, 1), pa_for(c, o, 0), o, R | W);
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, t);
+		int rc = mmu_add(&ta, ent(w.pa, w.prot, o), w.va);
+		if (!EXPECT_RC(c, rc, 0, "%s: mmu_add at %#" PRIx64, what, w.va)) {
+			mmu_forget(&ta);
+			continue;
+		}
+		if (mmu_current_va(&ta) != w.va)
+			failf(c, "%s: mmu_current_va after mmu_add: expected %#" PRIx64 ", got %#" PRIx64,
+			      what, w.va, mmu_current_va(&ta));
+		expect_entry_ta(c, &ta, &w, what);
+		/* Not visible to the walker before the commit. */
+		expect_walk_fault(c, t, w.va, what);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit", what);
+		expect_entry(c, t, &w, what);
+		struct mmu_stats st = stats(t);
+		if (st.entries[o] != 1 || st.mapped_bytes != sz(c, o))
+			failf(c, "%s: stats entries[%u]/mapped_bytes expected 1/%#" PRIx64 ", got %" PRIu64 "/%#" PRIx64,
+			      what, o, sz(c, o), st.entries[o], st.mapped_bytes);
+		/* The neighbours stay unmapped. */
+		if (w.va >= sz(c, 0))
+			expect_unmapped(c, t, NULL, w.va - sz(c, 0), what);
+		expect_unmapped(c, t, NULL, w.va + sz(c, o), what);
+
+		/* Update prot, memtype and pa in place. */
+		mmu_entry_t got;
+		mmu_transaction(&ta, t);
+		struct want u = w;
+		u.prot = R | X | U;
+		u.memtype = MMU_MEM_UNCACHED;
+		u.pa = pa_for(c, o, 1);
+		rc = mmu_find(&ta, w.va + sz(c, o) - 1, &got);
+		if (EXPECT_RC(c, rc, 0, "%s: mmu_find of the last byte", what)) {
+			rc = mmu_update(&ta, mmu_mkmemtype(ent(u.pa, u.prot, o), MMU_MEM_UNCACHED));
+			EXPECT_RC(c, rc, 0, "%s: mmu_update prot/memtype/pa", what);
+		}
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit of the update", what);
+		expect_entry(c, t, &u, what);
+
+		/* Remove. */
+		EXPECT_RC(c, remove_commit(t, w.va + sz(c, o) / 2), 0, "%s: remove", what);
+		expect_unmapped(c, t, NULL, w.va, what);
+		expect_unmapped(c, t, NULL, w.va + sz(c, o) - sz(c, 0), what);
+		st = stats(t);
+		if (st.entries[o] != 0 || st.mapped_bytes != 0)
+			failf(c, "%s: stats after remove: entries/mapped_bytes expected 0/0, got %" PRIu64 "/%#" PRIx64,
+			      what, st.entries[o], st.mapped_bytes);
+	}
+}
+
+/* Split with mmu_update at a smaller order, then merge back. */
+static void split_one(struct ctx *c, mmu_translation_set_t *t, unsigned from, unsigned to)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "split order %u -> %u", from, to);
+	uint64_t big = sz(c, from), small = sz(c, to);
+	struct want w = want_of(uva(c, from, 1), pa_for(c, from, 0), from, R | W | U);
+	w.memtype = MMU_MEM_DEVICE;
+	if (!EXPECT_RC(c, add_commit(t, mmu_mkmemtype(ent(w.pa, w.prot, from), MMU_MEM_DEVICE), w.va), 0,
+	               "%s: add", what))
+		return;
+	/* The piece holding the address last given to mmu_find becomes the
+	 * new entry: pick one in the second half, not at a piece boundary. */
+	uint64_t pieces = big / small;
+	uint64_t idx = pieces * 3 / 4;
+	vaddr_t probe = w.va + idx * small + small / 2;
+	struct want n = want_of(w.va + idx * small, pa_for(c, to, 7), to, R);
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	mmu_transaction(&ta, t);
+	int rc = mmu_find(&ta, probe, &got);
+	if (EXPECT_RC(c, rc, 0, "%s: mmu_find", what))
+		rc = mmu_update(&ta, ent(n.pa, n.prot, to));
+	if (!EXPECT_RC(c, rc, 0, "%s: mmu_update to the smaller order", what)) {
+		mmu_forget(&ta);
+		remove_commit(t, w.va);
+		return;
+	}
+	if (mmu_current_va(&ta) != n.va)
+		failf(c, "%s: the current entry after the split: expected %#" PRIx64 ", got %#" PRIx64,
+		      what, n.va, mmu_current_va(&ta));
+	EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit", what);
+	expect_entry(c, t, &n, what);
+	/* Every other piece keeps its translation, as an entry of order `to`. */
+	for (uint64_t i = 0; i < pieces && !c->fails; i++) {
+		if (i == idx)
+			continue;
+		struct want p = w;
+		p.va = w.va + i * small;
+		p.pa = w.pa + i * small;
+		p.order = to;
+		expect_entry(c, t, &p, what);
+	}
+	struct mmu_stats st = stats(t);
+	if (st.entries[to] != pieces || st.entries[from] != 0 || st.mapped_bytes != big)
+		failf(c, "%s: stats entries[%u]/entries[%u]/mapped_bytes expected %" PRIu64 "/0/%#" PRIx64
+		      ", got %" PRIu64 "/%" PRIu64 "/%#" PRIx64, what, to, from, pieces, big,
+		      st.entries[to], st.entries[from], st.mapped_bytes);
+
+	/* Merge back: refused while the rest of the range is mapped... */
+	mmu_transaction(&ta, t);
+	rc = mmu_find(&ta, n.va, &got);
+	if (EXPECT_RC(c, rc, 0, "%s: mmu_find of the new piece", what))
+		EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(w.pa, w.prot, from), MMU_MEM_DEVICE)),
+		          -EEXIST, "%s: merge back over the other pieces", what);
+	/* ...and allowed once they are gone. */
+	for (uint64_t i = 0; i < pieces; i++) {
+		if (i == idx)
+			continue;
+		rc = mmu_find(&ta, w.va + i * small, &got);
+		if (rc == 0)
+			rc = mmu_remove(&ta);
+		if (!EXPECT_RC(c, rc, 0, "%s: removing piece %" PRIu64, what, i))
+			break;
+	}
+	rc = mmu_find(&ta, n.va + small - 1, &got);
+	if (EXPECT_RC(c, rc, 0, "%s: mmu_find of the last piece", what))
+		EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(w.pa, w.prot, from), MMU_MEM_DEVICE)), 0,
+		          "%s: merge back into order %u", what, from);
+	if (mmu_current_va(&ta) != w.va)
+		failf(c, "%s: the current entry after the merge: expected %#" PRIx64 ", got %#" PRIx64,
+		      what, w.va, mmu_current_va(&ta));
+	EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit of the merge", what);
+	expect_entry(c, t, &w, what);
+	st = stats(t);
+	if (st.entries[to] != 0 || st.entries[from] != 1 || st.mapped_bytes != big)
+		failf(c, "%s: stats after the merge entries[%u]/entries[%u]/mapped_bytes expected 0/1/%#" PRIx64
+		      ", got %" PRIu64 "/%" PRIu64 "/%#" PRIx64, what, to, from, big,
+		      st.entries[to], st.entries[from], st.mapped_bytes);
+	EXPECT_RC(c, remove_commit(t, w.va), 0, "%s: remove", what);
+}
+
+static void case_split(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	/* Every order up to 1 GiB into a few smaller ones, at most 512
+	 * pieces each: the next smaller order, the base page, and a native
+	 * one below. */
+	for (unsigned i = 0; i < c->norders && !c->fails; i++) {
+		unsigned from = c->orders[i];
+		if (from == 0 || c->env.geo.page_shift + from > 31)
+			continue;
+		unsigned to[3] = { from - 1, 0, 0 };
+		for (unsigned k = from - 1; k > 0; k--)
+			if (native(c, k)) {
+				to[2] = k;
+				break;
+			}
+		for (int j = 0; j < 3; j++) {
+			if (from - to[j] > 9 || (j > 0 && (to[j] == to[0] || (j == 2 && to[2] == to[1]))))
+				continue;
+			split_one(c, t, from, to[j]);
+		}
+	}
+}
+
+/* Permissions against the walker, and memory types. */
+static void case_permissions(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	static const unsigned good[] = { R, R | W, R | X, R | W | X };
+	unsigned orders[2] = { 0, c->big };
+	for (int oi = 0; oi < 2; oi++) {
+		unsigned o = orders[oi];
+		for (size_t p = 0; p < 2 * sizeof(good) / sizeof(good[0]); p++) {
+			unsigned prot = good[p / 2] | (p % 2 ? U : 0);
+			struct want w = want_of(uva(c, o, (unsigned)p), pa_for(c, o, (unsigned)p), o, prot);
+			if (!EXPECT_RC(c, add_commit(t, ent(w.pa, prot, o), w.va), 0,
+			               "mmu_add order %u prot %#x", o, prot))
+				continue;
+			expect_entry(c, t, &w, "permissions");
+			remove_commit(t, w.va);
+		}
+	}
+	/* Execute-only: the mode may refuse it; if it takes it, the walker
+	 * must agree (exec allowed, read faults). */
+	for (unsigned user = 0; user <= U; user += U) {
+		struct want w = want_of(uva(c, 0, 1), pa_for(c, 0, 1), 0, X | user);
+		int rc = add_commit(t, ent(w.pa, w.prot, 0), w.va);
+		if (rc == 0) {
+			expect_entry(c, t, &w, "execute-only");
+			remove_commit(t, w.va);
+		} else if (rc != -EINVAL) {
+			failf(c, "mmu_add execute-only prot %#x: expected 0 or %d, got %d", w.prot, -EINVAL, rc);
+		}
+	}
+	/* Protections no hardware expresses. */
+	static const unsigned bad[] = { 0, W, W | X, U, W | U, W | X | U };
+	for (size_t p = 0; p < sizeof(bad) / sizeof(bad[0]); p++)
+		EXPECT_RC(c, add_commit(t, ent(pa_for(c, 0, 0), bad[p], 0), uva(c, 0, 1)), -EINVAL,
+		          "mmu_add prot %#x", bad[p]);
+
+	/* Memory types read back, are encoded (the raw tables differ), and
+	 * do not change the translation. */
+	struct snap s[3];
+	struct want w = want_of(uva(c, 0, 1), pa_for(c, 0, 0), 0, R | W);
+	for (unsigned mt = MMU_MEM_NORMAL; mt <= MMU_MEM_UNCACHED; mt++) {
+		w.memtype = mt;
+		mmu_entry_t e = mmu_mkmemtype(ent(w.pa, w.prot, 0), (enum mmu_memtype)mt);
+		EXPECT_RC(c, add_commit(t, e, w.va), 0, "mmu_add memtype %u", mt);
+		expect_entry(c, t, &w, "memtype");
+		s[mt] = take(t);
+		remove_commit(t, w.va);
+	}
+	for (unsigned a = 0; a < 3; a++)
+		for (unsigned b = a + 1; b < 3; b++)
+			if (s[a].len == s[b].len && memcmp(s[a].buf, s[b].buf, s[a].len) == 0)
+				failf(c, "memtypes %u and %u: expected different raw tables, got identical ones", a, b);
+	for (unsigned mt = 0; mt < 3; mt++)
+		drop_snap(&s[mt]);
+	EXPECT_RC(c, add_commit(t, mmu_mkmemtype(ent(w.pa, R, 0), (enum mmu_memtype)3), w.va), -EINVAL,
+	          "mmu_add memtype 3");
+}
+
+/* A global entry added through A is in B (created before) and C (after),
+ * in tables none of them copies; removing it removes it everywhere. */
+static void case_globals(struct ctx *c)
+{
+	mmu_translation_set_t *a = new_set(c), *b = new_set(c);
+	if (!a || !b)
+		return;
+	uint64_t b_pages = stats(b).table_pages;
+	unsigned orders[3] = { 0, c->big, c->orders[c->norders - 1] };
+	struct want w[3];
+	for (int i = 0; i < 3; i++) {
+		unsigned o = orders[i];
+		if (sz(c, o) > c->env.user_top / 8)
+			o = c->big;
+		w[i] = want_of(kva(c, o, (unsigned)(4 * i + 1)), pa_for(c, o, (unsigned)i), o, i == 1 ? R | X : R | W);
+		w[i].global = true;
+		/* keep the three apart */
+		if (i && w[i].va < w[i - 1].va + sz(c, w[i - 1].order))
+			w[i].va = (w[i - 1].va + sz(c, w[i - 1].order) + sz(c, o)) & ~(sz(c, o) - 1);
+		EXPECT_RC(c, add_commit(a, mmu_mkglobal(ent(w[i].pa, w[i].prot, o)), w[i].va), 0,
+		          "global order %u: mmu_add at %#" PRIx64, o, w[i].va);
+	}
+	mmu_translation_set_t *cc = new_set(c);
+	if (!cc)
+		return;
+	mmu_translation_set_t *all[3] = { a, b, cc };
+	const char *names[3] = { "global in A", "global in B (older)", "global in C (newer)" };
+	for (int s = 0; s < 3; s++)
+		for (int i = 0; i < 3; i++)
+			expect_entry(c, all[s], &w[i], names[s]);
+	if (stats(b).table_pages != b_pages)
+		failf(c, "global entries copied into B: table_pages expected %" PRIu64 ", got %" PRIu64,
+		      b_pages, stats(b).table_pages);
+	if (stats(cc).table_pages != b_pages)
+		failf(c, "global entries copied into C: table_pages expected %" PRIu64 " (an empty set's), got %" PRIu64,
+		      b_pages, stats(cc).table_pages);
+	/* Bad halves. */
+	EXPECT_RC(c, add_commit(a, mmu_mkglobal(ent(pa_for(c, 0, 0), R, 0)), uva(c, 0, 1)), -EINVAL,
+	          "mmu_add global in the user half");
+	EXPECT_RC(c, add_commit(a, ent(pa_for(c, 0, 0), R, 0), kva(c, 0, 0)), -EINVAL,
+	          "mmu_add non-global in the kernel half");
+	EXPECT_RC(c, add_commit(a, mmu_mkglobal(ent(pa_for(c, 0, 0), R | U, 0)), kva(c, 0, 0)), -EINVAL,
+	          "mmu_add global MMU_USER in the kernel half");
+	/* Removing through the newest set removes it everywhere. */
+	for (int i = 0; i < 3; i++)
+		EXPECT_RC(c, remove_commit(cc, w[i].va), 0, "remove global %d through C", i);
+	for (int s = 0; s < 3; s++)
+		for (int i = 0; i < 3; i++)
+			expect_unmapped(c, all[s], NULL, w[i].va, names[s]);
+}
+
+/* A few entries of several orders, some counted, in t. */
+static unsigned populate(struct ctx *c, mmu_translation_set_t *t, struct want *w, unsigned max)
+{
+	unsigned n = 0;
+	unsigned list[4] = { 0, c->big, c->orders[c->norders - 2], 3 };
+	vaddr_t va = uva(c, c->big, 2);
+	for (unsigned i = 0; i < 4 && n < max; i++) {
+		unsigned o = list[i];
+		if (o > c->big + 1)
+			o = c->big + 1 <= c->env.geo.max_order ? c->big + 1 : c->big;
+		va = (va + sz(c, o) - 1) & ~(sz(c, o) - 1);
+		w[n] = want_of(va, pa_for(c, o, i), o, i % 2 ? R | W | U : R | X);
+		w[n].memtype = i % 3;
+		mmu_entry_t e = mmu_mkmemtype(ent(w[n].pa, w[n].prot, o), (enum mmu_memtype)w[n].memtype);
+		if (!EXPECT_RC(c, add_commit(t, mmu_mkcount(e, i), va), 0, "populate: order %u at %#" PRIx64, o, va))
+			continue;
+		va += sz(c, o) + sz(c, o);     /* leave a hole */
+		n++;
+	}
+	return n;
+}
+
+static void case_dup(struct ctx *c)
+{
+	mmu_translation_set_t *a = new_set(c);
+	if (!a)
+		return;
+	struct want w[4];
+	unsigned n = populate(c, a, w, 4);
+	mmu_translation_set_t *d = dup_set(c, a);
+	if (!d)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		expect_entry(c, d, &w[i], "dup");
+	struct mmu_stats sa = stats(a), sd = stats(d);
+	if (memcmp(sa.entries, sd.entries, sizeof(sa.entries)) || sa.mapped_bytes != sd.mapped_bytes ||
+	    memcmp(sa.counters, sd.counters, sizeof(sa.counters)) || sa.table_pages != sd.table_pages)
+		failf(c, "dup: stats differ from the source (mapped_bytes %#" PRIx64 " vs %#" PRIx64
+		      ", table_pages %" PRIu64 " vs %" PRIu64 ")", sa.mapped_bytes, sd.mapped_bytes,
+		      sa.table_pages, sd.table_pages);
+	/* Independent: a change to one does not show in the other. */
+	EXPECT_RC(c, remove_commit(a, w[0].va), 0, "remove from the source");
+	expect_entry(c, d, &w[0], "dup after a remove in the source");
+	struct want extra = want_of(uva(c, 0, 0), pa_for(c, 0, 5), 0, R);
+	EXPECT_RC(c, add_commit(d, ent(extra.pa, extra.prot, 0), extra.va), 0, "add to the copy");
+	expect_unmapped(c, a, NULL, extra.va, "source after an add to the copy");
+	drop_set(c, a);
+	for (unsigned i = 0; i < n; i++)
+		expect_entry(c, d, &w[i], "dup after removing the source");
+}
+
+/* Every byte of [va, va + len) in t translates to pa + offset with prot,
+ * walked at each base page's first and last byte (at most 1024 pages,
+ * sampled beyond), and mmu_find reports aligned pieces inside
+ * [lo, hi) translating alike. */
+static void expect_range(struct ctx *c, mmu_translation_set_t *t, vaddr_t va, paddr_t pa, uint64_t len,
+                         unsigned prot, unsigned memtype, const char *what)
+{
+	uint64_t page = sz(c, 0), pages = len / page;
+	uint64_t step = pages > 1024 ? pages / 1024 : 1;
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	for (uint64_t i = 0; i < pages && !c->fails; i += step) {
+		vaddr_t v = va + i * page;
+		if (!expect_walk_at(c, t, v, pa + i * page, prot, what) ||
+		    !expect_walk_at(c, t, v + page - 1, pa + i * page + page - 1, prot, what))
+			break;
+		mmu_entry_t got;
+		int rc = mmu_find(&ta, v, &got);
+		if (!EXPECT_RC(c, rc, 0, "%s: mmu_find(%#" PRIx64 ")", what, v))
+			break;
+		vaddr_t base = mmu_current_va(&ta);
+		unsigned o = mmu_entry_order(got);
+		uint64_t size = o <= c->env.geo.max_order ? sz(c, o) : 0;
+		if (!size || base & (size - 1) || base < va || base + size > va + len ||
+		    mmu_entry_pa(got) != pa + (base - va) || mmu_entry_prot(got) != prot ||
+		    mmu_entry_memtype(got) != memtype) {
+			failf(c, "%s: mmu_find(%#" PRIx64 "): expected an aligned piece of [%#" PRIx64 ", %#" PRIx64
+			      ") -> %#" PRIx64 " prot %#x memtype %u, got va %#" PRIx64 " order %u pa %#" PRIx64
+			      " prot %#x memtype %u", what, v, va, va + len, pa, prot, memtype, base, o,
+			      mmu_entry_pa(got), mmu_entry_prot(got), mmu_entry_memtype(got));
+			break;
+		}
+	}
+	mmu_forget(&ta);
+}
+
+static void case_copy_range(struct ctx *c)
+{
+	mmu_translation_set_t *a = new_set(c), *b = new_set(c);
+	if (!a || !b)
+		return;
+	struct want w[4];
+	unsigned n = populate(c, a, w, 4);
+	if (n < 4)
+		return;
+	uint64_t page = sz(c, 0);
+	/* Same offsets: each entry copied as it is, counters included. */
+	for (unsigned i = 0; i < n; i++) {
+		struct mmu_stats before = stats(b);
+		int rc = mmu_copy_range(b, a, w[i].va, w[i].va, sz(c, w[i].order));
+		if (!EXPECT_RC(c, rc, 0, "mmu_copy_range of entry %u (order %u)", i, w[i].order))
+			continue;
+		expect_entry(c, b, &w[i], "copy_range, same offset");
+		struct mmu_stats after = stats(b);
+		uint64_t pages = sz(c, w[i].order) / page;
+		if (after.counters[i] - before.counters[i] != pages)
+			failf(c, "copy_range: counters[%u] expected +%" PRIu64 ", got +%" PRIu64,
+			      i, pages, after.counters[i] - before.counters[i]);
+		if (after.tlb_flushes - before.tlb_flushes != 1 && c->env.arch != MMU_HOST_ARM64)
+			failf(c, "copy_range: tlb_flushes expected +1, got +%" PRIu64,
+			      after.tlb_flushes - before.tlb_flushes);
+	}
+	/* Into a mapped range: refused, nothing changed. */
+	struct snap s = take(b);
+	EXPECT_RC(c, mmu_copy_range(b, a, w[1].va, w[1].va, sz(c, w[1].order)), -EEXIST,
+	          "mmu_copy_range over mapped entries");
+	expect_same(c, b, &s, "a refused mmu_copy_range");
+	drop_snap(&s);
+
+	/* Shifted by one base page: the big entries must go in smaller
+	 * pieces, every byte translating alike. */
+	vaddr_t dst = uva(c, c->big, 2) + (vaddr_t)64 * sz(c, c->big) + page;
+	for (unsigned i = 1; i < n; i++) {
+		uint64_t len = sz(c, w[i].order);
+		int rc = mmu_copy_range(b, a, dst, w[i].va, len);
+		if (!EXPECT_RC(c, rc, 0, "mmu_copy_range of entry %u to %#" PRIx64 " (one page off)", i, dst))
+			continue;
+		expect_range(c, b, dst, w[i].pa, len, w[i].prot, w[i].memtype, "copy_range one page off");
+		if (dst >= page)
+			expect_unmapped(c, b, NULL, dst - page, "before a shifted copy");
+		expect_unmapped(c, b, NULL, dst + len, "after a shifted copy");
+		dst += 2 * len + sz(c, c->big);
+	}
+	/* Part of an entry: only that part. */
+	uint64_t part = sz(c, w[1].order) / 2;
+	{
+		vaddr_t pdst = dst + sz(c, c->big);
+		pdst = (pdst + sz(c, w[1].order) - 1) & ~(sz(c, w[1].order) - 1);
+		int rc = mmu_copy_range(b, a, pdst, w[1].va + part / 2 - part / 2 % page, part);
+		if (EXPECT_RC(c, rc, 0, "mmu_copy_range of part of an entry"))
+			expect_range(c, b, pdst, w[1].pa + (part / 2 - part / 2 % page), part, w[1].prot,
+			             w[1].memtype, "copy_range of part of an entry");
+	}
+	/* Bad arguments. */
+	EXPECT_RC(c, mmu_copy_range(b, a, uva(c, 0, 0), w[0].va, page + 1), -EINVAL,
+	          "mmu_copy_range with a misaligned length");
+	EXPECT_RC(c, mmu_copy_range(b, a, c->env.user_top, w[0].va, page), -ERANGE,
+	          "mmu_copy_range to outside both halves");
+}
+
+/* Clearing ranges, including ones that straddle huge and composed
+ * entries: what is left keeps its translation. */
+static void case_clear_range(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	struct want w[4];
+	unsigned n = populate(c, t, w, 4);
+	if (n < 4)
+		return;
+	uint64_t page = sz(c, 0);
+	/* w[0]: base page, w[1]: the big native, w[2]: composed or big,
+	 * w[3]: composed order 3. */
+	struct { unsigned e; uint64_t from, to; const char *what; } cuts[] = {
+		{ 1, 0, 1, "the first page of the big entry" },
+		{ 1, 5, 9, "pages in the middle of the big entry" },
+		{ 2, 3, 0, "the tail of entry 2 and beyond" },
+		{ 3, 0, 2, "the head of the composed order-3 entry" },
+	};
+	struct mmu_stats before = stats(t);
+	uint64_t mapped = before.mapped_bytes;
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		const struct want *e = &w[cuts[k].e];
+		uint64_t size = sz(c, e->order), pages = size / page;
+		vaddr_t start = e->va + cuts[k].from * page;
+		vaddr_t end = cuts[k].to ? e->va + cuts[k].to * page : e->va + size + page;
+		if (cuts[k].to > pages || cuts[k].from >= pages)
+			continue;
+		uint64_t before_flushes = stats(t).tlb_flushes;
+		int rc = mmu_clear_range(t, start, end);
+		if (!EXPECT_RC(c, rc, 0, "mmu_clear_range(%s)", cuts[k].what))
+			continue;
+		uint64_t cleared_end = end < e->va + size ? end : e->va + size;
+		mapped -= cleared_end - start;
+		/* What was cleared faults... */
+		for (vaddr_t v = start; v < cleared_end; v += (cleared_end - start) / 4 > page ? (cleared_end - start) / 4 : page)
+			expect_unmapped(c, t, NULL, v, cuts[k].what);
+		expect_unmapped(c, t, NULL, cleared_end - page, cuts[k].what);
+		/* ...the rest translates as before. */
+		if (start > e->va)
+			expect_range(c, t, e->va, e->pa, start - e->va, e->prot, e->memtype, cuts[k].what);
+		if (cleared_end < e->va + size)
+			expect_range(c, t, cleared_end, e->pa + (cleared_end - e->va), e->va + size - cleared_end,
+			             e->prot, e->memtype, cuts[k].what);
+		struct mmu_stats st = stats(t);
+		if (st.mapped_bytes != mapped)
+			failf(c, "mmu_clear_range(%s): mapped_bytes expected %#" PRIx64 ", got %#" PRIx64,
+			      cuts[k].what, mapped, st.mapped_bytes);
+		uint64_t counted = 0;
+		for (int i = 0; i < 8; i++)
+			counted += st.counters[i];
+		if (counted * page != mapped)
+			failf(c, "mmu_clear_range(%s): counters total expected %" PRIu64 " pages, got %" PRIu64,
+			      cuts[k].what, mapped / page, counted);
+		if (st.tlb_flushes - before_flushes != 1 && c->env.arch != MMU_HOST_ARM64)
+			failf(c, "mmu_clear_range(%s): tlb_flushes expected +1, got +%" PRIu64,
+			      cuts[k].what, st.tlb_flushes - before_flushes);
+		/* Re-clearing a hole changes nothing and flushes nothing. */
+		before_flushes = st.tlb_flushes;
+		EXPECT_RC(c, mmu_clear_range(t, start, cleared_end), 0, "mmu_clear_range of a hole");
+		if (stats(t).tlb_flushes != before_flushes)
+			failf(c, "mmu_clear_range of a hole: tlb_flushes expected +0, got +%" PRIu64,
+			      stats(t).tlb_flushes - before_flushes);
+	}
+	/* Everything, in one go. */
+	EXPECT_RC(c, mmu_clear_range(t, 0, c->env.user_top), 0, "mmu_clear_range of the whole user half");
+	struct mmu_stats st = stats(t);
+	if (st.mapped_bytes)
+		failf(c, "mmu_clear_range of everything: mapped_bytes expected 0, got %#" PRIx64, st.mapped_bytes);
+	for (unsigned i = 0; i < n; i++)
+		expect_unmapped(c, t, NULL, w[i].va, "after clearing everything");
+	/* Bad arguments change nothing. */
+	populate(c, t, w, 4);
+	struct snap s = take(t);
+	EXPECT_RC(c, mmu_clear_range(t, w[1].va + 1, w[1].va + page), -EINVAL, "mmu_clear_range misaligned start");
+	EXPECT_RC(c, mmu_clear_range(t, w[1].va, w[1].va + page + 1), -EINVAL, "mmu_clear_range misaligned end");
+	EXPECT_RC(c, mmu_clear_range(t, c->env.user_top, c->env.user_top + page), -ERANGE,
+	          "mmu_clear_range outside both halves");
+	expect_same(c, t, &s, "refused mmu_clear_range");
+	drop_snap(&s);
+}
+
+struct scan_log {
+	struct ctx *c;
+	unsigned n;
+	vaddr_t va[16];
+	unsigned order[16];
+	paddr_t pa[16];
+	bool make_ro;
+};
+
+static mmu_entry_t scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct scan_log *log = priv;
+	if (log->n < 16) {
+		log->va[log->n] = va;
+		log->order[log->n] = mmu_entry_order(e);
+		log->pa[log->n] = mmu_entry_pa(e);
+	}
+	log->n++;
+	return log->make_ro ? mmu_mkprot(e, mmu_entry_prot(e) & ~W) : e;
+}
+
+static void case_scan(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	struct want w[4];
+	unsigned n = populate(c, t, w, 4);
+	struct snap s = take(t);
+	struct scan_log log = { .c = c };
+	vaddr_t start = w[0].va, end = w[n - 1].va + sz(c, w[n - 1].order);
+	EXPECT_RC(c, mmu_scan(t, start, end, scan_fn, &log), 0, "mmu_scan");
+	if (log.n != n)
+		failf(c, "mmu_scan: expected %u calls (one per entry), got %u", n, log.n);
+	for (unsigned i = 0; i < n && i < log.n; i++)
+		if (log.va[i] != w[i].va || log.order[i] != w[i].order || log.pa[i] != w[i].pa)
+			failf(c, "mmu_scan call %u: expected va %#" PRIx64 " order %u pa %#" PRIx64
+			      ", got va %#" PRIx64 " order %u pa %#" PRIx64, i, w[i].va, w[i].order, w[i].pa,
+			      log.va[i], log.order[i], log.pa[i]);
+	expect_same(c, t, &s, "mmu_scan returning every entry unchanged");
+	drop_snap(&s);
+
+	/* Changing prot through the return value. */
+	log = (struct scan_log){ .c = c, .make_ro = true };
+	EXPECT_RC(c, mmu_scan(t, start, end, scan_fn, &log), 0, "mmu_scan removing write");
+	for (unsigned i = 0; i < n; i++) {
+		struct want ro = w[i];
+		ro.prot &= ~W;
+		expect_entry(c, t, &ro, "after mmu_scan removed write");
+	}
+}
+
+/* Exact statistics: entries, mapped bytes, table pages, counters, flushes. */
+static void case_stats(struct ctx *c)
+{
+	size_t t0 = mmu_host_tables_in_use();
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	struct mmu_stats st = stats(t);
+	if (st.table_pages != mmu_host_tables_in_use() - t0)
+		failf(c, "new set: table_pages expected %zu, got %" PRIu64, mmu_host_tables_in_use() - t0, st.table_pages);
+	if (st.table_bytes != st.table_pages << c->env.geo.page_shift && c->env.arch != MMU_HOST_HASHED)
+		failf(c, "table_bytes expected table_pages x page = %#" PRIx64 ", got %#" PRIx64,
+		      st.table_pages << c->env.geo.page_shift, st.table_bytes);
+
+	/* Entries per order, counters, and table pages tracking the pool. */
+	uint64_t expect_entries[64] = { 0 }, mapped = 0, counter[8] = { 0 };
+	unsigned slot = 1;
+	for (unsigned i = 0; i < c->norders; i++) {
+		unsigned o = c->orders[i];
+		if (c->env.geo.page_shift + o > 31)
+			continue;
+		size_t before_tables = mmu_host_tables_in_use();
+		uint64_t before_pages = stats(t).table_pages, before_flushes = stats(t).tlb_flushes;
+		vaddr_t va = uva(c, c->big + 2, 1) + (vaddr_t)slot++ * sz(c, c->big + 1);
+		va = (va + sz(c, o) - 1) & ~(sz(c, o) - 1);
+		int rc = add_commit(t, mmu_mkcount(ent(pa_for(c, o, i), R, o), i % 8), va);
+		if (!EXPECT_RC(c, rc, 0, "stats: add order %u", o))
+			continue;
+		expect_entries[o]++;
+		mapped += sz(c, o);
+		counter[i % 8] += sz(c, o) / sz(c, 0);
+		st = stats(t);
+		if (st.table_pages - before_pages != mmu_host_tables_in_use() - before_tables)
+			failf(c, "add order %u: table_pages grew by %" PRIu64 " but the pool by %zu",
+			      o, st.table_pages - before_pages, mmu_host_tables_in_use() - before_tables);
+		if (st.tlb_flushes - before_flushes != 1)
+			failf(c, "add order %u: tlb_flushes expected +1, got +%" PRIu64, o, st.tlb_flushes - before_flushes);
+	}
+	st = stats(t);
+	for (int k = 0; k < 64; k++)
+		if (st.entries[k] != expect_entries[k])
+			failf(c, "entries[%d]: expected %" PRIu64 ", got %" PRIu64, k, expect_entries[k], st.entries[k]);
+	if (st.mapped_bytes != mapped)
+		failf(c, "mapped_bytes: expected %#" PRIx64 ", got %#" PRIx64, mapped, st.mapped_bytes);
+	for (int k = 0; k < 8; k++)
+		if (st.counters[k] != counter[k])
+			failf(c, "counters[%d]: expected %" PRIu64 ", got %" PRIu64, k, counter[k], st.counters[k]);
+
+	/* No flush for a commit that changed nothing, nor for a forget. */
+	uint64_t f = st.tlb_flushes;
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_commit(&ta), 0, "empty commit");
+	mmu_transaction(&ta, t);
+	mmu_find(&ta, uva(c, 0, 0), &got);
+	EXPECT_RC(c, mmu_commit(&ta), 0, "commit after a find only");
+	mmu_transaction(&ta, t);
+	mmu_add(&ta, ent(pa_for(c, 0, 0), R, 0), uva(c, 0, 0));
+	mmu_forget(&ta);
+	if (stats(t).tlb_flushes != f)
+		failf(c, "empty commit, find-only commit, forget: tlb_flushes expected +0, got +%" PRIu64,
+		      stats(t).tlb_flushes - f);
+
+	/* Many changes, one commit: one flush. */
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < 8; k++)
+		EXPECT_RC(c, mmu_add(&ta, mmu_mkcount(ent(pa_for(c, 0, k), R | W, 0), 7), uva(c, 0, 0) + k * sz(c, 0)),
+		          0, "batched add %u", k);
+	EXPECT_RC(c, mmu_commit(&ta), 0, "batched commit");
+	counter[7] += 8;
+	if (stats(t).tlb_flushes != f + 1)
+		failf(c, "8 adds in one commit: tlb_flushes expected +1, got +%" PRIu64, stats(t).tlb_flushes - f);
+
+	/* A split keeps the counter total; a remove takes its pages off. */
+	unsigned o = c->big;
+	vaddr_t va = uva(c, o, 1);
+	EXPECT_RC(c, add_commit(t, mmu_mkcount(ent(pa_for(c, o, 1), R, o), 5), va), 0, "add counted big entry");
+	counter[5] += sz(c, o) / sz(c, 0);
+	mmu_transaction(&ta, t);
+	int rc = mmu_find(&ta, va, &got);
+	if (!rc && o > 0)
+		rc = mmu_update(&ta, mmu_mkcount(ent(pa_for(c, o, 1), R, o - 1), 5));
+	EXPECT_RC(c, rc, 0, "split counted entry");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "commit split");
+	if (stats(t).counters[5] != counter[5])
+		failf(c, "after a split: counters[5] expected %" PRIu64 ", got %" PRIu64, counter[5], stats(t).counters[5]);
+	EXPECT_RC(c, remove_commit(t, va), 0, "remove a piece");
+	counter[5] -= o > 0 ? sz(c, o - 1) / sz(c, 0) : 1;
+	if (stats(t).counters[5] != counter[5])
+		failf(c, "after removing a piece: counters[5] expected %" PRIu64 ", got %" PRIu64,
+		      counter[5], stats(t).counters[5]);
+	if (stats(t).counters[7] != counter[7])
+		failf(c, "counters[7] expected %" PRIu64 ", got %" PRIu64, counter[7], stats(t).counters[7]);
+
+	/* Removing the set gives back exactly its table pages. */
+	uint64_t pages = stats(t).table_pages;
+	size_t in_use = mmu_host_tables_in_use();
+	drop_set(c, t);
+	if (in_use - mmu_host_tables_in_use() != pages)
+		failf(c, "removing the set freed %zu table pages, its table_pages said %" PRIu64,
+		      in_use - mmu_host_tables_in_use(), pages);
+}
+
+/* Every error path: the right code, the transaction as before the call and
+ * still open (its current entry too), nothing published. */
+static void case_errors(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	unsigned o = c->big;
+	uint64_t size = sz(c, o), page = sz(c, 0);
+	struct want big = want_of(uva(c, o, 1), pa_for(c, o, 0), o, R | W);
+	EXPECT_RC(c, add_commit(t, ent(big.pa, big.prot, o), big.va), 0, "add the big entry");
+	struct snap s = take(t);
+	uint64_t flushes = stats(t).tlb_flushes;
+
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_update(&ta, ent(0, R, 0)), -ENOENT, "mmu_update with no current entry");
+	EXPECT_RC(c, mmu_remove(&ta), -ENOENT, "mmu_remove with no current entry");
+	EXPECT_RC(c, mmu_find(&ta, uva(c, 0, 0), &got), -ENOENT, "mmu_find of an unmapped va");
+	EXPECT_RC(c, mmu_find(&ta, big.va + page, &got), 0, "mmu_find of the big entry");
+
+	struct { mmu_entry_t e; vaddr_t va; int want; const char *what; } adds[] = {
+		{ ent(pa_for(c, 1, 0), R, 1), uva(c, 1, 0) + page, -EINVAL, "misaligned va" },
+		{ ent(pa_for(c, 1, 0) + page, R, 1), uva(c, 1, 0), -EINVAL, "misaligned pa" },
+		{ ent(0, R, (unsigned)c->env.geo.max_order + 1), 0, -EINVAL, "order above max_order" },
+		{ ent(pa_for(c, 0, 0), W, 0), uva(c, 0, 0), -EINVAL, "write without read" },
+		{ ent(pa_for(c, 0, 0), 0, 0), uva(c, 0, 0), -EINVAL, "no access at all" },
+		{ mmu_mkmemtype(ent(pa_for(c, 0, 0), R, 0), (enum mmu_memtype)7), uva(c, 0, 0), -EINVAL, "bad memtype" },
+		{ ent(pa_for(c, 0, 0), R, 0), big.va + size / 2, -EEXIST, "inside a mapped entry" },
+		{ ent(pa_for(c, o + 1, 0), R, o + 1), big.va & ~(sz(c, o + 1) - 1), -EEXIST, "over a mapped entry" },
+		{ ent(pa_for(c, 0, 0), R, 0), c->env.user_top, -ERANGE, "the first va above the user half" },
+		{ ent(pa_for(c, 0, 0), R, 0), c->env.kernel_base - page, -ERANGE, "the last va below the kernel half" },
+		{ ent(pa_for(c, 0, 0), R, 0), c->env.user_top + (c->env.kernel_base - c->env.user_top) / 2, -ERANGE,
+		  "the middle of the hole between the halves" },
+		{ mmu_mkglobal(ent(pa_for(c, 0, 0), R, 0)), uva(c, 0, 0), -EINVAL, "global in the user half" },
+		{ ent(pa_for(c, 0, 0), R, 0), kva(c, 0, 0), -EINVAL, "non-global in the kernel half" },
+		{ mmu_mkglobal(ent(pa_for(c, 0, 0), R | U, 0)), kva(c, 0, 0), -EINVAL, "MMU_USER in the kernel half" },
+	};
+	for (size_t i = 0; i < sizeof(adds) / sizeof(adds[0]); i++) {
+		if (o + 1 > c->env.geo.max_order && adds[i].want == -EEXIST && i == 7)
+			continue;
+		EXPECT_RC(c, mmu_add(&ta, adds[i].e, adds[i].va), adds[i].want, "mmu_add (%s)", adds[i].what);
+		/* The current entry survived the failed call. */
+		if (mmu_current_va(&ta) != big.va)
+			failf(c, "after a failed mmu_add (%s): current va expected %#" PRIx64 ", got %#" PRIx64,
+			      adds[i].what, big.va, mmu_current_va(&ta));
+	}
+	/* Updates of the current (big) entry. */
+	struct { mmu_entry_t e; int want; const char *what; } upd[] = {
+		{ ent(big.pa + page, R, o), -EINVAL, "misaligned pa" },
+		{ ent(big.pa, W, o), -EINVAL, "write without read" },
+		{ ent(big.pa, R, (unsigned)c->env.geo.max_order + 1), -EINVAL, "order above max_order" },
+		{ mmu_mkmemtype(ent(big.pa, R, o), (enum mmu_memtype)3), -EINVAL, "bad memtype" },
+		{ mmu_mkglobal(ent(big.pa, R, o)), -EINVAL, "global in the user half" },
+	};
+	for (size_t i = 0; i < sizeof(upd) / sizeof(upd[0]); i++) {
+		EXPECT_RC(c, mmu_update(&ta, upd[i].e), upd[i].want, "mmu_update (%s)", upd[i].what);
+		expect_find_at(c, &ta, &big, big.va + size - page, "after a failed mmu_update");
+	}
+	/* A bigger order over a mapped neighbour. */
+	if (o + 1 <= c->env.geo.max_order) {
+		vaddr_t nb = big.va ^ size;    /* the other half of the order o+1 range */
+		EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 3), R, 0), nb), 0, "add a neighbour");
+		EXPECT_RC(c, mmu_find(&ta, big.va, &got), 0, "find the big entry again");
+		EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, o + 1, 0), R, o + 1)), -EEXIST,
+		          "mmu_update to a bigger order over a mapped neighbour");
+		expect_find_at(c, &ta, &big, big.va, "after the refused merge");
+		EXPECT_RC(c, mmu_find(&ta, nb, &got), 0, "find the neighbour");
+		EXPECT_RC(c, mmu_remove(&ta), 0, "remove the neighbour");
+		EXPECT_RC(c, mmu_remove(&ta), -ENOENT, "mmu_remove twice");
+		EXPECT_RC(c, mmu_update(&ta, ent(0, R, 0)), -ENOENT, "mmu_update after mmu_remove");
+	}
+	/* The transaction is still open and usable, and published nothing
+	 * but what it did successfully (here: an add undone). */
+	EXPECT_RC(c, mmu_commit(&ta), 0, "commit after the failed calls");
+	struct snap after = take(t);
+	if (o + 1 > c->env.geo.max_order) {
+		expect_same(c, t, &s, "failed calls only");
+		if (stats(t).tlb_flushes != flushes)
+			failf(c, "failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(t).tlb_flushes - flushes);
+	}
+	drop_snap(&after);
+	expect_entry(c, t, &big, "after the failed calls");
+	drop_snap(&s);
+
+	/* A failed call alone changes nothing, bit for bit. */
+	s = take(t);
+	flushes = stats(t).tlb_flushes;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 0), R, 0), big.va), -EEXIST, "mmu_add over the big entry");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 0), W, 0), uva(c, 0, 0)), -EINVAL, "mmu_add write-only");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "commit after failed calls only");
+	expect_same(c, t, &s, "commit after failed calls only");
+	if (stats(t).tlb_flushes != flushes)
+		failf(c, "commit after failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(t).tlb_flushes - flushes);
+	drop_snap(&s);
+
+	/* Two transactions: the second cannot change a set the first has. */
+	mmu_transaction_t other;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 0), R, 0), uva(c, 0, 0)), 0, "first transaction's add");
+	mmu_transaction(&other, t);
+	EXPECT_RC(c, mmu_find(&other, uva(c, 0, 0), &got), -ENOENT, "second transaction sees the first's add");
+	EXPECT_RC(c, mmu_add(&other, ent(pa_for(c, 0, 1), R, 0), uva(c, 0, 1)), -EBUSY, "second transaction's add");
+	if (mmu_find(&other, big.va, &got) == 0)
+		EXPECT_RC(c, mmu_remove(&other), -EBUSY, "second transaction's remove");
+	mmu_forget(&other);
+	EXPECT_RC(c, mmu_commit(&ta), 0, "first transaction's commit");
+	expect_entry(c, t, &(struct want){ .va = uva(c, 0, 0), .pa = pa_for(c, 0, 0), .prot = R }, "first transaction's add");
+}
+
+/* Forget after every kind of change restores the raw tables bit for bit
+ * and the table pages in use exactly. */
+static void case_forget(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c), *other = new_set(c);
+	if (!t || !other)
+		return;
+	struct want w[4];
+	unsigned n = populate(c, t, w, 4);
+	struct want g = want_of(kva(c, c->big, 1), pa_for(c, c->big, 2), c->big, R | W);
+	g.global = true;
+	EXPECT_RC(c, add_commit(t, mmu_mkglobal(ent(g.pa, g.prot, g.order)), g.va), 0, "add a global");
+	static const char *const kinds[] = {
+		"add base page", "add composed order", "add big native", "update attributes",
+		"split", "merge", "remove", "add global", "remove global", "everything at once",
+	};
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct snap s = take(t), so = take(other);
+		mmu_transaction_t ta;
+		mmu_entry_t got;
+		int rc = 0;
+		mmu_transaction(&ta, t);
+		bool all = k == 9;
+		if (k == 0 || all)
+			rc |= mmu_add(&ta, ent(pa_for(c, 0, 9), R, 0), uva(c, 0, 0));
+		if (k == 1 || all)
+			rc |= mmu_add(&ta, ent(pa_for(c, 5, 1), R, 5), uva(c, c->big + 3, 0) + sz(c, 5));
+		if (k == 2 || all)
+			rc |= mmu_add(&ta, ent(pa_for(c, c->big, 9), R, c->big), uva(c, c->big + 3, 0) + sz(c, c->big + 1));
+		if (k == 3 || all) {
+			rc |= mmu_find(&ta, w[1].va, &got);
+			rc |= mmu_update(&ta, mmu_mkprot(got, R));
+		}
+		if ((k == 4 || all) && w[1].order > 0) {
+			rc |= mmu_find(&ta, w[1].va + sz(c, w[1].order) - 1, &got);
+			rc |= mmu_update(&ta, mmu_mksize(mmu_mkentry(w[1].pa + sz(c, w[1].order) / 2, w[1].prot),
+			                                 w[1].order - 1));
+		}
+		if (k == 5 || all) {
+			rc |= mmu_find(&ta, w[0].va, &got);
+			rc |= mmu_update(&ta, mmu_mksize(mmu_mkentry(pa_for(c, 1, 0), R), 1));
+		}
+		if (k == 6 || all) {
+			rc |= mmu_find(&ta, w[3].va, &got);
+			rc |= mmu_remove(&ta);
+		}
+		if (k == 7 || all)
+			rc |= mmu_add(&ta, mmu_mkglobal(ent(pa_for(c, 0, 3), R, 0)), kva(c, 0, 0));
+		if (k == 8 || all) {
+			rc |= mmu_find(&ta, g.va, &got);
+			rc |= mmu_remove(&ta);
+		}
+		if (rc)
+			failf(c, "forget (%s): a change failed (or-ed codes %d)", kinds[k], rc);
+		mmu_forget(&ta);
+		expect_same(c, t, &s, kinds[k]);
+		expect_same(c, other, &so, kinds[k]);
+		drop_snap(&s);
+		drop_snap(&so);
+		for (unsigned i = 0; i < n; i++)
+			expect_entry(c, t, &w[i], kinds[k]);
+		expect_entry(c, other, &g, kinds[k]);
+	}
+	EXPECT_RC(c, remove_commit(t, g.va), 0, "remove the global");
+}
+
+/* Allocation failure at every allocation point of a workload: the failing
+ * step changes nothing (raw tables, table pages), and once everything is
+ * removed no table page is left. */
+static int workload_step(struct ctx *c, int step, mmu_translation_set_t *t, mmu_translation_set_t **t2,
+                         const struct want *w)
+{
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	int rc = 0;
+	switch (step) {
+	case 0:
+		for (int i = 0; i < NSETS; i++)
+			if (!c->live[i]) {
+				rc = mmu_new_translation_set(&c->sets[i]);
+				if (!rc) {
+					c->live[i] = true;
+					*t2 = &c->sets[i];
+				}
+				return rc;
+			}
+		return -ENOSPC;
+	case 1:
+		mmu_transaction(&ta, t);
+		rc = mmu_add(&ta, ent(pa_for(c, 0, 1), R, 0), uva(c, 0, 0));
+		if (!rc)
+			rc = mmu_add(&ta, ent(pa_for(c, 3, 1), R | W, 3), uva(c, c->big + 2, 1) + sz(c, 3));
+		if (!rc)
+			rc = mmu_add(&ta, ent(pa_for(c, c->big, 4), R | X, c->big), uva(c, c->big + 2, 1) + sz(c, c->big));
+		if (!rc)
+			rc = mmu_add(&ta, mmu_mkglobal(ent(pa_for(c, 0, 2), R | W, 0)), kva(c, 0, 3));
+		if (!rc && w[1].order > 0)
+			rc = mmu_find(&ta, w[1].va + sz(c, w[1].order) / 2, &got);
+		if (!rc && w[1].order > 0)
+			rc = mmu_update(&ta, ent(w[1].pa + sz(c, w[1].order) / 2, R, w[1].order - 1));
+		if (rc) {
+			if (rc == -ENOMEM) {
+				/* The failed call left the transaction usable. */
+				mmu_entry_t probe;
+				int f = mmu_find(&ta, w[0].va, &probe);
+				if (f != 0)
+					failf(c, "after -ENOMEM inside a transaction: mmu_find of an old entry: expected 0, got %d", f);
+			}
+			mmu_forget(&ta);
+			return rc;
+		}
+		return mmu_commit(&ta);
+	case 2:
+		return mmu_clear_range(t, w[1].va + sz(c, 0), w[1].va + 2 * sz(c, 0));
+	case 3:
+		return mmu_copy_range(*t2, t, w[2].va + sz(c, 0), w[2].va, sz(c, w[2].order));
+	case 4:
+		for (int i = 0; i < NSETS; i++)
+			if (!c->live[i]) {
+				rc = mmu_dup_translation_set(&c->sets[i], t);
+				if (!rc)
+					drop_set(c, &c->sets[i]);
+				return rc;
+			}
+		return -ENOSPC;
+	case 5:
+		mmu_transaction(&ta, t);
+		rc = mmu_find(&ta, kva(c, 0, 3), &got);
+		if (!rc)
+			rc = mmu_remove(&ta);
+		if (rc) {
+			mmu_forget(&ta);
+			return rc;
+		}
+		return mmu_commit(&ta);
+	}
+	return 1;    /* no such step: the workload is over */
+}
+
+static void case_alloc_fail(struct ctx *c)
+{
+	long n;
+	for (n = 0; n < 20000 && !c->fails; n++) {
+		mmu_translation_set_t *t = new_set(c), *t2 = NULL;
+		if (!t)
+			return;
+		struct want w[4];
+		if (populate(c, t, w, 4) < 4)
+			return;
+		mmu_host_fail_alloc_after(n);
+		int step, rc = 0;
+		bool enomem = false;
+		for (step = 0; !c->fails; step++) {
+			struct snap s = take(t), s2 = { 0 };
+			if (t2)
+				s2 = take(t2);
+			rc = workload_step(c, step, t, &t2, w);
+			if (rc == -ENOMEM) {
+				mmu_host_fail_alloc_after(-1);
+				char what[80];
+				snprintf(what, sizeof(what), "allocation %ld failing in workload step %d", n, step);
+				expect_same(c, t, &s, what);
+				if (t2 && s2.buf)
+					expect_same(c, t2, &s2, what);
+				enomem = true;
+			} else if (rc != 0 && rc != 1) {
+				failf(c, "allocation failure after %ld in step %d: expected 0 or %d, got %d",
+				      n, step, -ENOMEM, rc);
+			}
+			drop_snap(&s);
+			drop_snap(&s2);
+			if (rc)
+				break;
+		}
+		mmu_host_fail_alloc_after(-1);
+		/* Tear down and count the pages: nothing may be left. */
+		mmu_transaction_t ta;
+		mmu_entry_t got;
+		mmu_transaction(&ta, t);
+		if (mmu_find(&ta, kva(c, 0, 3), &got) == 0)
+			mmu_remove(&ta);
+		mmu_commit(&ta);
+		for (int i = 0; i < NSETS; i++)
+			if (c->live[i])
+				drop_set(c, &c->sets[i]);
+		if (mmu_host_tables_in_use() != c->env.baseline)
+			failf(c, "allocation %ld failing: after removing every set, tables in use expected %zu, got %zu",
+			      n, c->env.baseline, mmu_host_tables_in_use());
+		if (!enomem)
+			break;     /* the whole workload ran: every point was tried */
+	}
+	if (n < 3 && !c->fails)
+		failf(c, "the workload needed only %ld table allocations: expected a real workload", n);
+}
+
+/* ======================================================================== */
+
+struct test_case {
+	const char *name;
+	void (*fn)(struct ctx *c);
+};
+
+static const struct test_case cases[] = {
+	{ "geometry", case_geometry },
+	{ "orders", case_orders },
+	{ "split", case_split },
+	{ "permissions", case_permissions },
+	{ "globals", case_globals },
+	{ "dup", case_dup },
+	{ "copy_range", case_copy_range },
+	{ "clear_range", case_clear_range },
+	{ "scan", case_scan },
+	{ "stats", case_stats },
+	{ "errors", case_errors },
+	{ "forget", case_forget },
+	{ "alloc_fail", case_alloc_fail },
+};
+
+int main(int argc, char **argv)
+{
+	const char *only_mode = NULL, *only_case = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--mode") && i + 1 < argc)
+			only_mode = argv[++i];
+		else if (!strcmp(argv[i], "--case") && i + 1 < argc)
+			only_case = argv[++i];
+		else {
+			fprintf(stderr, "usage: %s [--mode LABEL] [--case NAME]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (mmu_host_init((size_t)512 << 20) != 0) {
+		fprintf(stderr, "FAIL: mmu_host_init\n");
+		printf("0 passed, 1 failed\n");
+		return 1;
+	}
+	struct mode_cfg cfgs[MODE_CFG_MAX];
+	size_t ncfg = mode_configs(cfgs, MODE_CFG_MAX);
+	unsigned passed = 0, failed = 0;
+	for (size_t m = 0; m < ncfg; m++) {
+		if (only_mode && strcmp(only_mode, cfgs[m].label) != 0)
+			continue;
+		unsigned mode_failed = 0;
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			if (only_case && strcmp(only_case, cases[k].name) != 0)
+				continue;
+			struct ctx *c = calloc(1, sizeof(*c));
+			c->name = cases[k].name;
+			if (mode_enter(&cfgs[m], &c->env) != 0) {
+				failed++, mode_failed++;
+				free(c);
+				continue;
+			}
+			pick_orders(c);
+			cases[k].fn(c);
+			mmu_host_fail_alloc_after(-1);
+			for (int i = 0; i < NSETS; i++)
+				if (c->live[i])
+					drop_set(c, &c->sets[i]);
+			if (mmu_host_tables_in_use() != c->env.baseline)
+				failf(c, "every set removed: tables in use expected the baseline %zu, got %zu",
+				      c->env.baseline, mmu_host_tables_in_use());
+			if (c->fails)
+				failed++, mode_failed++;
+			else
+				passed++;
+			free(c);
+		}
+		printf("%-16s %s\n", cfgs[m].label, mode_failed ? "FAIL" : "ok");
+		fflush(stdout);
+	}
+	mmu_host_set_riscv_ext(true, true);
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
