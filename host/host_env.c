@@ -309,6 +309,11 @@ void mmu_env_publish_barrier(void)
 	atomic_thread_fence(memory_order_release);
 }
 
+/* The host has no translation registers to load. */
+void mmu_env_activate(mmu_translation_set_t *t)
+{
+}
+
 /*
  * The policy the kernel uses: one page by address, a global change
  * everywhere, anything else the set's whole ASID.
