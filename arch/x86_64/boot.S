@@ -84,7 +84,7 @@ _start32:
 	loop	1b
 	/*
 	 * The first 2 MiB through boot_pt. Its directory entry must allow
-	 * execution: NX anywhere on the walk forbids it (SDM vol. 3, 4.6.2).
+	 * execution: NX anywhere on the walk forbids it (SDM vol. 3, 4.6).
 	 */
 	movl	$(boot_pt + PTE_P + PTE_RW), boot_pd
 	movl	$0, boot_pd + 4
@@ -121,12 +121,11 @@ _start32:
 
 	/*
 	 * 4-level or 5-level paging: CR4.LA57 can only be set while paging is
-	 * off (SDM vol. 3, 4.1.1), so the choice is made here, from
+	 * off (SDM vol. 3, 4.1.2), so the choice is made here, from
 	 * boot_la57; it falls back to 4-level if CPUID.(EAX=7,ECX=0):ECX[16]
 	 * is clear, and then says so by clearing boot_la57.
 	 */
 	mov	$boot_pml4, %edi
-	mov	$CR4_PAE, %ebx
 	cmpb	$0, boot_la57
 	je	2f
 	xor	%eax, %eax
@@ -140,12 +139,16 @@ _start32:
 	jz	1f
 	movl	$(boot_pml4 + PTE_P + PTE_RW), boot_pml5
 	mov	$boot_pml5, %edi
-	or	$CR4_LA57, %ebx
+	mov	%cr4, %eax
+	or	$CR4_LA57, %eax
+	mov	%eax, %cr4
 	jmp	2f
 1:	movb	$0, boot_la57
 2:
-	/* Enter IA-32e mode in the order of SDM vol. 3, 10.8.5. */
-	mov	%ebx, %cr4
+	/* Enter IA-32e mode in the order of SDM vol. 3, 9.8.5. */
+	mov	%cr4, %eax
+	or	$CR4_PAE, %eax
+	mov	%eax, %cr4
 	mov	%edi, %cr3
 	mov	$MSR_EFER, %ecx
 	rdmsr
@@ -185,8 +188,21 @@ not_multiboot:
 	jmp	early_failure
 no_long_mode:
 	mov	$msg_no_long_mode, %esi
-/* Nothing is set up yet: say why on COM1, leave through isa-debug-exit. */
+/*
+ * Nothing is set up yet: say why on COM1 and end as kernel_exit() would,
+ * with its ORIGAMI-EXIT line for the runner.
+ */
 early_failure:
+	call	early_puts
+	mov	$msg_exit_panic, %esi
+	call	early_puts
+	mov	$EXIT_PANIC, %eax
+	outl	%eax, $DEBUG_EXIT_PORT
+1:	hlt
+	jmp	1b
+
+/* Write the string at %esi to COM1, polling. Clobbers %eax, %edx, %esi. */
+early_puts:
 	mov	$(PC_COM1_PORT + UART_LSR), %dx
 1:	inb	%dx, %al
 	test	$UART_LSR_THRE, %al
@@ -196,11 +212,8 @@ early_failure:
 	jz	2f
 	mov	$PC_COM1_PORT, %dx
 	outb	%al, %dx
-	jmp	early_failure
-2:	mov	$EXIT_PANIC, %eax
-	outl	%eax, $DEBUG_EXIT_PORT
-3:	hlt
-	jmp	3b
+	jmp	early_puts
+2:	ret
 
 	.code64
 long_mode_entry:
@@ -222,6 +235,10 @@ msg_not_multiboot:
 	.asciz	"origami: not started by a Multiboot loader\r\n"
 msg_no_long_mode:
 	.asciz	"origami: this CPU has no long mode\r\n"
+msg_exit_panic:
+	.ascii	"ORIGAMI-EXIT: "
+	.byte	'0' + EXIT_PANIC
+	.asciz	"\r\n"
 
 /*
  * The GDT (SDM vol. 3, 3.4.5 and 7.2.3): flat 64-bit code and data, and the

@@ -10,7 +10,7 @@
 
 _Static_assert(sizeof(struct trap_frame) == 23 * 8, "trap_entry.S pushes 23 registers");
 
-/* Interrupt gate (SDM vol. 3, 6.14.1, figure 6-8). */
+/* Interrupt gate (SDM vol. 3, 6.14.1). */
 struct idt_gate {
 	uint16_t offset_0_15;
 	uint16_t selector;
@@ -24,7 +24,7 @@ struct idt_gate {
 #define GATE_INTERRUPT	0x8e	/* P, DPL 0, 64-bit interrupt gate: IF cleared */
 #define IST_DOUBLE_FAULT 1
 
-/* 64-bit TSS (SDM vol. 3, 8.7, figure 8-11); only the IST is used. */
+/* 64-bit TSS (SDM vol. 3, 7.7); only the IST is used (6.14.5). */
 struct tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];
@@ -51,7 +51,7 @@ void x86_traps_init(void)
 
 	tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)double_fault_stack + sizeof(double_fault_stack);
 	tss.iomap_base = sizeof(tss);	/* no I/O permission bitmap */
-	/* The 16-byte TSS descriptor (SDM vol. 3, 8.2.3, figure 8-4). */
+	/* The 16-byte TSS descriptor (SDM vol. 3, 7.2.3). */
 	gdt[GDT_TSS / 8] = (sizeof(tss) - 1) | (base & 0xffffff) << 16 |
 			   (uint64_t)TSS_AVAILABLE_64 << 40 | (base >> 24 & 0xff) << 56;
 	gdt[GDT_TSS / 8 + 1] = base >> 32;

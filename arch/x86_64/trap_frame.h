@@ -1,8 +1,8 @@
 /*
  * The registers trap_entry.S saves, lowest address first: what it pushes
  * (cr2, the general registers, the vector, the error code or a 0 in its
- * place) above the frame the CPU pushes itself (SDM vol. 3, 6.14.2, figure
- * 6-9: rip, cs, rflags, rsp, ss).
+ * place) above the frame the CPU pushes itself (SDM vol. 3, 6.14.2: rip,
+ * cs, rflags, rsp, ss).
  */
 #ifndef ORIGAMI_X86_TRAP_FRAME_H
 #define ORIGAMI_X86_TRAP_FRAME_H

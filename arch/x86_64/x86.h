@@ -32,14 +32,14 @@
 
 /*
  * Paging-structure entry bits, for the boot identity map only (SDM vol. 3,
- * 4.5, tables 4-14 to 4-20); everything later goes through mmu_*.
+ * 4.5); everything later goes through mmu_*.
  */
 #define PTE_P		(1 << 0)
 #define PTE_RW		(1 << 1)
 #define PTE_PS		(1 << 7)
 #define PTE_NX_HIGH	0x80000000	/* bit 63, as seen in the entry's high dword */
 
-/* #PF error code (SDM vol. 3, 4.7, figure 4-12). */
+/* #PF error code (SDM vol. 3, 4.7). */
 #define PF_P		(1 << 0)
 #define PF_W		(1 << 1)
 #define PF_U		(1 << 2)
