@@ -2,7 +2,10 @@
 # Boot one kernel build in QEMU and turn its exit status into ours.
 #
 #   run-qemu.sh --arch A [--board B] [--kernel IMG] [--cpu C] [--bootargs S]
-#               [--timeout SECS] [--log FILE] [--gdb]
+#               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S]
+#
+# --qemu-args: more QEMU options, after the board's (e.g. "-machine
+# virtualization=on": QEMU merges repeated -machine options).
 #
 # Everything arch- or board-specific comes from build/<arch>-<board>/qemu.env,
 # which `make` writes from arch.mk and board.mk. The kernel ends every run
@@ -16,7 +19,7 @@
 #   126  QEMU's exit code contradicts the ORIGAMI-EXIT line
 set -u
 
-arch= board= kernel= cpu= bootargs= log= gdb=n timeout=30
+arch= board= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift ;;
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--log) log=$2; shift ;;
 	--gdb) gdb=y ;;
+	--qemu-args) qemu_args=$2; shift ;;
 	*) echo "run-qemu: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -50,7 +54,7 @@ kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}
 
-set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} -kernel "$kernel" -nographic -no-reboot
+set -- $QEMU_ARGS $qemu_args ${cpu:+-cpu "$cpu"} -kernel "$kernel" -nographic -no-reboot
 [ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
 if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234

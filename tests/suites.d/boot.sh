@@ -9,11 +9,20 @@ set -u
 
 EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 
-# boot ARCH NAME BOOTARGS [TIMEOUT]: sets $log and $rc.
+# Boots of one arch on another QEMU configuration, for what the plain boots
+# cannot show, one per line: arch|case|QEMU options|bootargs|exit status|a
+# line the log must have. arm64-el2: entered at EL2, the kernel drops to
+# EL1 and its EL1 vectors still report a trap.
+CONFIGS='
+arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
+arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
+'
+
+# boot ARCH NAME BOOTARGS [TIMEOUT [RUNNER OPTIONS...]]: sets $log and $rc.
 boot() {
 	log=build/tests/boot/$1-$2.log
 	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-30}" \
-		--log "$log" >/dev/null 2>&1
+		--log "$log" "${@:5}" >/dev/null 2>&1
 	rc=$?
 }
 
@@ -88,5 +97,12 @@ for arch in $(make -s ports); do
 
 	boot "$arch" hang "test.hang=1" 3
 	expect_rc "$arch test.hang times out" $TIMEOUT_RC
+
+	while IFS='|' read -r config_arch name qemu_args bootargs status line; do
+		[ "$config_arch" = "$arch" ] || continue
+		boot "$arch" "$name" "$bootargs" 30 --qemu-args "$qemu_args"
+		expect_rc "$arch-$name" "$status"
+		expect "$arch-$name" "$line"
+	done <<<"$CONFIGS"
 done
 suite_end
