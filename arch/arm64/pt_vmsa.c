@@ -1,0 +1,26 @@
+/* The AArch64 translation features the paging modes need (pt_vmsa.h). */
+#include "pt_vmsa.h"
+
+#ifdef MMU_HOST
+/* The simulated CPU: every granule, FEAT_LPA2, FEAT_LVA and FEAT_LPA. */
+static void vmsa_read_cpu(struct vmsa_cpu *c)
+{
+	*c = (struct vmsa_cpu){ .tgran4 = true, .tgran16 = true, .tgran64 = true,
+	                        .lpa2 = true, .lva_lpa = true };
+}
+#endif
+
+/* 52-bit VAs and OAs need FEAT_LPA2 with 4K or 16K pages (TCR_EL1.DS), and
+ * FEAT_LVA with FEAT_LPA with 64K pages (Arm ARM D8.1, "Supported
+ * translation granule sizes" and D8.2 on the VA/OA size). */
+int vmsa_probe(unsigned page_shift, unsigned va_bits, unsigned pa_bits)
+{
+	struct vmsa_cpu c;
+	vmsa_read_cpu(&c);
+	bool granule = page_shift == 12 ? c.tgran4 : page_shift == 14 ? c.tgran16 :
+	               page_shift == 16 && c.tgran64;
+	bool wide = va_bits > 48 || pa_bits > 48;
+	if (!granule || (wide && !(page_shift == 16 ? c.lva_lpa : c.lpa2)))
+		return -ENOTSUP;
+	return 0;
+}

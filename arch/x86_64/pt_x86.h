@@ -1,0 +1,155 @@
+/*
+ * x86-64 4-level and 5-level paging entries (Intel SDM vol. 3, 4.5
+ * "4-Level Paging and 5-Level Paging", tables 4-14 to 4-20; access rights
+ * 4.6; memory types 4.9 and 13.12 "Page Attribute Table"). One format for
+ * the two modes: they differ only in the number of levels.
+ *
+ * Levels: 0 = PT (4 KiB pages), 1 = PD (PS: 2 MiB pages), 2 = PDPT (PS:
+ * 1 GiB pages, with CPUID Page1GB), 3 = PML4, 4 = PML5 (5-level, CR4.LA57).
+ *
+ * Entries: 0 P, 1 R/W, 2 U/S, 3 PWT, 4 PCD, 5 A, 6 D (leaves), 7 PS (PDE,
+ * PDPTE) or PAT (PTE), 8 G (leaves), 11:9 ignored (ours), 12 PAT (PS
+ * pages), 51:12 address (PS pages: 51:21 or 51:30, the rest reserved),
+ * 63 XD (EFER.NXE = 1).
+ */
+#ifndef ORIGAMI_PT_X86_H
+#define ORIGAMI_PT_X86_H
+
+#include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
+
+/*
+ * The one PAT layout (SDM 13.12.4, "Programming the PAT"): the power-on
+ * value, so the kernel programs nothing or IA32_PAT = X86_PAT_MSR. An entry
+ * selects PAT entry 4 * PAT + 2 * PCD + PWT; we use 0-3 (PAT bit clear).
+ */
+#define X86_PAT_WB  0x06ull
+#define X86_PAT_WT  0x04ull
+#define X86_PAT_UCM 0x07ull   /* UC-: uncached, MTRRs may make it WC */
+#define X86_PAT_UC  0x00ull
+#define X86_PAT_MSR (0x0007040600070406ull)   /* PA0-3 = WB, WT, UC-, UC; PA4-7 again */
+/* PAT index of each enum mmu_memtype. */
+#define X86_PAT_IDX_NORMAL   0   /* WB */
+#define X86_PAT_IDX_UNCACHED 2   /* UC- */
+#define X86_PAT_IDX_DEVICE   3   /* UC: strong ordering for MMIO */
+
+/* What the CPU offers (CPUID), read by pt_x86.c. */
+struct x86_cpu {
+	bool page1gb;    /* CPUID.80000001H:EDX.Page1GB[bit 26] */
+	bool la57;       /* CPUID.(EAX=07H,ECX=0):ECX.LA57[bit 16] */
+	bool nx;         /* CPUID.80000001H:EDX.NX[bit 20] */
+};
+extern bool x86_has_page1gb;
+/* Reads the CPU once per mode selection; 0, or -ENOTSUP if it cannot run
+ * paging with this many levels. */
+int x86_probe(unsigned levels);
+#ifndef MMU_HOST
+/* KERNEL BUILD: arch/x86_64 fills c from CPUID (to be written with the
+ * kernel's MMU bring-up). */
+void x86_read_cpu(struct x86_cpu *c);
+#endif
+
+/* The rest needs the mode's geometry (pt_x86.c includes this header for
+ * the declarations above alone). */
+#ifdef PT_LEVELS
+
+#define X86_P    (1ull << 0)
+#define X86_RW   (1ull << 1)
+#define X86_US   (1ull << 2)
+#define X86_PWT  (1ull << 3)
+#define X86_PCD  (1ull << 4)
+#define X86_A    (1ull << 5)
+#define X86_D    (1ull << 6)
+#define X86_PS   (1ull << 7)
+#define X86_G    (1ull << 8)
+#define X86_SW_ANNOTATED (1ull << 9)
+#define X86_ADDR_MASK (((1ull << 52) - 1) & ~0xfffull)   /* bits 51:12 */
+#define X86_XD   (1ull << 63)
+
+static inline enum pt_kind pt_kind(pt_entry_t e, unsigned level)
+{
+	if (!(e & X86_P))
+		return PT_ABSENT;
+	if (level == 0 || ((level == 1 || level == 2) && (e & X86_PS)))
+		return PT_LEAF;
+	return PT_TABLE;
+}
+
+static inline bool pt_leaf_ok(unsigned level)
+{
+	return level <= 1 || (level == 2 && x86_has_page1gb);
+}
+
+static inline unsigned pt_contig_lg2(unsigned level) { return 0; }
+
+static inline paddr_t pt_table_pa(pt_entry_t e, unsigned level) { return e & X86_ADDR_MASK; }
+
+/* Access rights are the AND of R/W and U/S over every level (SDM 4.6.1):
+ * tables grant everything their half allows and the leaf decides. A is set
+ * up front so the CPU never writes a live table entry. */
+static inline pt_entry_t pt_mk_table(paddr_t table, unsigned level, bool user_half)
+{
+	return (table & X86_ADDR_MASK) | X86_P | X86_RW | X86_A | (user_half ? X86_US : 0);
+}
+
+static inline unsigned x86_pat_index(unsigned memtype)
+{
+	return memtype == MMU_MEM_DEVICE ? X86_PAT_IDX_DEVICE :
+	       memtype == MMU_MEM_UNCACHED ? X86_PAT_IDX_UNCACHED : X86_PAT_IDX_NORMAL;
+}
+
+static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigned level,
+                                    bool contig)
+{
+	unsigned pat = x86_pat_index(a->memtype);
+	pt_entry_t e = (pa & X86_ADDR_MASK) | X86_P | (level > 0 ? X86_PS : 0);
+	e |= a->prot & MMU_WRITE ? X86_RW : 0;
+	e |= a->prot & MMU_USER ? X86_US : 0;
+	e |= a->prot & MMU_EXEC ? 0 : X86_XD;
+	e |= pat & 1 ? X86_PWT : 0;
+	e |= pat & 2 ? X86_PCD : 0;
+	e |= a->global ? X86_G : 0;
+	e |= a->accessed ? X86_A : 0;
+	e |= a->dirty ? X86_D : 0;
+	return e | (a->annotated ? X86_SW_ANNOTATED : 0);
+}
+
+static inline bool pt_leaf_contig(pt_entry_t e, unsigned level) { return false; }
+
+/* A PS page's frame is aligned (bit 12 is PAT, bits up to 20 or 29 reserved). */
+static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)
+{
+	return e & X86_ADDR_MASK & ~((1ull << (12 + 9 * level)) - 1);
+}
+
+static inline void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a)
+{
+	unsigned pat = (e & X86_PCD ? 2 : 0) | (e & X86_PWT ? 1 : 0);
+	a->prot = MMU_READ | (e & X86_RW ? MMU_WRITE : 0) | (e & X86_US ? MMU_USER : 0) |
+	          (e & X86_XD ? 0 : MMU_EXEC);
+	a->memtype = pat == X86_PAT_IDX_DEVICE ? MMU_MEM_DEVICE :
+	             pat == X86_PAT_IDX_UNCACHED ? MMU_MEM_UNCACHED : MMU_MEM_NORMAL;
+	a->global = e & X86_G;
+	a->accessed = e & X86_A;
+	a->dirty = e & X86_D;
+	a->annotated = e & X86_SW_ANNOTATED;
+}
+
+/* A present page is always readable (SDM 4.6): no execute-only. */
+static inline bool pt_attr_ok(unsigned prot, unsigned memtype)
+{
+	return prot & MMU_READ;
+}
+
+/* SDM 4.10.4: any entry may be rewritten in place, then invalidated; the
+ * engine flushes once per commit. */
+static inline bool pt_needs_bbm(pt_entry_t old, pt_entry_t new, unsigned level)
+{
+	return false;
+}
+
+static inline int pt_mode_init(void) { return x86_probe(PT_LEVELS); }
+
+static inline void pt_hwstate(struct mmu_host_hwstate *hw) { }
+
+#endif /* PT_LEVELS */
+#endif
