@@ -4,8 +4,9 @@
 #   run-qemu.sh --arch A [--board B] [--kernel IMG] [--cpu C] [--bootargs S]
 #               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S]
 #
-# --qemu-args: more QEMU options, after the board's (e.g. "-machine
-# virtualization=on": QEMU merges repeated -machine options).
+# --qemu-args: more QEMU options, after the board's and the CPU (e.g.
+# "-machine virtualization=on": QEMU merges repeated -machine options; a
+# second -cpu replaces the first).
 #
 # Everything arch- or board-specific comes from build/<arch>-<board>/qemu.env,
 # which `make` writes from arch.mk and board.mk. The kernel ends every run
@@ -54,7 +55,7 @@ kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}
 
-set -- $QEMU_ARGS $qemu_args ${cpu:+-cpu "$cpu"} -kernel "$kernel" -nographic -no-reboot
+set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} $qemu_args -kernel "$kernel" -nographic -no-reboot
 [ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
 if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234
