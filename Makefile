@@ -78,7 +78,7 @@ ARCH_MK  := arch/$(ARCH_DIR)/arch.mk
 BOARD_MK := board/$(BOARD)/board.mk
 
 # Goals that work before every port has landed.
-PORTLESS_GOALS := test clean setup ports host-lib host-lib-san
+PORTLESS_GOALS := test clean setup ports host-lib host-lib-san host-fdt-test
 needs_port := $(filter-out $(PORTLESS_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(wildcard $(ARCH_MK)),)
 include $(ARCH_MK)
@@ -178,6 +178,15 @@ debug: all
 
 test: setup
 	$(Q)tests/run
+
+# Host tests of core/ code that runs unchanged on the host, with the host
+# build's sanitizer flags (mk/host.mk).
+HOST_FDT_TEST := build/host-tests/fdt_test
+$(HOST_FDT_TEST): tests/host/fdt_test.c core/fdt.c include/kernel.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) tests/host/fdt_test.c core/fdt.c -o $@
+.PHONY: host-fdt-test
+host-fdt-test: $(HOST_FDT_TEST)
 
 # The arches whose port exists, for the test suites.
 ports:

@@ -220,8 +220,8 @@ static int load(const void *dtb, size_t max_size, struct fdt *f)
 	int err;
 
 	error_buf[0] = '\0';
-	if ((err = open_fdt(dtb, max_size, f)) || (err = check_structure(f)) ||
-	    (err = check_rsvmap(f)))
+	if ((err = open_fdt(dtb, max_size, f)) || (err = check_rsvmap(f)) ||
+	    (err = check_structure(f)))
 		return err;
 	return 0;
 }
