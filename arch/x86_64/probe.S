@@ -46,13 +46,13 @@ probe_failed:
 	.globl	arch_ret_insn
 arch_ret_insn:
 	ret
-arch_ret_insn_end:
+.Larch_ret_insn_end:
 
 	.section .rodata
 	.balign	8
 	.globl	arch_ret_insn_len
 arch_ret_insn_len:
-	.quad	arch_ret_insn_end - arch_ret_insn
+	.quad	.Larch_ret_insn_end - arch_ret_insn
 
 	.globl	probe_fixups, probe_fixups_end
 probe_fixups:				/* { faulting instruction, resume at } */

@@ -36,7 +36,6 @@ struct multiboot_mmap_entry {
 #define CMDLINE_MAX	1024
 
 extern const char __image_start[], __image_end[];
-void x86_traps_init(void);
 void arch_setup(uint32_t multiboot_info);
 
 static void add_range(struct mem_range *list, unsigned *n, uint64_t base, uint64_t size)

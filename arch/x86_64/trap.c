@@ -44,7 +44,6 @@ static struct idt_gate idt[VEC_COUNT] __attribute__((aligned(16)));
 static struct tss tss;
 static uint8_t double_fault_stack[8192] __attribute__((aligned(16)));
 
-void x86_traps_init(void);
 void x86_traps_init(void)
 {
 	uint64_t base = (uint64_t)&tss;
@@ -145,11 +144,6 @@ void x86_trap(struct trap_frame *f)
 	trap_handle(&ti);
 }
 
-static uint64_t read_efer(void)
-{
-	return rdmsr(MSR_EFER);
-}
-
 void arch_dump_frame(const struct trap_frame *f)
 {
 	kprintf("  vector %lu  error code %#lx\n", f->vector, f->error_code);
@@ -161,7 +155,7 @@ void arch_dump_frame(const struct trap_frame *f)
 	kprintf("  r15 %016lx  rip %016lx  rflags %08lx\n", f->r15, f->rip, f->rflags);
 	kprintf("  cs %04lx  ss %04lx\n", f->cs, f->ss);
 	kprintf("  cr0 %016lx  cr2 %016lx  cr3 %016lx\n", read_cr0(), f->cr2, read_cr3());
-	kprintf("  cr4 %016lx  efer %016lx\n", read_cr4(), read_efer());
+	kprintf("  cr4 %016lx  efer %016lx\n", read_cr4(), rdmsr(MSR_EFER));
 }
 
 extern const struct probe_fixup { uint64_t insn, resume; } probe_fixups[], probe_fixups_end[];

@@ -73,6 +73,9 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+/* trap.c: the TSS (for the #DF stack) and the IDT, before anything can trap. */
+void x86_traps_init(void);
+
 static inline void outb(uint16_t port, uint8_t val)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(val), "Nd"(port));
