@@ -4,9 +4,8 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 PICOLIBC_SPECS := /usr/lib/picolibc/aarch64-linux-gnu/picolibc.specs
 
 # -mstrict-align: the MMU stays off, so every data access is to
-# Device-nGnRnE memory, where an unaligned access faults (Arm ARM B2.5.2).
-# picolibc's default (size-optimised) libc.a does byte-wise string
-# functions, which is safe; its release/ build is not (unaligned ldp).
+# Device-nGnRnE memory, where an unaligned access faults (sysreg.h,
+# SCTLR_EL1_MMU_OFF, which makes QEMU check it too).
 # -fno-pie: Debian's compiler defaults to PIE; the image runs where it is
 # linked (entry.S checks).
 # -mno-outline-atomics: no calls into libgcc's LSE dispatch, whose CPU
@@ -18,6 +17,14 @@ ARCH_LDFLAGS = -no-pie -Wl,--no-warn-rwx-segments -Wl,--defsym=ARM64_DRAM_BASE=$
 	-Wl,--defsym=ARM64_TEXT_OFFSET=$(ARM64_TEXT_OFFSET)
 ARCH_SRCS := $(addprefix arch/arm64/,entry.S vectors.S probe.S firmware.S \
 	setup.c trap.c poweroff.c)
+# picolibc was not built with -mstrict-align. Its default (size-optimised)
+# libc.a has byte-wise string functions, safe on Device memory (its
+# release/ build is not: unaligned ldp). But its tinystdio vsnprintf copies
+# va_lists and clears its FILE with 16-byte SIMD pairs (stp q0, q1) at
+# 8-byte aligned stack addresses: an Alignment fault on Device memory. So,
+# while the MMU is off, formatting comes from core/libc's vsnprintf,
+# compiled here with -mstrict-align; picolibc gives the rest.
+ARCH_SRCS += core/libc/stdio.c
 LDSCRIPT := arch/arm64/kernel.ld
 ARCH_USES_PICOLIBC := y
 ARCH_HAS_PIO := n

@@ -58,7 +58,7 @@ el2_to_el1:
 	eret
 
 el1_entry:
-	ldr	x0, =SCTLR_EL1_BOOT
+	ldr	x0, =SCTLR_EL1_MMU_OFF
 	msr	sctlr_el1, x0
 	mov	x0, #CPACR_EL1_FPEN
 	msr	cpacr_el1, x0

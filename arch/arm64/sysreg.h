@@ -12,18 +12,27 @@
 #define CURRENTEL_EL2		(2 << 2)
 
 /*
- * SCTLR_EL1 for this round: MMU (M) and data cache (C) off, instruction
- * cache (I) on, SP alignment checks (SA, SA0) on, alignment checks (A) off
- * so that only Device memory (everything, with M=0) enforces alignment.
+ * SCTLR_EL1 while the MMU is off: MMU (M) and data cache (C) off,
+ * instruction cache (I) on, SP alignment checks (SA, SA0) on.
+ *
+ * Alignment checks (A) on, for this round only: with M=0 every data access
+ * is Device-nGnRnE (Arm ARM DDI 0487I.a D8.2.10), and Device memory faults
+ * any access not aligned to its element size (B2.5), whatever A says.
+ * QEMU 7.2 does not model that (QEMU issue #1204); A=1 makes it check the
+ * same rule, so an access that would fault on hardware faults in the boot
+ * tests too. Whoever turns the MMU on clears A with it.
+ *
  * RES1 bits of Armv8.0 (29, 28, 23, 22, 20, 11) are set: where later
  * features give them a meaning (LSMAOE, nTLSMD, SPAN, EIS, TSCXT, EOS),
  * 1 keeps the Armv8.0 behaviour.
  */
 #define SCTLR_EL1_RES1		((3 << 28) | (3 << 22) | (1 << 20) | (1 << 11))
+#define SCTLR_EL1_A		(1 << 1)
 #define SCTLR_EL1_SA		(1 << 3)
 #define SCTLR_EL1_SA0		(1 << 4)
 #define SCTLR_EL1_I		(1 << 12)
-#define SCTLR_EL1_BOOT		(SCTLR_EL1_RES1 | SCTLR_EL1_SA | SCTLR_EL1_SA0 | SCTLR_EL1_I)
+#define SCTLR_EL1_MMU_OFF	(SCTLR_EL1_RES1 | SCTLR_EL1_A | SCTLR_EL1_SA | \
+				 SCTLR_EL1_SA0 | SCTLR_EL1_I)
 
 /* CPACR_EL1.FPEN = 0b11: FP/SIMD at EL1 and EL0 not trapped (picolibc and
  * GCC's varargs use the SIMD registers). */

@@ -190,8 +190,9 @@ void arch_dump_frame(const struct trap_frame *f)
 
 /*
  * With stage 1 disabled, an address at or above 2^PAMax takes an Address
- * size fault at level 0 (Arm ARM, "The effects of disabling an address
- * translation stage"): a fault on every board, whatever its memory map.
+ * size fault at level 0 (Arm ARM DDI 0487I.a D8.2.10, "The effects of
+ * disabling an address translation stage"): a fault on every board,
+ * whatever its memory map.
  */
 static uint64_t first_unimplemented_pa(void)
 {
