@@ -1,0 +1,658 @@
+/*
+ * hashed: a host-only paging mode with no levels at all, in the style of
+ * ia64's long-format VHPT and POWER's hashed page table: every translation
+ * is one 16-byte entry in a fixed-size hash bucket, found by hashing its
+ * virtual page number. Behind the same struct mmu_backend as the radix
+ * engine, it proves that the front end (mmu/mmu.c) depends on no
+ * hierarchy. The reference walker (host/ref_hashed.c) is written from this
+ * comment alone.
+ *
+ * ---- Format specification ------------------------------------------------
+ *
+ * Geometry. 4 KiB base pages and 4 KiB table pages. 48-bit virtual
+ * addresses, sign-extended from bit 47 as on x86-64: the user half is
+ * [0, 2^47), the kernel half [2^64 - 2^47, 2^64); anything else faults.
+ * Native orders (log2 of the size in base pages) 0, 4, 9, 18, 27: 4 KiB,
+ * 64 KiB, 2 MiB, 1 GiB, 512 GiB. Output addresses have 56 bits.
+ *
+ * Tables. Each half has its own table: the user half the set's (hwstate
+ * root), the kernel half one table shared by every set (hwstate
+ * kernel_root), which holds the global entries. A table is a directory
+ * page and D bucket pages, D fixed when the table is made (1 <= D <= 511):
+ *
+ *   directory page: word 0 = D; word 1 + i = physical address of bucket
+ *                   page i (0 <= i < D); other words 0.
+ *   bucket page and overflow page (same layout, 512 words):
+ *     words 0..15   header
+ *       word 0      physical address of the next overflow page of this
+ *                   chain, 0 at the end                      (hardware)
+ *       word 1      index i of the bucket page heading the chain (software)
+ *       word 2      bit 0: this is an overflow page            (software)
+ *       words 4..7  bit s set iff slot s holds a valid entry   (software)
+ *       others      0
+ *     words 16..511 31 buckets of 8 slots; slot s (0..247) = words
+ *                   16 + 2s (tag) and 17 + 2s (translation); bucket b is
+ *                   slots 8b..8b+7.
+ *   The table has N = 31 * D buckets (hwstate aux, for the user table).
+ *   Bucket h (0 <= h < N) is bucket h % 31 of bucket page h / 31, then the
+ *   same bucket of every overflow page along that page's chain.
+ *
+ * Entry (16 bytes, two little-endian words):
+ *   tag         bit 0      valid
+ *               bits 6:1   order k (one of the native orders)
+ *               bits 11:7  0
+ *               bits 63:12 bits 63:12 of the leaf's base VA (sign-extended)
+ *               A tag of 0 is a free slot.
+ *   translation bit 0 R, 1 W, 2 X, 3 U, 4 G, 5 A, 6 D
+ *               bit 7      software (the side table holds more: mmu/meta.c)
+ *               bits 9:8   memory type (0 normal, 1 device, 2 uncached)
+ *               bits 11:10 0
+ *               bits 55:12 output address of the leaf's base, aligned to
+ *                          its size
+ *               bits 63:56 0
+ *
+ * Hash. For a leaf of order k with base VA b (aligned to 4 KiB << k):
+ *   key = b >> (12 + k)                       (logical shift)
+ *   x   = (key ^ (k << 56)) * 0x9E3779B97F4A7C15   (mod 2^64)
+ *   x   = x ^ (x >> 31)
+ *   h   = x % N
+ *
+ * Lookup of va. Pick the table by half. For each native order k: b = va
+ * with bits 11 + k..0 cleared; walk bucket hash(b, k) through its whole
+ * chain for a slot whose tag is exactly b | k << 1 | 1. Read tag,
+ * translation, tag again; a tag that changed in between is a concurrent
+ * update: read again. No match at any order: fault. More than one match:
+ * fault (a multiple hit, as POWER calls it). A translation with reserved
+ * bits set, a misaligned output address, or W without R: fault.
+ * Permissions as RISC-V: a user access needs U, a supervisor access to a
+ * U page faults, a read needs R, a write W, a fetch X. The physical
+ * address is the output address plus va's offset in the leaf.
+ *
+ * Updates (publish). A commit never lets a walker see two valid entries
+ * that overlap, nor a torn entry: first every slot whose valid entry is
+ * removed or replaced by another leaf gets tag 0 (break), then, after a
+ * barrier, each new entry is written translation first and tag last with
+ * release semantics (make); a slot whose tag stays and whose translation
+ * changes is one atomic store. Overflow pages are linked after their
+ * entries are written and freed only after the commit's TLB invalidation.
+ *
+ * ---- Implementation notes -------------------------------------------------
+ *
+ * Every store goes through the transaction (txn.h); directory pages never
+ * change after the table is made, so they are read directly. Overflow
+ * pages are allocated with txn_new when a bucket's chain is full, so a
+ * map fails only with -ENOMEM (or -EEXIST); reclaim unlinks and frees
+ * overflow pages left empty; bucket pages stay until the table goes.
+ * next() probes page by page for short gaps and falls back to one scan
+ * of the occupancy bitmaps, so a call costs O(min(gap, table)).
+ */
+#include <string.h>
+#include "txn.h"
+
+struct mmu_mode mmu_mode_hashed;
+
+#define H_PAGE_SHIFT   12
+#define H_PAGE_BYTES   (1ull << H_PAGE_SHIFT)
+#define H_VA_BITS      48
+#define H_PA_BITS      56
+#define H_NATIVE       ((1ull << 0) | (1ull << 4) | (1ull << 9) | (1ull << 18) | (1ull << 27))
+#define H_MAX_ORDER    (H_VA_BITS - 1 - H_PAGE_SHIFT)
+
+#define H_SLOTS        8          /* slots per bucket */
+#define H_BUCKETS      31         /* buckets per page */
+#define H_PAGE_SLOTS   (H_BUCKETS * H_SLOTS)
+#define H_HDR_WORDS    16
+#define H_USER_PAGES   256        /* bucket pages of a set's table */
+#define H_KERNEL_PAGES 16         /* bucket pages of the shared kernel table */
+
+#define HDR_NEXT       0
+#define HDR_HOME       1
+#define HDR_FLAGS      2
+#define HDR_MAP        4
+#define HF_OVERFLOW    1ull
+
+#define TAG_V          1ull
+#define TAG_ORDER_SHIFT 1
+#define TAG_VA         (~0xfffull)
+
+#define TR_R           (1ull << 0)
+#define TR_W           (1ull << 1)
+#define TR_X           (1ull << 2)
+#define TR_U           (1ull << 3)
+#define TR_G           (1ull << 4)
+#define TR_A           (1ull << 5)
+#define TR_D           (1ull << 6)
+#define TR_SW          (1ull << 7)
+#define TR_MT_SHIFT    8
+#define TR_PA          0x00fffffffffff000ull
+
+_Static_assert(H_HDR_WORDS + 2 * H_PAGE_SLOTS == H_PAGE_BYTES / 8,
+               "header and buckets fill a table page exactly");
+_Static_assert(H_USER_PAGES <= 511 && H_KERNEL_PAGES <= 511,
+               "the directory page holds at most 511 bucket pages");
+
+static inline uint64_t order_bytes(unsigned k) { return H_PAGE_BYTES << k; }
+static inline unsigned tag_word(unsigned slot) { return H_HDR_WORDS + 2 * slot; }
+static inline bool in_kernel_half(vaddr_t va) { return va >= mmu_mode_hashed.kernel_base; }
+
+static inline uint64_t mk_tag(vaddr_t base, unsigned k)
+{
+	return (base & TAG_VA) | (uint64_t)k << TAG_ORDER_SHIFT | TAG_V;
+}
+
+static inline paddr_t dir_of(mmu_transaction_t *ta, bool kernel)
+{
+	return kernel ? mmu_mode_hashed.kernel_root : ta->set->root;
+}
+
+/* Native orders, ascending; the sizes nest (each divides the next). */
+static const unsigned native[] = { 0, 4, 9, 18, 27 };
+#define NNATIVE (sizeof(native) / sizeof(native[0]))
+
+/* ---- geometry of one table ---- */
+
+struct chain {
+	paddr_t  head;       /* bucket page */
+	unsigned home;       /* its index in the directory */
+	unsigned bucket;     /* bucket within every page of the chain */
+};
+
+static uint64_t hash_of(vaddr_t base, unsigned k, uint64_t nbuckets)
+{
+	uint64_t x = ((base >> (H_PAGE_SHIFT + k)) ^ ((uint64_t)k << 56)) * 0x9E3779B97F4A7C15ull;
+	x ^= x >> 31;
+	return x % nbuckets;
+}
+
+static struct chain chain_of(paddr_t dir, vaddr_t base, unsigned k)
+{
+	const uint64_t *d = mmu_env_phys_to_virt(dir);
+	uint64_t h = hash_of(base, k, d[0] * H_BUCKETS);
+	return (struct chain){ .head = d[1 + h / H_BUCKETS], .home = (unsigned)(h / H_BUCKETS),
+	                       .bucket = (unsigned)(h % H_BUCKETS) };
+}
+
+/* ---- entries ---- */
+
+static uint64_t mk_translation(paddr_t pa, const struct pt_attr *a)
+{
+	return (pa & TR_PA) | (a->prot & MMU_READ ? TR_R : 0) | (a->prot & MMU_WRITE ? TR_W : 0) |
+	       (a->prot & MMU_EXEC ? TR_X : 0) | (a->prot & MMU_USER ? TR_U : 0) |
+	       (a->global ? TR_G : 0) | (a->accessed ? TR_A : 0) | (a->dirty ? TR_D : 0) |
+	       (a->annotated ? TR_SW : 0) | (uint64_t)(a->memtype & 3) << TR_MT_SHIFT;
+}
+
+static void leaf_of(uint64_t tag, uint64_t tr, struct mmu_leaf *out)
+{
+	out->va = tag & TAG_VA;
+	out->order = (unsigned)(tag >> TAG_ORDER_SHIFT) & 0x3f;
+	out->pa = tr & TR_PA;
+	out->attr = (struct pt_attr){
+		.prot = (uint8_t)((tr & TR_R ? MMU_READ : 0) | (tr & TR_W ? MMU_WRITE : 0) |
+		                  (tr & TR_X ? MMU_EXEC : 0) | (tr & TR_U ? MMU_USER : 0)),
+		.memtype = (uint8_t)((tr >> TR_MT_SHIFT) & 3),
+		.global = tr & TR_G, .accessed = tr & TR_A, .dirty = tr & TR_D,
+		.annotated = tr & TR_SW,
+	};
+}
+
+/* Where the leaf of order k based at base sits: page and slot. */
+static bool probe(mmu_transaction_t *ta, paddr_t dir, vaddr_t base, unsigned k,
+                  paddr_t *page, unsigned *slot)
+{
+	struct chain c = chain_of(dir, base, k);
+	uint64_t want = mk_tag(base, k);
+	for (paddr_t pa = c.head; pa;) {
+		const uint64_t *w = txn_view(ta, pa);
+		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
+			if (w[tag_word(s)] == want) {
+				*page = pa;
+				*slot = s;
+				return true;
+			}
+		pa = w[HDR_NEXT];
+	}
+	return false;
+}
+
+static bool probe_leaf(mmu_transaction_t *ta, paddr_t dir, vaddr_t base, unsigned k,
+                       struct mmu_leaf *out)
+{
+	paddr_t page;
+	unsigned slot;
+	if (!probe(ta, dir, base, k, &page, &slot))
+		return false;
+	const uint64_t *w = txn_view(ta, page);
+	leaf_of(w[tag_word(slot)], w[tag_word(slot) + 1], out);
+	return true;
+}
+
+/* ---- reading ---- */
+
+static int hs_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
+{
+	paddr_t dir = dir_of(ta, in_kernel_half(va));
+	for (unsigned i = 0; i < NNATIVE; i++)
+		if (probe_leaf(ta, dir, va & ~(order_bytes(native[i]) - 1), native[i], out))
+			return 0;
+	return -ENOENT;
+}
+
+/* Bucket pages of a table (word 0 of its directory). */
+static uint64_t table_pages_of(paddr_t dir)
+{
+	return ((const uint64_t *)mmu_env_phys_to_virt(dir))[0];
+}
+
+/* The leaf with the lowest base in [from, last] of the whole table, by one
+ * pass over every page's occupancy bitmap. */
+static int scan_lowest(mmu_transaction_t *ta, paddr_t dir, vaddr_t from, vaddr_t last,
+                       struct mmu_leaf *out)
+{
+	const uint64_t *d = mmu_env_phys_to_virt(dir);
+	uint64_t best_tag = 0, best_tr = 0;
+	for (uint64_t i = 0; i < d[0]; i++)
+		for (paddr_t pa = d[1 + i]; pa;) {
+			const uint64_t *w = txn_view(ta, pa);
+			for (unsigned m = 0; m < 4; m++)
+				for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
+					unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
+					uint64_t tag = w[tag_word(s)];
+					vaddr_t base = tag & TAG_VA;
+					if (base >= from && base <= last &&
+					    (!best_tag || base < (best_tag & TAG_VA))) {
+						best_tag = tag;
+						best_tr = w[tag_word(s) + 1];
+					}
+				}
+			pa = w[HDR_NEXT];
+		}
+	if (!best_tag)
+		return -ENOENT;
+	leaf_of(best_tag, best_tr, out);
+	return 0;
+}
+
+/* First leaf of one table overlapping [va, last]: page by page (a leaf
+ * based at p can only be of an order p is aligned to; at the first page,
+ * also leaves that start below it), until the probes would cost more than
+ * one scan of the table. */
+static int next_in(mmu_transaction_t *ta, paddr_t dir, vaddr_t va, vaddr_t last,
+                   struct mmu_leaf *out)
+{
+	uint64_t budget = 2 * table_pages_of(dir) + 32, probes = 0;
+	vaddr_t p = va & ~(H_PAGE_BYTES - 1), last_page = last & ~(H_PAGE_BYTES - 1);
+	for (bool first = true;; first = false) {
+		for (unsigned i = 0; i < NNATIVE; i++) {
+			uint64_t mask = order_bytes(native[i]) - 1;
+			if (!first && (p & mask))
+				break;
+			probes++;
+			if (probe_leaf(ta, dir, p & ~mask, native[i], out))
+				return 0;
+		}
+		if (p == last_page)
+			return -ENOENT;
+		p += H_PAGE_BYTES;
+		if (probes >= budget)
+			return scan_lowest(ta, dir, p, last, out);
+	}
+}
+
+static int hs_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out)
+{
+	vaddr_t user_last = mmu_mode_hashed.user_top - 1, kbase = mmu_mode_hashed.kernel_base;
+	if (va > last)
+		return -ENOENT;
+	if (va <= user_last &&
+	    !next_in(ta, dir_of(ta, false), va, last < user_last ? last : user_last, out))
+		return 0;
+	if (last < kbase)
+		return -ENOENT;
+	return next_in(ta, dir_of(ta, true), va > kbase ? va : kbase, last, out);
+}
+
+/* ---- changing ---- */
+
+static struct txn_page *own(mmu_transaction_t *ta, paddr_t pa, bool kernel, int *err)
+{
+	struct txn_page *pg = txn_own(ta, pa, err);
+	if (pg)
+		pg->kernel = kernel;
+	return pg;
+}
+
+/* Write slot s of a private page (tag 0: free it) and its occupancy bit. */
+static int put_slot(mmu_transaction_t *ta, struct txn_page *pg, unsigned s, uint64_t tag,
+                    uint64_t tr)
+{
+	const uint64_t *w = pg->ptr;
+	uint64_t bit = 1ull << (s % 64);
+	uint64_t map = tag ? w[HDR_MAP + s / 64] | bit : w[HDR_MAP + s / 64] & ~bit;
+	int err = txn_store(ta, pg, tag_word(s) + 1, tr);
+	if (!err)
+		err = txn_store(ta, pg, tag_word(s), tag);
+	if (!err)
+		err = txn_store(ta, pg, HDR_MAP + s / 64, map);
+	return err;
+}
+
+/* Put a new entry into the first free slot of its bucket's chain,
+ * extending the chain by an overflow page when every slot is taken. */
+static int insert(mmu_transaction_t *ta, paddr_t dir, bool kernel, vaddr_t base, unsigned k,
+                  uint64_t tr)
+{
+	struct chain c = chain_of(dir, base, k);
+	paddr_t tail = 0;
+	int err = 0;
+	for (paddr_t pa = c.head; pa;) {
+		const uint64_t *w = txn_view(ta, pa);
+		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
+			if (!w[tag_word(s)]) {
+				struct txn_page *pg = own(ta, pa, kernel, &err);
+				return pg ? put_slot(ta, pg, s, mk_tag(base, k), tr) : err;
+			}
+		tail = pa;
+		pa = w[HDR_NEXT];
+	}
+	struct txn_page *fresh = txn_new(ta, kernel, &err);
+	if (!fresh)
+		return err;
+	struct txn_page *prev;
+	if ((err = txn_store(ta, fresh, HDR_HOME, c.home)) ||
+	    (err = txn_store(ta, fresh, HDR_FLAGS, HF_OVERFLOW)) ||
+	    (err = put_slot(ta, fresh, c.bucket * H_SLOTS, mk_tag(base, k), tr)))
+		return err;
+	if (!(prev = own(ta, tail, kernel, &err)))
+		return err;
+	return txn_store(ta, prev, HDR_NEXT, fresh->pa);
+}
+
+static bool is_native(unsigned order)
+{
+	return order < 64 && (H_NATIVE >> order & 1);
+}
+
+/* Returns 0, -EEXIST (something in the range is mapped) or -ENOMEM. */
+static int hs_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
+                  paddr_t pa, const struct pt_attr *a)
+{
+	if (!is_native(order))
+		panic_mmu("hashed: order %u is not native", order);
+	bool kernel = in_kernel_half(va);
+	paddr_t dir = dir_of(ta, kernel);
+	uint64_t bytes = order_bytes(order);
+	struct mmu_leaf l;
+	if (!next_in(ta, dir, va, va + (count * bytes - 1), &l))
+		return -EEXIST;
+	for (uint64_t i = 0; i < count; i++) {
+		int err = insert(ta, dir, kernel, va + i * bytes, order,
+		                 mk_translation(pa + i * bytes, a));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Rewrite (tr != 0) or remove (tr == 0) count existing leaves. */
+static int change(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
+                  paddr_t pa, const struct pt_attr *a)
+{
+	bool kernel = in_kernel_half(va);
+	paddr_t dir = dir_of(ta, kernel);
+	uint64_t bytes = order_bytes(order);
+	for (uint64_t i = 0; i < count; i++) {
+		vaddr_t base = va + i * bytes;
+		paddr_t page;
+		unsigned s;
+		int err = 0;
+		if (!probe(ta, dir, base, order, &page, &s))
+			panic_mmu("hashed: no leaf of order %u at %#llx to %s", order,
+			          (unsigned long long)base, a ? "rewrite" : "unmap");
+		struct txn_page *pg = own(ta, page, kernel, &err);
+		if (!pg)
+			return err;
+		if (a)
+			err = txn_store(ta, pg, tag_word(s) + 1, mk_translation(pa + i * bytes, a));
+		else
+			err = put_slot(ta, pg, s, 0, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int hs_rewrite(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
+                      paddr_t pa, const struct pt_attr *a)
+{
+	return change(ta, va, order, count, pa, a);
+}
+
+static int hs_unmap(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count)
+{
+	return change(ta, va, order, count, 0, NULL);
+}
+
+static bool page_empty(const uint64_t *w)
+{
+	return !(w[HDR_MAP] | w[HDR_MAP + 1] | w[HDR_MAP + 2] | w[HDR_MAP + 3]);
+}
+
+/* Unlink and free the empty overflow pages of the chain headed by bucket
+ * page home. */
+static int reclaim_chain(mmu_transaction_t *ta, paddr_t dir, bool kernel, uint64_t home)
+{
+	paddr_t prev = ((const uint64_t *)mmu_env_phys_to_virt(dir))[1 + home];
+	int err = 0;
+	for (paddr_t pa = ((const uint64_t *)txn_view(ta, prev))[HDR_NEXT]; pa;) {
+		const uint64_t *w = txn_view(ta, pa);
+		paddr_t next = w[HDR_NEXT];
+		if (!page_empty(w)) {
+			prev = pa;
+		} else {
+			struct txn_page *pg = own(ta, prev, kernel, &err);
+			if (!pg || (err = txn_store(ta, pg, HDR_NEXT, next)) ||
+			    (err = txn_free(ta, pa, kernel)))
+				return err;
+		}
+		pa = next;
+	}
+	return 0;
+}
+
+/* Free the overflow pages left empty. Only private pages can have been
+ * emptied: a short range visits the chains its leaves hash to, a long one
+ * the chains of every private overflow page. */
+static int hs_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
+{
+	bool kernel = in_kernel_half(first);
+	paddr_t dir = dir_of(ta, kernel);
+	int err = 0;
+	if ((last - first) >> H_PAGE_SHIFT < 64) {
+		for (unsigned i = 0; !err && i < NNATIVE; i++) {
+			uint64_t bytes = order_bytes(native[i]);
+			for (vaddr_t b = first & ~(bytes - 1); !err && b <= last; b += bytes) {
+				err = reclaim_chain(ta, dir, kernel, chain_of(dir, b, native[i]).home);
+				if (b + bytes < b)
+					break;
+			}
+		}
+		return err;
+	}
+	for (struct txn_page *pg = txn_pages(ta); !err && pg; pg = pg->all) {
+		const uint64_t *w = pg->ptr;
+		if (pg->raw || pg->kernel != kernel || !pg->pa || !(w[HDR_FLAGS] & HF_OVERFLOW) ||
+		    !page_empty(w))
+			continue;
+		err = reclaim_chain(ta, dir, kernel, w[HDR_HOME]);
+	}
+	return err;
+}
+
+/* ---- commit ---- */
+
+/* Break: every live slot whose valid entry goes away or becomes another
+ * leaf is invalidated before anything new appears (hs_after_publish). */
+static void hs_publish(mmu_transaction_t *ta, struct txn_page *pg)
+{
+	uint64_t *live = mmu_env_phys_to_virt(pg->live);
+	const uint64_t *priv = pg->ptr;
+	for (unsigned s = 0; s < H_PAGE_SLOTS; s++) {
+		uint64_t old = live[tag_word(s)];
+		if (old && old != priv[tag_word(s)])
+			__atomic_store_n(&live[tag_word(s)], 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* Make: new translations, then their tags, then header words and links. */
+static void hs_after_publish(mmu_transaction_t *ta)
+{
+	mmu_env_publish_barrier();
+	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
+		if (!pg->live || pg->raw)
+			continue;
+		uint64_t *live = mmu_env_phys_to_virt(pg->live);
+		const uint64_t *priv = pg->ptr;
+		for (unsigned s = 0; s < H_PAGE_SLOTS; s++) {
+			unsigned t = tag_word(s);
+			if (live[t + 1] != priv[t + 1])
+				__atomic_store_n(&live[t + 1], priv[t + 1], __ATOMIC_RELEASE);
+			if (live[t] != priv[t])
+				__atomic_store_n(&live[t], priv[t], __ATOMIC_RELEASE);
+		}
+		for (unsigned i = H_HDR_WORDS; i-- > 0;)
+			if (live[i] != priv[i])
+				__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
+	}
+}
+
+/* ---- tables ---- */
+
+static void free_table(paddr_t dir)
+{
+	if (!dir)
+		return;
+	const uint64_t *d = mmu_env_phys_to_virt(dir);
+	for (uint64_t i = 0; i < d[0]; i++)
+		for (paddr_t pa = d[1 + i], next; pa; pa = next) {
+			next = ((const uint64_t *)mmu_env_phys_to_virt(pa))[HDR_NEXT];
+			mmu_env_free(pa, H_PAGE_SHIFT);
+		}
+	mmu_env_free(dir, H_PAGE_SHIFT);
+}
+
+/* A directory and npages empty bucket pages. Returns 0 or -ENOMEM (then
+ * nothing is left allocated). */
+static int make_table(unsigned npages, paddr_t *out)
+{
+	paddr_t dir = mmu_env_alloc(H_PAGE_SHIFT);
+	if (!dir)
+		return -ENOMEM;
+	uint64_t *d = mmu_env_phys_to_virt(dir);
+	for (unsigned i = 0; i < npages; i++) {
+		paddr_t pa = mmu_env_alloc(H_PAGE_SHIFT);
+		if (!pa) {
+			free_table(dir);
+			return -ENOMEM;
+		}
+		((uint64_t *)mmu_env_phys_to_virt(pa))[HDR_HOME] = i;
+		d[1 + i] = pa;
+		d[0] = i + 1;
+	}
+	*out = dir;
+	return 0;
+}
+
+static int hs_kernel_init(void)
+{
+	return make_table(H_KERNEL_PAGES, &mmu_mode_hashed.kernel_root);
+}
+
+static void hs_kernel_fini(void)
+{
+	free_table(mmu_mode_hashed.kernel_root);
+	mmu_mode_hashed.kernel_root = 0;
+}
+
+static int hs_set_init(mmu_translation_set_t *t)
+{
+	int err = make_table(H_USER_PAGES, &t->root);
+	if (!err)
+		t->table_pages = 1 + H_USER_PAGES;
+	return err;
+}
+
+static void hs_set_fini(mmu_translation_set_t *t)
+{
+	free_table(t->root);
+	t->root = 0;
+}
+
+/* ---- host introspection ---- */
+
+static void hs_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out)
+{
+	out->arch = MMU_HOST_HASHED;
+	out->va_bits = H_VA_BITS;
+	out->page_shift = H_PAGE_SHIFT;
+	out->levels = 1;
+	out->root = t->root;
+	out->kernel_root = mmu_mode_hashed.kernel_root;
+	out->aux = table_pages_of(t->root) * H_BUCKETS;
+}
+
+static size_t snap_table(paddr_t dir, char *buf, size_t max, size_t at)
+{
+	const uint64_t *d = mmu_env_phys_to_virt(dir);
+	for (uint64_t i = 0; i <= d[0]; i++)
+		for (paddr_t pa = i ? d[i] : dir; pa;) {
+			if (at + H_PAGE_BYTES <= max)
+				memcpy(buf + at, mmu_env_phys_to_virt(pa), H_PAGE_BYTES);
+			at += H_PAGE_BYTES;
+			pa = i ? ((const uint64_t *)mmu_env_phys_to_virt(pa))[HDR_NEXT] : 0;
+		}
+	return at;
+}
+
+static size_t hs_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
+{
+	size_t at = snap_table(t->root, buf, max, 0);
+	return snap_table(mmu_mode_hashed.kernel_root, buf, max, at);
+}
+
+/* ---- the mode ---- */
+
+static int hs_init(struct mmu_mode *m)
+{
+	m->geo = (struct mmu_geometry){
+		.va_bits = H_VA_BITS, .page_shift = H_PAGE_SHIFT, .levels = 1,
+		.native_orders = H_NATIVE, .max_order = H_MAX_ORDER,
+	};
+	m->user_top = 1ull << (H_VA_BITS - 1);
+	m->kernel_base = -m->user_top;
+	m->pa_bits = H_PA_BITS;
+	return 0;
+}
+
+/* Every protection the front end accepts and every memory type. */
+static bool hs_attr_ok(unsigned prot, unsigned memtype)
+{
+	return memtype <= MMU_MEM_UNCACHED;
+}
+
+static const struct mmu_backend backend_hashed = {
+	.kernel_init = hs_kernel_init, .kernel_fini = hs_kernel_fini,
+	.set_init = hs_set_init, .set_fini = hs_set_fini,
+	.lookup = hs_lookup, .next = hs_next,
+	.map = hs_map, .rewrite = hs_rewrite, .unmap = hs_unmap, .reclaim = hs_reclaim,
+	.publish = hs_publish, .after_publish = hs_after_publish,
+	.hwstate = hs_hwstate, .snapshot = hs_snapshot,
+};
+
+struct mmu_mode mmu_mode_hashed = {
+	.name = "hashed",
+	.host_arch = MMU_HOST_HASHED,
+	.init = hs_init,
+	.attr_ok = hs_attr_ok,
+	.be = &backend_hashed,
+};
