@@ -47,3 +47,4 @@ $(LIBMMU_SAN): $(LIBMMU_SAN_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 -include $(wildcard tests/*/host.mk)
+-include bench/bench.mk

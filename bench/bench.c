@@ -1,0 +1,1103 @@
+/*
+ * bench: the mmu_* operations of every host mode against the physical limit
+ * of this machine, in one run (issue 7). Written against include/mmu.h and
+ * include/mmu_host.h only; links build/host/libmmu.a (-O2, no sanitizers).
+ *
+ * For every mode mmu_mode_count() lists, each workload runs over 1 GiB at a
+ * 1 GiB-aligned VA (VA_BASE), as one transaction unless the workload says
+ * otherwise, BENCH_RUNS times (at least 7) on a fresh translation set; the
+ * median time is reported. The same run measures the limit: a scalar loop
+ * storing 262,144 PTE-sized values (2 MiB), and memset of the same 2 MiB.
+ * Every figure is ns per 4K-equivalent page (the total time / 262,144, so a
+ * mode with 64K base pages does a sixteenth of the descriptors for the same
+ * GiB) and its ratio to the scalar store limit per 8-byte descriptor.
+ *
+ * Each mode runs in a child process (a crash or hang in a young engine is
+ * reported for that mode, the others still run), with results written to
+ * shared memory; the parent prints the table and build/bench/results.json.
+ *
+ *   bench [-o results.json] [-t results.txt] [modes...]
+ *   BENCH_RUNS=n (default 7, at least 1), BENCH_TIMEOUT=s per mode (default 150)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmu.h"
+#include "mmu_host.h"
+
+#define GIB        (1ull << 30)
+#define VA_BASE    GIB                   /* 1 GiB-aligned, user half of every mode */
+#define PA_BASE    (4ull << 30)          /* 1 GiB-aligned output addresses */
+#define PAGES_4K   262144ull             /* 4K-equivalent pages in 1 GiB */
+#define PROT_RW    (MMU_READ | MMU_WRITE)
+#define MAX_ROWS   1024
+#define MAX_RUNS   101
+
+/* ---- results, shared between the per-mode children and the parent ---- */
+
+enum wl_id {
+	W_MAP_BASE, W_MAP_2M, W_MAP_AUTO,
+	W_QUERY_SEQ, W_QUERY_SHUF, W_QUERY_SCAN,
+	W_PROT_FIND, W_PROT_SCAN,
+	W_UNMAP_CLEAR, W_UNMAP_REMOVE,
+	W_PP_MAP, W_PP_UNMAP,
+	W_SPLIT, W_MERGE,
+	W_COUNT
+};
+
+static const char *const wl_name[W_COUNT] = {
+	"map-4k", "map-2m", "map-auto",
+	"query-seq", "query-shuf", "query-scan",
+	"protect-find", "protect-scan",
+	"unmap-clear", "unmap-remove",
+	"pp-map", "pp-unmap",
+	"split", "merge",
+};
+
+/* What each row means (printed under the table). */
+static const char *const wl_help[W_COUNT] = {
+	"1 txn: mmu_add of every base page (4K, or the mode's base page)",
+	"1 txn: mmu_add of 2M entries (or the native order nearest 2M)",
+	"1 txn: one mmu_add of a 1 GiB entry; the library picks native sizes",
+	"1 txn: mmu_find of every base page in address order (4K-mapped GiB)",
+	"1 txn: mmu_find of every base page in a shuffled order",
+	"mmu_scan over the GiB, callback keeps each entry (the iterator path)",
+	"1 txn: mmu_find + mmu_update(prot R) per base page, RW -> R",
+	"mmu_scan returning each entry with prot R",
+	"mmu_clear_range of the 4K-mapped GiB, tables reclaimed",
+	"1 txn: mmu_find + mmu_remove per base page",
+	"262,144 one-page txns (base pages of the GiB): mmu_add + commit",
+	"the same pages, one txn each: mmu_find + mmu_remove + commit",
+	"1 txn, 2M-mapped GiB: unmap every other base page (find, update to base order, remove)",
+	"1 txn: remap the holes as base pages, then per 2M remove its pages and re-add one 2M entry",
+};
+
+/* Targets on x86-64-4level (ratio to the scalar store limit); other modes
+ * within 1.3x of x86-64-4level on the same row. 0: no target. */
+static const double wl_target[W_COUNT] = {
+	[W_MAP_BASE] = 1.5, [W_QUERY_SEQ] = 8, [W_QUERY_SCAN] = 2,
+	[W_UNMAP_CLEAR] = 3, [W_UNMAP_REMOVE] = 3,
+	[W_PP_MAP] = 12, [W_PP_UNMAP] = 12,
+};
+#define REF_MODE    "x86-64-4level"
+#define MODE_SLACK  1.3
+
+struct row {
+	char mode[32];
+	int wl;                  /* enum wl_id */
+	int err;                 /* 0, a negative errno, or -1000 - signal (crash) */
+	int runs;
+	uint64_t ops;            /* API operations (or transactions) timed per run */
+	double ns_median, ns_min, ns_max;   /* whole run */
+	uint64_t tables_used, tables_min;
+	uint64_t tlb[4], tlb_min;           /* by kind: page, range, asid, all */
+	uint64_t desc_bytes;     /* derived: descriptors changed x 8 */
+	unsigned page_shift;
+};
+
+struct shared {
+	int nrows;
+	struct row rows[MAX_ROWS];
+};
+static struct shared *sh;
+
+/* ---- small helpers ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* ---- the physical limit ---- */
+
+/* One PTE-sized store per 4K page of the GiB, scalar (no vectoriser): the
+ * least a 4K mapping of 1 GiB must write. */
+#if defined(__clang__)
+__attribute__((noinline))
+#else
+__attribute__((noinline, optimize("no-tree-vectorize")))
+#endif
+static void store_ptes(uint64_t *buf, size_t n, uint64_t pa)
+{
+#if defined(__clang__)
+#pragma clang loop vectorize(disable) interleave(disable)
+#endif
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (pa + ((uint64_t)i << 12)) | 0x67;
+	__asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+__attribute__((noinline)) static void memset_ptes(uint64_t *buf, size_t n)
+{
+	memset(buf, 0x5a, n * sizeof(*buf));
+	__asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+struct limit { double store_ns, memset_ns; };   /* per 8-byte descriptor */
+
+static struct limit measure_limit(void)
+{
+	enum { N = 31 };
+	uint64_t *buf = aligned_alloc(1 << 21, PAGES_4K * 8);
+	double s[N], m[N];
+	if (!buf) {
+		perror("bench: aligned_alloc");
+		exit(1);
+	}
+	memset(buf, 0, PAGES_4K * 8);
+	for (int i = 0; i < N; i++) {
+		uint64_t t0 = now_ns();
+		store_ptes(buf, PAGES_4K, PA_BASE + ((uint64_t)i << 30));
+		uint64_t t1 = now_ns();
+		memset_ptes(buf, PAGES_4K);
+		uint64_t t2 = now_ns();
+		s[i] = (double)(t1 - t0) / PAGES_4K;
+		m[i] = (double)(t2 - t1) / PAGES_4K;
+	}
+	free(buf);
+	return (struct limit){ median(s, N), median(m, N) };
+}
+
+/* ---- per-mode geometry the bench derives ---- */
+
+struct ctx {
+	const struct mmu_geometry *g;
+	unsigned ps;             /* base page shift */
+	uint64_t page;           /* base page bytes */
+	uint64_t npages;         /* base pages in the GiB */
+	unsigned bits;           /* index bits per radix level */
+	unsigned nlev;           /* radix levels, root included */
+	bool radix;              /* false: no levels (hashed): no radix minimum */
+	unsigned big;            /* native order nearest 2M */
+	unsigned gib_order;      /* order of a 1 GiB entry */
+	unsigned auto_native;    /* largest native order within 1 GiB */
+	uint64_t base_tables;    /* table pages of a fresh set */
+	uint32_t *perm;          /* shuffled base-page indices */
+};
+
+static unsigned native_below(const struct ctx *c, unsigned order)
+{
+	uint64_t fit = c->g->native_orders & (order >= 63 ? ~0ull : (2ull << order) - 1);
+	return fit ? 63 - (unsigned)__builtin_clzll(fit) : 0;
+}
+
+/*
+ * Index bits per level: page_shift - 3 (8-byte descriptors, every real
+ * format), unless another width both fits va_bits in `levels` levels and
+ * explains more of the native orders as whole levels (the synthetic
+ * radix-6level: 8 bits). Levels then follow from va_bits and the width.
+ */
+static void derive_radix(struct ctx *c)
+{
+	const struct mmu_geometry *g = c->g;
+	unsigned span = g->va_bits - g->page_shift;
+	unsigned best = g->page_shift - 3, best_score = 0;
+	c->radix = g->levels >= 2;
+	if (!c->radix) {
+		c->bits = best;
+		c->nlev = 1;
+		return;
+	}
+	unsigned cand[3] = { g->page_shift - 3, span / g->levels,
+	                     (span + g->levels - 1) / g->levels };
+	for (int k = 0; k < 3; k++) {
+		unsigned b = cand[k];
+		if (!b)
+			continue;
+		int top = (int)span - (int)((g->levels - 1) * b);
+		if (top < 1 || top > (int)b)
+			continue;
+		unsigned score = 0;
+		for (unsigned o = 0; o < 64; o++)
+			if ((g->native_orders >> o & 1) && o % b == 0)
+				score++;
+		if (score > best_score) {
+			best = b;
+			best_score = score;
+		}
+	}
+	c->bits = best;
+	c->nlev = (span + best - 1) / best;
+}
+
+/*
+ * The fewest table pages a set needs to map [va, va + len) with leaves of
+ * native order `order` (a contiguous group sits in the level of its
+ * entries: level = order / bits): the root, plus at every level from the
+ * leaves' up to below the root, one table per distinct span that level's
+ * tables cover. A set with nothing mapped needs its root only.
+ */
+static uint64_t radix_min(const struct ctx *c, vaddr_t va, uint64_t len, unsigned order)
+{
+	if (!c->radix)
+		return c->base_tables;
+	uint64_t n = 1;
+	if (!len)
+		return n;
+	for (unsigned j = order / c->bits; j + 1 < c->nlev; j++) {
+		unsigned s = c->ps + (j + 1) * c->bits;
+		n += ((va + len - 1) >> s) - (va >> s) + 1;
+	}
+	return n;
+}
+
+/* Descriptors written for one entry of that order: the native pieces it is
+ * built of, each a contiguous group of 2^(order mod bits) descriptors. */
+static uint64_t descs_of(const struct ctx *c, unsigned order)
+{
+	unsigned n = native_below(c, order);
+	return (1ull << (order - n)) << (n % c->bits);
+}
+
+/* ---- workloads ---- */
+
+struct sample {
+	double ns;
+	uint64_t ops;
+	uint64_t tables_used, tables_min;
+	uint64_t tlb[4], tlb_min;
+	uint64_t desc;           /* descriptors changed (derived) */
+};
+
+static void tlb_read(mmu_translation_set_t *t, uint64_t v[4])
+{
+	for (int k = 0; k < 4; k++)
+		v[k] = mmu_host_tlb_ops(t, (enum mmu_tlb_kind)k);
+}
+
+static uint64_t tables_of(mmu_translation_set_t *t)
+{
+	struct mmu_stats st;
+	mmu_stats(t, &st);
+	return st.table_pages;
+}
+
+/* Bracket a timed phase: the TLB counters and tables before and after. */
+struct phase { uint64_t t0, tlb0[4], tab0; };
+
+static void phase_begin(mmu_translation_set_t *t, struct phase *p)
+{
+	tlb_read(t, p->tlb0);
+	p->tab0 = tables_of(t);
+	p->t0 = now_ns();
+}
+
+static void phase_end(mmu_translation_set_t *t, struct phase *p, struct sample *s)
+{
+	uint64_t t1 = now_ns();
+	uint64_t v[4];
+	s->ns = (double)(t1 - p->t0);
+	tlb_read(t, v);
+	for (int k = 0; k < 4; k++)
+		s->tlb[k] = v[k] - p->tlb0[k];
+	s->tables_used = tables_of(t);
+}
+
+static uint64_t tab_delta(mmu_translation_set_t *t, const struct phase *p)
+{
+	uint64_t now = tables_of(t);
+	return now > p->tab0 ? now - p->tab0 : p->tab0 - now;
+}
+
+static mmu_entry_t entry_at(const struct ctx *c, uint64_t i, unsigned order, unsigned prot)
+{
+	uint64_t bytes = c->page << order;
+	return mmu_mksize(mmu_mkentry(PA_BASE + i * bytes, prot), order);
+}
+
+/* Map the GiB with entries of `order` in one transaction. */
+static int map_gib(const struct ctx *c, mmu_translation_set_t *t, unsigned order)
+{
+	mmu_transaction_t ta;
+	uint64_t bytes = c->page << order, n = GIB / bytes;
+	int err = 0;
+	mmu_transaction(&ta, t);
+	for (uint64_t i = 0; i < n && !err; i++)
+		err = mmu_add(&ta, entry_at(c, i, order, PROT_RW), VA_BASE + i * bytes);
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
+}
+
+static int w_map(const struct ctx *c, mmu_translation_set_t *t, unsigned order,
+                 unsigned min_order, struct sample *s)
+{
+	struct phase p;
+	phase_begin(t, &p);
+	int err = map_gib(c, t, order);
+	phase_end(t, &p, s);
+	uint64_t bytes = c->page << order;
+	s->ops = GIB / bytes;
+	s->tables_min = radix_min(c, VA_BASE, GIB, min_order);
+	s->tlb_min = 1;
+	s->desc = s->ops * descs_of(c, order) + tab_delta(t, &p);
+	return err;
+}
+
+/* mmu_find of every base page, in order or shuffled; checks what it finds. */
+static int w_query(const struct ctx *c, mmu_translation_set_t *t, bool shuffled,
+                   struct sample *s)
+{
+	int err = map_gib(c, t, 0);
+	if (err)
+		return err;
+	mmu_transaction_t ta;
+	mmu_entry_t e;
+	uint64_t sum = 0, want = 0;
+	for (uint64_t i = 0; i < c->npages; i++)
+		want += PA_BASE + i * c->page;
+	struct phase p;
+	phase_begin(t, &p);
+	mmu_transaction(&ta, t);
+	for (uint64_t i = 0; i < c->npages && !err; i++) {
+		uint64_t k = shuffled ? c->perm[i] : i;
+		err = mmu_find(&ta, VA_BASE + k * c->page, &e);
+		sum += mmu_entry_pa(e);
+	}
+	int cerr = mmu_commit(&ta);
+	phase_end(t, &p, s);
+	s->ops = c->npages;
+	s->tables_min = radix_min(c, VA_BASE, GIB, 0);
+	s->tlb_min = 0;
+	s->desc = 0;
+	if (!err && sum != want)
+		err = -EIO;   /* found the wrong translations */
+	return err ? err : cerr;
+}
+
+struct scan_arg { uint64_t n, sum; unsigned prot; };
+
+static mmu_entry_t scan_keep(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct scan_arg *a = priv;
+	a->n++;
+	a->sum += mmu_entry_pa(e);
+	return e;
+}
+
+static mmu_entry_t scan_prot(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct scan_arg *a = priv;
+	a->n++;
+	return mmu_mkprot(e, a->prot);
+}
+
+static int w_query_scan(const struct ctx *c, mmu_translation_set_t *t, struct sample *s)
+{
+	int err = map_gib(c, t, 0);
+	if (err)
+		return err;
+	struct scan_arg a = { 0, 0, 0 };
+	uint64_t want = 0;
+	for (uint64_t i = 0; i < c->npages; i++)
+		want += PA_BASE + i * c->page;
+	struct phase p;
+	phase_begin(t, &p);
+	err = mmu_scan(t, VA_BASE, VA_BASE + GIB, scan_keep, &a);
+	phase_end(t, &p, s);
+	s->ops = c->npages;
+	s->tables_min = radix_min(c, VA_BASE, GIB, 0);
+	s->tlb_min = 0;
+	s->desc = 0;
+	if (!err && (a.n != c->npages || a.sum != want))
+		err = -EIO;
+	return err;
+}
+
+static int w_protect(const struct ctx *c, mmu_translation_set_t *t, bool scan,
+                     struct sample *s)
+{
+	int err = map_gib(c, t, 0);
+	if (err)
+		return err;
+	struct phase p;
+	struct scan_arg a = { 0, 0, MMU_READ };
+	phase_begin(t, &p);
+	if (scan) {
+		err = mmu_scan(t, VA_BASE, VA_BASE + GIB, scan_prot, &a);
+	} else {
+		mmu_transaction_t ta;
+		mmu_entry_t e;
+		mmu_transaction(&ta, t);
+		for (uint64_t i = 0; i < c->npages && !err; i++) {
+			err = mmu_find(&ta, VA_BASE + i * c->page, &e);
+			if (!err)
+				err = mmu_update(&ta, mmu_mkprot(e, MMU_READ));
+		}
+		if (err)
+			mmu_forget(&ta);
+		else
+			err = mmu_commit(&ta);
+	}
+	phase_end(t, &p, s);
+	s->ops = c->npages;
+	s->tables_min = radix_min(c, VA_BASE, GIB, 0);
+	s->tlb_min = 1;
+	s->desc = c->npages;
+	if (!err) {   /* spot check: the last page is read-only now */
+		mmu_transaction_t ta;
+		mmu_entry_t e;
+		mmu_transaction(&ta, t);
+		err = mmu_find(&ta, VA_BASE + GIB - c->page, &e);
+		if (!err && mmu_entry_prot(e) != MMU_READ)
+			err = -EIO;
+		mmu_forget(&ta);
+	}
+	return err;
+}
+
+static int w_unmap(const struct ctx *c, mmu_translation_set_t *t, bool clear,
+                   struct sample *s)
+{
+	int err = map_gib(c, t, 0);
+	if (err)
+		return err;
+	struct phase p;
+	phase_begin(t, &p);
+	if (clear) {
+		err = mmu_clear_range(t, VA_BASE, VA_BASE + GIB);
+	} else {
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, t);
+		for (uint64_t i = 0; i < c->npages && !err; i++) {
+			err = mmu_find(&ta, VA_BASE + i * c->page, NULL);
+			if (!err)
+				err = mmu_remove(&ta);
+		}
+		if (err)
+			mmu_forget(&ta);
+		else
+			err = mmu_commit(&ta);
+	}
+	phase_end(t, &p, s);
+	s->ops = c->npages;
+	s->tables_min = radix_min(c, VA_BASE, 0, 0);
+	s->tlb_min = 1;
+	s->desc = c->npages + tab_delta(t, &p);
+	return err;
+}
+
+/* One transaction per base page: map all, then unmap all. */
+static int w_per_page(const struct ctx *c, mmu_translation_set_t *t, struct sample *sm,
+                      struct sample *su)
+{
+	struct phase p;
+	mmu_transaction_t ta;
+	int err = 0;
+	phase_begin(t, &p);
+	for (uint64_t i = 0; i < c->npages && !err; i++) {
+		mmu_transaction(&ta, t);
+		err = mmu_add(&ta, entry_at(c, i, 0, PROT_RW), VA_BASE + i * c->page);
+		if (err)
+			mmu_forget(&ta);
+		else
+			err = mmu_commit(&ta);
+	}
+	phase_end(t, &p, sm);
+	sm->ops = c->npages;
+	sm->tables_min = radix_min(c, VA_BASE, GIB, 0);
+	sm->tlb_min = c->npages;
+	sm->desc = c->npages + tab_delta(t, &p);
+	if (err)
+		return err;
+
+	phase_begin(t, &p);
+	for (uint64_t i = 0; i < c->npages && !err; i++) {
+		mmu_transaction(&ta, t);
+		err = mmu_find(&ta, VA_BASE + i * c->page, NULL);
+		if (!err)
+			err = mmu_remove(&ta);
+		if (err)
+			mmu_forget(&ta);
+		else
+			err = mmu_commit(&ta);
+	}
+	phase_end(t, &p, su);
+	su->ops = c->npages;
+	su->tables_min = radix_min(c, VA_BASE, 0, 0);
+	su->tlb_min = c->npages;
+	su->desc = c->npages + tab_delta(t, &p);
+	return err ? -2000 + err : 0;   /* -2000: the second phase failed */
+}
+
+/* 2M-mapped GiB: unmap every other base page (one transaction), then remap
+ * the holes and merge each 2M back (one transaction). */
+static int w_split_merge(const struct ctx *c, mmu_translation_set_t *t, struct sample *ss,
+                         struct sample *sg)
+{
+	int err = map_gib(c, t, c->big);
+	if (err)
+		return err;
+	uint64_t bigb = c->page << c->big, nbig = GIB / bigb, per = 1ull << c->big;
+	struct phase p;
+	mmu_transaction_t ta;
+	mmu_entry_t e;
+
+	phase_begin(t, &p);
+	mmu_transaction(&ta, t);
+	uint64_t splits = 0;
+	for (uint64_t i = 0; i < c->npages && !err; i += 2) {
+		vaddr_t va = VA_BASE + i * c->page;
+		err = mmu_find(&ta, va, &e);
+		if (!err && mmu_entry_order(e) != 0) {
+			paddr_t pa = mmu_entry_pa(e) + (va - mmu_current_va(&ta));
+			err = mmu_update(&ta, mmu_mksize(mmu_mkentry(pa, mmu_entry_prot(e)), 0));
+			splits++;
+		}
+		if (!err)
+			err = mmu_remove(&ta);
+	}
+	if (err)
+		mmu_forget(&ta);
+	else
+		err = mmu_commit(&ta);
+	phase_end(t, &p, ss);
+	ss->ops = c->npages / 2;
+	ss->tables_min = radix_min(c, VA_BASE, GIB, 0);
+	ss->tlb_min = 1;
+	ss->desc = nbig * (descs_of(c, c->big) + per + per / 2) + tab_delta(t, &p);
+	if (err)
+		return err;
+
+	phase_begin(t, &p);
+	mmu_transaction(&ta, t);
+	for (uint64_t b = 0; b < nbig && !err; b++) {
+		uint64_t first = b * per;
+		for (uint64_t i = first; i < first + per && !err; i += 2)
+			err = mmu_add(&ta, entry_at(c, i, 0, PROT_RW), VA_BASE + i * c->page);
+		for (uint64_t i = first; i < first + per && !err; i++) {
+			err = mmu_find(&ta, VA_BASE + i * c->page, NULL);
+			if (!err)
+				err = mmu_remove(&ta);
+		}
+		if (!err)
+			err = mmu_add(&ta, entry_at(c, b, c->big, PROT_RW), VA_BASE + b * bigb);
+	}
+	if (err)
+		mmu_forget(&ta);
+	else
+		err = mmu_commit(&ta);
+	phase_end(t, &p, sg);
+	sg->ops = nbig;
+	sg->tables_min = radix_min(c, VA_BASE, GIB, c->big);
+	sg->tlb_min = 1;
+	sg->desc = nbig * (per / 2 + per + descs_of(c, c->big)) + tab_delta(t, &p);
+	(void)splits;
+	return err ? -2000 + err : 0;
+}
+
+/* One run of a workload (group) on a fresh set: up to two timed phases. */
+static int run_once(struct ctx *c, int wl, struct sample s[2])
+{
+	mmu_translation_set_t t;
+	memset(s, 0, 2 * sizeof(*s));
+	int err = mmu_new_translation_set(&t);
+	if (err)
+		return err;
+	switch (wl) {
+	case W_MAP_BASE:     err = w_map(c, &t, 0, 0, s); break;
+	case W_MAP_2M:       err = w_map(c, &t, c->big, c->big, s); break;
+	case W_MAP_AUTO:     err = w_map(c, &t, c->gib_order, c->auto_native, s); break;
+	case W_QUERY_SEQ:    err = w_query(c, &t, false, s); break;
+	case W_QUERY_SHUF:   err = w_query(c, &t, true, s); break;
+	case W_QUERY_SCAN:   err = w_query_scan(c, &t, s); break;
+	case W_PROT_FIND:    err = w_protect(c, &t, false, s); break;
+	case W_PROT_SCAN:    err = w_protect(c, &t, true, s); break;
+	case W_UNMAP_CLEAR:  err = w_unmap(c, &t, true, s); break;
+	case W_UNMAP_REMOVE: err = w_unmap(c, &t, false, s); break;
+	case W_PP_MAP:       err = w_per_page(c, &t, &s[0], &s[1]); break;
+	case W_SPLIT:        err = w_split_merge(c, &t, &s[0], &s[1]); break;
+	}
+	mmu_remove_translation_set(&t);
+	return err;
+}
+
+static struct row *new_row(const char *mode, int wl)
+{
+	if (sh->nrows >= MAX_ROWS)
+		return NULL;
+	struct row *r = &sh->rows[sh->nrows];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->mode, sizeof(r->mode), "%s", mode);
+	r->wl = wl;
+	sh->nrows++;
+	return r;
+}
+
+/* Runs every workload of one mode; rows go to shared memory as they finish
+ * so that a crash loses only the workload it happened in. */
+static void bench_mode(const char *mode, int runs)
+{
+	struct ctx c = { 0 };
+	int err = mmu_select_mode(mode);
+	if (err) {
+		struct row *r = new_row(mode, W_MAP_BASE);
+		if (r)
+			r->err = err;
+		return;
+	}
+	c.g = mmu_geometry();
+	c.ps = c.g->page_shift;
+	c.page = 1ull << c.ps;
+	c.npages = GIB >> c.ps;
+	derive_radix(&c);
+	/* Native order nearest 2M (log distance; the smaller on a tie). */
+	int best = -1;
+	for (unsigned o = 0; o < 64; o++)
+		if (c.g->native_orders >> o & 1) {
+			int d = abs((int)(o + c.ps) - 21);
+			if (best < 0 || d < abs(best + (int)c.ps - 21))
+				best = (int)o;
+		}
+	c.big = best < 0 ? 0 : (unsigned)best;
+	c.gib_order = 30 - c.ps;
+	c.auto_native = native_below(&c, c.gib_order);
+	mmu_translation_set_t t;
+	if (!mmu_new_translation_set(&t)) {
+		c.base_tables = tables_of(&t);
+		mmu_remove_translation_set(&t);
+	}
+	c.perm = malloc(c.npages * sizeof(*c.perm));
+	for (uint64_t i = 0; i < c.npages; i++)
+		c.perm[i] = (uint32_t)i;
+	for (uint64_t i = c.npages - 1; i > 0; i--) {
+		uint64_t j = rng() % (i + 1);
+		uint32_t x = c.perm[i];
+		c.perm[i] = c.perm[j];
+		c.perm[j] = x;
+	}
+
+	static const int groups[] = { W_MAP_BASE, W_MAP_2M, W_MAP_AUTO, W_QUERY_SEQ,
+	                              W_QUERY_SHUF, W_QUERY_SCAN, W_PROT_FIND, W_PROT_SCAN,
+	                              W_UNMAP_CLEAR, W_UNMAP_REMOVE, W_PP_MAP, W_SPLIT };
+	for (size_t gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
+		int wl = groups[gi];
+		int nsub = (wl == W_PP_MAP || wl == W_SPLIT) ? 2 : 1;
+		struct row *r[2] = { NULL, NULL };
+		for (int k = 0; k < nsub; k++) {
+			r[k] = new_row(mode, wl + k);
+			if (!r[k])
+				return;
+			r[k]->page_shift = c.ps;
+			r[k]->err = -1000 - SIGKILL;   /* until it completes */
+		}
+		static double ns[2][MAX_RUNS];
+		struct sample s[2];
+		int done = 0;
+		err = 0;
+		uint64_t t_start = now_ns();
+		for (int i = 0; i < runs; i++) {
+			err = run_once(&c, wl, s);
+			if (err)
+				break;
+			for (int k = 0; k < nsub; k++)
+				ns[k][i] = s[k].ns;
+			done++;
+		}
+		for (int k = 0; k < nsub; k++) {
+			struct row *x = r[k];
+			x->runs = done;
+			/* err <= -2000: the first phase of the last run passed and
+			 * the second failed with err + 2000; otherwise both rows
+			 * take err (the second phase never ran). */
+			x->err = err <= -2000 ? (k ? err + 2000 : 0) : err;
+			if (done) {
+				double v[MAX_RUNS];
+				memcpy(v, ns[k], sizeof(double) * (size_t)done);
+				x->ns_median = median(v, done);
+				x->ns_min = v[0];
+				x->ns_max = v[done - 1];
+			}
+			x->ops = s[k].ops;
+			x->tables_used = s[k].tables_used;
+			x->tables_min = s[k].tables_min;
+			memcpy(x->tlb, s[k].tlb, sizeof(x->tlb));
+			x->tlb_min = s[k].tlb_min;
+			x->desc_bytes = s[k].desc * 8;
+		}
+		fprintf(stderr, "  %-14s %-13s %6.2fs%s\n", mode, wl_name[wl],
+		        (double)(now_ns() - t_start) / 1e9, err ? " (error)" : "");
+	}
+	free(c.perm);
+}
+
+/* ---- report ---- */
+
+static const char *err_name(int err)
+{
+	static char buf[32];
+	switch (err) {
+	case -EINVAL: return "-EINVAL";
+	case -ENOMEM: return "-ENOMEM";
+	case -EEXIST: return "-EEXIST";
+	case -ENOENT: return "-ENOENT";
+	case -ERANGE: return "-ERANGE";
+	case -ENOTSUP: return "-ENOTSUP";
+	case -EBUSY: return "-EBUSY";
+	case -EIO: return "wrong-result";
+	case 0: return "no complete run";
+	}
+	if (err <= -1000 && err > -1100) {
+		snprintf(buf, sizeof(buf), "crash(sig %d)", -1000 - err);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "err %d", err);
+	return buf;
+}
+
+static double ns_per_page(const struct row *r)
+{
+	return r->ns_median / (double)PAGES_4K;
+}
+
+static const struct row *find_row(const char *mode, int wl)
+{
+	for (int i = 0; i < sh->nrows; i++)
+		if (sh->rows[i].wl == wl && !strcmp(sh->rows[i].mode, mode))
+			return &sh->rows[i];
+	return NULL;
+}
+
+static uint64_t tlb_total(const struct row *r)
+{
+	return r->tlb[0] + r->tlb[1] + r->tlb[2] + r->tlb[3];
+}
+
+/* Target verdict for a row: "" (none), "ok" or "MISS ...". */
+static void verdict(const struct row *r, double limit, char *out, size_t n)
+{
+	out[0] = 0;
+	if (r->err || !r->runs)
+		return;
+	if (!strcmp(r->mode, REF_MODE)) {
+		double tgt = wl_target[r->wl];
+		if (tgt == 0)
+			return;
+		double ratio = ns_per_page(r) / limit;
+		if (ratio <= tgt)
+			snprintf(out, n, "ok <=%gx", tgt);
+		else
+			snprintf(out, n, "MISS %.1fx>%gx", ratio / tgt, tgt);
+		return;
+	}
+	const struct row *ref = find_row(REF_MODE, r->wl);
+	if (!ref || ref->err || !ref->runs)
+		return;
+	double rel = ns_per_page(r) / ns_per_page(ref);
+	if (rel <= MODE_SLACK)
+		snprintf(out, n, "ok %.2fx x86", rel);
+	else
+		snprintf(out, n, "MISS %.2fx x86", rel);
+}
+
+static void print_table(FILE *f, const struct limit *lim, const char *machine, int runs,
+                        double secs)
+{
+	fprintf(f, "Machine: %s\n", machine);
+	fprintf(f, "Limit: scalar store of 262144 PTE-sized values (2 MiB) %.3f ns/PTE "
+	           "(%.2f ms per GiB of 4K PTEs); memset of the same %.3f ns/PTE\n",
+	        lim->store_ns, lim->store_ns * PAGES_4K / 1e6, lim->memset_ns);
+	fprintf(f, "Median of %d runs, fresh set per run, 1 GiB at VA %#llx. ns/4K = run time "
+	           "/ 262144; xlim = ns/4K / store limit.\n", runs, (unsigned long long)VA_BASE);
+	fprintf(f, "Targets on " REF_MODE "; other modes within %.1fx of it. "
+	           "tables: used/min; tlb: page/range/asid/all, min = one per commit.\n\n",
+	        MODE_SLACK);
+	const char *last = "";
+	for (int i = 0; i < sh->nrows; i++) {
+		const struct row *r = &sh->rows[i];
+		if (strcmp(r->mode, last)) {
+			fprintf(f, "%s%s (base page %uK)\n", i ? "\n" : "", r->mode,
+			        r->page_shift ? (1u << r->page_shift) >> 10 : 0);
+			fprintf(f, "  %-13s %8s %9s %9s %8s  %-16s %13s %17s %9s\n",
+			        "workload", "ops", "ns/op", "ns/4K", "xlim", "target",
+			        "tables", "tlb p/r/a/all", "desc KiB");
+			last = r->mode;
+		}
+		char tg[40], tab[32], tlb[48];
+		verdict(r, lim->store_ns, tg, sizeof(tg));
+		snprintf(tab, sizeof(tab), "%llu/%llu%s", (unsigned long long)r->tables_used,
+		         (unsigned long long)r->tables_min,
+		         r->tables_used == r->tables_min ? "" : "!");
+		snprintf(tlb, sizeof(tlb), "%llu/%llu/%llu/%llu%s", (unsigned long long)r->tlb[0],
+		         (unsigned long long)r->tlb[1], (unsigned long long)r->tlb[2],
+		         (unsigned long long)r->tlb[3], tlb_total(r) == r->tlb_min ? "" : "!");
+		if (!r->runs) {
+			fprintf(f, "  %-13s %8s %9s %9s %8s  %-16s\n", wl_name[r->wl], "-", "-", "-",
+			        "-", err_name(r->err));
+			continue;
+		}
+		fprintf(f, "  %-13s %8llu %9.1f %9.2f %8.2f  %-16s %13s %17s %9.0f%s\n",
+		        wl_name[r->wl], (unsigned long long)r->ops,
+		        r->ns_median / (double)(r->ops ? r->ops : 1), ns_per_page(r),
+		        ns_per_page(r) / lim->store_ns, tg, tab, tlb, r->desc_bytes / 1024.0,
+		        r->err ? "  " : "");
+		if (r->err)
+			fprintf(f, "  %-13s (after %d good runs: %s)\n", "", r->runs, err_name(r->err));
+	}
+	fprintf(f, "\n'!' marks tables above the minimum or TLB operations other than one per "
+	           "commit.\nWorkloads:\n");
+	for (int w = 0; w < W_COUNT; w++)
+		fprintf(f, "  %-13s %s\n", wl_name[w], wl_help[w]);
+	fprintf(f, "desc KiB is derived, not measured: descriptors the workload must change "
+	           "(leaves, contiguous groups counted per slot, plus table links) x 8 bytes.\n");
+	fprintf(f, "Bench wall time: %.1f s\n", secs);
+}
+
+static void print_misses(FILE *f, double limit)
+{
+	int n = 0;
+	for (int i = 0; i < sh->nrows; i++) {
+		const struct row *r = &sh->rows[i];
+		char tg[40];
+		verdict(r, limit, tg, sizeof(tg));
+		bool miss = tg[0] == 'M';
+		bool tab = r->runs && r->tables_used != r->tables_min;
+		bool tlb = r->runs && tlb_total(r) != r->tlb_min;
+		if (!miss && !tab && !tlb && !r->err)
+			continue;
+		if (!n++)
+			fprintf(f, "\nMissed targets and failures:\n");
+		fprintf(f, "  %-14s %-13s", r->mode, wl_name[r->wl]);
+		if (miss)
+			fprintf(f, " time %s (%.2fx limit)", tg, ns_per_page(r) / limit);
+		if (tab)
+			fprintf(f, " tables %llu > min %llu", (unsigned long long)r->tables_used,
+			        (unsigned long long)r->tables_min);
+		if (tlb)
+			fprintf(f, " tlb ops %llu vs %llu", (unsigned long long)tlb_total(r),
+			        (unsigned long long)r->tlb_min);
+		if (r->err)
+			fprintf(f, " %s", err_name(r->err));
+		fprintf(f, "\n");
+	}
+	if (!n)
+		fprintf(f, "\nEvery target met.\n");
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* One result per line, so that bench-compare (and grep) can read it. */
+static void write_json(FILE *f, const struct limit *lim, const char *machine, int runs,
+                       double secs)
+{
+	time_t now = time(NULL);
+	char when[64];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(f, "{\n\"date\": \"%s\",\n\"machine\": ", when);
+	json_str(f, machine);
+	fprintf(f, ",\n\"runs\": %d,\n\"wall_s\": %.1f,\n", runs, secs);
+	fprintf(f, "\"limit\": {\"store_ns_per_pte\": %.4f, \"memset_ns_per_pte\": %.4f},\n",
+	        lim->store_ns, lim->memset_ns);
+	fprintf(f, "\"results\": [\n");
+	for (int i = 0; i < sh->nrows; i++) {
+		const struct row *r = &sh->rows[i];
+		fprintf(f, "{\"mode\": \"%s\", \"workload\": \"%s\", \"err\": %d, ", r->mode,
+		        wl_name[r->wl], r->runs ? r->err : (r->err ? r->err : -1));
+		if (r->runs)
+			fprintf(f, "\"ns_per_page\": %.3f, \"ratio_to_limit\": %.3f, \"ns_per_op\": %.2f, ",
+			        ns_per_page(r), ns_per_page(r) / lim->store_ns,
+			        r->ns_median / (double)(r->ops ? r->ops : 1));
+		else
+			fprintf(f, "\"ns_per_page\": null, \"ratio_to_limit\": null, \"ns_per_op\": null, ");
+		fprintf(f, "\"ops\": %llu, \"tables_used\": %llu, \"tables_min\": %llu, "
+		           "\"tlb_ops\": {\"page\": %llu, \"range\": %llu, \"asid\": %llu, "
+		           "\"all\": %llu, \"total\": %llu, \"min\": %llu}, \"desc_bytes\": %llu, "
+		           "\"runs\": %d}%s\n",
+		        (unsigned long long)r->ops, (unsigned long long)r->tables_used,
+		        (unsigned long long)r->tables_min, (unsigned long long)r->tlb[0],
+		        (unsigned long long)r->tlb[1], (unsigned long long)r->tlb[2],
+		        (unsigned long long)r->tlb[3], (unsigned long long)tlb_total(r),
+		        (unsigned long long)r->tlb_min, (unsigned long long)r->desc_bytes, r->runs,
+		        i + 1 < sh->nrows ? "," : "");
+	}
+	fprintf(f, "]\n}\n");
+}
+
+static void machine_name(char *buf, size_t n)
+{
+	char model[128] = "unknown CPU";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "model name", 10)) {
+			char *p = strchr(line, ':');
+			if (p) {
+				p += 1 + strspn(p + 1, " \t");
+				p[strcspn(p, "\n")] = 0;
+				snprintf(model, sizeof(model), "%s", p);
+			}
+			break;
+		}
+	if (f)
+		fclose(f);
+	struct utsname u;
+	uname(&u);
+	snprintf(buf, n, "%s, %ld CPUs, %s %s %s", model, sysconf(_SC_NPROCESSORS_ONLN),
+	         u.sysname, u.release, u.machine);
+}
+
+/* Pin to one CPU (the last one we may run on, away from CPU 0's interrupts)
+ * where the system lets us. Returns the CPU, or -1. */
+static int pin(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	int cpu = -1;
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set))
+			cpu = i;
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
+}
+
+static bool selected(const char *mode, int argc, char **argv, int first)
+{
+	if (first >= argc)
+		return true;
+	for (int i = first; i < argc; i++)
+		if (!strcmp(argv[i], mode))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	const char *json_path = "build/bench/results.json", *txt_path = NULL;
+	int first = 1;
+	while (first + 1 < argc && argv[first][0] == '-') {
+		if (!strcmp(argv[first], "-o"))
+			json_path = argv[first + 1];
+		else if (!strcmp(argv[first], "-t"))
+			txt_path = argv[first + 1];
+		else
+			break;
+		first += 2;
+	}
+	int runs = 7;
+	if (getenv("BENCH_RUNS"))
+		runs = atoi(getenv("BENCH_RUNS"));
+	if (runs < 1)
+		runs = 1;
+	if (runs > MAX_RUNS)
+		runs = MAX_RUNS;
+	int timeout = getenv("BENCH_TIMEOUT") ? atoi(getenv("BENCH_TIMEOUT")) : 150;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		perror("bench: mmap");
+		return 1;
+	}
+	char machine[256];
+	machine_name(machine, sizeof(machine));
+	int cpu = pin();
+	fprintf(stderr, "bench: %s; pinned to CPU %d%s; %d runs per workload\n", machine, cpu,
+	        cpu < 0 ? " (pinning refused)" : "", runs);
+	uint64_t t0 = now_ns();
+	struct limit lim = measure_limit();
+	fprintf(stderr, "bench: limit %.3f ns/PTE (scalar store), %.3f ns/PTE (memset)\n",
+	        lim.store_ns, lim.memset_ns);
+
+	int rc = mmu_host_init(GIB);
+	if (rc) {
+		fprintf(stderr, "bench: mmu_host_init(1 GiB): %d\n", rc);
+		return 1;
+	}
+	for (size_t m = 0; m < mmu_mode_count(); m++) {
+		const char *mode = mmu_mode_name(m);
+		if (!selected(mode, argc, argv, first))
+			continue;
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid < 0) {
+			perror("bench: fork");
+			return 1;
+		}
+		if (pid == 0) {
+			alarm((unsigned)timeout);
+			bench_mode(mode, runs);
+			_exit(0);
+		}
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFSIGNALED(status)) {
+			fprintf(stderr, "bench: %s: killed by signal %d%s\n", mode, WTERMSIG(status),
+			        WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+			/* The workload running then still says SIGKILL: say which. */
+			for (int i = 0; i < sh->nrows; i++)
+				if (!strcmp(sh->rows[i].mode, mode) && sh->rows[i].err == -1000 - SIGKILL)
+					sh->rows[i].err = -1000 - WTERMSIG(status);
+		}
+	}
+	double secs = (double)(now_ns() - t0) / 1e9;
+
+	print_table(stdout, &lim, machine, runs, secs);
+	print_misses(stdout, lim.store_ns);
+	if (txt_path) {
+		FILE *f = fopen(txt_path, "w");
+		if (f) {
+			print_table(f, &lim, machine, runs, secs);
+			print_misses(f, lim.store_ns);
+			fclose(f);
+		}
+	}
+	FILE *f = fopen(json_path, "w");
+	if (!f) {
+		perror(json_path);
+		return 1;
+	}
+	write_json(f, &lim, machine, runs, secs);
+	fclose(f);
+	fprintf(stderr, "bench: wrote %s\n", json_path);
+	return 0;
+}

@@ -1,0 +1,39 @@
+# Benchmarks of the mmu_* operations against this machine's physical limit
+# (issue 7). Included from mk/host.mk; usable alone: `make -f mk/host.mk bench`.
+#
+#   make bench                 build libmmu.a (-O2, no sanitizers) and bench/bench.c,
+#                              run every mode pinned to one CPU: table on stdout,
+#                              build/bench/results.json (+ results.txt); the
+#                              previous results.json is kept as results.prev.json
+#   make bench-compare [OLD=build/bench/results.prev.json] [NEW=build/bench/results.json]
+#                              print what changed between two runs
+#   BENCH_RUNS=n (default 7), BENCH_MODES="sv39 x86-64-4level" (default: every mode)
+
+BENCH_DIR    := build/bench
+BENCH_BIN    := $(BENCH_DIR)/bench
+BENCH_CMP    := $(BENCH_DIR)/compare
+BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude
+BENCH_RUNS   ?= 7
+BENCH_MODES  ?=
+OLD ?= $(BENCH_DIR)/results.prev.json
+NEW ?= $(BENCH_DIR)/results.json
+
+.PHONY: bench bench-compare
+
+$(BENCH_BIN): bench/bench.c include/mmu.h include/mmu_host.h $(LIBMMU)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/bench.c $(LIBMMU) -o $@
+
+$(BENCH_CMP): bench/compare.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/compare.c -o $@
+
+# taskset pins the whole run (the bench also pins itself where allowed).
+bench: $(BENCH_BIN) $(BENCH_CMP)
+	$(Q)if [ -f $(BENCH_DIR)/results.json ]; then cp $(BENCH_DIR)/results.json $(BENCH_DIR)/results.prev.json; fi
+	$(Q)pin=; if command -v taskset >/dev/null 2>&1; then pin="taskset -c $$(( $$(nproc) - 1 ))"; fi; \
+	BENCH_RUNS=$(BENCH_RUNS) $$pin $(BENCH_BIN) -o $(BENCH_DIR)/results.json \
+		-t $(BENCH_DIR)/results.txt $(BENCH_MODES)
+
+bench-compare: $(BENCH_CMP)
+	$(Q)$(BENCH_CMP) $(OLD) $(NEW)
