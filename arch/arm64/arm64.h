@@ -13,6 +13,10 @@ extern unsigned arm64_entry_el;
  * overwrite it. */
 void arm64_psci_init(const void *dtb);
 
+/* poweroff.c: leave through semihosting with status if a host listens,
+ * else return. Uses no static data: entry.S calls it before .bss is clear. */
+void arm64_semihost_exit(int status);
+
 /* firmware.S: each returns -EFAULT where nothing above EL1 answers. */
 long arm64_semihost(unsigned long op, const void *params);
 long arm64_psci_smc(unsigned long fn);

@@ -96,9 +96,14 @@ el1_entry:
 	bl	arch_setup
 	b	early_failure
 
-/* No console yet: leave with EXIT_PANIC if semihosting or PSCI can say it. */
+/*
+ * No console and maybe no .bss yet: say EXIT_PANIC through semihosting if a
+ * host listens (the QEMU runner does), else stop here.
+ */
 early_failure:
 	adrp	x0, __stack_top
 	add	sp, x0, :lo12:__stack_top
 	mov	x0, #2			/* EXIT_PANIC */
-	bl	arch_poweroff
+	bl	arm64_semihost_exit
+1:	wfe
+	b	1b

@@ -37,11 +37,16 @@ void arm64_psci_init(const void *dtb)
 		psci_call = arm64_psci_hvc;
 }
 
-void arch_poweroff(int status)
+void arm64_semihost_exit(int status)
 {
 	const uint64_t exit_block[2] = { ADP_STOPPED_APPLICATION_EXIT, (uint64_t)status };
 
 	arm64_semihost(SEMIHOST_SYS_EXIT_EXTENDED, exit_block);
+}
+
+void arch_poweroff(int status)
+{
+	arm64_semihost_exit(status);
 	if (psci_call)
 		psci_call(PSCI_SYSTEM_OFF);
 	for (;;)
