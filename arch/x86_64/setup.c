@@ -1,7 +1,7 @@
 /*
- * From boot.S to kmain(): traps first, then struct boot_info from the
- * Multiboot information (Multiboot spec 3.3). Everything kept is copied
- * out of it, so the loader's memory holds nothing the kernel needs later.
+ * From boot.S to kmain(): console and traps first, then struct boot_info
+ * from the Multiboot information (Multiboot spec 3.3). Everything kept is
+ * copied out of it, so the loader's memory holds nothing needed later.
  */
 #include <string.h>
 
