@@ -29,6 +29,7 @@ enum mmu_memtype { MMU_MEM_NORMAL = 0, MMU_MEM_DEVICE, MMU_MEM_UNCACHED };
 typedef struct mmu_entry mmu_entry_t;
 typedef struct mmu_translation_set mmu_translation_set_t;
 typedef struct mmu_transaction mmu_transaction_t;
+struct txn_page;
 
 /* ---- private representation (mmu/ only) ------------------------------- */
 
@@ -74,6 +75,13 @@ struct mmu_transaction {
 	vaddr_t  cur_va;                     /* base va of the current entry */
 	vaddr_t  find_va;                    /* address last given to mmu_find */
 	mmu_entry_t cur;                     /* the current entry as last reported */
+	struct {                             /* the table that held the last leaf touched */
+		uint64_t gen;                /* valid while equal to mmu_walk_gen */
+		vaddr_t  first, last;        /* what the table translates */
+		void    *view;               /* its contents as this transaction sees them */
+		struct txn_page *pg;         /* its private copy, NULL while only live */
+		uint32_t level;
+	} walk;
 };
 
 /* ---- paging modes and geometry ---------------------------------------- */

@@ -6,6 +6,7 @@
  * pair. Emptied, the whole table is freed, so a set that no longer has
  * annotated entries holds no side pages.
  */
+#include <string.h>
 #include "meta.h"
 
 static size_t words(void)
@@ -171,4 +172,23 @@ void meta_fini(paddr_t *root)
 		}
 	mmu_env_free(*root, txn_page_shift());
 	*root = 0;
+}
+
+/* Append every page of a committed side table to buf (host snapshots). */
+size_t meta_snapshot(paddr_t root, void *buf, size_t max, size_t at)
+{
+	size_t bytes = (size_t)1 << txn_page_shift();
+	if (!root)
+		return at;
+	const uint64_t *r = mmu_env_phys_to_virt(root);
+	if (at + bytes <= max)
+		memcpy((char *)buf + at, r, bytes);
+	at += bytes;
+	for (size_t b = 1; b < words(); b++)
+		for (paddr_t pa = r[b]; pa; pa = ((uint64_t *)mmu_env_phys_to_virt(pa))[0]) {
+			if (at + bytes <= max)
+				memcpy((char *)buf + at, mmu_env_phys_to_virt(pa), bytes);
+			at += bytes;
+		}
+	return at;
 }

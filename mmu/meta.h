@@ -24,6 +24,8 @@ uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va);
 int  meta_set(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t val);
 /* Returns 0 or -ENOMEM; a missing record is a broken invariant. */
 int  meta_del(mmu_transaction_t *ta, int half, vaddr_t va);
+/* Append a committed side table's pages to buf; returns the new length. */
+size_t meta_snapshot(paddr_t root, void *buf, size_t max, size_t at);
 /* Free a committed side table (no transaction open on it). */
 void meta_fini(paddr_t *root);
 

@@ -55,6 +55,7 @@ int mmu_select_mode(const char *name)
 		meta_fini(&mmu_cur->kernel_meta);
 		mmu_cur = NULL;
 	}
+	mmu_walk_gen++;
 	int err = m->init(m);
 	if (err)
 		return err;
@@ -535,6 +536,7 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 	}
 	t->mode->be->set_fini(t);
 	meta_fini(&t->meta);
+	mmu_walk_gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
@@ -768,7 +770,9 @@ size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
 {
 	if (!t || t->magic != MMU_SET_MAGIC)
 		return 0;
-	return t->mode->be->snapshot(t, buf, max);
+	size_t at = t->mode->be->snapshot(t, buf, max);
+	at = meta_snapshot(t->meta, buf, max, at);
+	return meta_snapshot(t->mode->kernel_meta, buf, max, at);
 }
 
 uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind)

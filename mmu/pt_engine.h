@@ -106,23 +106,60 @@ static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
 	pt_leaf_attr(e, l, &out->attr);
 }
 
+/* Remember the level-l table that translates va as the one the next call
+ * will most likely need (a cursor, so sequential work does not walk from
+ * the root each time). A root is remembered for its half only: with one
+ * root per set, the kernel half's slots live in the mode's master root. */
+static void remember(mmu_transaction_t *ta, unsigned l, vaddr_t va, void *view,
+                     struct txn_page *pg)
+{
+	ta->walk.gen = mmu_walk_gen;
+	ta->walk.level = l;
+	if (l == PT_TOP) {
+		bool kernel = in_kernel_half(va);
+		ta->walk.first = kernel ? THIS_MODE.kernel_base : 0;
+		ta->walk.last = kernel ? ~(vaddr_t)0 : THIS_MODE.user_top - 1;
+	} else {
+		ta->walk.first = va & ~(lvl_bytes(l + 1) - 1);
+		ta->walk.last = ta->walk.first + (lvl_bytes(l + 1) - 1);
+	}
+	ta->walk.view = view;
+	ta->walk.pg = pg;
+}
+
+static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
+{
+	return ta->walk.gen == mmu_walk_gen && va >= ta->walk.first && last <= ta->walk.last;
+}
+
 static int eng_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 {
+	if (remembered(ta, va, va)) {
+		unsigned l = ta->walk.level;
+		pt_entry_t e = ((const pt_entry_t *)ta->walk.view)[lvl_index(va, l)];
+		if (pt_kind(e, l) == PT_LEAF) {
+			leaf_of(e, l, va, out);
+			return 0;
+		}
+	}
 	bool kernel = in_kernel_half(va);
-	const pt_entry_t *tbl = txn_view(ta, root_pa(ta->set, kernel));
+	struct txn_page *pg = txn_lookup(ta, root_pa(ta->set, kernel));
+	const pt_entry_t *tbl = pg ? pg->ptr : mmu_env_phys_to_virt(root_pa(ta->set, kernel));
 	for (unsigned l = PT_TOP;; l--) {
 		pt_entry_t e = tbl[lvl_index(va, l)];
 		switch (pt_kind(e, l)) {
 		case PT_ABSENT:
 			return -ENOENT;
 		case PT_LEAF:
+			remember(ta, l, va, (void *)tbl, pg);
 			leaf_of(e, l, va, out);
 			return 0;
 		case PT_TABLE:
 			if (l == 0)
 				panic_mmu("%s: table descriptor at level 0 for %#llx", PT_MODE_NAME,
 				          (unsigned long long)va);
-			tbl = txn_view(ta, pt_table_pa(e, l));
+			pg = txn_lookup(ta, pt_table_pa(e, l));
+			tbl = pg ? pg->ptr : mmu_env_phys_to_virt(pt_table_pa(e, l));
 		}
 	}
 }
@@ -178,18 +215,50 @@ static struct txn_page *own_table(mmu_transaction_t *ta, paddr_t pa, unsigned l,
 	return pg;
 }
 
-/* A new table for slot i of parent (at level l), linked in. */
-static struct txn_page *new_table(mmu_transaction_t *ta, struct txn_page *parent, size_t i,
-                                  unsigned l, vaddr_t sva, bool kernel, int *err)
+/* A table as a change walks it: owned (made private) only when a store
+ * into it is due, so a walk that merely passes through copies nothing. */
+struct table {
+	paddr_t pa;
+	struct txn_page *pg;         /* NULL until owned (or found private) */
+	pt_entry_t *view;
+	vaddr_t va;
+	unsigned level;
+	bool kernel;
+};
+
+static void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigned l,
+                     vaddr_t va, bool kernel)
 {
-	struct txn_page *pg = txn_new(ta, kernel, err);
+	*t = (struct table){ .pa = pa, .pg = txn_lookup(ta, pa), .va = va, .level = l,
+	                     .kernel = kernel };
+	t->view = t->pg ? t->pg->ptr : mmu_env_phys_to_virt(pa);
+}
+
+static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
+{
+	if (!t->pg) {
+		int err = 0;
+		t->pg = own_table(ta, t->pa, t->level, t->va, t->kernel, &err);
+		if (!t->pg)
+			return err;
+		t->view = t->pg->ptr;
+	}
+	return txn_store(ta, t->pg, i, v);
+}
+
+/* A new table for slot i of parent, linked in. */
+static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vaddr_t sva,
+                     struct table *child)
+{
+	int err = 0;
+	struct txn_page *pg = txn_new(ta, parent->kernel, &err);
 	if (!pg)
-		return NULL;
-	pg->level = (uint8_t)(l - 1);
+		return err;
+	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
-	if ((*err = txn_store(ta, parent, i, pt_mk_table(pg->pa, l, !kernel))))
-		return NULL;
-	return pg;
+	*child = (struct table){ .pa = pg->pa, .pg = pg, .view = pg->ptr, .va = sva,
+	                         .level = parent->level - 1, .kernel = parent->kernel };
+	return table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
 }
 
 /* Whether a subtree maps nothing (tables left empty count as nothing). */
@@ -227,10 +296,10 @@ struct leaf_change {
 	struct pt_attr attr;
 };
 
-static int change_slot(mmu_transaction_t *ta, struct txn_page *pg, size_t i, vaddr_t sva,
+static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t sva,
                        const struct leaf_change *c)
 {
-	pt_entry_t e = ((pt_entry_t *)pg->ptr)[i];
+	pt_entry_t e = t->view[i];
 	enum pt_kind k = pt_kind(e, c->level);
 	if (c->op == OP_MAP) {
 		if (k == PT_LEAF)
@@ -251,34 +320,34 @@ static int change_slot(mmu_transaction_t *ta, struct txn_page *pg, size_t i, vad
 	pt_entry_t v = 0;
 	if (c->op != OP_UNMAP)
 		v = pt_mk_leaf(&c->attr, c->pa0 + (sva - c->va0), c->level, c->contig);
-	return txn_store(ta, pg, i, v);
+	return table_store(ta, t, i, v);
 }
 
-/* Apply c to every slot of level c->level in [va, last] under pg (a
- * private table at level l), creating tables on the way for a map. */
-static int change_range(mmu_transaction_t *ta, struct txn_page *pg, unsigned l,
-                        vaddr_t va, vaddr_t last, const struct leaf_change *c)
+/* Apply c to every slot of level c->level in [va, last] under t, creating
+ * tables on the way for a map. */
+static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vaddr_t last,
+                        const struct leaf_change *c)
 {
+	unsigned l = t->level;
 	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
-		vaddr_t sva = slot_va(pg->va, l, i);
+		vaddr_t sva = slot_va(t->va, l, i);
 		int err = 0;
 		if (l == c->level) {
-			err = change_slot(ta, pg, i, sva, c);
-			if (err)
+			if ((err = change_slot(ta, t, i, sva, c)))
 				return err;
 			continue;
 		}
-		pt_entry_t e = ((pt_entry_t *)pg->ptr)[i];
-		struct txn_page *child = NULL;
+		pt_entry_t e = t->view[i];
+		struct table child;
 		switch (pt_kind(e, l)) {
 		case PT_TABLE:
-			child = own_table(ta, pt_table_pa(e, l), l - 1, sva, c->kernel, &err);
+			table_at(ta, &child, pt_table_pa(e, l), l - 1, sva, c->kernel);
 			break;
 		case PT_ABSENT:
 			if (c->op != OP_MAP)
 				panic_mmu("%s: no table above %#llx at level %u", PT_MODE_NAME,
 				          (unsigned long long)sva, l);
-			child = new_table(ta, pg, i, l, sva, c->kernel, &err);
+			err = new_table(ta, t, i, sva, &child);
 			break;
 		case PT_LEAF:
 			if (c->op == OP_MAP)
@@ -286,13 +355,15 @@ static int change_range(mmu_transaction_t *ta, struct txn_page *pg, unsigned l,
 			panic_mmu("%s: leaf at level %u above %#llx, expected level %u",
 			          PT_MODE_NAME, l, (unsigned long long)sva, c->level);
 		}
-		if (!child)
+		if (err)
 			return err;
 		vaddr_t slast = sva + (lvl_bytes(l) - 1);
-		err = change_range(ta, child, l - 1, va > sva ? va : sva, last < slast ? last : slast, c);
+		err = change_range(ta, &child, va > sva ? va : sva, last < slast ? last : slast, c);
 		if (err)
 			return err;
 	}
+	if (l == c->level)
+		remember(ta, l, va, t->view, t->pg);
 	return 0;
 }
 
@@ -303,13 +374,17 @@ static int change(mmu_transaction_t *ta, enum leaf_op op, vaddr_t va, unsigned o
 	native_level(order, &c.level, &c.contig);
 	if (a)
 		c.attr = *a;
-	int err = 0;
-	struct txn_page *root = own_table(ta, root_pa(ta->set, c.kernel), PT_TOP,
-	                                  root_va(c.kernel), c.kernel, &err);
-	if (!root)
-		return err;
 	vaddr_t last = va + ((count << lvl_shift(0) << order) - 1);
-	return change_range(ta, root, PT_TOP, va, last, &c);
+	struct table t;
+	if (remembered(ta, va, last) && ta->walk.level == c.level) {
+		t = (struct table){ .pa = 0, .pg = ta->walk.pg, .view = ta->walk.view,
+		                    .va = c.level == PT_TOP ? root_va(c.kernel) : ta->walk.first,
+		                    .level = c.level, .kernel = c.kernel };
+		if (t.pg)   /* a cached table already private: straight to its slots */
+			return change_range(ta, &t, va, last, &c);
+	}
+	table_at(ta, &t, root_pa(ta->set, c.kernel), PT_TOP, root_va(c.kernel), c.kernel);
+	return change_range(ta, &t, va, last, &c);
 }
 
 static int eng_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
@@ -329,14 +404,14 @@ static int eng_unmap(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t
 	return change(ta, OP_UNMAP, va, order, count, 0, NULL);
 }
 
-/* Unlink and free the tables under pg left empty in [va, last]. Only
- * private tables can have changed, so live ones are not even read. */
+/* Unlink and free the tables under tpa left empty in [va, last]. Only
+ * private tables can have changed, so only they are checked. */
 static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
                       vaddr_t va, vaddr_t last, bool kernel)
 {
 	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); l > 0 && i <= end; i++) {
 		pt_entry_t e = ((const pt_entry_t *)txn_view(ta, tpa))[i];
-		if (pt_kind(e, l) != PT_TABLE || !txn_lookup(ta, pt_table_pa(e, l)))
+		if (pt_kind(e, l) != PT_TABLE)
 			continue;
 		vaddr_t sva = slot_va(table_va, l, i), slast = sva + (lvl_bytes(l) - 1);
 		paddr_t child = pt_table_pa(e, l);
@@ -344,6 +419,8 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
 		                     last < slast ? last : slast, kernel);
 		if (err)
 			return err;
+		if (!txn_lookup(ta, child))
+			continue;   /* unchanged, so not empty: committed tables never are */
 		const pt_entry_t *ctbl = txn_view(ta, child);
 		bool empty = true;
 		for (size_t j = 0; empty && j < lvl_entries(l - 1); j++)

@@ -33,7 +33,9 @@ struct txn_journal {
 };
 #define JCHUNK ((BOOK_BYTES - sizeof(struct txn_journal)) / sizeof(struct jentry))
 
-#define NBUCKETS (BOOK_BYTES / sizeof(struct txn_page *))
+#define NBUCKETS (sizeof(((struct mmu_txn_state *)0)->buckets) / sizeof(struct txn_page *))
+
+uint64_t mmu_walk_gen = 1;
 
 static unsigned bucket_of(paddr_t pa)
 {
@@ -70,15 +72,8 @@ static int state_create(mmu_transaction_t *ta)
 	struct mmu_txn_state *st = arena_take(&arena, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	paddr_t bpa = mmu_env_alloc(BOOK_SHIFT);
-	if (!bpa) {
-		mmu_env_free(arena->pa, BOOK_SHIFT);
-		return -ENOMEM;
-	}
 	memset(st, 0, sizeof(*st));
 	st->arena = arena;
-	st->buckets = mmu_env_phys_to_virt(bpa);
-	st->buckets_pa = bpa;
 	st->counts[0] = ta->set->counts;
 	st->counts[1] = ta->set->mode->kernel_counts;
 	st->flush_start = ~(vaddr_t)0;
@@ -93,12 +88,12 @@ static void state_destroy(mmu_transaction_t *ta)
 		prev = j->prev;
 		mmu_env_free(j->pa, BOOK_SHIFT);
 	}
-	mmu_env_free(st->buckets_pa, BOOK_SHIFT);
 	for (struct txn_arena *a = st->arena, *next; a; a = next) {
 		next = a->next;
 		mmu_env_free(a->pa, BOOK_SHIFT);
 	}
 	ta->st = NULL;
+	mmu_walk_gen++;
 }
 
 static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_t val)
@@ -137,6 +132,7 @@ static void journal_pop(struct mmu_txn_state *st)
 		*b = pg->next;
 		st->all = pg->all;
 		mmu_env_free(pg->pa, txn_page_shift());
+		mmu_walk_gen++;
 	}
 	if (j->n == 0) {
 		st->jhead = j->prev;
@@ -162,7 +158,7 @@ void txn_op_end(mmu_transaction_t *ta, int err)
 		return;
 	while (st->jlen > st->op_mark)
 		journal_pop(st);
-	memset(st->cursor, 0, sizeof(st->cursor));
+	mmu_walk_gen++;
 }
 
 struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa)
@@ -198,6 +194,7 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 	*b = pg;
 	pg->all = st->all;
 	st->all = pg;
+	mmu_walk_gen++;
 	return pg;
 }
 
@@ -253,6 +250,7 @@ int txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val)
 
 int txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel)
 {
+	mmu_walk_gen++;
 	return journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa);
 }
 

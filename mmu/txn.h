@@ -77,8 +77,7 @@ struct txn_page *txn_pages(mmu_transaction_t *ta);
 /* What the front end keeps per transaction, beside the pages. */
 struct mmu_txn_state {
 	struct txn_arena *arena;      /* pages holding records and journal */
-	struct txn_page **buckets;    /* hash of private pages by live/own pa */
-	paddr_t  buckets_pa;
+	struct txn_page *buckets[128];   /* hash of private pages by live/own pa */
 	struct txn_page *all;
 	struct txn_journal *jhead;    /* current journal chunk */
 	uint64_t jlen;                /* entries ever appended */
@@ -93,8 +92,11 @@ struct mmu_txn_state {
 	vaddr_t  flush_start, flush_end;
 	uint64_t flush_pages;
 	bool     flush_global, changed;
-	/* The backend's cursor (a cached walk), reset when a call unwinds. */
-	uint64_t cursor[2 * MMU_MAX_LEVELS + 2];
 };
+
+/* Bumped by anything that can move or free a table page a cached walk
+ * (mmu_transaction_t.walk) points to: a new private copy, a free, an
+ * unwind, a commit. Cheap to compare, so the cache needs no other care. */
+extern uint64_t mmu_walk_gen;
 
 #endif
