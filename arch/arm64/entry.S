@@ -67,10 +67,19 @@ el1_entry:
 	msr	vbar_el1, x0
 	isb
 
+	/*
+	 * The kernel runs on SP_EL0 (SPSel = 0); exceptions switch to SP_EL1,
+	 * a stack of their own, so that a trap on a broken kernel SP
+	 * (misaligned, overflowed, wild) is still reported.
+	 */
+	adrp	x0, __exception_stack_top
+	add	sp, x0, :lo12:__exception_stack_top
 	adrp	x0, __stack_top
-	add	sp, x0, :lo12:__stack_top
+	add	x0, x0, :lo12:__stack_top
+	msr	sp_el0, x0
+	msr	spsel, #0
 
-	/* .bss (the stack with it) is 16-byte aligned and sized by kernel.ld. */
+	/* .bss (the stacks with it) is 16-byte aligned and sized by kernel.ld. */
 	adrp	x0, __bss_start
 	add	x0, x0, :lo12:__bss_start
 	adrp	x1, __bss_end

@@ -46,7 +46,8 @@ trap_save:
 
 	/*
 	 * The interrupted SP: ours before the frame for the "current EL with
-	 * SP_ELx" group (entries 4-7), SP_EL0 for every other group.
+	 * SP_ELx" group (entries 4-7: a trap in a trap handler), SP_EL0 for
+	 * every other group (the kernel runs on SP_EL0: entry.S).
 	 */
 	add	x2, sp, #FRAME_SIZE
 	mrs	x3, sp_el0
