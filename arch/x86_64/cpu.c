@@ -20,6 +20,12 @@ static uint32_t cpuid_max_extended(void)
 	return cpuid(0x80000000, 0).eax;
 }
 
+/* CPUID 80000001h:EDX: long mode, NX, 1 GiB pages. */
+static uint32_t cpuid_extended_features(void)
+{
+	return cpuid_max_extended() >= 0x80000001 ? cpuid(0x80000001, 0).edx : 0;
+}
+
 /* "<vendor>, <brand string>" (SDM vol. 2A, CPUID leaves 0 and 80000002h-80000004h). */
 void arch_describe_cpu(char *buf, size_t len)
 {
@@ -42,7 +48,7 @@ void arch_describe_cpu(char *buf, size_t len)
 void arch_describe_paging(char *buf, size_t len)
 {
 	bool la57 = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & CPUID_7_0_ECX_LA57);
-	uint32_t ext = cpuid_max_extended() >= 0x80000001 ? cpuid(0x80000001, 0).edx : 0;
+	uint32_t ext = cpuid_extended_features();
 
 	ksnprintf(buf, len, "x86-64-4level%s%s%s",
 		  la57 ? " x86-64-5level" : "",
@@ -71,7 +77,7 @@ void arch_poweroff(int status)
 		__asm__ volatile("cli; hlt");
 }
 
-/* In .data, hence mapped not executable (boot.S): executing it must fault. */
+/* In .data, hence mapped not executable (boot.S) if the CPU has NX. */
 static uint8_t nx_ret_insn[] = { 0xc3 };
 
 void arch_trigger_fault(const char *kind)
@@ -80,8 +86,9 @@ void arch_trigger_fault(const char *kind)
 		__asm__ volatile("mov (%0), %%rax" : : "r"(0ul) : "rax", "memory");
 	else if (strcmp(kind, "store") == 0)	/* .text is read-only */
 		__asm__ volatile("movb $0, (%0)" : : "r"(arch_ret_insn) : "memory");
-	else if (strcmp(kind, "exec") == 0)
-		__asm__ volatile("call *%0" : : "r"(nx_ret_insn) : "memory");
+	else if (strcmp(kind, "exec") == 0)	/* without NX, the null page */
+		__asm__ volatile("call *%0" : : "r"(cpuid_extended_features() & CPUID_80000001_EDX_NX ?
+						   nx_ret_insn : NULL) : "memory");
 	else if (strcmp(kind, "undef") == 0)
 		__asm__ volatile("ud2");
 }

@@ -101,11 +101,25 @@ static const char *const exception_names[32] = {
 	[30] = "#SX security exception",
 };
 
-/* The #PF error code in words (SDM vol. 3, 4.7). */
-static void describe_page_fault(char *buf, size_t len, uint64_t err)
+/* The access that took a #PF, as MMU_* bits (SDM vol. 3, 4.7). */
+static unsigned page_fault_access(const struct trap_frame *f)
+{
+	uint64_t err = f->error_code;
+	/*
+	 * Without EFER.NXE or CR4.SMEP the CPU never sets I/D; a fault at
+	 * rip itself is a fetch all the same.
+	 */
+	unsigned access = err & PF_ID || f->cr2 == f->rip ? MMU_EXEC :
+			  err & PF_W ? MMU_WRITE : MMU_READ;
+
+	return err & PF_U ? access | MMU_USER : access;
+}
+
+/* The #PF error code in words. */
+static void describe_page_fault(char *buf, size_t len, uint64_t err, unsigned access)
 {
 	ksnprintf(buf, len, "#PF page fault (%s, %s, %s%s%s%s)",
-		  err & PF_ID ? "exec" : err & PF_W ? "write" : "read",
+		  access & MMU_EXEC ? "exec" : access & MMU_WRITE ? "write" : "read",
 		  err & PF_U ? "user" : "kernel",
 		  err & PF_P ? "present: protection" : "not present",
 		  err & PF_RSVD ? ", reserved bit set" : "",
@@ -127,13 +141,10 @@ void x86_trap(struct trap_frame *f)
 	};
 
 	if (f->vector == VEC_PF) {
-		describe_page_fault(cause, sizeof(cause), f->error_code);
+		ti.access = page_fault_access(f);
 		ti.fault_addr = f->cr2;
 		ti.has_fault_addr = true;
-		ti.access = f->error_code & PF_ID ? MMU_EXEC :
-			    f->error_code & PF_W ? MMU_WRITE : MMU_READ;
-		if (f->error_code & PF_U)
-			ti.access |= MMU_USER;
+		describe_page_fault(cause, sizeof(cause), f->error_code, ti.access);
 	} else if (f->vector < 32 && exception_names[f->vector]) {
 		ti.cause = exception_names[f->vector];
 	} else if (f->vector < 32) {
