@@ -91,4 +91,11 @@ void arch_trigger_fault(const char *kind)
 						   nx_ret_insn : NULL) : "memory");
 	else if (strcmp(kind, "undef") == 0)
 		__asm__ volatile("ud2");
+	/*
+	 * x86 only: push into the guard page under the boot stack. The #PF
+	 * cannot push its frame there either and becomes a #DF, which must
+	 * still report from its IST stack.
+	 */
+	else if (strcmp(kind, "stack") == 0)
+		__asm__ volatile("1: push %%rax; jmp 1b" : : : "memory");
 }

@@ -16,7 +16,7 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # follows CPUID (5-level and 1 GiB pages on max, neither on qemu64); the
 # Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
 # below the PCI hole and puts 2 GiB at 4 GiB); a CPU without NX still
-# reports fetch faults as such.
+# reports fetch faults as such; a stack overflow reports as a double fault.
 CONFIGS='
 arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
@@ -24,6 +24,7 @@ x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$
 x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$
 x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$
 x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec
+x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 '
 
 # boot ARCH NAME BOOTARGS [TIMEOUT [RUNNER OPTIONS...]]: sets $log and $rc.
