@@ -19,13 +19,17 @@
 static long (*psci_call)(unsigned long fn);
 
 /* The DTB's /psci node names the conduit (Linux
- * Documentation/devicetree/bindings/arm/psci.yaml, "method"). */
+ * Documentation/devicetree/bindings/arm/psci.yaml, "method"). Without a
+ * valid DTB there is no PSCI to call; kmain() reports the DTB itself. */
 void arm64_psci_init(const void *dtb)
 {
-	int node = fdt_find_node(dtb, "/psci");
 	size_t len;
 	const char *method;
+	int node;
 
+	if (!dtb || fdt_check(dtb, ~(size_t)0) != 0)
+		return;
+	node = fdt_find_node(dtb, "/psci");
 	if (node < 0)
 		return;
 	method = fdt_prop(dtb, node, "method", &len);

@@ -48,10 +48,11 @@ arch_probe_exec:
 	stp	x29, x30, [sp, #-16]!
 	mov	x29, sp
 	/*
-	 * The caller just wrote the code at va through the data side: make
-	 * the instruction side see it (Arm ARM B2.4.4 "Concurrent modification
-	 * and execution of instructions"). With the D-cache off there is
-	 * nothing to clean; an address-free invalidate cannot fault on va.
+	 * The caller may just have written the code at va through the data
+	 * side: invalidate the instruction cache and resynchronise the fetch
+	 * stream before calling it (Arm ARM, "Concurrent modification and
+	 * execution of instructions"). With the D-cache off there is nothing
+	 * to clean, and an invalidate by address could itself fault on va.
 	 */
 	dsb	ish
 	ic	iallu
