@@ -2,7 +2,8 @@
  * Accesses that may fault (include/arch.h). Every instruction here that may
  * fault is listed in probe_fixups with where to resume instead, the
  * exception table of Linux in miniature: arch_fixup_probe() looks the
- * trapping rip up. No frame is set up, so a fixup only has to change rip.
+ * trapping rip up. No frame is set up, so a fixup only has to change rip
+ * (and drop the return address of arch_probe_exec's call, see below).
  */
 #include <errno.h>
 
