@@ -14,8 +14,9 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # line the log must have. arm64-el2: entered at EL2, the kernel drops to
 # EL1 and its EL1 vectors still report a trap; arm64's paging line follows
 # the ID registers (every mode on max, neither 16K nor 52 bits on
-# Cortex-A57). x86_64: the paging line follows CPUID (5-level and 1 GiB pages on max, neither on qemu64); the
-# Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
+# Cortex-A57); U-Boot (Debian's u-boot-qemu) boots the same Image with
+# booti, from QEMU's fw_cfg. x86_64: the paging line follows CPUID (5-level
+# and 1 GiB pages on max, neither on qemu64); the Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
 # below the PCI hole and puts 2 GiB at 4 GiB); a CPU without NX still
 # reports fetch faults as such; a stack overflow reports as a double fault.
 CONFIGS='
@@ -23,6 +24,7 @@ arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
 arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$
 arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$
+arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$
 x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$
 x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$
 x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$
