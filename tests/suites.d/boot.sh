@@ -11,14 +11,15 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 
 # Boots of one arch on another QEMU configuration, for what the plain boots
 # cannot show, one per line: arch|case|QEMU options|bootargs|exit status|a
-# line the log must have. arm64-el2: entered at EL2, the kernel drops to
-# EL1 and its EL1 vectors still report a trap; arm64's paging line follows
-# the ID registers (every mode on max, neither 16K nor 52 bits on
-# Cortex-A57); U-Boot (Debian's u-boot-qemu) boots the same Image with
-# booti, from QEMU's fw_cfg. x86_64: the paging line follows CPUID (5-level
-# and 1 GiB pages on max, neither on qemu64); the Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
-# below the PCI hole and puts 2 GiB at 4 GiB); a CPU without NX still
-# reports fetch faults as such; a stack overflow reports as a double fault.
+# line the log must have. arm64-el2: entered at EL2, the kernel drops to EL1
+# and its EL1 vectors still report a trap; arm64's paging line follows the
+# ID registers (every mode on max, neither 16K nor 52 bits on Cortex-A57);
+# U-Boot (Debian's u-boot-qemu) boots the same Image with booti, from QEMU's
+# fw_cfg. x86_64: the paging line follows CPUID (5-level and 1 GiB pages on
+# max, neither on qemu64); the Multiboot memory map reaches above 4 GiB (-m
+# 5G: QEMU's pc keeps 3 GiB below the PCI hole and puts 2 GiB at 4 GiB); a
+# CPU without NX still reports fetch faults as such; a stack overflow
+# reports as a double fault.
 CONFIGS='
 arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
