@@ -37,10 +37,19 @@ primary_entry:
 /*
  * Leave EL2 for EL1 with nothing of EL2 in the way: AArch64 EL1 (HCR_EL2.RW),
  * no stage 2 (HCR_EL2.VM = 0, VTTBR_EL2 = 0), no traps of the counter, of
- * FP/SIMD/SVE/SME or of AArch32 system registers. EL2 keeps no vector
- * table, so nothing may trap to it afterwards.
+ * FP/SIMD/SVE/SME or of AArch32 system registers, and the GICv3 CPU
+ * interface usable from EL1. EL2 keeps no vector table, so nothing may
+ * trap to it afterwards.
  */
 el2_to_el1:
+	mrs	x0, id_aa64pfr0_el1
+	ubfx	x0, x0, #ID_AA64PFR0_EL1_GIC_SHIFT, #4
+	cbz	x0, 1f
+	mrs	x0, ICC_SRE_EL2
+	mov	x1, #ICC_SRE_EL2_SRE_ENABLE
+	orr	x0, x0, x1
+	msr	ICC_SRE_EL2, x0
+1:
 	mov	x0, #HCR_EL2_RW
 	msr	hcr_el2, x0
 	mov	x0, #CNTHCTL_EL2_EL1_ACCESS

@@ -52,6 +52,15 @@
  */
 #define CPTR_EL2_NO_TRAPS	0x22ff
 
+/* ID_AA64PFR0_EL1.GIC (27:24): non-zero when the GICv3+ system register
+ * interface is implemented. */
+#define ID_AA64PFR0_EL1_GIC_SHIFT	24
+
+/* ICC_SRE_EL2 (S3_4_C12_C9_5): SRE, the system register interface at EL2,
+ * and Enable, letting EL1 use it through ICC_SRE_EL1. */
+#define ICC_SRE_EL2		S3_4_C12_C9_5
+#define ICC_SRE_EL2_SRE_ENABLE	((1 << 0) | (1 << 3))
+
 /* SPSR for the drop to EL1: EL1h (SP_EL1), D, A, I, F masked. */
 #define SPSR_EL1H_DAIF		0x3c5
 
