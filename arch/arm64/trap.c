@@ -211,4 +211,11 @@ void arch_trigger_fault(const char *kind)
 		((void (*)(void))bad)();
 	else if (strcmp(kind, "undef") == 0)
 		__asm__ volatile("udf #0");
+	/*
+	 * arm64 only: a push on a wild kernel SP. With the MMU off there is no
+	 * guard page to catch an overflow; this shows that a trap on a broken
+	 * kernel stack still reports, from the exception stack (entry.S).
+	 */
+	else if (strcmp(kind, "stack") == 0)
+		__asm__ volatile("mov sp, %0\n\tstr xzr, [sp, #-16]!" : : "r"(bad) : "memory");
 }
