@@ -1,5 +1,5 @@
 /*
- * From boot.S to kmain(): console and traps first, then struct boot_info
+ * From boot.S to kmain(): traps and console first, then struct boot_info
  * from the Multiboot information (Multiboot spec 3.3). Everything kept is
  * copied out of it, so the loader's memory holds nothing needed later.
  */
@@ -105,10 +105,10 @@ void arch_setup(uint32_t multiboot_info)
 	static struct boot_info bi;
 	const struct multiboot_info *mbi = (const void *)(uintptr_t)multiboot_info;
 
-	/* Console and traps first: whatever goes wrong from here is reported. */
+	/* Traps and console first: whatever goes wrong from here is reported. */
+	x86_traps_init();
 	bi.uart = board_early_uart;
 	console_init(&bi.uart);
-	x86_traps_init();
 	bi.kernel_start = (uint64_t)__image_start;
 	bi.kernel_end = (uint64_t)__image_end;
 	read_memory_map(&bi, mbi);
