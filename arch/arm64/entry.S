@@ -67,6 +67,10 @@ el2_to_el1:
 	eret
 
 el1_entry:
+	/* The outermost frame: debuggers stop unwinding here (no x30 to follow). */
+	.cfi_sections .debug_frame
+	.cfi_startproc
+	.cfi_undefined x30
 	ldr	x0, =SCTLR_EL1_MMU_OFF
 	msr	sctlr_el1, x0
 	mov	x0, #CPACR_EL1_FPEN
@@ -113,6 +117,7 @@ el1_entry:
 	lsr	x1, x20, #2		/* the EL we were entered at */
 	bl	arch_setup
 	b	early_failure
+	.cfi_endproc
 
 /*
  * No console and maybe no .bss yet: say EXIT_PANIC through semihosting if a
