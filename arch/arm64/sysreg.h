@@ -39,7 +39,7 @@
 #define CPACR_EL1_FPEN		(3 << 20)
 
 /* HCR_EL2.RW: EL1 is AArch64. Everything else 0: no stage 2, no traps. */
-#define HCR_EL2_RW		(1 << 31)
+#define HCR_EL2_RW		0x80000000	/* bit 31 */
 
 /* CNTHCTL_EL2 (E2H=0): EL1PCTEN and EL1PCEN, so EL1 reads the physical
  * counter and timer without trapping to EL2. */
