@@ -24,15 +24,3 @@ int mmu_host_hw_translate(mmu_translation_set_t *t, vaddr_t va, unsigned access,
 		return -EFAULT;
 	return ref_translate(&hw, va, access, pa);
 }
-
-/*
- * Until host/ref_hashed.c provides the hashed walker, every access faults.
- * Beware: a weak definition here satisfies the reference from this object,
- * so a linker reading libmmu.a will not pull ref_hashed.o in for it alone;
- * when ref_hashed.c lands, delete this default.
- */
-__attribute__((weak))
-int ref_hashed_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa)
-{
-	return -EFAULT;
-}
