@@ -1,7 +1,7 @@
 /*
  * The side table (meta.h): a hash of base va -> record in table-sized
- * pages. Root page: word 0 counts live records, words 1.. hold bucket
- * pages. Bucket page: word 0 chains to the next page of the bucket, then
+ * pages. Root page: word 0 counts live records, words 1..META_BUCKETS
+ * hold the buckets' first pages. Bucket page: word 0 chains to the next page of the bucket, then
  * (key, record) pairs; a record is never 0 (META_USED), so 0 marks a free
  * pair. Emptied, the whole table is freed, so a set that no longer has
  * annotated entries holds no side pages.
@@ -22,9 +22,14 @@ static paddr_t root_of(mmu_transaction_t *ta, int half)
 	return half ? mmu_cur->kernel_meta : ta->set->meta;
 }
 
+/* Few buckets, each a chain of pages of (key, record) pairs: a page per
+ * bucket holds hundreds of records, and annotated entries are few, so a
+ * table costs a couple of pages, not one per record. */
+#define META_BUCKETS 8
+
 static size_t bucket_of(vaddr_t va)
 {
-	return 1 + (size_t)((va >> 12) * 0x9E3779B97F4A7C15ull >> 40) % (words() - 1);
+	return 1 + (size_t)((va >> 12) * 0x9E3779B97F4A7C15ull >> 40) % META_BUCKETS;
 }
 
 /* Where va's record is: page and word index; false if absent. */
@@ -136,7 +141,7 @@ static int free_all(mmu_transaction_t *ta, int half, paddr_t root)
 {
 	const uint64_t *r = txn_view(ta, root);
 	int err = 0;
-	for (size_t b = 1; !err && b < words(); b++)
+	for (size_t b = 1; !err && b <= META_BUCKETS; b++)
 		for (paddr_t pa = r[b]; !err && pa; pa = ((uint64_t *)txn_view(ta, pa))[0])
 			err = txn_free(ta, pa, half);
 	if (!err)
@@ -165,7 +170,7 @@ void meta_fini(paddr_t *root)
 	if (!*root)
 		return;
 	const uint64_t *r = mmu_env_phys_to_virt(*root);
-	for (size_t b = 1; b < words(); b++)
+	for (size_t b = 1; b <= META_BUCKETS; b++)
 		for (paddr_t pa = r[b], next; pa; pa = next) {
 			next = ((uint64_t *)mmu_env_phys_to_virt(pa))[0];
 			mmu_env_free(pa, txn_page_shift());
@@ -184,7 +189,7 @@ size_t meta_snapshot(paddr_t root, void *buf, size_t max, size_t at)
 	if (at + bytes <= max)
 		memcpy((char *)buf + at, r, bytes);
 	at += bytes;
-	for (size_t b = 1; b < words(); b++)
+	for (size_t b = 1; b <= META_BUCKETS; b++)
 		for (paddr_t pa = r[b]; pa; pa = ((uint64_t *)mmu_env_phys_to_virt(pa))[0]) {
 			if (at + bytes <= max)
 				memcpy((char *)buf + at, mmu_env_phys_to_virt(pa), bytes);

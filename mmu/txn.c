@@ -25,13 +25,14 @@ struct jentry {
 	uint64_t val;         /* J_STORE: old value; J_FREE_*: pa */
 };
 
+/* Journal chunks come from the arena too: a small transaction then needs
+ * one bookkeeping page in all. */
 struct txn_journal {
 	struct txn_journal *prev;
-	paddr_t pa;
 	size_t n;
 	struct jentry e[];
 };
-#define JCHUNK ((BOOK_BYTES - sizeof(struct txn_journal)) / sizeof(struct jentry))
+#define JCHUNK ((ARENA_ROOM - sizeof(struct txn_journal)) / sizeof(struct jentry) / 2)
 
 #define NBUCKETS (sizeof(((struct mmu_txn_state *)0)->buckets) / sizeof(struct txn_page *))
 
@@ -84,10 +85,6 @@ static int state_create(mmu_transaction_t *ta)
 static void state_destroy(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
-	for (struct txn_journal *j = st->jhead, *prev; j; j = prev) {
-		prev = j->prev;
-		mmu_env_free(j->pa, BOOK_SHIFT);
-	}
 	for (struct txn_arena *a = st->arena, *next; a; a = next) {
 		next = a->next;
 		mmu_env_free(a->pa, BOOK_SHIFT);
@@ -100,12 +97,10 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 {
 	struct txn_journal *j = st->jhead;
 	if (!j || j->n == JCHUNK) {
-		paddr_t pa = mmu_env_alloc(BOOK_SHIFT);
-		if (!pa)
+		j = arena_take(&st->arena, sizeof(*j) + JCHUNK * sizeof(j->e[0]));
+		if (!j)
 			return -ENOMEM;
-		j = mmu_env_phys_to_virt(pa);
 		j->prev = st->jhead;
-		j->pa = pa;
 		j->n = 0;
 		st->jhead = j;
 	}
@@ -134,10 +129,8 @@ static void journal_pop(struct mmu_txn_state *st)
 		mmu_env_free(pg->pa, txn_page_shift());
 		mmu_walk_gen++;
 	}
-	if (j->n == 0) {
-		st->jhead = j->prev;
-		mmu_env_free(j->pa, BOOK_SHIFT);
-	}
+	if (j->n == 0)
+		st->jhead = j->prev;   /* its arena space goes with the transaction */
 }
 
 int txn_op_begin(mmu_transaction_t *ta)
