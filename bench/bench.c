@@ -12,15 +12,24 @@
  * mode with 64K base pages does a sixteenth of the descriptors for the same
  * GiB) and its ratio to the scalar store limit per 8-byte descriptor.
  *
- * Each mode runs in a child process (a crash or hang in a young engine is
- * reported for that mode, the others still run), with results written to
- * shared memory; the parent prints the table and build/bench/results.json.
+ * Each mode runs in a child process pinned to one CPU (a crash or hang in a
+ * young engine is reported for that mode, the others still run), with
+ * results written to shared memory; two modes run at a time on a machine
+ * with two CPUs so that every mode fits in the 5 minutes the issue allows.
+ * The limit is sampled before every workload on the workload's own CPU, so
+ * it sees the same machine the workloads do; the parent prints the table
+ * and build/bench/results.json.
  *
  *   bench [-o results.json] [-t results.txt] [modes...]
- *   BENCH_RUNS=n (default 7, at least 1), BENCH_TIMEOUT=s per mode (default 150)
+ *   BENCH_RUNS=n        runs per workload (default 7)
+ *   BENCH_JOBS=n        modes at a time, each child pinned to its own CPU
+ *                       (default 2, at most the CPUs allowed; 1 = quietest)
+ *   BENCH_WORKLOADS=... only the workload groups named (e.g. "pp-map split")
+ *   BENCH_TIMEOUT=s     per mode (default 150): a hung mode is reported, not waited for
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,7 +50,7 @@
 #define PA_BASE    (4ull << 30)          /* 1 GiB-aligned output addresses */
 #define PAGES_4K   262144ull             /* 4K-equivalent pages in 1 GiB */
 #define PROT_RW    (MMU_READ | MMU_WRITE)
-#define MAX_ROWS   1024
+#define HASHED_SLOTS 248                 /* entries per table page of the hashed mode */
 #define MAX_RUNS   101
 
 /* ---- results, shared between the per-mode children and the parent ---- */
@@ -55,6 +64,11 @@ enum wl_id {
 	W_SPLIT, W_MERGE,
 	W_COUNT
 };
+
+#define MAX_MODES  64
+#define MAX_ROWS   (MAX_MODES * W_COUNT)
+#define LIM_SAMPLES 64                   /* limit samples per mode */
+#define LIM_PER_GROUP 3                  /* taken before each workload group */
 
 static const char *const wl_name[W_COUNT] = {
 	"map-4k", "map-2m", "map-auto",
@@ -106,11 +120,33 @@ struct row {
 	unsigned page_shift;
 };
 
+/* Each mode's child writes only its own slots (children may run at once). */
 struct shared {
-	int nrows;
-	struct row rows[MAX_ROWS];
+	struct row slot[MAX_MODES][W_COUNT];
+	/* Limit samples the child takes before each workload, so that the
+	 * limit sees the same machine (load, neighbour) as the workloads. */
+	double lim_store[MAX_MODES][LIM_SAMPLES], lim_memset[MAX_MODES][LIM_SAMPLES];
+	int nlim[MAX_MODES];
 };
 static struct shared *sh;
+static int cur_mode;                     /* the child's mode index */
+static double lim_quiet, lim_best;       /* for the header: parent's median, best sample */
+static int bench_jobs = 1;
+static char load_before[64], load_after[64];   /* /proc/loadavg */
+
+static void read_load(char *buf, size_t n)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	snprintf(buf, n, "?");
+	if (f) {
+		if (fgets(buf, (int)n, f))
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+}
+/* The parent's compacted copy, in mode then workload order. */
+static struct row rows[MAX_ROWS];
+static int nrows;
 
 /* ---- small helpers ---- */
 
@@ -167,29 +203,30 @@ __attribute__((noinline)) static void memset_ptes(uint64_t *buf, size_t n)
 	__asm__ volatile("" : : "r"(buf) : "memory");
 }
 
-struct limit { double store_ns, memset_ns; };   /* per 8-byte descriptor */
+struct limit { double store_ns, memset_ns; int samples; };   /* per 8-byte descriptor */
 
-static struct limit measure_limit(void)
+static uint64_t *lim_buf;
+
+/* n samples of each (ns per descriptor) into s[] and m[]. */
+static void sample_limit(int n, double *s, double *m)
 {
-	enum { N = 31 };
-	uint64_t *buf = aligned_alloc(1 << 21, PAGES_4K * 8);
-	double s[N], m[N];
-	if (!buf) {
-		perror("bench: aligned_alloc");
-		exit(1);
+	if (!lim_buf) {
+		lim_buf = aligned_alloc(1 << 21, PAGES_4K * 8);
+		if (!lim_buf) {
+			perror("bench: aligned_alloc");
+			exit(1);
+		}
+		memset(lim_buf, 0, PAGES_4K * 8);
 	}
-	memset(buf, 0, PAGES_4K * 8);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < n; i++) {
 		uint64_t t0 = now_ns();
-		store_ptes(buf, PAGES_4K, PA_BASE + ((uint64_t)i << 30));
+		store_ptes(lim_buf, PAGES_4K, PA_BASE + ((uint64_t)i << 30));
 		uint64_t t1 = now_ns();
-		memset_ptes(buf, PAGES_4K);
+		memset_ptes(lim_buf, PAGES_4K);
 		uint64_t t2 = now_ns();
 		s[i] = (double)(t1 - t0) / PAGES_4K;
 		m[i] = (double)(t2 - t1) / PAGES_4K;
 	}
-	free(buf);
-	return (struct limit){ median(s, N), median(m, N) };
 }
 
 /* ---- per-mode geometry the bench derives ---- */
@@ -202,6 +239,7 @@ struct ctx {
 	unsigned bits;           /* index bits per radix level */
 	unsigned nlev;           /* radix levels, root included */
 	bool radix;              /* false: no levels (hashed): no radix minimum */
+	unsigned desc_size;      /* bytes per descriptor: 8, or 16 (hashed) */
 	unsigned big;            /* native order nearest 2M */
 	unsigned gib_order;      /* order of a 1 GiB entry */
 	unsigned auto_native;    /* largest native order within 1 GiB */
@@ -263,8 +301,14 @@ static void derive_radix(struct ctx *c)
  */
 static uint64_t radix_min(const struct ctx *c, vaddr_t va, uint64_t len, unsigned order)
 {
-	if (!c->radix)
-		return c->base_tables;
+	if (!c->radix) {
+		/* The levelless hashed mode (mmu/hashed.c): a directory page and
+		 * 16-byte entries, 248 to a page, one per native leaf; never less
+		 * than the fixed table a fresh set starts with. */
+		uint64_t leaves = len >> (c->ps + order);
+		uint64_t need = 1 + (leaves + HASHED_SLOTS - 1) / HASHED_SLOTS;
+		return need > c->base_tables ? need : c->base_tables;
+	}
 	uint64_t n = 1;
 	if (!len)
 		return n;
@@ -280,7 +324,7 @@ static uint64_t radix_min(const struct ctx *c, vaddr_t va, uint64_t len, unsigne
 static uint64_t descs_of(const struct ctx *c, unsigned order)
 {
 	unsigned n = native_below(c, order);
-	return (1ull << (order - n)) << (n % c->bits);
+	return (1ull << (order - n)) << (c->radix ? n % c->bits : 0);
 }
 
 /* ---- workloads ---- */
@@ -306,6 +350,35 @@ static uint64_t tables_of(mmu_translation_set_t *t)
 	return st.table_pages;
 }
 
+/*
+ * Profiling only the timed phases: under `perf record --control
+ * fifo:CTL,ACK -D -1`, with BENCH_PERF_CTL=CTL and BENCH_PERF_ACK=ACK, the
+ * bench enables the events at the start of each timed phase and disables
+ * them at its end, so set-up and checks stay out of the profile
+ * (bench/profile.sh).
+ */
+static int perf_ctl = -1, perf_ack = -1;
+
+static void perf_cmd(const char *cmd)
+{
+	if (perf_ctl == -2)
+		return;
+	if (perf_ctl < 0) {
+		const char *c = getenv("BENCH_PERF_CTL"), *a = getenv("BENCH_PERF_ACK");
+		perf_ctl = c ? open(c, O_WRONLY) : -1;
+		perf_ack = a && perf_ctl >= 0 ? open(a, O_RDONLY) : -1;
+		if (perf_ctl < 0) {
+			perf_ctl = -2;
+			return;
+		}
+	}
+	if (write(perf_ctl, cmd, strlen(cmd)) < 0)
+		return;
+	char ch;
+	while (perf_ack >= 0 && read(perf_ack, &ch, 1) == 1 && ch != '\n')
+		;
+}
+
 /* Bracket a timed phase: the TLB counters and tables before and after. */
 struct phase { uint64_t t0, tlb0[4], tab0; };
 
@@ -313,12 +386,14 @@ static void phase_begin(mmu_translation_set_t *t, struct phase *p)
 {
 	tlb_read(t, p->tlb0);
 	p->tab0 = tables_of(t);
+	perf_cmd("enable\n");
 	p->t0 = now_ns();
 }
 
 static void phase_end(mmu_translation_set_t *t, struct phase *p, struct sample *s)
 {
 	uint64_t t1 = now_ns();
+	perf_cmd("disable\n");
 	uint64_t v[4];
 	s->ns = (double)(t1 - p->t0);
 	tlb_read(t, v);
@@ -650,13 +725,12 @@ static int run_once(struct ctx *c, int wl, struct sample s[2])
 
 static struct row *new_row(const char *mode, int wl)
 {
-	if (sh->nrows >= MAX_ROWS)
+	if (cur_mode >= MAX_MODES)
 		return NULL;
-	struct row *r = &sh->rows[sh->nrows];
+	struct row *r = &sh->slot[cur_mode][wl];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->mode, sizeof(r->mode), "%s", mode);
 	r->wl = wl;
-	sh->nrows++;
 	return r;
 }
 
@@ -677,6 +751,7 @@ static void bench_mode(const char *mode, int runs)
 	c.page = 1ull << c.ps;
 	c.npages = GIB >> c.ps;
 	derive_radix(&c);
+	c.desc_size = c.radix ? 8 : 16;
 	/* Native order nearest 2M (log distance; the smaller on a tie). */
 	int best = -1;
 	for (unsigned o = 0; o < 64; o++)
@@ -706,8 +781,11 @@ static void bench_mode(const char *mode, int runs)
 	static const int groups[] = { W_MAP_BASE, W_MAP_2M, W_MAP_AUTO, W_QUERY_SEQ,
 	                              W_QUERY_SHUF, W_QUERY_SCAN, W_PROT_FIND, W_PROT_SCAN,
 	                              W_UNMAP_CLEAR, W_UNMAP_REMOVE, W_PP_MAP, W_SPLIT };
+	const char *only = getenv("BENCH_WORKLOADS");
 	for (size_t gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
 		int wl = groups[gi];
+		if (only && *only && !strstr(only, wl_name[wl]))
+			continue;
 		int nsub = (wl == W_PP_MAP || wl == W_SPLIT) ? 2 : 1;
 		struct row *r[2] = { NULL, NULL };
 		for (int k = 0; k < nsub; k++) {
@@ -716,6 +794,12 @@ static void bench_mode(const char *mode, int runs)
 				return;
 			r[k]->page_shift = c.ps;
 			r[k]->err = -1000 - SIGKILL;   /* until it completes */
+		}
+		int nl = sh->nlim[cur_mode];
+		if (nl + LIM_PER_GROUP <= LIM_SAMPLES) {
+			sample_limit(LIM_PER_GROUP, &sh->lim_store[cur_mode][nl],
+			             &sh->lim_memset[cur_mode][nl]);
+			sh->nlim[cur_mode] = nl + LIM_PER_GROUP;
 		}
 		static double ns[2][MAX_RUNS];
 		struct sample s[2];
@@ -749,7 +833,7 @@ static void bench_mode(const char *mode, int runs)
 			x->tables_min = s[k].tables_min;
 			memcpy(x->tlb, s[k].tlb, sizeof(x->tlb));
 			x->tlb_min = s[k].tlb_min;
-			x->desc_bytes = s[k].desc * 8;
+			x->desc_bytes = s[k].desc * c.desc_size;
 		}
 		fprintf(stderr, "  %-14s %-13s %6.2fs%s\n", mode, wl_name[wl],
 		        (double)(now_ns() - t_start) / 1e9, err ? " (error)" : "");
@@ -788,9 +872,9 @@ static double ns_per_page(const struct row *r)
 
 static const struct row *find_row(const char *mode, int wl)
 {
-	for (int i = 0; i < sh->nrows; i++)
-		if (sh->rows[i].wl == wl && !strcmp(sh->rows[i].mode, mode))
-			return &sh->rows[i];
+	for (int i = 0; i < nrows; i++)
+		if (rows[i].wl == wl && !strcmp(rows[i].mode, mode))
+			return &rows[i];
 	return NULL;
 }
 
@@ -829,18 +913,23 @@ static void verdict(const struct row *r, double limit, char *out, size_t n)
 static void print_table(FILE *f, const struct limit *lim, const char *machine, int runs,
                         double secs)
 {
-	fprintf(f, "Machine: %s\n", machine);
+	fprintf(f, "Machine: %s; load average before %s, after %s\n", machine, load_before,
+	        load_after);
 	fprintf(f, "Limit: scalar store of 262144 PTE-sized values (2 MiB) %.3f ns/PTE "
-	           "(%.2f ms per GiB of 4K PTEs); memset of the same %.3f ns/PTE\n",
+	           "(%.3f ms per GiB of 4K PTEs); memset of the same %.3f ns/PTE\n",
 	        lim->store_ns, lim->store_ns * PAGES_4K / 1e6, lim->memset_ns);
-	fprintf(f, "Median of %d runs, fresh set per run, 1 GiB at VA %#llx. ns/4K = run time "
-	           "/ 262144; xlim = ns/4K / store limit.\n", runs, (unsigned long long)VA_BASE);
+	fprintf(f, "  (median of %d samples taken before every workload; %.3f on the quiet CPU "
+	           "before the modes ran; best sample %.3f)\n", lim->samples, lim_quiet, lim_best);
+	fprintf(f, "Median of %d runs, fresh set per run, 1 GiB at VA %#llx, %d mode(s) at a "
+	           "time each pinned to its own CPU.\nns/op = run time / ops; ns/4K = run time / "
+	           "262144 (4K-equivalent pages of the GiB); xlim = ns/4K / store limit.\n", runs,
+	        (unsigned long long)VA_BASE, bench_jobs);
 	fprintf(f, "Targets on " REF_MODE "; other modes within %.1fx of it. "
 	           "tables: used/min; tlb: page/range/asid/all, min = one per commit.\n\n",
 	        MODE_SLACK);
 	const char *last = "";
-	for (int i = 0; i < sh->nrows; i++) {
-		const struct row *r = &sh->rows[i];
+	for (int i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
 		if (strcmp(r->mode, last)) {
 			fprintf(f, "%s%s (base page %uK)\n", i ? "\n" : "", r->mode,
 			        r->page_shift ? (1u << r->page_shift) >> 10 : 0);
@@ -862,7 +951,7 @@ static void print_table(FILE *f, const struct limit *lim, const char *machine, i
 			        "-", err_name(r->err));
 			continue;
 		}
-		fprintf(f, "  %-13s %8llu %9.1f %9.2f %8.2f  %-16s %13s %17s %9.0f%s\n",
+		fprintf(f, "  %-13s %8llu %9.1f %9.2f %8.1f  %-16s %13s %17s %9.1f%s\n",
 		        wl_name[r->wl], (unsigned long long)r->ops,
 		        r->ns_median / (double)(r->ops ? r->ops : 1), ns_per_page(r),
 		        ns_per_page(r) / lim->store_ns, tg, tab, tlb, r->desc_bytes / 1024.0,
@@ -875,15 +964,20 @@ static void print_table(FILE *f, const struct limit *lim, const char *machine, i
 	for (int w = 0; w < W_COUNT; w++)
 		fprintf(f, "  %-13s %s\n", wl_name[w], wl_help[w]);
 	fprintf(f, "desc KiB is derived, not measured: descriptors the workload must change "
-	           "(leaves, contiguous groups counted per slot, plus table links) x 8 bytes.\n");
+	           "(leaves, contiguous groups counted per slot, plus table links) x 8 bytes "
+	           "(16 in hashed).\n"
+	           "tables min: radix modes, the root plus one table per distinct span each level "
+	           "below it covers, from the leaves' level up\n(levels of page_shift - 3 index "
+	           "bits, 8 for radix-6level, read from native_orders); hashed: directory + "
+	           "entries/248, at least the fixed table.\n");
 	fprintf(f, "Bench wall time: %.1f s\n", secs);
 }
 
 static void print_misses(FILE *f, double limit)
 {
 	int n = 0;
-	for (int i = 0; i < sh->nrows; i++) {
-		const struct row *r = &sh->rows[i];
+	for (int i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
 		char tg[40];
 		verdict(r, limit, tg, sizeof(tg));
 		bool miss = tg[0] == 'M';
@@ -932,11 +1026,14 @@ static void write_json(FILE *f, const struct limit *lim, const char *machine, in
 	fprintf(f, "{\n\"date\": \"%s\",\n\"machine\": ", when);
 	json_str(f, machine);
 	fprintf(f, ",\n\"runs\": %d,\n\"wall_s\": %.1f,\n", runs, secs);
-	fprintf(f, "\"limit\": {\"store_ns_per_pte\": %.4f, \"memset_ns_per_pte\": %.4f},\n",
-	        lim->store_ns, lim->memset_ns);
+	fprintf(f, "\"jobs\": %d,\n\"loadavg_before\": \"%s\",\n\"loadavg_after\": \"%s\",\n",
+	        bench_jobs, load_before, load_after);
+	fprintf(f, "\"limit\": {\"store_ns_per_pte\": %.4f, \"memset_ns_per_pte\": %.4f, "
+	           "\"samples\": %d, \"store_quiet\": %.4f, \"store_best\": %.4f},\n",
+	        lim->store_ns, lim->memset_ns, lim->samples, lim_quiet, lim_best);
 	fprintf(f, "\"results\": [\n");
-	for (int i = 0; i < sh->nrows; i++) {
-		const struct row *r = &sh->rows[i];
+	for (int i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
 		fprintf(f, "{\"mode\": \"%s\", \"workload\": \"%s\", \"err\": %d, ", r->mode,
 		        wl_name[r->wl], r->runs ? r->err : (r->err ? r->err : -1));
 		if (r->runs)
@@ -954,7 +1051,7 @@ static void write_json(FILE *f, const struct limit *lim, const char *machine, in
 		        (unsigned long long)r->tlb[1], (unsigned long long)r->tlb[2],
 		        (unsigned long long)r->tlb[3], (unsigned long long)tlb_total(r),
 		        (unsigned long long)r->tlb_min, (unsigned long long)r->desc_bytes, r->runs,
-		        i + 1 < sh->nrows ? "," : "");
+		        i + 1 < nrows ? "," : "");
 	}
 	fprintf(f, "]\n}\n");
 }
@@ -982,22 +1079,27 @@ static void machine_name(char *buf, size_t n)
 	         u.sysname, u.release, u.machine);
 }
 
-/* Pin to one CPU (the last one we may run on, away from CPU 0's interrupts)
- * where the system lets us. Returns the CPU, or -1. */
-static int pin(void)
+/* The CPUs this process may run on, ascending. Returns how many. */
+static int allowed_cpus(int *cpus)
 {
 	cpu_set_t set;
+	int n = 0;
 	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	int cpu = -1;
+		return 0;
 	for (int i = 0; i < CPU_SETSIZE; i++)
 		if (CPU_ISSET(i, &set))
-			cpu = i;
-	if (cpu < 0)
-		return -1;
+			cpus[n++] = i;
+	return n;
+}
+
+/* Pin the calling process to one CPU where the system lets us. */
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fprintf(stderr, "bench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
 }
 
 static bool selected(const char *mode, int argc, char **argv, int first)
@@ -1039,47 +1141,106 @@ int main(int argc, char **argv)
 	}
 	char machine[256];
 	machine_name(machine, sizeof(machine));
-	int cpu = pin();
-	fprintf(stderr, "bench: %s; pinned to CPU %d%s; %d runs per workload\n", machine, cpu,
-	        cpu < 0 ? " (pinning refused)" : "", runs);
+	int cpus[CPU_SETSIZE];
+	int ncpu = allowed_cpus(cpus);
+	int jobs = getenv("BENCH_JOBS") ? atoi(getenv("BENCH_JOBS")) : 2;
+	if (jobs > ncpu)
+		jobs = ncpu;
+	if (jobs < 1)
+		jobs = 1;
+	bench_jobs = jobs;
+	fprintf(stderr, "bench: %s; %d CPU(s) allowed; %d mode(s) at a time, each pinned to its "
+	        "own CPU; %d runs per workload\n", machine, ncpu, jobs, runs);
+	read_load(load_before, sizeof(load_before));
 	uint64_t t0 = now_ns();
-	struct limit lim = measure_limit();
-	fprintf(stderr, "bench: limit %.3f ns/PTE (scalar store), %.3f ns/PTE (memset)\n",
-	        lim.store_ns, lim.memset_ns);
+	/* The parent's own limit samples, on a quiet CPU before any mode runs. */
+	enum { LIM0 = 31 };
+	double ls[LIM0], lm[LIM0];
+	if (ncpu > 0)
+		pin_to(cpus[ncpu - 1]);
+	sample_limit(LIM0, ls, lm);
 
 	int rc = mmu_host_init(GIB);
 	if (rc) {
 		fprintf(stderr, "bench: mmu_host_init(1 GiB): %d\n", rc);
 		return 1;
 	}
-	for (size_t m = 0; m < mmu_mode_count(); m++) {
-		const char *mode = mmu_mode_name(m);
-		if (!selected(mode, argc, argv, first))
-			continue;
-		fflush(NULL);
-		pid_t pid = fork();
-		if (pid < 0) {
-			perror("bench: fork");
-			return 1;
+	/* Up to `jobs` children at once, child j on CPU cpus[ncpu - 1 - j]. */
+	pid_t running[CPU_SETSIZE] = { 0 };
+	int run_mode[CPU_SETSIZE];
+	size_t nmodes = mmu_mode_count() < MAX_MODES ? mmu_mode_count() : MAX_MODES;
+	size_t next = 0;
+	int active = 0;
+	for (;;) {
+		while (active < jobs && next < nmodes) {
+			size_t m = next++;
+			if (!selected(mmu_mode_name(m), argc, argv, first))
+				continue;
+			int j = 0;
+			while (running[j])
+				j++;
+			fflush(NULL);
+			pid_t pid = fork();
+			if (pid < 0) {
+				perror("bench: fork");
+				return 1;
+			}
+			if (pid == 0) {
+				if (ncpu > 0)
+					pin_to(cpus[ncpu - 1 - j]);
+				alarm((unsigned)timeout);
+				cur_mode = (int)m;
+				bench_mode(mmu_mode_name(m), runs);
+				_exit(0);
+			}
+			running[j] = pid;
+			run_mode[j] = (int)m;
+			active++;
 		}
-		if (pid == 0) {
-			alarm((unsigned)timeout);
-			bench_mode(mode, runs);
-			_exit(0);
-		}
+		if (!active)
+			break;
 		int status;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (WIFSIGNALED(status)) {
-			fprintf(stderr, "bench: %s: killed by signal %d%s\n", mode, WTERMSIG(status),
-			        WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
-			/* The workload running then still says SIGKILL: say which. */
-			for (int i = 0; i < sh->nrows; i++)
-				if (!strcmp(sh->rows[i].mode, mode) && sh->rows[i].err == -1000 - SIGKILL)
-					sh->rows[i].err = -1000 - WTERMSIG(status);
+		pid_t pid = wait(&status);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int j = 0; j < CPU_SETSIZE; j++) {
+			if (running[j] != pid)
+				continue;
+			running[j] = 0;
+			active--;
+			int m = run_mode[j];
+			if (WIFSIGNALED(status)) {
+				fprintf(stderr, "bench: %s: killed by signal %d%s\n", mmu_mode_name((size_t)m),
+				        WTERMSIG(status), WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+				/* The workload running then still says SIGKILL: say which. */
+				for (int w = 0; w < W_COUNT; w++)
+					if (sh->slot[m][w].mode[0] && sh->slot[m][w].err == -1000 - SIGKILL)
+						sh->slot[m][w].err = -1000 - WTERMSIG(status);
+			}
+			break;
 		}
 	}
+	for (int m = 0; m < MAX_MODES; m++)
+		for (int w = 0; w < W_COUNT; w++)
+			if (sh->slot[m][w].mode[0])
+				rows[nrows++] = sh->slot[m][w];
+
+	/* The limit: median of every sample, the parent's and the children's. */
+	static double all_s[LIM0 + MAX_MODES * LIM_SAMPLES], all_m[LIM0 + MAX_MODES * LIM_SAMPLES];
+	int n = 0;
+	for (int i = 0; i < LIM0; i++, n++)
+		all_s[n] = ls[i], all_m[n] = lm[i];
+	for (int m = 0; m < MAX_MODES; m++)
+		for (int i = 0; i < sh->nlim[m]; i++, n++)
+			all_s[n] = sh->lim_store[m][i], all_m[n] = sh->lim_memset[m][i];
+	struct limit lim = { median(all_s, n), median(all_m, n), n };
+	lim_quiet = median(ls, LIM0);
+	lim_best = all_s[0];   /* sorted by median() */
 	double secs = (double)(now_ns() - t0) / 1e9;
+	read_load(load_after, sizeof(load_after));
 
 	print_table(stdout, &lim, machine, runs, secs);
 	print_misses(stdout, lim.store_ns);
