@@ -30,6 +30,7 @@
 
 #define HOST_PHYS_BASE          0x80000000ull
 #define HOST_PHYS_DEFAULT_BYTES (256ull << 20)
+#define HOST_PHYS_MAX_BYTES     (1ull << 40)
 
 #define FRAME_SHIFT   12                        /* smallest page: 4 KiB */
 #define MAX_ORDER     4                         /* largest page: 64 KiB */
@@ -62,7 +63,7 @@ static struct {
 	long          allocs_left;     /* mmu_host_fail_alloc_after; -1: unlimited */
 } phys = { .allocs_left = -1 };
 
-/* Allocation may race with walkers in other threads; keep it serial. */
+/* Tests may allocate from several threads; keep the allocator serial. */
 static atomic_flag phys_lock = ATOMIC_FLAG_INIT;
 
 static void lock(void)
@@ -128,8 +129,10 @@ static void phys_release(void)
 }
 
 /*
- * Returns 0, -EINVAL if phys_bytes holds not even one 64 KiB block, or
- * -ENOMEM. Every page is freed and mmu_host_fail_alloc_after() is reset.
+ * phys_bytes is rounded down to whole 64 KiB blocks, at most 1 TiB (frame
+ * numbers are 32-bit). Every page is freed and mmu_host_fail_alloc_after()
+ * is reset. Returns 0, -EINVAL (less than one block, or more than 1 TiB)
+ * or -ENOMEM.
  */
 int mmu_host_init(size_t phys_bytes)
 {
@@ -143,7 +146,7 @@ int mmu_host_init(size_t phys_bytes)
 	phys.untouched = 0;
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
 		phys.free_list[o] = NO_FRAME;
-	if (bytes == 0 || bytes > (1ull << 40)) {
+	if (bytes == 0 || bytes > HOST_PHYS_MAX_BYTES) {
 		err = -EINVAL;
 		goto out;
 	}
