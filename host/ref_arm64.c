@@ -23,6 +23,7 @@
 #define DESC_CONTIG      (1ull << 52)
 #define DESC_PXN         (1ull << 53)
 #define DESC_UXN         (1ull << 54)
+#define DESC_IGNORED     ref_bits(~0ull, 63, 55) /* software use (58:55), PBHA, ignored */
 #define TABLE_PXN        (1ull << 59) /* PXNTable */
 #define TABLE_UXN        (1ull << 60) /* UXNTable */
 #define TABLE_AP_NO_EL0  (1ull << 61) /* APTable[0]: no EL0 access below */
@@ -132,7 +133,7 @@ static unsigned contig_lg2(const struct arm_regime *r, int level)
  * to the group's size; otherwise hardware may translate the group with any
  * entry's attributes, or raise a TLB conflict abort. AF may differ, and so
  * may AP[2] where DBM is set (hardware dirty state, D8 "Hardware management
- * of the dirty state").
+ * of the dirty state"), and the bits the walk ignores (software use, PBHA).
  */
 static bool contig_group_ok(const struct arm_regime *r, paddr_t table, uint64_t index,
                             unsigned index_bits, int level, uint64_t d)
@@ -148,7 +149,7 @@ static bool contig_group_ok(const struct arm_regime *r, paddr_t table, uint64_t 
 	if (base & ((1ull << (shift + n_lg2)) - 1))
 		return false;
 
-	const uint64_t attrs = ~(address_field(r) | DESC_AF);
+	const uint64_t attrs = ~(address_field(r) | DESC_AF | DESC_IGNORED);
 	for (uint64_t j = 0; j < (1ull << n_lg2); j++) {
 		uint64_t e;
 		if (!ref_load(table, first + j, &e))
@@ -216,6 +217,11 @@ int ref_arm64_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 	else if (top == ~0ull >> r.va_bits)
 		table = hw->kernel_root;
 	else
+		return -EFAULT;
+	/* TTBRn_EL1.BADDR: the initial table is aligned to its size, and to
+	 * at least 64 bytes. */
+	const unsigned root_lg2 = r.va_bits - level_shift(&r, r.start_level) + 3;
+	if (table & ((1ull << (root_lg2 > 6 ? root_lg2 : 6)) - 1))
 		return -EFAULT;
 
 	struct table_limits tl = { false, false, false, false };

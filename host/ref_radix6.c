@@ -47,6 +47,9 @@ int ref_radix6_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned
 	if (!ref_canonical(va, R6_VA_BITS))
 		return -EFAULT;
 
+	if (hw->root & ((1u << R6_PAGE_SHIFT) - 1))
+		return -EFAULT;         /* the root is a table page */
+
 	paddr_t table = hw->root;
 	for (int level = R6_LEVELS - 1; level >= 0; level--) {
 		const unsigned shift = R6_PAGE_SHIFT + R6_INDEX_BITS * (unsigned)level;

@@ -52,6 +52,9 @@ int ref_riscv_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 	if (!ref_canonical(va, hw->va_bits))
 		return -EFAULT;
 
+	if (hw->root & 0xfff)
+		return -EFAULT;         /* not satp.PPN << 12 */
+
 	const int levels = (int)(hw->va_bits - 12) / 9;
 	paddr_t table = hw->root;
 

@@ -525,9 +525,17 @@ static void test_riscv_permissions(void)
 	EXPECT_FAULT(&hw, sva + 0x1234, R);
 
 	set_context("riscv bad config");
+	wr(leaf, rv_leaf(pa, RV_R));
+	EXPECT_PA(&hw, va, R, pa);
 	hw.va_bits = 40;
 	EXPECT_FAULT(&hw, va, R);
 	hw.va_bits = 39;
+	/* satp holds a PPN: the root is page-aligned. (The next slot holds
+	 * the same entry, so only the alignment check can fault.) */
+	wr(slot_at(&l, hw.root, va, 0) + 8, rd(slot_at(&l, hw.root, va, 0)));
+	hw.root += 8;
+	EXPECT_FAULT(&hw, va, R);
+	hw.root -= 8;
 	CHECK(ref_translate(&hw, va, R | W, &(paddr_t){0}) == -EINVAL, "R|W access accepted");
 	CHECK(ref_translate(&hw, va, 0, &(paddr_t){0}) == -EINVAL, "empty access accepted");
 }
@@ -546,6 +554,7 @@ static void test_riscv_permissions(void)
 #define A_NT     (1ull << 16)
 #define A_DBM    (1ull << 51)
 #define A_CONT   (1ull << 52)
+#define A_SW     (1ull << 56)   /* reserved for software use */
 #define A_PXN    (1ull << 53)
 #define A_UXN    (1ull << 54)
 #define A_PXNT   (1ull << 59)
@@ -794,6 +803,13 @@ static void test_arm_permissions(void)
 	wr(l1, l1_ok);
 
 	set_context("arm64 bad config");
+	EXPECT_PA(&hw, va, W, pa);
+	/* TTBR0_EL1.BADDR is aligned to the table (the next slot holds the
+	 * same entry, so only the alignment check can fault). */
+	wr(slot_at(&l, hw.root, va, 0) + 8, rd(slot_at(&l, hw.root, va, 0)));
+	hw.root += 8;
+	EXPECT_FAULT(&hw, va, W);
+	hw.root -= 8;
 	hw.page_shift = 13;
 	EXPECT_FAULT(&hw, va, R);
 	hw.page_shift = 16;
@@ -824,7 +840,7 @@ static void test_arm_contig(const struct arm_config *c, int level)
 	hw.root = new_table(c->granule);
 	const paddr_t table = table_of(&l, hw.root, va, depth);
 	const uint64_t first = (va >> shift) & ((1ull << l.bits[depth]) - 1);
-	for (int variant = 0; variant <= 7; variant++) {
+	for (int variant = 0; variant <= 8; variant++) {
 		for (uint64_t j = 0; j < n; j++)
 			wr(table + (first + j) * 8, arm_leaf(pa + j * size, level, attrs));
 		const uint64_t k = n - 1 - (uint64_t)variant % 3;   /* the entry spoilt */
@@ -843,8 +859,9 @@ static void test_arm_contig(const struct arm_config *c, int level)
 				wr(table + (first + j) * 8, arm_leaf(pa + j * size, level, attrs | A_DBM));
 			wr(spoilt, rd(spoilt) | A_AP_RO);
 			break;
+		case 8: wr(spoilt, rd(spoilt) | A_SW); break;        /* software bits are ignored */
 		}
-		if (variant == 0 || variant == 6 || variant == 7) {
+		if (variant == 0 || variant >= 6) {
 			EXPECT_PA(&hw, va + 0x123, R, pa + 0x123);
 			EXPECT_PA(&hw, va + 5 * size + 0x40, R, pa + 5 * size + 0x40);
 			EXPECT_PA(&hw, va + n * size - 1, R, pa + n * size - 1);
@@ -1115,6 +1132,10 @@ static void test_radix6(void)
 	EXPECT_FAULT(&hw, va | 1ull << 60, R);
 	EXPECT_FAULT(&hw, va | 1ull << 59, R);
 	EXPECT_FAULT(&hw, va | 1ull << 63, R);
+	EXPECT_PA(&hw, va, R, pa);
+	wr(slot_at(&l, hw.root, va, 0) + 8, rd(slot_at(&l, hw.root, va, 0)));
+	hw.root += 8;                   /* the root is a table page */
+	EXPECT_FAULT(&hw, va, R);
 }
 
 /* ---- the dispatcher ------------------------------------------------- */
