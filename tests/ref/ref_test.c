@@ -152,7 +152,7 @@ static paddr_t slot_at(const struct layout *l, paddr_t root, vaddr_t va, unsigne
 	}
 }
 
-/* Every slot of the depth-th table on va's path, for group tests. */
+/* The table holding va's slot at this depth (for contiguous groups). */
 static paddr_t table_of(const struct layout *l, paddr_t root, vaddr_t va, unsigned depth)
 {
 	return slot_at(l, root, va, depth) & ~((8ull << l->bits[depth]) - 1);
@@ -577,6 +577,10 @@ static const struct arm_config arm_configs[] = {
 	{ "arm64-64k-48", 16, 48, false,  1, { 2, 9 },     { 0, 0, 0, 5, 5 } },
 	{ "arm64-4k-52",  12, 52, true,  -1, { 0, 1, 2 },  { 0, 0, 4, 4, 4 } },
 	{ "arm64-64k-52", 16, 52, false,  1, { 1, 2, 9 },  { 0, 0, 0, 5, 5 } },
+	/* Not modes of the engine, but configurations the walker accepts:
+	 * FEAT_LPA2 with the 16K granule. */
+	{ "16k-48-ds",    14, 48, true,   0, { 1, 2, 9 },  { 0, 0, 0, 5, 7 } },
+	{ "16k-52-ds",    14, 52, true,   0, { 1, 2, 9 },  { 0, 0, 0, 5, 7 } },
 };
 
 static const struct arm_config *arm_cfg;
