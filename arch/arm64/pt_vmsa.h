@@ -1,6 +1,7 @@
 /*
  * AArch64 VMSAv8-64 stage 1 translation table descriptors, EL1&0 regime
- * (Arm ARM DDI 0487, chapter D8). One format for the five modes: the
+ * (Arm ARM DDI 0487, chapter D8; section names are given too, since older
+ * revisions number the chapter D4/D5). One format for the five modes: the
  * granule (PT_PAGE_SHIFT 12, 14, 16) and the OA size (PT_PA_BITS 48 or 52)
  * of the mode file select the variant:
  *   48-bit OA: OA[47:granule] in descriptor bits 47:granule;
@@ -25,8 +26,8 @@
 #include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
 
 /*
- * The one MAIR_EL1 layout (D8.5, "Memory region attributes"; MAIR_EL1 in
- * D23): AttrIndx n selects byte n. The indices are the enum mmu_memtype
+ * The one MAIR_EL1 layout (D8.5, "Memory region attributes", and the
+ * MAIR_EL1 register description): AttrIndx n selects byte n. The indices are the enum mmu_memtype
  * values, so a leaf's AttrIndx is its memtype. The kernel programs
  * MAIR_EL1 = VMSA_MAIR_EL1.
  */
@@ -51,7 +52,8 @@ struct vmsa_cpu {
 int vmsa_probe(unsigned page_shift, unsigned va_bits, unsigned pa_bits);
 #ifndef MMU_HOST
 /* KERNEL BUILD: arch/arm64 fills c from ID_AA64MMFR0_EL1 and
- * ID_AA64MMFR2_EL1 (to be written with the kernel's MMU bring-up). */
+ * ID_AA64MMFR2_EL1 (to be written with the kernel's MMU bring-up; the
+ * boot banner's "paging:" line reads the same fields). */
 void vmsa_read_cpu(struct vmsa_cpu *c);
 #endif
 
@@ -93,7 +95,8 @@ void vmsa_read_cpu(struct vmsa_cpu *c);
 _Static_assert(MMU_MEM_NORMAL == 0 && MMU_MEM_DEVICE == 1 && MMU_MEM_UNCACHED == 2,
                "AttrIndx is the memtype: VMSA_MAIR_EL1 relies on the enum's values");
 
-/* Bytes one descriptor at this level maps: granule - 3 bits a level. */
+/* log2 of the bytes one descriptor at this level maps: granule - 3 VA
+ * bits a level. */
 static inline unsigned vmsa_level_shift(unsigned level)
 {
 	return PT_PAGE_SHIFT + level * (PT_PAGE_SHIFT - 3);
