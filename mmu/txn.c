@@ -28,7 +28,8 @@ struct jentry {
 /* Journal chunks come from the arena too: a small transaction then needs
  * one bookkeeping page in all. */
 struct txn_journal {
-	struct txn_journal *prev;
+	struct txn_journal *prev, *next;
+	uint64_t base;        /* index of e[0] in the whole journal */
 	size_t n;
 	struct jentry e[];
 };
@@ -101,7 +102,11 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 		if (!j)
 			return -ENOMEM;
 		j->prev = st->jhead;
+		j->next = NULL;
+		j->base = st->jlen;
 		j->n = 0;
+		if (st->jhead)
+			st->jhead->next = j;
 		st->jhead = j;
 	}
 	j->e[j->n++] = (struct jentry){ kind, ptr, val };
@@ -113,6 +118,8 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 static void journal_pop(struct mmu_txn_state *st)
 {
 	struct txn_journal *j = st->jhead;
+	while (j->n == 0)
+		j = st->jhead = j->prev;
 	struct jentry *e = &j->e[--j->n];
 	st->jlen--;
 	if (e->kind == J_STORE) {
@@ -129,8 +136,34 @@ static void journal_pop(struct mmu_txn_state *st)
 		mmu_env_free(pg->pa, txn_page_shift());
 		mmu_walk_gen++;
 	}
-	if (j->n == 0)
-		st->jhead = j->prev;   /* its arena space goes with the transaction */
+}
+
+/*
+ * A call succeeded: its stores will never be undone one by one again
+ * (forget drops every private page whole), so keep only its records and
+ * frees. A bulk map then journals nothing that outlives its call.
+ */
+static void journal_compact(struct mmu_txn_state *st, uint64_t from)
+{
+	struct txn_journal *rc = st->jhead;
+	while (rc && rc->base > from)
+		rc = rc->prev;
+	if (!rc)
+		return;
+	struct txn_journal *wc = rc;
+	size_t ri = from - rc->base, wi = ri;
+	for (; rc; rc = rc->next, ri = 0)
+		for (; ri < rc->n; ri++) {
+			if (rc->e[ri].kind == J_STORE)
+				continue;
+			if (wi == JCHUNK)
+				wc = wc->next, wi = 0;
+			wc->e[wi++] = rc->e[ri];
+		}
+	wc->n = wi;
+	wc->next = NULL;   /* later chunks stay in the arena until the end */
+	st->jhead = wc;
+	st->jlen = wc->base + wi;
 }
 
 int txn_op_begin(mmu_transaction_t *ta)
@@ -141,14 +174,19 @@ int txn_op_begin(mmu_transaction_t *ta)
 			return err;
 	}
 	ta->st->op_mark = ta->st->jlen;
+	ta->st->op_seq++;
 	return 0;
 }
 
 void txn_op_end(mmu_transaction_t *ta, int err)
 {
 	struct mmu_txn_state *st = ta->st;
-	if (!err || !st)
+	if (!st)
 		return;
+	if (!err) {
+		journal_compact(st, st->op_mark);
+		return;
+	}
 	while (st->jlen > st->op_mark)
 		journal_pop(st);
 	mmu_walk_gen++;
@@ -181,7 +219,7 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 		return NULL;
 	}
 	*pg = (struct txn_page){ .live = live, .pa = pa, .ptr = mmu_env_phys_to_virt(pa),
-	                         .born = st->jlen };
+	                         .born_op = st->op_seq };
 	struct txn_page **b = &st->buckets[bucket_of(live ? live : pa)];
 	pg->next = *b;
 	*b = pg;
@@ -221,7 +259,7 @@ struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
 int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val)
 {
 	uint64_t *w = (uint64_t *)pg->ptr + idx;
-	if (pg->born <= ta->st->op_mark && *w != val) {
+	if (pg->born_op != ta->st->op_seq && *w != val) {
 		int err = journal(ta->st, J_STORE, w, *w);
 		if (err)
 			return err;

@@ -32,7 +32,7 @@ struct txn_page {
 	paddr_t  live;           /* page the hardware sees; 0 if born in this transaction */
 	paddr_t  pa;             /* the private copy (the page itself if born here) */
 	void    *ptr;            /* pa, mapped */
-	uint64_t born;           /* journal length when it became private */
+	uint64_t born_op;        /* the call that made it private (mmu_txn_state.op_seq) */
 	vaddr_t  va;             /* first va the table translates (backend's use) */
 	uint8_t  level;          /* backend's use */
 	bool     kernel;         /* belongs to the shared kernel half */
@@ -82,6 +82,7 @@ struct mmu_txn_state {
 	struct txn_journal *jhead;    /* current journal chunk */
 	uint64_t jlen;                /* entries ever appended */
 	uint64_t op_mark;             /* jlen at txn_op_begin */
+	uint64_t op_seq;              /* calls begun, numbering them */
 	bool     owns_set, owns_kernel;
 	/* Pending values of the set's fields, published at commit. */
 	uint64_t meta_root[2];        /* side table roots: user, kernel */
