@@ -7,7 +7,9 @@
 #                              previous results.json is kept as results.prev.json
 #   make bench-compare [OLD=build/bench/results.prev.json] [NEW=build/bench/results.json]
 #                              print what changed between two runs
-#   BENCH_RUNS=n (default 7), BENCH_MODES="sv39 x86-64-4level" (default: every mode)
+#   BENCH_RUNS=n (default 7), BENCH_MODES="sv39 x86-64-4level" (default: every mode),
+#   BENCH_JOBS=n, BENCH_WORKLOADS="pp-map split" (see bench/bench.c)
+#   bench/profile.sh [MODE] [GROUP...]   perf profile of the timed phases only
 
 BENCH_DIR    := build/bench
 BENCH_BIN    := $(BENCH_DIR)/bench
@@ -28,11 +30,11 @@ $(BENCH_CMP): bench/compare.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/compare.c -o $@
 
-# taskset pins the whole run (the bench also pins itself where allowed).
+# The bench pins itself (sched_setaffinity): each mode's child to its own CPU,
+# BENCH_JOBS modes at a time (default 2; BENCH_JOBS=1 for the quietest run).
 bench: $(BENCH_BIN) $(BENCH_CMP)
 	$(Q)if [ -f $(BENCH_DIR)/results.json ]; then cp $(BENCH_DIR)/results.json $(BENCH_DIR)/results.prev.json; fi
-	$(Q)pin=; if command -v taskset >/dev/null 2>&1; then pin="taskset -c $$(( $$(nproc) - 1 ))"; fi; \
-	BENCH_RUNS=$(BENCH_RUNS) $$pin $(BENCH_BIN) -o $(BENCH_DIR)/results.json \
+	$(Q)BENCH_RUNS=$(BENCH_RUNS) $(BENCH_BIN) -o $(BENCH_DIR)/results.json \
 		-t $(BENCH_DIR)/results.txt $(BENCH_MODES)
 
 bench-compare: $(BENCH_CMP)
