@@ -13,16 +13,17 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # cannot show, one per line: arch|case|QEMU options|bootargs|exit status|a
 # line the log must have. riscv64: the paging line follows what satp accepts
 # and the ISA string's extensions; both memory nodes of a NUMA machine
-# become RAM. arm64-el2: entered at EL2, the kernel drops to EL1
-# and its EL1 vectors still report a trap; arm64's paging line follows the
-# ID registers (every mode on max, neither 16K nor 52 bits on Cortex-A57);
-# U-Boot (Debian's u-boot-qemu) boots the same Image with booti, from QEMU's
-# fw_cfg; a push on a wild kernel SP reports from the exception stack.
-# x86_64: the paging line follows CPUID (5-level and 1 GiB pages on max,
-# neither on qemu64); the Multiboot memory map reaches above 4 GiB (-m 5G:
-# QEMU's pc keeps 3 GiB below the PCI hole and puts 2 GiB at 4 GiB); a CPU
-# without NX still reports fetch faults as such; a stack overflow reports as
-# a double fault.
+# become RAM. arm64-el2: entered at EL2, the kernel drops to EL1 and its EL1
+# vectors still report a trap; arm64's paging line follows the ID registers
+# (every mode on max, neither 16K nor 52 bits on Cortex-A57); U-Boot
+# (Debian's u-boot-qemu) boots the same Image with booti, from QEMU's
+# fw_cfg; a push on a wild kernel SP reports from the exception stack;
+# without semihosting (real boards) PSCI SYSTEM_OFF powers off, by HVC or by
+# SMC as the DTB says (a hang would time out). x86_64: the paging line
+# follows CPUID (5-level and 1 GiB pages on max, neither on qemu64); the
+# Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
+# below the PCI hole and puts 2 GiB at 4 GiB); a CPU without NX still
+# reports fetch faults as such; a stack overflow reports as a double fault.
 CONFIGS='
 riscv64|cpu-extensions|-cpu rv64,svnapot=on,svpbmt=on,svinval=on||0|^paging: sv39 sv48 sv57 \+svnapot \+svpbmt \+svinval$
 riscv64|cpu-no-mmu|-cpu rv64,mmu=off||0|^paging: none$
@@ -32,6 +33,8 @@ arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
 arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$
 arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$
 arm64|wild-sp||test.fault=stack|3|^TRAP: data abort
+arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
+arm64|psci-smc|-machine virtualization=on -semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$
 x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$
 x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$
