@@ -6,13 +6,6 @@
  */
 #include "probe.h"
 
-.macro	firmware_fixup insn, resume
-	.pushsection .probe_fixups, "a"
-	.balign	8
-	.quad	\insn, \resume, PROBE_MATCH_PC | PROBE_ALWAYS
-	.popsection
-.endm
-
 	.text
 
 /*
@@ -26,7 +19,7 @@
 arm64_semihost:
 1:	hlt	#0xf000
 2:	ret
-	firmware_fixup 1b, 2b
+	probe_fixup 1b, 2b, PROBE_MATCH_PC | PROBE_ALWAYS
 	.size	arm64_semihost, . - arm64_semihost
 
 /*
@@ -39,7 +32,7 @@ arm64_semihost:
 arm64_psci_smc:
 1:	smc	#0
 2:	ret
-	firmware_fixup 1b, 2b
+	probe_fixup 1b, 2b, PROBE_MATCH_PC | PROBE_ALWAYS
 	.size	arm64_psci_smc, . - arm64_psci_smc
 
 	.globl	arm64_psci_hvc
@@ -47,5 +40,5 @@ arm64_psci_smc:
 arm64_psci_hvc:
 1:	hvc	#0
 2:	ret
-	firmware_fixup 1b, 2b
+	probe_fixup 1b, 2b, PROBE_MATCH_PC | PROBE_ALWAYS
 	.size	arm64_psci_hvc, . - arm64_psci_hvc

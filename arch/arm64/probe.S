@@ -6,14 +6,6 @@
  */
 #include "probe.h"
 
-/* One .probe_fixups entry: struct probe_fixup in probe.h. */
-.macro	probe_fixup insn, resume, match
-	.pushsection .probe_fixups, "a"
-	.balign	8
-	.quad	\insn, \resume, \match
-	.popsection
-.endm
-
 	.text
 
 /* int arch_probe_read(uint64_t va, uint64_t *val) */

@@ -12,7 +12,15 @@
  * that trap where the firmware is absent). */
 #define PROBE_ALWAYS	2
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* One .probe_fixups entry (struct probe_fixup), from where it is needed. */
+.macro	probe_fixup insn, resume, match
+	.pushsection .probe_fixups, "a"
+	.balign	8
+	.quad	\insn, \resume, \match
+	.popsection
+.endm
+#else
 #include <stdint.h>
 
 struct probe_fixup {
