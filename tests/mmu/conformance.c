@@ -836,19 +836,22 @@ static void case_copy_range(struct ctx *c)
 	expect_same(c, b, &s, "a refused mmu_copy_range");
 	drop_snap(&s);
 
-	/* Shifted by one base page: the big entries must go in smaller
-	 * pieces, every byte translating alike. */
-	vaddr_t dst = uva(c, c->big, 2) + (vaddr_t)64 * sz(c, c->big) + page;
+	/* Shifted so that the pieces must be smaller than the entry (one
+	 * base page for small entries; 2^9 times smaller for big ones, to
+	 * keep it at 512 pieces): every byte translates alike. */
+	vaddr_t dst = uva(c, c->big, 2) + (vaddr_t)64 * sz(c, c->big);
 	for (unsigned i = 1; i < n; i++) {
 		uint64_t len = sz(c, w[i].order);
+		uint64_t shift = w[i].order > 10 ? sz(c, w[i].order - 9) : page;
+		dst = ((dst + 2 * len - 1) & ~(2 * len - 1)) + shift;
 		int rc = mmu_copy_range(b, a, dst, w[i].va, len);
-		if (!EXPECT_RC(c, rc, 0, "mmu_copy_range of entry %u to %#" PRIx64 " (one page off)", i, dst))
+		if (!EXPECT_RC(c, rc, 0, "mmu_copy_range of entry %u to %#" PRIx64 " (shifted by %#" PRIx64 ")",
+		               i, dst, shift))
 			continue;
-		expect_range(c, b, dst, w[i].pa, len, w[i].prot, w[i].memtype, "copy_range one page off");
-		if (dst >= page)
-			expect_unmapped(c, b, NULL, dst - page, "before a shifted copy");
+		expect_range(c, b, dst, w[i].pa, len, w[i].prot, w[i].memtype, "copy_range shifted");
+		expect_unmapped(c, b, NULL, dst - page, "before a shifted copy");
 		expect_unmapped(c, b, NULL, dst + len, "after a shifted copy");
-		dst += 2 * len + sz(c, c->big);
+		dst += len;
 	}
 	/* Part of an entry: only that part. */
 	uint64_t part = sz(c, w[1].order) / 2;
@@ -887,9 +890,14 @@ static void case_clear_range(struct ctx *c)
 		{ 2, 3, 0, "the tail of entry 2 and beyond" },
 		{ 3, 0, 2, "the head of the composed order-3 entry" },
 	};
-	struct mmu_stats before = stats(t);
-	uint64_t mapped = before.mapped_bytes;
 	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		/* Each cut on a fresh copy of the four entries. */
+		if (k > 0) {
+			EXPECT_RC(c, mmu_clear_range(t, 0, c->env.user_top), 0, "mmu_clear_range of the user half");
+			if (populate(c, t, w, 4) < 4)
+				return;
+		}
+		uint64_t mapped = stats(t).mapped_bytes;
 		const struct want *e = &w[cuts[k].e];
 		uint64_t size = sz(c, e->order), pages = size / page;
 		vaddr_t start = e->va + cuts[k].from * page;
@@ -1243,10 +1251,12 @@ static void case_forget(struct ctx *c)
 		bool all = k == 9;
 		if (k == 0 || all)
 			rc |= mmu_add(&ta, ent(pa_for(c, 0, 9), R, 0), uva(c, 0, 0));
+		/* Far above what populate() mapped. */
+		vaddr_t far = uva(c, c->big + 5, 0);
 		if (k == 1 || all)
-			rc |= mmu_add(&ta, ent(pa_for(c, 5, 1), R, 5), uva(c, c->big + 3, 0) + sz(c, 5));
+			rc |= mmu_add(&ta, ent(pa_for(c, 5, 1), R, 5), far + sz(c, 5));
 		if (k == 2 || all)
-			rc |= mmu_add(&ta, ent(pa_for(c, c->big, 9), R, c->big), uva(c, c->big + 3, 0) + sz(c, c->big + 1));
+			rc |= mmu_add(&ta, ent(pa_for(c, c->big, 9), R, c->big), far + sz(c, c->big + 1));
 		if (k == 3 || all) {
 			rc |= mmu_find(&ta, w[1].va, &got);
 			rc |= mmu_update(&ta, mmu_mkprot(got, R));
@@ -1333,7 +1343,7 @@ static int workload_step(struct ctx *c, int step, mmu_translation_set_t *t, mmu_
 	case 2:
 		return mmu_clear_range(t, w[1].va + sz(c, 0), w[1].va + 2 * sz(c, 0));
 	case 3:
-		return mmu_copy_range(*t2, t, w[2].va + sz(c, 0), w[2].va, sz(c, w[2].order));
+		return mmu_copy_range(*t2, t, w[3].va + sz(c, 0), w[3].va, sz(c, w[3].order));
 	case 4:
 		for (int i = 0; i < NSETS; i++)
 			if (!c->live[i]) {
