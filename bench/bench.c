@@ -20,7 +20,7 @@
  * it sees the same machine the workloads do; the parent prints the table
  * and build/bench/results.json.
  *
- *   bench [-o results.json] [-t results.txt] [modes...]
+ *   bench [-o results.json] [-t results.txt] [-m results.md] [modes...]
  *   BENCH_RUNS=n        runs per workload (default 7)
  *   BENCH_JOBS=n        modes at a time, each child pinned to its own CPU
  *                       (default 2, at most the CPUs allowed; 1 = quietest)
@@ -1012,6 +1012,95 @@ static void print_misses(FILE *f, double limit)
 		fprintf(f, "\nEvery target met.\n");
 }
 
+/*
+ * The same figures for README.md: the reference mode's full table, a matrix
+ * of ns per 4K page for every mode, and the full text table folded away.
+ */
+static void print_markdown(FILE *f, const struct limit *lim, const char *machine, int runs,
+                           double secs, const char *txt_path)
+{
+	time_t now = time(NULL);
+	char when[64];
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	fprintf(f, "Measured %s by `make bench` (%d runs per figure, median; %d mode(s) at a time, "
+	           "each on its own CPU; %.1f s wall, %.1f s CPU).\n\n", when, runs, bench_jobs,
+	        secs, child_cpu);
+	fprintf(f, "Machine: %s. Load average before %s, after %s.\n\n", machine, load_before,
+	        load_after);
+	fprintf(f, "Limit: a scalar loop storing 262,144 PTE-sized values (2 MiB) takes %.3f ns per "
+	           "value (memset of the same: %.3f ns). Every figure is ns per 4K-equivalent page "
+	           "of the GiB and its ratio to that store limit.\n\n", lim->store_ns,
+	        lim->memset_ns);
+	bool ref = false;
+	for (int i = 0; i < nrows; i++)
+		ref |= !strcmp(rows[i].mode, REF_MODE);
+	if (ref) {
+		fprintf(f, "%s (the targets apply here):\n\n", REF_MODE);
+		fprintf(f, "| workload | ops | ns/op | ns/4K page | x limit | target | tables used/min "
+		           "| TLB ops page/range/asid/all (min) | desc KiB (derived) |\n");
+		fprintf(f, "|---|---:|---:|---:|---:|---|---:|---:|---:|\n");
+		for (int i = 0; i < nrows; i++) {
+			const struct row *r = &rows[i];
+			if (strcmp(r->mode, REF_MODE))
+				continue;
+			if (!r->runs) {
+				fprintf(f, "| %s | | | | | %s | | | |\n", wl_name[r->wl], err_name(r->err));
+				continue;
+			}
+			char tg[40];
+			verdict(r, lim->store_ns, tg, sizeof(tg));
+			fprintf(f, "| %s | %llu | %.1f | %.2f | %.1f | %s | %llu/%llu | %llu/%llu/%llu/%llu "
+			           "(%llu) | %.1f |\n", wl_name[r->wl], (unsigned long long)r->ops,
+			        r->ns_median / (double)(r->ops ? r->ops : 1), ns_per_page(r),
+			        ns_per_page(r) / lim->store_ns, tg, (unsigned long long)r->tables_used,
+			        (unsigned long long)r->tables_min, (unsigned long long)r->tlb[0],
+			        (unsigned long long)r->tlb[1], (unsigned long long)r->tlb[2],
+			        (unsigned long long)r->tlb[3], (unsigned long long)r->tlb_min,
+			        r->desc_bytes / 1024.0);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "Every mode, ns per 4K-equivalent page (err: the workload failed; * tables above "
+	           "the minimum; ! TLB operations other than one per commit):\n\n| mode |");
+	for (int w = 0; w < W_COUNT; w++)
+		fprintf(f, " %s |", wl_name[w]);
+	fprintf(f, "\n|---|");
+	for (int w = 0; w < W_COUNT; w++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+	const char *last = "";
+	for (int i = 0; i < nrows; i++) {
+		if (!strcmp(rows[i].mode, last))
+			continue;
+		last = rows[i].mode;
+		fprintf(f, "| %s |", last);
+		for (int w = 0; w < W_COUNT; w++) {
+			const struct row *r = find_row(last, w);
+			if (!r)
+				fprintf(f, " |");
+			else if (!r->runs)
+				fprintf(f, " %s |", err_name(r->err));
+			else
+				fprintf(f, " %.1f%s%s |", ns_per_page(r),
+				        r->tables_used != r->tables_min ? "*" : "",
+				        tlb_total(r) != r->tlb_min ? "!" : "");
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\nWorkloads:\n\n");
+	for (int w = 0; w < W_COUNT; w++)
+		fprintf(f, "- `%s`: %s\n", wl_name[w], wl_help[w]);
+	fprintf(f, "\n<details><summary>Full table (build/bench/results.txt)</summary>\n\n```\n");
+	FILE *t = txt_path ? fopen(txt_path, "r") : NULL;
+	char buf[4096];
+	size_t n;
+	while (t && (n = fread(buf, 1, sizeof(buf), t)) > 0)
+		fwrite(buf, 1, n, f);
+	if (t)
+		fclose(t);
+	fprintf(f, "```\n\n</details>\n");
+}
+
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -1122,13 +1211,15 @@ static bool selected(const char *mode, int argc, char **argv, int first)
 
 int main(int argc, char **argv)
 {
-	const char *json_path = "build/bench/results.json", *txt_path = NULL;
+	const char *json_path = "build/bench/results.json", *txt_path = NULL, *md_path = NULL;
 	int first = 1;
 	while (first + 1 < argc && argv[first][0] == '-') {
 		if (!strcmp(argv[first], "-o"))
 			json_path = argv[first + 1];
 		else if (!strcmp(argv[first], "-t"))
 			txt_path = argv[first + 1];
+		else if (!strcmp(argv[first], "-m"))
+			md_path = argv[first + 1];
 		else
 			break;
 		first += 2;
@@ -1261,6 +1352,13 @@ int main(int argc, char **argv)
 		if (f) {
 			print_table(f, &lim, machine, runs, secs);
 			print_misses(f, lim.store_ns);
+			fclose(f);
+		}
+	}
+	if (md_path) {
+		FILE *f = fopen(md_path, "w");
+		if (f) {
+			print_markdown(f, &lim, machine, runs, secs, txt_path);
 			fclose(f);
 		}
 	}

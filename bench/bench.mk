@@ -3,7 +3,8 @@
 #
 #   make bench                 build libmmu.a (-O2, no sanitizers) and bench/bench.c,
 #                              run every mode pinned to one CPU: table on stdout,
-#                              build/bench/results.json (+ results.txt); the
+#                              build/bench/results.json (+ results.txt, and
+#                              results.md for README.md); the
 #                              previous results.json is kept as results.prev.json
 #   make bench-compare [OLD=build/bench/results.prev.json] [NEW=build/bench/results.json]
 #                              print what changed between two runs
@@ -35,7 +36,7 @@ $(BENCH_CMP): bench/compare.c
 bench: $(BENCH_BIN) $(BENCH_CMP)
 	$(Q)if [ -f $(BENCH_DIR)/results.json ]; then cp $(BENCH_DIR)/results.json $(BENCH_DIR)/results.prev.json; fi
 	$(Q)BENCH_RUNS=$(BENCH_RUNS) $(BENCH_BIN) -o $(BENCH_DIR)/results.json \
-		-t $(BENCH_DIR)/results.txt $(BENCH_MODES)
+		-t $(BENCH_DIR)/results.txt -m $(BENCH_DIR)/results.md $(BENCH_MODES)
 
 bench-compare: $(BENCH_CMP)
 	$(Q)$(BENCH_CMP) $(OLD) $(NEW)
