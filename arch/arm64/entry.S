@@ -52,11 +52,21 @@ el2_to_el1:
 1:
 	mov	x0, #HCR_EL2_RW
 	msr	hcr_el2, x0
+	isb
+	/*
+	 * Without FEAT_E2H0, HCR_EL2.E2H is RES1 and stays set: CNTHCTL_EL2
+	 * and CPTR_EL2 then have their E2H=1 layouts.
+	 */
+	mrs	x0, hcr_el2
+	tbnz	x0, #HCR_EL2_E2H_BIT, 2f
 	mov	x0, #CNTHCTL_EL2_EL1_ACCESS
-	msr	cnthctl_el2, x0
+	mov	x1, #CPTR_EL2_NO_TRAPS
+	b	3f
+2:	mov	x0, #CNTHCTL_EL2_E2H_EL1_ACCESS
+	mov	x1, #CPTR_EL2_E2H_NO_FP_TRAPS
+3:	msr	cnthctl_el2, x0
+	msr	cptr_el2, x1
 	msr	cntvoff_el2, xzr
-	mov	x0, #CPTR_EL2_NO_TRAPS
-	msr	cptr_el2, x0
 	msr	hstr_el2, xzr
 	msr	vttbr_el2, xzr
 	mov	x0, #SPSR_EL1H_DAIF

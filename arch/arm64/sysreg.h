@@ -38,19 +38,24 @@
  * GCC's varargs use the SIMD registers). */
 #define CPACR_EL1_FPEN		(3 << 20)
 
-/* HCR_EL2.RW: EL1 is AArch64. Everything else 0: no stage 2, no traps. */
+/* HCR_EL2.RW: EL1 is AArch64. Everything else 0: no stage 2, no traps
+ * (E2H too, where it can be cleared). */
 #define HCR_EL2_RW		0x80000000	/* bit 31 */
+#define HCR_EL2_E2H_BIT		34
 
-/* CNTHCTL_EL2 (E2H=0): EL1PCTEN and EL1PCEN, so EL1 reads the physical
- * counter and timer without trapping to EL2. */
-#define CNTHCTL_EL2_EL1_ACCESS	3
+/* CNTHCTL_EL2: EL1PCTEN and EL1PCEN, so EL1 reads the physical counter and
+ * timer without trapping to EL2; bits 1:0 with E2H=0, 11:10 with E2H=1. */
+#define CNTHCTL_EL2_EL1_ACCESS		0x3
+#define CNTHCTL_EL2_E2H_EL1_ACCESS	0xc00
 
 /*
- * CPTR_EL2 (E2H=0): the RES1 bits (13, 9, 7:0) with TFP (10), TZ (8) and
- * TSM (12) clear, so FP/SIMD, SVE and SME at EL1 do not trap to an EL2
- * that has no vector table.
+ * CPTR_EL2 with E2H=0: the RES1 bits (13, 9, 7:0) with TFP (10), TZ (8)
+ * and TSM (12) clear, so FP/SIMD, SVE and SME at EL1 do not trap to an EL2
+ * that has no vector table. With E2H=1 it has CPACR_EL1's layout: FPEN
+ * (21:20) = 0b11; the kernel uses neither SVE nor SME.
  */
-#define CPTR_EL2_NO_TRAPS	0x22ff
+#define CPTR_EL2_NO_TRAPS		0x22ff
+#define CPTR_EL2_E2H_NO_FP_TRAPS	(3 << 20)
 
 /* ID_AA64PFR0_EL1.GIC (27:24): non-zero when the GICv3+ system register
  * interface is implemented. */
