@@ -1,8 +1,9 @@
 /*
  * x86-64 4-level and 5-level paging entries (Intel SDM vol. 3, 4.5
- * "4-Level Paging and 5-Level Paging", tables 4-14 to 4-20; access rights
- * 4.6; memory types 4.9 and 13.12 "Page Attribute Table"). One format for
- * the two modes: they differ only in the number of levels.
+ * "4-Level Paging and 5-Level Paging", tables 4-14 to 4-20; 4.6 "Access
+ * Rights"; 4.9 "Paging and Memory Typing"; 13.12 "Page Attribute Table",
+ * 11.12 in older editions). One format for the two modes: they differ only
+ * in the number of levels.
  *
  * Levels: 0 = PT (4 KiB pages), 1 = PD (PS: 2 MiB pages), 2 = PDPT (PS:
  * 1 GiB pages, with CPUID Page1GB), 3 = PML4, 4 = PML5 (5-level, CR4.LA57).
