@@ -78,7 +78,7 @@ ARCH_MK  := arch/$(ARCH_DIR)/arch.mk
 BOARD_MK := board/$(BOARD)/board.mk
 
 # Goals that work before every port has landed.
-PORTLESS_GOALS := test clean setup ports host-lib host-lib-san host-fdt-test
+PORTLESS_GOALS := test clean setup ports host-lib host-lib-san host-fdt-test host-core-test
 needs_port := $(filter-out $(PORTLESS_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(wildcard $(ARCH_MK)),)
 include $(ARCH_MK)
@@ -187,6 +187,24 @@ $(HOST_FDT_TEST): tests/host/fdt_test.c core/fdt.c include/kernel.h
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) tests/host/fdt_test.c core/fdt.c -o $@
 .PHONY: host-fdt-test
 host-fdt-test: $(HOST_FDT_TEST)
+
+# core/libc next to the host's libc: its names get an origami_ prefix.
+CORE_LIBC_SRCS  := $(wildcard core/libc/*.c)
+CORE_LIBC_NAMES := memcpy memmove memset memcmp memchr strlen strcmp strncmp strchr \
+	strspn strcspn vsnprintf snprintf
+HOST_CORE_TEST  := build/host-tests/core_test
+HOST_LIBC_OBJS  := $(CORE_LIBC_SRCS:%.c=build/host-tests/%.o)
+build/host-tests/core/libc/%.o: core/libc/%.c $(wildcard core/libc/include/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) -ffreestanding -fno-builtin -nostdinc \
+		-isystem $(shell $(HOST_CC) -print-file-name=include) -isystem core/libc/include \
+		$(foreach f,$(CORE_LIBC_NAMES),-D$(f)=origami_$(f)) -c $< -o $@
+$(HOST_CORE_TEST): tests/host/core_test.c core/cmdline.c core/memmap.c $(HOST_LIBC_OBJS) include/kernel.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) -Wno-format-truncation tests/host/core_test.c \
+		core/cmdline.c core/memmap.c $(HOST_LIBC_OBJS) -o $@
+.PHONY: host-core-test
+host-core-test: $(HOST_CORE_TEST)
 
 # The arches whose port exists, for the test suites.
 ports:

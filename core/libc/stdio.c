@@ -38,7 +38,8 @@ static void put_string(struct out *o, const struct spec *sp, const char *s)
 
 	if (!s)
 		s = "(null)";
-	while (s[n] && (sp->prec < 0 || n < (size_t)sp->prec))
+	/* With a precision, s need not be NUL-terminated (C11 7.21.6.1p8). */
+	while ((sp->prec < 0 || n < (size_t)sp->prec) && s[n])
 		n++;
 	if (!sp->left)
 		pad(o, ' ', sp->width - (int)n);
@@ -202,14 +203,13 @@ int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt_in, va_l
 		case 'p':
 			put_number(&o, &sp, (uintptr_t)va_arg(ap, void *), false, 16, false, "0x");
 			break;
-		case 'c': {
-			char ch = (char)va_arg(ap, int);
-			struct spec one = sp;
-
-			one.prec = 1;
-			put_string(&o, &one, &ch);
+		case 'c':
+			if (!sp.left)
+				pad(&o, ' ', sp.width - 1);
+			put(&o, (char)va_arg(ap, int));
+			if (sp.left)
+				pad(&o, ' ', sp.width - 1);
 			break;
-		}
 		case 's':
 			put_string(&o, &sp, va_arg(ap, const char *));
 			break;
