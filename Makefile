@@ -56,10 +56,14 @@ endif
 BOARD ?= $(board_default_$(ARCH))
 BUILD := build/$(ARCH)-$(BOARD)
 
+# Short "CC file" lines, or the full commands with V=1, or nothing with -s
+# (single-letter flags are MAKEFLAGS' first word).
 ifeq ($(V),1)
 Q :=
+ECHO := :
 else
 Q := @
+ECHO := $(if $(findstring s,$(filter-out -%,$(firstword $(MAKEFLAGS)))),:,echo)
 endif
 
 # Options for run/test/debug, passed through to the QEMU runner.
@@ -129,19 +133,19 @@ all: $(KERNEL_IMAGE) qemu-env
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(ECHO) "  CC      $<"
 	$(Q)$(KCC) $(KERNEL_CFLAGS) -c $< -o $@
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  AS      $<")
+	@$(ECHO) "  AS      $<"
 	$(Q)$(KCC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
 $(BUILD)/origami.elf: $(KERNEL_OBJS) $(LDSCRIPT)
-	@$(if $(Q),echo "  LD      $@")
+	@$(ECHO) "  LD      $@"
 	$(Q)$(KCC) $(KERNEL_CFLAGS) -o $@ $(KERNEL_OBJS) $(KERNEL_LDFLAGS)
 
 $(BUILD)/origami.bin: $(BUILD)/origami.elf
-	@$(if $(Q),echo "  OBJCOPY $@")
+	@$(ECHO) "  OBJCOPY $@"
 	$(Q)$(KOBJCOPY) -O binary $< $@
 
 -include $(KERNEL_OBJS:.o=.d)
