@@ -77,6 +77,28 @@ expect_rc() {
 	fi
 }
 
+# A disk as a board would have it for U-Boot's distro boot: an MBR with one
+# FAT partition holding boot.scr (load the Image from it, booti it with
+# U-Boot's own DTB) and the Image. Proves the RISC-V Image header
+# (text_offset, image_size) is what booti needs.
+uboot_disk() {   # IMAGE DISK
+	local dir=${2%/*} sector_bytes=512 start=2048 sectors=14336
+	rm -f "$2"
+	dd if=/dev/zero of="$2" bs=1M count=8 status=none
+	# MBR partition entry 1 (bootable, type 0x0c FAT32 LBA, LBA 2048, 7 MiB)
+	# and the 0x55aa signature.
+	printf '\200\376\377\377\014\376\377\377\000\010\000\000\000\070\000\000' |
+		dd of="$2" bs=1 seek=446 conv=notrunc status=none
+	printf '\125\252' | dd of="$2" bs=1 seek=510 conv=notrunc status=none
+	mkfs.vfat --offset $start "$2" $((sectors * sector_bytes / 1024)) >/dev/null &&
+	printf '%s\n' 'setenv bootargs origami.loader=u-boot' \
+		'load virtio 0:1 ${kernel_addr_r} origami.bin' \
+		'booti ${kernel_addr_r} - ${fdtcontroladdr}' >"$dir/boot.cmd" &&
+	mkimage -A riscv -O linux -T script -C none -d "$dir/boot.cmd" "$dir/boot.scr" >/dev/null &&
+	cp "$1" "$dir/origami.bin" &&
+	mcopy -o -i "$2@@$((start * sector_bytes))" "$dir/boot.scr" "$dir/origami.bin" ::
+}
+
 mkdir -p build/tests/boot
 for arch in $(make -s ports); do
 	echo "--- $arch"
@@ -129,5 +151,23 @@ for arch in $(make -s ports); do
 		expect_rc "$arch-$name" "$status"
 		expect "$arch-$name" "$line"
 	done <<<"$CONFIGS"
+
+	if [ "$arch" = riscv64 ]; then
+		disk=build/tests/boot/riscv64-uboot/disk.img
+		mkdir -p "${disk%/*}"
+		if uboot_disk "$KERNEL_IMAGE" "$disk"; then
+			log=build/tests/boot/riscv64-uboot-booti.log
+			tests/qemu/run-qemu.sh --arch riscv64 --log "$log" \
+				--kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin \
+				--qemu-args "-drive file=$disk,format=raw,if=none,id=hd0 -device virtio-blk-device,drive=hd0" \
+				>/dev/null 2>&1
+			rc=$?
+			expect_rc "riscv64-uboot-booti" $EXIT_OK
+			expect "riscv64-uboot-booti" '^Moving Image from 0x84000000 to 0x80200000' \
+				'^Starting kernel \.\.\.$' '^cmdline: origami.loader=u-boot$' '^arch: riscv64$'
+		else
+			fail "riscv64-uboot-booti: could not build the U-Boot disk"
+		fi
+	fi
 done
 suite_end
