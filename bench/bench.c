@@ -46,6 +46,18 @@
 #include "mmu.h"
 #include "mmu_host.h"
 
+/* Under `valgrind --tool=callgrind --collect-atstart=no`, count only the
+ * timed phases (bench/profile.sh, CALLGRIND=1): instructions, not time, so
+ * the figure does not move with the machine's load. No-ops otherwise. */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_TOGGLE_COLLECT
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
+
 #define GIB        (1ull << 30)
 #define VA_BASE    GIB                   /* 1 GiB-aligned, user half of every mode */
 #define PA_BASE    (4ull << 30)          /* 1 GiB-aligned output addresses */
@@ -392,12 +404,14 @@ static void phase_begin(mmu_translation_set_t *t, struct phase *p)
 	tlb_read(t, p->tlb0);
 	p->tab0 = tables_of(t);
 	perf_cmd("enable\n");
+	CALLGRIND_TOGGLE_COLLECT;
 	p->t0 = now_ns();
 }
 
 static void phase_end(mmu_translation_set_t *t, struct phase *p, struct sample *s)
 {
 	uint64_t t1 = now_ns();
+	CALLGRIND_TOGGLE_COLLECT;
 	perf_cmd("disable\n");
 	uint64_t v[4];
 	s->ns = (double)(t1 - p->t0);
@@ -1134,9 +1148,11 @@ static void write_json(FILE *f, const struct limit *lim, const char *machine, in
 		fprintf(f, "{\"mode\": \"%s\", \"workload\": \"%s\", \"err\": %d, ", r->mode,
 		        wl_name[r->wl], r->runs ? r->err : (r->err ? r->err : -1));
 		if (r->runs)
-			fprintf(f, "\"ns_per_page\": %.3f, \"ratio_to_limit\": %.3f, \"ns_per_op\": %.2f, ",
+			fprintf(f, "\"ns_per_page\": %.3f, \"ratio_to_limit\": %.3f, \"ns_per_op\": %.2f, "
+			           "\"ns_per_page_min\": %.3f, \"ns_per_page_max\": %.3f, ",
 			        ns_per_page(r), ns_per_page(r) / lim->store_ns,
-			        r->ns_median / (double)(r->ops ? r->ops : 1));
+			        r->ns_median / (double)(r->ops ? r->ops : 1), r->ns_min / (double)PAGES_4K,
+			        r->ns_max / (double)PAGES_4K);
 		else
 			fprintf(f, "\"ns_per_page\": null, \"ratio_to_limit\": null, \"ns_per_op\": null, ");
 		fprintf(f, "\"ops\": %llu, \"tables_used\": %llu, \"tables_min\": %llu, "
