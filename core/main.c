@@ -132,7 +132,7 @@ static int run_boot_tests(const struct boot_info *bi)
 	if (cmdline_get(bi->cmdline, "test.fault", arg, sizeof(arg))) {
 		kprintf("test.fault=%s: faulting on purpose\n", arg);
 		arch_trigger_fault(arg);
-		kprintf("test.fault=%s: unknown kind (load, store, exec, undef)\n", arg);
+		kprintf("test.fault=%s: unknown kind (load, store, exec, undef, stack)\n", arg);
 		return EXIT_TEST_FAIL;
 	}
 	/* The runner's timeout is the only way out: it must report the hang. */

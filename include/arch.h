@@ -43,7 +43,7 @@ void    arch_pio_write8(uint16_t port, uint8_t val);
 struct trap_frame;
 /* Called by the arch's trap vector for every exception and interrupt. The
  * arch decodes its cause registers into a struct trap_info and hands it to
- * trap_report() (core/trap.c), which resumes if a test expected it. */
+ * trap_handle() (core/trap.c), which resumes if a test expected it. */
 struct trap_info {
 	const char *cause;          /* human-readable cause, e.g. "load page fault" */
 	uint64_t    cause_code;     /* raw cause (scause / ESR / vector) */
@@ -67,7 +67,8 @@ int  arch_probe_exec(uint64_t va);                    /* call va; it must hold a
 extern const uint8_t arch_ret_insn[];                 /* bytes of a bare "return" */
 extern const size_t  arch_ret_insn_len;
 /* A deliberate fault for the test boot argument `test.fault=KIND`, KIND one
- * of "load", "store", "exec", "undef". Does not return. */
+ * of "load", "store", "exec", "undef", "stack" (a push on a wild stack
+ * pointer). Does not return; returns only for an unknown KIND. */
 void arch_trigger_fault(const char *kind);
 
 #endif

@@ -4,6 +4,7 @@
  * satp = 0 (MMU off), interrupts off.
  */
 #define BOOT_STACK_SIZE 16384
+#define TRAP_STACK_SIZE 16384
 #define SSTATUS_SIE (1 << 1)
 
 	.section .text.head, "ax"
@@ -42,6 +43,8 @@ riscv_entry:
 	j	1b
 2:	la	t0, riscv_trap_vector
 	csrw	stvec, t0
+	la	t0, trap_stack_top
+	csrw	sscratch, t0
 	/* fp = ra = 0 ends every backtrace here. */
 	li	s0, 0
 	li	ra, 0
@@ -51,9 +54,14 @@ riscv_entry:
 
 /*
  * Every trap: save all integer registers and the trap CSRs as a struct
- * trap_frame (trap.c) on the current stack, call riscv_trap(frame), and
- * return to frame->sepc, which a probe fixup may have changed. The kernel
- * uses no FP, so there is no FP state to save.
+ * trap_frame (trap.c), call riscv_trap(frame), and return to frame->sepc,
+ * which a probe fixup may have changed. The kernel uses no FP, so there is
+ * no FP state to save.
+ *
+ * Traps run on their own stack, so that a wild or overflowed sp is still
+ * reported. sscratch holds the top of that stack, or 0 while a trap is
+ * being handled: a trap inside the handler stays on the stack it is on
+ * (the scheme of Linux's riscv entry.S, where sscratch = 0 means "kernel").
  */
 #define FRAME_SIZE (36 * 8)
 #define SAVE(n) sd x##n, (n * 8)(sp)
@@ -63,14 +71,17 @@ riscv_entry:
 	.balign 4			/* stvec direct mode: 4-byte aligned */
 	.globl riscv_trap_vector
 riscv_trap_vector:
-	addi	sp, sp, -FRAME_SIZE
+	csrrw	sp, sscratch, sp	/* sp = trap stack top; sscratch = old sp */
+	bnez	sp, 1f
+	csrr	sp, sscratch		/* nested: sscratch was 0, stay where we are */
+1:	addi	sp, sp, -FRAME_SIZE
 	SAVE(1);  SAVE(3);  SAVE(4);  SAVE(5);  SAVE(6);  SAVE(7);  SAVE(8)
 	SAVE(9);  SAVE(10); SAVE(11); SAVE(12); SAVE(13); SAVE(14); SAVE(15)
 	SAVE(16); SAVE(17); SAVE(18); SAVE(19); SAVE(20); SAVE(21); SAVE(22)
 	SAVE(23); SAVE(24); SAVE(25); SAVE(26); SAVE(27); SAVE(28); SAVE(29)
 	SAVE(30); SAVE(31)
-	addi	t0, sp, FRAME_SIZE
-	sd	t0, (2 * 8)(sp)		/* sp before the trap */
+	csrrw	t0, sscratch, zero	/* sp before the trap; 0: in a trap now */
+	sd	t0, (2 * 8)(sp)
 	csrr	t0, sepc
 	sd	t0, (32 * 8)(sp)
 	csrr	t0, sstatus
@@ -85,12 +96,17 @@ riscv_trap_vector:
 	csrw	sepc, t0
 	ld	t0, (33 * 8)(sp)
 	csrw	sstatus, t0
-	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
+	/* Leaving the outermost trap: the next one starts at the top again. */
+	addi	t0, sp, FRAME_SIZE
+	la	t1, trap_stack_top
+	bne	t0, t1, 2f
+	csrw	sscratch, t1
+2:	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
 	LOAD(9);  LOAD(10); LOAD(11); LOAD(12); LOAD(13); LOAD(14); LOAD(15)
 	LOAD(16); LOAD(17); LOAD(18); LOAD(19); LOAD(20); LOAD(21); LOAD(22)
 	LOAD(23); LOAD(24); LOAD(25); LOAD(26); LOAD(27); LOAD(28); LOAD(29)
 	LOAD(30); LOAD(31)
-	addi	sp, sp, FRAME_SIZE
+	LOAD(2)				/* last: sp before the trap */
 	sret
 
 /*
@@ -115,3 +131,7 @@ boot_stack:
 	.skip	BOOT_STACK_SIZE
 	.globl boot_stack_top
 boot_stack_top:
+	.balign 16
+trap_stack:
+	.skip	TRAP_STACK_SIZE
+trap_stack_top:

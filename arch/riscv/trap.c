@@ -131,4 +131,7 @@ void arch_trigger_fault(const char *kind)
 		__asm__ volatile("jalr %0" : : "r"(bad) : "ra", "memory");
 	else if (!strcmp(kind, "undef"))
 		__asm__ volatile("unimp");
+	else if (!strcmp(kind, "stack"))        /* a push on a wild sp */
+		__asm__ volatile("mv sp, %0\n\taddi sp, sp, -16\n\tsd ra, 8(sp)"
+				 : : "r"(bad + 4096) : "memory");
 }

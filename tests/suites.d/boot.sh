@@ -12,8 +12,8 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # Boots of one arch on another QEMU configuration, for what the plain boots
 # cannot show, one per line: arch|case|QEMU options|bootargs|exit status|a
 # line the log must have. riscv64: the paging line follows what satp accepts
-# and the ISA string's extensions; both memory nodes of a NUMA machine
-# become RAM. arm64-el2: entered at EL2, the kernel drops to EL1 and its EL1
+# and the ISA string's extensions; a push on a wild sp still reports (the
+# trap stack); both memory nodes of a NUMA machine become RAM. arm64-el2: entered at EL2, the kernel drops to EL1 and its EL1
 # vectors still report a trap; arm64's paging line follows the ID registers
 # (every mode on max, neither 16K nor 52 bits on Cortex-A57); U-Boot
 # (Debian's u-boot-qemu) boots the same Image with booti, from QEMU's
@@ -27,6 +27,7 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 CONFIGS='
 riscv64|cpu-extensions|-cpu rv64,svnapot=on,svpbmt=on,svinval=on||0|^paging: sv39 sv48 sv57 \+svnapot \+svpbmt \+svinval$
 riscv64|cpu-no-mmu|-cpu rv64,mmu=off||0|^paging: none$
+riscv64|wild-sp||test.fault=stack|3|^TRAP: store/AMO access fault
 riscv64|numa|-m 512M -smp 2 -numa node,mem=256M,cpus=0 -numa node,mem=256M,cpus=1||0|^ram: 0x0000000090000000-0x
 arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
