@@ -1212,6 +1212,25 @@ static void case_errors(struct ctx *c)
 		failf(c, "commit after failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(t).tlb_flushes - flushes);
 	drop_snap(&s);
 
+	/* A refused merge alone changes nothing either. */
+	if (o + 1 <= c->env.geo.max_order) {
+		vaddr_t nb = big.va ^ size;
+		EXPECT_RC(c, add_commit(t, ent(pa_for(c, 0, 3), R, 0), nb), 0, "add a committed neighbour");
+		s = take(t);
+		flushes = stats(t).tlb_flushes;
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_find(&ta, big.va, &got), 0, "find the big entry");
+		EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, o + 1, 0), R, o + 1)), -EEXIST,
+		          "mmu_update to a bigger order over a committed neighbour");
+		EXPECT_RC(c, mmu_commit(&ta), 0, "commit after a refused merge only");
+		expect_same(c, t, &s, "commit after a refused merge only");
+		if (stats(t).tlb_flushes != flushes)
+			failf(c, "commit after a refused merge only: tlb_flushes expected +0, got +%" PRIu64,
+			      stats(t).tlb_flushes - flushes);
+		drop_snap(&s);
+		EXPECT_RC(c, remove_commit(t, nb), 0, "remove the neighbour");
+	}
+
 	/* Two transactions: the second cannot change a set the first has. */
 	mmu_transaction_t other;
 	mmu_transaction(&ta, t);

@@ -680,6 +680,10 @@ static void op_add(struct model *m, struct model_src *src)
 		return;
 	}
 	if (rc == 0) {
+		/* An empty table the engine kept may sit where a block goes:
+		 * table -> block is break-before-make on ARM64 (D8.16.1). */
+		if (m->env.arch == MMU_HOST_ARM64 && order > 0)
+			m->bbm = true;
 		view_insert(v, &e);
 		m->changes++;
 		m->cur = CUR_SET;
@@ -753,7 +757,7 @@ static struct mentry *current(struct model *m)
 
 static void op_update(struct model *m, struct model_src *src)
 {
-	if (m->cur == CUR_UNKNOWN) {
+	if (m->cur == CUR_UNKNOWN || (m->cur == CUR_NONE && src_below(src, 4))) {
 		op_find(m, src);
 		return;
 	}
@@ -775,16 +779,23 @@ static void op_update(struct model *m, struct model_src *src)
 	int want = 0;
 	const char *what = "attributes";
 
-	/* Another order: a split or a merge, when one fits. */
-	unsigned order = pick_order(m, src);
-	if (kind == 3 || kind == 4) {
-		if (order >= (unsigned)c->order || (unsigned)c->order - order > 5 ||
-		    !view_has_room(v, (size_t)1 << ((unsigned)c->order - order)))
-			kind = 0;
-	} else if (kind == 5) {
-		if (order <= (unsigned)c->order)
-			kind = 0;
+	/* Another order: a split (at most 32 pieces) or a merge, when one
+	 * of the orders in use fits. */
+	unsigned smaller[16], bigger[16], ns = 0, nb = 0, order = 0;
+	for (unsigned i = 0; i < m->norders; i++) {
+		unsigned k = m->orders[i];
+		if (k < (unsigned)c->order && (unsigned)c->order - k <= 5 &&
+		    view_has_room(v, (size_t)1 << ((unsigned)c->order - k)))
+			smaller[ns++] = k;
+		else if (k > (unsigned)c->order)
+			bigger[nb++] = k;
 	}
+	if ((kind == 3 || kind == 4) && ns)
+		order = smaller[src_below(src, ns)];
+	else if (kind == 5 && nb)
+		order = bigger[src_below(src, nb)];
+	else if (kind >= 3 && kind <= 5)
+		kind = 0;
 
 	switch (kind) {
 	case 3: case 4: {     /* split: the piece holding find_va becomes n */
@@ -871,10 +882,12 @@ static void op_update(struct model *m, struct model_src *src)
 	m->cur_va = n.va;
 }
 
-static void op_remove(struct model *m)
+static void op_remove(struct model *m, struct model_src *src)
 {
-	if (m->cur == CUR_UNKNOWN)
+	if (m->cur == CUR_UNKNOWN || (m->cur == CUR_NONE && src_below(src, 3))) {
+		op_find(m, src);
 		return;
+	}
 	int rc = mmu_remove(&m->ta);
 	tracef(m, "remove current %#" PRIx64 " -> %d", m->cur == CUR_SET ? m->cur_va : 0, rc);
 	if (m->cur == CUR_NONE) {
@@ -1124,7 +1137,7 @@ static void op_copy(struct model *m, struct model_src *src)
 			view_insert(dv, &c);
 			copied = true;
 		}
-		check_flushes(m, d, copied, copied, false, "copy_range");
+		check_flushes(m, d, copied, copied, m->env.arch == MMU_HOST_ARM64, "copy_range");
 	}
 	free(before);
 }
@@ -1189,10 +1202,10 @@ void model_step(struct model *m, struct model_src *src)
 		else if (r < 13)
 			op_update(m, src);
 		else if (r < 15)
-			op_remove(m);
-		else if (r < 17)
-			op_commit(m);
+			op_remove(m, src);
 		else if (r < 18)
+			op_commit(m);
+		else if (r < 19)
 			op_forget(m);
 		else
 			op_busy(m, src);
