@@ -40,8 +40,18 @@ if [ -z "$arch" ]; then
 	echo "run-qemu: --arch is required" >&2
 	exit 2
 fi
+# Without --board: the one board this arch has been built for.
 if [ -z "$board" ]; then
-	case "$arch" in x86_64) board=qemu-pc ;; *) board=qemu-virt ;; esac
+	set -- build/"$arch"-*/qemu.env
+	if [ ! -f "$1" ]; then
+		echo "run-qemu: no build of $arch: run 'make ARCH=$arch' first" >&2
+		exit 2
+	elif [ $# -ne 1 ]; then
+		echo "run-qemu: $arch is built for several boards, say which with --board" >&2
+		exit 2
+	fi
+	board=${1#build/"$arch"-}
+	board=${board%/qemu.env}
 fi
 build=build/$arch-$board
 env=$build/qemu.env
