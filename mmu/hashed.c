@@ -102,7 +102,7 @@ struct mmu_mode mmu_mode_hashed;
 #define H_BUCKETS      31         /* buckets per page */
 #define H_PAGE_SLOTS   (H_BUCKETS * H_SLOTS)
 #define H_HDR_WORDS    16
-#define H_USER_PAGES   256        /* bucket pages of a set's table */
+#define H_USER_PAGES   32         /* bucket pages of a set's table */
 #define H_KERNEL_PAGES 16         /* bucket pages of the shared kernel table */
 
 #define HDR_NEXT       0
