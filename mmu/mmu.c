@@ -226,16 +226,19 @@ static int op_end(mmu_transaction_t *ta, int half, int err)
 	return err;
 }
 
-/* Calls that change counts before they can still fail keep a copy. */
+/* Calls that count changes before they can still fail keep a copy. */
 static void save_counts(mmu_transaction_t *ta, int half)
 {
 	ta->st->saved_counts = ta->st->counts[half];
+	ta->st->saved_flush = ta->st->flush;
 }
 
 static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 {
-	if (err)
+	if (err) {
 		ta->st->counts[half] = ta->st->saved_counts;
+		ta->st->flush = ta->st->saved_flush;
+	}
 	return op_end(ta, half, err);
 }
 
@@ -250,14 +253,14 @@ static void release(mmu_transaction_t *ta)
 
 static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes)
 {
-	struct mmu_txn_state *st = ta->st;
-	st->changed = true;
-	if (va < st->flush_start)
-		st->flush_start = va;
-	if (va + (bytes - 1) >= st->flush_end)
-		st->flush_end = va + (bytes - 1) + 1;   /* 0 when it reaches 2^64 */
-	st->flush_pages += bytes >> mmu_cur->geo.page_shift;
-	st->flush_global |= half == HALF_KERNEL;
+	struct txn_flush *f = &ta->st->flush;
+	f->changed = true;
+	if (va < f->start)
+		f->start = va;
+	if (va + (bytes - 1) >= f->end)
+		f->end = va + (bytes - 1) + 1;   /* 0 when it reaches 2^64 */
+	f->pages += bytes >> mmu_cur->geo.page_shift;
+	f->global |= half == HALF_KERNEL;
 }
 
 static void count(mmu_transaction_t *ta, int half, mmu_entry_t e, int sign)

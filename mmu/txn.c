@@ -78,7 +78,7 @@ static int state_create(mmu_transaction_t *ta)
 	st->arena = arena;
 	st->counts[0] = ta->set->counts;
 	st->counts[1] = ta->set->mode->kernel_counts;
-	st->flush_start = ~(vaddr_t)0;
+	st->flush.start = ~(vaddr_t)0;
 	ta->st = st;
 	return 0;
 }
@@ -322,9 +322,9 @@ void txn_commit(mmu_transaction_t *ta)
 	if (be->after_publish)
 		be->after_publish(ta);
 	mmu_env_publish_barrier();
-	if (st->changed) {
-		struct mmu_flush f = { st->flush_start, st->flush_end, st->flush_pages,
-		                       st->flush_global };
+	if (st->flush.changed) {
+		struct mmu_flush f = { st->flush.start, st->flush.end, st->flush.pages,
+		                       st->flush.global };
 		mmu_env_tlb_flush(t, &f);
 	}
 

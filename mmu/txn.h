@@ -90,9 +90,11 @@ struct mmu_txn_state {
 	struct mmu_set_counts counts[2];   /* user half, kernel half */
 	struct mmu_set_counts saved_counts; /* before the current call, when it may unwind */
 	/* What changed, for the one TLB invalidation at commit. */
-	vaddr_t  flush_start, flush_end;
-	uint64_t flush_pages;
-	bool     flush_global, changed;
+	struct txn_flush {
+		vaddr_t  start, end;
+		uint64_t pages;
+		bool     global, changed;
+	} flush, saved_flush;
 };
 
 /* Bumped by anything that can move or free a table page a cached walk
