@@ -25,6 +25,8 @@ void kernel_exit(int status)
 
 static void print_range(const char *label, const struct mem_range *r)
 {
+	if (!r->size)
+		return;
 	kprintf("%s 0x%016llx-0x%016llx (%llu KiB)\n", label,
 		(unsigned long long)r->base, (unsigned long long)(r->base + r->size - 1),
 		(unsigned long long)(r->size >> 10));
@@ -52,25 +54,29 @@ static void print_banner(const struct boot_info *bi)
 	kprintf("cmdline: %s\n", bi->cmdline ? bi->cmdline : "");
 }
 
-static uint64_t parse_u64(const char *s, bool *ok)
+/* A decimal or 0x-prefixed hexadecimal number that fits in 64 bits. */
+static bool parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
 	unsigned base = 10;
 
-	*ok = *s != '\0';
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
-		*ok = *s != '\0';
 	}
-	for (; *s && *ok; s++) {
+	if (!*s)
+		return false;
+	for (; *s; s++) {
 		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
 			     *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) :
-			     *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10) : 99;
-		*ok = d < base;
+			     *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10) : base;
+
+		if (d >= base || v > (UINT64_MAX - d) / base)
+			return false;
 		v = v * base + d;
 	}
-	return v;
+	*out = v;
+	return true;
 }
 
 /* One probe that must fault at addr with the given access. */
@@ -118,12 +124,11 @@ static int test_probe(uint64_t addr)
 static int run_boot_tests(const struct boot_info *bi)
 {
 	char arg[64];
-	bool ok;
 
 	if (cmdline_get(bi->cmdline, "test.probe", arg, sizeof(arg))) {
-		uint64_t addr = parse_u64(arg, &ok);
+		uint64_t addr;
 
-		if (!ok) {
+		if (!parse_u64(arg, &addr)) {
 			kprintf("test.probe=%s: not a number\n", arg);
 			return EXIT_TEST_FAIL;
 		}

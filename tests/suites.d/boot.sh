@@ -143,6 +143,9 @@ for arch in $(make -s ports); do
 			'^backtrace:$' '^  #0 0x[0-9a-f]+$' "^ORIGAMI-EXIT: $EXIT_TRAP\$"
 	done
 
+	boot "$arch" fault-unknown "test.fault=bogus"
+	expect_rc "$arch test.fault=bogus is refused" 1
+
 	boot "$arch" hang "test.hang=1" 3
 	expect_rc "$arch test.hang times out" $TIMEOUT_RC
 
