@@ -8,7 +8,7 @@
 #
 # ---- What arch/<dir>/arch.mk sets (dir: riscv for riscv64, else = ARCH) ----
 #   CROSS_COMPILE       toolchain prefix; KCC defaults to $(CROSS_COMPILE)gcc,
-#                       an arch may set KCC (and KOBJCOPY) itself, e.g. clang
+#                       an arch may set KCC (and KOBJCOPY, KADDR2LINE) itself
 #   ARCH_CFLAGS         -march/-mcmodel..., include paths of the arch
 #   ARCH_LDFLAGS        extra link flags
 #   ARCH_SRCS           .c and .S files under arch/<dir>/ that go into the kernel
@@ -99,7 +99,7 @@ QEMU_CPU ?= $(QEMU_CPU_DEFAULT)
 
 KCC      ?= $(CROSS_COMPILE)gcc
 KOBJCOPY ?= $(CROSS_COMPILE)objcopy
-KNM      ?= $(CROSS_COMPILE)nm
+KADDR2LINE ?= $(CROSS_COMPILE)addr2line
 
 KERNEL_MMU_SRCS ?=
 
@@ -165,6 +165,7 @@ qemu-env:
 		"KERNEL_ELF='$(BUILD)/origami.elf'" \
 		"QEMU_EXIT_OF_STATUS='$(QEMU_EXIT_OF_STATUS)'" \
 		"GDB_ARCH='$(GDB_ARCH)'" \
+		"ADDR2LINE='$(KADDR2LINE)'" \
 		"BAD_PA='$(BAD_PA)'" >$(QEMU_ENV).tmp
 	@if cmp -s $(QEMU_ENV).tmp $(QEMU_ENV); then rm $(QEMU_ENV).tmp; else mv $(QEMU_ENV).tmp $(QEMU_ENV); fi
 

@@ -60,6 +60,7 @@ if [ ! -f "$env" ]; then
 	exit 2
 fi
 QEMU_SYSTEM= QEMU_ARGS= QEMU_CPU_DEFAULT= KERNEL_IMAGE= KERNEL_ELF= QEMU_EXIT_OF_STATUS= GDB_ARCH=
+ADDR2LINE=
 . "./$env"
 kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
@@ -92,6 +93,20 @@ if [ "$qemu_rc" -eq 124 ]; then
 	echo "run-qemu: TIMEOUT: no exit after ${timeout}s, the kernel hung (log: $log)"
 	exit 124
 fi
+# A trap report's pc and backtrace, with function and line (the kernel
+# carries no symbols). A backtrace holds return addresses: look up the
+# byte before, the call itself, as a noreturn call may be a function's
+# last instruction.
+addresses=$(tr -d '\r' <"$log" | sed -n 's/^  pc: *\(0x[0-9a-f]*\)$/\1/p' | head -n 1)
+for ret in $(tr -d '\r' <"$log" | sed -n 's/^  #[0-9]* \(0x[0-9a-f]*\)$/\1/p'); do
+	addresses="$addresses $(printf '0x%x' $((ret - 1)))"
+done
+if [ -n "$addresses" ] && [ -n "$ADDR2LINE" ] && command -v "$ADDR2LINE" >/dev/null &&
+	[ -f "$KERNEL_ELF" ]; then
+	echo "run-qemu: pc and backtrace in $KERNEL_ELF:"
+	"$ADDR2LINE" -f -i -p -e "$KERNEL_ELF" $addresses | sed 's/^/  /'
+fi
+
 status=$(tr -d '\r' <"$log" | sed -n 's/^ORIGAMI-EXIT: \([0-9][0-9]*\)$/\1/p' | tail -n 1)
 if [ -z "$status" ]; then
 	echo "run-qemu: no ORIGAMI-EXIT line; QEMU exited with $qemu_rc (log: $log)"

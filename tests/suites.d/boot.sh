@@ -48,7 +48,7 @@ x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 boot() {
 	log=build/tests/boot/$1-$2.log
 	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-30}" \
-		--log "$log" "${@:5}" >/dev/null 2>&1
+		--log "$log" "${@:5}" >"$log.runner" 2>&1
 	rc=$?
 }
 
@@ -142,6 +142,11 @@ for arch in $(make -s ports); do
 			"^  addr: +$addr\$" "^  access: $access\$" '^registers:$' \
 			'^backtrace:$' '^  #0 0x[0-9a-f]+$' "^ORIGAMI-EXIT: $EXIT_TRAP\$"
 	done
+	# The backtrace walks real frames: through the runner's addr2line, the
+	# load fault's frames lead back through kmain to the arch's entry.
+	log=build/tests/boot/$arch-fault-load.log.runner
+	expect "$arch backtrace reaches kmain" '^  arch_trigger_fault at ' '(^|by\) )kmain at .*core/main\.c'
+
 
 	boot "$arch" fault-unknown "test.fault=bogus"
 	expect_rc "$arch test.fault=bogus is refused" 1
