@@ -15,14 +15,16 @@
  *   Tag: V bit 0, order bits 6:1, VA bits 63:12. Translation: R W X U G A D
  *   in bits 0..6, software bit 7, memtype 9:8, bits 11:10 and 63:56
  *   reserved, output address 55:12.
- *   hash: x = ((b >> (12 + k)) ^ (k << 56)) * 0x9E3779B97F4A7C15;
- *         x ^= x >> 31; h = x % N.
+ *   A bucket page address of 0 means the page is absent: its buckets are
+ *   empty.
+ *   hash: key = b >> (12 + k); x = ((key / 31) ^ (k << 56)) *
+ *         0x9E3779B97F4A7C15; x ^= x >> 31; h = 31 * (x % D) + key % 31.
  */
 #include "ref.h"
 
 #define HX_VA_BITS       48
 #define HX_PAGE_SHIFT    12
-#define HX_DIR_MAX       511
+#define HX_DIR_MAX       480
 #define HX_BUCKETS_PAGE  31
 #define HX_BUCKET_WORDS  16       /* 8 entries of 2 words */
 #define HX_FIRST_BUCKET  16       /* word of bucket 0 in a page */
@@ -37,12 +39,14 @@
 
 static const unsigned hx_orders[] = { 0, 4, 9, 18, 27 };
 
-static uint64_t hx_hash(vaddr_t base, unsigned k, uint64_t n)
+/* Bucket number h in [0, 31 * npages). */
+static uint64_t hx_hash(vaddr_t base, unsigned k, uint64_t npages)
 {
-	uint64_t x = ((base >> (HX_PAGE_SHIFT + k)) ^ ((uint64_t)k << 56)) * 0x9E3779B97F4A7C15ull;
+	const uint64_t key = base >> (HX_PAGE_SHIFT + k);
+	uint64_t x = ((key / HX_BUCKETS_PAGE) ^ ((uint64_t)k << 56)) * 0x9E3779B97F4A7C15ull;
 
 	x ^= x >> 31;
-	return x % n;
+	return HX_BUCKETS_PAGE * (x % npages) + key % HX_BUCKETS_PAGE;
 }
 
 static bool hx_permits(uint64_t tr, unsigned access)
@@ -121,11 +125,11 @@ int ref_hashed_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned
 		const unsigned k = hx_orders[i];
 		const vaddr_t base = va & ~((1ull << (HX_PAGE_SHIFT + k)) - 1);
 		const uint64_t tag = ref_bits(base, 63, HX_PAGE_SHIFT) | (uint64_t)k << 1 | HX_V;
-		const uint64_t h = hx_hash(base, k, nbuckets);
+		const uint64_t h = hx_hash(base, k, npages);
 		paddr_t page;
 		uint64_t x;
 
-		if (!ref_load(dir, 1 + h / HX_BUCKETS_PAGE, &page) || !page)
+		if (!ref_load(dir, 1 + h / HX_BUCKETS_PAGE, &page))
 			return -EFAULT;
 		const int hits = hx_search(page, h % HX_BUCKETS_PAGE, tag, &x);
 		if (hits < 0)

@@ -18,10 +18,16 @@
  * Tables. Each half has its own table: the user half the set's (hwstate
  * root), the kernel half one table shared by every set (hwstate
  * kernel_root), which holds the global entries. A table is a directory
- * page and D bucket pages, D fixed when the table is made (1 <= D <= 511):
+ * page and up to D bucket pages, D fixed when the table is made
+ * (1 <= D <= 480); a bucket page is allocated when the first entry hashes
+ * to it and freed when its chain is empty again:
  *
  *   directory page: word 0 = D; word 1 + i = physical address of bucket
- *                   page i (0 <= i < D); other words 0.
+ *                   page i (0 <= i < D), 0 if that page is absent (its
+ *                   buckets are empty); words 496..500: live entries of
+ *                   each native order, ascending (software); word 501:
+ *                   bucket and overflow pages of the table (software);
+ *                   other words 0.
  *   bucket page and overflow page (same layout, 512 words):
  *     words 0..15   header
  *       word 0      physical address of the next overflow page of this
@@ -51,11 +57,12 @@
  *                          its size
  *               bits 63:56 0
  *
- * Hash. For a leaf of order k with base VA b (aligned to 4 KiB << k):
+ * Hash. For a leaf of order k with base VA b (aligned to 4 KiB << k), 31
+ * consecutive leaves of one order share a bucket page, one per bucket:
  *   key = b >> (12 + k)                       (logical shift)
- *   x   = (key ^ (k << 56)) * 0x9E3779B97F4A7C15   (mod 2^64)
+ *   x   = ((key / 31) ^ (k << 56)) * 0x9E3779B97F4A7C15   (mod 2^64)
  *   x   = x ^ (x >> 31)
- *   h   = x % N
+ *   bucket page i = x % D, bucket key % 31 of it: h = 31 * i + key % 31
  *
  * Lookup of va. Pick the table by half. For each native order k: b = va
  * with bits 11 + k..0 cleared; walk bucket hash(b, k) through its whole
@@ -78,13 +85,15 @@
  *
  * ---- Implementation notes -------------------------------------------------
  *
- * Every store goes through the transaction (txn.h); directory pages never
- * change after the table is made, so they are read directly. Overflow
- * pages are allocated with txn_new when a bucket's chain is full, so a
- * map fails only with -ENOMEM (or -EEXIST); reclaim unlinks and frees
- * overflow pages left empty; bucket pages stay until the table goes.
- * next() probes page by page for short gaps and falls back to one scan
- * of the occupancy bitmaps, so a call costs O(min(gap, table)).
+ * Every store goes through the transaction (txn.h), the directory's
+ * included. Bucket and overflow pages are allocated with txn_new when an
+ * entry needs them, so a map fails only with -EEXIST or -ENOMEM; an unmap
+ * that empties a page unlinks and frees it at once (the bucket page only
+ * once its whole chain is empty), so reclaim has nothing left to do. A
+ * new set costs one directory page. The per-order counts let a lookup
+ * skip the sizes a table does not use. next() probes page by page over short gaps and
+ * falls back to one pass over the occupancy bitmaps, so one call costs
+ * O(min(gap, table)).
  */
 #include <string.h>
 #include "txn.h"
@@ -102,9 +111,15 @@ struct mmu_mode mmu_mode_hashed;
 #define H_BUCKETS      31         /* buckets per page */
 #define H_PAGE_SLOTS   (H_BUCKETS * H_SLOTS)
 #define H_HDR_WORDS    16
-#define H_USER_PAGES   32         /* bucket pages of a set's table */
-#define H_KERNEL_PAGES 16         /* bucket pages of the shared kernel table */
+#define H_DIR_PAGES    480        /* bucket pages a table may have (D) */
 
+/* directory words */
+#define DIR_D          0
+#define DIR_PAGE0      1
+#define DIR_COUNT0     496        /* live entries of native order i */
+#define DIR_PAGES      501        /* bucket and overflow pages */
+
+/* bucket and overflow page header words */
 #define HDR_NEXT       0
 #define HDR_HOME       1
 #define HDR_FLAGS      2
@@ -126,10 +141,14 @@ struct mmu_mode mmu_mode_hashed;
 #define TR_MT_SHIFT    8
 #define TR_PA          0x00fffffffffff000ull
 
+/* Native orders, ascending; the sizes nest (each divides the next). */
+static const unsigned native[] = { 0, 4, 9, 18, 27 };
+#define NNATIVE (sizeof(native) / sizeof(native[0]))
+
 _Static_assert(H_HDR_WORDS + 2 * H_PAGE_SLOTS == H_PAGE_BYTES / 8,
                "header and buckets fill a table page exactly");
-_Static_assert(H_USER_PAGES <= 511 && H_KERNEL_PAGES <= 511,
-               "the directory page holds at most 511 bucket pages");
+_Static_assert(DIR_PAGE0 + H_DIR_PAGES <= DIR_COUNT0 && DIR_PAGES < H_PAGE_BYTES / 8,
+               "the directory holds the page addresses and the counts");
 
 static inline uint64_t order_bytes(unsigned k) { return H_PAGE_BYTES << k; }
 static inline unsigned tag_word(unsigned slot) { return H_HDR_WORDS + 2 * slot; }
@@ -145,31 +164,32 @@ static inline paddr_t dir_of(mmu_transaction_t *ta, bool kernel)
 	return kernel ? mmu_mode_hashed.kernel_root : ta->set->root;
 }
 
-/* Native orders, ascending; the sizes nest (each divides the next). */
-static const unsigned native[] = { 0, 4, 9, 18, 27 };
-#define NNATIVE (sizeof(native) / sizeof(native[0]))
+static unsigned native_index(unsigned order)
+{
+	for (unsigned i = 0; i < NNATIVE; i++)
+		if (native[i] == order)
+			return i;
+	panic_mmu("hashed: order %u is not native", order);
+}
 
 /* ---- geometry of one table ---- */
 
 struct chain {
-	paddr_t  head;       /* bucket page */
+	paddr_t  head;       /* bucket page, 0 if absent */
 	unsigned home;       /* its index in the directory */
 	unsigned bucket;     /* bucket within every page of the chain */
 };
 
-static uint64_t hash_of(vaddr_t base, unsigned k, uint64_t nbuckets)
+/* Sequential leaves of one order fill one bucket page, a bucket each, so
+ * a run of them touches few pages (cache lines, private copies). */
+static struct chain chain_of(const uint64_t *dir, vaddr_t base, unsigned k)
 {
-	uint64_t x = ((base >> (H_PAGE_SHIFT + k)) ^ ((uint64_t)k << 56)) * 0x9E3779B97F4A7C15ull;
+	uint64_t key = base >> (H_PAGE_SHIFT + k);
+	uint64_t x = ((key / H_BUCKETS) ^ ((uint64_t)k << 56)) * 0x9E3779B97F4A7C15ull;
 	x ^= x >> 31;
-	return x % nbuckets;
-}
-
-static struct chain chain_of(paddr_t dir, vaddr_t base, unsigned k)
-{
-	const uint64_t *d = mmu_env_phys_to_virt(dir);
-	uint64_t h = hash_of(base, k, d[0] * H_BUCKETS);
-	return (struct chain){ .head = d[1 + h / H_BUCKETS], .home = (unsigned)(h / H_BUCKETS),
-	                       .bucket = (unsigned)(h % H_BUCKETS) };
+	uint64_t page = x % dir[DIR_D];
+	return (struct chain){ .head = dir[DIR_PAGE0 + page], .home = (unsigned)page,
+	                       .bucket = (unsigned)(key % H_BUCKETS) };
 }
 
 /* ---- entries ---- */
@@ -197,7 +217,7 @@ static void leaf_of(uint64_t tag, uint64_t tr, struct mmu_leaf *out)
 }
 
 /* Where the leaf of order k based at base sits: page and slot. */
-static bool probe(mmu_transaction_t *ta, paddr_t dir, vaddr_t base, unsigned k,
+static bool probe(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base, unsigned k,
                   paddr_t *page, unsigned *slot)
 {
 	struct chain c = chain_of(dir, base, k);
@@ -215,7 +235,7 @@ static bool probe(mmu_transaction_t *ta, paddr_t dir, vaddr_t base, unsigned k,
 	return false;
 }
 
-static bool probe_leaf(mmu_transaction_t *ta, paddr_t dir, vaddr_t base, unsigned k,
+static bool probe_leaf(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base, unsigned k,
                        struct mmu_leaf *out)
 {
 	paddr_t page;
@@ -231,28 +251,22 @@ static bool probe_leaf(mmu_transaction_t *ta, paddr_t dir, vaddr_t base, unsigne
 
 static int hs_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 {
-	paddr_t dir = dir_of(ta, in_kernel_half(va));
+	const uint64_t *dir = txn_view(ta, dir_of(ta, in_kernel_half(va)));
 	for (unsigned i = 0; i < NNATIVE; i++)
-		if (probe_leaf(ta, dir, va & ~(order_bytes(native[i]) - 1), native[i], out))
+		if (dir[DIR_COUNT0 + i] &&
+		    probe_leaf(ta, dir, va & ~(order_bytes(native[i]) - 1), native[i], out))
 			return 0;
 	return -ENOENT;
 }
 
-/* Bucket pages of a table (word 0 of its directory). */
-static uint64_t table_pages_of(paddr_t dir)
-{
-	return ((const uint64_t *)mmu_env_phys_to_virt(dir))[0];
-}
-
 /* The leaf with the lowest base in [from, last] of the whole table, by one
  * pass over every page's occupancy bitmap. */
-static int scan_lowest(mmu_transaction_t *ta, paddr_t dir, vaddr_t from, vaddr_t last,
+static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from, vaddr_t last,
                        struct mmu_leaf *out)
 {
-	const uint64_t *d = mmu_env_phys_to_virt(dir);
 	uint64_t best_tag = 0, best_tr = 0;
-	for (uint64_t i = 0; i < d[0]; i++)
-		for (paddr_t pa = d[1 + i]; pa;) {
+	for (uint64_t i = 0; i < dir[DIR_D]; i++)
+		for (paddr_t pa = dir[DIR_PAGE0 + i]; pa;) {
 			const uint64_t *w = txn_view(ta, pa);
 			for (unsigned m = 0; m < 4; m++)
 				for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
@@ -276,17 +290,27 @@ static int scan_lowest(mmu_transaction_t *ta, paddr_t dir, vaddr_t from, vaddr_t
 /* First leaf of one table overlapping [va, last]: page by page (a leaf
  * based at p can only be of an order p is aligned to; at the first page,
  * also leaves that start below it), until the probes would cost more than
- * one scan of the table. */
-static int next_in(mmu_transaction_t *ta, paddr_t dir, vaddr_t va, vaddr_t last,
+ * one pass over the table. */
+static int next_in(mmu_transaction_t *ta, paddr_t dpa, vaddr_t va, vaddr_t last,
                    struct mmu_leaf *out)
 {
-	uint64_t budget = 2 * table_pages_of(dir) + 32, probes = 0;
+	const uint64_t *dir = txn_view(ta, dpa);
+	uint64_t leaves = 0, probes = 0;
+	for (unsigned i = 0; i < NNATIVE; i++)
+		leaves += dir[DIR_COUNT0 + i];
+	if (!leaves)
+		return -ENOENT;
+	/* A probe reads a page or two; the pass reads every page and tests
+	 * every entry, which is far cheaper per entry. */
+	uint64_t budget = dir[DIR_PAGES] + leaves / 16 + 8;
 	vaddr_t p = va & ~(H_PAGE_BYTES - 1), last_page = last & ~(H_PAGE_BYTES - 1);
 	for (bool first = true;; first = false) {
 		for (unsigned i = 0; i < NNATIVE; i++) {
 			uint64_t mask = order_bytes(native[i]) - 1;
 			if (!first && (p & mask))
 				break;
+			if (!dir[DIR_COUNT0 + i])
+				continue;
 			probes++;
 			if (probe_leaf(ta, dir, p & ~mask, native[i], out))
 				return 0;
@@ -322,6 +346,16 @@ static struct txn_page *own(mmu_transaction_t *ta, paddr_t pa, bool kernel, int 
 	return pg;
 }
 
+/* Add delta to a software counter of the directory. */
+static int dir_add(mmu_transaction_t *ta, bool kernel, unsigned word, int64_t delta)
+{
+	int err = 0;
+	struct txn_page *d = own(ta, dir_of(ta, kernel), kernel, &err);
+	if (!d)
+		return err;
+	return txn_store(ta, d, word, ((const uint64_t *)d->ptr)[word] + (uint64_t)delta);
+}
+
 /* Write slot s of a private page (tag 0: free it) and its occupancy bit. */
 static int put_slot(mmu_transaction_t *ta, struct txn_page *pg, unsigned s, uint64_t tag,
                     uint64_t tr)
@@ -337,12 +371,31 @@ static int put_slot(mmu_transaction_t *ta, struct txn_page *pg, unsigned s, uint
 	return err;
 }
 
-/* Put a new entry into the first free slot of its bucket's chain,
- * extending the chain by an overflow page when every slot is taken. */
-static int insert(mmu_transaction_t *ta, paddr_t dir, bool kernel, vaddr_t base, unsigned k,
-                  uint64_t tr)
+/* A new bucket page (tail == 0) or overflow page after tail, holding one
+ * entry in slot s. Returns 0 or -ENOMEM. */
+static int grow_chain(mmu_transaction_t *ta, bool kernel, const struct chain *c, paddr_t tail,
+                      uint64_t tag, uint64_t tr)
 {
-	struct chain c = chain_of(dir, base, k);
+	int err = 0;
+	struct txn_page *fresh = txn_new(ta, kernel, &err);
+	if (!fresh)
+		return err;
+	if ((err = txn_store(ta, fresh, HDR_HOME, c->home)) ||
+	    (err = txn_store(ta, fresh, HDR_FLAGS, tail ? HF_OVERFLOW : 0)) ||
+	    (err = put_slot(ta, fresh, c->bucket * H_SLOTS, tag, tr)) ||
+	    (err = dir_add(ta, kernel, DIR_PAGES, +1)))
+		return err;
+	struct txn_page *link = own(ta, tail ? tail : dir_of(ta, kernel), kernel, &err);
+	if (!link)
+		return err;
+	return txn_store(ta, link, tail ? HDR_NEXT : DIR_PAGE0 + c->home, fresh->pa);
+}
+
+/* Put a new entry into the first free slot of its bucket's chain,
+ * extending the chain by a page when every slot is taken. */
+static int insert(mmu_transaction_t *ta, bool kernel, vaddr_t base, unsigned k, uint64_t tr)
+{
+	struct chain c = chain_of(txn_view(ta, dir_of(ta, kernel)), base, k);
 	paddr_t tail = 0;
 	int err = 0;
 	for (paddr_t pa = c.head; pa;) {
@@ -355,58 +408,76 @@ static int insert(mmu_transaction_t *ta, paddr_t dir, bool kernel, vaddr_t base,
 		tail = pa;
 		pa = w[HDR_NEXT];
 	}
-	struct txn_page *fresh = txn_new(ta, kernel, &err);
-	if (!fresh)
-		return err;
-	struct txn_page *prev;
-	if ((err = txn_store(ta, fresh, HDR_HOME, c.home)) ||
-	    (err = txn_store(ta, fresh, HDR_FLAGS, HF_OVERFLOW)) ||
-	    (err = put_slot(ta, fresh, c.bucket * H_SLOTS, mk_tag(base, k), tr)))
-		return err;
-	if (!(prev = own(ta, tail, kernel, &err)))
-		return err;
-	return txn_store(ta, prev, HDR_NEXT, fresh->pa);
-}
-
-static bool is_native(unsigned order)
-{
-	return order < 64 && (H_NATIVE >> order & 1);
+	return grow_chain(ta, kernel, &c, tail, mk_tag(base, k), tr);
 }
 
 /* Returns 0, -EEXIST (something in the range is mapped) or -ENOMEM. */
 static int hs_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
                   paddr_t pa, const struct pt_attr *a)
 {
-	if (!is_native(order))
-		panic_mmu("hashed: order %u is not native", order);
+	unsigned idx = native_index(order);
 	bool kernel = in_kernel_half(va);
-	paddr_t dir = dir_of(ta, kernel);
 	uint64_t bytes = order_bytes(order);
 	struct mmu_leaf l;
-	if (!next_in(ta, dir, va, va + (count * bytes - 1), &l))
+	if (!next_in(ta, dir_of(ta, kernel), va, va + (count * bytes - 1), &l))
 		return -EEXIST;
 	for (uint64_t i = 0; i < count; i++) {
-		int err = insert(ta, dir, kernel, va + i * bytes, order,
-		                 mk_translation(pa + i * bytes, a));
+		int err = insert(ta, kernel, va + i * bytes, order, mk_translation(pa + i * bytes, a));
 		if (err)
 			return err;
 	}
-	return 0;
+	return dir_add(ta, kernel, DIR_COUNT0 + idx, (int64_t)count);
 }
 
-/* Rewrite (tr != 0) or remove (tr == 0) count existing leaves. */
+static bool page_empty(const uint64_t *w)
+{
+	return !(w[HDR_MAP] | w[HDR_MAP + 1] | w[HDR_MAP + 2] | w[HDR_MAP + 3]);
+}
+
+/* Unlink and free the empty pages of the chain of bucket page home: empty
+ * overflow pages, then the bucket page itself if the chain is empty. */
+static int reclaim_chain(mmu_transaction_t *ta, bool kernel, uint64_t home)
+{
+	paddr_t dpa = dir_of(ta, kernel);
+	paddr_t head = ((const uint64_t *)txn_view(ta, dpa))[DIR_PAGE0 + home], prev = head;
+	int err = 0;
+	if (!head)
+		return 0;
+	for (paddr_t pa = ((const uint64_t *)txn_view(ta, head))[HDR_NEXT]; pa;) {
+		const uint64_t *w = txn_view(ta, pa);
+		paddr_t next = w[HDR_NEXT];
+		if (!page_empty(w)) {
+			prev = pa;
+		} else {
+			struct txn_page *pg = own(ta, prev, kernel, &err);
+			if (!pg || (err = txn_store(ta, pg, HDR_NEXT, next)) ||
+			    (err = txn_free(ta, pa, kernel)) || (err = dir_add(ta, kernel, DIR_PAGES, -1)))
+				return err;
+		}
+		pa = next;
+	}
+	const uint64_t *h = txn_view(ta, head);
+	if (h[HDR_NEXT] || !page_empty(h))
+		return 0;
+	struct txn_page *d = own(ta, dpa, kernel, &err);
+	if (!d || (err = txn_store(ta, d, DIR_PAGE0 + home, 0)) || (err = txn_free(ta, head, kernel)))
+		return err;
+	return dir_add(ta, kernel, DIR_PAGES, -1);
+}
+
+/* Rewrite (a != NULL) or remove (a == NULL) count existing leaves. */
 static int change(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
                   paddr_t pa, const struct pt_attr *a)
 {
+	unsigned idx = native_index(order);
 	bool kernel = in_kernel_half(va);
-	paddr_t dir = dir_of(ta, kernel);
 	uint64_t bytes = order_bytes(order);
 	for (uint64_t i = 0; i < count; i++) {
 		vaddr_t base = va + i * bytes;
 		paddr_t page;
 		unsigned s;
 		int err = 0;
-		if (!probe(ta, dir, base, order, &page, &s))
+		if (!probe(ta, txn_view(ta, dir_of(ta, kernel)), base, order, &page, &s))
 			panic_mmu("hashed: no leaf of order %u at %#llx to %s", order,
 			          (unsigned long long)base, a ? "rewrite" : "unmap");
 		struct txn_page *pg = own(ta, page, kernel, &err);
@@ -414,12 +485,12 @@ static int change(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t co
 			return err;
 		if (a)
 			err = txn_store(ta, pg, tag_word(s) + 1, mk_translation(pa + i * bytes, a));
-		else
-			err = put_slot(ta, pg, s, 0, 0);
+		else if (!(err = put_slot(ta, pg, s, 0, 0)) && page_empty(pg->ptr))
+			err = reclaim_chain(ta, kernel, ((const uint64_t *)pg->ptr)[HDR_HOME]);
 		if (err)
 			return err;
 	}
-	return 0;
+	return a ? 0 : dir_add(ta, kernel, DIR_COUNT0 + idx, -(int64_t)count);
 }
 
 static int hs_rewrite(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
@@ -433,63 +504,20 @@ static int hs_unmap(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t 
 	return change(ta, va, order, count, 0, NULL);
 }
 
-static bool page_empty(const uint64_t *w)
+/* Nothing is left to do: change() frees a page as soon as it is emptied,
+ * so no table holds an empty page but the bucket page heading a chain
+ * whose overflow pages still hold entries. */
+static int hs_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 {
-	return !(w[HDR_MAP] | w[HDR_MAP + 1] | w[HDR_MAP + 2] | w[HDR_MAP + 3]);
-}
-
-/* Unlink and free the empty overflow pages of the chain headed by bucket
- * page home. */
-static int reclaim_chain(mmu_transaction_t *ta, paddr_t dir, bool kernel, uint64_t home)
-{
-	paddr_t prev = ((const uint64_t *)mmu_env_phys_to_virt(dir))[1 + home];
-	int err = 0;
-	for (paddr_t pa = ((const uint64_t *)txn_view(ta, prev))[HDR_NEXT]; pa;) {
-		const uint64_t *w = txn_view(ta, pa);
-		paddr_t next = w[HDR_NEXT];
-		if (!page_empty(w)) {
-			prev = pa;
-		} else {
-			struct txn_page *pg = own(ta, prev, kernel, &err);
-			if (!pg || (err = txn_store(ta, pg, HDR_NEXT, next)) ||
-			    (err = txn_free(ta, pa, kernel)))
-				return err;
-		}
-		pa = next;
-	}
 	return 0;
 }
 
-/* Free the overflow pages left empty. Only private pages can have been
- * emptied: a short range visits the chains its leaves hash to, a long one
- * the chains of every private overflow page. */
-static int hs_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
-{
-	bool kernel = in_kernel_half(first);
-	paddr_t dir = dir_of(ta, kernel);
-	int err = 0;
-	if ((last - first) >> H_PAGE_SHIFT < 64) {
-		for (unsigned i = 0; !err && i < NNATIVE; i++) {
-			uint64_t bytes = order_bytes(native[i]);
-			for (vaddr_t b = first & ~(bytes - 1); !err && b <= last; b += bytes) {
-				err = reclaim_chain(ta, dir, kernel, chain_of(dir, b, native[i]).home);
-				if (b + bytes < b)
-					break;
-			}
-		}
-		return err;
-	}
-	for (struct txn_page *pg = txn_pages(ta); !err && pg; pg = pg->all) {
-		const uint64_t *w = pg->ptr;
-		if (pg->raw || pg->kernel != kernel || !pg->pa || !(w[HDR_FLAGS] & HF_OVERFLOW) ||
-		    !page_empty(w))
-			continue;
-		err = reclaim_chain(ta, dir, kernel, w[HDR_HOME]);
-	}
-	return err;
-}
-
 /* ---- commit ---- */
+
+static bool is_dir(mmu_transaction_t *ta, paddr_t live)
+{
+	return live == mmu_mode_hashed.kernel_root || live == ta->set->root;
+}
 
 /* Break: every live slot whose valid entry goes away or becomes another
  * leaf is invalidated before anything new appears (hs_after_publish). */
@@ -497,6 +525,8 @@ static void hs_publish(mmu_transaction_t *ta, struct txn_page *pg)
 {
 	uint64_t *live = mmu_env_phys_to_virt(pg->live);
 	const uint64_t *priv = pg->ptr;
+	if (is_dir(ta, pg->live))
+		return;
 	for (unsigned s = 0; s < H_PAGE_SLOTS; s++) {
 		uint64_t old = live[tag_word(s)];
 		if (old && old != priv[tag_word(s)])
@@ -504,68 +534,60 @@ static void hs_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	}
 }
 
-/* Make: new translations, then their tags, then header words and links. */
+/* Make: new translations, then their tags, then header words and links;
+ * directories last. */
 static void hs_after_publish(mmu_transaction_t *ta)
 {
 	mmu_env_publish_barrier();
-	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
-		if (!pg->live || pg->raw)
-			continue;
-		uint64_t *live = mmu_env_phys_to_virt(pg->live);
-		const uint64_t *priv = pg->ptr;
-		for (unsigned s = 0; s < H_PAGE_SLOTS; s++) {
-			unsigned t = tag_word(s);
-			if (live[t + 1] != priv[t + 1])
-				__atomic_store_n(&live[t + 1], priv[t + 1], __ATOMIC_RELEASE);
-			if (live[t] != priv[t])
-				__atomic_store_n(&live[t], priv[t], __ATOMIC_RELEASE);
+	for (int dirs = 0; dirs < 2; dirs++)
+		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
+			if (!pg->live || pg->raw || is_dir(ta, pg->live) != dirs)
+				continue;
+			uint64_t *live = mmu_env_phys_to_virt(pg->live);
+			const uint64_t *priv = pg->ptr;
+			unsigned words = dirs ? H_PAGE_BYTES / 8 : H_HDR_WORDS;
+			for (unsigned s = 0; !dirs && s < H_PAGE_SLOTS; s++) {
+				unsigned t = tag_word(s);
+				if (live[t + 1] != priv[t + 1])
+					__atomic_store_n(&live[t + 1], priv[t + 1], __ATOMIC_RELEASE);
+				if (live[t] != priv[t])
+					__atomic_store_n(&live[t], priv[t], __ATOMIC_RELEASE);
+			}
+			for (unsigned i = words; i-- > 0;)
+				if (live[i] != priv[i])
+					__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 		}
-		for (unsigned i = H_HDR_WORDS; i-- > 0;)
-			if (live[i] != priv[i])
-				__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
-	}
 }
 
 /* ---- tables ---- */
 
-static void free_table(paddr_t dir)
+static void free_table(paddr_t dpa)
 {
-	if (!dir)
+	if (!dpa)
 		return;
-	const uint64_t *d = mmu_env_phys_to_virt(dir);
-	for (uint64_t i = 0; i < d[0]; i++)
-		for (paddr_t pa = d[1 + i], next; pa; pa = next) {
+	const uint64_t *dir = mmu_env_phys_to_virt(dpa);
+	for (uint64_t i = 0; i < dir[DIR_D]; i++)
+		for (paddr_t pa = dir[DIR_PAGE0 + i], next; pa; pa = next) {
 			next = ((const uint64_t *)mmu_env_phys_to_virt(pa))[HDR_NEXT];
 			mmu_env_free(pa, H_PAGE_SHIFT);
 		}
-	mmu_env_free(dir, H_PAGE_SHIFT);
+	mmu_env_free(dpa, H_PAGE_SHIFT);
 }
 
-/* A directory and npages empty bucket pages. Returns 0 or -ENOMEM (then
- * nothing is left allocated). */
-static int make_table(unsigned npages, paddr_t *out)
+/* An empty table: its directory. Returns 0 or -ENOMEM. */
+static int make_table(paddr_t *out)
 {
-	paddr_t dir = mmu_env_alloc(H_PAGE_SHIFT);
-	if (!dir)
+	paddr_t dpa = mmu_env_alloc(H_PAGE_SHIFT);
+	if (!dpa)
 		return -ENOMEM;
-	uint64_t *d = mmu_env_phys_to_virt(dir);
-	for (unsigned i = 0; i < npages; i++) {
-		paddr_t pa = mmu_env_alloc(H_PAGE_SHIFT);
-		if (!pa) {
-			free_table(dir);
-			return -ENOMEM;
-		}
-		((uint64_t *)mmu_env_phys_to_virt(pa))[HDR_HOME] = i;
-		d[1 + i] = pa;
-		d[0] = i + 1;
-	}
-	*out = dir;
+	((uint64_t *)mmu_env_phys_to_virt(dpa))[DIR_D] = H_DIR_PAGES;
+	*out = dpa;
 	return 0;
 }
 
 static int hs_kernel_init(void)
 {
-	return make_table(H_KERNEL_PAGES, &mmu_mode_hashed.kernel_root);
+	return make_table(&mmu_mode_hashed.kernel_root);
 }
 
 static void hs_kernel_fini(void)
@@ -576,9 +598,9 @@ static void hs_kernel_fini(void)
 
 static int hs_set_init(mmu_translation_set_t *t)
 {
-	int err = make_table(H_USER_PAGES, &t->root);
+	int err = make_table(&t->root);
 	if (!err)
-		t->table_pages = 1 + H_USER_PAGES;
+		t->table_pages = 1;
 	return err;
 }
 
@@ -598,14 +620,15 @@ static void hs_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out)
 	out->levels = 1;
 	out->root = t->root;
 	out->kernel_root = mmu_mode_hashed.kernel_root;
-	out->aux = table_pages_of(t->root) * H_BUCKETS;
+	out->aux = ((const uint64_t *)mmu_env_phys_to_virt(t->root))[DIR_D] * H_BUCKETS;
 }
 
-static size_t snap_table(paddr_t dir, char *buf, size_t max, size_t at)
+/* Directory, then each present chain in directory order. */
+static size_t snap_table(paddr_t dpa, char *buf, size_t max, size_t at)
 {
-	const uint64_t *d = mmu_env_phys_to_virt(dir);
-	for (uint64_t i = 0; i <= d[0]; i++)
-		for (paddr_t pa = i ? d[i] : dir; pa;) {
+	const uint64_t *dir = mmu_env_phys_to_virt(dpa);
+	for (uint64_t i = 0; i <= dir[DIR_D]; i++)
+		for (paddr_t pa = i ? dir[i] : dpa; pa;) {
 			if (at + H_PAGE_BYTES <= max)
 				memcpy(buf + at, mmu_env_phys_to_virt(pa), H_PAGE_BYTES);
 			at += H_PAGE_BYTES;
