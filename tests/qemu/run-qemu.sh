@@ -119,5 +119,5 @@ if [ -n "$QEMU_EXIT_OF_STATUS" ]; then
 		exit 126
 	fi
 fi
-echo "run-qemu: kernel exit status $status"
+echo "run-qemu: kernel exit status $status (QEMU exit code $qemu_rc)"
 exit "$status"
