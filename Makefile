@@ -149,8 +149,9 @@ $(BUILD)/origami.bin: $(BUILD)/origami.elf
 	$(Q)$(KOBJCOPY) -O binary $< $@
 
 -include $(KERNEL_OBJS:.o=.d)
-# Flags live in these files: a change rebuilds the kernel.
-$(KERNEL_OBJS) $(BUILD)/origami.elf: Makefile $(ARCH_MK) $(BOARD_MK)
+# Flags live in the makefiles (arch.mk, board.mk and what they include):
+# a change rebuilds the kernel.
+$(KERNEL_OBJS) $(BUILD)/origami.elf: $(filter-out %.d,$(MAKEFILE_LIST))
 
 # What the QEMU runner needs to boot this build, written from arch.mk and
 # board.mk so that tests/qemu/run-qemu.sh holds no per-arch knowledge.
