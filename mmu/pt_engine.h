@@ -443,14 +443,14 @@ static int eng_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 /* ---- commit ---- */
 
 /* Publish a private copy over its live table, one atomic store per changed
- * descriptor. Where the format needs break-before-make (Arm ARM D8.16.1),
+ * descriptor among those the transaction stored into. Where the format needs break-before-make (Arm ARM D8.16.1),
  * the old descriptor is invalidated and its TLB entries flushed first. */
 static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 {
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
 	const pt_entry_t *priv = pg->ptr;
 	unsigned l = pg->level;
-	for (size_t i = 0; i < lvl_entries(l); i++) {
+	for (size_t i = pg->dirty_lo; i <= pg->dirty_hi; i++) {
 		if (live[i] == priv[i])
 			continue;
 		if (pt_kind(live[i], l) != PT_ABSENT && pt_needs_bbm(live[i], priv[i], l)) {

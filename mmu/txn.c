@@ -219,7 +219,8 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 		return NULL;
 	}
 	*pg = (struct txn_page){ .live = live, .pa = pa, .ptr = mmu_env_phys_to_virt(pa),
-	                         .born_op = st->op_seq };
+	                         .born_op = st->op_seq,
+	                         .dirty_lo = UINT32_MAX };
 	struct txn_page **b = &st->buckets[bucket_of(live ? live : pa)];
 	pg->next = *b;
 	*b = pg;
@@ -265,6 +266,10 @@ int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t v
 			return err;
 	}
 	*w = val;
+	if (idx < pg->dirty_lo)
+		pg->dirty_lo = (uint32_t)idx;
+	if (idx > pg->dirty_hi)
+		pg->dirty_hi = (uint32_t)idx;
 	return 0;
 }
 
@@ -315,8 +320,10 @@ void txn_commit(mmu_transaction_t *ta)
 
 	mmu_env_publish_barrier();   /* new tables complete before any link to them */
 	for (struct txn_page *pg = st->all; pg; pg = pg->all)
-		if (pg->live && pg->raw)
-			memcpy(mmu_env_phys_to_virt(pg->live), pg->ptr, (size_t)1 << txn_page_shift());
+		if (pg->live && pg->raw && pg->dirty_lo <= pg->dirty_hi)
+			memcpy((uint64_t *)mmu_env_phys_to_virt(pg->live) + pg->dirty_lo,
+			       (uint64_t *)pg->ptr + pg->dirty_lo,
+			       (pg->dirty_hi - pg->dirty_lo + 1) * sizeof(uint64_t));
 		else if (pg->live)
 			be->publish(ta, pg);
 	if (be->after_publish)
