@@ -100,6 +100,44 @@ int  fdt_stdout_uart(const void *dtb, struct uart_desc *out);
 int  fdt_find_node(const void *dtb, const char *path);
 const void *fdt_prop(const void *dtb, int node, const char *name, size_t *len);
 
+/* ---- physical memory (core/frames.c, core/physmap.c) ---- */
+/*
+ * The physical frame allocator: a binary buddy allocator over the usable
+ * RAM of boot_info (reserved ranges and the kernel image taken out again,
+ * whatever the arch reported), limited to what the kernel can touch now.
+ * Blocks are 2^shift bytes, FRAME_MIN_SHIFT <= shift <= FRAME_MAX_SHIFT,
+ * naturally aligned (pa is a multiple of 2^shift) and zeroed. Physical
+ * address 0 is never handed out: 0 means "no memory". One CPU, no
+ * interrupts: no locking yet.
+ */
+#define FRAME_MIN_SHIFT 12      /* 4 KiB */
+#define FRAME_MAX_SHIFT 30      /* 1 GiB */
+struct frames_stats {
+	uint64_t total_bytes;   /* managed by the allocator (metadata excluded) */
+	uint64_t free_bytes;
+	uint64_t meta_bytes;    /* taken from RAM for the per-frame state */
+	uint64_t in_use[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1];  /* allocated blocks per shift */
+	unsigned zones;         /* contiguous ranges managed */
+};
+/* (Re)build the allocator from bi's RAM below phys_limit (exclusive; the
+ * arch's arch_phys_window_end()). Returns 0, or -ENOMEM when no usable
+ * frame is left. Every earlier allocation is forgotten. */
+int      frames_init(const struct boot_info *bi, uint64_t phys_limit);
+/* A zeroed block of 2^shift bytes: its physical address, or 0 (no block
+ * that large is free, or shift out of range). */
+uint64_t frames_alloc(unsigned shift);
+/* Returns 0, or -EINVAL: pa is not a block allocated with this shift
+ * (misaligned, not managed memory, double free, wrong size). */
+int      frames_free(uint64_t pa, unsigned shift);
+void     frames_get_stats(struct frames_stats *out);
+/* The kernel's view of physical memory: the one place that knows how to
+ * reach a physical address (identity while translation is off). */
+void    *phys_to_virt(uint64_t pa);
+
+/* core/mmu_boot.c: pick the paging mode (the deepest the CPU has, or
+ * mmu.mode=NAME), build the kernel's address space, print and check it. */
+void     mmu_boot(const struct boot_info *bi);
+
 /* ---- exit statuses (arch_poweroff) ---- */
 #define EXIT_OK        0
 #define EXIT_TEST_FAIL 1

@@ -1,0 +1,307 @@
+/*
+ * Host test of the physical frame allocator (core/frames.c) on a simulated
+ * RAM: alignment, zeroing, exhaustion, merging back, the ranges it must
+ * never hand out (reserved, kernel image, physical 0, above the limit),
+ * every kind of bad free, and a random alloc/free run against a page model.
+ * Prints one "PASS name" / "FAIL name" line per check group; the suite
+ * (tests/suites.d/frames.sh) counts them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel.h"
+
+/* The simulated RAM: [SIM_BASE, SIM_BASE + SIM_BYTES). Zone 0 tests also
+ * use a low window starting at physical 0 (LOW_BYTES). */
+#define SIM_BASE  0x80000000ull
+#define SIM_BYTES (64ull << 20)
+#define LOW_BYTES (1ull << 20)
+#define PAGE      4096ull
+
+static uint8_t *sim, *low;
+static unsigned failures, checks;
+
+void *phys_to_virt(uint64_t pa)
+{
+	if (pa >= SIM_BASE && pa < SIM_BASE + SIM_BYTES)
+		return sim + (pa - SIM_BASE);
+	if (pa < LOW_BYTES)
+		return low + pa;
+	fprintf(stderr, "phys_to_virt(%#llx): outside the simulated RAM\n", (unsigned long long)pa);
+	abort();
+}
+
+int kprintf(const char *fmt, ...)
+{
+	return 0;
+}
+
+static void result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	checks++;
+	if (ok || failures++ >= 20)
+		return;
+	printf("  mismatch: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void group(const char *name, unsigned f0, unsigned c0)
+{
+	printf("%s %s (%u checks)\n", failures == f0 ? "PASS" : "FAIL", name, checks - c0);
+}
+
+#define GROUP(name) for (unsigned f0 = failures, c0 = checks, once = 1; once; \
+                         once = 0, group(name, f0, c0))
+
+static struct boot_info bi_one(uint64_t base, uint64_t size)
+{
+	struct boot_info bi = { .nram = 1 };
+	bi.ram[0] = (struct mem_range){ base, size };
+	return bi;
+}
+
+static bool all_zero(uint64_t pa, uint64_t bytes)
+{
+	const uint8_t *p = phys_to_virt(pa);
+	for (uint64_t i = 0; i < bytes; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Allocate 2^shift blocks until none is left; returns how many. */
+static uint64_t drain(unsigned shift, uint64_t *out, uint64_t max)
+{
+	uint64_t n = 0, pa;
+	while ((pa = frames_alloc(shift)) != 0) {
+		if (n < max)
+			out[n] = pa;
+		n++;
+	}
+	return n;
+}
+
+static uint64_t pas[SIM_BYTES / PAGE];
+
+static void test_basic(void)
+{
+	GROUP("alloc: aligned, zeroed, counted, for 4K 16K 64K 2M 1M") {
+		memset(sim, 0xa5, SIM_BYTES);
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		result(frames_init(&bi, ~0ull) == 0, "init");
+		struct frames_stats st;
+		frames_get_stats(&st);
+		result(st.total_bytes + st.meta_bytes == SIM_BYTES && st.free_bytes == st.total_bytes,
+		       "total %llu + meta %llu, free %llu", (unsigned long long)st.total_bytes,
+		       (unsigned long long)st.meta_bytes, (unsigned long long)st.free_bytes);
+		static const unsigned shifts[] = { 12, 14, 16, 21, 20, 12, 16 };
+		uint64_t got[7];
+		for (unsigned i = 0; i < 7; i++) {
+			unsigned s = shifts[i];
+			got[i] = frames_alloc(s);
+			result(got[i] && !(got[i] & ((1ull << s) - 1)), "shift %u: %#llx not aligned", s,
+			       (unsigned long long)got[i]);
+			result(got[i] && all_zero(got[i], 1ull << s), "shift %u: not zeroed", s);
+			memset(phys_to_virt(got[i]), 0xff, (size_t)1 << s);   /* dirty for the next round */
+		}
+		frames_get_stats(&st);
+		result(st.in_use[0] == 2 && st.in_use[2] == 1 && st.in_use[4] == 2 &&
+		       st.in_use[9] == 1 && st.in_use[8] == 1, "in_use counts");
+		for (unsigned i = 0; i < 7; i++)
+			result(frames_free(got[i], shifts[i]) == 0, "free %#llx", (unsigned long long)got[i]);
+		frames_get_stats(&st);
+		result(st.free_bytes == st.total_bytes, "everything free again");
+		uint64_t pa = frames_alloc(12);
+		result(pa && all_zero(pa, PAGE), "a reused dirty page comes back zeroed");
+		frames_free(pa, 12);
+	}
+}
+
+static void test_exhaust(void)
+{
+	GROUP("exhaustion: every 4K frame once, then 0; all freed merge back") {
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		frames_init(&bi, ~0ull);
+		struct frames_stats st;
+		frames_get_stats(&st);
+		uint64_t big_before = 0, n;
+		for (unsigned s = FRAME_MAX_SHIFT; s >= FRAME_MIN_SHIFT && !big_before; s--) {
+			uint64_t pa = frames_alloc(s);
+			if (pa) {
+				big_before = s;
+				frames_free(pa, s);
+			}
+		}
+		n = drain(12, pas, sizeof(pas) / sizeof(pas[0]));
+		result(n * PAGE == st.total_bytes, "%llu frames for %llu bytes", (unsigned long long)n,
+		       (unsigned long long)st.total_bytes);
+		result(frames_alloc(12) == 0 && frames_alloc(16) == 0, "no memory: 0");
+		/* Distinct and inside the RAM. */
+		static uint8_t seen[SIM_BYTES / PAGE];
+		memset(seen, 0, sizeof(seen));
+		bool ok = true;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t f = (pas[i] - SIM_BASE) / PAGE;
+			ok &= pas[i] >= SIM_BASE && f < SIM_BYTES / PAGE && !seen[f];
+			seen[f] = 1;
+		}
+		result(ok, "frames distinct and inside the RAM");
+		for (uint64_t i = 0; i < n; i++)   /* free in a scattered order */
+			result(frames_free(pas[(i * 7919) % n], 12) == 0, "free");
+		frames_get_stats(&st);
+		result(st.free_bytes == st.total_bytes && st.in_use[0] == 0, "all free");
+		uint64_t pa = frames_alloc((unsigned)big_before);
+		result(pa != 0, "the largest block (shift %llu) exists again: buddies merged",
+		       (unsigned long long)big_before);
+		frames_free(pa, (unsigned)big_before);
+	}
+}
+
+static bool overlaps(uint64_t pa, uint64_t bytes, uint64_t base, uint64_t size)
+{
+	return pa < base + size && base < pa + bytes;
+}
+
+static void test_exclusions(void)
+{
+	GROUP("never hands out reserved ranges, the kernel, physical 0, memory above the limit") {
+		struct boot_info bi = { .nram = 2 };
+		bi.ram[0] = (struct mem_range){ 0, LOW_BYTES };
+		bi.ram[1] = (struct mem_range){ SIM_BASE + 0x1234, SIM_BYTES - 0x1234 - 0x777 };
+		bi.reserved[0] = (struct mem_range){ SIM_BASE + (8 << 20), 3 << 20 };
+		bi.reserved[1] = (struct mem_range){ 0x3000, 0x2000 };
+		bi.nreserved = 2;
+		bi.kernel_start = SIM_BASE + (20 << 20) + 0x800;
+		bi.kernel_end = SIM_BASE + (21 << 20);
+		uint64_t limit = SIM_BASE + SIM_BYTES - (4 << 20);
+		result(frames_init(&bi, limit) == 0, "init");
+		uint64_t n = drain(12, pas, sizeof(pas) / sizeof(pas[0]));
+		bool ok = true;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t pa = pas[i];
+			bool in_low = pa + PAGE <= LOW_BYTES;
+			bool in_high = pa >= SIM_BASE + 0x2000 &&
+			               pa + PAGE <= bi.ram[1].base + bi.ram[1].size;
+			bool bad = pa == 0 || !(in_low || in_high) || pa + PAGE > limit ||
+			           overlaps(pa, PAGE, 0x3000, 0x2000) ||
+			           overlaps(pa, PAGE, SIM_BASE + (8 << 20), 3 << 20) ||
+			           overlaps(pa, PAGE, bi.kernel_start, bi.kernel_end - bi.kernel_start);
+			if (bad && ok)
+				result(false, "handed out %#llx", (unsigned long long)pa);
+			ok &= !bad;
+		}
+		result(ok, "every frame is usable RAM");
+		struct frames_stats st;
+		frames_get_stats(&st);
+		result(n * PAGE == st.total_bytes && st.zones >= 3, "%llu frames, %u zones",
+		       (unsigned long long)n, st.zones);
+		struct boot_info none = bi_one(SIM_BASE, 0x800);
+		result(frames_init(&none, ~0ull) == -ENOMEM && frames_alloc(12) == 0,
+		       "no usable frame: -ENOMEM, alloc gives 0");
+	}
+}
+
+static void test_bad_frees(void)
+{
+	GROUP("bad frees are -EINVAL and change nothing; bad shifts give 0") {
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		frames_init(&bi, ~0ull);
+		uint64_t a = frames_alloc(16), b = frames_alloc(12);
+		struct frames_stats before, after;
+		frames_get_stats(&before);
+		result(frames_free(a + PAGE, 12) == -EINVAL, "inside a larger block");
+		result(frames_free(a, 12) == -EINVAL, "wrong (smaller) shift");
+		result(frames_free(a, 17) == -EINVAL, "wrong (larger) shift");
+		result(frames_free(a + 1, 16) == -EINVAL, "misaligned");
+		result(frames_free(0x1000, 12) == -EINVAL, "not managed memory");
+		result(frames_free(SIM_BASE + SIM_BYTES, 12) == -EINVAL, "past the end");
+		result(frames_free(b, 11) == -EINVAL && frames_free(b, 31) == -EINVAL, "shift out of range");
+		frames_get_stats(&after);
+		result(!memcmp(&before, &after, sizeof(before)), "nothing changed");
+		result(frames_free(b, 12) == 0, "the right free");
+		result(frames_free(b, 12) == -EINVAL, "double free");
+		result(frames_free(a, 16) == 0 && frames_free(a, 16) == -EINVAL, "double free, 64K");
+		result(frames_alloc(11) == 0 && frames_alloc(FRAME_MAX_SHIFT + 1) == 0 &&
+		       frames_alloc(64) == 0, "alloc with a bad shift: 0");
+	}
+}
+
+/* Random allocs and frees of 4K..2M against a model of page ownership. */
+static void test_random(void)
+{
+	GROUP("random alloc/free of 4K-2M against a page model") {
+		struct boot_info bi = bi_one(SIM_BASE + 0x5000, SIM_BYTES - 0x5000);
+		frames_init(&bi, ~0ull);
+		struct frames_stats st0;
+		frames_get_stats(&st0);
+		static int32_t owner[SIM_BYTES / PAGE];   /* block index + 1, 0 free */
+		static struct { uint64_t pa; unsigned shift; } live[4096];
+		unsigned nlive = 0;
+		memset(owner, 0, sizeof(owner));
+		srand(12345);
+		for (unsigned step = 0; step < 200000; step++) {
+			if (nlive < 4096 && (nlive == 0 || rand() % 3)) {
+				unsigned s = 12 + (unsigned)(rand() % 10);
+				uint64_t pa = frames_alloc(s);
+				if (!pa)
+					continue;
+				result(!(pa & ((1ull << s) - 1)), "aligned");
+				uint64_t f = (pa - SIM_BASE) / PAGE, nf = (1ull << s) / PAGE;
+				bool clash = false;
+				for (uint64_t i = 0; i < nf; i++) {
+					clash |= owner[f + i] != 0;
+					owner[f + i] = (int32_t)nlive + 1;
+				}
+				result(!clash, "%#llx (shift %u) overlaps a live block",
+				       (unsigned long long)pa, s);
+				if (step % 97 == 0)
+					result(all_zero(pa, 1ull << s), "zeroed");
+				memset(phys_to_virt(pa), 0x5a, 64);
+				live[nlive].pa = pa;
+				live[nlive++].shift = s;
+			} else {
+				unsigned i = (unsigned)rand() % nlive;
+				uint64_t f = (live[i].pa - SIM_BASE) / PAGE, nf = (1ull << live[i].shift) / PAGE;
+				for (uint64_t k = 0; k < nf; k++)
+					owner[f + k] = 0;
+				result(frames_free(live[i].pa, live[i].shift) == 0, "free");
+				live[i] = live[--nlive];
+			}
+		}
+		while (nlive) {
+			nlive--;
+			result(frames_free(live[nlive].pa, live[nlive].shift) == 0, "final free");
+		}
+		struct frames_stats st;
+		frames_get_stats(&st);
+		result(st.free_bytes == st0.free_bytes, "free bytes back to the start");
+		uint64_t ok = 1;
+		for (unsigned i = 0; i < sizeof(st.in_use) / sizeof(st.in_use[0]); i++)
+			ok &= st.in_use[i] == 0;
+		result(ok, "nothing in use");
+	}
+}
+
+int main(void)
+{
+	sim = aligned_alloc(1 << 21, SIM_BYTES);
+	low = aligned_alloc(4096, LOW_BYTES);
+	if (!sim || !low)
+		return 2;
+	test_basic();
+	test_exhaust();
+	test_exclusions();
+	test_bad_frees();
+	test_random();
+	free(sim);
+	free(low);
+	return failures ? 1 : 0;
+}
