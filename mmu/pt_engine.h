@@ -190,6 +190,31 @@ static int next_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table
 
 static int eng_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out)
 {
+	/* Sequential scans (clear, copy, scan) mostly continue in the table
+	 * that held the previous leaf: look there first, and walk from the
+	 * root only past its end or at a table entry. */
+	if (remembered(ta, va, va)) {
+		unsigned l = ta->walk.level;
+		const pt_entry_t *tbl = ta->walk.view;
+		vaddr_t end = last < ta->walk.last ? last : ta->walk.last;
+		size_t i = lvl_index(va, l), n = lvl_index(end, l);
+		for (; i <= n; i++) {
+			enum pt_kind k = pt_kind(tbl[i], l);
+			if (k == PT_LEAF) {
+				vaddr_t base = l == PT_TOP ? root_va(in_kernel_half(va)) : ta->walk.first;
+				vaddr_t sva = slot_va(base, l, i);
+				leaf_of(tbl[i], l, va > sva ? va : sva, out);
+				return 0;
+			}
+			if (k == PT_TABLE)
+				break;
+		}
+		if (i > n) {
+			if (end == last)
+				return -ENOENT;
+			va = end + 1;
+		}
+	}
 	vaddr_t user_last = THIS_MODE.user_top - 1;
 	if (va <= user_last &&
 	    !next_in(ta, root_pa(ta->set, false), PT_TOP, root_va(false), va,
