@@ -282,8 +282,8 @@ static uint64_t meta_value(mmu_entry_t e)
  * Leaves partial changes for op_end to unwind. */
 static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 {
-	unsigned n = native_order(e.order);
 	struct pt_attr a = attr_of(e);
+	unsigned n = e.order && !a.annotated ? e.order : native_order(e.order);
 	int err = mmu_cur->be->map(ta, va, n, 1ull << (e.order - n), e.pa, &a);
 	if (!err && a.annotated)
 		err = meta_set(ta, half, va, meta_value(e));

@@ -111,6 +111,7 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 	}
 	j->e[j->n++] = (struct jentry){ kind, ptr, val };
 	st->jlen++;
+	st->op_kept += kind != J_STORE;
 	return 0;
 }
 
@@ -146,6 +147,11 @@ static void journal_pop(struct mmu_txn_state *st)
 static void journal_compact(struct mmu_txn_state *st, uint64_t from)
 {
 	struct txn_journal *rc = st->jhead;
+	if (!st->op_kept && rc && rc->base <= from) {   /* stores only, one chunk */
+		rc->n = from - rc->base;
+		st->jlen = from;
+		return;
+	}
 	while (rc && rc->base > from)
 		rc = rc->prev;
 	if (!rc)
@@ -174,6 +180,7 @@ int txn_op_begin(mmu_transaction_t *ta)
 			return err;
 	}
 	ta->st->op_mark = ta->st->jlen;
+	ta->st->op_kept = 0;
 	ta->st->op_seq++;
 	return 0;
 }

@@ -84,6 +84,7 @@ struct mmu_txn_state {
 	uint64_t jlen;                /* entries ever appended */
 	uint64_t op_mark;             /* jlen at txn_op_begin */
 	uint64_t op_seq;              /* calls begun, numbering them */
+	uint64_t op_kept;             /* entries of this call that outlive it */
 	bool     owns_set, owns_kernel;
 	/* Pending values of the set's fields, published at commit. */
 	uint64_t meta_root[2];        /* side table roots: user, kernel */

@@ -1,0 +1,57 @@
+/*
+ * The kernel environment of the MMU layer (mmu/mmu_internal.h, "environment";
+ * host/host_env.c is the host's): table pages from the physical frame
+ * allocator, physical memory through phys_to_virt(), and the barrier, TLB
+ * and activation hooks of the arch (include/arch.h). Kernel builds only.
+ */
+#ifndef MMU_HOST
+#include "mmu_internal.h"
+#include "arch.h"
+
+_Static_assert((int)ARCH_TLB_PAGE == (int)MMU_TLB_PAGE && (int)ARCH_TLB_RANGE == (int)MMU_TLB_RANGE &&
+               (int)ARCH_TLB_ASID == (int)MMU_TLB_ASID && (int)ARCH_TLB_ALL == (int)MMU_TLB_ALL,
+               "arch_tlb_flush's kinds index t->tlb_ops[] like enum mmu_tlb_kind");
+
+paddr_t mmu_env_alloc(unsigned shift)
+{
+	return frames_alloc(shift);
+}
+
+/* The engine frees only what it allocated, once, with its size: anything
+ * else is a broken invariant. */
+void mmu_env_free(paddr_t pa, unsigned shift)
+{
+	if (frames_free(pa, shift))
+		panic_mmu("mmu_env_free: %#llx (shift %u) is not an allocated table page",
+		          (unsigned long long)pa, shift);
+}
+
+void *mmu_env_phys_to_virt(paddr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+void mmu_env_publish_barrier(void)
+{
+	arch_mmu_publish_barrier();
+}
+
+void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
+{
+	enum arch_tlb_op op = arch_tlb_flush(t->asid, f->start, f->end, f->pages, f->global);
+
+	t->tlb_ops[op]++;
+	t->tlb_flushes++;
+}
+
+void mmu_env_activate(mmu_translation_set_t *t)
+{
+	const struct mmu_mode *m = t->mode;
+	struct arch_mmu_root r = {
+		.root = t->root, .kernel_root = m->kernel_root, .asid = t->asid,
+		.va_bits = m->geo.va_bits, .levels = m->geo.levels, .page_shift = m->geo.page_shift,
+	};
+
+	arch_mmu_activate(&r);
+}
+#endif
