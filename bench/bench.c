@@ -25,7 +25,7 @@
  *   BENCH_JOBS=n        modes at a time, each child pinned to its own CPU
  *                       (default 2, at most the CPUs allowed; 1 = quietest)
  *   BENCH_WORKLOADS=... only the workload groups named (e.g. "pp-map split")
- *   BENCH_TIMEOUT=s     per mode (default 150): a hung mode is reported, not waited for
+ *   BENCH_TIMEOUT=s     per mode (default 240, wall): a hung mode is reported, not waited for
  *   BENCH_CLOCK=cpu|wall  what the figures are timed with (default cpu: the
  *                       thread's CPU time, see tick_ns)
  */
@@ -135,6 +135,8 @@ struct row {
 	uint64_t desc_bytes;     /* derived: descriptors changed x 8 */
 	unsigned page_shift;
 	unsigned desc_size;
+	unsigned va_bits, levels, big_shift;   /* for the mode's heading */
+	bool big_contig;                       /* the 2m rows' entries are contiguous groups */
 };
 
 /* Each mode's child writes only its own slots (children may run at once). */
@@ -839,6 +841,10 @@ static void bench_mode(const char *mode, int runs)
 			if (!r[k])
 				return;
 			r[k]->page_shift = c.ps;
+			r[k]->va_bits = c.g->va_bits;
+			r[k]->levels = c.g->levels;
+			r[k]->big_shift = c.ps + c.big;
+			r[k]->big_contig = c.radix && c.big % c.bits;
 			r[k]->desc_size = c.desc_size;
 			r[k]->err = -1000 - SIGKILL;   /* until it completes */
 		}
@@ -994,8 +1000,13 @@ static void print_table(FILE *f, const struct limit *lim, const char *machine, i
 	for (int i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
 		if (strcmp(r->mode, last)) {
-			fprintf(f, "%s%s (base page %uK)\n", i ? "\n" : "", r->mode,
-			        r->page_shift ? (1u << r->page_shift) >> 10 : 0);
+			unsigned bs = r->big_shift;
+			fprintf(f, "%s%s (base page %uK, %u-bit VA, %u level%s; 2m rows use %llu%c entries%s)\n",
+			        i ? "\n" : "", r->mode, r->page_shift ? (1u << r->page_shift) >> 10 : 0,
+			        r->va_bits, r->levels, r->levels == 1 ? "" : "s",
+			        bs >= 30 ? 1ull << (bs - 30) : bs >= 20 ? 1ull << (bs - 20) : 1ull << (bs - 10),
+			        bs >= 30 ? 'G' : bs >= 20 ? 'M' : 'K',
+			        r->big_contig ? ", contiguous groups" : "");
 			fprintf(f, "  %-13s %8s %9s %9s %8s  %-16s %13s %17s %9s %7s\n",
 			        "workload", "ops", "ns/op", "ns/4K", "xlim", "target",
 			        "tables", "tlb p/r/a/all", "desc KiB", "ns/desc");
@@ -1302,7 +1313,7 @@ int main(int argc, char **argv)
 		runs = MAX_RUNS;
 	if (getenv("BENCH_CLOCK") && !strcmp(getenv("BENCH_CLOCK"), "wall"))
 		bench_clock = CLOCK_MONOTONIC;
-	int timeout = getenv("BENCH_TIMEOUT") ? atoi(getenv("BENCH_TIMEOUT")) : 150;
+	int timeout = getenv("BENCH_TIMEOUT") ? atoi(getenv("BENCH_TIMEOUT")) : 240;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
