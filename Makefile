@@ -101,7 +101,14 @@ KCC      ?= $(CROSS_COMPILE)gcc
 KOBJCOPY ?= $(CROSS_COMPILE)objcopy
 KADDR2LINE ?= $(CROSS_COMPILE)addr2line
 
-KERNEL_MMU_SRCS ?=
+# The MMU layer in the kernel: the engine (mmu/, without the host-only
+# hashed backend and mode list), this arch's formats, its mode list and its
+# MMU hooks; mmu/env_kernel.c is the environment (MMU_HOST undefined).
+KERNEL_MMU_SRCS ?= $(filter-out mmu/hashed.c mmu/modes_host.c,$(wildcard mmu/*.c)) \
+	$(wildcard arch/$(ARCH_DIR)/pt_*.c) arch/$(ARCH_DIR)/mmu_modes.c arch/$(ARCH_DIR)/mmu_arch.c
+# One section per function there, so that --gc-sections drops what the kernel
+# never calls (mmu.c's host-only mmu_host_* introspection among them).
+$(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_MMU_SRCS))): KERNEL_CFLAGS += -ffunction-sections
 
 CORE_SRCS := $(filter-out core/stdio_picolibc.c,$(wildcard core/*.c))
 ifeq ($(ARCH_USES_PICOLIBC),y)

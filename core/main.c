@@ -168,5 +168,6 @@ void kmain(struct boot_info *bi)
 	if (!bi->nram)
 		panic("no usable RAM");
 	print_banner(bi);
+	mmu_boot(bi);
 	kernel_exit(run_boot_tests(bi));
 }

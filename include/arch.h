@@ -71,4 +71,44 @@ extern const size_t  arch_ret_insn_len;
  * pointer). Does not return; returns only for an unknown KIND. */
 void arch_trigger_fault(const char *kind);
 
+/* ---- the MMU (arch/<dir>/mmu_arch.c): hooks of mmu/env_kernel.c ---- */
+/* Order the page-table stores before them against the hardware walker
+ * (RISC-V fence w,w; ARM64 dmb ishst; x86 a compiler barrier: TSO). */
+void arch_mmu_publish_barrier(void);
+/* Kinds of TLB invalidation, in the order of enum mmu_tlb_kind. */
+enum arch_tlb_op { ARCH_TLB_PAGE, ARCH_TLB_RANGE, ARCH_TLB_ASID, ARCH_TLB_ALL };
+/* Invalidate what translates [start, end) (pages base pages changed) for
+ * asid, or for every ASID when global; the arch picks per-address or
+ * whole-ASID/whole-TLB invalidation and returns which it issued. Harmless
+ * with translation off. */
+enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
+                                uint64_t pages, bool global);
+/* What a translation set looks like to this CPU's translation registers. */
+struct arch_mmu_root {
+	uint64_t root;          /* the set's root table: satp.PPN, TTBR0_EL1, CR3 */
+	uint64_t kernel_root;   /* the kernel half's root where it has its own (TTBR1_EL1), else 0 */
+	unsigned asid;
+	unsigned va_bits, levels, page_shift;   /* the mode */
+};
+/* Load r into the translation registers. On RISC-V and x86-64 this turns
+ * translation on (or switches it): core calls it only once the kernel's
+ * own address space maps what runs (not yet). */
+void arch_mmu_activate(const struct arch_mmu_root *r);
+
+/* ---- the kernel's address space (arch constants, for core/mmu_boot.c) ---- */
+/* Physical memory the kernel can reach now through phys_to_virt(): the
+ * end (exclusive) of the window (everything with the MMU off; x86-64: the
+ * boot identity map). */
+uint64_t arch_phys_window_end(void);
+/* Kernel-half VA of physical address 0 in the direct map (pa -> va + pa),
+ * for a mode of va_bits: the start of the kernel half. */
+uint64_t arch_direct_map_va(unsigned va_bits);
+/* VA at which the image's first byte (boot_info kernel_start) is mapped. */
+uint64_t arch_kernel_image_va(void);
+/* The image's sections, physical, each aligned to the largest base page of
+ * the arch (the linker script): text [text, rodata), rodata [rodata, data),
+ * data and bss [data, end). */
+struct arch_image_layout { uint64_t text, rodata, data, end; };
+void arch_image_layout(struct arch_image_layout *out);
+
 #endif

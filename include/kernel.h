@@ -134,6 +134,9 @@ void     frames_get_stats(struct frames_stats *out);
  * reach a physical address (identity while translation is off). */
 void    *phys_to_virt(uint64_t pa);
 
+/* mmu/env_kernel.c: the selected paging mode for the boot banner, as
+ * "<mode> (<va bits>-bit VA, <n> levels, pages <native sizes>)". */
+void     mmu_kernel_describe_mode(char *buf, size_t len);
 /* core/mmu_boot.c: pick the paging mode (the deepest the CPU has, or
  * mmu.mode=NAME), build the kernel's address space, print and check it. */
 void     mmu_boot(const struct boot_info *bi);

@@ -7,6 +7,7 @@
 #include "arch.h"
 #include "arm64.h"
 #include "sysreg.h"
+#include "pt_vmsa.h"   /* vmsa_read_cpu */
 
 /* kernel.ld */
 extern char _start[], _end[], __tls_base[];
@@ -113,27 +114,19 @@ unsigned arm64_pa_bits(void)
 	return parange < sizeof(parange_bits) ? parange_bits[parange] : 56;
 }
 
-/*
- * Which mmu modes (mmu-api.md) this CPU can run, from ID_AA64MMFR0_EL1
- * TGran4 (31:28), TGran16 (23:20), TGran64 (27:24) and ID_AA64MMFR2_EL1
- * VARange (19:16), Arm ARM D19.2:
- *   TGran4:  0b0000 4K, 0b0001 4K with 52-bit addresses (FEAT_LPA2), 0b1111 none
- *   TGran16: 0b0000 none, 0b0001 16K, 0b0010 16K with FEAT_LPA2
- *   TGran64: 0b0000 64K, 0b1111 none
- *   VARange: 0b0001 52-bit VAs with the 64K granule (FEAT_LVA)
- */
+/* Which mmu modes (mmu-api.md) this CPU can run: the ID register fields
+ * the MMU layer's probe reads (vmsa_read_cpu, mmu_arch.c). */
 void arch_describe_paging(char *buf, size_t len)
 {
-	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1);
-	uint64_t mmfr2 = read_sysreg(id_aa64mmfr2_el1);
-	unsigned tgran4 = id_field(mmfr0, 28), tgran16 = id_field(mmfr0, 20);
-	unsigned tgran64 = id_field(mmfr0, 24), varange = id_field(mmfr2, 16);
+	struct vmsa_cpu c;
+
+	vmsa_read_cpu(&c);
 	const struct { bool ok; const char *name; } modes[] = {
-		{ tgran4 != 0xf,  "arm64-4k-48" },
-		{ tgran16 != 0,   "arm64-16k-48" },
-		{ tgran64 != 0xf, "arm64-64k-48" },
-		{ tgran4 == 1,    "arm64-4k-52" },
-		{ varange == 1,   "arm64-64k-52" },
+		{ c.tgran4,  "arm64-4k-48" },
+		{ c.tgran16, "arm64-16k-48" },
+		{ c.tgran64, "arm64-64k-48" },
+		{ c.lpa2,    "arm64-4k-52" },
+		{ c.lva_lpa, "arm64-64k-52" },
 	};
 	size_t used = 0;
 

@@ -67,6 +67,32 @@ static bool isa_has(const char *isa, const char *ext)
 	return false;
 }
 
+/* The boot hart's extension ext (lower case, e.g. "svnapot"): from the
+ * DTB's riscv,isa-extensions string list (Linux Documentation/devicetree/
+ * bindings/riscv/extensions.yaml) when it has one, else the riscv,isa
+ * string. */
+bool riscv_has_ext(const char *ext)
+{
+	const struct boot_info *bi = current_boot_info();
+	char path[32];
+	const char *list;
+	size_t len, at;
+	int node;
+
+	if (!bi || !bi->dtb)
+		return false;
+	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	node = fdt_find_node(bi->dtb, path);
+	if (node >= 0 && (list = fdt_prop(bi->dtb, node, "riscv,isa-extensions", &len)) &&
+	    len && list[len - 1] == '\0') {
+		for (at = 0; at < len; at += strlen(list + at) + 1)
+			if (!strcmp(list + at, ext))
+				return true;
+		return false;
+	}
+	return isa_has(hart_isa(), ext);
+}
+
 /*
  * One identity map of the GiB holding this code serves every mode: the
  * root of Sv39 is leaf_level, Sv48 adds one table above, Sv57 two, each
@@ -79,12 +105,21 @@ static uint64_t table_pte(const uint64_t *table)
 	return ((uint64_t)(uintptr_t)table >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
 }
 
-static bool satp_mode_supported(unsigned mode, unsigned levels)
+/*
+ * Whether satp accepts the Sv mode of this many levels (satp.MODE is WARL,
+ * privileged spec 4.1.11: an unsupported mode does not stick). The write
+ * takes effect at once, hence the identity map; riscv_satp_try puts the old
+ * satp back and fences. Shared by the banner and the MMU layer (pt_sv.c).
+ */
+bool riscv_satp_mode_ok(unsigned levels)
 {
+	unsigned mode = levels + 5;   /* Sv39 8, Sv48 9, Sv57 10: table 4.4 */
 	uint64_t here = (uint64_t)(uintptr_t)riscv_satp_try;
 	uint64_t *leaf_level = probe_tables[0];
 	uint64_t satp;
 
+	if (levels < 3 || levels > 5)
+		return false;
 	memset(probe_tables, 0, sizeof(probe_tables));
 	leaf_level[(here >> GIGAPAGE_SHIFT) & 511] =
 		(here >> GIGAPAGE_SHIFT << GIGAPAGE_SHIFT >> PAGE_SHIFT) << PTE_PPN_SHIFT |
@@ -99,19 +134,18 @@ static bool satp_mode_supported(unsigned mode, unsigned levels)
 void arch_describe_paging(char *buf, size_t len)
 {
 	/* satp.MODE encodings, privileged spec 4.1.11, table 4.4. */
-	static const struct { const char *name; unsigned mode, levels; } modes[] = {
-		{ "sv39", 8, 3 }, { "sv48", 9, 4 }, { "sv57", 10, 5 },
+	static const struct { const char *name; unsigned levels; } modes[] = {
+		{ "sv39", 3 }, { "sv48", 4 }, { "sv57", 5 },
 	};
 	static const char *const extensions[] = { "svnapot", "svpbmt", "svinval" };
-	const char *isa = hart_isa();
 	size_t used = 0, i;
 
 	buf[0] = '\0';
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]) && used < len; i++)
-		if (satp_mode_supported(modes[i].mode, modes[i].levels))
+		if (riscv_satp_mode_ok(modes[i].levels))
 			used += (size_t)ksnprintf(buf + used, len - used, "%s%s",
 						  used ? " " : "", modes[i].name);
 	for (i = 0; i < sizeof(extensions) / sizeof(extensions[0]) && used < len; i++)
-		if (isa_has(isa, extensions[i]))
+		if (riscv_has_ext(extensions[i]))
 			used += (size_t)ksnprintf(buf + used, len - used, " +%s", extensions[i]);
 }

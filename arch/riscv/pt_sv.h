@@ -30,9 +30,11 @@
 #define SV_N      (1ull << 63)            /* Svnapot */
 #define SV_NAPOT_64K_LG2 4                /* 16 base pages; PPN[3:0] = 0b1000 */
 
-/* Extensions of the CPU the mode runs on (pt_sv.c). */
+/* Extensions of the CPU the mode runs on (pt_sv.c). sv_probe reads them
+ * and returns 0, or -ENOTSUP if satp does not take the mode of that many
+ * levels. */
 extern bool sv_has_svnapot, sv_has_svpbmt;
-int sv_probe(void);
+int sv_probe(unsigned levels);
 
 static inline enum pt_kind pt_kind(pt_entry_t e, unsigned level)
 {
@@ -116,7 +118,9 @@ static inline bool pt_needs_bbm(pt_entry_t old, pt_entry_t new, unsigned level)
 	return false;   /* spec 4.2.1: any PTE may be rewritten, then SFENCE.VMA */
 }
 
-static inline int pt_mode_init(void) { return sv_probe(); }
+#ifdef PT_LEVELS   /* a mode file (pt_sv.c includes this for the declarations) */
+static inline int pt_mode_init(void) { return sv_probe(PT_LEVELS); }
+#endif
 
 static inline void pt_hwstate(struct mmu_host_hwstate *hw)
 {

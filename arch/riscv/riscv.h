@@ -2,6 +2,7 @@
 #ifndef ORIGAMI_RISCV_H
 #define ORIGAMI_RISCV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* What entry.S saves on every trap: x0 (slot unused) to x31, then CSRs. */
@@ -27,5 +28,8 @@ struct sbiret sbi_call(uint32_t ext, uint32_t fid, unsigned long a0, unsigned lo
 #define SBI_BASE_GET_MIMPID        6
 
 uint64_t riscv_satp_try(uint64_t satp);   /* entry.S */
+/* cpu.c: what the boot hart offers, for the banner and the MMU layer. */
+bool riscv_satp_mode_ok(unsigned levels);   /* Sv39/48/57 by level count */
+bool riscv_has_ext(const char *ext);        /* from the DTB, e.g. "svnapot" */
 
 #endif

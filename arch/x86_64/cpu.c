@@ -6,6 +6,7 @@
 
 #include "arch.h"
 #include "x86.h"
+#include "pt_x86.h"   /* x86_read_cpu */
 
 const char *arch_name(void)
 {
@@ -45,15 +46,16 @@ void arch_describe_cpu(char *buf, size_t len)
 	ksnprintf(buf, len, "%s, %s", (const char *)vendor, b);
 }
 
+/* From the CPUID bits the MMU layer's probe reads (x86_read_cpu, mmu_arch.c). */
 void arch_describe_paging(char *buf, size_t len)
 {
-	bool la57 = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & CPUID_7_0_ECX_LA57);
-	uint32_t ext = cpuid_extended_features();
+	struct x86_cpu c;
 
+	x86_read_cpu(&c);
 	ksnprintf(buf, len, "x86-64-4level%s%s%s",
-		  la57 ? " x86-64-5level" : "",
-		  ext & CPUID_80000001_EDX_PAGE1GB ? " +1g" : "",
-		  ext & CPUID_80000001_EDX_NX ? " +nx" : "");
+		  c.la57 ? " x86-64-5level" : "",
+		  c.page1gb ? " +1g" : "",
+		  c.nx ? " +nx" : "");
 }
 
 uint8_t arch_pio_read8(uint16_t port)

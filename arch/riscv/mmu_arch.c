@@ -1,0 +1,90 @@
+/*
+ * riscv64: the MMU hooks of include/arch.h (barrier, TLB, satp) and the
+ * kernel's address-space constants. RISC-V privileged spec: 4.1.11 (satp),
+ * 4.2.1 (SFENCE.VMA), 4.3-4.5 (Sv39/48/57).
+ */
+#include "arch.h"
+
+/* Per-address SFENCE.VMA for up to this many 4 KiB steps, else the ASID. */
+#define TLB_PAGE_STEPS_MAX 32
+#define PAGE_SHIFT 12
+#define SATP_MODE_SHIFT 60
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK 0xffffu     /* ASIDLEN is at most 16 (satp, RV64) */
+
+extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
+
+/* Stores to the tables before later stores (the walker reads memory;
+ * SFENCE.VMA orders them against the walks themselves, 4.2.1). */
+void arch_mmu_publish_barrier(void)
+{
+	__asm__ volatile("fence w, w" ::: "memory");
+}
+
+/* SFENCE.VMA rs1 = address (x0: all), rs2 = ASID (x0: every ASID, global
+ * mappings included). Harmless in Bare mode. */
+enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
+                                uint64_t pages, bool global)
+{
+	uint64_t a = asid & SATP_ASID_MASK;
+	uint64_t steps = (end - start + (1ull << PAGE_SHIFT) - 1) >> PAGE_SHIFT;
+
+	if (end > start && steps <= TLB_PAGE_STEPS_MAX) {
+		for (uint64_t va = start; va < end; va += 1ull << PAGE_SHIFT) {
+			if (global)
+				__asm__ volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
+			else
+				__asm__ volatile("sfence.vma %0, %1" : : "r"(va), "r"(a) : "memory");
+		}
+		return steps == 1 ? ARCH_TLB_PAGE : ARCH_TLB_RANGE;
+	}
+	if (global) {
+		__asm__ volatile("sfence.vma zero, zero" ::: "memory");
+		return ARCH_TLB_ALL;
+	}
+	__asm__ volatile("sfence.vma zero, %0" : : "r"(a) : "memory");
+	return ARCH_TLB_ASID;
+}
+
+/* satp = MODE (Sv39 8, Sv48 9, Sv57 10) | ASID | root PPN: translation is
+ * on from the next instruction. One root: the kernel half is mirrored
+ * into it. */
+void arch_mmu_activate(const struct arch_mmu_root *r)
+{
+	uint64_t satp = (uint64_t)(r->levels + 5) << SATP_MODE_SHIFT |
+	                (uint64_t)(r->asid & SATP_ASID_MASK) << SATP_ASID_SHIFT |
+	                r->root >> PAGE_SHIFT;
+
+	__asm__ volatile("csrw satp, %0; sfence.vma zero, zero" : : "r"(satp) : "memory");
+}
+
+/* Translation is off: every physical address is reachable as itself. */
+uint64_t arch_phys_window_end(void)
+{
+	return ~0ull;
+}
+
+/* The kernel half is the top 2^(va_bits - 1) bytes (sign extension). */
+uint64_t arch_direct_map_va(unsigned va_bits)
+{
+	return -(1ull << (va_bits - 1));
+}
+
+/* The top 2 GiB, as Linux's kernel mapping: inside the kernel half of
+ * every Sv mode, above any direct map, pa and va alike modulo 1 GiB. */
+#define KERNEL_IMAGE_VA_BASE 0xffffffff80000000ull
+#define GIGAPAGE_MASK ((1ull << 30) - 1)
+
+uint64_t arch_kernel_image_va(void)
+{
+	return KERNEL_IMAGE_VA_BASE + ((uint64_t)(uintptr_t)__image_start & GIGAPAGE_MASK);
+}
+
+/* kernel.ld puts each boundary on a 4 KiB page. */
+void arch_image_layout(struct arch_image_layout *out)
+{
+	out->text = (uint64_t)(uintptr_t)__image_start;
+	out->rodata = (uint64_t)(uintptr_t)__text_end;
+	out->data = (uint64_t)(uintptr_t)__rodata_end;
+	out->end = (uint64_t)(uintptr_t)__image_end;
+}

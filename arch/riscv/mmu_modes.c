@@ -1,0 +1,13 @@
+/* The paging modes a kernel of this arch offers, in the order mmu_mode_name()
+ * lists them: Sv39, Sv48, Sv57 (satp.MODE 8, 9, 10). Which of them this CPU runs is
+ * each mode's own probe (pt_mode_init). The host's list is mmu/modes_host.c. */
+#ifndef MMU_HOST
+#include "mmu_internal.h"
+
+#define MODES(X) X(sv39) X(sv48) X(sv57)
+#define DECLARE(m) extern struct mmu_mode mmu_mode_##m;
+#define ADDRESS(m) &mmu_mode_##m,
+MODES(DECLARE)
+struct mmu_mode *const mmu_modes[] = { MODES(ADDRESS) };
+const size_t mmu_nmodes = sizeof(mmu_modes) / sizeof(mmu_modes[0]);
+#endif

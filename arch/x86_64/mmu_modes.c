@@ -1,0 +1,13 @@
+/* The paging modes a kernel of this arch offers, in the order mmu_mode_name()
+ * lists them: 4-level and 5-level paging. Which of them this CPU runs is
+ * each mode's own probe (pt_mode_init). The host's list is mmu/modes_host.c. */
+#ifndef MMU_HOST
+#include "mmu_internal.h"
+
+#define MODES(X) X(x86_4level) X(x86_5level)
+#define DECLARE(m) extern struct mmu_mode mmu_mode_##m;
+#define ADDRESS(m) &mmu_mode_##m,
+MODES(DECLARE)
+struct mmu_mode *const mmu_modes[] = { MODES(ADDRESS) };
+const size_t mmu_nmodes = sizeof(mmu_modes) / sizeof(mmu_modes[0]);
+#endif
