@@ -24,22 +24,39 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
 # below the PCI hole and puts 2 GiB at 4 GiB); a CPU without NX still
 # reports fetch faults as such; a stack overflow reports as a double fault.
+# The mmu: line names the mode the kernel chose: the deepest the CPU runs
+# (by VA bits, then the list's order: arm64-4k-52 before arm64-64k-52), or
+# mmu.mode=NAME, with a message and the deepest when NAME is unknown or the
+# CPU lacks it; without Page1GB, x86-64 has no 1G pages; the console UART
+# is device memory in the dump (RISC-V: only with Svpbmt).
+# More than one line to check: further |-separated fields (so no | inside
+# a regex).
 CONFIGS='
 riscv64|cpu-extensions|-cpu rv64,svnapot=on,svpbmt=on,svinval=on||0|^paging: sv39 sv48 sv57 \+svnapot \+svpbmt \+svinval$
-riscv64|cpu-no-mmu|-cpu rv64,mmu=off||0|^paging: none$
+riscv64|cpu-no-mmu|-cpu rv64,mmu=off||0|^paging: none$|^mmu: none \(the CPU supports no paging mode\)$
+riscv64|mmu-default|||0|^mmu: sv57 \(57-bit VA, 5 levels, pages 4K 2M 1G 512G 256T\)$
+riscv64|mmu-sv48||mmu.mode=sv48|0|^mmu: sv48 \(48-bit VA, 4 levels, pages 4K 2M 1G 512G\)$
+riscv64|mmu-sv39||mmu.mode=sv39|0|^mmu: sv39 \(39-bit VA, 3 levels, pages 4K 2M 1G\)$
+riscv64|mmu-unknown||mmu.mode=sv64|0|^mmu: mmu.mode=sv64: no such paging mode; using sv57$|^mmu: sv57 \(
+riscv64|mmu-svpbmt|-cpu rv64,svpbmt=on,svnapot=on||0|^mmu: sv57 \(57-bit VA, 5 levels, pages 4K 64K 2M 1G 512G 256T\)$|-> 0x0000000010000000 +1 x 4K +rw-- +device +global$
 riscv64|wild-sp||test.fault=stack|3|^TRAP: store/AMO access fault
 riscv64|numa|-m 512M -smp 2 -numa node,mem=256M,cpus=0 -numa node,mem=256M,cpus=1||0|^ram: 0x0000000090000000-0x
 arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
-arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$
-arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$
+arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$|^mmu: arm64-4k-52 \(52-bit VA, 5 levels, pages 4K 64K 2M 32M 1G 16G 512G\)$|-> 0x0000000009000000 +1 x 4K +rw-- +device +global$
+arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$
+arm64|mmu-a57-no-16k|-cpu cortex-a57|mmu.mode=arm64-16k-48|0|^mmu: mmu.mode=arm64-16k-48: not supported by this CPU; using arm64-4k-48$|^mmu: arm64-4k-48 \(
+arm64|mmu-16k||mmu.mode=arm64-16k-48|0|^mmu: arm64-16k-48 \(48-bit VA, 4 levels, pages 16K 2M 32M 1G\)$|^mmu: self-check passed
+arm64|mmu-64k-52||mmu.mode=arm64-64k-52|0|^mmu: arm64-64k-52 \(52-bit VA, 3 levels, pages 64K 2M 512M 16G 4T\)$|^mmu: self-check passed
 arm64|wild-sp||test.fault=stack|3|^TRAP: data abort
 arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|psci-smc|-machine virtualization=on -semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$
-x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$
-x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$
-x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$
+x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$
+x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$
+x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$
+x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$
+x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xff00000100000000-0xff0000017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$
 x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec
 x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 '
@@ -115,6 +132,14 @@ for arch in $(make -s ports); do
 	expect_rc "$arch boot" $EXIT_OK
 	expect "$arch banner" '^Origami [0-9]' "^arch: $arch\$" '^board: [a-z]' '^cpu: .' \
 		'^paging: .' '^ram: 0x[0-9a-f]+-0x[0-9a-f]+ \([0-9]+ KiB\)$' "^ORIGAMI-EXIT: $EXIT_OK\$"
+	# The kernel's address space (core/mmu_boot.c): the mode, the image W^X
+	# in the dump, the self-check through mmu_find.
+	expect "$arch kernel address space" \
+		'^mmu: [a-z0-9-]+ \([0-9]+-bit VA, [0-9]+ levels, pages [0-9KMGTP ]+\)$' \
+		'^mmu: +0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ +[0-9]+ x [0-9]+[KMG] +r-x- +normal +global$' \
+		'^mmu: +0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ +[0-9]+ x [0-9]+[KMG] +r--- +normal +global$' \
+		'^mmu: +0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ +[0-9]+ x [0-9]+[KMG] +rw-- +normal +global$' \
+		'^mmu: self-check passed'
 
 	boot "$arch" bootargs "origami.test=one two"
 	expect "$arch bootargs reach the kernel" '^cmdline: origami.test=one two$'
@@ -154,12 +179,22 @@ for arch in $(make -s ports); do
 	boot "$arch" hang "test.hang=1" 3
 	expect_rc "$arch test.hang times out" $TIMEOUT_RC
 
-	while IFS='|' read -r config_arch name qemu_args bootargs status line; do
+	while IFS='|' read -r config_arch name qemu_args bootargs status lines; do
 		[ "$config_arch" = "$arch" ] || continue
+		IFS='|' read -ra lines <<<"$lines"
 		boot "$arch" "$name" "$bootargs" 30 --qemu-args "$qemu_args"
 		expect_rc "$arch-$name" "$status"
-		expect "$arch-$name" "$line"
+		expect "$arch-$name" "${lines[@]}"
 	done <<<"$CONFIGS"
+
+	# MMU_MODE= reaches the kernel as mmu.mode= through make run.
+	if [ "$arch" = riscv64 ]; then
+		log=build/tests/boot/riscv64-make-mmu-mode.log
+		make -s ARCH=riscv64 run MMU_MODE=sv48 TIMEOUT=30 >"$log" 2>&1
+		rc=$?
+		expect_rc "riscv64 make run MMU_MODE=sv48" $EXIT_OK
+		expect "riscv64 make run MMU_MODE=sv48" '^cmdline: mmu.mode=sv48$' '^mmu: sv48 \('
+	fi
 
 	if [ "$arch" = riscv64 ]; then
 		disk=build/tests/boot/riscv64-uboot/disk.img
