@@ -468,8 +468,11 @@ static int eng_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 /* ---- commit ---- */
 
 /* Publish a private copy over its live table, one atomic store per changed
- * descriptor among those the transaction stored into. Where the format needs break-before-make (Arm ARM D8.16.1),
- * the old descriptor is invalidated and its TLB entries flushed first. */
+ * descriptor among those the transaction stored into. Where the format
+ * needs break-before-make (Arm ARM D8.16.1), the old translation is
+ * invalidated and flushed first; for a contiguous group that is the whole
+ * group (D8.6: the TLB may hold it as one entry), so no walker ever mixes
+ * old and new members of a group. */
 static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 {
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
@@ -478,15 +481,25 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	for (size_t i = pg->dirty_lo; i <= pg->dirty_hi; i++) {
 		if (live[i] == priv[i])
 			continue;
-		if (pt_kind(live[i], l) != PT_ABSENT && pt_needs_bbm(live[i], priv[i], l)) {
-			vaddr_t sva = slot_va(pg->va, l, i);
-			__atomic_store_n(&live[i], 0, __ATOMIC_RELEASE);
-			mmu_env_publish_barrier();
-			struct mmu_flush f = { sva, sva + lvl_bytes(l), lvl_bytes(l) >> lvl_shift(0),
-			                       pg->kernel };
-			mmu_env_tlb_flush(ta->set, &f);
+		if (pt_kind(live[i], l) == PT_ABSENT || !pt_needs_bbm(live[i], priv[i], l)) {
+			__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
+			continue;
 		}
-		__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
+		size_t first = i, n = 1;
+		if (pt_contig_lg2(l) && (pt_leaf_contig(live[i], l) || pt_leaf_contig(priv[i], l))) {
+			n = (size_t)1 << pt_contig_lg2(l);
+			first = i & ~(n - 1);
+		}
+		for (size_t j = first; j < first + n; j++)
+			__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
+		mmu_env_publish_barrier();
+		vaddr_t sva = slot_va(pg->va, l, first);
+		struct mmu_flush f = { sva, sva + n * lvl_bytes(l), (n * lvl_bytes(l)) >> lvl_shift(0),
+		                       pg->kernel };
+		mmu_env_tlb_flush(ta->set, &f);
+		for (size_t j = first; j < first + n; j++)
+			__atomic_store_n(&live[j], priv[j], __ATOMIC_RELEASE);
+		i = first + n - 1;
 	}
 }
 
