@@ -294,9 +294,10 @@ static void dump(void)
 	 * them as what the MMU layer took from the frame allocator. */
 	mmu_stats(&kernel_as, &st);
 	frames_get_stats(&fs);
-	kprintf("mmu: kernel address space: %llu KiB mapped, tables %llu KiB\n",
-		(unsigned long long)(st.mapped_bytes >> 10),
-		(unsigned long long)((fs.total_bytes - fs.free_bytes) >> 10));
+	kprintf("mmu: kernel address space: %llu KiB mapped, tables %llu KiB, "
+		"%llu TLB invalidations issued\n", (unsigned long long)(st.mapped_bytes >> 10),
+		(unsigned long long)((fs.total_bytes - fs.free_bytes) >> 10),
+		(unsigned long long)st.tlb_flushes);
 	if ((err = mmu_scan(&kernel_as, start, ~0ull, dump_entry, &r)))
 		panic("mmu: scanning the kernel half: error %d", err);
 	run_print(&r);
@@ -358,7 +359,8 @@ static void self_check(const struct boot_info *bi, const struct arch_image_layou
 	if (mmu_find(&ta, image - page_bytes(), &e) != -ENOENT)
 		panic("mmu: self-check: the page below the image is mapped");
 	mmu_forget(&ta);
-	kprintf("mmu: self-check passed (text, rodata, data, RAM, uart through mmu_find)\n");
+	kprintf("mmu: self-check passed (mmu_find: text, rodata, data, RAM%s; below the image: none)\n",
+		uart_is_mmio(&bi->uart) ? ", uart" : "");
 }
 
 void mmu_boot(const struct boot_info *bi)

@@ -1,6 +1,10 @@
-/* The paging modes a kernel of this arch offers, in the order mmu_mode_name()
- * lists them: the five VMSAv8-64 granule/VA combinations. Which of them this CPU runs is
- * each mode's own probe (pt_mode_init). The host's list is mmu/modes_host.c. */
+/*
+ * The paging modes a kernel of this arch offers, in the order
+ * mmu_mode_name() lists them (the first of equally deep modes wins at
+ * boot): the five VMSAv8-64 granule/VA-size combinations. Whether this
+ * CPU runs one is the mode's own probe (pt_mode_init). The host's list is
+ * mmu/modes_host.c.
+ */
 #ifndef MMU_HOST
 #include "mmu_internal.h"
 
