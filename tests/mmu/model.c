@@ -597,12 +597,22 @@ static struct mentry pick_entry(struct model *m, struct model_src *src, unsigned
 
 /* ---- operations inside a transaction ------------------------------------------ */
 
+/* One of the live sets (there is always one). */
+static int pick_live(struct model *m, struct model_src *src)
+{
+	int live = 0;
+	for (int s = 0; s < MODEL_SETS; s++)
+		live += m->live[s];
+	int k = (int)src_below(src, (uint64_t)live);
+	for (int s = 0; s < MODEL_SETS; s++)
+		if (m->live[s] && k-- == 0)
+			return s;
+	return 0;
+}
+
 static void op_begin(struct model *m, struct model_src *src)
 {
-	int s;
-	do
-		s = (int)src_below(src, MODEL_SETS);
-	while (!m->live[s]);
+	int s = pick_live(m, src);
 	mmu_transaction(&m->ta, &m->sets[s]);
 	m->open = true;
 	m->tset = s;
@@ -905,6 +915,10 @@ static void op_remove(struct model *m, struct model_src *src)
 	view_delete(pend_view(m, c->va), c);
 	m->changes++;
 	m->cur = CUR_NONE;
+	/* A page added later where a live block was goes in a table that
+	 * replaces the block: break-before-make on ARM64. */
+	if (m->env.arch == MMU_HOST_ARM64)
+		m->bbm = true;
 }
 
 static uint64_t flushes_of(struct model *m, int s)
@@ -1001,14 +1015,6 @@ static void op_busy(struct model *m, struct model_src *src)
 
 /* ---- operations without a transaction -------------------------------------------- */
 
-static int pick_live(struct model *m, struct model_src *src)
-{
-	int s;
-	do
-		s = (int)src_below(src, MODEL_SETS);
-	while (!m->live[s]);
-	return s;
-}
 
 static int pick_free(struct model *m)
 {
@@ -1099,6 +1105,12 @@ static void op_copy(struct model *m, struct model_src *src)
 	pick_range(m, src, m->uwin, &ss, &se);
 	pick_range(m, src, m->uwin, &ds, &de);
 	uint64_t len = se - ss < de - ds ? se - ss : de - ds;
+	/* An entry copied to an offset its size does not divide goes in
+	 * pieces no bigger than that offset's alignment: keep it to 512. */
+	uint64_t delta = ds > ss ? ds - ss : ss - ds, align = delta & (0 - delta);
+	for (size_t i = 0; delta && i < sv->n; i++)
+		if (overlaps(&sv->e[i], ss, len) && sv->e[i].size / align > 512)
+			return;
 	int want = view_overlaps(dv, ds, len) ? -EEXIST : 0;
 	const char *why = "";
 	switch (src_below(src, 12)) {
