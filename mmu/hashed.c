@@ -519,15 +519,27 @@ static bool is_dir(mmu_transaction_t *ta, paddr_t live)
 	return live == mmu_mode_hashed.kernel_root || live == ta->set->root;
 }
 
+/* The slots [*lo, *hi] a private page's stores can have changed (txn
+ * tracks the words stored into); false if none. */
+static bool dirty_slots(const struct txn_page *pg, unsigned *lo, unsigned *hi)
+{
+	if (pg->dirty_lo > pg->dirty_hi || pg->dirty_hi < H_HDR_WORDS)
+		return false;
+	*lo = pg->dirty_lo < H_HDR_WORDS ? 0 : (pg->dirty_lo - H_HDR_WORDS) / 2;
+	*hi = (pg->dirty_hi - H_HDR_WORDS) / 2;
+	return true;
+}
+
 /* Break: every live slot whose valid entry goes away or becomes another
  * leaf is invalidated before anything new appears (hs_after_publish). */
 static void hs_publish(mmu_transaction_t *ta, struct txn_page *pg)
 {
 	uint64_t *live = mmu_env_phys_to_virt(pg->live);
 	const uint64_t *priv = pg->ptr;
-	if (is_dir(ta, pg->live))
+	unsigned lo, hi;
+	if (is_dir(ta, pg->live) || !dirty_slots(pg, &lo, &hi))
 		return;
-	for (unsigned s = 0; s < H_PAGE_SLOTS; s++) {
+	for (unsigned s = lo; s <= hi; s++) {
 		uint64_t old = live[tag_word(s)];
 		if (old && old != priv[tag_word(s)])
 			__atomic_store_n(&live[tag_word(s)], 0, __ATOMIC_RELEASE);
@@ -541,19 +553,25 @@ static void hs_after_publish(mmu_transaction_t *ta)
 	mmu_env_publish_barrier();
 	for (int dirs = 0; dirs < 2; dirs++)
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
-			if (!pg->live || pg->raw || is_dir(ta, pg->live) != dirs)
+			if (!pg->live || pg->raw || is_dir(ta, pg->live) != dirs ||
+			    pg->dirty_lo > pg->dirty_hi)
 				continue;
 			uint64_t *live = mmu_env_phys_to_virt(pg->live);
 			const uint64_t *priv = pg->ptr;
-			unsigned words = dirs ? H_PAGE_BYTES / 8 : H_HDR_WORDS;
-			for (unsigned s = 0; !dirs && s < H_PAGE_SLOTS; s++) {
-				unsigned t = tag_word(s);
-				if (live[t + 1] != priv[t + 1])
-					__atomic_store_n(&live[t + 1], priv[t + 1], __ATOMIC_RELEASE);
-				if (live[t] != priv[t])
-					__atomic_store_n(&live[t], priv[t], __ATOMIC_RELEASE);
-			}
-			for (unsigned i = words; i-- > 0;)
+			unsigned lo, hi;
+			if (!dirs && dirty_slots(pg, &lo, &hi))
+				for (unsigned s = lo; s <= hi; s++) {
+					unsigned t = tag_word(s);
+					if (live[t + 1] != priv[t + 1])
+						__atomic_store_n(&live[t + 1], priv[t + 1], __ATOMIC_RELEASE);
+					if (live[t] != priv[t])
+						__atomic_store_n(&live[t], priv[t], __ATOMIC_RELEASE);
+				}
+			/* Header (links last: word 0) or directory words. */
+			unsigned end = dirs ? H_PAGE_BYTES / 8 : H_HDR_WORDS;
+			if (end > pg->dirty_hi + 1)
+				end = pg->dirty_hi + 1;
+			for (unsigned i = end; i-- > pg->dirty_lo;)
 				if (live[i] != priv[i])
 					__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 		}
