@@ -39,14 +39,21 @@ struct ctx {
 };
 
 static void failf(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The progress line (mode, then case names as they start) is open. */
+static bool line_open;
+
 static void failf(struct ctx *c, const char *fmt, ...)
 {
-	fprintf(stderr, "FAIL mode=%s case=%s: ", c->env.cfg.label, c->name);
+	if (line_open)
+		putchar('\n');
+	line_open = false;
+	printf("FAIL mode=%s case=%s: ", c->env.cfg.label, c->name);
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	putchar('\n');
+	fflush(stdout);
 	c->fails++;
 }
 
@@ -1490,9 +1497,18 @@ int main(int argc, char **argv)
 		if (only_mode && strcmp(only_mode, cfgs[m].label) != 0)
 			continue;
 		unsigned mode_failed = 0;
+		/* The case names as they start: if the library dies, the
+		 * output says where. */
+		printf("%-16s", cfgs[m].label);
+		line_open = true;
 		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 			if (only_case && strcmp(only_case, cases[k].name) != 0)
 				continue;
+			if (!line_open)
+				printf("%-16s", "  ...");
+			line_open = true;
+			printf(" %s", cases[k].name);
+			fflush(stdout);
 			struct ctx *c = calloc(1, sizeof(*c));
 			c->name = cases[k].name;
 			if (mode_enter(&cfgs[m], &c->env) != 0) {
@@ -1515,7 +1531,8 @@ int main(int argc, char **argv)
 				passed++;
 			free(c);
 		}
-		printf("%-16s %s\n", cfgs[m].label, mode_failed ? "FAIL" : "ok");
+		printf("%s%s\n", line_open ? ": " : "  ...: ", mode_failed ? "FAIL" : "ok");
+		line_open = false;
 		fflush(stdout);
 	}
 	mmu_host_set_riscv_ext(true, true);

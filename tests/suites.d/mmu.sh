@@ -6,10 +6,10 @@
 # up; a part that cannot be built or ends without a summary counts as a
 # failure.
 #
-#   MMU_DIFF_SEEDS (2) MMU_DIFF_STEPS (200) MMU_FUZZ_SECONDS (10)
+#   MMU_DIFF_SEEDS (4) MMU_DIFF_STEPS (300) MMU_FUZZ_SECONDS (10)
 set -u
-diff_seeds=${MMU_DIFF_SEEDS:-2}
-diff_steps=${MMU_DIFF_STEPS:-200}
+diff_seeds=${MMU_DIFF_SEEDS:-4}
+diff_steps=${MMU_DIFF_STEPS:-300}
 fuzz_seconds=${MMU_FUZZ_SECONDS:-10}
 out=build/tests/mmu
 mkdir -p "$out"
