@@ -51,7 +51,8 @@
  *               A tag of 0 is a free slot.
  *   translation bit 0 R, 1 W, 2 X, 3 U, 4 G, 5 A, 6 D
  *               bit 7      software (the side table holds more: mmu/meta.c)
- *               bits 9:8   memory type (0 normal, 1 device, 2 uncached)
+ *               bits 9:8   memory type (0 normal, 1 device, 2 uncached,
+ *                          3 reserved)
  *               bits 11:10 0
  *               bits 55:12 output address of the leaf's base, aligned to
  *                          its size
@@ -70,7 +71,8 @@
  * translation, tag again; a tag that changed in between is a concurrent
  * update: read again. No match at any order: fault. More than one match:
  * fault (a multiple hit, as POWER calls it). A translation with reserved
- * bits set, a misaligned output address, or W without R: fault.
+ * bits set, memory type 3, a misaligned output address, or W without R:
+ * fault.
  * Permissions as RISC-V: a user access needs U, a supervisor access to a
  * U page faults, a read needs R, a write W, a fetch X. The physical
  * address is the output address plus va's offset in the leaf.
@@ -82,6 +84,9 @@
  * release semantics (make); a slot whose tag stays and whose translation
  * changes is one atomic store. Overflow pages are linked after their
  * entries are written and freed only after the commit's TLB invalidation.
+ * So a leaf replaced by a different one (split, merge, moved slot) is
+ * briefly absent: the format requires break-before-make there, as Arm
+ * does; the commit's one TLB invalidation follows the make.
  *
  * ---- Implementation notes -------------------------------------------------
  *
@@ -91,9 +96,9 @@
  * that empties a page unlinks and frees it at once (the bucket page only
  * once its whole chain is empty), so reclaim has nothing left to do. A
  * new set costs one directory page. The per-order counts let a lookup
- * skip the sizes a table does not use. next() probes page by page over short gaps and
- * falls back to one pass over the occupancy bitmaps, so one call costs
- * O(min(gap, table)).
+ * skip the sizes a table does not use. next() probes page by page over
+ * short gaps and falls back to one pass over the occupancy bitmaps, so
+ * one call costs O(min(gap, table)).
  */
 #include <string.h>
 #include "txn.h"
