@@ -56,4 +56,5 @@ $(MMU_TEST_DIR)/fuzz: tests/mmu/fuzz.c tests/mmu/model.c $(MMU_TEST_HDRS) $(FUZZ
 fuzz: $(MMU_TEST_DIR)/fuzz
 	@mkdir -p $(FUZZ_CORPUS)
 	MMU_FUZZ_SEEDS=$(FUZZ_CORPUS) $(MMU_TEST_DIR)/fuzz
-	$(MMU_TEST_DIR)/fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_CORPUS)
+	$(MMU_TEST_DIR)/fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=60 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/ $(FUZZ_CORPUS)

@@ -59,7 +59,7 @@ if build "$out/fuzz"; then
 	trap 'rm -rf "$corpus"' EXIT
 	MMU_FUZZ_SEEDS=$corpus "$out/fuzz" >/dev/null 2>&1
 	echo "--- fuzz: $out/fuzz -max_total_time=$fuzz_seconds"
-	if "$out/fuzz" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+	if "$out/fuzz" -max_total_time="$fuzz_seconds" -timeout=60 -print_final_stats=1 \
 		-artifact_prefix="$out/" "$corpus" >"$out/fuzz.log" 2>&1; then
 		grep -E '^stat::number_of_executed_units|^Done' "$out/fuzz.log"
 		echo "PASS fuzz: ${fuzz_seconds}s"
