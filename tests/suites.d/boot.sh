@@ -125,6 +125,12 @@ for arch in $(make -s ports); do
 		continue
 	fi
 	pass "$arch: build"
+	# The MMU layer's host-only introspection stays out of the kernel.
+	if nm build/$arch-*/origami.elf | grep -q ' mmu_host_'; then
+		fail "$arch: mmu_host_* symbols in the kernel"
+	else
+		pass "$arch: no mmu_host_* symbol in the kernel"
+	fi
 	BAD_PA=
 	. "$(ls build/$arch-*/qemu.env | head -n 1)"
 
