@@ -200,6 +200,24 @@ for arch in $(make -s ports); do
 		rc=$?
 		expect_rc "riscv64 make run MMU_MODE=sv48" $EXIT_OK
 		expect "riscv64 make run MMU_MODE=sv48" '^cmdline: mmu.mode=sv48$' '^mmu: sv48 \('
+
+		# The newer riscv,isa-extensions list wins over the riscv,isa
+		# string: QEMU's own DTB with svpbmt in the list only (the CPU
+		# has none, harmless with translation off) gives the UART its
+		# device memory type.
+		dtb=build/tests/boot/riscv64-isa-extensions.dtb
+		rm -f "$dtb"
+		$QEMU_SYSTEM $QEMU_ARGS -cpu "$QEMU_CPU_DEFAULT" -machine dumpdtb="$dtb" \
+			-nographic >/dev/null 2>&1
+		if [ -f "$dtb" ] && fdtput -t s "$dtb" /cpus/cpu@0 riscv,isa-extensions \
+			i m a c svpbmt; then
+			boot riscv64 isa-extensions "" 30 --qemu-args "-dtb $dtb"
+			expect_rc "riscv64-isa-extensions" $EXIT_OK
+			expect "riscv64-isa-extensions" '^paging: sv39 sv48 sv57 \+svpbmt$' \
+				'-> 0x0000000010000000 +1 x 4K +rw-- +device +global$'
+		else
+			fail "riscv64-isa-extensions: could not make the DTB"
+		fi
 	fi
 
 	if [ "$arch" = riscv64 ]; then
