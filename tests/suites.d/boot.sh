@@ -47,6 +47,7 @@ arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4
 arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$
 arm64|mmu-a57-no-16k|-cpu cortex-a57|mmu.mode=arm64-16k-48|0|^mmu: mmu.mode=arm64-16k-48: not supported by this CPU; using arm64-4k-48$|^mmu: arm64-4k-48 \(
 arm64|mmu-16k||mmu.mode=arm64-16k-48|0|^mmu: arm64-16k-48 \(48-bit VA, 4 levels, pages 16K 2M 32M 1G\)$|^mmu: self-check passed
+arm64|mmu-64k-48||mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: self-check passed
 arm64|mmu-64k-52||mmu.mode=arm64-64k-52|0|^mmu: arm64-64k-52 \(52-bit VA, 3 levels, pages 64K 2M 512M 16G 4T\)$|^mmu: self-check passed
 arm64|wild-sp||test.fault=stack|3|^TRAP: data abort
 arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
