@@ -702,6 +702,17 @@ static void case_globals(struct ctx *c)
 	for (int s = 0; s < 3; s++)
 		for (int i = 0; i < 3; i++)
 			expect_entry(c, all[s], &w[i], names[s]);
+	/* Every set counts the global entries it translates (the MMU
+	 * engineer's reading of the contract), in entries and bytes. */
+	uint64_t gbytes = 0, gentries[64] = { 0 };
+	for (int i = 0; i < 3; i++)
+		gbytes += sz(c, w[i].order), gentries[w[i].order]++;
+	for (int s = 0; s < 3; s++) {
+		struct mmu_stats st = stats(all[s]);
+		if (st.mapped_bytes != gbytes || memcmp(st.entries, gentries, sizeof(gentries)) != 0)
+			failf(c, "%s: stats mapped_bytes expected %#" PRIx64 " (the globals), got %#" PRIx64
+			      " (or entries[] differ)", names[s], gbytes, st.mapped_bytes);
+	}
 	if (stats(b).table_pages != b_pages)
 		failf(c, "global entries copied into B: table_pages expected %" PRIu64 ", got %" PRIu64,
 		      b_pages, stats(b).table_pages);
