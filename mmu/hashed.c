@@ -292,23 +292,26 @@ static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from,
 	return 0;
 }
 
-/* First leaf of one table overlapping [va, last]: page by page (a leaf
- * based at p can only be of an order p is aligned to; at the first page,
- * also leaves that start below it), until the probes would cost more than
- * one pass over the table. */
+/* First leaf of one table overlapping [va, last]: at va's page, the
+ * leaves of every size that would cover it; then only at multiples of
+ * the smallest size the table holds (no leaf starts anywhere else), until
+ * the probes would cost more than one pass over the table. */
 static int next_in(mmu_transaction_t *ta, paddr_t dpa, vaddr_t va, vaddr_t last,
                    struct mmu_leaf *out)
 {
 	const uint64_t *dir = txn_view(ta, dpa);
-	uint64_t leaves = 0, probes = 0;
-	for (unsigned i = 0; i < NNATIVE; i++)
-		leaves += dir[DIR_COUNT0 + i];
+	uint64_t leaves = 0, probes = 0, step = 0;
+	for (unsigned i = NNATIVE; i-- > 0;)
+		if (dir[DIR_COUNT0 + i]) {
+			leaves += dir[DIR_COUNT0 + i];
+			step = order_bytes(native[i]);
+		}
 	if (!leaves)
 		return -ENOENT;
 	/* A probe reads a page or two; the pass reads every page and tests
 	 * every entry, which is far cheaper per entry. */
 	uint64_t budget = dir[DIR_PAGES] + leaves / 16 + 8;
-	vaddr_t p = va & ~(H_PAGE_BYTES - 1), last_page = last & ~(H_PAGE_BYTES - 1);
+	vaddr_t p = va & ~(H_PAGE_BYTES - 1);
 	for (bool first = true;; first = false) {
 		for (unsigned i = 0; i < NNATIVE; i++) {
 			uint64_t mask = order_bytes(native[i]) - 1;
@@ -320,9 +323,10 @@ static int next_in(mmu_transaction_t *ta, paddr_t dpa, vaddr_t va, vaddr_t last,
 			if (probe_leaf(ta, dir, p & ~mask, native[i], out))
 				return 0;
 		}
-		if (p == last_page)
+		vaddr_t next = (p | (step - 1)) + 1;
+		if (!next || next > last)
 			return -ENOENT;
-		p += H_PAGE_BYTES;
+		p = next;
 		if (probes >= budget)
 			return scan_lowest(ta, dir, p, last, out);
 	}
