@@ -107,7 +107,7 @@ KADDR2LINE ?= $(CROSS_COMPILE)addr2line
 KERNEL_MMU_SRCS ?= $(filter-out mmu/hashed.c mmu/modes_host.c,$(wildcard mmu/*.c)) \
 	$(wildcard arch/$(ARCH_DIR)/pt_*.c) arch/$(ARCH_DIR)/mmu_modes.c arch/$(ARCH_DIR)/mmu_arch.c
 # One section per function there, so that --gc-sections drops what the kernel
-# never calls (mmu.c's host-only mmu_host_* introspection among them).
+# never calls.
 $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_MMU_SRCS))): KERNEL_CFLAGS += -ffunction-sections
 
 CORE_SRCS := $(filter-out core/stdio_picolibc.c,$(wildcard core/*.c))

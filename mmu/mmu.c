@@ -758,7 +758,9 @@ void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)
 	out->tlb_flushes = t->tlb_flushes;
 }
 
-/* ---- host introspection ------------------------------------------------------ */
+/* ---- host introspection (the host build only) ------------------------------- */
+
+#ifdef MMU_HOST
 
 int mmu_host_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out)
 {
@@ -784,3 +786,4 @@ uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind)
 		return 0;
 	return t->tlb_ops[kind];
 }
+#endif
