@@ -177,6 +177,27 @@ static unsigned native_index(unsigned order)
 	panic_mmu("hashed: order %u is not native", order);
 }
 
+/* txn_view, remembered: a lookup in the transaction's page hash per read
+ * was most of the time of a bulk map. An entry holds while mmu_walk_gen
+ * is unchanged (it moves whenever a page becomes private, is freed or
+ * unwound, and at commit and forget), for the transaction that made it.
+ * The hashed mode is host-only, so one static cache serves. */
+#define VCACHE 64
+static struct vcache {
+	mmu_transaction_t *ta;
+	uint64_t gen;
+	paddr_t  pa;
+	void    *ptr;
+} vcache[VCACHE];
+
+static void *view(mmu_transaction_t *ta, paddr_t pa)
+{
+	struct vcache *c = &vcache[(pa >> H_PAGE_SHIFT) % VCACHE];
+	if (c->pa != pa || c->ta != ta || c->gen != mmu_walk_gen)
+		*c = (struct vcache){ ta, mmu_walk_gen, pa, txn_view(ta, pa) };
+	return c->ptr;
+}
+
 /* ---- geometry of one table ---- */
 
 struct chain {
@@ -228,7 +249,7 @@ static bool probe(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base, unsi
 	struct chain c = chain_of(dir, base, k);
 	uint64_t want = mk_tag(base, k);
 	for (paddr_t pa = c.head; pa;) {
-		const uint64_t *w = txn_view(ta, pa);
+		const uint64_t *w = view(ta, pa);
 		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
 			if (w[tag_word(s)] == want) {
 				*page = pa;
@@ -247,7 +268,7 @@ static bool probe_leaf(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base,
 	unsigned slot;
 	if (!probe(ta, dir, base, k, &page, &slot))
 		return false;
-	const uint64_t *w = txn_view(ta, page);
+	const uint64_t *w = view(ta, page);
 	leaf_of(w[tag_word(slot)], w[tag_word(slot) + 1], out);
 	return true;
 }
@@ -256,7 +277,7 @@ static bool probe_leaf(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base,
 
 static int hs_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 {
-	const uint64_t *dir = txn_view(ta, dir_of(ta, in_kernel_half(va)));
+	const uint64_t *dir = view(ta, dir_of(ta, in_kernel_half(va)));
 	for (unsigned i = 0; i < NNATIVE; i++)
 		if (dir[DIR_COUNT0 + i] &&
 		    probe_leaf(ta, dir, va & ~(order_bytes(native[i]) - 1), native[i], out))
@@ -272,7 +293,7 @@ static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from,
 	uint64_t best_tag = 0, best_tr = 0;
 	for (uint64_t i = 0; i < dir[DIR_D]; i++)
 		for (paddr_t pa = dir[DIR_PAGE0 + i]; pa;) {
-			const uint64_t *w = txn_view(ta, pa);
+			const uint64_t *w = view(ta, pa);
 			for (unsigned m = 0; m < 4; m++)
 				for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
 					unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
@@ -299,7 +320,7 @@ static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from,
 static int next_in(mmu_transaction_t *ta, paddr_t dpa, vaddr_t va, vaddr_t last,
                    struct mmu_leaf *out)
 {
-	const uint64_t *dir = txn_view(ta, dpa);
+	const uint64_t *dir = view(ta, dpa);
 	uint64_t leaves = 0, probes = 0, step = 0;
 	for (unsigned i = NNATIVE; i-- > 0;)
 		if (dir[DIR_COUNT0 + i]) {
@@ -404,11 +425,11 @@ static int grow_chain(mmu_transaction_t *ta, bool kernel, const struct chain *c,
  * extending the chain by a page when every slot is taken. */
 static int insert(mmu_transaction_t *ta, bool kernel, vaddr_t base, unsigned k, uint64_t tr)
 {
-	struct chain c = chain_of(txn_view(ta, dir_of(ta, kernel)), base, k);
+	struct chain c = chain_of(view(ta, dir_of(ta, kernel)), base, k);
 	paddr_t tail = 0;
 	int err = 0;
 	for (paddr_t pa = c.head; pa;) {
-		const uint64_t *w = txn_view(ta, pa);
+		const uint64_t *w = view(ta, pa);
 		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
 			if (!w[tag_word(s)]) {
 				struct txn_page *pg = own(ta, pa, kernel, &err);
@@ -448,12 +469,12 @@ static bool page_empty(const uint64_t *w)
 static int reclaim_chain(mmu_transaction_t *ta, bool kernel, uint64_t home)
 {
 	paddr_t dpa = dir_of(ta, kernel);
-	paddr_t head = ((const uint64_t *)txn_view(ta, dpa))[DIR_PAGE0 + home], prev = head;
+	paddr_t head = ((const uint64_t *)view(ta, dpa))[DIR_PAGE0 + home], prev = head;
 	int err = 0;
 	if (!head)
 		return 0;
-	for (paddr_t pa = ((const uint64_t *)txn_view(ta, head))[HDR_NEXT]; pa;) {
-		const uint64_t *w = txn_view(ta, pa);
+	for (paddr_t pa = ((const uint64_t *)view(ta, head))[HDR_NEXT]; pa;) {
+		const uint64_t *w = view(ta, pa);
 		paddr_t next = w[HDR_NEXT];
 		if (!page_empty(w)) {
 			prev = pa;
@@ -465,7 +486,7 @@ static int reclaim_chain(mmu_transaction_t *ta, bool kernel, uint64_t home)
 		}
 		pa = next;
 	}
-	const uint64_t *h = txn_view(ta, head);
+	const uint64_t *h = view(ta, head);
 	if (h[HDR_NEXT] || !page_empty(h))
 		return 0;
 	struct txn_page *d = own(ta, dpa, kernel, &err);
@@ -486,7 +507,7 @@ static int change(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t co
 		paddr_t page;
 		unsigned s;
 		int err = 0;
-		if (!probe(ta, txn_view(ta, dir_of(ta, kernel)), base, order, &page, &s))
+		if (!probe(ta, view(ta, dir_of(ta, kernel)), base, order, &page, &s))
 			panic_mmu("hashed: no leaf of order %u at %#llx to %s", order,
 			          (unsigned long long)base, a ? "rewrite" : "unmap");
 		struct txn_page *pg = own(ta, page, kernel, &err);
