@@ -113,34 +113,32 @@ static mmu_entry_t ent(paddr_t pa, unsigned prot, unsigned order)
 	return mmu_mksize(mmu_mkentry(pa, prot), order);
 }
 
+/* A free slot in c->sets, or -1 after a failure. */
+static int free_slot(struct ctx *c)
+{
+	for (int i = 0; i < NSETS; i++)
+		if (!c->live[i])
+			return i;
+	failf(c, "test bug: more than %d sets", NSETS);
+	return -1;
+}
+
 static mmu_translation_set_t *new_set(struct ctx *c)
 {
-	for (int i = 0; i < NSETS; i++) {
-		if (c->live[i])
-			continue;
-		int rc = mmu_new_translation_set(&c->sets[i]);
-		if (!EXPECT_RC(c, rc, 0, "mmu_new_translation_set"))
-			return NULL;
-		c->live[i] = true;
-		return &c->sets[i];
-	}
-	failf(c, "test bug: more than %d sets", NSETS);
-	return NULL;
+	int i = free_slot(c);
+	if (i < 0 || !EXPECT_RC(c, mmu_new_translation_set(&c->sets[i]), 0, "mmu_new_translation_set"))
+		return NULL;
+	c->live[i] = true;
+	return &c->sets[i];
 }
 
 static mmu_translation_set_t *dup_set(struct ctx *c, mmu_translation_set_t *src)
 {
-	for (int i = 0; i < NSETS; i++) {
-		if (c->live[i])
-			continue;
-		int rc = mmu_dup_translation_set(&c->sets[i], src);
-		if (!EXPECT_RC(c, rc, 0, "mmu_dup_translation_set"))
-			return NULL;
-		c->live[i] = true;
-		return &c->sets[i];
-	}
-	failf(c, "test bug: more than %d sets", NSETS);
-	return NULL;
+	int i = free_slot(c);
+	if (i < 0 || !EXPECT_RC(c, mmu_dup_translation_set(&c->sets[i], src), 0, "mmu_dup_translation_set"))
+		return NULL;
+	c->live[i] = true;
+	return &c->sets[i];
 }
 
 static void drop_set(struct ctx *c, mmu_translation_set_t *t)
@@ -1358,19 +1356,17 @@ static int workload_step(struct ctx *c, int step, mmu_translation_set_t *t, mmu_
 {
 	mmu_transaction_t ta;
 	mmu_entry_t got;
-	int rc = 0;
+	int rc = 0, i;
 	switch (step) {
 	case 0:
-		for (int i = 0; i < NSETS; i++)
-			if (!c->live[i]) {
-				rc = mmu_new_translation_set(&c->sets[i]);
-				if (!rc) {
-					c->live[i] = true;
-					*t2 = &c->sets[i];
-				}
-				return rc;
-			}
-		return -ENOSPC;
+		if ((i = free_slot(c)) < 0)
+			return -ENOSPC;
+		rc = mmu_new_translation_set(&c->sets[i]);
+		if (!rc) {
+			c->live[i] = true;
+			*t2 = &c->sets[i];
+		}
+		return rc;
 	case 1:
 		mmu_transaction(&ta, t);
 		rc = mmu_add(&ta, ent(pa_for(c, 0, 1), R, 0), uva(c, 0, 0));
@@ -1401,24 +1397,16 @@ static int workload_step(struct ctx *c, int step, mmu_translation_set_t *t, mmu_
 	case 3:
 		return mmu_copy_range(*t2, t, w[3].va + sz(c, 0), w[3].va, sz(c, w[3].order));
 	case 4:
-		for (int i = 0; i < NSETS; i++)
-			if (!c->live[i]) {
-				rc = mmu_dup_translation_set(&c->sets[i], t);
-				if (!rc)
-					drop_set(c, &c->sets[i]);
-				return rc;
-			}
-		return -ENOSPC;
-	case 5:
-		mmu_transaction(&ta, t);
-		rc = mmu_find(&ta, kva(c, 0, 3), &got);
-		if (!rc)
-			rc = mmu_remove(&ta);
-		if (rc) {
-			mmu_forget(&ta);
-			return rc;
+		if ((i = free_slot(c)) < 0)
+			return -ENOSPC;
+		rc = mmu_dup_translation_set(&c->sets[i], t);
+		if (!rc) {
+			c->live[i] = true;
+			drop_set(c, &c->sets[i]);
 		}
-		return mmu_commit(&ta);
+		return rc;
+	case 5:
+		return remove_commit(t, kva(c, 0, 3));
 	}
 	return 1;    /* no such step: the workload is over */
 }
@@ -1515,13 +1503,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (mmu_host_init((size_t)512 << 20) != 0) {
-		fprintf(stderr, "FAIL: mmu_host_init\n");
+	struct mode_cfg cfgs[MODE_CFG_MAX];
+	size_t ncfg = host_start(cfgs, MODE_CFG_MAX);
+	if (!ncfg) {
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}
-	struct mode_cfg cfgs[MODE_CFG_MAX];
-	size_t ncfg = mode_configs(cfgs, MODE_CFG_MAX);
 	unsigned passed = 0, failed = 0;
 	for (size_t m = 0; m < ncfg; m++) {
 		if (only_mode && strcmp(only_mode, cfgs[m].label) != 0)

@@ -38,14 +38,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (mmu_host_init((size_t)512 << 20) != 0) {
-		fprintf(stderr, "FAIL: mmu_host_init\n");
+	struct mode_cfg cfgs[MODE_CFG_MAX];
+	size_t ncfg = host_start(cfgs, MODE_CFG_MAX);
+	if (!ncfg) {
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}
-
-	struct mode_cfg cfgs[MODE_CFG_MAX];
-	size_t ncfg = mode_configs(cfgs, MODE_CFG_MAX);
 	struct model *m = calloc(1, sizeof(*m));
 	unsigned passed = 0, failed = 0;
 	for (size_t c = 0; c < ncfg; c++) {

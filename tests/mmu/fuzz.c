@@ -43,11 +43,9 @@ static void write_seeds(const char *dir)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (mmu_host_init((size_t)512 << 20) != 0) {
-		fprintf(stderr, "FAIL: mmu_host_init\n");
+	ncfg = host_start(cfgs, MODE_CFG_MAX);
+	if (!ncfg)
 		abort();
-	}
-	ncfg = mode_configs(cfgs, MODE_CFG_MAX);
 	m = calloc(1, sizeof(*m));
 	const char *seeds = getenv("MMU_FUZZ_SEEDS");
 	if (seeds) {

@@ -110,6 +110,19 @@ size_t mode_configs(struct mode_cfg *out, size_t max)
 	return n;
 }
 
+size_t host_start(struct mode_cfg *out, size_t max)
+{
+	int rc = mmu_host_init((size_t)512 << 20);
+	if (rc) {
+		printf("FAIL: mmu_host_init(512 MiB): expected 0, got %d\n", rc);
+		return 0;
+	}
+	size_t n = mode_configs(out, max);
+	if (!n)
+		printf("FAIL: no paging mode: mmu_mode_count() is %zu\n", mmu_mode_count());
+	return n;
+}
+
 /* ---- where the choices come from ----------------------------------------- */
 
 void src_seed(struct model_src *s, uint64_t seed)

@@ -41,6 +41,9 @@ struct mode_env {
 /* Fills out[] with every configuration (all modes mmu_mode_count() lists,
  * RISC-V ones twice); returns how many. Needs mmu_host_init() and no set. */
 size_t mode_configs(struct mode_cfg *out, size_t max);
+/* mmu_host_init() with memory enough for every test, then mode_configs().
+ * Returns how many configurations, or 0 after a FAIL line. */
+size_t host_start(struct mode_cfg *out, size_t max);
 /* Selects cfg and fills env. Returns 0, or a negative errno with a message
  * on stderr. */
 int mode_enter(const struct mode_cfg *cfg, struct mode_env *env);
