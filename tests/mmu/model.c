@@ -610,6 +610,19 @@ static struct mentry pick_entry(struct model *m, struct model_src *src, unsigned
 
 /* ---- operations inside a transaction ------------------------------------------ */
 
+/* A step may run with table allocations failing (mmu_host_fail_alloc_after):
+ * an operation may then answer -ENOMEM, and must have changed nothing,
+ * which the checks after the step prove against the unchanged model. */
+static void check_restored(struct model *m, int s, const char *what);
+
+static bool out_of_memory(struct model *m, int rc, const char *what)
+{
+	if (!m->oom || rc != -ENOMEM)
+		return false;
+	tracef(m, "%s: -ENOMEM (allocation failure injected)", what);
+	return true;
+}
+
 /* One of the live sets (there is always one). */
 static int pick_live(struct model *m, struct model_src *src)
 {
@@ -696,6 +709,8 @@ static void op_add(struct model *m, struct model_src *src)
 	int rc = mmu_add(&m->ta, x, va);
 	tracef(m, "add va %#" PRIx64 " order %u pa %#" PRIx64 " prot %#x mt %u g %d cnt %d %s -> %d",
 	       va, order, mmu_entry_pa(x), mmu_entry_prot(x), e.memtype, e.global, e.counter, why, rc);
+	if (out_of_memory(m, rc, "add"))
+		return;
 	bool also_eexist = want != 0 && want != -EEXIST && view_overlaps(v, e.va - e.size, 3 * e.size);
 	if (rc != want && !(also_eexist && rc == -EEXIST)) {
 		failf(m, "mmu_add va %#" PRIx64 " order %u %s: expected %d, got %d", va, order,
@@ -788,7 +803,7 @@ static void op_update(struct model *m, struct model_src *src)
 		mmu_entry_t x = mmu_mkentry(0, R);
 		int rc = mmu_update(&m->ta, x);
 		tracef(m, "update with no current entry -> %d", rc);
-		if (rc != -ENOENT)
+		if (rc != -ENOENT && !out_of_memory(m, rc, "update"))
 			failf(m, "mmu_update with no current entry: expected %d, got %d", -ENOENT, rc);
 		return;
 	}
@@ -879,6 +894,8 @@ static void op_update(struct model *m, struct model_src *src)
 	tracef(m, "update %s of %#" PRIx64 " order %d -> va %#" PRIx64 " order %d pa %#" PRIx64
 	       " prot %#x mt %u cnt %d -> %d", what, old.va, old.order, n.va, n.order,
 	       mmu_entry_pa(x), n.prot, n.memtype, n.counter, rc);
+	if (out_of_memory(m, rc, "update"))
+		return;
 	if (rc != want) {
 		failf(m, "mmu_update (%s) of %#" PRIx64 " order %d to order %d: expected %d, got %d",
 		      what, old.va, old.order, n.order, want, rc);
@@ -913,6 +930,8 @@ static void op_remove(struct model *m, struct model_src *src)
 	}
 	int rc = mmu_remove(&m->ta);
 	tracef(m, "remove current %#" PRIx64 " -> %d", m->cur == CUR_SET ? m->cur_va : 0, rc);
+	if (out_of_memory(m, rc, "remove"))
+		return;
 	if (m->cur == CUR_NONE) {
 		if (rc != -ENOENT)
 			failf(m, "mmu_remove with no current entry: expected %d, got %d", -ENOENT, rc);
@@ -969,6 +988,11 @@ static void op_commit(struct model *m)
 	int rc = mmu_commit(&m->ta);
 	tracef(m, "commit set %d (%u changes) -> %d", s, m->changes, rc);
 	m->open = false;
+	if (out_of_memory(m, rc, "commit")) {
+		/* The transaction is over and the set as it was. */
+		check_restored(m, s, "mmu_commit failing with -ENOMEM");
+		return;
+	}
 	if (rc) {
 		failf(m, "mmu_commit: expected 0, got %d", rc);
 		return;
@@ -985,22 +1009,28 @@ static void op_commit(struct model *m)
 	}
 }
 
+/* Set s and the table pages in use are as at mmu_transaction. */
+static void check_restored(struct model *m, int s, const char *what)
+{
+	size_t tables = mmu_host_tables_in_use();
+	if (tables != m->tables_at_begin)
+		failf(m, "%s: tables in use expected %zu, got %zu", what, m->tables_at_begin, tables);
+	size_t need = mmu_host_snapshot(&m->sets[s], NULL, 0);
+	uint8_t *now = malloc(need ? need : 1);
+	mmu_host_snapshot(&m->sets[s], now, need);
+	if (need != m->snap_len || memcmp(now, m->snap, need) != 0)
+		failf(m, "%s: snapshot of set %d differs from the one at mmu_transaction (%zu vs %zu bytes)",
+		      what, s, m->snap_len, need);
+	free(now);
+}
+
 static void op_forget(struct model *m)
 {
 	int s = m->tset;
 	mmu_forget(&m->ta);
 	m->open = false;
 	tracef(m, "forget set %d (%u changes)", s, m->changes);
-	size_t tables = mmu_host_tables_in_use();
-	if (tables != m->tables_at_begin)
-		failf(m, "mmu_forget: tables in use expected %zu, got %zu", m->tables_at_begin, tables);
-	size_t need = mmu_host_snapshot(&m->sets[s], NULL, 0);
-	uint8_t *now = malloc(need ? need : 1);
-	mmu_host_snapshot(&m->sets[s], now, need);
-	if (need != m->snap_len || memcmp(now, m->snap, need) != 0)
-		failf(m, "mmu_forget: snapshot of set %d differs from the one at mmu_transaction (%zu vs %zu bytes)",
-		      s, m->snap_len, need);
-	free(now);
+	check_restored(m, s, "mmu_forget");
 }
 
 /* A second transaction on the set while the first has changed it: it sees
@@ -1020,7 +1050,7 @@ static void op_busy(struct model *m, struct model_src *src)
 	struct mentry e = pick_entry(m, src, 0, false);
 	int rc = mmu_add(&other, mk(&e), e.va);
 	tracef(m, "second transaction on set %d: add %#" PRIx64 " -> %d", s, e.va, rc);
-	if (rc != -EBUSY)
+	if (rc != -EBUSY && !out_of_memory(m, rc, "second transaction's add"))
 		failf(m, "mmu_add from a second transaction on set %d: expected %d, got %d", s, -EBUSY, rc);
 	mmu_forget(&other);
 	restore_current(m);
@@ -1086,7 +1116,10 @@ static void op_clear(struct model *m, struct model_src *src)
 	uint8_t *before = snapshot_of(m, s, &len);
 	int rc = mmu_clear_range(&m->sets[s], start, end);
 	tracef(m, "clear_range set %d [%#" PRIx64 ", %#" PRIx64 ") -> %d", s, start, end, rc);
-	if (rc != want) {
+	if (out_of_memory(m, rc, "clear_range")) {
+		if (!snapshot_same(m, s, before, len))
+			failf(m, "mmu_clear_range failing with -ENOMEM changed the tables of set %d", s);
+	} else if (rc != want) {
 		failf(m, "mmu_clear_range set %d [%#" PRIx64 ", %#" PRIx64 "): expected %d, got %d",
 		      s, start, end, want, rc);
 	} else if (rc) {
@@ -1139,7 +1172,10 @@ static void op_copy(struct model *m, struct model_src *src)
 	int rc = mmu_copy_range(&m->sets[d], &m->sets[s], ds, ss, len);
 	tracef(m, "copy_range set %d %#" PRIx64 " <- set %d %#" PRIx64 " len %#" PRIx64 " %s -> %d",
 	       d, ds, s, ss, (uint64_t)len, why, rc);
-	if (rc != want && !(want != 0 && rc == -EEXIST && view_overlaps(dv, ds, len))) {
+	if (out_of_memory(m, rc, "copy_range")) {
+		if (!snapshot_same(m, d, before, blen))
+			failf(m, "mmu_copy_range failing with -ENOMEM changed the tables of set %d", d);
+	} else if (rc != want && !(want != 0 && rc == -EEXIST && view_overlaps(dv, ds, len))) {
 		failf(m, "mmu_copy_range set %d %#" PRIx64 " <- set %d %#" PRIx64 " len %#" PRIx64
 		      " %s: expected %d, got %d", d, ds, s, ss, (uint64_t)len, why, want, rc);
 	} else if (rc) {
@@ -1172,8 +1208,15 @@ static void op_dup(struct model *m, struct model_src *src)
 	int d = pick_free(m), s = pick_live(m, src);
 	if (d < 0)
 		return;
+	size_t tables = mmu_host_tables_in_use();
 	int rc = mmu_dup_translation_set(&m->sets[d], &m->sets[s]);
 	tracef(m, "dup set %d -> set %d -> %d", s, d, rc);
+	if (out_of_memory(m, rc, "dup")) {
+		if (mmu_host_tables_in_use() != tables)
+			failf(m, "mmu_dup_translation_set failing with -ENOMEM: tables in use expected %zu, got %zu",
+			      tables, mmu_host_tables_in_use());
+		return;
+	}
 	if (rc) {
 		failf(m, "mmu_dup_translation_set: expected 0, got %d", rc);
 		return;
@@ -1188,8 +1231,15 @@ static void op_new(struct model *m)
 	int d = pick_free(m);
 	if (d < 0)
 		return;
+	size_t tables = mmu_host_tables_in_use();
 	int rc = mmu_new_translation_set(&m->sets[d]);
 	tracef(m, "new set %d -> %d", d, rc);
+	if (out_of_memory(m, rc, "new set")) {
+		if (mmu_host_tables_in_use() != tables)
+			failf(m, "mmu_new_translation_set failing with -ENOMEM: tables in use expected %zu, got %zu",
+			      tables, mmu_host_tables_in_use());
+		return;
+	}
 	if (rc) {
 		failf(m, "mmu_new_translation_set: expected 0, got %d", rc);
 		return;
@@ -1218,6 +1268,10 @@ void model_step(struct model *m, struct model_src *src)
 	if (m->fails)
 		return;
 	m->step++;
+	/* Now and then, table allocations fail after the next few. */
+	m->oom = src_below(src, 10) == 0;
+	if (m->oom)
+		mmu_host_fail_alloc_after((long)src_below(src, 8));
 	if (m->open) {
 		unsigned r = (unsigned)src_below(src, 20);
 		if (r < 6)
@@ -1247,6 +1301,8 @@ void model_step(struct model *m, struct model_src *src)
 		else
 			op_drop(m, src);
 	}
+	mmu_host_fail_alloc_after(-1);
+	m->oom = false;
 	if (!m->fails)
 		check_all(m);
 }

@@ -106,6 +106,7 @@ struct model {
 	unsigned fails;
 	bool abort_on_fail;                  /* fuzzing: abort() at once */
 	bool verbose;                        /* print every operation */
+	bool oom;                            /* table allocations fail during this step */
 
 	/* Orders the sequence uses, and where it maps them. */
 	unsigned orders[16];
