@@ -17,6 +17,7 @@
  *               entries finish (next() is not quadratic in the range)
  *   concurrent  a walker thread translating while another commits
  *               rewrites never sees a torn or missing translation
+ *   reselect    leaving the mode frees the kernel table and its chains
  *
  * Last line: "N passed, N failed".
  */
@@ -396,6 +397,38 @@ static void case_concurrent(void)
 	mmu_remove_translation_set(&t);
 }
 
+/* Leaving the mode frees the shared kernel table with whatever global
+ * entries (and their overflow pages) it still holds. */
+static void case_reselect(void)
+{
+	size_t base = mmu_host_tables_in_use();
+	mmu_translation_set_t t;
+	CHECK(mmu_new_translation_set(&t) == 0, "new set");
+	struct mmu_host_hwstate hw;
+	mmu_host_hwstate(&t, &hw);
+	enum { N = 20 };
+	vaddr_t va[N];
+	vaddr_t k0 = 0xffff800000000000ull + (7ull << 30);
+	unsigned n = colliding(k0, phys64(hw.kernel_root)[0], va, N);
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, &t);
+	for (unsigned i = 0; i < n; i++)
+		CHECK(mmu_add(&ta, mmu_mkglobal(mmu_mkentry(0x100000000ull + i * PAGE, R)), va[i]) == 0,
+		      "add global %u", i);
+	CHECK(mmu_commit(&ta) == 0, "commit");
+	mmu_translation_set_t t2;
+	CHECK(mmu_new_translation_set(&t2) == 0, "a later set");
+	paddr_t pa = 0;
+	CHECK(mmu_host_hw_translate(&t2, va[n - 1], MMU_READ, &pa) == 0 &&
+	      pa == 0x100000000ull + (n - 1) * PAGE, "a later set sees the globals");
+	mmu_remove_translation_set(&t2);
+	mmu_remove_translation_set(&t);
+	CHECK(mmu_host_tables_in_use() > base, "globals keep their kernel pages");
+	CHECK(mmu_select_mode("sv48") == 0 && mmu_select_mode("hashed") == 0, "reselect");
+	CHECK(mmu_host_tables_in_use() == base, "after reselecting: tables in use %zu, expected %zu",
+	      mmu_host_tables_in_use(), base);
+}
+
 /* ---- main ---- */
 
 static void run(const char *name, void (*fn)(void))
@@ -426,6 +459,7 @@ int main(void)
 	run("oracle", case_oracle);
 	run("sparse", case_sparse);
 	run("concurrent", case_concurrent);
+	run("reselect", case_reselect);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed != 0;
 }
