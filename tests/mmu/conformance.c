@@ -670,6 +670,27 @@ static void case_permissions(struct ctx *c)
 	          "mmu_add memtype 3");
 }
 
+struct scan_log {
+	struct ctx *c;
+	unsigned n;
+	vaddr_t va[16];
+	unsigned order[16];
+	paddr_t pa[16];
+	bool make_ro;
+};
+
+static mmu_entry_t scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct scan_log *log = priv;
+	if (log->n < 16) {
+		log->va[log->n] = va;
+		log->order[log->n] = mmu_entry_order(e);
+		log->pa[log->n] = mmu_entry_pa(e);
+	}
+	log->n++;
+	return log->make_ro ? mmu_mkprot(e, mmu_entry_prot(e) & ~W) : e;
+}
+
 /* A global entry added through A is in B (created before) and C (after),
  * in tables none of them copies; removing it removes it everywhere. */
 static void case_globals(struct ctx *c)
@@ -724,6 +745,23 @@ static void case_globals(struct ctx *c)
 	          "mmu_add non-global in the kernel half");
 	EXPECT_RC(c, add_commit(a, mmu_mkglobal(ent(pa_for(c, 0, 0), R | U, 0)), kva(c, 0, 0)), -EINVAL,
 	          "mmu_add global MMU_USER in the kernel half");
+	/* mmu_scan of the kernel half from B reports each global once, and
+	 * what it changes there is changed in every set (shared, not copied). */
+	struct scan_log log = { .c = c, .make_ro = true };
+	vaddr_t kend = w[2].va + sz(c, w[2].order);
+	EXPECT_RC(c, mmu_scan(b, c->env.kernel_base, kend, scan_fn, &log), 0, "mmu_scan of the globals from B");
+	if (log.n != 3)
+		failf(c, "mmu_scan of the globals from B: expected 3 calls, got %u", log.n);
+	for (int s = 0; s < 3; s++)
+		for (int i = 0; i < 3; i++) {
+			struct want ro = w[i];
+			ro.prot &= ~W;
+			expect_entry(c, all[s], &ro, "global after mmu_scan through B removed write");
+		}
+	if (stats(b).table_pages != b_pages)
+		failf(c, "mmu_scan of the globals from B: table_pages of B expected %" PRIu64 ", got %" PRIu64,
+		      b_pages, stats(b).table_pages);
+
 	/* Removing through the newest set removes it everywhere. */
 	for (int i = 0; i < 3; i++)
 		EXPECT_RC(c, remove_commit(cc, w[i].va), 0, "remove global %d through C", i);
@@ -984,27 +1022,6 @@ static void case_clear_range(struct ctx *c)
 	          "mmu_clear_range outside both halves");
 	expect_same(c, t, &s, "refused mmu_clear_range");
 	drop_snap(&s);
-}
-
-struct scan_log {
-	struct ctx *c;
-	unsigned n;
-	vaddr_t va[16];
-	unsigned order[16];
-	paddr_t pa[16];
-	bool make_ro;
-};
-
-static mmu_entry_t scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
-{
-	struct scan_log *log = priv;
-	if (log->n < 16) {
-		log->va[log->n] = va;
-		log->order[log->n] = mmu_entry_order(e);
-		log->pa[log->n] = mmu_entry_pa(e);
-	}
-	log->n++;
-	return log->make_ro ? mmu_mkprot(e, mmu_entry_prot(e) & ~W) : e;
 }
 
 static void case_scan(struct ctx *c)
