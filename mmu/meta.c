@@ -1,17 +1,32 @@
 /*
- * The side table (meta.h): a hash of base va -> record in table-sized
- * pages. Root page: word 0 counts live records, words 1..META_BUCKETS
- * hold the buckets' first pages. Bucket page: word 0 chains to the next page of the bucket, then
- * (key, record) pairs; a record is never 0 (META_USED), so 0 marks a free
- * pair. Emptied, the whole table is freed, so a set that no longer has
- * annotated entries holds no side pages.
+ * The side table (meta.h): base va -> record, as a radix tree of
+ * table-sized pages indexed by va >> page_shift, like a page table with
+ * page_shift - 3 index bits per level. Lookups and inserts cost one walk
+ * however many records there are (splitting a counted 1 GiB entry into
+ * 262,144 pieces stays linear). The root indexes fewer bits than a page
+ * holds; its last word counts live records, and when that falls to zero
+ * the whole tree is freed, so a set without annotated entries holds no
+ * side pages.
  */
 #include <string.h>
 #include "meta.h"
 
-static size_t words(void)
+static unsigned index_bits(void) { return txn_page_shift() - 3; }
+
+/* Levels below the root; the root takes the remaining high bits of the
+ * key, always fewer than a page's worth, which leaves room for the count. */
+static unsigned meta_depth(void)
 {
-	return ((size_t)1 << txn_page_shift()) / sizeof(uint64_t);
+	return (64 - txn_page_shift()) / index_bits();
+}
+
+static size_t count_slot(void) { return ((size_t)1 << index_bits()) - 1; }
+
+static size_t slot_of(vaddr_t va, unsigned level)
+{
+	uint64_t key = va >> txn_page_shift();
+	uint64_t idx = key >> (level * index_bits());
+	return (size_t)(level == meta_depth() ? idx : idx & (((uint64_t)1 << index_bits()) - 1));
 }
 
 static paddr_t root_of(mmu_transaction_t *ta, int half)
@@ -22,55 +37,29 @@ static paddr_t root_of(mmu_transaction_t *ta, int half)
 	return half ? mmu_cur->kernel_meta : ta->set->meta;
 }
 
-/* Few buckets, each a chain of pages of (key, record) pairs: a page per
- * bucket holds hundreds of records, and annotated entries are few, so a
- * table costs a couple of pages, not one per record. */
-#define META_BUCKETS 8
-
-static size_t bucket_of(vaddr_t va)
-{
-	return 1 + (size_t)((va >> 12) * 0x9E3779B97F4A7C15ull >> 40) % META_BUCKETS;
-}
-
-/* Where va's record is: page and word index; false if absent. */
-static bool locate(mmu_transaction_t *ta, int half, vaddr_t va, paddr_t *page, size_t *slot)
-{
-	paddr_t root = root_of(ta, half);
-	if (!root)
-		return false;
-	for (paddr_t pa = ((uint64_t *)txn_view(ta, root))[bucket_of(va)]; pa;) {
-		const uint64_t *w = txn_view(ta, pa);
-		for (size_t i = 1; i + 1 < words(); i += 2)
-			if (w[i + 1] && w[i] == va) {
-				*page = pa;
-				*slot = i;
-				return true;
-			}
-		pa = w[0];
-	}
-	return false;
-}
-
 uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va)
 {
-	paddr_t page;
-	size_t slot;
-	if (!locate(ta, half, va, &page, &slot))
-		return 0;
-	return ((uint64_t *)txn_view(ta, page))[slot + 1];
-}
-
-static struct txn_page *new_page(mmu_transaction_t *ta, int half, int *err)
-{
-	struct txn_page *pg = txn_new(ta, half, err);
-	if (pg)
-		pg->raw = true;
-	return pg;
+	paddr_t pa = root_of(ta, half);
+	for (unsigned l = meta_depth(); pa; l--) {
+		uint64_t w = ((const uint64_t *)txn_view(ta, pa))[slot_of(va, l)];
+		if (l == 0)
+			return w;
+		pa = w;
+	}
+	return 0;
 }
 
 static struct txn_page *own(mmu_transaction_t *ta, paddr_t pa, int *err)
 {
 	struct txn_page *pg = txn_own(ta, pa, err);
+	if (pg)
+		pg->raw = true;
+	return pg;
+}
+
+static struct txn_page *new_page(mmu_transaction_t *ta, int half, int *err)
+{
+	struct txn_page *pg = txn_new(ta, half, err);
 	if (pg)
 		pg->raw = true;
 	return pg;
@@ -89,111 +78,116 @@ static int add_count(mmu_transaction_t *ta, int half, int64_t delta, uint64_t *n
 	struct txn_page *r = own(ta, root_of(ta, half), &err);
 	if (!r)
 		return err;
-	*now = ((uint64_t *)r->ptr)[0] + (uint64_t)delta;
-	return txn_store(ta, r, 0, *now);
+	*now = ((uint64_t *)r->ptr)[count_slot()] + (uint64_t)delta;
+	return txn_store(ta, r, count_slot(), *now);
+}
+
+/* The leaf page holding va's slot, made private; tables created on the
+ * way when create is set. NULL with *err = 0 when absent and !create. */
+static struct txn_page *leaf_page(mmu_transaction_t *ta, int half, vaddr_t va, bool create,
+                                  int *err)
+{
+	paddr_t pa = root_of(ta, half);
+	if (!pa) {
+		if (!create)
+			return NULL;
+		struct txn_page *r = new_page(ta, half, err);
+		if (!r || (*err = set_root(ta, half, r->pa)))
+			return NULL;
+		pa = r->pa;
+	}
+	for (unsigned l = meta_depth(); l > 0; l--) {
+		size_t i = slot_of(va, l);
+		paddr_t child = ((const uint64_t *)txn_view(ta, pa))[i];
+		if (!child) {
+			if (!create)
+				return NULL;
+			struct txn_page *pg = own(ta, pa, err), *fresh;
+			if (!pg || !(fresh = new_page(ta, half, err)) ||
+			    (*err = txn_store(ta, pg, i, fresh->pa)))
+				return NULL;
+			child = fresh->pa;
+		}
+		pa = child;
+	}
+	return own(ta, pa, err);
 }
 
 int meta_set(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t val)
 {
 	int err = 0;
-	paddr_t page;
-	size_t slot;
-	if (locate(ta, half, va, &page, &slot)) {
-		struct txn_page *pg = own(ta, page, &err);
-		return pg ? txn_store(ta, pg, slot + 1, val) : err;
-	}
-	if (!root_of(ta, half)) {
-		struct txn_page *r = new_page(ta, half, &err);
-		if (!r || (err = set_root(ta, half, r->pa)))
-			return err;
-	}
-	/* First free pair along the bucket's chain, else a new page at its end. */
-	struct txn_page *pg = own(ta, root_of(ta, half), &err);
-	size_t link = bucket_of(va);
-	while (pg) {
-		paddr_t pa = ((uint64_t *)pg->ptr)[link];
-		if (!pa) {
-			struct txn_page *fresh = new_page(ta, half, &err);
-			if (!fresh || (err = txn_store(ta, pg, link, fresh->pa)))
-				return err;
-			pg = fresh;
-		} else {
-			pg = own(ta, pa, &err);
-			if (!pg)
-				return err;
-		}
-		const uint64_t *w = pg->ptr;
-		for (size_t i = 1; i + 1 < words(); i += 2)
-			if (!w[i + 1]) {
-				uint64_t n;
-				if ((err = txn_store(ta, pg, i, va)) ||
-				    (err = txn_store(ta, pg, i + 1, val)))
-					return err;
-				return add_count(ta, half, +1, &n);
-			}
-		link = 0;
-	}
-	return err;
+	uint64_t n;
+	struct txn_page *pg = leaf_page(ta, half, va, true, &err);
+	if (!pg)
+		return err;
+	size_t i = slot_of(va, 0);
+	bool fresh = !((uint64_t *)pg->ptr)[i];
+	if ((err = txn_store(ta, pg, i, val)))
+		return err;
+	return fresh ? add_count(ta, half, +1, &n) : 0;
 }
 
-/* Free every page of a table (through the transaction). */
-static int free_all(mmu_transaction_t *ta, int half, paddr_t root)
+/* Free a subtree through the transaction. */
+static int free_tree(mmu_transaction_t *ta, int half, paddr_t pa, unsigned l)
 {
-	const uint64_t *r = txn_view(ta, root);
-	int err = 0;
-	for (size_t b = 1; !err && b <= META_BUCKETS; b++)
-		for (paddr_t pa = r[b]; !err && pa; pa = ((uint64_t *)txn_view(ta, pa))[0])
-			err = txn_free(ta, pa, half);
-	if (!err)
-		err = txn_free(ta, root, half);
-	return err ? err : set_root(ta, half, 0);
+	const uint64_t *w = txn_view(ta, pa);
+	size_t n = l == meta_depth() ? count_slot() : (size_t)1 << index_bits();
+	for (size_t i = 0; l > 0 && i < n; i++)
+		if (w[i]) {
+			int err = free_tree(ta, half, w[i], l - 1);
+			if (err)
+				return err;
+		}
+	return txn_free(ta, pa, half);
 }
 
 int meta_del(mmu_transaction_t *ta, int half, vaddr_t va)
 {
 	int err = 0;
-	paddr_t page;
-	size_t slot;
 	uint64_t left;
-	if (!locate(ta, half, va, &page, &slot))
+	struct txn_page *pg = leaf_page(ta, half, va, false, &err);
+	size_t i = slot_of(va, 0);
+	if (!pg && !err)
 		panic_mmu("side table: no record for the entry at %#llx", (unsigned long long)va);
-	struct txn_page *pg = own(ta, page, &err);
-	if (!pg || (err = txn_store(ta, pg, slot, 0)) || (err = txn_store(ta, pg, slot + 1, 0)))
+	if (!pg)
 		return err;
-	if ((err = add_count(ta, half, -1, &left)))
+	if (!((uint64_t *)pg->ptr)[i])
+		panic_mmu("side table: no record for the entry at %#llx", (unsigned long long)va);
+	if ((err = txn_store(ta, pg, i, 0)) || (err = add_count(ta, half, -1, &left)))
 		return err;
-	return left ? 0 : free_all(ta, half, root_of(ta, half));
+	if (left)
+		return 0;
+	err = free_tree(ta, half, root_of(ta, half), meta_depth());
+	return err ? err : set_root(ta, half, 0);
+}
+
+/* ---- committed tables, no transaction ---- */
+
+static size_t walk_committed(paddr_t pa, unsigned l, bool free_it, void *buf, size_t max,
+                             size_t at)
+{
+	size_t bytes = (size_t)1 << txn_page_shift();
+	const uint64_t *w = mmu_env_phys_to_virt(pa);
+	if (!free_it && at + bytes <= max)
+		memcpy((char *)buf + at, w, bytes);
+	at += bytes;
+	size_t n = l == meta_depth() ? count_slot() : (size_t)1 << index_bits();
+	for (size_t i = 0; l > 0 && i < n; i++)
+		if (w[i])
+			at = walk_committed(w[i], l - 1, free_it, buf, max, at);
+	if (free_it)
+		mmu_env_free(pa, txn_page_shift());
+	return at;
+}
+
+size_t meta_snapshot(paddr_t root, void *buf, size_t max, size_t at)
+{
+	return root ? walk_committed(root, meta_depth(), false, buf, max, at) : at;
 }
 
 void meta_fini(paddr_t *root)
 {
-	if (!*root)
-		return;
-	const uint64_t *r = mmu_env_phys_to_virt(*root);
-	for (size_t b = 1; b <= META_BUCKETS; b++)
-		for (paddr_t pa = r[b], next; pa; pa = next) {
-			next = ((uint64_t *)mmu_env_phys_to_virt(pa))[0];
-			mmu_env_free(pa, txn_page_shift());
-		}
-	mmu_env_free(*root, txn_page_shift());
+	if (*root)
+		walk_committed(*root, meta_depth(), true, NULL, 0, 0);
 	*root = 0;
-}
-
-/* Append every page of a committed side table to buf (host snapshots). */
-size_t meta_snapshot(paddr_t root, void *buf, size_t max, size_t at)
-{
-	size_t bytes = (size_t)1 << txn_page_shift();
-	if (!root)
-		return at;
-	const uint64_t *r = mmu_env_phys_to_virt(root);
-	if (at + bytes <= max)
-		memcpy((char *)buf + at, r, bytes);
-	at += bytes;
-	for (size_t b = 1; b <= META_BUCKETS; b++)
-		for (paddr_t pa = r[b]; pa; pa = ((uint64_t *)mmu_env_phys_to_virt(pa))[0]) {
-			if (at + bytes <= max)
-				memcpy((char *)buf + at, mmu_env_phys_to_virt(pa), bytes);
-			at += bytes;
-		}
-	return at;
 }
