@@ -14,16 +14,17 @@
  *
  * Each mode runs in a child process pinned to one CPU (a crash or hang in a
  * young engine is reported for that mode, the others still run), with
- * results written to shared memory; two modes run at a time on a machine
- * with two CPUs so that every mode fits in the 5 minutes the issue allows.
+ * results written to shared memory; one mode at a time, two when a loaded
+ * machine would otherwise break the 5 minutes the issue allows.
  * The limit is sampled before every workload on the workload's own CPU, so
  * it sees the same machine the workloads do; the parent prints the table
  * and build/bench/results.json.
  *
  *   bench [-o results.json] [-t results.txt] [-m results.md] [modes...]
  *   BENCH_RUNS=n        runs per workload (default 7)
- *   BENCH_JOBS=n        modes at a time, each child pinned to its own CPU
- *                       (default 2, at most the CPUs allowed; 1 = quietest)
+ *   BENCH_JOBS=n|auto   modes at a time, each child pinned to its own CPU
+ *                       (default auto: one, two if the run would not fit 5 min)
+ *   BENCH_BUDGET=s      what "would not fit" means (default 270 s)
  *   BENCH_WORKLOADS=... only the workload groups named (e.g. "pp-map split")
  *   BENCH_TIMEOUT=s     per mode (default 240, wall): a hung mode is reported, not waited for
  *   BENCH_CLOCK=cpu|wall  what the figures are timed with (default cpu: the
@@ -152,6 +153,8 @@ static struct shared *sh;
 static int cur_mode;                     /* the child's mode index */
 static double lim_quiet, lim_median;     /* for the header: parent's median, median of all */
 static int bench_jobs = 1;
+static char jobs_note[96];               /* when auto jobs went up */
+static double budget_s = 270;            /* the issue's 5 minutes, less building */
 static double child_cpu;                 /* user + system seconds of the children */
 static char load_before[64], load_after[64];   /* /proc/loadavg */
 
@@ -830,84 +833,99 @@ static void bench_mode(const char *mode, int runs)
 	static const int groups[] = { W_MAP_BASE, W_MAP_2M, W_MAP_AUTO, W_QUERY_SEQ,
 	                              W_QUERY_SHUF, W_QUERY_SCAN, W_PROT_FIND, W_PROT_SCAN,
 	                              W_UNMAP_CLEAR, W_UNMAP_REMOVE, W_PP_MAP, W_SPLIT };
+	enum { NG = sizeof(groups) / sizeof(groups[0]) };
 	const char *only = getenv("BENCH_WORKLOADS");
+	bool on[NG];
+	int nsub[NG], gerr[NG], done[NG];
+	static double ns[NG][2][MAX_RUNS], wall[NG][2][MAX_RUNS];
+	double spent[NG];
 	/* Every selected row exists from the start, so a crash leaves the
 	 * workloads it prevented marked as not run rather than missing. */
-	for (size_t gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
+	for (int gi = 0; gi < NG; gi++) {
 		int wl = groups[gi];
-		if (only && *only && !strstr(only, wl_name[wl]))
-			continue;
-		for (int k = 0; k < ((wl == W_PP_MAP || wl == W_SPLIT) ? 2 : 1); k++) {
+		on[gi] = !(only && *only && !strstr(only, wl_name[wl]));
+		nsub[gi] = (wl == W_PP_MAP || wl == W_SPLIT) ? 2 : 1;
+		gerr[gi] = 0;
+		done[gi] = 0;
+		spent[gi] = 0;
+		for (int k = 0; on[gi] && k < nsub[gi]; k++) {
 			struct row *x = new_row(mode, wl + k);
-			if (x)
-				x->err = ERR_NOT_RUN;
-		}
-	}
-	for (size_t gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
-		int wl = groups[gi];
-		if (only && *only && !strstr(only, wl_name[wl]))
-			continue;
-		int nsub = (wl == W_PP_MAP || wl == W_SPLIT) ? 2 : 1;
-		struct row *r[2] = { NULL, NULL };
-		for (int k = 0; k < nsub; k++) {
-			r[k] = new_row(mode, wl + k);
-			if (!r[k])
+			if (!x)
 				return;
-			r[k]->page_shift = c.ps;
-			r[k]->va_bits = c.g->va_bits;
-			r[k]->levels = c.g->levels;
-			r[k]->big_shift = c.ps + c.big;
-			r[k]->big_contig = c.radix && c.big % c.bits;
-			r[k]->desc_size = c.desc_size;
-			r[k]->err = -1000 - SIGKILL;   /* until it completes */
+			x->err = ERR_NOT_RUN;
+			x->page_shift = c.ps;
+			x->va_bits = c.g->va_bits;
+			x->levels = c.g->levels;
+			x->big_shift = c.ps + c.big;
+			x->big_contig = c.radix && c.big % c.bits;
+			x->desc_size = c.desc_size;
 		}
-		int nl = sh->nlim[cur_mode];
-		if (nl + LIM_PER_GROUP <= LIM_SAMPLES) {
-			sample_limit(LIM_PER_GROUP, &sh->lim_store[cur_mode][nl],
-			             &sh->lim_memset[cur_mode][nl]);
-			sh->nlim[cur_mode] = nl + LIM_PER_GROUP;
-		}
-		static double ns[2][MAX_RUNS], wall[2][MAX_RUNS];
-		struct sample s[2];
-		int done = 0;
-		err = 0;
-		uint64_t t_start = now_ns();
-		for (int i = 0; i < runs; i++) {
-			err = run_once(&c, wl, s);
-			if (err)
-				break;
-			for (int k = 0; k < nsub; k++) {
-				ns[k][i] = s[k].ns;
-				wall[k][i] = s[k].wall;
-			}
-			done++;
-		}
-		for (int k = 0; k < nsub; k++) {
-			struct row *x = r[k];
-			x->runs = done;
-			/* err <= -2000: the first phase of the last run passed and
-			 * the second failed with err + 2000; otherwise both rows
-			 * take err (the second phase never ran). */
-			x->err = err <= -2000 ? (k ? err + 2000 : 0) : err;
-			if (done) {
-				double v[MAX_RUNS];
-				memcpy(v, ns[k], sizeof(double) * (size_t)done);
-				x->ns_median = median(v, done);
-				x->ns_min = v[0];
-				x->ns_max = v[done - 1];
-				memcpy(v, wall[k], sizeof(double) * (size_t)done);
-				x->wall_median = median(v, done);
-			}
-			x->ops = s[k].ops;
-			x->tables_used = s[k].tables_used;
-			x->tables_min = s[k].tables_min;
-			memcpy(x->tlb, s[k].tlb, sizeof(x->tlb));
-			x->tlb_min = s[k].tlb_min;
-			x->desc_bytes = s[k].desc * c.desc_size;
-		}
-		fprintf(stderr, "  %-14s %-13s %6.2fs%s\n", mode, wl_name[wl],
-		        (double)(now_ns() - t_start) / 1e9, err ? " (error)" : "");
 	}
+	/*
+	 * Runs go round the workloads (run 1 of each, then run 2 of each...)
+	 * rather than seven in a row: this VM has slow phases lasting seconds
+	 * (the same binary on an idle machine saw one workload 1.8x slower for
+	 * all seven back-to-back runs); spread over the rounds they hit one or
+	 * two runs of a workload, which the median then drops.
+	 */
+	for (int i = 0; i < runs; i++) {
+		for (int gi = 0; gi < NG; gi++) {
+			int wl = groups[gi];
+			if (!on[gi] || gerr[gi])
+				continue;
+			struct row *r[2] = { &sh->slot[cur_mode][wl], &sh->slot[cur_mode][wl + 1] };
+			int nl = sh->nlim[cur_mode];
+			if (i == 0 && nl + LIM_PER_GROUP <= LIM_SAMPLES) {
+				sample_limit(LIM_PER_GROUP, &sh->lim_store[cur_mode][nl],
+				             &sh->lim_memset[cur_mode][nl]);
+				sh->nlim[cur_mode] = nl + LIM_PER_GROUP;
+			}
+			for (int k = 0; k < nsub[gi]; k++)
+				r[k]->err = -1000 - SIGKILL;   /* until this run completes */
+			struct sample s[2];
+			uint64_t t_start = now_ns();
+			int err = run_once(&c, wl, s);
+			spent[gi] += (double)(now_ns() - t_start) / 1e9;
+			if (!err) {
+				for (int k = 0; k < nsub[gi]; k++) {
+					ns[gi][k][i] = s[k].ns;
+					wall[gi][k][i] = s[k].wall;
+				}
+				done[gi]++;
+			}
+			gerr[gi] = err;
+			for (int k = 0; k < nsub[gi]; k++) {
+				struct row *x = r[k];
+				int n = done[gi];
+				x->runs = n;
+				/* err <= -2000: the first phase passed and the second
+				 * failed with err + 2000; otherwise both rows take err
+				 * (the second phase never ran). */
+				x->err = err <= -2000 ? (k ? err + 2000 : 0) : err;
+				if (n) {
+					double v[MAX_RUNS];
+					memcpy(v, ns[gi][k], sizeof(double) * (size_t)n);
+					x->ns_median = median(v, n);
+					x->ns_min = v[0];
+					x->ns_max = v[n - 1];
+					memcpy(v, wall[gi][k], sizeof(double) * (size_t)n);
+					x->wall_median = median(v, n);
+				}
+				if (n || err) {   /* a failed first run still says what it saw */
+					x->ops = s[k].ops;
+					x->tables_used = s[k].tables_used;
+					x->tables_min = s[k].tables_min;
+					memcpy(x->tlb, s[k].tlb, sizeof(x->tlb));
+					x->tlb_min = s[k].tlb_min;
+					x->desc_bytes = s[k].desc * c.desc_size;
+				}
+			}
+		}
+	}
+	for (int gi = 0; gi < NG; gi++)
+		if (on[gi])
+			fprintf(stderr, "  %-14s %-13s %6.2fs%s\n", mode, wl_name[groups[gi]], spent[gi],
+			        gerr[gi] ? " (error)" : "");
 	free(c.perm);
 }
 
@@ -1003,10 +1021,10 @@ static void print_table(FILE *f, const struct limit *lim, const char *machine, i
 	        lim_median, lim_quiet);
 	fprintf(f, "Clock: %s (BENCH_CLOCK=cpu: the thread's CPU time; wall: CLOCK_MONOTONIC; "
 	           "both in results.json).\n", clock_name());
-	fprintf(f, "Median of %d runs, fresh set per run, 1 GiB at VA %#llx, %d mode(s) at a "
-	           "time each pinned to its own CPU.\nns/op = run time / ops; ns/4K = run time / "
+	fprintf(f, "Median of %d runs (round-robin over the workloads), fresh set per run, 1 GiB "
+	           "at VA %#llx, %d mode(s) at a time%s, each pinned to its own CPU.\nns/op = run time / ops; ns/4K = run time / "
 	           "262144 (4K-equivalent pages of the GiB); xlim = ns/4K / store limit.\n", runs,
-	        (unsigned long long)VA_BASE, bench_jobs);
+	        (unsigned long long)VA_BASE, jobs_note[0] ? 1 : bench_jobs, jobs_note);
 	fprintf(f, "Targets on " REF_MODE "; other modes within %.1fx of it. "
 	           "tables: used/min; tlb: page/range/asid/all, min = one per commit.\n\n",
 	        MODE_SLACK);
@@ -1110,9 +1128,9 @@ static void print_markdown(FILE *f, const struct limit *lim, const char *machine
 	char when[64];
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&now));
 	fprintf(f, "Measured %s by `make bench` (%d runs per figure, median, %s clock; %d mode(s) "
-	           "at a time, each on its own CPU; %.1f s wall, %.1f s CPU).\n\n", when, runs,
-	        bench_clock == CLOCK_MONOTONIC ? "wall" : "thread CPU-time", bench_jobs, secs,
-	        child_cpu);
+	           "at a time%s, each on its own CPU; %.1f s wall, %.1f s CPU).\n\n", when, runs,
+	        bench_clock == CLOCK_MONOTONIC ? "wall" : "thread CPU-time",
+	        jobs_note[0] ? 1 : bench_jobs, jobs_note, secs, child_cpu);
 	fprintf(f, "Machine: %s. Load average before %s, after %s.\n\n", machine, load_before,
 	        load_after);
 	fprintf(f, "Limit: a scalar loop storing 262,144 PTE-sized values (2 MiB) takes %.3f ns per "
@@ -1213,8 +1231,8 @@ static void write_json(FILE *f, const struct limit *lim, const char *machine, in
 	json_str(f, machine);
 	fprintf(f, ",\n\"clock\": \"%s\"", clock_name());
 	fprintf(f, ",\n\"runs\": %d,\n\"wall_s\": %.1f,\n\"cpu_s\": %.1f,\n", runs, secs, child_cpu);
-	fprintf(f, "\"jobs\": %d,\n\"loadavg_before\": \"%s\",\n\"loadavg_after\": \"%s\",\n",
-	        bench_jobs, load_before, load_after);
+	fprintf(f, "\"jobs\": %d,\n\"jobs_note\": \"%s\",\n\"loadavg_before\": \"%s\",\n\"loadavg_after\": \"%s\",\n",
+	        bench_jobs, jobs_note, load_before, load_after);
 	fprintf(f, "\"limit\": {\"store_ns_per_pte\": %.4f, \"memset_ns_per_pte\": %.4f, "
 	           "\"samples\": %d, \"store_quiet\": %.4f, \"store_median\": %.4f},\n",
 	        lim->store_ns, lim->memset_ns, lim->samples, lim_quiet, lim_median);
@@ -1339,12 +1357,26 @@ int main(int argc, char **argv)
 	machine_name(machine, sizeof(machine));
 	int cpus[CPU_SETSIZE];
 	int ncpu = allowed_cpus(cpus);
-	int jobs = getenv("BENCH_JOBS") ? atoi(getenv("BENCH_JOBS")) : 2;
+	/*
+	 * One mode at a time unless told otherwise: two at once on this VM's
+	 * two CPUs made 48 of 168 figures move by more than 10% between two
+	 * runs of the same binary, against 10 with one. Only when the run
+	 * would not fit the issue's 5 minutes (a loaded machine) does "auto"
+	 * add a second CPU, and the heading says so.
+	 */
+	if (getenv("BENCH_BUDGET"))
+		budget_s = atof(getenv("BENCH_BUDGET"));
+	bool auto_jobs = !getenv("BENCH_JOBS") || !strcmp(getenv("BENCH_JOBS"), "auto");
+	int max_jobs = ncpu < 2 ? 1 : 2;
+	int jobs = auto_jobs ? 1 : atoi(getenv("BENCH_JOBS"));
 	if (jobs > ncpu)
 		jobs = ncpu;
 	if (jobs < 1)
 		jobs = 1;
 	bench_jobs = jobs;
+	size_t nsel = 0, nfinished = 0;
+	for (size_t m = 0; m < mmu_mode_count() && m < MAX_MODES; m++)
+		nsel += selected(mmu_mode_name(m), argc, argv, first);
 	fprintf(stderr, "bench: %s; %d CPU(s) allowed; %d mode(s) at a time, each pinned to its "
 	        "own CPU; %d runs per workload\n", machine, ncpu, jobs, runs);
 	read_load(load_before, sizeof(load_before));
@@ -1407,6 +1439,18 @@ int main(int argc, char **argv)
 				continue;
 			running[j] = 0;
 			active--;
+			nfinished++;
+			/* Projected wall time at this pace, against the budget. */
+			double el = (double)(now_ns() - t0) / 1e9;
+			if (auto_jobs && jobs < max_jobs && nfinished < nsel &&
+			    el / (double)nfinished * (double)nsel > budget_s) {
+				jobs = max_jobs;
+				bench_jobs = jobs;
+				snprintf(jobs_note, sizeof(jobs_note), "; %d at a time after the first %zu "
+				         "modes, to fit the budget", jobs, nfinished);
+				fprintf(stderr, "bench: %.0f s for %zu of %zu modes: running %d at a time\n",
+				        el, nfinished, nsel, jobs);
+			}
 			int m = run_mode[j];
 			if (WIFSIGNALED(status)) {
 				fprintf(stderr, "bench: %s: killed by signal %d%s\n", mmu_mode_name((size_t)m),

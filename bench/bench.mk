@@ -2,7 +2,7 @@
 # (issue 7). Included from mk/host.mk; usable alone: `make -f mk/host.mk bench`.
 #
 #   make bench                 build libmmu.a (-O2, no sanitizers) and bench/bench.c,
-#                              run every mode pinned to one CPU: table on stdout,
+#                              run every mode pinned to a CPU: table on stdout,
 #                              build/bench/results.json (+ results.txt, and
 #                              results.md for README.md); the
 #                              previous results.json is kept as results.prev.json
@@ -32,7 +32,8 @@ $(BENCH_CMP): bench/compare.c
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/compare.c -o $@
 
 # The bench pins itself (sched_setaffinity): each mode's child to its own CPU,
-# BENCH_JOBS modes at a time (default 2; BENCH_JOBS=1 for the quietest run).
+# one mode at a time, two only if a loaded machine would break the 5-minute
+# budget (BENCH_JOBS=auto, the default; BENCH_JOBS=n fixes it).
 bench: $(BENCH_BIN) $(BENCH_CMP)
 	$(Q)if [ -f $(BENCH_DIR)/results.json ]; then cp $(BENCH_DIR)/results.json $(BENCH_DIR)/results.prev.json; fi
 	$(Q)BENCH_RUNS=$(BENCH_RUNS) $(BENCH_BIN) -o $(BENCH_DIR)/results.json \
