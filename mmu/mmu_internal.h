@@ -104,9 +104,19 @@ struct mmu_mode {
 /* A broken invariant inside the MMU layer: print and stop (mmu/bug.c). */
 __attribute__((noreturn, format(printf, 1, 2))) void panic_mmu(const char *fmt, ...);
 
-/* Per-build table of modes (mmu/modes_host.c, arch/<arch>/mmu_modes.c). */
+/* Per-build table of modes (mmu/modes_host.c, arch/<arch>/mmu_modes.c),
+ * written as a list of mode symbols:
+ *   #define MODES(X) X(sv39) X(sv48) X(sv57)
+ *   MMU_MODE_TABLE(MODES)
+ */
 extern struct mmu_mode *const mmu_modes[];
 extern const size_t mmu_nmodes;
+#define MMU_MODE_DECLARE_(m) extern struct mmu_mode mmu_mode_##m;
+#define MMU_MODE_ADDRESS_(m) &mmu_mode_##m,
+#define MMU_MODE_TABLE(LIST) \
+	LIST(MMU_MODE_DECLARE_) \
+	struct mmu_mode *const mmu_modes[] = { LIST(MMU_MODE_ADDRESS_) }; \
+	const size_t mmu_nmodes = sizeof(mmu_modes) / sizeof(mmu_modes[0]);
 extern struct mmu_mode *mmu_cur;     /* selected mode, NULL before */
 /* Every live set, for kernel-half mirroring (linked through ->next). */
 mmu_translation_set_t *mmu_sets(void);

@@ -8,9 +8,5 @@
 #include "mmu_internal.h"
 
 #define MODES(X) X(x86_4level) X(x86_5level)
-#define DECLARE(m) extern struct mmu_mode mmu_mode_##m;
-#define ADDRESS(m) &mmu_mode_##m,
-MODES(DECLARE)
-struct mmu_mode *const mmu_modes[] = { MODES(ADDRESS) };
-const size_t mmu_nmodes = sizeof(mmu_modes) / sizeof(mmu_modes[0]);
+MMU_MODE_TABLE(MODES)
 #endif
