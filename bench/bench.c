@@ -1188,7 +1188,7 @@ static void print_markdown(FILE *f, const struct limit *lim, const char *machine
 			else if (!r->runs)
 				fprintf(f, " %s |", err_name(r->err));
 			else
-				fprintf(f, " %.1f%s%s |", ns_per_page(r),
+				fprintf(f, ns_per_page(r) < 1 ? " %.3f%s%s |" : " %.1f%s%s |", ns_per_page(r),
 				        r->tables_used != r->tables_min ? "*" : "",
 				        tlb_total(r) != r->tlb_min ? "!" : "");
 		}
