@@ -219,7 +219,7 @@ static uint32_t take_block(unsigned order)
 	return f;
 }
 
-paddr_t mmu_env_alloc(unsigned shift)
+static paddr_t alloc_page(unsigned shift, bool zero)
 {
 	if (shift < FRAME_SHIFT || shift > BLOCK_SHIFT)
 		broken_invariant("mmu_env_alloc: page shift %u not in [%u, %u]",
@@ -250,8 +250,19 @@ paddr_t mmu_env_alloc(unsigned shift)
 	phys.pages_in_use++;
 	unlock();
 
-	memset(phys.mem + ((size_t)f << FRAME_SHIFT), 0, (size_t)1 << shift);
+	if (zero)
+		memset(phys.mem + ((size_t)f << FRAME_SHIFT), 0, (size_t)1 << shift);
 	return HOST_PHYS_BASE + ((paddr_t)f << FRAME_SHIFT);
+}
+
+paddr_t mmu_env_alloc(unsigned shift)
+{
+	return alloc_page(shift, true);
+}
+
+paddr_t mmu_env_alloc_dirty(unsigned shift)
+{
+	return alloc_page(shift, false);
 }
 
 void mmu_env_free(paddr_t pa, unsigned shift)

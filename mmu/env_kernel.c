@@ -17,6 +17,12 @@ paddr_t mmu_env_alloc(unsigned shift)
 	return frames_alloc(shift);
 }
 
+/* The frame allocator always zeroes; nothing to save here. */
+paddr_t mmu_env_alloc_dirty(unsigned shift)
+{
+	return frames_alloc(shift);
+}
+
 /* The engine frees only what it allocated, once, with its size: anything
  * else is a broken invariant. */
 void mmu_env_free(paddr_t pa, unsigned shift)

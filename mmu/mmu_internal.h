@@ -126,6 +126,9 @@ mmu_translation_set_t *mmu_sets(void);
 /* A zeroed, naturally aligned page of 2^shift bytes for tables; returns
  * its physical address, or 0 when none is left. */
 paddr_t mmu_env_alloc(unsigned shift);
+/* The same, contents undefined: for pages the caller overwrites whole
+ * (private copies, bookkeeping), so nobody zeroes them for nothing. */
+paddr_t mmu_env_alloc_dirty(unsigned shift);
 void    mmu_env_free(paddr_t pa, unsigned shift);
 void   *mmu_env_phys_to_virt(paddr_t pa);
 /* Make table stores visible to the hardware walker before what follows. */

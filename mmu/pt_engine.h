@@ -446,10 +446,13 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
 			return err;
 		if (!txn_lookup(ta, child))
 			continue;   /* unchanged, so not empty: committed tables never are */
+		/* Look right past the reclaimed range first: removing pages in
+		 * order, the next one is there, and the scan stops at once. */
 		const pt_entry_t *ctbl = txn_view(ta, child);
+		size_t n = lvl_entries(l - 1), j = lvl_index(last < slast ? last : slast, l - 1);
 		bool empty = true;
-		for (size_t j = 0; empty && j < lvl_entries(l - 1); j++)
-			empty = pt_kind(ctbl[j], l - 1) == PT_ABSENT;
+		for (size_t k = 1; empty && k <= n; k++)
+			empty = pt_kind(ctbl[(j + k) & (n - 1)], l - 1) == PT_ABSENT;
 		if (!empty)
 			continue;
 		struct txn_page *pg = own_table(ta, tpa, l, table_va, kernel, &err);

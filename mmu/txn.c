@@ -54,7 +54,7 @@ static void *arena_take(struct txn_arena **head, size_t bytes)
 	struct txn_arena *a = *head;
 	bytes = (bytes + 7) & ~(size_t)7;
 	if (!a || a->used + bytes > ARENA_ROOM) {
-		paddr_t pa = mmu_env_alloc(BOOK_SHIFT);
+		paddr_t pa = mmu_env_alloc_dirty(BOOK_SHIFT);
 		if (!pa)
 			return NULL;
 		a = mmu_env_phys_to_virt(pa);
@@ -242,7 +242,7 @@ struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err)
 	struct txn_page *pg = txn_lookup(ta, pa);
 	if (pg)
 		return pg;
-	paddr_t copy = mmu_env_alloc(txn_page_shift());
+	paddr_t copy = mmu_env_alloc_dirty(txn_page_shift());
 	if (!copy) {
 		*err = -ENOMEM;
 		return NULL;
