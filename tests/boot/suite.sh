@@ -24,3 +24,54 @@ suite_end() {
 	echo "$suite_passed passed, $suite_failed failed"
 	[ "$suite_failed" -eq 0 ]
 }
+
+# Host test programs, built by make (rules in mk/host.mk, tests/*/host.mk).
+
+# verdict_test NAME TARGET BINARY: build TARGET, run BINARY and count its
+# PASS/FAIL lines as this suite's; other lines are shown as they are. A
+# program that dies without a FAIL line is one failure.
+verdict_test() {
+	local name=$1 target=$2 test=$3 dir=build/tests/$1
+	mkdir -p "$dir"
+	if ! make -s "$target" >"$dir/build.log" 2>&1; then
+		fail "build $name (log: $dir/build.log)"
+		cat "$dir/build.log"
+		return
+	fi
+	"$test" >"$dir/$name.log" 2>&1
+	local rc=$?
+	grep -v -e "^PASS" -e "^FAIL" "$dir/$name.log"
+	local verdict what
+	while read -r verdict what; do
+		case $verdict in
+		PASS) pass "$what" ;;
+		FAIL) fail "$what" ;;
+		esac
+	done <"$dir/$name.log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$dir/$name.log"; then
+		fail "$name died (exit $rc, log: $dir/$name.log)"
+	fi
+}
+
+# counted_test NAME BINARY: build BINARY (its own make target), run it and
+# pass its output on; its last line must be its own "N passed, N failed".
+# A program that cannot be built or dies before counting is one failure.
+# Exits with the program's status.
+counted_test() {
+	local name=$1 test=$2 log=build/tests/$1.out
+	mkdir -p build/tests
+	if ! make --no-print-directory -s "$test"; then
+		echo "$name: build of $test failed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	"$test" >"$log" 2>&1
+	local rc=$?
+	cat "$log"
+	if ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
+		echo "$name: $test died before counting (status $rc)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	exit $rc
+}

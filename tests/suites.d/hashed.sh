@@ -4,14 +4,6 @@
 # (tests/suites.d/mmu.sh).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/boot/suite.sh
 
-test=build/tests/hashed/hashed_test
-mkdir -p build/tests
-if ! make --no-print-directory -s -f mk/host.mk "$test"; then
-	echo "hashed: build of $test failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-"$test"
-rc=$?
-exit $rc
+counted_test hashed build/tests/hashed/hashed_test

@@ -5,21 +5,6 @@
 # (tests/ref/ref_test.c, built under ASan/UBSan without the engine).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/boot/suite.sh
 
-test=build/host-san/tests/ref/ref_test
-log=build/tests/ref_test.out
-mkdir -p build/tests
-if ! make --no-print-directory -s "$test"; then
-	echo "ref: build of $test failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-"$test" >"$log" 2>&1
-rc=$?
-cat "$log"
-if ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
-	echo "ref: $test died before counting (status $rc)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-exit $rc
+counted_test ref build/host-san/tests/ref/ref_test
