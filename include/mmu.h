@@ -42,8 +42,6 @@ struct mmu_entry {
 	uint8_t  counter;    /* valid when MMU_EF_COUNTED */
 };
 
-#define MMU_MAX_LEVELS 8
-
 /* Statistics kept per set (user half) and per mode (shared kernel half). */
 struct mmu_set_counts {
 	uint64_t entries[64];
