@@ -1,7 +1,8 @@
 /*
  * struct boot_info from a device tree: what the riscv64 and arm64 boot
  * code hand over is just the DTB pointer (RISC-V SBI boot protocol: a1;
- * Linux arm64 booting.rst: x0).
+ * Linux arm64 booting.rst: x0), which the arch turns into a pointer into
+ * the direct map.
  */
 #include <errno.h>
 #include "kernel.h"
@@ -21,7 +22,7 @@ int boot_info_from_fdt(struct boot_info *bi, const void *dtb)
 	/* The DTB itself must survive: the kernel keeps reading it. */
 	if (bi->nreserved == BOOT_MAX_RANGES)
 		return -ENOSPC;
-	bi->reserved[bi->nreserved].base = (uint64_t)(uintptr_t)dtb;
+	bi->reserved[bi->nreserved].base = virt_to_phys(dtb);
 	bi->reserved[bi->nreserved].size = (uint64_t)h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7];
 	bi->nreserved++;
 

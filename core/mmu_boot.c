@@ -12,9 +12,10 @@
  *      data and bss rw-), a direct map of usable RAM at
  *      arch_direct_map_va() + pa with the largest pages alignment allows,
  *      the console UART as device memory; one committed transaction each;
- *   4. a dump of it (mmu_scan) and a self-check (mmu_find).
- *
- * Translation stays off: nothing here loads the set into the MMU.
+ *   4. a dump of it (mmu_scan) and a self-check (mmu_find);
+ *   5. the switch: mmu_activate() replaces the arch's boot map with it
+ *      (same image VA, same direct map: include/arch.h, "The boot map"),
+ *      then a read through each kind of mapping proves the MMU agrees.
  */
 #include <errno.h>
 #include <string.h>
@@ -183,7 +184,7 @@ static enum mmu_memtype uart_type;
 static void build_address_space(const struct boot_info *bi, const struct arch_image_layout *img)
 {
 	vaddr_t image = arch_kernel_image_va();
-	vaddr_t dmap = arch_direct_map_va(mmu_geometry()->va_bits);
+	vaddr_t dmap = arch_direct_map_va();
 	uint64_t page = page_bytes();
 	int err;
 
@@ -287,7 +288,7 @@ static void dump(void)
 	struct run r = { 0 };
 	struct mmu_stats st;
 	struct frames_stats fs;
-	vaddr_t start = arch_direct_map_va(mmu_geometry()->va_bits);
+	vaddr_t start = arch_direct_map_va();
 	int err;
 
 	/* The kernel half's tables belong to the mode, not to the set: count
@@ -330,19 +331,20 @@ static void expect_at(mmu_transaction_t *ta, const char *what, vaddr_t va, paddr
 static void self_check(const struct boot_info *bi, const struct arch_image_layout *img)
 {
 	vaddr_t image = arch_kernel_image_va();
-	vaddr_t dmap = arch_direct_map_va(mmu_geometry()->va_bits);
-	/* Translation is off: a symbol's address is its physical address. */
-	paddr_t code = (paddr_t)(uintptr_t)mmu_boot;
-	paddr_t ro = (paddr_t)(uintptr_t)self_check_rodata;
-	paddr_t rw = (paddr_t)(uintptr_t)&self_check_data;
+	vaddr_t dmap = arch_direct_map_va();
+	paddr_t code = virt_to_phys((const void *)(uintptr_t)mmu_boot);
+	paddr_t ro = virt_to_phys(self_check_rodata);
+	paddr_t rw = virt_to_phys(&self_check_data);
 	mmu_transaction_t ta;
 	mmu_entry_t e;
 
 	mmu_transaction(&ta, &kernel_as);
-	expect_at(&ta, "text", image + (code - img->text), code, MMU_READ | MMU_EXEC,
+	expect_at(&ta, "text", (vaddr_t)(uintptr_t)mmu_boot, code, MMU_READ | MMU_EXEC,
 		  MMU_MEM_NORMAL);
-	expect_at(&ta, "rodata", image + (ro - img->text), ro, MMU_READ, MMU_MEM_NORMAL);
-	expect_at(&ta, "data", image + (rw - img->text), rw, MMU_READ | MMU_WRITE, MMU_MEM_NORMAL);
+	expect_at(&ta, "rodata", (vaddr_t)(uintptr_t)self_check_rodata, ro, MMU_READ,
+		  MMU_MEM_NORMAL);
+	expect_at(&ta, "data", (vaddr_t)(uintptr_t)&self_check_data, rw, MMU_READ | MMU_WRITE,
+		  MMU_MEM_NORMAL);
 	for (unsigned i = 0; i < bi->nram; i++) {
 		uint64_t base = round_up(bi->ram[i].base, page_bytes());
 		uint64_t end = round_down(bi->ram[i].base + bi->ram[i].size, page_bytes());
@@ -363,6 +365,32 @@ static void self_check(const struct boot_info *bi, const struct arch_image_layou
 		uart_is_mmio(&bi->uart) ? ", uart" : "");
 }
 
+/* ---- the switch ---- */
+
+mmu_translation_set_t *mmu_kernel_set(void)
+{
+	return kernel_as.magic ? &kernel_as : NULL;
+}
+
+/* The kernel's set is live: the image and the direct map must show the
+ * same bytes as before the switch, and the data page must take a store
+ * that the direct map then sees. */
+static void check_switch(void)
+{
+	volatile uint64_t *alias = phys_to_virt(virt_to_phys(&self_check_data));
+	uint64_t before = self_check_data;
+
+	self_check_data = before + 1;
+	if (*alias != before + 1 || self_check_rodata[0] != 'a')
+		panic("mmu: after the switch: data %#llx reads %#llx through the direct map",
+		      (unsigned long long)self_check_data, (unsigned long long)*alias);
+	*alias = before;
+	if (self_check_data != before)
+		panic("mmu: after the switch: a store through the direct map did not reach .data");
+	kprintf("mmu: translation on with the kernel's set (%s, root %#llx): image and direct map agree\n",
+		mmu_current_mode(), (unsigned long long)kernel_as.root);
+}
+
 void mmu_boot(const struct boot_info *bi)
 {
 	struct arch_image_layout img;
@@ -378,6 +406,8 @@ void mmu_boot(const struct boot_info *bi)
 	build_address_space(bi, &img);
 	dump();
 	self_check(bi, &img);
+	mmu_activate(&kernel_as);
+	check_switch();
 	frames_get_stats(&fs);
 	kprintf("frames: %llu KiB free of %llu KiB (%u zones)\n",
 		(unsigned long long)(fs.free_bytes >> 10), (unsigned long long)(fs.total_bytes >> 10),

@@ -21,8 +21,8 @@ static uint8_t reg_read(const struct uart_desc *u, unsigned reg)
 		return arch_pio_read8((uint16_t)addr);
 #endif
 	if (u->reg_io_width == 4)
-		return (uint8_t)*(volatile uint32_t *)(uintptr_t)addr;
-	return *(volatile uint8_t *)(uintptr_t)addr;
+		return (uint8_t)*(volatile uint32_t *)phys_to_virt(addr);
+	return *(volatile uint8_t *)phys_to_virt(addr);
 }
 
 static void reg_write(const struct uart_desc *u, unsigned reg, uint8_t val)
@@ -36,9 +36,9 @@ static void reg_write(const struct uart_desc *u, unsigned reg, uint8_t val)
 	}
 #endif
 	if (u->reg_io_width == 4)
-		*(volatile uint32_t *)(uintptr_t)addr = val;
+		*(volatile uint32_t *)phys_to_virt(addr) = val;
 	else
-		*(volatile uint8_t *)(uintptr_t)addr = val;
+		*(volatile uint8_t *)phys_to_virt(addr) = val;
 }
 
 void ns16550_init(const struct uart_desc *u)

@@ -11,7 +11,7 @@
 
 static volatile uint32_t *reg(const struct uart_desc *u, unsigned off)
 {
-	return (volatile uint32_t *)(uintptr_t)(u->base + off);
+	return phys_to_virt(u->base + off);   /* the direct map: see core/mmu_boot.c */
 }
 
 void pl011_init(const struct uart_desc *u)

@@ -90,20 +90,40 @@ struct arch_mmu_root {
 	unsigned asid;
 	unsigned va_bits, levels, page_shift;   /* the mode */
 };
-/* Load r into the translation registers. On RISC-V and x86-64 this turns
- * translation on (or switches it): core calls it only once the kernel's
- * own address space maps what runs (not yet). */
+/* Load r into the translation registers (and the kernel half's, where the
+ * arch has a separate one, changing the mode's granule or size if the
+ * current one differs: arm64 does that through its identity-mapped
+ * trampoline). The caller's set must map the running code and stack at
+ * the addresses the boot map had them ("the boot map", below); after it
+ * returns, only that set translates. */
 void arch_mmu_activate(const struct arch_mmu_root *r);
 
-/* ---- the kernel's address space (arch constants, for core/mmu_boot.c) ---- */
-/* Physical memory the kernel can reach now through phys_to_virt(): the
- * end (exclusive) of the window (everything with the MMU off; x86-64: the
- * boot identity map). */
+/* ---- the kernel's address space (arch constants, for core/) ----
+ *
+ * The boot map. Before any C code runs, the arch's entry turns translation
+ * on with a small map of its own (a few static tables, the largest pages
+ * the boot format has) that holds:
+ *   - the image at its link address, arch_kernel_image_va() (the kernel is
+ *     linked there; the entry code before the switch is PC-relative);
+ *   - the direct map: physical [0, arch_phys_window_end()) at
+ *     arch_direct_map_va() + pa, through which phys_to_virt() reaches
+ *     the DTB, the UART, the frame allocator and every table page;
+ *   - whatever identity mapping the switch itself needs.
+ * core/mmu_boot.c then builds the kernel's own translation set with mmu_*
+ * (the image W^X at the same VA, the direct map of RAM at the same base,
+ * the UART as device memory) and hands it to arch_mmu_activate(), which
+ * drops the boot map. Every pointer the C code holds stays valid across
+ * the switch: nothing is remapped, only re-described.
+ */
+/* Physical memory the boot map's direct map reaches (exclusive end): the
+ * frame allocator stays below it. */
 uint64_t arch_phys_window_end(void);
-/* Kernel-half VA of physical address 0 in the direct map (pa -> va + pa),
- * for a mode of va_bits: the start of the kernel half. */
-uint64_t arch_direct_map_va(unsigned va_bits);
-/* VA at which the image's first byte (boot_info kernel_start) is mapped. */
+/* Kernel-half VA of physical address 0 in the direct map (pa -> base + pa),
+ * the same in every paging mode of the arch, so that the boot map and the
+ * kernel's set agree. */
+uint64_t arch_direct_map_va(void);
+/* The image's link address: the VA of its first byte (boot_info
+ * kernel_start), the same in the boot map and in the kernel's set. */
 uint64_t arch_kernel_image_va(void);
 /* The image's sections, physical, each aligned to the largest base page of
  * the arch (the linker script): text [text, rodata), rodata [rodata, data),

@@ -130,16 +130,24 @@ uint64_t frames_alloc(unsigned shift);
  * (misaligned, not managed memory, double free, wrong size). */
 int      frames_free(uint64_t pa, unsigned shift);
 void     frames_get_stats(struct frames_stats *out);
-/* The kernel's view of physical memory: the one place that knows how to
- * reach a physical address (identity while translation is off). */
+/* core/physmap.c: the kernel's view of physical memory, the one place that
+ * knows how to reach a physical address (the direct map). virt_to_phys()
+ * takes an address in the image or in the direct map; anything else is a
+ * broken invariant (panic). */
 void    *phys_to_virt(uint64_t pa);
+uint64_t virt_to_phys(const void *p);
 
 /* mmu/env_kernel.c: the selected paging mode for the boot banner, as
  * "<mode> (<va bits>-bit VA, <n> levels, pages <native sizes>)". */
 void     mmu_kernel_describe_mode(char *buf, size_t len);
 /* core/mmu_boot.c: pick the paging mode (the deepest the CPU has, or
- * mmu.mode=NAME), build the kernel's address space, print and check it. */
+ * mmu.mode=NAME), build the kernel's address space, print and check it,
+ * and switch the MMU to it (the boot map is gone after that). */
 void     mmu_boot(const struct boot_info *bi);
+/* The kernel's translation set once mmu_boot() switched to it; NULL when
+ * the CPU has no paging mode. */
+struct mmu_translation_set;
+struct mmu_translation_set *mmu_kernel_set(void);
 
 /* ---- exit statuses (arch_poweroff) ---- */
 #define EXIT_OK        0

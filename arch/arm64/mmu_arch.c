@@ -136,10 +136,13 @@ uint64_t arch_phys_window_end(void)
 	return ~0ull;
 }
 
-/* TTBR1's half: the top 2^va_bits bytes. */
-uint64_t arch_direct_map_va(unsigned va_bits)
+/* The start of TTBR1's range with 48-bit VAs (Arm ARM D8.2), inside it
+ * with 52-bit VAs too: one base for every mode. */
+#define DIRECT_MAP_VA 0xffff000000000000ull
+
+uint64_t arch_direct_map_va(void)
 {
-	return -(1ull << va_bits);
+	return DIRECT_MAP_VA;
 }
 
 /* The top 2 GiB, as on the other arches: inside the kernel half of every

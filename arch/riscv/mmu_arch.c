@@ -64,10 +64,14 @@ uint64_t arch_phys_window_end(void)
 	return ~0ull;
 }
 
-/* The kernel half is the top 2^(va_bits - 1) bytes (sign extension). */
-uint64_t arch_direct_map_va(unsigned va_bits)
+/* The start of Sv39's kernel half (privileged spec 4.4.1: the top 2^38
+ * bytes), inside the kernel half of Sv48 and Sv57 too: one base for every
+ * mode. */
+#define DIRECT_MAP_VA 0xffffffc000000000ull
+
+uint64_t arch_direct_map_va(void)
 {
-	return -(1ull << (va_bits - 1));
+	return DIRECT_MAP_VA;
 }
 
 /* The top 2 GiB, as Linux's kernel mapping: inside the kernel half of

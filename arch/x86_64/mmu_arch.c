@@ -94,10 +94,13 @@ uint64_t arch_phys_window_end(void)
 	return BOOT_IDENTITY_END;
 }
 
-/* The kernel half is the top 2^(va_bits - 1) bytes (canonical addresses). */
-uint64_t arch_direct_map_va(unsigned va_bits)
+/* The start of the 4-level kernel half (Intel SDM vol. 3A 4.5: canonical
+ * addresses), inside the 5-level one too: one base for both modes. */
+#define DIRECT_MAP_VA 0xffff800000000000ull
+
+uint64_t arch_direct_map_va(void)
 {
-	return -(1ull << (va_bits - 1));
+	return DIRECT_MAP_VA;
 }
 
 /* The top 2 GiB, as Linux's __START_KERNEL_map: inside the kernel half of
