@@ -149,6 +149,24 @@ void     mmu_boot(const struct boot_info *bi);
 struct mmu_translation_set;
 struct mmu_translation_set *mmu_kernel_set(void);
 
+/* ---- in-kernel tests (core/ktest.c) ---- */
+struct ktest {
+	const char *suite;      /* prefix of every result line */
+	unsigned passed, failed;
+};
+/* Counts ok and prints "PASS <suite>: <what>" or "FAIL <suite>: <what>";
+ * returns ok. */
+bool ktest_check(struct ktest *t, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The MMU suite on the live MMU, run by kmain() after mmu_boot() (boot
+ * argument test.mmu=off skips it); each part adds to t. */
+/* core/mmu_hwtest.c: what only the hardware can show (accesses through
+ * new mappings, expected faults, TLB and ASID maintenance, live splits). */
+void mmu_hw_tests(struct ktest *t);
+/* tests/mmu/: the host conformance suite's cases, on the kernel's mode. */
+void mmu_conformance_tests(struct ktest *t);
+
 /* ---- exit statuses (arch_poweroff) ---- */
 #define EXIT_OK        0
 #define EXIT_TEST_FAIL 1
