@@ -119,7 +119,8 @@ uboot_disk() {   # IMAGE DISK
 }
 
 mkdir -p build/tests/boot
-for arch in $(make -s ports); do
+# BOOT_ARCHES="arm64 ..." limits the run to those ports (while working on one).
+for arch in ${BOOT_ARCHES:-$(make -s ports)}; do
 	echo "--- $arch"
 	if ! make -s ARCH="$arch" all >build/tests/boot/$arch-build.log 2>&1; then
 		fail "$arch: build (log: build/tests/boot/$arch-build.log)"
