@@ -66,6 +66,11 @@ int  arch_probe_write(uint64_t va, uint64_t val);     /* 8-byte store */
 int  arch_probe_exec(uint64_t va);                    /* call va; it must hold arch_ret_insn */
 extern const uint8_t arch_ret_insn[];                 /* bytes of a bare "return" */
 extern const size_t  arch_ret_insn_len;
+/* Make instructions written as data at [va, va + len) (through any alias:
+ * the direct map) visible to this CPU's instruction fetches: riscv fence.i,
+ * arm64 DC CVAU + IC IVAU + DSB/ISB, x86 nothing (coherent; SDM vol. 3,
+ * 11.6). arch/<dir>/cache.c. */
+void arch_sync_icache(const void *va, size_t len);
 /* A deliberate fault for the test boot argument `test.fault=KIND`, KIND one
  * of "load", "store", "exec", "undef", "stack" (a push on a wild stack
  * pointer). Does not return; returns only for an unknown KIND. */
