@@ -130,6 +130,23 @@ static mmu_entry_t entry(const struct place *pl, paddr_t pa, unsigned order, uns
 	return pl->global ? mmu_mkglobal(e) : e;
 }
 
+/* A counted check; on failure, why it failed on a line of its own (the
+ * check's text stays within ktest's line). */
+static bool __attribute__((format(printf, 3, 4))) verdict(bool ok, const char *why,
+							  const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	ktest_check(hw.t, ok, "%s", what);
+	if (!ok && why[0])
+		kprintf("  because: %s\n", why);
+	return ok;
+}
+
 /* ---- one-call transactions; each returns 0 or the MMU layer's error ---- */
 
 static int map(const struct place *pl, vaddr_t va, mmu_entry_t e)
@@ -216,6 +233,30 @@ static void put_ret(paddr_t pa)
 	arch_sync_icache(p, arch_ret_insn_len);
 }
 
+/*
+ * A fetch runs whatever va reaches: if a wrong or stale translation sent
+ * it to another frame, that would run stray bytes (a trap report, or
+ * worse). So it is tried only where a read through va faults or sees the
+ * return put there (the aligned word around it, so as not to cross the
+ * page's end); otherwise why says what the read saw.
+ */
+static bool fetch_safe(vaddr_t va, char *why, size_t len)
+{
+	vaddr_t word = va & ~(vaddr_t)(WORD - 1);
+	uint8_t bytes[WORD];
+	uint64_t val;
+
+	if (safe_read(word, &val))
+		return true;
+	memcpy(bytes, &val, sizeof(bytes));
+	if (va - word + arch_ret_insn_len <= WORD &&
+	    !memcmp(bytes + (va - word), arch_ret_insn, arch_ret_insn_len))
+		return true;
+	ksnprintf(why, len, "a read at %#llx sees %#llx, not the return put in the frame: "
+		  "fetch not tried", (unsigned long long)word, (unsigned long long)val);
+	return false;
+}
+
 static const char *access_str(unsigned access)
 {
 	return access == MMU_READ ? "read" : access == MMU_WRITE ? "write" : "fetch";
@@ -230,6 +271,8 @@ static bool faults(vaddr_t va, unsigned access, char *why, size_t len)
 	bool taken;
 	int rc;
 
+	if (access == MMU_EXEC && !fetch_safe(va, why, len))
+		return false;
 	trap_expect_fault(~0ull);
 	rc = access == MMU_READ ? arch_probe_read(va, &val) :
 	     access == MMU_WRITE ? arch_probe_write(va, 0) : arch_probe_exec(va);
@@ -319,7 +362,11 @@ static bool fetches_reach(vaddr_t va, paddr_t pa, uint64_t bytes, char *why, siz
 	for (unsigned i = 0; i < 3; i++)
 		put_ret(pa + off[i]);
 	for (unsigned i = 0; i < 3; i++) {
-		int rc = safe_exec(va + off[i]);
+		int rc;
+
+		if (!fetch_safe(va + off[i], why, len))
+			return false;
+		rc = safe_exec(va + off[i]);
 		if (rc) {
 			ksnprintf(why, len, "fetch at %#llx (%s bytes): rc %d",
 				  (unsigned long long)(va + off[i]), where3[i], rc);
@@ -365,7 +412,6 @@ static bool all_fault(vaddr_t va, paddr_t pa, uint64_t bytes, unsigned mask, cha
  */
 static void exercise(const struct place *pl, const struct size_case *sc)
 {
-	struct ktest *t = hw.t;
 	uint64_t bytes = order_bytes(sc->order);
 	vaddr_t va = pl->va;
 	paddr_t a = sc->a, b = sc->b;
@@ -380,30 +426,28 @@ static void exercise(const struct place *pl, const struct size_case *sc)
 	     writes_reach(va, a, bytes, why, sizeof(why));
 	if (err)
 		ksnprintf(why, sizeof(why), "mmu_add + commit: error %d", err);
-	if (!ktest_check(t, ok, "%s %s%s rw at %#llx -> %#llx: reads and writes reach the frame "
-			 "at its first, middle and last words%s%s", pl->name, sz, kind,
-			 (unsigned long long)va, (unsigned long long)a, ok ? "" : ": ", why) && err)
+	if (!verdict(ok, why, "%s %s%s rw at %#llx -> %#llx: reads and writes reach the frame "
+		     "at its first, middle and last words", pl->name, sz, kind,
+		     (unsigned long long)va, (unsigned long long)a) && err)
 		return;
 	ok = all_fault(va, a, bytes, MMU_EXEC, why, sizeof(why));
-	ktest_check(t, ok, "%s %s%s rw: a fetch faults (not executable)%s%s", pl->name, sz, kind,
-		    ok ? "" : ": ", why);
+	verdict(ok, why, "%s %s%s rw: a fetch faults (not executable)", pl->name, sz, kind);
 
 	err = remap(pl, va, entry(pl, a, sc->order, MMU_READ));
 	ok = !err && reads_reach(va, a, bytes, why, sizeof(why)) &&
 	     all_fault(va, a, bytes, MMU_WRITE | MMU_EXEC, why, sizeof(why));
 	if (err)
 		ksnprintf(why, sizeof(why), "mmu_update + commit: error %d", err);
-	ktest_check(t, ok, "%s %s%s protect rw -> r (live): reads reach the frame, writes and "
-		    "fetches fault%s%s", pl->name, sz, kind, ok ? "" : ": ", why);
+	verdict(ok, why, "%s %s%s protect rw -> r (live): reads reach the frame, writes and "
+		"fetches fault", pl->name, sz, kind);
 
 	err = remap(pl, va, entry(pl, a, sc->order, MMU_READ | MMU_EXEC));
 	ok = !err && fetches_reach(va, a, bytes, why, sizeof(why)) &&
 	     all_fault(va, a, bytes, MMU_WRITE, why, sizeof(why));
 	if (err)
 		ksnprintf(why, sizeof(why), "mmu_update + commit: error %d", err);
-	ktest_check(t, ok, "%s %s%s r -> r-x (live): fetches at the first, middle and last bytes "
-		    "run the frame's returns, writes fault%s%s", pl->name, sz, kind,
-		    ok ? "" : ": ", why);
+	verdict(ok, why, "%s %s%s r -> r-x (live): fetches at the first, middle and last bytes "
+		"run the frame's returns, writes fault", pl->name, sz, kind);
 
 	if (b) {
 		/* Read a through it right before the move: the TLB holds it. */
@@ -413,9 +457,9 @@ static void exercise(const struct place *pl, const struct size_case *sc)
 		     writes_reach(va, b, bytes, why, sizeof(why));
 		if (err)
 			ksnprintf(why, sizeof(why), "mmu_update + commit: error %d", err);
-		ktest_check(t, ok, "%s %s%s moved (live) from %#llx to %#llx, rw: reads and writes "
-			    "reach the new frame (no stale TLB entry)%s%s", pl->name, sz, kind,
-			    (unsigned long long)a, (unsigned long long)b, ok ? "" : ": ", why);
+		verdict(ok, why, "%s %s%s moved (live) from %#llx to %#llx, rw: reads and writes "
+			"reach the new frame (no stale TLB entry)", pl->name, sz, kind,
+			(unsigned long long)a, (unsigned long long)b);
 	} else {
 		skip("%s %s%s: no second frame block of this size: the move to another frame "
 		     "(stale TLB) not tried", pl->name, sz, kind);
@@ -425,8 +469,8 @@ static void exercise(const struct place *pl, const struct size_case *sc)
 	ok = !err && all_fault(va, 0, bytes, MMU_READ | MMU_WRITE | MMU_EXEC, why, sizeof(why));
 	if (err)
 		ksnprintf(why, sizeof(why), "mmu_remove + commit: error %d", err);
-	ktest_check(t, ok, "%s %s%s removed (live): reads, writes and fetches at the first, "
-		    "middle and last bytes fault%s%s", pl->name, sz, kind, ok ? "" : ": ", why);
+	verdict(ok, why, "%s %s%s removed (live): reads, writes and fetches at the first, "
+		"middle and last bytes fault", pl->name, sz, kind);
 }
 
 /* ---- sizes and frames ---- */
@@ -461,7 +505,7 @@ static void choose_sizes(void)
  * big blocks for small requests). Sizes no block can back say so. */
 static void alloc_frames(void)
 {
-	char sz[16];
+	char sz[16], big[16];
 
 	for (unsigned shift = FRAME_MAX_SHIFT + 1; shift-- > FRAME_MIN_SHIFT;)
 		for (unsigned i = 0; i < hw.nsizes; i++) {
@@ -475,8 +519,8 @@ static void alloc_frames(void)
 		struct size_case *sc = &hw.sizes[i];
 		size_str(sz, sizeof(sz), order_bytes(sc->order));
 		if (hw.g->page_shift + sc->order > FRAME_MAX_SHIFT)
-			skip("%s pages: larger than the largest frame block (%lluM): not tested", sz,
-			     (unsigned long long)(BLOCK_MAX_BYTES >> 20));
+			skip("%s pages: larger than the largest frame block (%s): not tested", sz,
+			     size_str(big, sizeof(big), BLOCK_MAX_BYTES));
 		else if (!sc->a)
 			skip("%s pages: no free frame block of this size (boot with more RAM, e.g. "
 			     "-m 3G): not tested", sz);
@@ -517,9 +561,8 @@ static void user_only(const struct place *pl, paddr_t frame)
 
 	if (err)
 		ksnprintf(why, sizeof(why), "mmu_add + commit: error %d", err);
-	ktest_check(hw.t, ok, "user-only page rwxu at %#llx: the supervisor's reads, writes and "
-		    "fetches fault (SUM=0 / PAN / SMAP+SMEP)%s%s", (unsigned long long)va,
-		    ok ? "" : ": ", why);
+	verdict(ok, why, "user-only page rwxu at %#llx: the supervisor's reads, writes and "
+		"fetches fault (SUM=0 / PAN / SMAP+SMEP)", (unsigned long long)va);
 	if (!err && (err = unmap(pl, va)))
 		ktest_check(hw.t, false, "user-only page: mmu_remove + commit: error %d", err);
 }
@@ -561,9 +604,9 @@ static void asids(paddr_t f1, paddr_t f2)
 			mmu_activate(hw.kset);
 			ok = all_fault(hw.uva, 0, page_bytes(), MMU_READ, why, sizeof(why));
 		}
-		ktest_check(hw.t, ok, "ASID round %u: set 1 reaches %#llx, set 2 reaches %#llx, the "
-			    "kernel's set faults at %#llx%s%s", r, (unsigned long long)f1,
-			    (unsigned long long)f2, (unsigned long long)hw.uva, ok ? "" : ": ", why);
+		verdict(ok, why, "ASID round %u: set 1 reaches %#llx, set 2 reaches %#llx, the "
+			"kernel's set faults at %#llx", r, (unsigned long long)f1,
+			(unsigned long long)f2, (unsigned long long)hw.uva);
 	}
 	mmu_activate(hw.kset);
 	unmap(&p1, hw.uva);
@@ -688,10 +731,9 @@ static void split_report(struct split *s, const char *what, int err, bool ok, ch
 
 	if (err)
 		ksnprintf(why, len, "MMU error %d", err);
-	ktest_check(hw.t, ok && !err, "split/merge %s huge page at %#llx, in use (state at %p): %s: "
-		    "every word still reads its pattern%s%s",
-		    size_str(sz, sizeof(sz), s->bytes), (unsigned long long)s->pl->va,
-		    (void *)s->st, what, ok && !err ? "" : ": ", why);
+	verdict(ok && !err, why, "split/merge %s at %#llx (the test's state inside, at %p): %s",
+		size_str(sz, sizeof(sz), s->bytes), (unsigned long long)s->pl->va, (void *)s->st,
+		what);
 }
 
 static void split_merge(const struct place *pl, const struct size_case *sc)
@@ -734,8 +776,8 @@ static void split_merge(const struct place *pl, const struct size_case *sc)
 	steps += 3;
 	ok = !err && split_intact(&s, ~0ull, steps, why, sizeof(why)) &&
 	     all_fault(va + cut_off, 0, page_bytes(), MMU_WRITE, why, sizeof(why));
-	split_report(&s, "split (one base page made read-only, the rest base pages), the "
-		     "read-only page refuses writes", err, ok, why, sizeof(why));
+	split_report(&s, "split, one base page made read-only: every word reads its pattern, "
+		     "that page refuses writes", err, ok, why, sizeof(why));
 
 	/* Merge: the other pieces removed, the one left updated to the huge
 	 * order, in one transaction. */
@@ -750,8 +792,8 @@ static void split_merge(const struct place *pl, const struct size_case *sc)
 		ksnprintf(why, sizeof(why), "the formerly read-only page still refuses writes");
 		ok = false;
 	}
-	split_report(&s, "merged back (pieces removed, mmu_update to the huge order), writable "
-		     "again", err, ok, why, sizeof(why));
+	split_report(&s, "merged by mmu_update to the huge order: every word reads its "
+		     "pattern, writable again", err, ok, why, sizeof(why));
 
 	/* Split by removing one base page: a hole. */
 	mmu_transaction(&ta, pl->set);
@@ -765,7 +807,8 @@ static void split_merge(const struct place *pl, const struct size_case *sc)
 	steps += 2;
 	ok = !err && split_intact(&s, s.cut_page, steps, why, sizeof(why)) &&
 	     all_fault(va + cut_off, 0, page_bytes(), MMU_READ, why, sizeof(why));
-	split_report(&s, "split (one base page removed), the hole faults", err, ok, why,
+	split_report(&s, "split, one base page removed: every other word reads its "
+		     "pattern, the hole faults", err, ok, why,
 		     sizeof(why));
 
 	/* Merge: every piece removed and the huge page added again. */
@@ -776,7 +819,7 @@ static void split_merge(const struct place *pl, const struct size_case *sc)
 	err = finish(&s, &ta, err);
 	steps += 2;
 	ok = !err && split_intact(&s, ~0ull, steps, why, sizeof(why));
-	split_report(&s, "merged back (pieces removed, the huge page added)", err, ok, why,
+	split_report(&s, "merged by mmu_add of the huge page: every word reads its pattern", err, ok, why,
 		     sizeof(why));
 
 	if ((err = unmap(pl, va)) && (err = mmu_clear_range(pl->set, va, va + s.bytes)))
@@ -900,8 +943,8 @@ void mmu_hw_tests(struct ktest *t)
 	/* 1-3 in the kernel half, then the unmapped part of the window. */
 	every_size(&kernel);
 	ok = all_fault(hole, 0, page_bytes(), MMU_READ | MMU_WRITE | MMU_EXEC, why, sizeof(why));
-	ktest_check(t, ok, "kernel: never-mapped %#llx: reads, writes and fetches fault%s%s",
-		    (unsigned long long)hole, ok ? "" : ": ", why);
+	verdict(ok, why, "kernel: never-mapped %#llx: reads, writes and fetches fault",
+		(unsigned long long)hole);
 
 	/* 1-3 in the user half of a set of the test's own, then a user page. */
 	if ((err = mmu_new_translation_set(&hw.uset))) {
