@@ -71,6 +71,13 @@ extern const size_t  arch_ret_insn_len;
  * arm64 DC CVAU + IC IVAU + DSB/ISB, x86 nothing (coherent; SDM vol. 3,
  * 11.6). arch/<dir>/cache.c. */
 void arch_sync_icache(const void *va, size_t len);
+/* Which supervisor accesses to a user page (MMU_USER) this CPU refuses,
+ * as MMU_READ | MMU_WRITE | MMU_EXEC, from its live state: riscv all with
+ * sstatus.SUM = 0 (fetches always); arm64 fetches (PXN), reads and writes
+ * with PSTATE.PAN (FEAT_PAN); x86 reads and writes with CR4.SMAP, fetches
+ * with CR4.SMEP. Tests expect a fault only where the CPU can give one.
+ * arch/<dir>/user_guard.c. */
+unsigned arch_user_guard(void);
 /* A deliberate fault for the test boot argument `test.fault=KIND`, KIND one
  * of "load", "store", "exec", "undef", "stack" (a push on a wild stack
  * pointer). Does not return; returns only for an unknown KIND. */
