@@ -25,7 +25,7 @@ ARCH_SRCS := $(addprefix arch/arm64/,entry.S vectors.S probe.S firmware.S \
 # while the MMU is off, formatting comes from core/libc's vsnprintf,
 # compiled here with -mstrict-align; picolibc gives the rest.
 ARCH_SRCS += core/libc/stdio.c
-ARCH_SRCS += arch/arm64/cache.c
+ARCH_SRCS += arch/arm64/cache.c arch/arm64/user_guard.c
 LDSCRIPT := arch/arm64/kernel.ld
 ARCH_USES_PICOLIBC := y
 ARCH_HAS_PIO := n
