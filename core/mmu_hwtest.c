@@ -808,6 +808,15 @@ static void split_merge(const struct place *pl, const struct size_case *sc)
 		ktest_check(hw.t, false, "split/merge: mapping the huge page: error %d", err);
 		return;
 	}
+	/* Each page takes a probe's store before the plain ones. */
+	for (uint64_t p = 0; p < s.npages; p++)
+		if (safe_write(va + p * page_bytes(), 0)) {
+			ktest_check(hw.t, false, "split/merge %s at %#llx: page %#llx not writable once "
+				    "mapped", size_str(why, sizeof(why), s.bytes),
+				    (unsigned long long)va, (unsigned long long)(va + p * page_bytes()));
+			unmap(pl, va);
+			return;
+		}
 	for (uint64_t i = 0; i < s.bytes / WORD; i++)
 		((volatile uint64_t *)(uintptr_t)va)[i] = pattern(va + i * WORD);
 	*s.st = (struct live){ .magic = LIVE_MAGIC, .self = (struct live *)s.st };
