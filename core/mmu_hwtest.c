@@ -609,6 +609,7 @@ static void asids(paddr_t f1, paddr_t f2)
 	struct place p1 = { "user", &hw.uset, hw.uva, false };
 	struct place p2 = { "user2", &hw.uset2, hw.uva, false };
 	char why[200] = "";
+	bool ok;
 	int err;
 
 	if ((err = mmu_new_translation_set(&hw.uset2))) {
@@ -625,7 +626,6 @@ static void asids(paddr_t f1, paddr_t f2)
 		return;
 	}
 	for (unsigned r = 1; r <= ASID_ROUNDS; r++) {
-		bool ok;
 
 		mmu_activate(&hw.uset);
 		ok = reads_reach(hw.uva, f1, page_bytes(), why, sizeof(why)) &&
@@ -643,6 +643,18 @@ static void asids(paddr_t f1, paddr_t f2)
 			"kernel's set faults at %#llx", r, (unsigned long long)f1,
 			(unsigned long long)f2, (unsigned long long)hw.uva);
 	}
+	/* Set 1 changed while set 2 is active: set 1's entries cached under
+	 * its ASID/PCID must be gone when it is active again. */
+	mmu_activate(&hw.uset);
+	ok = reads_reach(hw.uva, f1, page_bytes(), why, sizeof(why));
+	mmu_activate(&hw.uset2);
+	err = ok ? remap(&p1, hw.uva, entry(&p1, f2, 0, MMU_READ | MMU_WRITE)) : 0;
+	mmu_activate(&hw.uset);
+	ok = ok && !err && reads_reach(hw.uva, f2, page_bytes(), why, sizeof(why));
+	if (err)
+		ksnprintf(why, sizeof(why), "mmu_update + commit: error %d", err);
+	verdict(ok, why, "ASID: set 1 moved to %#llx while set 2 was active: set 1 reaches it once "
+		"active again", (unsigned long long)f2);
 	mmu_activate(hw.kset);
 	unmap(&p1, hw.uva);
 	unmap(&p2, hw.uva);
