@@ -12,16 +12,21 @@
  *     half (global, the kernel's set) and in the user half (non-global,
  *     supervisor-only, in a set of the test's own);
  *  2. faults: unmapped, read-only, non-executable and user-only
- *     (MMU_USER: the supervisor must not touch it, SUM=0/PAN/SMAP/SMEP)
- *     accesses fault, and the trap handler reports that access at that
- *     address;
+ *     (MMU_USER: the supervisor must not touch it, SUM=0/PAN/SMAP/SMEP,
+ *     as far as arch_user_guard() says the CPU can refuse it) accesses
+ *     fault, and the trap handler reports that access at that address;
  *  3. stale TLB: a live mapping read through (so the TLB holds it), then
  *     moved to another frame, protected (rw -> r), made executable or
  *     removed in a committed transaction, must behave as the new one at
  *     once, in both halves and at every size: QEMU keeps a TLB entry until
  *     it is told to drop it;
  *  4. ASIDs: two sets mapping one user-half address to two frames, each
- *     read right after switching to its set, round after round;
+ *     read right after switching to its set, round after round, and a
+ *     change to one set made while the other is active. (QEMU's TLB is
+ *     not tagged: it drops everything when satp, TTBR0's ASID or CR3
+ *     changes and ignores the ASID operand of SFENCE.VMA and TLBI VAE1IS,
+ *     so under QEMU this catches a switch to the wrong root or a missing
+ *     flush, not an invalidation aimed at the wrong ASID or PCID);
  *  5. split and merge of a live huge page the test keeps using (its own
  *     state lives in it): after each commit every word still reads its
  *     pattern (arm64: break-before-make must end with the page mapped).
