@@ -23,6 +23,7 @@
  * the image's physical address.
  */
 #include "sysreg.h"
+#include "early_uart.h"
 
 /* Semihosting for AArch32 and AArch64, SYS_WRITE0: print the
  * NUL-terminated string at x1 on the host's console. */
@@ -310,12 +311,12 @@ boot_mmu_on:
 	ret
 
 /*
- * No console yet, maybe no .bss, maybe no MMU: say what failed through
- * semihosting if a host listens (the QEMU runner does; it logs QEMU's
- * output), and leave with the status, else stop here. x1: the message;
- * x2: the exit status, for early_exit. PC-relative throughout, so it runs
- * at the physical address before the MMU is on and at the link address
- * after.
+ * No console yet, maybe no .bss, maybe no MMU: say what failed on the
+ * board's early UART if it is a PL011, else through semihosting if a host
+ * listens (the QEMU runner does; it logs QEMU's output), then leave with
+ * the status through semihosting, else stop here. x1: the message; x2:
+ * the exit status, for early_exit. PC-relative throughout, so it runs at
+ * the physical address before the MMU is on and at the link address after.
  */
 early_failure:
 	mov	x2, #EXIT_PANIC
@@ -324,13 +325,42 @@ early_exit:
 	mov	x24, x2
 	adrp	x0, __stack_top
 	add	sp, x0, :lo12:__stack_top
+	bl	early_uart_puts
+	cbnz	x0, 1f
 	mov	x0, #SEMIHOST_SYS_WRITE0
 	bl	arm64_semihost
-	mov	x0, x24
+1:	mov	x0, x24
 	bl	arm64_semihost_exit
 early_hang:
 	wfe
 	b	early_hang
+
+/*
+ * Print the NUL-terminated string at x1 on board_early_uart if it is a
+ * PL011 (through the boot map's direct map once the MMU is on). Returns
+ * x0 = 1 if it printed, 0 if the UART is of another kind. Uses x0, x3-x6.
+ */
+early_uart_puts:
+	adrp	x3, board_early_uart
+	add	x3, x3, :lo12:board_early_uart
+	ldr	w4, [x3, #EARLY_UART_KIND_OFFSET]
+	mov	x0, xzr
+	cmp	w4, #EARLY_UART_KIND_PL011
+	b.ne	3f
+	ldr	x4, [x3, #EARLY_UART_BASE_OFFSET]
+	mrs	x5, sctlr_el1
+	tbz	x5, #0, 1f		/* SCTLR_EL1.M */
+	ldr	x5, =ARM64_DIRECT_MAP_VA
+	add	x4, x4, x5
+1:	mov	x3, x1
+	mov	x0, #1
+2:	ldrb	w5, [x3], #1
+	cbz	w5, 3f
+4:	ldr	w6, [x4, #EARLY_PL011_FR]
+	tbnz	w6, #EARLY_PL011_FR_TXFF_BIT, 4b
+	str	w5, [x4, #EARLY_PL011_DR]
+	b	2b
+3:	ret
 
 misplaced:
 	adrp	x1, msg_misplaced

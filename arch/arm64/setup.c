@@ -2,15 +2,23 @@
  * From entry.S to kmain(): the boot_info, and what the banner says about
  * the CPU.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <picotls.h>
 #include "arch.h"
 #include "arm64.h"
+#include "early_uart.h"
 #include "sysreg.h"
 #include "pt_vmsa.h"   /* vmsa_read_cpu */
 
 /* kernel.ld */
 extern char _start[], _end[], __tls_base[];
+
+/* entry.S's failure path reads board_early_uart with these. */
+_Static_assert(offsetof(struct uart_desc, kind) == EARLY_UART_KIND_OFFSET &&
+               sizeof(enum uart_kind) == 4 &&
+               offsetof(struct uart_desc, base) == EARLY_UART_BASE_OFFSET &&
+               UART_PL011 == EARLY_UART_KIND_PL011, "early_uart.h disagrees with kernel.h");
 
 unsigned arm64_entry_el;
 uint64_t arm64_image_pa;
