@@ -17,7 +17,9 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # vectors still report a trap; arm64's paging line follows the ID registers
 # (every mode on max, neither 16K nor 52 bits on Cortex-A57); U-Boot
 # (Debian's u-boot-qemu) boots the same Image with booti, from QEMU's
-# fw_cfg; a push on a wild kernel SP reports from the exception stack;
+# fw_cfg; every mode turns translation on, on max and on Cortex-A57 (the
+# trampoline of arch/arm64/mmu_arch.c leaves the boot map's 4K/48 for
+# it); a push on a wild kernel SP reports from the exception stack;
 # without semihosting (real boards) PSCI SYSTEM_OFF powers off, by HVC or by
 # SMC as the DTB says (a hang would time out). x86_64: the paging line
 # follows CPUID (5-level and 1 GiB pages on max, neither on qemu64); the
@@ -41,18 +43,20 @@ riscv64|mmu-unknown||mmu.mode=sv64|0|^mmu: mmu.mode=sv64: no such paging mode; u
 riscv64|mmu-svpbmt|-cpu rv64,svpbmt=on,svnapot=on||0|^mmu: sv57 \(57-bit VA, 5 levels, pages 4K 64K 2M 1G 512G 256T\)$|-> 0x0000000010000000 +1 x 4K +rw-- +device +global$
 riscv64|wild-sp||test.fault=stack|3|^TRAP: store/AMO page fault
 riscv64|numa|-m 512M -smp 2 -numa node,mem=256M,cpus=0 -numa node,mem=256M,cpus=1||0|^ram: 0x0000000090000000-0x
-arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
+arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
-arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$|^mmu: arm64-4k-52 \(52-bit VA, 5 levels, pages 4K 64K 2M 32M 1G 16G 512G\)$|-> 0x0000000009000000 +1 x 4K +rw-- +device +global$
-arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$
-arm64|mmu-a57-no-16k|-cpu cortex-a57|mmu.mode=arm64-16k-48|0|^mmu: mmu.mode=arm64-16k-48: not supported by this CPU; using arm64-4k-48$|^mmu: arm64-4k-48 \(
-arm64|mmu-16k||mmu.mode=arm64-16k-48|0|^mmu: arm64-16k-48 \(48-bit VA, 4 levels, pages 16K 2M 32M 1G\)$|^mmu: self-check passed
-arm64|mmu-64k-48||mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: self-check passed
-arm64|mmu-64k-52||mmu.mode=arm64-64k-52|0|^mmu: arm64-64k-52 \(52-bit VA, 3 levels, pages 64K 2M 512M 16G 4T\)$|^mmu: self-check passed
-arm64|wild-sp||test.fault=stack|3|^TRAP: data abort
+arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$|^mmu: arm64-4k-52 \(52-bit VA, 5 levels, pages 4K 64K 2M 32M 1G 16G 512G\)$|-> 0x0000000009000000 +1 x 4K +rw-- +device +global$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
+arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$|^mmu: translation on with the kernel.s set \(arm64-4k-48,
+arm64|mmu-a57-no-16k|-cpu cortex-a57|mmu.mode=arm64-16k-48|0|^mmu: mmu.mode=arm64-16k-48: not supported by this CPU; using arm64-4k-48$|^mmu: arm64-4k-48 \(|^mmu: translation on with the kernel.s set \(arm64-4k-48,
+arm64|mmu-a57-64k|-cpu cortex-a57|mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: translation on with the kernel.s set \(arm64-64k-48,
+arm64|mmu-4k-48||mmu.mode=arm64-4k-48|0|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$|^mmu: translation on with the kernel.s set \(arm64-4k-48,
+arm64|mmu-16k||mmu.mode=arm64-16k-48|0|^mmu: arm64-16k-48 \(48-bit VA, 4 levels, pages 16K 2M 32M 1G\)$|^mmu: self-check passed|^mmu: translation on with the kernel.s set \(arm64-16k-48,
+arm64|mmu-64k-48||mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: self-check passed|^mmu: translation on with the kernel.s set \(arm64-64k-48,
+arm64|mmu-64k-52||mmu.mode=arm64-64k-52|0|^mmu: arm64-64k-52 \(52-bit VA, 3 levels, pages 64K 2M 512M 16G 4T\)$|^mmu: self-check passed|^mmu: translation on with the kernel.s set \(arm64-64k-52,
+arm64|wild-sp||test.fault=stack|3|^TRAP: data abort: translation fault
 arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|psci-smc|-machine virtualization=on -semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
-arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$
+arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
 x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$
 x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$
 x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$
