@@ -39,9 +39,9 @@ struct vmsa_cpu {
 /* 0 if this CPU can run the granule/VA/OA combination; -ENOTSUP. */
 int vmsa_probe(unsigned page_shift, unsigned va_bits, unsigned pa_bits);
 #ifndef MMU_HOST
-/* KERNEL BUILD: arch/arm64 fills c from ID_AA64MMFR0_EL1 and
- * ID_AA64MMFR2_EL1 (to be written with the kernel's MMU bring-up; the
- * boot banner's "paging:" line reads the same fields). */
+/* Kernel build: mmu_arch.c fills c from ID_AA64MMFR0_EL1 and
+ * ID_AA64MMFR2_EL1 (the boot banner's "paging:" line reads the same
+ * fields through it). */
 void vmsa_read_cpu(struct vmsa_cpu *c);
 #endif
 
