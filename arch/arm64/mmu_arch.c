@@ -258,6 +258,14 @@ uint64_t arch_kernel_image_va(void)
 	return (uint64_t)(uintptr_t)_start;
 }
 
+/* The 64 KiB granule (Arm ARM D8.2). */
+#define LARGEST_GRANULE_SHIFT 16
+
+unsigned arch_largest_base_page_shift(void)
+{
+	return LARGEST_GRANULE_SHIFT;
+}
+
 /* kernel.ld puts each boundary on 64 KiB, the largest granule; physical,
  * from where the loader put the image (entry.S). */
 void arch_image_layout(struct arch_image_layout *out)
