@@ -11,12 +11,30 @@
 #define GDT_TSS		0x18	/* a 16-byte system descriptor: slots 3 and 4 */
 #define GDT_ENTRIES	5
 
+/*
+ * The kernel's virtual layout (include/arch.h, "The boot map"). The image
+ * is linked at KERNEL_VMA_OFFSET + its physical address (the top 2 GiB, as
+ * Linux's __START_KERNEL_map: -mcmodel=kernel code, every link address a
+ * sign-extended 32-bit value); the direct map puts physical 0 at the start
+ * of the 4-level kernel half, which 5-level paging also has (canonical in
+ * both, Intel SDM vol. 3, 4.5). No suffixes: shared with the assembler.
+ */
+#define KERNEL_VMA_OFFSET	0xffffffff80000000
+#define DIRECT_MAP_VA		0xffff800000000000
+/* What boot.S's direct map covers, and so the frame allocator's window. */
+#define BOOT_DIRECT_MAP_END	0x100000000	/* 4 GiB */
+
 /* Control registers (SDM vol. 3, 2.5). */
 #define CR0_PE		(1 << 0)
 #define CR0_WP		(1 << 16)
 #define CR0_PG		0x80000000
+#define CR3_PCID_MASK	0xfff		/* CR4.PCIDE = 1: CR3[11:0] is the PCID (4.10.1) */
 #define CR4_PAE		(1 << 5)
+#define CR4_PGE		(1 << 7)
 #define CR4_LA57	(1 << 12)
+#define CR4_PCIDE	(1 << 17)
+#define CR4_SMEP	(1 << 20)
+#define CR4_SMAP	(1 << 21)
 
 /* IA32_EFER (SDM vol. 3, 2.2.1). */
 #define MSR_EFER	0xc0000080
@@ -25,13 +43,17 @@
 #define EFER_NXE	(1 << 11)
 
 /* CPUID feature bits (SDM vol. 2A, CPUID). */
+#define CPUID_1_ECX_PCID		(1 << 17)
+#define CPUID_7_0_EBX_SMEP		(1 << 7)
+#define CPUID_7_0_EBX_INVPCID		(1 << 10)
+#define CPUID_7_0_EBX_SMAP		(1 << 20)
 #define CPUID_7_0_ECX_LA57		(1 << 16)
 #define CPUID_80000001_EDX_NX		(1 << 20)
 #define CPUID_80000001_EDX_PAGE1GB	(1 << 26)
 #define CPUID_80000001_EDX_LM		(1 << 29)
 
 /*
- * Paging-structure entry bits, for the boot identity map only (SDM vol. 3,
+ * Paging-structure entry bits, for boot.S's boot map only (SDM vol. 3,
  * 4.5); everything later goes through mmu_*.
  */
 #define PTE_P		(1 << 0)
@@ -64,6 +86,8 @@
 #define MULTIBOOT_BOOT_MAGIC	0x2badb002	/* in eax at entry */
 #define MULTIBOOT_WANT_MEMINFO	(1 << 1)
 #define MULTIBOOT_AOUT_KLUDGE	(1 << 16)
+#define MULTIBOOT_INFO_CMDLINE	(1 << 2)	/* flags bit: cmdline valid (3.3) */
+#define MULTIBOOT_INFO_CMDLINE_OFF 16		/* offset of the cmdline field */
 
 /* The PC's first serial port (COM1), the console from the first byte on. */
 #define PC_COM1_PORT	0x3f8
@@ -91,6 +115,18 @@ static inline uint8_t inb(uint16_t port)
 static inline void outl(uint16_t port, uint32_t val)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(val), "Nd"(port));
+}
+
+/* An image address (a link address) as physical, for the loader's and the
+ * MMU's view of the image: kernel.ld loads it at link address - offset. */
+static inline uint64_t x86_image_pa(const void *p)
+{
+	return (uint64_t)(uintptr_t)p - KERNEL_VMA_OFFSET;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
 }
 
 static inline uint64_t rdmsr(uint32_t msr)
