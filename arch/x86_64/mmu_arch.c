@@ -58,28 +58,6 @@ void arch_mmu_publish_barrier(void)
 	__asm__ volatile("" ::: "memory");
 }
 
-static void write_cr3(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static void write_cr4(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static void invlpg(uint64_t va)
-{
-	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
-static void invpcid(unsigned long type, unsigned pcid, uint64_t va)
-{
-	struct { uint64_t pcid, va; } desc = { pcid, va };   /* SDM vol. 2A, figure "INVPCID Descriptor" */
-
-	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
-}
-
 /* What the TLB code uses, from CPUID once, at the first activation. */
 static struct {
 	bool ready;

@@ -124,6 +124,23 @@ static inline uint64_t x86_image_pa(const void *p)
 	return (uint64_t)(uintptr_t)p - KERNEL_VMA_OFFSET;
 }
 
+struct cpuid { uint32_t eax, ebx, ecx, edx; };
+
+#ifdef X86_CPU_MODEL
+/*
+ * The host test of the TLB code (tlb_test.c) compiles mmu_arch.c against
+ * a model of the CPU that follows SDM vol. 3A 4.10: these are its.
+ */
+void wrmsr(uint32_t msr, uint64_t val);
+uint64_t rdmsr(uint32_t msr);
+struct cpuid cpuid(uint32_t leaf, uint32_t subleaf);
+uint64_t read_cr3(void);
+uint64_t read_cr4(void);
+void write_cr3(uint64_t v);
+void write_cr4(uint64_t v);
+void invlpg(uint64_t va);
+void invpcid(unsigned long type, unsigned pcid, uint64_t va);
+#else
 static inline void wrmsr(uint32_t msr, uint64_t val)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
@@ -135,8 +152,6 @@ static inline uint64_t rdmsr(uint32_t msr)
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
 }
-
-struct cpuid { uint32_t eax, ebx, ecx, edx; };
 
 static inline struct cpuid cpuid(uint32_t leaf, uint32_t subleaf)
 {
@@ -159,6 +174,32 @@ READ_CR(2)
 READ_CR(3)
 READ_CR(4)
 #undef READ_CR
+
+/* The memory clobbers keep the compiler from moving table stores or
+ * accesses across a TLB operation. */
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* SDM vol. 2A, INVPCID: the descriptor is {PCID in bits 11:0, linear address}. */
+static inline void invpcid(unsigned long type, unsigned pcid, uint64_t va)
+{
+	struct { uint64_t pcid, va; } desc = { pcid, va };
+
+	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
+}
+#endif /* !X86_CPU_MODEL */
 
 #endif /* !__ASSEMBLER__ */
 #endif
