@@ -58,13 +58,13 @@ arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|psci-smc|-machine virtualization=on -semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$
 x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$|^x86: paging controls: PGE NXE SMEP SMAP|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
-x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$|^x86: paging controls: PGE NXE \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-first-wins|-cpu max|mmu.mode=x86-64-4level mmu.mode=x86-64-5level|0|^mmu: x86-64-4level \(48-bit VA|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-unknown||mmu.mode=x86-64-4levelx|0|^mmu: mmu.mode=x86-64-4levelx: no such paging mode; using x86-64-5level$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
 x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xffff800100000000-0xffff80017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
-x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^x86: paging controls: PGE \(no NX\)|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec|^test.probe: passed$
+x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^x86: paging controls: PGE \(no NX\) \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec|^test.probe: passed$
 x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 '
 
