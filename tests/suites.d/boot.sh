@@ -24,8 +24,12 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # SMC as the DTB says (a hang would time out). x86_64: the paging line
 # follows CPUID (5-level and 1 GiB pages on max, neither on qemu64); the
 # Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
-# below the PCI hole and puts 2 GiB at 4 GiB); a CPU without NX still
-# reports fetch faults as such; a stack overflow reports as a double fault.
+# below the PCI hole and puts 2 GiB at 4 GiB) and that RAM is in the
+# kernel's direct map; a CPU without NX runs with translation on and still
+# reports fetch faults as such; a stack overflow reports as a double fault
+# (IST stack). x86_64's depth is chosen by boot.S before long mode (the
+# first mmu.mode= word, as the kernel reads it; a near miss is no
+# request), and every x86 row ends with the kernel's set in CR3.
 # The mmu: line names the mode the kernel chose: the deepest the CPU runs
 # (by VA bits, then the list's order: arm64-4k-52 before arm64-64k-52), or
 # mmu.mode=NAME, with a message and the deepest when NAME is unknown or the
@@ -57,12 +61,15 @@ arm64|wild-sp||test.fault=stack|3|^TRAP: data abort: translation fault
 arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|psci-smc|-machine virtualization=on -semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
-x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$
-x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$
-x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$
-x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$
-x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xff00000100000000-0xff0000017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$
-x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec
+arm64|uboot-booti-64k|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin|mmu.mode=arm64-64k-48|0|^Starting kernel \.\.\.$|^mmu: translation on with the kernel.s set \(arm64-64k-48,
+x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$|^x86: paging controls: PGE NXE SMEP SMAP|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$|^x86: paging controls: PGE NXE \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-first-wins|-cpu max|mmu.mode=x86-64-4level mmu.mode=x86-64-5level|0|^mmu: x86-64-4level \(48-bit VA|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-unknown||mmu.mode=x86-64-4levelx|0|^mmu: mmu.mode=x86-64-4levelx: no such paging mode; using x86-64-5level$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xffff800100000000-0xffff80017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^x86: paging controls: PGE \(no NX\) \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec|^test.probe: passed$
 x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 '
 
