@@ -78,6 +78,9 @@ void arch_sync_icache(const void *va, size_t len);
  * with CR4.SMEP. Tests expect a fault only where the CPU can give one.
  * arch/<dir>/user_guard.c. */
 unsigned arch_user_guard(void);
+/* Whether pages without MMU_EXEC refuse fetches: always on riscv and
+ * arm64; on x86 only with EFER.NXE (a CPU without NX cannot). */
+bool arch_nx_enforced(void);
 /* A deliberate fault for the test boot argument `test.fault=KIND`, KIND one
  * of "load", "store", "exec", "undef", "stack" (a push on a wild stack
  * pointer). Does not return; returns only for an unknown KIND. */
