@@ -1,5 +1,5 @@
 /*
- * arm64: which EL1 accesses to EL0 pages the CPU refuses (include/arch.h).
+ * arm64: which protections the CPU enforces on EL1 (include/arch.h).
  */
 #include "arch.h"
 #include "mmu.h"
@@ -27,4 +27,10 @@ unsigned arch_user_guard(void)
 		return MMU_EXEC;
 	__asm__ volatile("mrs %0, s3_0_c4_c2_3" : "=r"(pan));
 	return MMU_EXEC | (pan & GUARD_PAN_BIT ? MMU_READ | MMU_WRITE : 0);
+}
+
+/* PXN and UXN are always honoured (VMSAv8-64 has no switch for them). */
+bool arch_nx_enforced(void)
+{
+	return true;
 }

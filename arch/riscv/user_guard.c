@@ -1,5 +1,5 @@
 /*
- * riscv64: which supervisor accesses to user pages the hart refuses
+ * riscv64: which protections the hart enforces on the supervisor
  * (include/arch.h).
  */
 #include "arch.h"
@@ -18,4 +18,10 @@ unsigned arch_user_guard(void)
 
 	__asm__ volatile("csrr %0, sstatus" : "=r"(sstatus));
 	return MMU_EXEC | (sstatus & SSTATUS_SUM ? 0 : MMU_READ | MMU_WRITE);
+}
+
+/* X = 0 always refuses fetches (privileged spec 4.3.1). */
+bool arch_nx_enforced(void)
+{
+	return true;
 }
