@@ -636,7 +636,6 @@ static void asids(paddr_t f1, paddr_t f2)
 		return;
 	}
 	for (unsigned r = 1; r <= ASID_ROUNDS; r++) {
-
 		mmu_activate(&hw.uset);
 		ok = reads_reach(hw.uva, f1, page_bytes(), why, sizeof(why)) &&
 		     writes_reach(hw.uva, f1, page_bytes(), why, sizeof(why));
