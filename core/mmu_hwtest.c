@@ -560,6 +560,15 @@ static void free_frames(void)
 	}
 }
 
+/* The largest size with frames, other than the base page; NULL if none. */
+static const struct size_case *largest_backed(void)
+{
+	for (unsigned i = hw.nsizes; i-- > 1;)
+		if (hw.sizes[i].a)
+			return &hw.sizes[i];
+	return NULL;
+}
+
 static void every_size(const struct place *pl)
 {
 	for (unsigned i = 0; i < hw.nsizes; i++)
@@ -1034,6 +1043,14 @@ void mmu_hw_tests(struct ktest *t)
 		mmu_activate(&hw.uset);
 		every_size(&user);
 		user_only(&user, base_frame(0));
+		/* The kernel half changed while another set is active: the
+		 * change must reach that set too (one root per set on riscv
+		 * and x86: the kernel's slots are copied into every set). */
+		kernel.name = "kernel (other set active)";
+		exercise(&kernel, &hw.sizes[0]);
+		if (largest_backed())
+			exercise(&kernel, largest_backed());
+		kernel.name = "kernel";
 		mmu_activate(hw.kset);
 		/* 4 */
 		asids(base_frame(0), base_frame(1));
