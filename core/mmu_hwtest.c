@@ -43,8 +43,7 @@
 
 /* Page sizes with a frame block of their own: what frames_alloc gives. */
 #define BLOCK_MAX_BYTES (1ull << FRAME_MAX_SHIFT)
-/* The scratch window: this many of the largest blocks, right below the
- * block that holds the image. */
+/* The scratch window: this many of the largest blocks (choose_window). */
 #define WINDOW_BLOCKS 4
 /* Huge pages split and merged: read word by word after every commit, so
  * only those up to this size (the smallest huge page of every mode is
@@ -949,26 +948,44 @@ static unsigned entries_in(mmu_translation_set_t *s, vaddr_t start, vaddr_t end)
 	return mmu_scan(s, start, end, count_entry, &n) ? ~0u : n;
 }
 
-/* The window below the image's block, above the direct map of RAM. */
+/*
+ * The window: in the middle of the larger gap of the kernel half the
+ * kernel does not use, below the direct map (from the top 2^(va_bits-1)
+ * bytes, kernel half in every mode, mmu-api.md) or between the end of the
+ * direct map of RAM and the image's block; aligned to the largest block.
+ * Far from both, it sits in a top-level slot of its own where the top
+ * level is not too coarse (sv39, sv48, sv57, x86 4- and 5-level), so its
+ * tables come and go with the checks and the kernel's slots must be
+ * copied into every set's root (riscv, x86).
+ */
 static bool choose_window(void)
 {
 	const struct boot_info *bi = current_boot_info();
 	uint64_t ram_end = 0;
-	vaddr_t image = arch_kernel_image_va() & ~(BLOCK_MAX_BYTES - 1);
+	vaddr_t image = arch_kernel_image_va() & ~(BLOCK_MAX_BYTES - 1), dmap_end;
+	vaddr_t dmap = arch_direct_map_va(), low = ~0ull << (hw.g->va_bits - 1);
+	uint64_t span = WINDOW_BLOCKS * BLOCK_MAX_BYTES;
 	mmu_transaction_t ta;
 	int err;
 
 	for (unsigned i = 0; bi && i < bi->nram; i++)
 		if (bi->ram[i].base + bi->ram[i].size > ram_end)
 			ram_end = bi->ram[i].base + bi->ram[i].size;
-	hw.win = image - WINDOW_BLOCKS * BLOCK_MAX_BYTES;
+	dmap_end = dmap + ram_end;
+	if (dmap > low && dmap - low > image - dmap_end)
+		hw.win = low + (dmap - low) / 2;
+	else
+		hw.win = dmap_end + (image - dmap_end) / 2;
+	hw.win &= ~(BLOCK_MAX_BYTES - 1);
 	/* The user-half address: one block up from 0, aligned to every size. */
 	hw.uva = BLOCK_MAX_BYTES;
-	if (!ktest_check(hw.t, hw.win >= arch_direct_map_va() + ram_end &&
-			 !entries_in(hw.kset, hw.win, image),
-			 "scratch window [%#llx, %#llx): above the direct map (ends %#llx), below "
-			 "the image, empty", (unsigned long long)hw.win, (unsigned long long)image,
-			 (unsigned long long)(arch_direct_map_va() + ram_end)))
+	if (!ktest_check(hw.t, dmap_end < image && hw.win + span <= image &&
+			 (hw.win >= dmap_end || hw.win + span <= dmap) &&
+			 !entries_in(hw.kset, hw.win, hw.win + span),
+			 "scratch window [%#llx, %#llx): empty, clear of the image and the direct "
+			 "map [%#llx, %#llx)", (unsigned long long)hw.win,
+			 (unsigned long long)(hw.win + span), (unsigned long long)dmap,
+			 (unsigned long long)dmap_end))
 		return false;
 	mmu_transaction(&ta, hw.kset);
 	err = mmu_find(&ta, hw.uva, NULL);
