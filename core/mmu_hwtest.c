@@ -358,7 +358,8 @@ static bool writes_reach(vaddr_t va, paddr_t pa, uint64_t bytes, char *why, size
 }
 
 /* Fetches through va at the three places run the returns put into frame
- * pa (a fetch from anything else runs zeros: a trap report). */
+ * pa (fetch_safe first: a translation that does not reach pa is reported,
+ * not run). */
 static bool fetches_reach(vaddr_t va, paddr_t pa, uint64_t bytes, char *why, size_t len)
 {
 	uint64_t off[3];
