@@ -427,14 +427,6 @@ static void check_view(struct model *m, mmu_transaction_t *ta, const struct mvie
 	}
 }
 
-bool access_allowed(unsigned prot, unsigned access)
-{
-	if (!(access & U) != !(prot & U))
-		return false;      /* user access to a supervisor page, or the reverse */
-	unsigned need = access & (R | W | X);
-	return (prot & need) == need;
-}
-
 static const unsigned accesses[] = { R, W, X, R | U, W | U, X | U };
 
 static void check_walk(struct model *m, int s, const struct mview *v, vaddr_t win)
