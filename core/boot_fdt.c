@@ -9,7 +9,6 @@
 
 int boot_info_from_fdt(struct boot_info *bi, const void *dtb)
 {
-	const unsigned char *h = dtb;
 	const char *bootargs;
 	int err;
 
@@ -23,7 +22,7 @@ int boot_info_from_fdt(struct boot_info *bi, const void *dtb)
 	if (bi->nreserved == BOOT_MAX_RANGES)
 		return -ENOSPC;
 	bi->reserved[bi->nreserved].base = virt_to_phys(dtb);
-	bi->reserved[bi->nreserved].size = (uint64_t)h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7];
+	bi->reserved[bi->nreserved].size = fdt_size(dtb);
 	bi->nreserved++;
 
 	err = fdt_bootargs(dtb, &bootargs);

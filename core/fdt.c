@@ -233,6 +233,11 @@ int fdt_check(const void *dtb, size_t max_size)
 	return load(dtb, max_size, &f);
 }
 
+size_t fdt_size(const void *dtb)
+{
+	return be32((const uint8_t *)dtb + 4);
+}
+
 /* For callers that know no bound: the header's own totalsize. */
 static int load_trusting_size(const void *dtb, struct fdt *f)
 {

@@ -167,6 +167,13 @@ void kmain(struct boot_info *bi)
 	memmap_remove_reserved(bi);
 	if (!bi->nram)
 		panic("no usable RAM");
+	/* The kernel's own copy: firmware memory is not in its address space
+	 * once mmu_boot() switched to it. */
+	static char cmdline[1024];
+	if (bi->cmdline && strlen(bi->cmdline) >= sizeof(cmdline))
+		kprintf("cmdline: longer than %zu bytes, cut\n", sizeof(cmdline) - 1);
+	ksnprintf(cmdline, sizeof(cmdline), "%s", bi->cmdline ? bi->cmdline : "");
+	bi->cmdline = cmdline;
 	print_banner(bi);
 	mmu_boot(bi);
 	kernel_exit(run_boot_tests(bi));

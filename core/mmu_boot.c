@@ -11,7 +11,8 @@
  *      the image W^X at arch_kernel_image_va() (text r-x, rodata r--,
  *      data and bss rw-), a direct map of usable RAM at
  *      arch_direct_map_va() + pa with the largest pages alignment allows,
- *      the console UART as device memory; one committed transaction each;
+ *      the DTB read-only there, the console UART as device memory; one
+ *      committed transaction each;
  *   4. a dump of it (mmu_scan) and a self-check (mmu_find);
  *   5. the switch: mmu_activate() replaces the arch's boot map with it
  *      (same image VA, same direct map: include/arch.h, "The boot map"),
@@ -203,6 +204,12 @@ static void build_address_space(const struct boot_info *bi, const struct arch_im
 			must_map("RAM", dmap + base, base, end - base, MMU_READ | MMU_WRITE,
 				 MMU_MEM_NORMAL);
 	}
+	/* The DTB is reserved, not RAM, and the kernel keeps reading it. */
+	if (bi->dtb) {
+		paddr_t dtb = virt_to_phys(bi->dtb);
+		uint64_t base = round_down(dtb, page), end = round_up(dtb + fdt_size(bi->dtb), page);
+		must_map("DTB", dmap + base, base, end - base, MMU_READ, MMU_MEM_NORMAL);
+	}
 	if (!uart_is_mmio(&bi->uart)) {
 		kprintf("mmu: console on port I/O: no UART to map\n");
 		return;
@@ -372,22 +379,25 @@ mmu_translation_set_t *mmu_kernel_set(void)
 	return kernel_as.magic ? &kernel_as : NULL;
 }
 
-/* The kernel's set is live: the image and the direct map must show the
- * same bytes as before the switch, and the data page must take a store
- * that the direct map then sees. */
+/* The kernel's set is live: .data takes a store, and a fresh frame shows
+ * through the direct map what was stored through it. */
 static void check_switch(void)
 {
-	volatile uint64_t *alias = phys_to_virt(virt_to_phys(&self_check_data));
 	uint64_t before = self_check_data;
+	paddr_t pa = frames_alloc(FRAME_MIN_SHIFT);
+	volatile uint64_t *frame = phys_to_virt(pa);
 
 	self_check_data = before + 1;
-	if (*alias != before + 1 || self_check_rodata[0] != 'a')
-		panic("mmu: after the switch: data %#llx reads %#llx through the direct map",
-		      (unsigned long long)self_check_data, (unsigned long long)*alias);
-	*alias = before;
-	if (self_check_data != before)
-		panic("mmu: after the switch: a store through the direct map did not reach .data");
-	kprintf("mmu: translation on with the kernel's set (%s, root %#llx): image and direct map agree\n",
+	if (!pa || self_check_data != before + 1 || self_check_rodata[0] != 'a')
+		panic("mmu: after the switch: .data %#llx (expected %#llx), frame %#llx",
+		      (unsigned long long)self_check_data, (unsigned long long)before + 1,
+		      (unsigned long long)pa);
+	self_check_data = before;
+	frame[0] = pa;
+	if (frame[0] != pa || frames_free(pa, FRAME_MIN_SHIFT))
+		panic("mmu: after the switch: the direct map of frame %#llx reads %#llx",
+		      (unsigned long long)pa, (unsigned long long)frame[0]);
+	kprintf("mmu: translation on with the kernel's set (%s, root %#llx): image and direct map work\n",
 		mmu_current_mode(), (unsigned long long)kernel_as.root);
 }
 

@@ -8,16 +8,18 @@
 
 #define BACKTRACE_MAX_FRAMES 32
 
-/* A frame record must lie in the kernel image: every stack is in its BSS. */
+/* A frame record must lie in the kernel image (at its link address):
+ * every stack is in its BSS. */
 static bool frame_plausible(uint64_t fp)
 {
-	const struct boot_info *bi = current_boot_info();
 	uint64_t rec = fp + (uint64_t)arch_frame_record_offset;
+	uint64_t image = arch_kernel_image_va();
+	struct arch_image_layout img;
 
 	if (!fp || fp % 8)
 		return false;
-	return !bi || !bi->kernel_end ||
-	       (rec >= bi->kernel_start && rec + 16 <= bi->kernel_end);
+	arch_image_layout(&img);
+	return rec >= image && rec + 16 <= image + (img.end - img.text);
 }
 
 void backtrace_from(uint64_t fp)

@@ -88,6 +88,8 @@ bool trap_take_expected(struct trap_info *out);
 /* All return 0 or a negative errno (-EINVAL: not a valid DTB, with the
  * reason in fdt_error()). */
 int  fdt_check(const void *dtb, size_t max_size);
+/* Bytes of a DTB fdt_check() accepted (its header's totalsize). */
+size_t fdt_size(const void *dtb);
 const char *fdt_error(void);
 int  fdt_memory(const void *dtb, struct mem_range *out, unsigned max, unsigned *n);
 int  fdt_reserved(const void *dtb, struct mem_range *out, unsigned max, unsigned *n);

@@ -3,11 +3,15 @@
 # rv64imac/lp64 multilib; -misa-spec=2.2 keeps Zicsr/Zifencei inside "i".
 
 CROSS_COMPILE   ?= riscv64-unknown-elf-
+# The image's VA: Linux's top 2 GiB, + text_offset (2 MiB: entry.S maps it
+# with megapages, so only the load address's offset in 2 MiB must match).
+KERNEL_LINK_VA  := 0xffffffff80200000
 PICOLIBC_SPECS  := /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs
 ARCH_CFLAGS     := --specs=$(PICOLIBC_SPECS) -misa-spec=2.2 -march=rv64imac -mabi=lp64 \
-		   -mcmodel=medany
-# One RWX segment: with the MMU off there are no permissions to split by.
-ARCH_LDFLAGS    := -Wl,--no-warn-rwx-segments
+		   -mcmodel=medany -DKERNEL_LINK_VA=$(KERNEL_LINK_VA)
+# One RWX segment: the boot map is one RWX mapping; the kernel's own set
+# maps the sections W^X (core/mmu_boot.c).
+ARCH_LDFLAGS    := -Wl,--no-warn-rwx-segments -Wl,--defsym=KERNEL_LINK_VA=$(KERNEL_LINK_VA)
 ARCH_SRCS       := arch/riscv/entry.S arch/riscv/probe.S arch/riscv/setup.c \
 		   arch/riscv/trap.c arch/riscv/sbi.c arch/riscv/cpu.c
 LDSCRIPT        := arch/riscv/kernel.ld

@@ -6,16 +6,7 @@
 #include "arch.h"
 #include "riscv.h"
 
-#define SATP_MODE_SHIFT 60
-#define PAGE_SHIFT 12
-#define GIGAPAGE_SHIFT 30
-#define PTE_V (1u << 0)          /* privileged spec 4.4.1, figure 4.21 */
-#define PTE_R (1u << 1)
-#define PTE_W (1u << 2)
-#define PTE_X (1u << 3)
-#define PTE_A (1u << 6)
-#define PTE_D (1u << 7)
-#define PTE_PPN_SHIFT 10
+#include "sv_bits.h"
 
 const char *arch_name(void)
 {
@@ -94,40 +85,41 @@ bool riscv_has_ext(const char *ext)
 }
 
 /*
- * One identity map of the GiB holding this code serves every mode: the
- * root of Sv39 is leaf_level, Sv48 adds one table above, Sv57 two, each
- * pointing down through entry 0 (the kernel sits below 512 GiB).
+ * The probe tables: the boot map's Sv39 root (entry.S) maps the image and
+ * the direct map, all in the top 512 GiB of the address space; as the
+ * level-2 table under entry 511 of an Sv48 root (and that root under
+ * entry 511 of an Sv57 one) it maps them at the same VAs in the deeper
+ * modes, so the probe keeps running whichever mode satp takes.
  */
-static uint64_t probe_tables[3][512] __attribute__((aligned(4096)));
+extern uint64_t boot_map_root[];
+static uint64_t probe_roots[2][1u << SV_LEVEL_BITS] __attribute__((aligned(1u << SV_PAGE_SHIFT)));
 
 static uint64_t table_pte(const uint64_t *table)
 {
-	return ((uint64_t)(uintptr_t)table >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+	return virt_to_phys(table) >> SV_PAGE_SHIFT << SV_PPN_SHIFT | SV_V;
 }
 
 /*
  * Whether satp accepts the Sv mode of this many levels (satp.MODE is WARL,
  * privileged spec 4.1.11: an unsupported mode does not stick). The write
- * takes effect at once, hence the identity map; riscv_satp_try puts the old
- * satp back and fences. Shared by the banner and the MMU layer (pt_sv.c).
+ * takes effect at once, hence tables that map what runs (above);
+ * riscv_satp_try puts the caller's satp back and fences. Shared by the
+ * banner and the MMU layer (pt_sv.c).
  */
 bool riscv_satp_mode_ok(unsigned levels)
 {
-	unsigned mode = levels + 5;   /* Sv39 8, Sv48 9, Sv57 10: table 4.4 */
-	uint64_t here = (uint64_t)(uintptr_t)riscv_satp_try;
-	uint64_t *leaf_level = probe_tables[0];
+	const unsigned top = (1u << SV_LEVEL_BITS) - 1;
+	const uint64_t *root = boot_map_root;
 	uint64_t satp;
 
 	if (levels < 3 || levels > 5)
 		return false;
-	memset(probe_tables, 0, sizeof(probe_tables));
-	leaf_level[(here >> GIGAPAGE_SHIFT) & 511] =
-		(here >> GIGAPAGE_SHIFT << GIGAPAGE_SHIFT >> PAGE_SHIFT) << PTE_PPN_SHIFT |
-		PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
-	probe_tables[1][0] = table_pte(probe_tables[0]);
-	probe_tables[2][0] = table_pte(probe_tables[1]);
-	satp = (uint64_t)mode << SATP_MODE_SHIFT |
-	       (uint64_t)(uintptr_t)probe_tables[levels - 3] >> PAGE_SHIFT;
+	for (unsigned l = 4; l <= levels; l++) {
+		probe_roots[l - 4][top] = table_pte(root);
+		root = probe_roots[l - 4];
+	}
+	satp = (uint64_t)(SATP_MODE_SV39 + levels - 3) << SATP_MODE_SHIFT |
+	       virt_to_phys(root) >> SV_PAGE_SHIFT;
 	return riscv_satp_try(satp) == satp;
 }
 

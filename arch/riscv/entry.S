@@ -1,11 +1,25 @@
 /*
  * riscv64 entry, in S-mode from OpenSBI or U-Boot (RISC-V SBI spec,
  * "Boot protocol"): a0 = hart id, a1 = physical address of the DTB,
- * satp = 0 (MMU off), interrupts off.
+ * satp = 0 (MMU off), interrupts off, the image at a 2 MiB aligned
+ * physical address (Linux boot-image-header.rst: RV64 text_offset).
+ *
+ * The kernel is linked at its high VA (kernel.ld). Until the jump below
+ * the code runs at its load address and uses nothing but PC-relative
+ * addressing (lla); it builds the boot map (include/arch.h, "The boot
+ * map") in one Sv39 root and one level-1 table:
+ *   - the GiB holding the image, identity (one gigapage), for the jump;
+ *   - the direct map: physical [0, BOOT_DMAP_GIB GiB) at DIRECT_MAP_VA;
+ *   - the image at its link address, in 2 MiB megapages.
+ * Then satp, the jump to the link address, and C with everything at its
+ * link address (stack, TLS, trap vector).
  */
+#include "sv_bits.h"
+#include "boot_map.h"
+
 #define BOOT_STACK_SIZE 16384
 #define TRAP_STACK_SIZE 16384
-#define SSTATUS_SIE (1 << 1)
+#define LEAF_RWX (SV_V | SV_R | SV_W | SV_X | SV_A | SV_D)
 
 	.section .text.head, "ax"
 	.globl _start
@@ -27,30 +41,147 @@ _start:
 	.ascii	"RSC\x05"		/* magic2 */
 	.word	0			/* res3: no PE/COFF header */
 
+/* t = PPN field of the physical address in t (any register). */
+.macro ppn_field reg
+	srli	\reg, \reg, SV_PAGE_SHIFT
+	slli	\reg, \reg, SV_PPN_SHIFT
+.endm
+
 riscv_entry:
 	csrci	sstatus, SSTATUS_SIE
 	csrw	sie, zero
+	li	t0, SSTATUS_SUM		/* the supervisor never reads user pages */
+	csrc	sstatus, t0
+	mv	s1, a0			/* hart id */
+	mv	s2, a1			/* DTB, physical */
 	.option push
 	.option norelax			/* gp is not set up: no gp-relative code */
-	la	sp, boot_stack_top
-	la	tp, __tls_base
-	.option pop
-	la	t0, __bss_start
-	la	t1, __bss_end
+	lla	s3, _start		/* where we were loaded */
+	li	t0, (1 << SV_MEGA_SHIFT) - 1
+	and	t0, s3, t0
+	bnez	t0, misplaced
+	lla	t0, __bss_start
+	lla	t1, __bss_end
 1:	bgeu	t0, t1, 2f
 	sd	zero, (t0)
 	addi	t0, t0, 8
 	j	1b
-2:	la	t0, riscv_trap_vector
+2:	lla	s4, boot_map_root
+
+	/* The identity gigapage of the image's GiB. */
+	srli	t0, s3, SV_GIGA_SHIFT
+	andi	t1, t0, (1 << SV_LEVEL_BITS) - 1
+	slli	t0, t0, SV_GIGA_SHIFT
+	ppn_field t0
+	ori	t0, t0, LEAF_RWX
+	slli	t1, t1, 3
+	add	t1, s4, t1
+	sd	t0, (t1)
+
+	/* The direct map: root entries from DIRECT_MAP_VA's on, one GiB each. */
+	li	t0, LEAF_RWX
+	li	t1, 1 << (SV_GIGA_SHIFT - SV_PAGE_SHIFT + SV_PPN_SHIFT)   /* one GiB of PPN */
+	li	t2, ((DIRECT_MAP_VA >> SV_GIGA_SHIFT) & ((1 << SV_LEVEL_BITS) - 1)) * 8
+	add	t2, s4, t2
+	li	t3, BOOT_DMAP_GIB
+3:	sd	t0, (t2)
+	add	t0, t0, t1
+	addi	t2, t2, 8
+	addi	t3, t3, -1
+	bnez	t3, 3b
+
+	/* The image: root -> level-1 table -> megapages at the link address. */
+	lla	t0, boot_map_image
+	mv	t1, t0
+	ppn_field t1
+	ori	t1, t1, SV_V
+	li	t2, ((KERNEL_LINK_VA >> SV_GIGA_SHIFT) & ((1 << SV_LEVEL_BITS) - 1)) * 8
+	add	t2, s4, t2
+	sd	t1, (t2)
+	li	t2, ((KERNEL_LINK_VA >> SV_MEGA_SHIFT) & ((1 << SV_LEVEL_BITS) - 1)) * 8
+	add	t2, t0, t2		/* first megapage entry */
+	lla	t3, __image_end		/* physical end: how many megapages */
+	mv	t0, s3
+	ppn_field t0
+	ori	t0, t0, LEAF_RWX
+	li	t1, 1 << (SV_MEGA_SHIFT - SV_PAGE_SHIFT + SV_PPN_SHIFT)   /* 2 MiB of PPN */
+	li	t4, 1 << SV_MEGA_SHIFT
+	mv	t5, s3
+4:	sd	t0, (t2)
+	add	t0, t0, t1
+	addi	t2, t2, 8
+	add	t5, t5, t4
+	bltu	t5, t3, 4b
+
+	/* Translation on. satp.MODE is WARL (privileged spec 4.1.11): a CPU
+	 * without Sv39 keeps Bare, and this kernel cannot run there. */
+	srli	t0, s4, SV_PAGE_SHIFT
+	li	t1, SATP_MODE_SV39
+	slli	t1, t1, SATP_MODE_SHIFT
+	or	t0, t0, t1
+	sfence.vma
+	csrw	satp, t0
+	csrr	t1, satp
+	bne	t0, t1, no_sv39
+	sfence.vma
+	lla	t0, link_address_of_high
+	ld	t0, (t0)
+	jr	t0
+
+high:	/* From here on every address is the link address. */
+	la	sp, boot_stack_top
+	la	tp, __tls_base
+	.option pop
+	la	t0, riscv_image_pa
+	sd	s3, (t0)
+	la	t0, riscv_trap_vector
 	csrw	stvec, t0
 	la	t0, trap_stack_top
 	csrw	sscratch, t0
 	/* fp = ra = 0 ends every backtrace here. */
 	li	s0, 0
 	li	ra, 0
-	call	riscv_setup		/* (a0 hart id, a1 dtb): does not return */
+	mv	a0, s1
+	mv	a1, s2
+	call	riscv_setup		/* (a0 hart id, a1 dtb physical): does not return */
+5:	wfi
+	j	5b
+
+/*
+ * Nothing to run on: say why on the SBI console (legacy console_putchar,
+ * SBI spec 5.2, which OpenSBI keeps) and power off (SRST), with the exit
+ * line the QEMU runner reads. Translation is off; PC-relative only.
+ */
+misplaced:
+	lla	s5, msg_misplaced
+	j	early_failure
+no_sv39:
+	csrw	satp, zero
+	sfence.vma
+	lla	s5, msg_no_sv39
+early_failure:
+1:	lbu	a0, (s5)
+	beqz	a0, 2f
+	li	a7, SBI_LEGACY_CONSOLE_PUTCHAR
+	ecall
+	addi	s5, s5, 1
+	j	1b
+2:	li	a7, SBI_EXT_SRST
+	li	a6, SBI_SRST_RESET
+	li	a0, SBI_SRST_SHUTDOWN
+	li	a1, SBI_SRST_SYSTEM_FAILURE
+	ecall
 3:	wfi
 	j	3b
+
+	.section .rodata
+msg_misplaced:
+	.asciz	"panic: riscv64: image not loaded at a 2 MiB aligned address\nORIGAMI-EXIT: 2\n"
+msg_no_sv39:
+	.asciz	"panic: riscv64: satp does not take Sv39: this kernel needs an MMU\nORIGAMI-EXIT: 2\n"
+	.balign	8
+link_address_of_high:
+	.dword	high
 
 /*
  * Every trap: save all integer registers and the trap CSRs as a struct
@@ -110,22 +241,29 @@ riscv_trap_vector:
 	sret
 
 /*
- * Try a satp value with the MMU off: returns what satp reads back. An
- * unsupported MODE leaves satp unchanged (privileged spec 4.1.11, WARL);
- * a supported one turns translation on at once, so the caller's table
- * must map this code 1:1. Interrupts are off, nothing else runs.
+ * Try a satp value: returns what satp reads back, with the satp of the
+ * caller put back. An unsupported MODE leaves satp unchanged (privileged
+ * spec 4.1.11, WARL); a supported one translates at once, so the table
+ * must map this code, the stack and the caller where they are (cpu.c).
  */
 	.globl riscv_satp_try
 riscv_satp_try:
+	csrr	t0, satp
 	sfence.vma
 	csrw	satp, a0
 	sfence.vma
 	csrr	a0, satp
-	csrw	satp, zero
+	csrw	satp, t0
 	sfence.vma
 	ret
 
 	.section .bss
+	.balign 1 << SV_PAGE_SHIFT
+	.globl boot_map_root
+boot_map_root:
+	.skip	1 << SV_PAGE_SHIFT
+boot_map_image:
+	.skip	1 << SV_PAGE_SHIFT
 	.balign 16
 boot_stack:
 	.skip	BOOT_STACK_SIZE

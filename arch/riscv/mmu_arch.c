@@ -4,15 +4,16 @@
  * 4.2.1 (SFENCE.VMA), 4.3-4.5 (Sv39/48/57).
  */
 #include "arch.h"
+#include "sv_bits.h"
+#include "boot_map.h"
 
 /* Per-address SFENCE.VMA for up to this many 4 KiB steps, else the ASID. */
 #define TLB_PAGE_STEPS_MAX 32
-#define PAGE_SHIFT 12
-#define SATP_MODE_SHIFT 60
-#define SATP_ASID_SHIFT 44
-#define SATP_ASID_MASK 0xffffu     /* ASIDLEN is at most 16 (satp, RV64) */
+#define PAGE_SHIFT SV_PAGE_SHIFT
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
+/* Where the loader put the image: entry.S, before translation. */
+uint64_t riscv_image_pa;
 
 /* Stores to the tables before later stores (the walker reads memory;
  * SFENCE.VMA orders them against the walks themselves, 4.2.1). */
@@ -51,44 +52,37 @@ enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
  * into it. */
 void arch_mmu_activate(const struct arch_mmu_root *r)
 {
-	uint64_t satp = (uint64_t)(r->levels + 5) << SATP_MODE_SHIFT |
+	uint64_t satp = (uint64_t)(SATP_MODE_SV39 + r->levels - 3) << SATP_MODE_SHIFT |
 	                (uint64_t)(r->asid & SATP_ASID_MASK) << SATP_ASID_SHIFT |
 	                r->root >> PAGE_SHIFT;
 
 	__asm__ volatile("csrw satp, %0; sfence.vma zero, zero" : : "r"(satp) : "memory");
 }
 
-/* Translation is off: every physical address is reachable as itself. */
+/* What entry.S's boot map reaches through the direct map. */
 uint64_t arch_phys_window_end(void)
 {
-	return ~0ull;
+	return (uint64_t)BOOT_DMAP_GIB << SV_GIGA_SHIFT;
 }
-
-/* The start of Sv39's kernel half (privileged spec 4.4.1: the top 2^38
- * bytes), inside the kernel half of Sv48 and Sv57 too: one base for every
- * mode. */
-#define DIRECT_MAP_VA 0xffffffc000000000ull
 
 uint64_t arch_direct_map_va(void)
 {
 	return DIRECT_MAP_VA;
 }
 
-/* The top 2 GiB, as Linux's kernel mapping: inside the kernel half of
- * every Sv mode, above any direct map, pa and va alike modulo 1 GiB. */
-#define KERNEL_IMAGE_VA_BASE 0xffffffff80000000ull
-#define GIGAPAGE_MASK ((1ull << 30) - 1)
-
 uint64_t arch_kernel_image_va(void)
 {
-	return KERNEL_IMAGE_VA_BASE + ((uint64_t)(uintptr_t)__image_start & GIGAPAGE_MASK);
+	return (uint64_t)(uintptr_t)__image_start;   /* the link address */
 }
 
-/* kernel.ld puts each boundary on a 4 KiB page. */
+/* kernel.ld puts each boundary on a 4 KiB page; the image is contiguous
+ * in physical memory from where the loader put it. */
 void arch_image_layout(struct arch_image_layout *out)
 {
-	out->text = (uint64_t)(uintptr_t)__image_start;
-	out->rodata = (uint64_t)(uintptr_t)__text_end;
-	out->data = (uint64_t)(uintptr_t)__rodata_end;
-	out->end = (uint64_t)(uintptr_t)__image_end;
+	uint64_t to_pa = riscv_image_pa - (uint64_t)(uintptr_t)__image_start;
+
+	out->text = riscv_image_pa;
+	out->rodata = (uint64_t)(uintptr_t)__text_end + to_pa;
+	out->data = (uint64_t)(uintptr_t)__rodata_end + to_pa;
+	out->end = (uint64_t)(uintptr_t)__image_end + to_pa;
 }

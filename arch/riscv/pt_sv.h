@@ -12,22 +12,13 @@
 
 #include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
 
-#define SV_V      (1ull << 0)
-#define SV_R      (1ull << 1)
-#define SV_W      (1ull << 2)
-#define SV_X      (1ull << 3)
-#define SV_U      (1ull << 4)
-#define SV_G      (1ull << 5)
-#define SV_A      (1ull << 6)
-#define SV_D      (1ull << 7)
-#define SV_SW_ANNOTATED (1ull << 8)       /* RSW, bits 9:8, are the OS's */
-#define SV_PPN_SHIFT 10
+#include "sv_bits.h"  /* the bits themselves, shared with entry.S */
+
 #define SV_PPN_MASK  (((1ull << 44) - 1) << SV_PPN_SHIFT)   /* bits 53:10 */
-#define SV_PBMT_SHIFT 61                  /* Svpbmt, bits 62:61 */
 #define SV_PBMT_NC   (1ull << SV_PBMT_SHIFT)   /* non-cacheable, idempotent */
 #define SV_PBMT_IO   (2ull << SV_PBMT_SHIFT)   /* non-cacheable, non-idempotent, strongly ordered */
 #define SV_PBMT_MASK (3ull << SV_PBMT_SHIFT)
-#define SV_N      (1ull << 63)            /* Svnapot */
+#define SV_N      (1ull << SV_N_SHIFT)
 #define SV_NAPOT_64K_LG2 4                /* 16 base pages; PPN[3:0] = 0b1000 */
 
 /* Extensions of the CPU the mode runs on (pt_sv.c). sv_probe reads them

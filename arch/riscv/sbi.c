@@ -3,15 +3,8 @@
  */
 #include "arch.h"
 #include "riscv.h"
+#include "boot_map.h"   /* the SBI IDs, shared with entry.S */
 
-/* RISC-V SBI spec v2.0, ch. 10 "System Reset Extension". */
-#define SBI_EXT_SRST 0x53525354
-#define SBI_SRST_RESET          0
-#define SBI_SRST_TYPE_SHUTDOWN  0
-#define SBI_SRST_REASON_NONE    0
-#define SBI_SRST_REASON_FAILURE 1
-/* Ch. 5 "Legacy Extensions": shutdown, for firmware older than SBI 0.3. */
-#define SBI_EXT_LEGACY_SHUTDOWN 0x08
 
 struct sbiret sbi_call(uint32_t ext, uint32_t fid, unsigned long a0, unsigned long a1)
 {
@@ -29,9 +22,9 @@ struct sbiret sbi_call(uint32_t ext, uint32_t fid, unsigned long a0, unsigned lo
 
 void arch_poweroff(int status)
 {
-	unsigned long reason = status == EXIT_OK ? SBI_SRST_REASON_NONE : SBI_SRST_REASON_FAILURE;
+	unsigned long reason = status == EXIT_OK ? SBI_SRST_NO_REASON : SBI_SRST_SYSTEM_FAILURE;
 
-	sbi_call(SBI_EXT_SRST, SBI_SRST_RESET, SBI_SRST_TYPE_SHUTDOWN, reason);
+	sbi_call(SBI_EXT_SRST, SBI_SRST_RESET, SBI_SRST_SHUTDOWN, reason);
 	sbi_call(SBI_EXT_LEGACY_SHUTDOWN, 0, 0, 0);
 	for (;;)
 		__asm__ volatile("wfi");

@@ -4,17 +4,18 @@
  */
 #include "arch.h"
 
-extern char __image_start[], __image_end[];
+__attribute__((noreturn)) void riscv_setup(uint64_t hartid, uint64_t dtb_pa);
 
-__attribute__((noreturn)) void riscv_setup(uint64_t hartid, const void *dtb);
-
-void riscv_setup(uint64_t hartid, const void *dtb)
+/* entry.S has translation on: the DTB through the direct map. */
+void riscv_setup(uint64_t hartid, uint64_t dtb_pa)
 {
 	static struct boot_info bi;
+	struct arch_image_layout img;
 
+	arch_image_layout(&img);
 	bi.hartid = hartid;
-	bi.dtb = dtb;
-	bi.kernel_start = (uint64_t)(uintptr_t)__image_start;
-	bi.kernel_end = (uint64_t)(uintptr_t)__image_end;
+	bi.dtb = phys_to_virt(dtb_pa);
+	bi.kernel_start = img.text;
+	bi.kernel_end = img.end;
 	kmain(&bi);
 }

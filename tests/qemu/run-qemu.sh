@@ -98,8 +98,14 @@ fi
 # byte before, the call itself, as a noreturn call may be a function's
 # last instruction.
 addresses=$(tr -d '\r' <"$log" | sed -n 's/^  pc: *\(0x[0-9a-f]*\)$/\1/p' | head -n 1)
+# Kernel addresses do not fit sh arithmetic (signed 64-bit): subtract from
+# the low 32 bits only (a return address at a 4 GiB boundary is no call's).
 for ret in $(tr -d '\r' <"$log" | sed -n 's/^  #[0-9]* \(0x[0-9a-f]*\)$/\1/p'); do
-	addresses="$addresses $(printf '0x%x' $((ret - 1)))"
+	hex=${ret#0x}
+	high=${hex%????????}
+	[ "$high" = "$hex" ] && high=
+	low=${hex#"$high"}
+	addresses="$addresses $(printf '0x%s%08x' "$high" $((0x$low - 1)))"
 done
 if [ -n "$addresses" ] && [ -n "$ADDR2LINE" ] && command -v "$ADDR2LINE" >/dev/null &&
 	[ -f "$KERNEL_ELF" ]; then
