@@ -43,6 +43,9 @@ struct hx_mode {
 	bool arm64;                  /* a commit may add break-before-make flushes */
 	bool every_mode;             /* mmu_mode_count() lists every mode of every
 	                                arch (the host library), not one arch's */
+	bool memtypes;               /* the CPU encodes device and uncached memory
+	                                (false: RISC-V without Svpbmt, label
+	                                "...-nopbmt"; mmu_add refuses them) */
 	vaddr_t user_top;            /* user half [0, user_top) */
 	vaddr_t kernel_base;         /* kernel half [kernel_base, 2^64) */
 	/* What a new, empty set translates: entries[], mapped_bytes and

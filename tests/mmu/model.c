@@ -43,7 +43,7 @@ int mode_enter(const struct mode_cfg *cfg, struct mode_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->cfg = *cfg;
-	mmu_host_set_riscv_ext(cfg->svnapot, true);
+	mmu_host_set_riscv_ext(cfg->svnapot, !cfg->nopbmt);
 	int rc = mmu_select_mode(cfg->name);
 	if (rc) {
 		fprintf(stderr, "FAIL mode=%s: mmu_select_mode: expected 0, got %d\n",

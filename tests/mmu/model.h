@@ -24,6 +24,8 @@
 struct mode_cfg {
 	const char *name;
 	bool svnapot;
+	bool nopbmt;             /* RISC-V without Svpbmt (only the conformance
+	                            suite adds these) */
 	char label[40];          /* "sv39", "sv39-nonapot", ... for messages */
 };
 
