@@ -424,6 +424,9 @@ static void case_geometry(struct ctx *c)
 		{ "arm64-64k-48", 1u << 0 | 1u << 5 | 1u << 13 | 1u << 18 },
 		{ "x86-64-4level", 1u << 0 | 1u << 9 | 1u << 18 },
 		{ "x86-64-5level", 1u << 0 | 1u << 9 | 1u << 18 },
+		/* The kernel on a CPU without 1-GByte pages (qemu64). */
+		{ "x86-64-4level-no1g", 1u << 0 | 1u << 9 },
+		{ "x86-64-5level-no1g", 1u << 0 | 1u << 9 },
 	};
 	for (size_t i = 0; i < sizeof(natives) / sizeof(natives[0]); i++)
 		if (!strncmp(natives[i].label, c->env.label, strlen(natives[i].label)) &&

@@ -54,7 +54,66 @@ static struct {
 	uint64_t tag;                       /* changes with every tag written */
 	unsigned long reads, writes, faults, unbacked;
 	unsigned fail_lines;
+	bool user_barred;                   /* the supervisor cannot touch user pages */
 } K;
+
+/*
+ * Whether the CPU bars the supervisor from user pages (what the reference
+ * walkers model), read from the architecture's own feature registers
+ * rather than from what the arch code enabled, so that a CPU that has the
+ * feature but runs without it fails the cases:
+ *   RISC-V: always (sstatus.SUM = 0; privileged spec 4.1.1.2);
+ *   ARM64: FEAT_PAN, ID_AA64MMFR1_EL1.PAN (bits [23:20]) != 0 (Arm ARM
+ *          D19.2, D8.4.2); cortex-a57 has none;
+ *   x86-64: SMAP, CPUID.(EAX=07H,ECX=0):EBX[bit 20] (SDM vol. 3A 4.6);
+ *          qemu64 has none.
+ * Without it, the supervisor reads and writes user pages as its own.
+ */
+static bool cpu_bars_user_pages(void)
+{
+#if defined(__aarch64__)
+	uint64_t mmfr1;
+
+	__asm__ volatile("mrs %0, id_aa64mmfr1_el1" : "=r"(mmfr1));
+	return (mmfr1 >> 20 & 0xf) != 0;
+#elif defined(__x86_64__)
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	if (a < 7)
+		return false;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+	return b >> 20 & 1;
+#else
+	return true;
+#endif
+}
+
+/* Lets the supervisor reach user pages (open) or bars it again, where
+ * cpu_bars_user_pages(): RISC-V sstatus.SUM (bit 18, privileged spec
+ * 4.1.1.2), ARM64 PSTATE.PAN (MSR PAN, #imm: FEAT_PAN, Arm ARM C5.2.13;
+ * spelled as its encoding, an ARMv8.0 assembler knows no PAN), x86 STAC
+ * and CLAC (RFLAGS.AC, SDM vol. 3A 4.6.1). A trap in between keeps it:
+ * the trap frame saves and restores it. */
+static void user_access(bool open)
+{
+#if defined(__riscv)
+	if (open)
+		__asm__ volatile("csrs sstatus, %0" : : "r"(1ul << 18) : "memory");
+	else
+		__asm__ volatile("csrc sstatus, %0" : : "r"(1ul << 18) : "memory");
+#elif defined(__aarch64__)
+	if (open)
+		__asm__ volatile(".inst 0xd500409f" ::: "memory");      /* msr pan, #0 */
+	else
+		__asm__ volatile(".inst 0xd500419f" ::: "memory");      /* msr pan, #1 */
+#elif defined(__x86_64__)
+	if (open)
+		__asm__ volatile(".byte 0x0f, 0x01, 0xcb" ::: "memory");  /* stac */
+	else
+		__asm__ volatile(".byte 0x0f, 0x01, 0xca" ::: "memory");  /* clac */
+#endif
+}
 
 /* ---- the CPU ------------------------------------------------------------ */
 
@@ -240,22 +299,20 @@ static bool expect_fault(unsigned access, vaddr_t va, uint64_t val, const char *
 	return false;
 }
 
-bool hx_hw_check(mmu_translation_set_t *t, vaddr_t va, bool mapped, paddr_t pa,
-                 unsigned prot, char *why, size_t len)
+/* What the supervisor may do at v8 (8 aligned bytes, pa p8) in a page it
+ * sees as sprot, through the active set: read the frame's tag, write a new
+ * one (or fault with the same value where the page is read-only), or
+ * fault. how: the page, for messages. */
+static bool check_access(vaddr_t v8, paddr_t p8, unsigned sprot, unsigned prot, const char *how,
+                         char *why, size_t len)
 {
-	vaddr_t v8 = va & ~(vaddr_t)7;          /* the probes move 8 aligned bytes */
-	paddr_t p8 = pa - (va - v8);
-	bool readable = mapped && access_allowed(prot, MMU_READ);
-	bool writable = mapped && access_allowed(prot, MMU_WRITE);
-	const char *why_fault = !mapped ? "unmapped" : prot & MMU_USER ? "a user page" : "not readable";
 	volatile uint64_t *frame;
 	uint64_t tag, got = 0;
 	struct trap_info ti = { 0 };
 	int rc;
 
-	run_on(t);
-	if (!readable)
-		return expect_fault(MMU_READ, v8, 0, why_fault, why, len);
+	if (!access_allowed(sprot, MMU_READ))
+		return expect_fault(MMU_READ, v8, 0, how, why, len);
 	if (!backed(p8)) {
 		K.unbacked++;            /* nothing may touch a made-up frame */
 		return true;
@@ -266,23 +323,46 @@ bool hx_hw_check(mmu_translation_set_t *t, vaddr_t va, bool mapped, paddr_t pa,
 	rc = probe(MMU_READ, v8, &got, &ti);
 	K.reads++;
 	if (rc || got != tag) {
-		ksnprintf(why, len, "read at %#" PRIx64 " (prot %#x): expected %#" PRIx64 " from pa %#" PRIx64
-		         ", got rc %d value %#" PRIx64 "%s%s", v8, prot, tag, p8, rc, got,
-		         rc ? ", fault: " : "", rc ? (ti.cause ? ti.cause : "?") : "");
+		ksnprintf(why, len, "read at %#" PRIx64 " (%s, prot %#x): expected %#" PRIx64 " from pa %#" PRIx64
+		          ", got rc %d value %#" PRIx64 "%s%s", v8, how, prot, tag, p8, rc, got,
+		          rc ? ", fault: " : "", rc ? (ti.cause ? ti.cause : "?") : "");
 		return false;
 	}
-	if (!writable)          /* the same value: harmless if it gets through */
-		return expect_fault(MMU_WRITE, v8, tag, "read-only", why, len);
+	if (!access_allowed(sprot, MMU_WRITE))   /* the same value: harmless if it gets through */
+		return expect_fault(MMU_WRITE, v8, tag, how, why, len);
 	tag = next_tag(p8);
 	rc = probe(MMU_WRITE, v8, &tag, &ti);
 	K.writes++;
 	if (rc || *frame != tag) {
-		ksnprintf(why, len, "write at %#" PRIx64 " (prot %#x): expected %#" PRIx64 " in pa %#" PRIx64
-		         ", got rc %d value %#" PRIx64 "%s%s", v8, prot, tag, p8, rc, *frame,
-		         rc ? ", fault: " : "", rc ? (ti.cause ? ti.cause : "?") : "");
+		ksnprintf(why, len, "write at %#" PRIx64 " (%s, prot %#x): expected %#" PRIx64 " in pa %#" PRIx64
+		          ", got rc %d value %#" PRIx64 "%s%s", v8, how, prot, tag, p8, rc, *frame,
+		          rc ? ", fault: " : "", rc ? (ti.cause ? ti.cause : "?") : "");
 		return false;
 	}
 	return true;
+}
+
+bool hx_hw_check(mmu_translation_set_t *t, vaddr_t va, bool mapped, paddr_t pa,
+                 unsigned prot, char *why, size_t len)
+{
+	vaddr_t v8 = va & ~(vaddr_t)7;          /* the probes move 8 aligned bytes */
+	paddr_t p8 = pa - (va - v8);
+	bool ok;
+
+	run_on(t);
+	if (!mapped)
+		return expect_fault(MMU_READ, v8, 0, "unmapped", why, len);
+	if (!(prot & MMU_USER))
+		return check_access(v8, p8, prot, prot, "a supervisor page", why, len);
+	if (!K.user_barred)     /* nothing bars the supervisor: as its own */
+		return check_access(v8, p8, prot & ~MMU_USER, prot, "a user page, no PAN/SMAP", why, len);
+	/* Barred, then let through: the translation of user pages too. */
+	if (!expect_fault(MMU_READ, v8, 0, "a user page", why, len))
+		return false;
+	user_access(true);
+	ok = check_access(v8, p8, prot & ~MMU_USER, prot, "a user page, SUM/PAN/SMAP lifted", why, len);
+	user_access(false);
+	return ok;
 }
 
 bool hx_fail_alloc_after(long n)
@@ -378,14 +458,16 @@ static void mode_of(struct hx_mode *m)
 	m->geo = *g;
 	m->arm64 = !strcmp(arch_name(), "arm64");
 	/* A RISC-V CPU without Svnapot or Svpbmt runs the "-nonapot" or
-	 * "-nopbmt" configuration of the host suite (the DTB's ISA string, not
-	 * the MMU layer, says which). */
+	 * "-nopbmt" configuration of the host suite, an x86 CPU without 1-GByte
+	 * pages "-no1g" (arch_describe_paging, not the MMU layer, says which:
+	 * the DTB's ISA string, CPUID). */
 	arch_describe_paging(paging, sizeof(paging));
 	riscv = !strcmp(arch_name(), "riscv64");
 	m->memtypes = !riscv || has_word(paging, "+svpbmt");
-	ksnprintf(m->label, sizeof(m->label), "%s%s%s", m->name,
+	ksnprintf(m->label, sizeof(m->label), "%s%s%s%s", m->name,
 	          riscv && !has_word(paging, "+svnapot") ? "-nonapot" : "",
-	          m->memtypes ? "" : "-nopbmt");
+	          m->memtypes ? "" : "-nopbmt",
+	          !strcmp(arch_name(), "x86_64") && !has_word(paging, "+1g") ? "-no1g" : "");
 	/* The halves: ARM64 gives each a full va_bits (TTBR0/TTBR1); the
 	 * others split va_bits by sign extension. */
 	half = m->arm64 ? g->va_bits : g->va_bits - 1;
@@ -448,6 +530,10 @@ void mmu_conformance_tests(struct ktest *t)
 		return;
 	}
 	K.active = K.kset;     /* mmu_boot() switched to it */
+	K.user_barred = cpu_bars_user_pages();
+	if (!K.user_barred)
+		kprintf("mmu-conformance: this CPU lets the supervisor access user pages (no PAN/SMAP): "
+		        "checked as its own\n");
 	for (size_t k = 0; k < conformance_ncases(); k++) {
 		const char *name = conformance_case_name(k);
 		struct frames_stats f0;
