@@ -35,6 +35,7 @@ struct ctx {
 	const char *skipped;         /* the case cannot run in this harness: why */
 	size_t baseline;             /* hx_tables_in_use() before the case */
 	vaddr_t kwin;                /* where the case puts global entries */
+	struct mmu_stats st;         /* stats()' result */
 	mmu_translation_set_t sets[NSETS];
 	bool live[NSETS];
 	unsigned orders[40];         /* every native order, then composed ones */
@@ -155,16 +156,18 @@ static void drop_set(struct ctx *c, mmu_translation_set_t *t)
 
 /* t's statistics, less what an empty set translates before the case
  * (hx_mode.empty: the kernel's own global entries), so that the cases
- * count only their own entries. */
-static struct mmu_stats stats(const struct ctx *c, mmu_translation_set_t *t)
+ * count only their own entries. In the context, not returned by value:
+ * each by-value temporary would cost a kernel stack its own copy. Valid
+ * until the next call. */
+static const struct mmu_stats *stats(struct ctx *c, mmu_translation_set_t *t)
 {
-	struct mmu_stats st;
-	mmu_stats(t, &st);
+	struct mmu_stats *st = &c->st;
+	mmu_stats(t, st);
 	for (int k = 0; k < 64; k++)
-		st.entries[k] -= c->env.empty.entries[k];
+		st->entries[k] -= c->env.empty.entries[k];
 	for (int k = 0; k < 8; k++)
-		st.counters[k] -= c->env.empty.counters[k];
-	st.mapped_bytes -= c->env.empty.mapped_bytes;
+		st->counters[k] -= c->env.empty.counters[k];
+	st->mapped_bytes -= c->env.empty.mapped_bytes;
 	return st;
 }
 
@@ -444,7 +447,7 @@ static void case_geometry(struct ctx *c)
 		return;
 	EXPECT_RC(c, mmu_select_mode(c->env.name), -EBUSY, "mmu_select_mode with a set alive");
 	EXPECT_RC(c, mmu_select_mode(mmu_mode_name(0)), -EBUSY, "mmu_select_mode(other) with a set alive");
-	struct mmu_stats st = stats(c, t);
+	struct mmu_stats st = *stats(c, t);
 	for (int k = 0; k < 64; k++)
 		if (st.entries[k])
 			failf(c, "a new set: entries[%d] expected 0, got %" PRIu64, k, st.entries[k]);
@@ -482,7 +485,7 @@ static void case_orders(struct ctx *c)
 		expect_walk_fault(c, t, w.va, what);
 		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit", what);
 		expect_entry(c, t, &w, what);
-		struct mmu_stats st = stats(c, t);
+		struct mmu_stats st = *stats(c, t);
 		if (st.entries[o] != 1 || st.mapped_bytes != sz(c, o))
 			failf(c, "%s: stats entries[%u]/mapped_bytes expected 1/%#" PRIx64 ", got %" PRIu64 "/%#" PRIx64,
 			      what, o, sz(c, o), st.entries[o], st.mapped_bytes);
@@ -510,7 +513,7 @@ static void case_orders(struct ctx *c)
 		EXPECT_RC(c, remove_commit(t, w.va + sz(c, o) / 2), 0, "%s: remove", what);
 		expect_unmapped(c, t, NULL, w.va, what);
 		expect_unmapped(c, t, NULL, w.va + sz(c, o) - sz(c, 0), what);
-		st = stats(c, t);
+		st = *stats(c, t);
 		if (st.entries[o] != 0 || st.mapped_bytes != 0)
 			failf(c, "%s: stats after remove: entries/mapped_bytes expected 0/0, got %" PRIu64 "/%#" PRIx64,
 			      what, st.entries[o], st.mapped_bytes);
@@ -560,7 +563,7 @@ static void split_one(struct ctx *c, mmu_translation_set_t *t, unsigned from, un
 		p.order = to;
 		expect_entry(c, t, &p, what);
 	}
-	struct mmu_stats st = stats(c, t);
+	struct mmu_stats st = *stats(c, t);
 	if (st.entries[to] != pieces || st.entries[from] != 0 || st.mapped_bytes != big)
 		failf(c, "%s: stats entries[%u]/entries[%u]/mapped_bytes expected %" PRIu64 "/0/%#" PRIx64
 		      ", got %" PRIu64 "/%" PRIu64 "/%#" PRIx64, what, to, from, pieces, big,
@@ -591,7 +594,7 @@ static void split_one(struct ctx *c, mmu_translation_set_t *t, unsigned from, un
 		      what, w.va, mmu_current_va(&ta));
 	EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit of the merge", what);
 	expect_entry(c, t, &w, what);
-	st = stats(c, t);
+	st = *stats(c, t);
 	if (st.entries[to] != 0 || st.entries[from] != 1 || st.mapped_bytes != big)
 		failf(c, "%s: stats after the merge entries[%u]/entries[%u]/mapped_bytes expected 0/1/%#" PRIx64
 		      ", got %" PRIu64 "/%" PRIu64 "/%#" PRIx64, what, to, from, big,
@@ -721,7 +724,7 @@ static void case_globals(struct ctx *c)
 	mmu_translation_set_t *a = new_set(c), *b = new_set(c);
 	if (!a || !b)
 		return;
-	uint64_t b_pages = stats(c, b).table_pages;
+	uint64_t b_pages = stats(c, b)->table_pages;
 	unsigned orders[3] = { 0, c->big, c->orders[c->norders - 1] };
 	struct want w[3];
 	for (int i = 0; i < 3; i++) {
@@ -750,17 +753,17 @@ static void case_globals(struct ctx *c)
 	for (int i = 0; i < 3; i++)
 		gbytes += sz(c, w[i].order), gentries[w[i].order]++;
 	for (int s = 0; s < 3; s++) {
-		struct mmu_stats st = stats(c, all[s]);
+		struct mmu_stats st = *stats(c, all[s]);
 		if (st.mapped_bytes != gbytes || memcmp(st.entries, gentries, sizeof(gentries)) != 0)
 			failf(c, "%s: stats mapped_bytes expected %#" PRIx64 " (the globals), got %#" PRIx64
 			      " (or entries[] differ)", names[s], gbytes, st.mapped_bytes);
 	}
-	if (stats(c, b).table_pages != b_pages)
+	if (stats(c, b)->table_pages != b_pages)
 		failf(c, "global entries copied into B: table_pages expected %" PRIu64 ", got %" PRIu64,
-		      b_pages, stats(c, b).table_pages);
-	if (stats(c, cc).table_pages != b_pages)
+		      b_pages, stats(c, b)->table_pages);
+	if (stats(c, cc)->table_pages != b_pages)
 		failf(c, "global entries copied into C: table_pages expected %" PRIu64 " (an empty set's), got %" PRIu64,
-		      b_pages, stats(c, cc).table_pages);
+		      b_pages, stats(c, cc)->table_pages);
 	/* Bad halves. */
 	EXPECT_RC(c, add_commit(a, mmu_mkglobal(ent(pa_for(c, 0, 0), R, 0)), uva(c, 0, 1)), -EINVAL,
 	          "mmu_add global in the user half");
@@ -781,9 +784,9 @@ static void case_globals(struct ctx *c)
 			ro.prot &= ~W;
 			expect_entry(c, all[s], &ro, "global after mmu_scan through B removed write");
 		}
-	if (stats(c, b).table_pages != b_pages)
+	if (stats(c, b)->table_pages != b_pages)
 		failf(c, "mmu_scan of the globals from B: table_pages of B expected %" PRIu64 ", got %" PRIu64,
-		      b_pages, stats(c, b).table_pages);
+		      b_pages, stats(c, b)->table_pages);
 
 	/* Removing through the newest set removes it everywhere. */
 	for (int i = 0; i < 3; i++)
@@ -827,7 +830,7 @@ static void case_dup(struct ctx *c)
 		return;
 	for (unsigned i = 0; i < n; i++)
 		expect_entry(c, d, &w[i], "dup");
-	struct mmu_stats sa = stats(c, a), sd = stats(c, d);
+	struct mmu_stats sa = *stats(c, a), sd = *stats(c, d);
 	if (memcmp(sa.entries, sd.entries, sizeof(sa.entries)) || sa.mapped_bytes != sd.mapped_bytes ||
 	    memcmp(sa.counters, sd.counters, sizeof(sa.counters)) || sa.table_pages != sd.table_pages)
 		failf(c, "dup: stats differ from the source (mapped_bytes %#" PRIx64 " vs %#" PRIx64
@@ -892,12 +895,12 @@ static void case_copy_range(struct ctx *c)
 	uint64_t page = sz(c, 0);
 	/* Same offsets: each entry copied as it is, counters included. */
 	for (unsigned i = 0; i < n; i++) {
-		struct mmu_stats before = stats(c, b);
+		struct mmu_stats before = *stats(c, b);
 		int rc = mmu_copy_range(b, a, w[i].va, w[i].va, sz(c, w[i].order));
 		if (!EXPECT_RC(c, rc, 0, "mmu_copy_range of entry %u (order %u)", i, w[i].order))
 			continue;
 		expect_entry(c, b, &w[i], "copy_range, same offset");
-		struct mmu_stats after = stats(c, b);
+		struct mmu_stats after = *stats(c, b);
 		uint64_t pages = sz(c, w[i].order) / page;
 		if (after.counters[i] - before.counters[i] != pages)
 			failf(c, "copy_range: counters[%u] expected +%" PRIu64 ", got +%" PRIu64,
@@ -974,14 +977,14 @@ static void case_clear_range(struct ctx *c)
 			if (populate(c, t, w, 4) < 4)
 				return;
 		}
-		uint64_t mapped = stats(c, t).mapped_bytes;
+		uint64_t mapped = stats(c, t)->mapped_bytes;
 		const struct want *e = &w[cuts[k].e];
 		uint64_t size = sz(c, e->order), pages = size / page;
 		vaddr_t start = e->va + cuts[k].from * page;
 		vaddr_t end = cuts[k].to ? e->va + cuts[k].to * page : e->va + size + page;
 		if (cuts[k].to > pages || cuts[k].from >= pages)
 			continue;
-		uint64_t before_flushes = stats(c, t).tlb_flushes;
+		uint64_t before_flushes = stats(c, t)->tlb_flushes;
 		int rc = mmu_clear_range(t, start, end);
 		if (!EXPECT_RC(c, rc, 0, "mmu_clear_range(%s)", cuts[k].what))
 			continue;
@@ -997,7 +1000,7 @@ static void case_clear_range(struct ctx *c)
 		if (cleared_end < e->va + size)
 			expect_range(c, t, cleared_end, e->pa + (cleared_end - e->va), e->va + size - cleared_end,
 			             e->prot, e->memtype, cuts[k].what);
-		struct mmu_stats st = stats(c, t);
+		struct mmu_stats st = *stats(c, t);
 		if (st.mapped_bytes != mapped)
 			failf(c, "mmu_clear_range(%s): mapped_bytes expected %#" PRIx64 ", got %#" PRIx64,
 			      cuts[k].what, mapped, st.mapped_bytes);
@@ -1013,25 +1016,25 @@ static void case_clear_range(struct ctx *c)
 		/* Re-clearing a hole changes nothing and flushes nothing. */
 		before_flushes = st.tlb_flushes;
 		EXPECT_RC(c, mmu_clear_range(t, start, cleared_end), 0, "mmu_clear_range of a hole");
-		if (stats(c, t).tlb_flushes != before_flushes)
+		if (stats(c, t)->tlb_flushes != before_flushes)
 			failf(c, "mmu_clear_range of a hole: tlb_flushes expected +0, got +%" PRIu64,
-			      stats(c, t).tlb_flushes - before_flushes);
+			      stats(c, t)->tlb_flushes - before_flushes);
 	}
 	/* An empty range: a no-op or -EINVAL (the contract does not say;
 	 * munmap says -EINVAL), but nothing changes and nothing is flushed. */
-	uint64_t f0 = stats(c, t).tlb_flushes;
+	uint64_t f0 = stats(c, t)->tlb_flushes;
 	struct hx_snap s0 = take(t);
 	int rc0 = mmu_clear_range(t, w[1].va, w[1].va);
 	if (rc0 != 0 && rc0 != -EINVAL)
 		failf(c, "mmu_clear_range of an empty range: expected 0 or %d, got %d", -EINVAL, rc0);
 	expect_same(c, t, &s0, "mmu_clear_range of an empty range");
 	drop_snap(&s0);
-	if (stats(c, t).tlb_flushes != f0)
+	if (stats(c, t)->tlb_flushes != f0)
 		failf(c, "mmu_clear_range of an empty range: tlb_flushes expected +0, got +%" PRIu64,
-		      stats(c, t).tlb_flushes - f0);
+		      stats(c, t)->tlb_flushes - f0);
 	/* Everything, in one go. */
 	EXPECT_RC(c, mmu_clear_range(t, 0, c->env.user_top), 0, "mmu_clear_range of the whole user half");
-	struct mmu_stats st = stats(c, t);
+	struct mmu_stats st = *stats(c, t);
 	if (st.mapped_bytes)
 		failf(c, "mmu_clear_range of everything: mapped_bytes expected 0, got %#" PRIx64, st.mapped_bytes);
 	for (unsigned i = 0; i < n; i++)
@@ -1085,7 +1088,7 @@ static void case_stats(struct ctx *c)
 	mmu_translation_set_t *t = new_set(c);
 	if (!t)
 		return;
-	struct mmu_stats st = stats(c, t);
+	struct mmu_stats st = *stats(c, t);
 	if (st.table_pages != hx_tables_in_use() - t0)
 		failf(c, "new set: table_pages expected %zu, got %" PRIu64, hx_tables_in_use() - t0, st.table_pages);
 	if (st.table_bytes != st.table_pages << c->env.geo.page_shift)
@@ -1100,7 +1103,7 @@ static void case_stats(struct ctx *c)
 		if (c->env.geo.page_shift + o > 31)
 			continue;
 		size_t before_tables = hx_tables_in_use();
-		uint64_t before_pages = stats(c, t).table_pages, before_flushes = stats(c, t).tlb_flushes;
+		uint64_t before_pages = stats(c, t)->table_pages, before_flushes = stats(c, t)->tlb_flushes;
 		vaddr_t va = uva(c, c->big + 2, 1) + (vaddr_t)slot++ * sz(c, c->big + 1);
 		va = (va + sz(c, o) - 1) & ~(sz(c, o) - 1);
 		int rc = add_commit(t, mmu_mkcount(ent(pa_for(c, o, i), R, o), i % 8), va);
@@ -1109,14 +1112,14 @@ static void case_stats(struct ctx *c)
 		expect_entries[o]++;
 		mapped += sz(c, o);
 		counter[i % 8] += sz(c, o) / sz(c, 0);
-		st = stats(c, t);
+		st = *stats(c, t);
 		if (st.table_pages - before_pages != hx_tables_in_use() - before_tables)
 			failf(c, "add order %u: table_pages grew by %" PRIu64 " but the pool by %zu",
 			      o, st.table_pages - before_pages, hx_tables_in_use() - before_tables);
 		if (st.tlb_flushes - before_flushes != 1)
 			failf(c, "add order %u: tlb_flushes expected +1, got +%" PRIu64, o, st.tlb_flushes - before_flushes);
 	}
-	st = stats(c, t);
+	st = *stats(c, t);
 	for (int k = 0; k < 64; k++)
 		if (st.entries[k] != expect_entries[k])
 			failf(c, "entries[%d]: expected %" PRIu64 ", got %" PRIu64, k, expect_entries[k], st.entries[k]);
@@ -1138,9 +1141,9 @@ static void case_stats(struct ctx *c)
 	mmu_transaction(&ta, t);
 	mmu_add(&ta, ent(pa_for(c, 0, 0), R, 0), uva(c, 0, 0));
 	mmu_forget(&ta);
-	if (stats(c, t).tlb_flushes != f)
+	if (stats(c, t)->tlb_flushes != f)
 		failf(c, "empty commit, find-only commit, forget: tlb_flushes expected +0, got +%" PRIu64,
-		      stats(c, t).tlb_flushes - f);
+		      stats(c, t)->tlb_flushes - f);
 
 	/* Many changes, one commit: one flush. */
 	mmu_transaction(&ta, t);
@@ -1149,8 +1152,8 @@ static void case_stats(struct ctx *c)
 		          0, "batched add %u", k);
 	EXPECT_RC(c, mmu_commit(&ta), 0, "batched commit");
 	counter[7] += 8;
-	if (stats(c, t).tlb_flushes != f + 1)
-		failf(c, "8 adds in one commit: tlb_flushes expected +1, got +%" PRIu64, stats(c, t).tlb_flushes - f);
+	if (stats(c, t)->tlb_flushes != f + 1)
+		failf(c, "8 adds in one commit: tlb_flushes expected +1, got +%" PRIu64, stats(c, t)->tlb_flushes - f);
 
 	/* A split keeps the counter total; a remove takes its pages off. */
 	unsigned o = c->big;
@@ -1162,26 +1165,26 @@ static void case_stats(struct ctx *c)
 	if (!rc && o > 0)
 		rc = mmu_update(&ta, mmu_mkcount(ent(pa_for(c, o, 1), R, o - 1), 5));
 	EXPECT_RC(c, rc, 0, "split counted entry");
-	f = stats(c, t).tlb_flushes;
+	f = stats(c, t)->tlb_flushes;
 	EXPECT_RC(c, mmu_commit(&ta), 0, "commit split");
 	/* One flush, or more on ARM64 where the split block goes through
 	 * break-before-make. */
-	uint64_t split_flushes = stats(c, t).tlb_flushes - f;
+	uint64_t split_flushes = stats(c, t)->tlb_flushes - f;
 	if (c->env.arm64 ? split_flushes < 1 : split_flushes != 1)
 		failf(c, "commit of a split: tlb_flushes expected %s, got +%" PRIu64,
 		      c->env.arm64 ? ">= +1" : "+1", split_flushes);
-	if (stats(c, t).counters[5] != counter[5])
-		failf(c, "after a split: counters[5] expected %" PRIu64 ", got %" PRIu64, counter[5], stats(c, t).counters[5]);
+	if (stats(c, t)->counters[5] != counter[5])
+		failf(c, "after a split: counters[5] expected %" PRIu64 ", got %" PRIu64, counter[5], stats(c, t)->counters[5]);
 	EXPECT_RC(c, remove_commit(t, va), 0, "remove a piece");
 	counter[5] -= o > 0 ? sz(c, o - 1) / sz(c, 0) : 1;
-	if (stats(c, t).counters[5] != counter[5])
+	if (stats(c, t)->counters[5] != counter[5])
 		failf(c, "after removing a piece: counters[5] expected %" PRIu64 ", got %" PRIu64,
-		      counter[5], stats(c, t).counters[5]);
-	if (stats(c, t).counters[7] != counter[7])
-		failf(c, "counters[7] expected %" PRIu64 ", got %" PRIu64, counter[7], stats(c, t).counters[7]);
+		      counter[5], stats(c, t)->counters[5]);
+	if (stats(c, t)->counters[7] != counter[7])
+		failf(c, "counters[7] expected %" PRIu64 ", got %" PRIu64, counter[7], stats(c, t)->counters[7]);
 
 	/* Removing the set gives back exactly its table pages. */
-	uint64_t pages = stats(c, t).table_pages;
+	uint64_t pages = stats(c, t)->table_pages;
 	size_t in_use = hx_tables_in_use();
 	drop_set(c, t);
 	if (in_use - hx_tables_in_use() != pages)
@@ -1201,7 +1204,7 @@ static void case_errors(struct ctx *c)
 	struct want big = want_of(uva(c, o, 1), pa_for(c, o, 0), o, R | W);
 	EXPECT_RC(c, add_commit(t, ent(big.pa, big.prot, o), big.va), 0, "add the big entry");
 	struct hx_snap s = take(t);
-	uint64_t flushes = stats(c, t).tlb_flushes;
+	uint64_t flushes = stats(c, t)->tlb_flushes;
 
 	mmu_transaction_t ta;
 	mmu_entry_t got;
@@ -1268,8 +1271,8 @@ static void case_errors(struct ctx *c)
 	struct hx_snap after = take(t);
 	if (o + 1 > c->env.geo.max_order) {
 		expect_same(c, t, &s, "failed calls only");
-		if (stats(c, t).tlb_flushes != flushes)
-			failf(c, "failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(c, t).tlb_flushes - flushes);
+		if (stats(c, t)->tlb_flushes != flushes)
+			failf(c, "failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(c, t)->tlb_flushes - flushes);
 	}
 	drop_snap(&after);
 	expect_entry(c, t, &big, "after the failed calls");
@@ -1277,14 +1280,14 @@ static void case_errors(struct ctx *c)
 
 	/* A failed call alone changes nothing, bit for bit. */
 	s = take(t);
-	flushes = stats(c, t).tlb_flushes;
+	flushes = stats(c, t)->tlb_flushes;
 	mmu_transaction(&ta, t);
 	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 0), R, 0), big.va), -EEXIST, "mmu_add over the big entry");
 	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 0), W, 0), uva(c, 0, 0)), -EINVAL, "mmu_add write-only");
 	EXPECT_RC(c, mmu_commit(&ta), 0, "commit after failed calls only");
 	expect_same(c, t, &s, "commit after failed calls only");
-	if (stats(c, t).tlb_flushes != flushes)
-		failf(c, "commit after failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(c, t).tlb_flushes - flushes);
+	if (stats(c, t)->tlb_flushes != flushes)
+		failf(c, "commit after failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(c, t)->tlb_flushes - flushes);
 	drop_snap(&s);
 
 	/* A refused merge alone changes nothing either. */
@@ -1292,16 +1295,16 @@ static void case_errors(struct ctx *c)
 		vaddr_t nb = big.va ^ size;
 		EXPECT_RC(c, add_commit(t, ent(pa_for(c, 0, 3), R, 0), nb), 0, "add a committed neighbour");
 		s = take(t);
-		flushes = stats(c, t).tlb_flushes;
+		flushes = stats(c, t)->tlb_flushes;
 		mmu_transaction(&ta, t);
 		EXPECT_RC(c, mmu_find(&ta, big.va, &got), 0, "find the big entry");
 		EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, o + 1, 0), R, o + 1)), -EEXIST,
 		          "mmu_update to a bigger order over a committed neighbour");
 		EXPECT_RC(c, mmu_commit(&ta), 0, "commit after a refused merge only");
 		expect_same(c, t, &s, "commit after a refused merge only");
-		if (stats(c, t).tlb_flushes != flushes)
+		if (stats(c, t)->tlb_flushes != flushes)
 			failf(c, "commit after a refused merge only: tlb_flushes expected +0, got +%" PRIu64,
-			      stats(c, t).tlb_flushes - flushes);
+			      stats(c, t)->tlb_flushes - flushes);
 		drop_snap(&s);
 		EXPECT_RC(c, remove_commit(t, nb), 0, "remove the neighbour");
 	}
