@@ -493,8 +493,8 @@ static mmu_entry_t count_entry(mmu_entry_t e, vaddr_t va, void *priv)
 static unsigned check_left(const struct hx_mode *m, const char *name, const struct frames_stats *f0,
                            const struct mmu_stats *k0)
 {
-	struct frames_stats f1;
-	struct mmu_stats k1;
+	static struct frames_stats f1;
+	static struct mmu_stats k1;
 	unsigned fails = 0, in_window = 0;
 	char msg[160];
 
@@ -536,9 +536,11 @@ void mmu_conformance_tests(struct ktest *t)
 		        "checked as its own\n");
 	for (size_t k = 0; k < conformance_ncases(); k++) {
 		const char *name = conformance_case_name(k);
-		struct frames_stats f0;
-		struct mmu_stats k0;
-		struct hx_mode m;
+		/* Static: the three hold ~1.6 KiB, the cases run deep on a
+		 * 16 KiB boot stack. */
+		static struct frames_stats f0;
+		static struct mmu_stats k0;
+		static struct hx_mode m;
 		struct conformance_result r;
 		char note[120];
 
