@@ -37,9 +37,12 @@
 
 /* Frames backing one case: each (order, k) it asked for. */
 #define MAX_BLOCKS   96
-/* A case may take blocks up to this fraction of the free RAM each, so
- * that table pages never run out for lack of the cases' own frames. */
-#define BACKING_FRACTION 32
+/* A case may take blocks up to this fraction of the free RAM each (with
+ * QEMU's 256 MiB: 32 MiB, the contiguous 2M groups of ARM64's 4K and 16K
+ * granules), as long as a quarter of what was free stays free for table
+ * pages. */
+#define BACKING_FRACTION 8
+#define RESERVE_FRACTION 4
 /* Failure lines printed per case; the count is always exact. */
 #define MAX_FAIL_LINES 12
 
@@ -49,6 +52,7 @@ static struct {
 	struct block { unsigned order, k, shift; paddr_t pa; bool backed; } blocks[MAX_BLOCKS];
 	unsigned nblocks, nbacked;
 	uint64_t back_max;                  /* largest block a case may take */
+	uint64_t reserve;                   /* free bytes the blocks must leave */
 	vaddr_t kwin;                       /* the case's window of the kernel half */
 	uint64_t kspan;
 	uint64_t tag;                       /* changes with every tag written */
@@ -157,8 +161,12 @@ paddr_t hx_pa(const struct hx_mode *m, unsigned order, unsigned k)
 		return hx_made_up_pa(size, k);  /* still deterministic: unbacked */
 	b = &K.blocks[K.nblocks++];
 	*b = (struct block){ .order = order, .k = k, .shift = shift };
-	if (shift <= FRAME_MAX_SHIFT && size <= K.back_max)
-		b->pa = frames_alloc(shift);
+	if (shift <= FRAME_MAX_SHIFT && size <= K.back_max) {
+		struct frames_stats st;
+		frames_get_stats(&st);
+		if (st.free_bytes >= size + K.reserve)
+			b->pa = frames_alloc(shift);
+	}
 	b->backed = b->pa != 0;
 	if (b->backed)
 		K.nbacked++;
@@ -549,6 +557,7 @@ void mmu_conformance_tests(struct ktest *t)
 		mmu_stats(K.kset, &k0);
 		mode_of(&m);
 		K.back_max = f0.free_bytes / BACKING_FRACTION;
+		K.reserve = f0.free_bytes / RESERVE_FRACTION;
 		K.kwin = K.kspan = 0;
 		K.reads = K.writes = K.faults = K.unbacked = 0;
 		K.fail_lines = 0;
