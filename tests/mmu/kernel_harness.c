@@ -12,8 +12,11 @@
  *     and reads the tag back through the case's mapping (arch_probe_read),
  *     then writes through it (a new tag where the entry allows writes, the
  *     same value where it must fault). An access the entry must refuse
- *     (unmapped, user-only under SUM=0/PAN/SMAP, execute-only) must fault
- *     at that address. Orders larger than the frames RAM allows get
+ *     (unmapped, execute-only) must fault at that address; a user page
+ *     must fault while SUM=0/PAN/SMAP bar the supervisor, then with the
+ *     bar lifted it is checked as above (a CPU without PAN or SMAP, such
+ *     as cortex-a57 or qemu64, has no bar: as above at once). Orders
+ *     larger than the frames RAM allows get
  *     made-up physical addresses that are never touched: only the
  *     accesses that must fault are tried there, the rest is checked
  *     through mmu_find, and the result line says how many. Instruction
