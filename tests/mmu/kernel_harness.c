@@ -56,6 +56,7 @@ static struct {
 	unsigned nblocks, nbacked;
 	uint64_t back_max;                  /* largest block a case may take */
 	uint64_t reserve;                   /* free bytes the blocks must leave */
+	vaddr_t user_top;                   /* the mode's user half: [0, user_top) */
 	vaddr_t kwin;                       /* the case's window of the kernel half */
 	uint64_t kspan;
 	uint64_t tag;                       /* changes with every tag written */
@@ -410,10 +411,8 @@ static mmu_entry_t digest_entry(mmu_entry_t e, vaddr_t va, void *priv)
 
 void hx_snap_take(mmu_translation_set_t *t, struct hx_snap *s)
 {
-	const struct mmu_geometry *g = mmu_geometry();
-	unsigned half = !strcmp(arch_name(), "arm64") ? g->va_bits : g->va_bits - 1;
 	struct digest d = { .h = 0xcbf29ce484222325ull };
-	int rc = mmu_scan(t, 0, (vaddr_t)1 << half, digest_entry, &d);
+	int rc = mmu_scan(t, 0, K.user_top, digest_entry, &d);
 
 	if (!rc && K.kspan)
 		rc = mmu_scan(t, K.kwin, K.kwin + K.kspan, digest_entry, &d);
@@ -482,7 +481,7 @@ static void mode_of(struct hx_mode *m)
 	/* The halves: ARM64 gives each a full va_bits (TTBR0/TTBR1); the
 	 * others split va_bits by sign extension. */
 	half = m->arm64 ? g->va_bits : g->va_bits - 1;
-	m->user_top = (vaddr_t)1 << half;
+	m->user_top = K.user_top = (vaddr_t)1 << half;
 	m->kernel_base = 0 - m->user_top;
 	mmu_stats(K.kset, &m->empty);
 }
