@@ -123,10 +123,13 @@ static void zone_add(uint64_t base, uint64_t end)
 	zone_fill(z, z->base, end);
 }
 
-int frames_init(const struct boot_info *bi, uint64_t phys_limit)
+int frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift)
 {
 	static struct boot_info usable;   /* too big for an early stack */
+	const uint64_t granule = 1ull << granule_shift;
 
+	if (granule_shift < FRAME_MIN_SHIFT || granule_shift > FRAME_MAX_SHIFT)
+		return -EINVAL;
 	memset(&fa, 0, sizeof(fa));
 	usable = *bi;
 	memmap_remove_reserved(&usable);   /* again: whatever the caller did */
@@ -134,10 +137,10 @@ int frames_init(const struct boot_info *bi, uint64_t phys_limit)
 		uint64_t base = usable.ram[i].base, end = base + usable.ram[i].size;
 		if (end < base || end > phys_limit)
 			end = phys_limit;
-		base = (base + FRAME - 1) & ~(FRAME - 1);
-		end &= ~(FRAME - 1);
-		if (base < FRAME)
-			base = FRAME;     /* 0 means "no memory" */
+		base = (base + granule - 1) & ~(granule - 1);
+		end &= ~(granule - 1);
+		if (base < granule)
+			base = granule;   /* 0 means "no memory" */
 		if (base < end)
 			zone_add(base, end);
 	}

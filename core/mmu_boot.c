@@ -407,7 +407,7 @@ void mmu_boot(const struct boot_info *bi)
 	struct frames_stats fs;
 	int err;
 
-	if ((err = frames_init(bi, arch_phys_window_end())))
+	if ((err = frames_init(bi, arch_phys_window_end(), arch_largest_base_page_shift())))
 		panic("mmu: no RAM for the frame allocator (error %d)", err);
 	if (!choose_mode(bi))
 		return;

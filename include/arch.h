@@ -130,5 +130,9 @@ uint64_t arch_kernel_image_va(void);
  * data and bss [data, end). */
 struct arch_image_layout { uint64_t text, rodata, data, end; };
 void arch_image_layout(struct arch_image_layout *out);
+/* The largest base page of the arch's modes, log2 (arm64: 64 KiB). The
+ * direct map covers RAM in whole pages of the chosen mode, so the frame
+ * allocator hands out only frames inside whole pages of this size. */
+unsigned arch_largest_base_page_shift(void);
 
 #endif

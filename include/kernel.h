@@ -122,9 +122,12 @@ struct frames_stats {
 	unsigned zones;         /* contiguous ranges managed */
 };
 /* (Re)build the allocator from bi's RAM below phys_limit (exclusive; the
- * arch's arch_phys_window_end()). Returns 0, or -ENOMEM when no usable
- * frame is left. Every earlier allocation is forgotten. */
-int      frames_init(const struct boot_info *bi, uint64_t phys_limit);
+ * arch's arch_phys_window_end()), in whole naturally aligned granules of
+ * 2^granule_shift bytes (the largest base page a mode may map RAM with:
+ * every frame must lie in a page of the direct map). Returns 0, -EINVAL
+ * for a granule outside [FRAME_MIN_SHIFT, FRAME_MAX_SHIFT], or -ENOMEM
+ * when no usable frame is left. Every earlier allocation is forgotten. */
+int      frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift);
 /* A zeroed block of 2^shift bytes: its physical address, or 0 (no block
  * that large is free, or shift out of range). */
 uint64_t frames_alloc(unsigned shift);

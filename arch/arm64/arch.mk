@@ -3,27 +3,29 @@
 CROSS_COMPILE ?= aarch64-linux-gnu-
 PICOLIBC_SPECS := /usr/lib/picolibc/aarch64-linux-gnu/picolibc.specs
 
-# -mstrict-align: the MMU stays off, so every data access is to
-# Device-nGnRnE memory, where an unaligned access faults (sysreg.h,
-# SCTLR_EL1_MMU_OFF, which makes QEMU check it too).
-# -fno-pie: Debian's compiler defaults to PIE; the image runs where it is
-# linked (entry.S checks).
+# -mstrict-align: the early failure path (entry.S) runs C before the MMU
+# is on, when every data access is to Device-nGnRnE memory, where an
+# unaligned access faults (sysreg.h, SCTLR_EL1_MMU_OFF, which makes QEMU
+# check it too).
+# -fno-pie: Debian's compiler defaults to PIE; the C code runs at its link
+# address, after entry.S turned the boot map on.
 # -mno-outline-atomics: no calls into libgcc's LSE dispatch, whose CPU
 # probe needs a hosted startup.
 ARCH_CFLAGS := --specs=$(PICOLIBC_SPECS) -mstrict-align -fno-pie -mno-outline-atomics
 # Recursive: ARM64_DRAM_BASE comes from board.mk, included after this file.
-# One RWX segment: with the MMU off there are no permissions to split by.
+# One RWX segment: the ELF's segments matter to nobody (the Image is a flat
+# binary); the kernel's own set gives the sections their permissions.
 ARCH_LDFLAGS = -no-pie -Wl,--no-warn-rwx-segments -Wl,--defsym=ARM64_DRAM_BASE=$(ARM64_DRAM_BASE) \
 	-Wl,--defsym=ARM64_TEXT_OFFSET=$(ARM64_TEXT_OFFSET)
 ARCH_SRCS := $(addprefix arch/arm64/,entry.S vectors.S probe.S firmware.S \
 	setup.c trap.c poweroff.c)
-# picolibc was not built with -mstrict-align. Its default (size-optimised)
-# libc.a has byte-wise string functions, safe on Device memory (its
-# release/ build is not: unaligned ldp). But its tinystdio vsnprintf copies
+# picolibc was not built with -mstrict-align. Its tinystdio vsnprintf copies
 # va_lists and clears its FILE with 16-byte SIMD pairs (stp q0, q1) at
-# 8-byte aligned stack addresses: an Alignment fault on Device memory. So,
-# while the MMU is off, formatting comes from core/libc's vsnprintf,
-# compiled here with -mstrict-align; picolibc gives the rest.
+# 8-byte aligned stack addresses: an Alignment fault on Device memory, so
+# while the MMU stayed off formatting came from core/libc's vsnprintf,
+# compiled here with -mstrict-align. With the MMU on from entry.S that
+# reason is gone; it stays until a change of the printed text is checked
+# against every suite.
 ARCH_SRCS += core/libc/stdio.c
 LDSCRIPT := arch/arm64/kernel.ld
 ARCH_USES_PICOLIBC := y
@@ -31,6 +33,7 @@ ARCH_HAS_PIO := n
 
 # Where the loader puts the Image (entry.S): the board's DRAM base plus
 # 2 MiB, clear of the DTB QEMU puts at the DRAM base for firmware (U-Boot).
+# kernel.ld links it at 0xffffffff80000000 + this address modulo 1 GiB.
 ARM64_TEXT_OFFSET ?= 0x200000
 
 KERNEL_IMAGE := $(BUILD)/origami.bin
@@ -38,6 +41,6 @@ QEMU_SYSTEM := qemu-system-aarch64
 ARCH_QEMU_ARGS := -semihosting-config enable=on,target=native
 GDB_ARCH := aarch64
 QEMU_EXIT_OF_STATUS := s
-# Above the 52-bit PA range of every CPU without FEAT_D128: with the MMU
-# off an access there is an Address size fault (trap.c).
+# In neither translation half of any mode (bit 55 set, bits 63:56 clear):
+# a translation fault at the first level (trap.c, NO_HALF_VA).
 BAD_PA := 0x0080000000000000

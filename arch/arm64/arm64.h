@@ -9,6 +9,13 @@
 /* setup.c: the EL the boot loader entered us at (1 or 2). */
 extern unsigned arm64_entry_el;
 
+/* setup.c: the physical address the loader put the image at (entry.S). */
+extern uint64_t arm64_image_pa;
+
+/* mmu_arch.c: PSTATE.PAN on, and set again on every exception to EL1,
+ * where the CPU has FEAT_PAN (EPAN too with FEAT_PAN3). */
+void arm64_pan_enable(void);
+
 /* poweroff.c: read the PSCI conduit from the DTB, before anything can
  * overwrite it. */
 void arm64_psci_init(const void *dtb);

@@ -1,11 +1,36 @@
 /*
- * arm64 entry: the Linux Image header, the drop from EL2 to EL1, then C.
+ * arm64 entry: the Linux Image header, the drop from EL2 to EL1, the boot
+ * map and the MMU on, then C at the image's link address.
  *
  * Boot protocol (Linux Documentation/arch/arm64/booting.rst, which QEMU
  * -kernel and U-Boot booti follow): MMU and D-cache off, x0 = physical
- * address of the DTB, entered at EL2 or EL1.
+ * address of the DTB, entered at EL2 or EL1, at the physical address
+ * where the loader put the image. The image is linked at its high VA
+ * (kernel.ld), so everything before the jump to el1_high is
+ * PC-relative (adr, adrp, literal loads of constants).
+ *
+ * The boot map (include/arch.h, "The boot map"; vmsa_bits.h): 4 KiB
+ * granule, 48-bit VAs, six static tables in .bss:
+ *   TTBR1: physical [0, 64 GiB) at ARM64_DIRECT_MAP_VA in 1 GiB blocks
+ *          (Device-nGnRE below the GiB holding the image, where QEMU virt
+ *          and most boards keep their devices; Normal from it), and the
+ *          image at its link VA in 2 MiB blocks (RWX: the kernel's own set
+ *          is the one with W^X);
+ *   TTBR0: an identity map of the GiB holding the image, for the
+ *          instructions that turn the MMU on and for the trampoline that
+ *          changes the kernel half later (mmu_arch.c).
+ * Registers kept for arch_setup: x19 DTB (physical), x20 CurrentEL, x21
+ * the image's physical address.
  */
 #include "sysreg.h"
+#include "early_uart.h"
+
+/* Semihosting for AArch32 and AArch64, SYS_WRITE0: print the
+ * NUL-terminated string at x1 on the host's console. */
+#define SEMIHOST_SYS_WRITE0	0x04
+/* include/kernel.h */
+#define EXIT_PANIC		2
+#define EXIT_TRAP		3
 
 	.section .text.head, "ax"
 	.globl	_start
@@ -27,11 +52,14 @@ _start:
 
 primary_entry:
 	mov	x19, x0			/* DTB, kept across the setup below */
+	mov	x23, xzr		/* not on the failure path (early_failure) */
 	mrs	x20, CurrentEL
 	cmp	x20, #CURRENTEL_EL2
 	b.eq	el2_to_el1
 	cmp	x20, #CURRENTEL_EL1
 	b.eq	el1_entry
+	adrp	x1, msg_el3
+	add	x1, x1, :lo12:msg_el3
 	b	early_failure		/* EL3: not a boot protocol we accept */
 
 /*
@@ -77,32 +105,33 @@ el2_to_el1:
 	eret
 
 el1_entry:
-	/* The outermost frame: debuggers stop unwinding here (no x30 to follow). */
-	.cfi_sections .debug_frame
-	.cfi_startproc
-	.cfi_undefined x30
 	ldr	x0, =SCTLR_EL1_MMU_OFF
 	msr	sctlr_el1, x0
 	mov	x0, #CPACR_EL1_FPEN
 	msr	cpacr_el1, x0
-	adrp	x0, arm64_vectors
-	add	x0, x0, :lo12:arm64_vectors
+	/* Until the MMU is on, an exception reports through early_failure. */
+	adrp	x0, early_vectors
+	add	x0, x0, :lo12:early_vectors
 	msr	vbar_el1, x0
 	isb
 
 	/*
-	 * The kernel runs on SP_EL0 (SPSel = 0); exceptions switch to SP_EL1,
-	 * a stack of their own, so that a trap on a broken kernel SP
-	 * (misaligned, overflowed, wild) is still reported.
+	 * The boot map maps the image with 2 MiB blocks: where the loader put
+	 * it must agree with the link address modulo 2 MiB (it does for any
+	 * 2 MiB aligned DRAM base + text_offset, booting.rst).
 	 */
-	adrp	x0, __exception_stack_top
-	add	sp, x0, :lo12:__exception_stack_top
-	adrp	x0, __stack_top
-	add	x0, x0, :lo12:__stack_top
-	msr	sp_el0, x0
-	msr	spsel, #0
+	adr	x21, _start
+	ldr	x22, =_start
+	eor	x0, x21, x22
+	tst	x0, #((1 << BOOT_L2_SHIFT) - 1)
+	b.ne	misplaced
+	mrs	x0, id_aa64mmfr0_el1
+	ubfx	x0, x0, #ID_MMFR0_TGRAN4_SHIFT, #4
+	cmp	x0, #ID_MMFR0_TGRAN4_NONE
+	b.eq	no_4k_granule
 
-	/* .bss (the stacks with it) is 16-byte aligned and sized by kernel.ld. */
+	/* .bss (the stacks and the boot map's tables with it) is 16-byte
+	 * aligned and sized by kernel.ld. */
 	adrp	x0, __bss_start
 	add	x0, x0, :lo12:__bss_start
 	adrp	x1, __bss_end
@@ -112,31 +141,299 @@ el1_entry:
 	stp	xzr, xzr, [x0], #16
 	b	1b
 2:
+	bl	boot_map_build
+	bl	boot_map_invalidate
+	bl	boot_mmu_on
+	ldr	x0, =el1_high
+	br	x0
+
+/* From here on at the link address, through TTBR1. */
+el1_high:
+	/* The outermost frame: debuggers stop unwinding here (no x30 to follow). */
+	.cfi_sections .debug_frame
+	.cfi_startproc
+	.cfi_undefined x30
+	ldr	x0, =arm64_vectors
+	msr	vbar_el1, x0
+	isb
+
 	/*
-	 * Absolute addresses in data (string tables, function pointers) are
-	 * only right where the image is linked: refuse to run elsewhere.
+	 * The kernel runs on SP_EL0 (SPSel = 0); exceptions switch to SP_EL1,
+	 * a stack of their own, so that a trap on a broken kernel SP
+	 * (misaligned, overflowed, wild) is still reported.
 	 */
-	adr	x0, _start
-	ldr	x1, =_start
-	cmp	x0, x1
-	b.ne	early_failure
+	ldr	x0, =__exception_stack_top
+	mov	sp, x0
+	ldr	x0, =__stack_top
+	msr	sp_el0, x0
+	msr	spsel, #0
 
 	msr	daifclr, #4		/* SError on: asynchronous aborts get reported */
 	mov	x29, xzr		/* the end of the frame-record chain */
 	mov	x0, x19
 	lsr	x1, x20, #2		/* the EL we were entered at */
+	mov	x2, x21
 	bl	arch_setup
+	adrp	x1, msg_returned
+	add	x1, x1, :lo12:msg_returned
 	b	early_failure
 	.cfi_endproc
 
 /*
- * No console and maybe no .bss yet: say EXIT_PANIC through semihosting if a
- * host listens (the QEMU runner does), else stop here.
+ * The boot map's tables (.bss, zeroed above), filled with the MMU off.
+ * In: x21 the image's physical address, x22 its link address. Uses
+ * x0-x13, no stack.
+ */
+boot_map_build:
+	adrp	x0, boot_l0_high
+	adrp	x1, boot_l1_dmap
+	adrp	x2, boot_l1_image
+	adrp	x3, boot_l2_image
+	adrp	x4, arm64_boot_idmap
+	adrp	x5, boot_l1_idmap
+
+	/* TTBR1 level 0: the direct map's level-1 table and the image's. */
+	ldr	x6, =ARM64_DIRECT_MAP_VA
+	ubfx	x7, x6, #BOOT_L0_SHIFT, #BOOT_INDEX_BITS
+	orr	x8, x1, #BOOT_TABLE
+	str	x8, [x0, x7, lsl #3]
+	ubfx	x7, x22, #BOOT_L0_SHIFT, #BOOT_INDEX_BITS
+	orr	x8, x2, #BOOT_TABLE
+	str	x8, [x0, x7, lsl #3]
+	ubfx	x7, x22, #BOOT_L1_SHIFT, #BOOT_INDEX_BITS
+	orr	x8, x3, #BOOT_TABLE
+	str	x8, [x2, x7, lsl #3]
+
+	/* The image: 2 MiB blocks from the one holding _start to _end, all
+	 * in one level-2 table (the image does not cross a 1 GiB VA line). */
+	ubfx	x7, x22, #BOOT_L2_SHIFT, #BOOT_INDEX_BITS
+	ldr	x9, =_end
+	sub	x9, x9, x22
+	add	x9, x9, x21		/* physical end */
+	and	x10, x21, #~((1 << BOOT_L2_SHIFT) - 1)
+	ldr	x11, =BOOT_BLOCK_CODE
+1:	cmp	x7, #(1 << BOOT_INDEX_BITS)
+	b.hs	misplaced
+	orr	x12, x10, x11
+	str	x12, [x3, x7, lsl #3]
+	add	x7, x7, #1
+	add	x10, x10, #(1 << BOOT_L2_SHIFT)
+	cmp	x10, x9
+	b.lo	1b
+
+	/* The direct map: BOOT_DMAP_BLOCKS 1 GiB blocks; Device below the
+	 * GiB holding the image, Normal from it on. */
+	ubfx	x7, x6, #BOOT_L1_SHIFT, #BOOT_INDEX_BITS
+	lsr	x9, x21, #BOOT_L1_SHIFT
+	mov	x10, xzr
+	ldr	x11, =BOOT_BLOCK_DEVICE
+	ldr	x12, =BOOT_BLOCK_RAM
+2:	cmp	x10, x9
+	csel	x8, x11, x12, lo
+	orr	x8, x8, x10, lsl #BOOT_L1_SHIFT
+	add	x13, x7, x10
+	str	x8, [x1, x13, lsl #3]
+	add	x10, x10, #1
+	cmp	x10, #BOOT_DMAP_BLOCKS
+	b.lo	2b
+
+	/* TTBR0: the identity map of the GiB holding _start (boot_mmu_on and
+	 * the trampoline are in the image's first 2 MiB). */
+	ubfx	x7, x21, #BOOT_L0_SHIFT, #BOOT_INDEX_BITS
+	orr	x8, x5, #BOOT_TABLE
+	str	x8, [x4, x7, lsl #3]
+	ubfx	x7, x21, #BOOT_L1_SHIFT, #BOOT_INDEX_BITS
+	and	x8, x21, #~((1 << BOOT_L1_SHIFT) - 1)
+	ldr	x11, =BOOT_BLOCK_CODE
+	orr	x8, x8, x11
+	str	x8, [x5, x7, lsl #3]
+	ret
+
+/*
+ * The tables and .bss were written with the data cache off: drop any line
+ * of them a cache may still hold from before (the loader's), so that the
+ * walker and the cached accesses after the MMU is on see memory (Linux
+ * does the same for its initial tables). Uses x0-x3.
+ */
+boot_map_invalidate:
+	mrs	x0, ctr_el0
+	ubfx	x0, x0, #CTR_EL0_DMINLINE_SHIFT, #4
+	mov	x1, #4
+	lsl	x1, x1, x0		/* the smallest D-cache line, bytes */
+	sub	x3, x1, #1
+	adrp	x2, __bss_start
+	add	x2, x2, :lo12:__bss_start
+	bic	x2, x2, x3
+	adrp	x3, __bss_end
+	add	x3, x3, :lo12:__bss_end
+1:	dc	ivac, x2
+	add	x2, x2, x1
+	cmp	x2, x3
+	b.lo	1b
+	dsb	sy
+	ret
+
+/*
+ * MAIR_EL1 (vmsa_bits.h), TCR_EL1 (the boot map's 4 KiB granule and
+ * 48-bit halves, IPS = the CPU's PA size up to 48 bits, 16-bit ASIDs if
+ * the CPU has them), both TTBRs, then the MMU on. Runs through the
+ * identity map as the MMU comes on. Uses x0-x3.
+ */
+boot_mmu_on:
+	ldr	x0, =VMSA_MAIR_EL1
+	msr	mair_el1, x0
+	ldr	x0, =TCR_BOOT
+	mrs	x1, id_aa64mmfr0_el1
+	ubfx	x2, x1, #ID_MMFR0_PARANGE_SHIFT, #4
+	mov	x3, #TCR_IPS_48
+	cmp	x2, x3
+	csel	x2, x2, x3, lo
+	orr	x0, x0, x2, lsl #TCR_IPS_SHIFT
+	ubfx	x2, x1, #ID_MMFR0_ASIDBITS_SHIFT, #4
+	cmp	x2, #ID_MMFR0_ASIDBITS_16
+	b.ne	1f
+	orr	x0, x0, #TCR_AS
+1:	msr	tcr_el1, x0
+	adrp	x0, arm64_boot_idmap
+	msr	ttbr0_el1, x0
+	adrp	x0, boot_l0_high
+	msr	ttbr1_el1, x0
+	isb
+	tlbi	vmalle1			/* nothing the loader left may translate */
+	dsb	nsh
+	isb
+	ldr	x0, =SCTLR_EL1_MMU_ON
+	msr	sctlr_el1, x0
+	isb
+	ic	iallu			/* nor any instruction fetched before */
+	dsb	nsh
+	isb
+	ret
+
+/*
+ * No console yet, maybe no .bss, maybe no MMU: say what failed on the
+ * board's early UART if it is a PL011, else through semihosting if a host
+ * listens (the QEMU runner does; it logs QEMU's output), then leave with
+ * the status through semihosting, else stop here. x1: the message; x2:
+ * the exit status, for early_exit. PC-relative throughout, so it runs at
+ * the physical address before the MMU is on and at the link address after.
  */
 early_failure:
+	mov	x2, #EXIT_PANIC
+early_exit:
+	mov	x23, #1			/* the failure path: a trap here stops */
+	mov	x24, x2
 	adrp	x0, __stack_top
 	add	sp, x0, :lo12:__stack_top
-	mov	x0, #2			/* EXIT_PANIC */
+	bl	early_uart_puts
+	cbnz	x0, 1f
+	mov	x0, #SEMIHOST_SYS_WRITE0
+	bl	arm64_semihost
+1:	mov	x0, x24
 	bl	arm64_semihost_exit
-1:	wfe
-	b	1b
+early_hang:
+	wfe
+	b	early_hang
+
+/*
+ * Print the NUL-terminated string at x1 on board_early_uart if it is a
+ * PL011 (through the boot map's direct map once the MMU is on). Returns
+ * x0 = 1 if it printed, 0 if the UART is of another kind. Uses x0, x3-x6.
+ */
+early_uart_puts:
+	adrp	x3, board_early_uart
+	add	x3, x3, :lo12:board_early_uart
+	ldr	w4, [x3, #EARLY_UART_KIND_OFFSET]
+	mov	x0, xzr
+	cmp	w4, #EARLY_UART_KIND_PL011
+	b.ne	3f
+	ldr	x4, [x3, #EARLY_UART_BASE_OFFSET]
+	mrs	x5, sctlr_el1
+	tbz	x5, #0, 1f		/* SCTLR_EL1.M */
+	ldr	x5, =ARM64_DIRECT_MAP_VA
+	add	x4, x4, x5
+1:	mov	x3, x1
+	mov	x0, #1
+2:	ldrb	w5, [x3], #1
+	cbz	w5, 3f
+4:	ldr	w6, [x4, #EARLY_PL011_FR]
+	tbnz	w6, #EARLY_PL011_FR_TXFF_BIT, 4b
+	str	w5, [x4, #EARLY_PL011_DR]
+	b	2b
+3:	ret
+
+misplaced:
+	adrp	x1, msg_misplaced
+	add	x1, x1, :lo12:msg_misplaced
+	b	early_failure
+no_4k_granule:
+	adrp	x1, msg_no_4k
+	add	x1, x1, :lo12:msg_no_4k
+	b	early_failure
+
+/*
+ * The vectors until the MMU is on (arm64_vectors needs the link address).
+ * A trap on the failure path itself (semihosting without a host: an
+ * undefined instruction) stops there.
+ */
+	.section .text.vectors, "ax"
+	.balign	0x800
+early_vectors:
+	.rept	16
+	.balign	0x80
+	b	early_exception
+	.endr
+early_exception:
+	cbnz	x23, early_hang
+	adrp	x1, msg_exception
+	add	x1, x1, :lo12:msg_exception
+	mov	x2, #EXIT_TRAP
+	b	early_exit
+
+/*
+ * void arm64_ttbr1_switch(uint64_t ttbr1, uint64_t tcr)
+ * The trampoline of arch_mmu_activate (mmu_arch.c), called at its
+ * PHYSICAL address through the boot map's identity map (TTBR0, with a TCR
+ * whose TTBR0 half is the boot map's), with interrupts masked: loads the
+ * kernel half's root and the mode's TCR_EL1 while nothing is fetched or
+ * accessed through TTBR1, then drops every TLB entry of the old kernel
+ * half before returning to the caller's link address through the new one.
+ * No stack, no memory access. Arm ARM D8.16 (TLB maintenance), D19.2
+ * (TTBR1_EL1, TCR_EL1).
+ */
+	.text
+	.globl	arm64_ttbr1_switch
+	.type	arm64_ttbr1_switch, %function
+arm64_ttbr1_switch:
+	msr	ttbr1_el1, x0
+	msr	tcr_el1, x1
+	isb
+	tlbi	vmalle1
+	dsb	ish
+	isb
+	ret
+	.size	arm64_ttbr1_switch, . - arm64_ttbr1_switch
+
+/* The boot map's tables: one page each, page-aligned. */
+	.section .bss.boot_map, "aw", %nobits
+	.balign	BOOT_TABLE_BYTES
+boot_l0_high:	.skip	BOOT_TABLE_BYTES	/* TTBR1 */
+boot_l1_dmap:	.skip	BOOT_TABLE_BYTES
+boot_l1_image:	.skip	BOOT_TABLE_BYTES
+boot_l2_image:	.skip	BOOT_TABLE_BYTES
+	.globl	arm64_boot_idmap
+arm64_boot_idmap:				/* TTBR0, for mmu_arch.c too */
+		.skip	BOOT_TABLE_BYTES
+boot_l1_idmap:	.skip	BOOT_TABLE_BYTES
+
+	.section .rodata.entry, "a"
+msg_el3:
+	.asciz	"origami: arm64 entry: entered at EL3, which the boot protocol does not allow\nORIGAMI-EXIT: 2\n"
+msg_misplaced:
+	.asciz	"origami: arm64 entry: loaded at a physical address that differs from the link address modulo 2 MiB, or too large an image: no boot map\nORIGAMI-EXIT: 2\n"
+msg_no_4k:
+	.asciz	"origami: arm64 entry: this CPU has no 4 KiB translation granule (ID_AA64MMFR0_EL1.TGran4 = 0b1111), which the boot map needs\nORIGAMI-EXIT: 2\n"
+msg_exception:
+	.asciz	"origami: arm64 entry: exception before the MMU was on\nORIGAMI-EXIT: 3\n"
+msg_returned:
+	.asciz	"origami: arm64 entry: arch_setup returned\nORIGAMI-EXIT: 2\n"

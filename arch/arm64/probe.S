@@ -43,8 +43,9 @@ arch_probe_exec:
 	 * The caller may just have written the code at va through the data
 	 * side: invalidate the instruction cache and resynchronise the fetch
 	 * stream before calling it (Arm ARM, "Concurrent modification and
-	 * execution of instructions"). With the D-cache off there is nothing
-	 * to clean, and an invalidate by address could itself fault on va.
+	 * execution of instructions"). Cleaning the written line to the point
+	 * of unification is the writer's part (by address, through the alias
+	 * it wrote): here a maintenance operation by va could itself fault.
 	 */
 	dsb	ish
 	ic	iallu
@@ -57,11 +58,15 @@ arch_probe_exec:
 	probe_fixup 1b, 2b, PROBE_MATCH_LR
 	.size	arch_probe_exec, . - arch_probe_exec
 
-	.section .rodata
-	.globl	arch_ret_insn, arch_ret_insn_len
+/* In .text: the kernel's set maps only text executable (W^X), and
+ * test.probe executes it in place. */
+	.globl	arch_ret_insn
 	.balign	4
 arch_ret_insn:
 	ret
+
+	.section .rodata
+	.globl	arch_ret_insn_len
 	.balign	8
 arch_ret_insn_len:
 	.quad	4

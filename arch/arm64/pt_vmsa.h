@@ -24,19 +24,7 @@
 #define ORIGAMI_PT_VMSA_H
 
 #include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
-
-/*
- * The one MAIR_EL1 layout (D8.5, "Memory region attributes", and the
- * MAIR_EL1 register description): AttrIndx n selects byte n. The indices are the enum mmu_memtype
- * values, so a leaf's AttrIndx is its memtype. The kernel programs
- * MAIR_EL1 = VMSA_MAIR_EL1.
- */
-#define VMSA_MAIR_NORMAL_WB  0xffull   /* Normal, Inner/Outer Write-Back RW-Allocate */
-#define VMSA_MAIR_DEVICE     0x04ull   /* Device-nGnRE */
-#define VMSA_MAIR_NORMAL_NC  0x44ull   /* Normal, Inner/Outer Non-cacheable */
-#define VMSA_MAIR_EL1 (VMSA_MAIR_NORMAL_WB << (8 * MMU_MEM_NORMAL) | \
-                       VMSA_MAIR_DEVICE << (8 * MMU_MEM_DEVICE) |    \
-                       VMSA_MAIR_NORMAL_NC << (8 * MMU_MEM_UNCACHED))
+#include "vmsa_bits.h"      /* the descriptor bits and MAIR_EL1, shared with entry.S */
 
 /*
  * What the CPU offers (ID_AA64MMFR0_EL1.TGran4/16/64, ID_AA64MMFR0_EL1.
@@ -51,9 +39,9 @@ struct vmsa_cpu {
 /* 0 if this CPU can run the granule/VA/OA combination; -ENOTSUP. */
 int vmsa_probe(unsigned page_shift, unsigned va_bits, unsigned pa_bits);
 #ifndef MMU_HOST
-/* KERNEL BUILD: arch/arm64 fills c from ID_AA64MMFR0_EL1 and
- * ID_AA64MMFR2_EL1 (to be written with the kernel's MMU bring-up; the
- * boot banner's "paging:" line reads the same fields). */
+/* Kernel build: mmu_arch.c fills c from ID_AA64MMFR0_EL1 and
+ * ID_AA64MMFR2_EL1 (the boot banner's "paging:" line reads the same
+ * fields through it). */
 void vmsa_read_cpu(struct vmsa_cpu *c);
 #endif
 
@@ -61,19 +49,9 @@ void vmsa_read_cpu(struct vmsa_cpu *c);
  * the declarations above alone). */
 #ifdef PT_PAGE_SHIFT
 
-#define VMSA_VALID   (1ull << 0)
-#define VMSA_TABLE   (1ull << 1)     /* Arm levels 0-2: table; Arm level 3: page */
-#define VMSA_ATTRINDX_SHIFT 2
 #define VMSA_ATTRINDX_MASK (7ull << VMSA_ATTRINDX_SHIFT)
-#define VMSA_AP_EL0  (1ull << 6)     /* AP[1]: EL0 has data access */
-#define VMSA_AP_RO   (1ull << 7)     /* AP[2]: read-only */
 #define VMSA_SH_MASK (3ull << 8)
 #define VMSA_SH_INNER (3ull << 8)    /* Inner Shareable (DS = 0 only) */
-#define VMSA_AF      (1ull << 10)
-#define VMSA_NG      (1ull << 11)
-#define VMSA_CONTIG  (1ull << 52)
-#define VMSA_PXN     (1ull << 53)
-#define VMSA_UXN     (1ull << 54)
 #define VMSA_SW_ANNOTATED (1ull << 55)
 /* Software dirty bit: without FEAT_HAFDBS/DBM nothing in hardware records
  * a write, so "dirty" is what the front end says (a writable page starts
@@ -92,7 +70,8 @@ void vmsa_read_cpu(struct vmsa_cpu *c);
 #define VMSA_ADDR_FIELD (VMSA_OA_MASK | (VMSA_DS ? 3ull << 8 : 0) | \
                          (VMSA_LPA64 ? 0xfull << 12 : 0))
 
-_Static_assert(MMU_MEM_NORMAL == 0 && MMU_MEM_DEVICE == 1 && MMU_MEM_UNCACHED == 2,
+_Static_assert(MMU_MEM_NORMAL == VMSA_ATTR_NORMAL && MMU_MEM_DEVICE == VMSA_ATTR_DEVICE &&
+               MMU_MEM_UNCACHED == VMSA_ATTR_UNCACHED,
                "AttrIndx is the memtype: VMSA_MAIR_EL1 relies on the enum's values");
 
 /* log2 of the bytes one descriptor at this level maps: granule - 3 VA

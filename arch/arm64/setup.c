@@ -2,36 +2,48 @@
  * From entry.S to kmain(): the boot_info, and what the banner says about
  * the CPU.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <picotls.h>
 #include "arch.h"
 #include "arm64.h"
+#include "early_uart.h"
 #include "sysreg.h"
 #include "pt_vmsa.h"   /* vmsa_read_cpu */
 
 /* kernel.ld */
 extern char _start[], _end[], __tls_base[];
 
+/* entry.S's failure path reads board_early_uart with these. */
+_Static_assert(offsetof(struct uart_desc, kind) == EARLY_UART_KIND_OFFSET &&
+               sizeof(enum uart_kind) == 4 &&
+               offsetof(struct uart_desc, base) == EARLY_UART_BASE_OFFSET &&
+               UART_PL011 == EARLY_UART_KIND_PL011, "early_uart.h disagrees with kernel.h");
+
 unsigned arm64_entry_el;
+uint64_t arm64_image_pa;
 
 /* AAPCS64 6.4.6: x29 points at the frame record {caller's x29, x30}. */
 const long arch_frame_record_offset = 0;
 
 static struct boot_info boot_info;
 
-/* Called by entry.S at EL1, MMU off, on the boot stack, .bss cleared. */
-__attribute__((noreturn)) void arch_setup(const void *dtb, unsigned entry_el);
-void arch_setup(const void *dtb, unsigned entry_el)
+/* Called by entry.S at EL1 with the boot map on, at the link address, on
+ * the boot stack, .bss cleared; dtb_pa and image_pa are physical. */
+__attribute__((noreturn)) void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa);
+void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa)
 {
 	_set_tls(__tls_base);
 	arm64_entry_el = entry_el;
+	arm64_image_pa = image_pa;
+	arm64_pan_enable();
 	boot_info.board = ORIGAMI_BOARD;
-	boot_info.dtb = dtb;
-	boot_info.kernel_start = (uintptr_t)_start;
-	boot_info.kernel_end = (uintptr_t)_end;
+	boot_info.dtb = dtb_pa ? phys_to_virt(dtb_pa) : NULL;
+	boot_info.kernel_start = image_pa;
+	boot_info.kernel_end = image_pa + (uint64_t)(_end - _start);
 	/* MPIDR_EL1 Aff3 (39:32) and Aff2..Aff0 (23:0): the CPU's id. */
 	boot_info.hartid = read_sysreg(mpidr_el1) & 0xff00ffffffull;
-	arm64_psci_init(dtb);
+	arm64_psci_init(boot_info.dtb);
 	kmain(&boot_info);
 }
 

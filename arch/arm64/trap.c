@@ -189,19 +189,16 @@ void arch_dump_frame(const struct trap_frame *f)
 }
 
 /*
- * With stage 1 disabled, an address at or above 2^PAMax takes an Address
- * size fault at level 0 (Arm ARM DDI 0487I.a D8.2.10, "The effects of
- * disabling an address translation stage"): a fault on every board,
- * whatever its memory map.
+ * An address in neither half of any mode (bit 55 set, bits 63:56 clear,
+ * no top-byte ignore): a translation fault at the first level whatever
+ * is mapped (Arm ARM D8.2, "Translation table base address selection"
+ * and the VA ranges of TTBR0/TTBR1). arch.mk's BAD_PA is the same.
  */
-static uint64_t first_unimplemented_pa(void)
-{
-	return 1ull << arm64_pa_bits();
-}
+#define NO_HALF_VA 0x0080000000000000ull
 
 void arch_trigger_fault(const char *kind)
 {
-	uint64_t bad = first_unimplemented_pa();
+	uint64_t bad = NO_HALF_VA;
 
 	if (strcmp(kind, "load") == 0)
 		(void)*(volatile uint64_t *)bad;
@@ -212,9 +209,8 @@ void arch_trigger_fault(const char *kind)
 	else if (strcmp(kind, "undef") == 0)
 		__asm__ volatile("udf #0");
 	/*
-	 * arm64 only: a push on a wild kernel SP. With the MMU off there is no
-	 * guard page to catch an overflow; this shows that a trap on a broken
-	 * kernel stack still reports, from the exception stack (entry.S).
+	 * arm64 only: a push on a wild kernel SP: a trap on a broken kernel
+	 * stack still reports, from the exception stack (entry.S).
 	 */
 	else if (strcmp(kind, "stack") == 0)
 		__asm__ volatile("mov sp, %0\n\tstr xzr, [sp, #-16]!" : : "r"(bad) : "memory");

@@ -75,6 +75,12 @@ uint64_t arch_kernel_image_va(void)
 	return (uint64_t)(uintptr_t)__image_start;   /* the link address */
 }
 
+/* Every Sv mode has 4 KiB base pages. */
+unsigned arch_largest_base_page_shift(void)
+{
+	return SV_PAGE_SHIFT;
+}
+
 /* kernel.ld puts each boundary on a 4 KiB page; the image is contiguous
  * in physical memory from where the loader put it. */
 void arch_image_layout(struct arch_image_layout *out)

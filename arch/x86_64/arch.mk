@@ -1,11 +1,13 @@
-# x86_64: the host's gcc and binutils, freestanding; linked at 1 MiB and
-# booted by QEMU's Multiboot loader (boot.S).
+# x86_64: the host's gcc and binutils, freestanding; linked at
+# 0xffffffff80100000, loaded at 1 MiB and booted by QEMU's Multiboot loader
+# (boot.S, kernel.ld).
 
 CROSS_COMPILE :=
-# -mcmodel=small: the image is linked and runs below 2 GiB (kernel.ld).
+# -mcmodel=kernel: the image is linked and runs in the top 2 GiB (kernel.ld),
+# every link address a sign-extended 32-bit value.
 # No FPU/SSE state is ever saved, so the compiler may use none; no red zone,
 # since a trap pushes its frame right below the interrupted rsp.
-ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=small -mno-red-zone \
+ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=kernel -mno-red-zone \
 	-mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only \
 	-fno-pie -fno-asynchronous-unwind-tables -fcf-protection=none
 ARCH_LDFLAGS := -no-pie -Wl,-m,elf_x86_64 -Wl,-z,max-page-size=4096 \
@@ -20,5 +22,6 @@ KERNEL_IMAGE := $(BUILD)/origami.elf
 QEMU_SYSTEM := qemu-system-x86_64
 ARCH_QEMU_ARGS :=
 GDB_ARCH := i386:x86-64
-# The null page, which the boot identity map leaves unmapped.
+# VA 0: the kernel's set maps nothing in the lower half (and the boot map,
+# whose identity map has it, is gone by the time the tests run).
 BAD_PA := 0

@@ -1,33 +1,62 @@
 /*
- * x86-64 entry: Multiboot 1 hands us 32-bit protected mode; this trampoline
- * builds the boot identity map, enters long mode and calls arch_setup().
+ * x86-64 entry: Multiboot 1 hands us 32-bit protected mode with paging off;
+ * this trampoline picks the paging depth, builds the boot map, enters long
+ * mode, moves to the image's link address (its high VA) and calls
+ * arch_setup().
  *
  * Machine state at entry (Multiboot spec 3.2): eax = 0x2BADB002, ebx =
  * physical address of the Multiboot information, flat 32-bit CS/DS, paging
  * off, interrupts off; ESP and the GDTR are not to be trusted.
  *
- * The identity map covers the first 4 GiB (the Multiboot loader puts the
- * image, the information structure and the memory map there): 2 MiB pages,
- * except the first 2 MiB which holds the image and gets 4 KiB pages so that
- *   - the null page is not mapped,
- *   - .text is read-only and the only executable memory (with NX),
- *   - .rodata is read-only,
- *   - the page under the boot stack is not mapped (a stack overflow faults).
- * These tables are temporary: the MMU layer replaces them.
+ * The image is linked at KERNEL_VMA_OFFSET + its physical address
+ * (kernel.ld): until the jump to the high VA, every absolute reference is
+ * PA(sym), the physical address the loader put sym at.
+ *
+ * The boot map (include/arch.h, "The boot map"), static tables in .bss,
+ * 2 MiB pages only (a CPU without 1 GiB pages boots too):
+ *   - the identity map of [0, 4 GiB): the code that turns paging on runs
+ *     there until the jump (and the loader put the Multiboot information
+ *     there); executable;
+ *   - the direct map: [0, 4 GiB) at DIRECT_MAP_VA, not executable;
+ *   - the image: KERNEL_VMA_OFFSET + pa -> pa for the first 1 GiB,
+ *     executable (the same page directories as the identity map).
+ * Everything read-write: the kernel's own set (core/mmu_boot.c) replaces
+ * it, with W^X, before any test runs. Not global, so the first CR3 write
+ * of arch_mmu_activate() drops it from the TLB.
+ *
+ * 4-level or 5-level paging: CR4.LA57 can only change while paging is off
+ * (SDM vol. 3, 4.1.2), so the choice is made here and holds until power
+ * off: `mmu.mode=x86-64-4level` on the Multiboot command line asks for
+ * 4 levels; otherwise 5 if CPUID.(EAX=7,ECX=0):ECX.LA57[16] says the CPU
+ * has them. The MMU layer then offers only the mode that runs (pt_x86.c).
  */
 #include "x86.h"
+
+#define PA(sym)		((sym) - KERNEL_VMA_OFFSET)
 
 #define MULTIBOOT_FLAGS	(MULTIBOOT_WANT_MEMINFO | MULTIBOOT_AOUT_KLUDGE)
 #define EXIT_PANIC	2	/* include/kernel.h */
 #define PAGE_SIZE	4096
+#define ENTRY_SIZE	8
+#define ENTRIES		512
 #define LARGE_PAGE_SIZE	0x200000
 #define BOOT_PD_PAGES	4	/* 4 x 512 x 2 MiB = 4 GiB */
+#define PTE_TABLE	(PTE_P | PTE_RW)
+/* A VA's index at the PML5, PML4 and PDPT levels (SDM vol. 3, 4.5). */
+#define INDEX(va, shift) (((va) >> (shift)) & (ENTRIES - 1))
+#define PML5_INDEX(va)	INDEX(va, 48)
+#define PML4_INDEX(va)	INDEX(va, 39)
+#define PDPT_INDEX(va)	INDEX(va, 30)
+
+/* kernel.ld checks its KERNEL_VMA_OFFSET against this one. */
+	.globl	x86_kernel_vma_offset
+	.set	x86_kernel_vma_offset, KERNEL_VMA_OFFSET
 
 /*
  * Multiboot spec 3.1.1: 4-byte aligned in the first 8 KiB of the file. The
- * address fields (3.1.3) make the loader copy the file as a flat image: QEMU
- * loads an ELF only if it is ELF32, and this one is ELF64. The linker script
- * keeps the file a linear copy of [__image_start, __load_end).
+ * address fields (3.1.3, physical) make the loader copy the file as a flat
+ * image: QEMU loads an ELF only if it is ELF32, and this one is ELF64. The
+ * linker script keeps the file a linear copy of [__image_start, __load_end).
  */
 	.section .multiboot, "a"
 	.balign	4
@@ -35,18 +64,18 @@ multiboot_header:
 	.long	MULTIBOOT_HEADER_MAGIC
 	.long	MULTIBOOT_FLAGS
 	.long	-(MULTIBOOT_HEADER_MAGIC + MULTIBOOT_FLAGS)
-	.long	multiboot_header	/* header_addr */
-	.long	__image_start		/* load_addr */
-	.long	__load_end		/* load_end_addr */
-	.long	__bss_end		/* bss_end_addr */
-	.long	_start32		/* entry_addr */
+	.long	PA(multiboot_header)	/* header_addr */
+	.long	PA(__image_start)	/* load_addr */
+	.long	PA(__load_end)		/* load_end_addr */
+	.long	PA(__bss_end)		/* bss_end_addr */
+	.long	PA(_start32)		/* entry_addr */
 
 	.section .text.boot, "ax"
 	.code32
 	.globl	_start32
 _start32:
 	cld
-	mov	$__boot_stack_top, %esp
+	mov	$PA(__boot_stack_top), %esp
 	cmp	$MULTIBOOT_BOOT_MAGIC, %eax
 	jne	not_multiboot
 	mov	%ebx, %esi		/* Multiboot information, until arch_setup */
@@ -60,92 +89,82 @@ _start32:
 	cpuid
 	test	$CPUID_80000001_EDX_LM, %edx
 	jz	no_long_mode
-	xor	%ebp, %ebp		/* high dword of every data mapping: NX if the CPU has it */
+	xor	%ebp, %ebp		/* high dword of a non-executable entry: NX if the CPU has it */
 	test	$CPUID_80000001_EDX_NX, %edx
 	jz	1f
 	mov	$PTE_NX_HIGH, %ebp
 1:
 	/* The page tables live in .bss: clear it whatever the loader did. */
-	mov	$__bss_start, %edi
-	mov	$__bss_end, %ecx
+	mov	$PA(__bss_start), %edi
+	mov	$PA(__bss_end), %ecx
 	sub	%edi, %ecx
 	shr	$2, %ecx
 	xor	%eax, %eax
 	rep stosl
 
-	/* The first 4 GiB in 2 MiB pages, read-write, not executable. */
-	mov	$boot_pd, %edi
+	/* boot_pd: [0, 4 GiB) in 2 MiB pages, read-write. */
+	mov	$PA(boot_pd), %edi
 	mov	$(PTE_P | PTE_RW | PTE_PS), %eax
-	mov	$(BOOT_PD_PAGES * 512), %ecx
+	mov	$(BOOT_PD_PAGES * ENTRIES), %ecx
 1:	mov	%eax, (%edi)
-	mov	%ebp, 4(%edi)
 	add	$LARGE_PAGE_SIZE, %eax
-	add	$8, %edi
+	add	$ENTRY_SIZE, %edi
 	loop	1b
+
 	/*
-	 * The first 2 MiB through boot_pt. Its directory entry must allow
-	 * execution: NX anywhere on the walk forbids it (SDM vol. 3, 4.6).
+	 * Two directory-pointer tables over those directories: the identity
+	 * map's, and the direct map's with XD, which forbids execution of
+	 * everything below it (SDM vol. 3, 4.6.1).
 	 */
-	movl	$(boot_pt + PTE_P + PTE_RW), boot_pd
-	movl	$0, boot_pd + 4
-
-	mov	$PAGE_SIZE, %eax	/* page 0 stays unmapped */
-	mov	$LARGE_PAGE_SIZE, %edx
-	mov	$(PTE_P | PTE_RW), %ebx
-	mov	%ebp, %ecx
-	call	map_4k
-	mov	$__text_start, %eax
-	mov	$__text_end, %edx
-	mov	$PTE_P, %ebx
+	mov	$(PA(boot_pd) + PTE_TABLE), %eax
 	xor	%ecx, %ecx
-	call	map_4k
-	mov	$__rodata_start, %eax
-	mov	$__rodata_end, %edx
-	mov	$PTE_P, %ebx
-	mov	%ebp, %ecx
-	call	map_4k
-	mov	$__stack_guard, %eax
-	lea	PAGE_SIZE(%eax), %edx
-	xor	%ebx, %ebx
-	xor	%ecx, %ecx
-	call	map_4k
-
-	mov	$boot_pdpt, %edi
-	mov	$(boot_pd + PTE_P + PTE_RW), %eax
-	mov	$BOOT_PD_PAGES, %ecx
-1:	mov	%eax, (%edi)
+1:	mov	%eax, PA(boot_pdpt_identity)(, %ecx, ENTRY_SIZE)
+	mov	%eax, PA(boot_pdpt_direct)(, %ecx, ENTRY_SIZE)
+	mov	%ebp, PA(boot_pdpt_direct) + 4(, %ecx, ENTRY_SIZE)
 	add	$PAGE_SIZE, %eax
-	add	$8, %edi
-	loop	1b
-	movl	$(boot_pdpt + PTE_P + PTE_RW), boot_pml4
+	inc	%ecx
+	cmp	$BOOT_PD_PAGES, %ecx
+	jb	1b
+	/* The image: KERNEL_VMA_OFFSET is 1 GiB aligned, so the first
+	 * directory (physical [0, 1 GiB)) maps it at its link addresses. */
+	movl	$(PA(boot_pd) + PTE_TABLE), \
+		PA(boot_pdpt_image) + ENTRY_SIZE * PDPT_INDEX(KERNEL_VMA_OFFSET)
+
+	movl	$(PA(boot_pdpt_identity) + PTE_TABLE), PA(boot_pml4)
+	movl	$(PA(boot_pdpt_direct) + PTE_TABLE), \
+		PA(boot_pml4) + ENTRY_SIZE * PML4_INDEX(DIRECT_MAP_VA)
+	movl	$(PA(boot_pdpt_image) + PTE_TABLE), \
+		PA(boot_pml4) + ENTRY_SIZE * PML4_INDEX(KERNEL_VMA_OFFSET)
 
 	/*
-	 * 4-level or 5-level paging: CR4.LA57 can only be set while paging is
-	 * off (SDM vol. 3, 4.1.2), so the choice is made here, from
-	 * boot_la57; it falls back to 4-level if CPUID.(EAX=7,ECX=0):ECX[16]
-	 * is clear, and then says so by clearing boot_la57.
+	 * The depth. With 5 levels a PML5 goes on top: its entry 0 (the
+	 * identity map) and its kernel-half entry (the direct map and the
+	 * image, both in the last 256 TiB) point at the same PML4; the
+	 * aliases that makes elsewhere are never used.
 	 */
-	mov	$boot_pml4, %edi
-	cmpb	$0, boot_la57
-	je	2f
+	mov	$PA(boot_pml4), %edi	/* the root, for CR3 */
+	call	cmdline_wants_4level
+	test	%eax, %eax
+	jnz	2f
 	xor	%eax, %eax
 	cpuid
 	cmp	$7, %eax
-	jb	1f
+	jb	2f
 	mov	$7, %eax
 	xor	%ecx, %ecx
 	cpuid
 	test	$CPUID_7_0_ECX_LA57, %ecx
-	jz	1f
-	movl	$(boot_pml4 + PTE_P + PTE_RW), boot_pml5
-	mov	$boot_pml5, %edi
+	jz	2f
+	movl	$(PA(boot_pml4) + PTE_TABLE), PA(boot_pml5) + ENTRY_SIZE * PML5_INDEX(0)
+	movl	$(PA(boot_pml4) + PTE_TABLE), \
+		PA(boot_pml5) + ENTRY_SIZE * PML5_INDEX(DIRECT_MAP_VA)
+	mov	$PA(boot_pml5), %edi
 	mov	%cr4, %eax
 	or	$CR4_LA57, %eax
 	mov	%eax, %cr4
-	jmp	2f
-1:	movb	$0, boot_la57
 2:
-	/* Enter IA-32e mode in the order of SDM vol. 3, 9.8.5. */
+	/* Enter IA-32e mode in the order of SDM vol. 3, 10.8.5 (9.8.5 in
+	 * older editions): PAE, CR3, EFER.LME, then CR0.PG. */
 	mov	%cr4, %eax
 	or	$CR4_PAE, %eax
 	mov	%eax, %cr4
@@ -155,46 +174,99 @@ _start32:
 	or	$EFER_LME, %eax
 	test	%ebp, %ebp
 	jz	1f
-	or	$EFER_NXE, %eax		/* before any NX bit is used: else reserved (4.5) */
+	or	$EFER_NXE, %eax		/* before any XD bit is used: else reserved (4.5) */
 1:	wrmsr
 	mov	%cr0, %eax
 	or	$(CR0_PG | CR0_WP), %eax	/* WP: read-only holds for the kernel too */
 	mov	%eax, %cr0
-	lgdt	gdt_descriptor
-	ljmp	$GDT_KERNEL_CODE, $long_mode_entry
+	/* Compatibility mode, at the identity map: the GDT by its physical
+	 * address until the jump to 64-bit code. */
+	lgdt	PA(gdt_descriptor_boot)
+	ljmp	$GDT_KERNEL_CODE, $PA(long_mode_identity)
 
 /*
- * Point the boot_pt entries for [%eax, %edx) (page aligned, below 2 MiB) at
- * themselves, low dword flags %ebx, high dword %ecx. %ebx = 0 leaves them
- * not present, and the CPU then ignores the other bits (SDM vol. 3, 4.5).
- * Clobbers %eax and %edi.
+ * %eax = 1 if the Multiboot command line (information at %esi) says
+ * mmu.mode=x86-64-4level, else 0. Read as the kernel reads it later:
+ * setup.c drops the first word (the image's path, up to a space), then
+ * cmdline_get() takes the first word that is "mmu.mode" or starts with
+ * "mmu.mode=" (words split at spaces and tabs). Clobbers %ecx, %edx.
  */
-map_4k:
-	mov	%eax, %edi
-	shr	$(12 - 3), %edi		/* 8-byte entry per 4 KiB page */
-	add	$boot_pt, %edi
-1:	cmp	%edx, %eax
-	jae	2f
-	mov	%eax, (%edi)
-	or	%ebx, (%edi)
-	mov	%ecx, 4(%edi)
-	add	$PAGE_SIZE, %eax
-	add	$8, %edi
-	jmp	1b
-2:	ret
+cmdline_wants_4level:
+	push	%ebx
+	push	%esi
+	push	%edi
+	xor	%edx, %edx		/* the answer */
+	testl	$MULTIBOOT_INFO_CMDLINE, (%esi)
+	jz	9f
+	mov	MULTIBOOT_INFO_CMDLINE_OFF(%esi), %esi
+1:	lodsb				/* argv[0] */
+	test	%al, %al
+	jz	9f
+	cmp	$' ', %al
+	jne	1b
+next_word:
+	lodsb
+	cmp	$' ', %al
+	je	next_word
+	cmp	$'\t', %al
+	je	next_word
+	test	%al, %al
+	jz	9f
+	dec	%esi			/* at the word */
+	mov	%esi, %ebx
+	mov	$PA(key_mmu_mode), %edi
+	mov	$(key_mmu_mode_end - key_mmu_mode), %ecx
+	repe cmpsb
+	jne	skip_word
+	movb	(%esi), %al
+	call	is_word_end
+	je	9f			/* bare "mmu.mode": the value "" */
+	cmp	$'=', %al
+	jne	skip_word
+	inc	%esi
+	mov	$PA(mode_4level), %edi
+	mov	$(mode_4level_end - mode_4level), %ecx
+	repe cmpsb
+	jne	9f			/* the first mmu.mode= decides */
+	movb	(%esi), %al
+	call	is_word_end
+	jne	9f
+	inc	%edx
+	jmp	9f
+skip_word:
+	mov	%ebx, %esi		/* back to the word's start */
+1:	lodsb
+	call	is_word_end
+	jne	1b
+	test	%al, %al
+	jnz	next_word
+9:	mov	%edx, %eax
+	pop	%edi
+	pop	%esi
+	pop	%ebx
+	ret
+
+/* ZF set if %al ends a word: NUL, space or tab. */
+is_word_end:
+	test	%al, %al
+	jz	1f
+	cmp	$' ', %al
+	je	1f
+	cmp	$'\t', %al
+1:	ret
 
 not_multiboot:
-	mov	$msg_not_multiboot, %esi
+	mov	$PA(msg_not_multiboot), %esi
 	jmp	early_failure
 no_long_mode:
-	mov	$msg_no_long_mode, %esi
+	mov	$PA(msg_no_long_mode), %esi
 /*
  * Nothing is set up yet: say why on COM1 and end as kernel_exit() would,
  * with its ORIGAMI-EXIT line for the runner.
  */
 early_failure:
 	call	early_puts
-	mov	$msg_exit_panic, %esi
+	mov	$PA(msg_exit_panic), %esi
 	call	early_puts
 	mov	$EXIT_PANIC, %eax
 	outl	%eax, $DEBUG_EXIT_PORT
@@ -216,17 +288,32 @@ early_puts:
 2:	ret
 
 	.code64
-long_mode_entry:
+/* 64-bit mode, still at the identity map: jump to the link address. */
+long_mode_identity:
+	movabs	$long_mode, %rax
+	jmp	*%rax
+
+long_mode:
+	/*
+	 * From here on only link addresses: the identity map goes with the
+	 * boot map. The GDTR holds a linear address (SDM vol. 3, 3.5.1):
+	 * reload it with the GDT's, then every segment register from it (CS
+	 * by a far return).
+	 */
+	lgdt	gdt_descriptor(%rip)
+	mov	$__boot_stack_top, %rsp	/* upper halves are undefined after the switch */
 	mov	$GDT_KERNEL_DATA, %eax
 	mov	%eax, %ds
 	mov	%eax, %es
 	mov	%eax, %ss
 	mov	%eax, %fs
 	mov	%eax, %gs
-	/* The upper halves of the registers are undefined after the switch. */
-	mov	$__boot_stack_top, %rsp
-	xor	%ebp, %ebp		/* ends the frame-pointer chain */
-	mov	%esi, %edi		/* zero-extends: the Multiboot information */
+	pushq	$GDT_KERNEL_CODE
+	lea	1f(%rip), %rax
+	push	%rax
+	lretq
+1:	xor	%ebp, %ebp		/* ends the frame-pointer chain */
+	mov	%esi, %edi		/* zero-extends: the Multiboot information, physical */
 	call	arch_setup
 	ud2				/* arch_setup does not return */
 
@@ -239,6 +326,12 @@ msg_exit_panic:
 	.ascii	"ORIGAMI-EXIT: "
 	.byte	'0' + EXIT_PANIC
 	.asciz	"\r\n"
+key_mmu_mode:
+	.ascii	"mmu.mode"
+key_mmu_mode_end:
+mode_4level:
+	.ascii	"x86-64-4level"
+mode_4level_end:
 
 /*
  * The GDT (SDM vol. 3, 3.4.5 and 7.2.3): flat 64-bit code and data, and the
@@ -255,22 +348,22 @@ gdt:
 	.quad	0, 0			/* GDT_TSS */
 gdt_end:
 	.balign	8
-	.globl	gdt_descriptor
+/* For LGDT in 64-bit mode: a 10-byte operand, base = the GDT's link address. */
 gdt_descriptor:
 	.word	gdt_end - gdt - 1
 	.quad	gdt
-
-/* Nonzero: the trampoline is to use 5-level paging (see above). */
-	.globl	boot_la57
-boot_la57:
-	.byte	0
+/* For LGDT before paging: a 6-byte operand, base = the GDT's physical address. */
+gdt_descriptor_boot:
+	.word	gdt_end - gdt - 1
+	.long	PA(gdt)
 
 	.section .bss.page_tables, "aw", @nobits
 	.balign	PAGE_SIZE
-boot_pml5:	.skip	PAGE_SIZE
-boot_pml4:	.skip	PAGE_SIZE
-boot_pdpt:	.skip	PAGE_SIZE
-boot_pd:	.skip	BOOT_PD_PAGES * PAGE_SIZE
-boot_pt:	.skip	PAGE_SIZE
+boot_pml5:		.skip	PAGE_SIZE
+boot_pml4:		.skip	PAGE_SIZE
+boot_pdpt_identity:	.skip	PAGE_SIZE
+boot_pdpt_direct:	.skip	PAGE_SIZE
+boot_pdpt_image:	.skip	PAGE_SIZE
+boot_pd:		.skip	BOOT_PD_PAGES * PAGE_SIZE
 
 	.section .note.GNU-stack, "", @progbits	/* no executable stack */

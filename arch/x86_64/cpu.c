@@ -79,12 +79,12 @@ void arch_poweroff(int status)
 		__asm__ volatile("cli; hlt");
 }
 
-/* In .data, hence mapped not executable (boot.S) if the CPU has NX. */
+/* In .data, hence mapped not executable by the kernel's set if the CPU has NX. */
 static uint8_t nx_ret_insn[] = { 0xc3 };
 
 void arch_trigger_fault(const char *kind)
 {
-	if (strcmp(kind, "load") == 0)		/* the null page is never mapped */
+	if (strcmp(kind, "load") == 0)		/* the kernel's set maps no lower half */
 		__asm__ volatile("mov (%0), %%rax" : : "r"(0ul) : "rax", "memory");
 	else if (strcmp(kind, "store") == 0)	/* .text is read-only */
 		__asm__ volatile("movb $0, (%0)" : : "r"(arch_ret_insn) : "memory");
@@ -94,9 +94,10 @@ void arch_trigger_fault(const char *kind)
 	else if (strcmp(kind, "undef") == 0)
 		__asm__ volatile("ud2");
 	/*
-	 * x86 only: push into the guard page under the boot stack. The #PF
-	 * cannot push its frame there either and becomes a #DF, which must
-	 * still report from its IST stack.
+	 * Run off the bottom of the boot stack into the read-only .rodata
+	 * page under it (kernel.ld). The #PF cannot push its frame there
+	 * either and becomes a #DF, which must still report from its IST
+	 * stack.
 	 */
 	else if (strcmp(kind, "stack") == 0)
 		__asm__ volatile("1: push %%rax; jmp 1b" : : : "memory");

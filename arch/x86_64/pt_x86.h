@@ -11,7 +11,13 @@
  * Entries: 0 P, 1 R/W, 2 U/S, 3 PWT, 4 PCD, 5 A, 6 D (leaves), 7 PS (PDE,
  * PDPTE) or PAT (PTE), 8 G (leaves), 11:9 ignored (ours), 12 PAT (PS
  * pages), 51:12 address (PS pages: 51:21 or 51:30, the rest reserved),
- * 63 XD (EFER.NXE = 1).
+ * 58:52 ignored (58: ours, below), 63 XD (EFER.NXE = 1).
+ *
+ * A CPU without NX (CPUID.80000001H:EDX.NX = 0, hence EFER.NXE = 0) has no
+ * XD: bit 63 is then reserved (4.5), and every present page is executable.
+ * Such a CPU still runs the modes: a leaf without MMU_EXEC keeps that in
+ * the ignored bit 58 instead, so the MMU layer reads back what it was
+ * given, but the hardware does not enforce it (x86_has_nx says which).
  */
 #ifndef ORIGAMI_PT_X86_H
 #define ORIGAMI_PT_X86_H
@@ -40,13 +46,17 @@ struct x86_cpu {
 	bool nx;         /* CPUID.80000001H:EDX.NX[bit 20] */
 };
 extern bool x86_has_page1gb;
+/* XD is usable (else non-executable is recorded, not enforced: above). */
+extern bool x86_has_nx;
 /* Reads the CPU once per mode selection; 0, or -ENOTSUP if it cannot run
  * paging with this many levels. */
 int x86_probe(unsigned levels);
 #ifndef MMU_HOST
-/* KERNEL BUILD: arch/x86_64 fills c from CPUID (to be written with the
- * kernel's MMU bring-up). */
+/* KERNEL BUILD (mmu_arch.c): c from CPUID, what the CPU offers. */
 void x86_read_cpu(struct x86_cpu *c);
+/* The paging depth boot.S turned on (CR4.LA57): 4 or 5. It cannot change
+ * while paging is on, so that is the one mode of the two that runs. */
+unsigned x86_running_levels(void);
 #endif
 
 /* The rest needs the mode's geometry (pt_x86.c includes this header for
@@ -64,6 +74,7 @@ void x86_read_cpu(struct x86_cpu *c);
 #define X86_G    (1ull << 8)
 #define X86_SW_ANNOTATED (1ull << 9)
 #define X86_ADDR_MASK (((1ull << 52) - 1) & ~0xfffull)   /* bits 51:12 */
+#define X86_SW_NOEXEC (1ull << 58)   /* ignored by the CPU: no-NX CPUs only */
 #define X86_XD   (1ull << 63)
 
 static inline enum pt_kind pt_kind(pt_entry_t e, unsigned level)
@@ -105,7 +116,7 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 	pt_entry_t e = (pa & X86_ADDR_MASK) | X86_P | (level > 0 ? X86_PS : 0);
 	e |= a->prot & MMU_WRITE ? X86_RW : 0;
 	e |= a->prot & MMU_USER ? X86_US : 0;
-	e |= a->prot & MMU_EXEC ? 0 : X86_XD;
+	e |= a->prot & MMU_EXEC ? 0 : x86_has_nx ? X86_XD : X86_SW_NOEXEC;
 	e |= pat & 1 ? X86_PWT : 0;
 	e |= pat & 2 ? X86_PCD : 0;
 	e |= a->global ? X86_G : 0;
@@ -126,7 +137,7 @@ static inline void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a)
 {
 	unsigned pat = (e & X86_PCD ? 2 : 0) | (e & X86_PWT ? 1 : 0);
 	a->prot = MMU_READ | (e & X86_RW ? MMU_WRITE : 0) | (e & X86_US ? MMU_USER : 0) |
-	          (e & X86_XD ? 0 : MMU_EXEC);
+	          (e & (X86_XD | X86_SW_NOEXEC) ? 0 : MMU_EXEC);
 	a->memtype = pat == X86_PAT_IDX_DEVICE ? MMU_MEM_DEVICE :
 	             pat == X86_PAT_IDX_UNCACHED ? MMU_MEM_UNCACHED : MMU_MEM_NORMAL;
 	a->global = e & X86_G;

@@ -1,7 +1,9 @@
 /*
  * From boot.S to kmain(): traps and console first, then struct boot_info
  * from the Multiboot information (Multiboot spec 3.3). Everything kept is
- * copied out of it, so the loader's memory holds nothing needed later.
+ * copied out of it, so the loader's memory holds nothing needed later. Its
+ * addresses are physical, below 4 GiB: read through the direct map
+ * (phys_to_virt), which boot.S's map and the kernel's set both have.
  */
 #include <string.h>
 
@@ -18,9 +20,11 @@ struct multiboot_info {
 	uint32_t syms[4];
 	uint32_t mmap_length, mmap_addr;	/* flags bit 6 */
 };
+_Static_assert(offsetof(struct multiboot_info, cmdline) == MULTIBOOT_INFO_CMDLINE_OFF,
+	       "boot.S reads the command line at this offset");
 
 #define MBI_MEM		(1 << 0)
-#define MBI_CMDLINE	(1 << 2)
+#define MBI_CMDLINE	MULTIBOOT_INFO_CMDLINE	/* boot.S reads it too */
 #define MBI_MMAP	(1 << 6)
 
 /* A memory map entry; size counts the bytes after itself. */
@@ -57,10 +61,10 @@ static void read_memory_map(struct boot_info *bi, const struct multiboot_info *m
 	/* kmain() removes reserved ranges from RAM: this one never is RAM to us. */
 	add_range(bi->reserved, &bi->nreserved, 0, LOW_MEMORY_END);
 	if (mbi->flags & MBI_MMAP) {
-		uintptr_t p = mbi->mmap_addr, end = p + mbi->mmap_length;
+		uint64_t p = mbi->mmap_addr, end = p + mbi->mmap_length;
 
 		while (p < end) {
-			const struct multiboot_mmap_entry *e = (const void *)p;
+			const struct multiboot_mmap_entry *e = phys_to_virt(p);
 
 			if (e->type == MMAP_AVAILABLE)
 				add_range(bi->ram, &bi->nram, e->base_addr, e->length);
@@ -85,7 +89,7 @@ static const char *copy_cmdline(const struct multiboot_info *mbi)
 
 	if (!(mbi->flags & MBI_CMDLINE))
 		return "";
-	s = (const char *)(uintptr_t)mbi->cmdline;
+	s = phys_to_virt(mbi->cmdline);
 	while (*s && *s != ' ')
 		s++;
 	while (*s == ' ')
@@ -103,14 +107,14 @@ static const char *copy_cmdline(const struct multiboot_info *mbi)
 void arch_setup(uint32_t multiboot_info)
 {
 	static struct boot_info bi;
-	const struct multiboot_info *mbi = (const void *)(uintptr_t)multiboot_info;
+	const struct multiboot_info *mbi = phys_to_virt(multiboot_info);
 
 	/* Traps and console first: whatever goes wrong from here is reported. */
 	x86_traps_init();
 	bi.uart = board_early_uart;
 	console_init(&bi.uart);
-	bi.kernel_start = (uint64_t)__image_start;
-	bi.kernel_end = (uint64_t)__image_end;
+	bi.kernel_start = x86_image_pa(__image_start);
+	bi.kernel_end = x86_image_pa(__image_end);
 	read_memory_map(&bi, mbi);
 	bi.cmdline = copy_cmdline(mbi);
 	kmain(&bi);

@@ -11,12 +11,30 @@
 #define GDT_TSS		0x18	/* a 16-byte system descriptor: slots 3 and 4 */
 #define GDT_ENTRIES	5
 
+/*
+ * The kernel's virtual layout (include/arch.h, "The boot map"). The image
+ * is linked at KERNEL_VMA_OFFSET + its physical address (the top 2 GiB, as
+ * Linux's __START_KERNEL_map: -mcmodel=kernel code, every link address a
+ * sign-extended 32-bit value); the direct map puts physical 0 at the start
+ * of the 4-level kernel half, which 5-level paging also has (canonical in
+ * both, Intel SDM vol. 3, 4.5). No suffixes: shared with the assembler.
+ */
+#define KERNEL_VMA_OFFSET	0xffffffff80000000
+#define DIRECT_MAP_VA		0xffff800000000000
+/* What boot.S's direct map covers, and so the frame allocator's window. */
+#define BOOT_DIRECT_MAP_END	0x100000000	/* 4 GiB */
+
 /* Control registers (SDM vol. 3, 2.5). */
 #define CR0_PE		(1 << 0)
 #define CR0_WP		(1 << 16)
 #define CR0_PG		0x80000000
+#define CR3_PCID_MASK	0xfff		/* CR4.PCIDE = 1: CR3[11:0] is the PCID (4.10.1) */
 #define CR4_PAE		(1 << 5)
+#define CR4_PGE		(1 << 7)
 #define CR4_LA57	(1 << 12)
+#define CR4_PCIDE	(1 << 17)
+#define CR4_SMEP	(1 << 20)
+#define CR4_SMAP	(1 << 21)
 
 /* IA32_EFER (SDM vol. 3, 2.2.1). */
 #define MSR_EFER	0xc0000080
@@ -25,13 +43,17 @@
 #define EFER_NXE	(1 << 11)
 
 /* CPUID feature bits (SDM vol. 2A, CPUID). */
+#define CPUID_1_ECX_PCID		(1 << 17)
+#define CPUID_7_0_EBX_SMEP		(1 << 7)
+#define CPUID_7_0_EBX_INVPCID		(1 << 10)
+#define CPUID_7_0_EBX_SMAP		(1 << 20)
 #define CPUID_7_0_ECX_LA57		(1 << 16)
 #define CPUID_80000001_EDX_NX		(1 << 20)
 #define CPUID_80000001_EDX_PAGE1GB	(1 << 26)
 #define CPUID_80000001_EDX_LM		(1 << 29)
 
 /*
- * Paging-structure entry bits, for the boot identity map only (SDM vol. 3,
+ * Paging-structure entry bits, for boot.S's boot map only (SDM vol. 3,
  * 4.5); everything later goes through mmu_*.
  */
 #define PTE_P		(1 << 0)
@@ -64,6 +86,8 @@
 #define MULTIBOOT_BOOT_MAGIC	0x2badb002	/* in eax at entry */
 #define MULTIBOOT_WANT_MEMINFO	(1 << 1)
 #define MULTIBOOT_AOUT_KLUDGE	(1 << 16)
+#define MULTIBOOT_INFO_CMDLINE	(1 << 2)	/* flags bit: cmdline valid (3.3) */
+#define MULTIBOOT_INFO_CMDLINE_OFF 16		/* offset of the cmdline field */
 
 /* The PC's first serial port (COM1), the console from the first byte on. */
 #define PC_COM1_PORT	0x3f8
@@ -93,14 +117,41 @@ static inline void outl(uint16_t port, uint32_t val)
 	__asm__ volatile("outl %0, %1" : : "a"(val), "Nd"(port));
 }
 
+/* An image address (a link address) as physical, for the loader's and the
+ * MMU's view of the image: kernel.ld loads it at link address - offset. */
+static inline uint64_t x86_image_pa(const void *p)
+{
+	return (uint64_t)(uintptr_t)p - KERNEL_VMA_OFFSET;
+}
+
+struct cpuid { uint32_t eax, ebx, ecx, edx; };
+
+#ifdef X86_CPU_MODEL
+/*
+ * The host test of the TLB code (tlb_test.c) compiles mmu_arch.c against
+ * a model of the CPU that follows SDM vol. 3A 4.10: these are its.
+ */
+void wrmsr(uint32_t msr, uint64_t val);
+uint64_t rdmsr(uint32_t msr);
+struct cpuid cpuid(uint32_t leaf, uint32_t subleaf);
+uint64_t read_cr3(void);
+uint64_t read_cr4(void);
+void write_cr3(uint64_t v);
+void write_cr4(uint64_t v);
+void invlpg(uint64_t va);
+void invpcid(unsigned long type, unsigned pcid, uint64_t va);
+#else
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
 }
-
-struct cpuid { uint32_t eax, ebx, ecx, edx; };
 
 static inline struct cpuid cpuid(uint32_t leaf, uint32_t subleaf)
 {
@@ -123,6 +174,32 @@ READ_CR(2)
 READ_CR(3)
 READ_CR(4)
 #undef READ_CR
+
+/* The memory clobbers keep the compiler from moving table stores or
+ * accesses across a TLB operation. */
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* SDM vol. 2A, INVPCID: the descriptor is {PCID in bits 11:0, linear address}. */
+static inline void invpcid(unsigned long type, unsigned pcid, uint64_t va)
+{
+	struct { uint64_t pcid, va; } desc = { pcid, va };
+
+	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
+}
+#endif /* !X86_CPU_MODEL */
 
 #endif /* !__ASSEMBLER__ */
 #endif

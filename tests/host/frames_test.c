@@ -96,7 +96,7 @@ static void test_basic(void)
 	GROUP("alloc: aligned, zeroed, counted, for 4K 16K 64K 2M 1M") {
 		memset(sim, 0xa5, SIM_BYTES);
 		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
-		result(frames_init(&bi, ~0ull) == 0, "init");
+		result(frames_init(&bi, ~0ull, FRAME_MIN_SHIFT) == 0, "init");
 		struct frames_stats st;
 		frames_get_stats(&st);
 		result(st.total_bytes + st.meta_bytes == SIM_BYTES && st.free_bytes == st.total_bytes,
@@ -129,7 +129,7 @@ static void test_exhaust(void)
 {
 	GROUP("exhaustion: every 4K frame once, then 0; all freed merge back") {
 		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
-		frames_init(&bi, ~0ull);
+		frames_init(&bi, ~0ull, FRAME_MIN_SHIFT);
 		struct frames_stats st;
 		frames_get_stats(&st);
 		uint64_t big_before = 0, n;
@@ -182,7 +182,7 @@ static void test_exclusions(void)
 		bi.kernel_start = SIM_BASE + (20 << 20) + 0x800;
 		bi.kernel_end = SIM_BASE + (21 << 20);
 		uint64_t limit = SIM_BASE + SIM_BYTES - (4 << 20);
-		result(frames_init(&bi, limit) == 0, "init");
+		result(frames_init(&bi, limit, FRAME_MIN_SHIFT) == 0, "init");
 		uint64_t n = drain(12, pas, sizeof(pas) / sizeof(pas[0]));
 		bool ok = true;
 		for (uint64_t i = 0; i < n; i++) {
@@ -204,8 +204,29 @@ static void test_exclusions(void)
 		result(n * PAGE == st.total_bytes && st.zones >= 3, "%llu frames, %u zones",
 		       (unsigned long long)n, st.zones);
 		struct boot_info none = bi_one(SIM_BASE, 0x800);
-		result(frames_init(&none, ~0ull) == -ENOMEM && frames_alloc(12) == 0,
+		result(frames_init(&none, ~0ull, FRAME_MIN_SHIFT) == -ENOMEM && frames_alloc(12) == 0,
 		       "no usable frame: -ENOMEM, alloc gives 0");
+		/* 64 KiB granules: the partial granules at the ends of a range
+		 * and around a reservation are not handed out. */
+		const uint64_t g = 1ull << 16;
+		result(frames_init(&bi, limit, 16) == 0, "init, 64 KiB granules");
+		n = drain(12, pas, sizeof(pas) / sizeof(pas[0]));
+		ok = true;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t granule = pas[i] & ~(g - 1);
+			bool bad = !(granule + g <= LOW_BYTES ||
+			             (granule >= bi.ram[1].base && granule + g <= bi.ram[1].base + bi.ram[1].size)) ||
+			           overlaps(granule, g, 0x3000, 0x2000) ||
+			           overlaps(granule, g, SIM_BASE + (8 << 20), 3 << 20) ||
+			           overlaps(granule, g, bi.kernel_start, bi.kernel_end - bi.kernel_start);
+			if (bad && ok)
+				result(false, "handed out %#llx, in a partial granule", (unsigned long long)pas[i]);
+			ok &= !bad;
+		}
+		result(ok && n > 0, "every frame lies in a whole usable granule (%llu frames)",
+		       (unsigned long long)n);
+		result(frames_init(&bi, limit, 11) == -EINVAL && frames_init(&bi, limit, 31) == -EINVAL,
+		       "granules below a frame or above a block: -EINVAL");
 	}
 }
 
@@ -213,7 +234,7 @@ static void test_bad_frees(void)
 {
 	GROUP("bad frees are -EINVAL and change nothing; bad shifts give 0") {
 		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
-		frames_init(&bi, ~0ull);
+		frames_init(&bi, ~0ull, FRAME_MIN_SHIFT);
 		uint64_t a = frames_alloc(16), b = frames_alloc(12);
 		struct frames_stats before, after;
 		frames_get_stats(&before);
@@ -239,7 +260,7 @@ static void test_random(void)
 {
 	GROUP("random alloc/free of 4K-2M against a page model") {
 		struct boot_info bi = bi_one(SIM_BASE + 0x5000, SIM_BYTES - 0x5000);
-		frames_init(&bi, ~0ull);
+		frames_init(&bi, ~0ull, FRAME_MIN_SHIFT);
 		struct frames_stats st0;
 		frames_get_stats(&st0);
 		static int32_t owner[SIM_BYTES / PAGE];   /* block index + 1, 0 free */

@@ -17,13 +17,19 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # vectors still report a trap; arm64's paging line follows the ID registers
 # (every mode on max, neither 16K nor 52 bits on Cortex-A57); U-Boot
 # (Debian's u-boot-qemu) boots the same Image with booti, from QEMU's
-# fw_cfg; a push on a wild kernel SP reports from the exception stack;
+# fw_cfg; every mode turns translation on, on max and on Cortex-A57 (the
+# trampoline of arch/arm64/mmu_arch.c leaves the boot map's 4K/48 for
+# it); a push on a wild kernel SP reports from the exception stack;
 # without semihosting (real boards) PSCI SYSTEM_OFF powers off, by HVC or by
 # SMC as the DTB says (a hang would time out). x86_64: the paging line
 # follows CPUID (5-level and 1 GiB pages on max, neither on qemu64); the
 # Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
-# below the PCI hole and puts 2 GiB at 4 GiB); a CPU without NX still
-# reports fetch faults as such; a stack overflow reports as a double fault.
+# below the PCI hole and puts 2 GiB at 4 GiB) and that RAM is in the
+# kernel's direct map; a CPU without NX runs with translation on and still
+# reports fetch faults as such; a stack overflow reports as a double fault
+# (IST stack). x86_64's depth is chosen by boot.S before long mode (the
+# first mmu.mode= word, as the kernel reads it; a near miss is no
+# request), and every x86 row ends with the kernel's set in CR3.
 # The mmu: line names the mode the kernel chose: the deepest the CPU runs
 # (by VA bits, then the list's order: arm64-4k-52 before arm64-64k-52), or
 # mmu.mode=NAME, with a message and the deepest when NAME is unknown or the
@@ -41,24 +47,29 @@ riscv64|mmu-unknown||mmu.mode=sv64|0|^mmu: mmu.mode=sv64: no such paging mode; u
 riscv64|mmu-svpbmt|-cpu rv64,svpbmt=on,svnapot=on||0|^mmu: sv57 \(57-bit VA, 5 levels, pages 4K 64K 2M 1G 512G 256T\)$|-> 0x0000000010000000 +1 x 4K +rw-- +device +global$
 riscv64|wild-sp||test.fault=stack|3|^TRAP: store/AMO page fault
 riscv64|numa|-m 512M -smp 2 -numa node,mem=256M,cpus=0 -numa node,mem=256M,cpus=1||0|^ram: 0x0000000090000000-0x
-arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$
+arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
-arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$|^mmu: arm64-4k-52 \(52-bit VA, 5 levels, pages 4K 64K 2M 32M 1G 16G 512G\)$|-> 0x0000000009000000 +1 x 4K +rw-- +device +global$
-arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$
-arm64|mmu-a57-no-16k|-cpu cortex-a57|mmu.mode=arm64-16k-48|0|^mmu: mmu.mode=arm64-16k-48: not supported by this CPU; using arm64-4k-48$|^mmu: arm64-4k-48 \(
-arm64|mmu-16k||mmu.mode=arm64-16k-48|0|^mmu: arm64-16k-48 \(48-bit VA, 4 levels, pages 16K 2M 32M 1G\)$|^mmu: self-check passed
-arm64|mmu-64k-48||mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: self-check passed
-arm64|mmu-64k-52||mmu.mode=arm64-64k-52|0|^mmu: arm64-64k-52 \(52-bit VA, 3 levels, pages 64K 2M 512M 16G 4T\)$|^mmu: self-check passed
-arm64|wild-sp||test.fault=stack|3|^TRAP: data abort
+arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$|^mmu: arm64-4k-52 \(52-bit VA, 5 levels, pages 4K 64K 2M 32M 1G 16G 512G\)$|-> 0x0000000009000000 +1 x 4K +rw-- +device +global$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
+arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$|^mmu: translation on with the kernel.s set \(arm64-4k-48,
+arm64|mmu-a57-no-16k|-cpu cortex-a57|mmu.mode=arm64-16k-48|0|^mmu: mmu.mode=arm64-16k-48: not supported by this CPU; using arm64-4k-48$|^mmu: arm64-4k-48 \(|^mmu: translation on with the kernel.s set \(arm64-4k-48,
+arm64|mmu-a57-64k|-cpu cortex-a57|mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: translation on with the kernel.s set \(arm64-64k-48,
+arm64|mmu-4k-48||mmu.mode=arm64-4k-48|0|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$|^mmu: translation on with the kernel.s set \(arm64-4k-48,
+arm64|mmu-16k||mmu.mode=arm64-16k-48|0|^mmu: arm64-16k-48 \(48-bit VA, 4 levels, pages 16K 2M 32M 1G\)$|^mmu: self-check passed|^mmu: translation on with the kernel.s set \(arm64-16k-48,
+arm64|mmu-64k-48||mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: self-check passed|^mmu: translation on with the kernel.s set \(arm64-64k-48,
+arm64|mmu-64k-52||mmu.mode=arm64-64k-52|0|^mmu: arm64-64k-52 \(52-bit VA, 3 levels, pages 64K 2M 512M 16G 4T\)$|^mmu: self-check passed|^mmu: translation on with the kernel.s set \(arm64-64k-52,
+arm64|wild-sp||test.fault=stack|3|^TRAP: data abort: translation fault
 arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|psci-smc|-machine virtualization=on -semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
-arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$
-x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$
-x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$
-x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$
-x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$
-x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xff00000100000000-0xff0000017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$
-x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec
+arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
+arm64|uboot-booti-64k|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin|mmu.mode=arm64-64k-48|0|^Starting kernel \.\.\.$|^mmu: translation on with the kernel.s set \(arm64-64k-48,
+x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$|^x86: paging controls: PGE NXE SMEP SMAP|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$|^x86: paging controls: PGE NXE \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-first-wins|-cpu max|mmu.mode=x86-64-4level mmu.mode=x86-64-5level|0|^mmu: x86-64-4level \(48-bit VA|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
+x86_64|mmu-unknown||mmu.mode=x86-64-4levelx|0|^mmu: mmu.mode=x86-64-4levelx: no such paging mode; using x86-64-5level$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xffff800100000000-0xffff80017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^x86: paging controls: PGE \(no NX\) \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec|^test.probe: passed$
 x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 '
 
