@@ -367,6 +367,14 @@ static void pick_orders(struct ctx *c)
 /* Cases                                                                    */
 /* ======================================================================== */
 
+/* label runs the page sizes of configuration cfg: it is cfg, or cfg
+ * without memory types (-nopbmt), which changes no size. */
+static bool same_sizes(const char *label, const char *cfg)
+{
+	size_t n = strlen(cfg);
+	return !strncmp(label, cfg, n) && (!label[n] || !strcmp(label + n, "-nopbmt"));
+}
+
 /* Mode list, selection rules and the geometry of the mode. */
 static void case_geometry(struct ctx *c)
 {
@@ -432,9 +440,7 @@ static void case_geometry(struct ctx *c)
 		{ "x86-64-5level-no1g", 1u << 0 | 1u << 9 },
 	};
 	for (size_t i = 0; i < sizeof(natives) / sizeof(natives[0]); i++)
-		if (!strncmp(natives[i].label, c->env.label, strlen(natives[i].label)) &&
-		    (!c->env.label[strlen(natives[i].label)] || !strcmp(c->env.label + strlen(natives[i].label), "-nopbmt")) &&
-		    g->native_orders != natives[i].orders)
+		if (same_sizes(c->env.label, natives[i].label) && g->native_orders != natives[i].orders)
 			failf(c, "native_orders: expected %#" PRIx64 ", got %#" PRIx64,
 			      natives[i].orders, g->native_orders);
 
