@@ -121,7 +121,9 @@ CORE_SRCS += $(wildcard core/libc/*.c)
 LIBC_CFLAGS := -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isystem core/libc/include
 endif
 
-KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS)
+# The MMU conformance cases, run on the live MMU by mmu_conformance_tests().
+KERNEL_TEST_SRCS := tests/mmu/conformance.c tests/mmu/kernel_harness.c
+KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-stack-protector \

@@ -538,6 +538,10 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 		release(t->owner);
 	}
 	t->mode->be->set_fini(t);
+	/* The arch's ASID is t->asid cut to its width: a later set gets this
+	 * one's back, and must find nothing of it cached (nor any walk through
+	 * the tables just freed). */
+	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
 	meta_fini(&t->meta);
 	mmu_walk_gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)

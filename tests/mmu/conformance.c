@@ -1,24 +1,25 @@
 /*
- * Conformance suite of the MMU layer, written against include/mmu.h and
- * include/mmu_host.h alone: one set of cases, run for every mode the
- * library lists (RISC-V modes with and without Svnapot), the way
- * generic_pt's kunit tests run once per format.
+ * Conformance suite of the MMU layer: the cases, written against
+ * include/mmu.h and tests/mmu/harness.h alone, the way generic_pt's kunit
+ * tests run once per format. They run in two harnesses:
  *
- *   conformance [--mode LABEL] [--case NAME]
+ *   - on the host (host_harness.c, `conformance [--mode LABEL] [--case
+ *     NAME]`): for every mode the library lists (RISC-V modes with and
+ *     without Svnapot), each case on a freshly selected mode, the
+ *     reference walkers as the hardware;
+ *   - in the kernel (kernel_harness.c, mmu_conformance_tests()): on the
+ *     mode the kernel runs, next to its live address space, the MMU
+ *     itself as the hardware.
  *
- * Each case starts from a freshly selected mode and must leave the table
- * pages at the mode's baseline once its sets are removed. A failure says
- * mode, case, what was checked, expected and got. One result per
- * (mode, case); the last line is "N passed, N failed".
+ * Each case must leave the table pages at the baseline once its sets are
+ * removed. A failure says mode, case, what was checked, expected and got.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdio.h>              /* snprintf, vsnprintf: no output */
 #include <string.h>
 
-#include "model.h"
+#include "harness.h"
 
 #define R MMU_READ
 #define W MMU_WRITE
@@ -28,9 +29,13 @@
 #define NSETS 6
 
 struct ctx {
-	struct mode_env env;
+	struct hx_mode env;
 	const char *name;            /* the case */
 	unsigned fails;
+	const char *skipped;         /* the case cannot run in this harness: why */
+	size_t baseline;             /* hx_tables_in_use() before the case */
+	vaddr_t kwin;                /* where the case puts global entries */
+	struct mmu_stats st;         /* stats()' result */
 	mmu_translation_set_t sets[NSETS];
 	bool live[NSETS];
 	unsigned orders[40];         /* every native order, then composed ones */
@@ -39,21 +44,14 @@ struct ctx {
 };
 
 static void failf(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The progress line (mode, then case names as they start) is open. */
-static bool line_open;
-
 static void failf(struct ctx *c, const char *fmt, ...)
 {
-	if (line_open)
-		putchar('\n');
-	line_open = false;
-	printf("FAIL mode=%s case=%s: ", c->env.cfg.label, c->name);
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+	hx_fail(c->env.label, c->name, msg);
 	c->fails++;
 }
 
@@ -76,7 +74,7 @@ static bool expect_rc(struct ctx *c, int got, int want, const char *fmt, ...)
 
 static uint64_t sz(const struct ctx *c, unsigned order)
 {
-	return page_bytes(&c->env, order);
+	return (uint64_t)1 << (c->env.geo.page_shift + order);
 }
 
 static bool native(const struct ctx *c, unsigned order)
@@ -95,17 +93,24 @@ static vaddr_t uva(const struct ctx *c, unsigned order, unsigned k)
 	return (vaddr_t)(k + 1) * size;
 }
 
-/* A kernel-half va for a global entry of this order. */
+/* A kernel-half va for a global entry of this order, in the case's
+ * window (the start of the kernel half on the host). */
 static vaddr_t kva(const struct ctx *c, unsigned order, unsigned k)
 {
-	return c->env.kernel_base + (vaddr_t)(k + 1) * sz(c, order);
+	return c->kwin + (vaddr_t)(k + 1) * sz(c, order);
 }
 
 /* A physical address aligned to the order, different for each k. */
 static paddr_t pa_for(const struct ctx *c, unsigned order, unsigned k)
 {
-	uint64_t size = sz(c, order);
-	return size >= ((uint64_t)1 << 40) ? (paddr_t)(k + 1) * size : (paddr_t)(k + 3) * size;
+	return hx_pa(&c->env, order, k);
+}
+
+/* A memory type the cases use: as asked where the CPU encodes memory
+ * types, normal memory where it has none (RISC-V without Svpbmt). */
+static enum mmu_memtype mtype(const struct ctx *c, enum mmu_memtype want)
+{
+	return c->env.memtypes ? want : MMU_MEM_NORMAL;
 }
 
 static mmu_entry_t ent(paddr_t pa, unsigned prot, unsigned order)
@@ -144,48 +149,50 @@ static mmu_translation_set_t *dup_set(struct ctx *c, mmu_translation_set_t *src)
 static void drop_set(struct ctx *c, mmu_translation_set_t *t)
 {
 	int i = (int)(t - c->sets);
+	hx_set_gone(t);
 	mmu_remove_translation_set(t);
 	c->live[i] = false;
 }
 
-static struct mmu_stats stats(mmu_translation_set_t *t)
+/* t's statistics, less what an empty set translates before the case
+ * (hx_mode.empty: the kernel's own global entries), so that the cases
+ * count only their own entries. In the context, not returned by value:
+ * each by-value temporary would cost a kernel stack its own copy. Valid
+ * until the next call. */
+static const struct mmu_stats *stats(struct ctx *c, mmu_translation_set_t *t)
 {
-	struct mmu_stats st;
-	mmu_stats(t, &st);
+	struct mmu_stats *st = &c->st;
+	mmu_stats(t, st);
+	for (int k = 0; k < 64; k++)
+		st->entries[k] -= c->env.empty.entries[k];
+	for (int k = 0; k < 8; k++)
+		st->counters[k] -= c->env.empty.counters[k];
+	st->mapped_bytes -= c->env.empty.mapped_bytes;
 	return st;
 }
 
-struct snap {
-	uint8_t *buf;
-	size_t len;
-	size_t tables;
-};
-
-static struct snap take(mmu_translation_set_t *t)
+static struct hx_snap take(mmu_translation_set_t *t)
 {
-	struct snap s;
-	s.len = mmu_host_snapshot(t, NULL, 0);
-	s.buf = malloc(s.len ? s.len : 1);
-	mmu_host_snapshot(t, s.buf, s.len);
-	s.tables = mmu_host_tables_in_use();
+	struct hx_snap s;
+	hx_snap_take(t, &s);
 	return s;
 }
 
-/* The set's raw tables and the table pages in use are as in s. */
-static void expect_same(struct ctx *c, mmu_translation_set_t *t, struct snap *s, const char *what)
+/* The set's tables and the table pages in use are as in s. */
+static void expect_same(struct ctx *c, mmu_translation_set_t *t, struct hx_snap *s, const char *what)
 {
-	struct snap now = take(t);
-	if (now.len != s->len || memcmp(now.buf, s->buf, s->len) != 0)
-		failf(c, "%s: raw tables differ from before (%zu bytes before, %zu now)", what, s->len, now.len);
+	struct hx_snap now = take(t);
+	if (!hx_snap_same(&now, s))
+		failf(c, "%s: %s differ from before (size %zu before, %zu now)", what, hx_snap_what,
+		      s->len, now.len);
 	if (now.tables != s->tables)
 		failf(c, "%s: table pages in use expected %zu, got %zu", what, s->tables, now.tables);
-	free(now.buf);
+	hx_snap_drop(&now);
 }
 
-static void drop_snap(struct snap *s)
+static void drop_snap(struct hx_snap *s)
 {
-	free(s->buf);
-	s->buf = NULL;
+	hx_snap_drop(s);
 }
 
 /* What an entry must look like. */
@@ -224,40 +231,25 @@ static bool expect_find_at(struct ctx *c, mmu_transaction_t *ta, const struct wa
 	return true;
 }
 
-static const unsigned accesses[] = { R, W, X, R | U, W | U, X | U };
-#define NACCESS (sizeof(accesses) / sizeof(accesses[0]))
-
-/* The reference walker at one byte: pa where prot allows the access,
- * -EFAULT everywhere else. */
+/* The hardware at one byte of committed state: pa where prot allows the
+ * access, a fault everywhere else. */
 static bool expect_walk_at(struct ctx *c, mmu_translation_set_t *t, vaddr_t va, paddr_t pa,
                            unsigned prot, const char *what)
 {
-	for (size_t a = 0; a < NACCESS; a++) {
-		paddr_t got = 0;
-		int rc = mmu_host_hw_translate(t, va, accesses[a], &got);
-		bool ok = access_allowed(prot, accesses[a]);
-		if (ok ? rc != 0 || got != pa : rc != -EFAULT) {
-			failf(c, "%s: walker at %#" PRIx64 " access %#x, prot %#x: expected %s %#" PRIx64
-			      ", got rc %d pa %#" PRIx64, what, va, accesses[a], prot,
-			      ok ? "pa" : "-EFAULT, not", pa, rc, got);
-			return false;
-		}
-	}
-	return true;
+	char why[256];
+	if (hx_hw_check(t, va, true, pa, prot, why, sizeof(why)))
+		return true;
+	failf(c, "%s: %s", what, why);
+	return false;
 }
 
 static bool expect_walk_fault(struct ctx *c, mmu_translation_set_t *t, vaddr_t va, const char *what)
 {
-	for (size_t a = 0; a < NACCESS; a++) {
-		paddr_t got = 0;
-		int rc = mmu_host_hw_translate(t, va, accesses[a], &got);
-		if (rc != -EFAULT) {
-			failf(c, "%s: walker at unmapped %#" PRIx64 " access %#x: expected -EFAULT, got rc %d pa %#" PRIx64,
-			      what, va, accesses[a], rc, got);
-			return false;
-		}
-	}
-	return true;
+	char why[256];
+	if (hx_hw_check(t, va, false, 0, 0, why, sizeof(why)))
+		return true;
+	failf(c, "%s: %s", what, why);
+	return false;
 }
 
 /* w through a transaction: mmu_find at its first, middle and last base
@@ -375,6 +367,14 @@ static void pick_orders(struct ctx *c)
 /* Cases                                                                    */
 /* ======================================================================== */
 
+/* label runs the page sizes of configuration cfg: it is cfg, or cfg
+ * without memory types (-nopbmt), which changes no size. */
+static bool same_sizes(const char *label, const char *cfg)
+{
+	size_t n = strlen(cfg);
+	return !strncmp(label, cfg, n) && (!label[n] || !strcmp(label + n, "-nopbmt"));
+}
+
 /* Mode list, selection rules and the geometry of the mode. */
 static void case_geometry(struct ctx *c)
 {
@@ -383,13 +383,34 @@ static void case_geometry(struct ctx *c)
 		"arm64-4k-52", "arm64-64k-52", "x86-64-4level", "x86-64-5level",
 		"radix-6level", "hashed",
 	};
-	size_t n = mmu_mode_count();
-	if (n < 12)
-		failf(c, "mmu_mode_count: expected at least 12, got %zu", n);
-	for (size_t i = 0; i < 12 && i < n; i++)
-		if (!mmu_mode_name(i) || strcmp(mmu_mode_name(i), hw[i]) != 0)
-			failf(c, "mmu_mode_name(%zu): expected \"%s\", got \"%s\"", i, hw[i],
-			      mmu_mode_name(i) ? mmu_mode_name(i) : "(null)");
+	size_t n = mmu_mode_count(), nhw = sizeof(hw) / sizeof(hw[0]);
+	if (c->env.every_mode) {
+		if (n < nhw)
+			failf(c, "mmu_mode_count: expected at least %zu, got %zu", nhw, n);
+		for (size_t i = 0; i < nhw && i < n; i++)
+			if (!mmu_mode_name(i) || strcmp(mmu_mode_name(i), hw[i]) != 0)
+				failf(c, "mmu_mode_name(%zu): expected \"%s\", got \"%s\"", i, hw[i],
+				      mmu_mode_name(i) ? mmu_mode_name(i) : "(null)");
+	} else {
+		/* One arch's modes (the kernel's): known names, in the order
+		 * of the full list, the current one among them. */
+		size_t at = 0;
+		bool current = false;
+		if (n < 1)
+			failf(c, "mmu_mode_count: expected at least 1, got %zu", n);
+		for (size_t i = 0; i < n; i++) {
+			const char *name = mmu_mode_name(i);
+			while (name && at < nhw && strcmp(name, hw[at]) != 0)
+				at++;
+			if (!name || at == nhw)
+				failf(c, "mmu_mode_name(%zu): expected a mode of the list, after the previous one, got \"%s\"",
+				      i, name ? name : "(null)");
+			else
+				current |= !strcmp(name, mmu_current_mode());
+		}
+		if (!current)
+			failf(c, "mmu_current_mode \"%s\" is not among the modes mmu_mode_name lists", mmu_current_mode());
+	}
 
 	const struct mmu_geometry *g = &c->env.geo;
 	if (g->max_order != g->va_bits - 1 - g->page_shift)
@@ -414,31 +435,34 @@ static void case_geometry(struct ctx *c)
 		{ "arm64-64k-48", 1u << 0 | 1u << 5 | 1u << 13 | 1u << 18 },
 		{ "x86-64-4level", 1u << 0 | 1u << 9 | 1u << 18 },
 		{ "x86-64-5level", 1u << 0 | 1u << 9 | 1u << 18 },
+		/* The kernel on a CPU without 1-GByte pages (qemu64). */
+		{ "x86-64-4level-no1g", 1u << 0 | 1u << 9 },
+		{ "x86-64-5level-no1g", 1u << 0 | 1u << 9 },
 	};
 	for (size_t i = 0; i < sizeof(natives) / sizeof(natives[0]); i++)
-		if (!strcmp(natives[i].label, c->env.cfg.label) && g->native_orders != natives[i].orders)
+		if (same_sizes(c->env.label, natives[i].label) && g->native_orders != natives[i].orders)
 			failf(c, "native_orders: expected %#" PRIx64 ", got %#" PRIx64,
 			      natives[i].orders, g->native_orders);
 
 	EXPECT_RC(c, mmu_select_mode("no-such-mode"), -ENOTSUP, "mmu_select_mode(\"no-such-mode\")");
-	if (strcmp(mmu_current_mode(), c->env.cfg.name) != 0)
+	if (strcmp(mmu_current_mode(), c->env.name) != 0)
 		failf(c, "a refused mmu_select_mode changed the mode: expected %s, got %s",
-		      c->env.cfg.name, mmu_current_mode());
+		      c->env.name, mmu_current_mode());
 	mmu_translation_set_t *t = new_set(c);
 	if (!t)
 		return;
-	EXPECT_RC(c, mmu_select_mode(c->env.cfg.name), -EBUSY, "mmu_select_mode with a set alive");
+	EXPECT_RC(c, mmu_select_mode(c->env.name), -EBUSY, "mmu_select_mode with a set alive");
 	EXPECT_RC(c, mmu_select_mode(mmu_mode_name(0)), -EBUSY, "mmu_select_mode(other) with a set alive");
-	struct mmu_stats st = stats(t);
+	struct mmu_stats st = *stats(c, t);
 	for (int k = 0; k < 64; k++)
 		if (st.entries[k])
 			failf(c, "a new set: entries[%d] expected 0, got %" PRIu64, k, st.entries[k]);
 	if (st.mapped_bytes || st.tlb_flushes)
 		failf(c, "a new set: mapped_bytes/tlb_flushes expected 0/0, got %" PRIu64 "/%" PRIu64,
 		      st.mapped_bytes, st.tlb_flushes);
-	if (st.table_pages != mmu_host_tables_in_use() - c->env.baseline)
+	if (st.table_pages != hx_tables_in_use() - c->baseline)
 		failf(c, "a new set: table_pages expected the pages it added (%zu), got %" PRIu64,
-		      mmu_host_tables_in_use() - c->env.baseline, st.table_pages);
+		      hx_tables_in_use() - c->baseline, st.table_pages);
 }
 
 /* Every order: mapped, found, translated, updated, removed. */
@@ -467,7 +491,7 @@ static void case_orders(struct ctx *c)
 		expect_walk_fault(c, t, w.va, what);
 		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit", what);
 		expect_entry(c, t, &w, what);
-		struct mmu_stats st = stats(t);
+		struct mmu_stats st = *stats(c, t);
 		if (st.entries[o] != 1 || st.mapped_bytes != sz(c, o))
 			failf(c, "%s: stats entries[%u]/mapped_bytes expected 1/%#" PRIx64 ", got %" PRIu64 "/%#" PRIx64,
 			      what, o, sz(c, o), st.entries[o], st.mapped_bytes);
@@ -481,11 +505,11 @@ static void case_orders(struct ctx *c)
 		mmu_transaction(&ta, t);
 		struct want u = w;
 		u.prot = R | X | U;
-		u.memtype = MMU_MEM_UNCACHED;
+		u.memtype = mtype(c, MMU_MEM_UNCACHED);
 		u.pa = pa_for(c, o, 1);
 		rc = mmu_find(&ta, w.va + sz(c, o) - 1, &got);
 		if (EXPECT_RC(c, rc, 0, "%s: mmu_find of the last byte", what)) {
-			rc = mmu_update(&ta, mmu_mkmemtype(ent(u.pa, u.prot, o), MMU_MEM_UNCACHED));
+			rc = mmu_update(&ta, mmu_mkmemtype(ent(u.pa, u.prot, o), u.memtype));
 			EXPECT_RC(c, rc, 0, "%s: mmu_update prot/memtype/pa", what);
 		}
 		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit of the update", what);
@@ -495,7 +519,7 @@ static void case_orders(struct ctx *c)
 		EXPECT_RC(c, remove_commit(t, w.va + sz(c, o) / 2), 0, "%s: remove", what);
 		expect_unmapped(c, t, NULL, w.va, what);
 		expect_unmapped(c, t, NULL, w.va + sz(c, o) - sz(c, 0), what);
-		st = stats(t);
+		st = *stats(c, t);
 		if (st.entries[o] != 0 || st.mapped_bytes != 0)
 			failf(c, "%s: stats after remove: entries/mapped_bytes expected 0/0, got %" PRIu64 "/%#" PRIx64,
 			      what, st.entries[o], st.mapped_bytes);
@@ -509,8 +533,8 @@ static void split_one(struct ctx *c, mmu_translation_set_t *t, unsigned from, un
 	snprintf(what, sizeof(what), "split order %u -> %u", from, to);
 	uint64_t big = sz(c, from), small = sz(c, to);
 	struct want w = want_of(uva(c, from, 1), pa_for(c, from, 0), from, R | W | U);
-	w.memtype = MMU_MEM_DEVICE;
-	if (!EXPECT_RC(c, add_commit(t, mmu_mkmemtype(ent(w.pa, w.prot, from), MMU_MEM_DEVICE), w.va), 0,
+	w.memtype = mtype(c, MMU_MEM_DEVICE);
+	if (!EXPECT_RC(c, add_commit(t, mmu_mkmemtype(ent(w.pa, w.prot, from), w.memtype), w.va), 0,
 	               "%s: add", what))
 		return;
 	/* The piece holding the address last given to mmu_find becomes the
@@ -545,7 +569,7 @@ static void split_one(struct ctx *c, mmu_translation_set_t *t, unsigned from, un
 		p.order = to;
 		expect_entry(c, t, &p, what);
 	}
-	struct mmu_stats st = stats(t);
+	struct mmu_stats st = *stats(c, t);
 	if (st.entries[to] != pieces || st.entries[from] != 0 || st.mapped_bytes != big)
 		failf(c, "%s: stats entries[%u]/entries[%u]/mapped_bytes expected %" PRIu64 "/0/%#" PRIx64
 		      ", got %" PRIu64 "/%" PRIu64 "/%#" PRIx64, what, to, from, pieces, big,
@@ -555,7 +579,7 @@ static void split_one(struct ctx *c, mmu_translation_set_t *t, unsigned from, un
 	mmu_transaction(&ta, t);
 	rc = mmu_find(&ta, n.va, &got);
 	if (EXPECT_RC(c, rc, 0, "%s: mmu_find of the new piece", what))
-		EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(w.pa, w.prot, from), MMU_MEM_DEVICE)),
+		EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(w.pa, w.prot, from), w.memtype)),
 		          -EEXIST, "%s: merge back over the other pieces", what);
 	/* ...and allowed once they are gone. */
 	for (uint64_t i = 0; i < pieces; i++) {
@@ -569,14 +593,14 @@ static void split_one(struct ctx *c, mmu_translation_set_t *t, unsigned from, un
 	}
 	rc = mmu_find(&ta, n.va + small - 1, &got);
 	if (EXPECT_RC(c, rc, 0, "%s: mmu_find of the last piece", what))
-		EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(w.pa, w.prot, from), MMU_MEM_DEVICE)), 0,
+		EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(w.pa, w.prot, from), w.memtype)), 0,
 		          "%s: merge back into order %u", what, from);
 	if (mmu_current_va(&ta) != w.va)
 		failf(c, "%s: the current entry after the merge: expected %#" PRIx64 ", got %#" PRIx64,
 		      what, w.va, mmu_current_va(&ta));
 	EXPECT_RC(c, mmu_commit(&ta), 0, "%s: mmu_commit of the merge", what);
 	expect_entry(c, t, &w, what);
-	st = stats(t);
+	st = *stats(c, t);
 	if (st.entries[to] != 0 || st.entries[from] != 1 || st.mapped_bytes != big)
 		failf(c, "%s: stats after the merge entries[%u]/entries[%u]/mapped_bytes expected 0/1/%#" PRIx64
 		      ", got %" PRIu64 "/%" PRIu64 "/%#" PRIx64, what, to, from, big,
@@ -649,21 +673,29 @@ static void case_permissions(struct ctx *c)
 		          "mmu_add prot %#x", bad[p]);
 
 	/* Memory types read back, are encoded (the raw tables differ), and
-	 * do not change the translation. */
-	struct snap s[3];
+	 * do not change the translation; a CPU without memory types refuses
+	 * all but normal memory, and nothing changes. */
+	struct hx_snap s[3];
 	struct want w = want_of(uva(c, 0, 1), pa_for(c, 0, 0), 0, R | W);
 	for (unsigned mt = MMU_MEM_NORMAL; mt <= MMU_MEM_UNCACHED; mt++) {
 		w.memtype = mt;
 		mmu_entry_t e = mmu_mkmemtype(ent(w.pa, w.prot, 0), (enum mmu_memtype)mt);
+		if (mt != mtype(c, (enum mmu_memtype)mt)) {
+			s[mt] = take(t);
+			EXPECT_RC(c, add_commit(t, e, w.va), -EINVAL, "mmu_add memtype %u without memory types", mt);
+			expect_same(c, t, &s[mt], "a refused memory type");
+			expect_unmapped(c, t, NULL, w.va, "a refused memory type");
+			continue;
+		}
 		EXPECT_RC(c, add_commit(t, e, w.va), 0, "mmu_add memtype %u", mt);
 		expect_entry(c, t, &w, "memtype");
 		s[mt] = take(t);
 		remove_commit(t, w.va);
 	}
-	for (unsigned a = 0; a < 3; a++)
+	for (unsigned a = 0; a < 3 && c->env.memtypes; a++)
 		for (unsigned b = a + 1; b < 3; b++)
-			if (s[a].len == s[b].len && memcmp(s[a].buf, s[b].buf, s[a].len) == 0)
-				failf(c, "memtypes %u and %u: expected different raw tables, got identical ones", a, b);
+			if (hx_snap_same(&s[a], &s[b]))
+				failf(c, "memtypes %u and %u: expected different %s, got identical ones", a, b, hx_snap_what);
 	for (unsigned mt = 0; mt < 3; mt++)
 		drop_snap(&s[mt]);
 	EXPECT_RC(c, add_commit(t, mmu_mkmemtype(ent(w.pa, R, 0), (enum mmu_memtype)3), w.va), -EINVAL,
@@ -698,7 +730,7 @@ static void case_globals(struct ctx *c)
 	mmu_translation_set_t *a = new_set(c), *b = new_set(c);
 	if (!a || !b)
 		return;
-	uint64_t b_pages = stats(b).table_pages;
+	uint64_t b_pages = stats(c, b)->table_pages;
 	unsigned orders[3] = { 0, c->big, c->orders[c->norders - 1] };
 	struct want w[3];
 	for (int i = 0; i < 3; i++) {
@@ -727,17 +759,17 @@ static void case_globals(struct ctx *c)
 	for (int i = 0; i < 3; i++)
 		gbytes += sz(c, w[i].order), gentries[w[i].order]++;
 	for (int s = 0; s < 3; s++) {
-		struct mmu_stats st = stats(all[s]);
+		struct mmu_stats st = *stats(c, all[s]);
 		if (st.mapped_bytes != gbytes || memcmp(st.entries, gentries, sizeof(gentries)) != 0)
 			failf(c, "%s: stats mapped_bytes expected %#" PRIx64 " (the globals), got %#" PRIx64
 			      " (or entries[] differ)", names[s], gbytes, st.mapped_bytes);
 	}
-	if (stats(b).table_pages != b_pages)
+	if (stats(c, b)->table_pages != b_pages)
 		failf(c, "global entries copied into B: table_pages expected %" PRIu64 ", got %" PRIu64,
-		      b_pages, stats(b).table_pages);
-	if (stats(cc).table_pages != b_pages)
+		      b_pages, stats(c, b)->table_pages);
+	if (stats(c, cc)->table_pages != b_pages)
 		failf(c, "global entries copied into C: table_pages expected %" PRIu64 " (an empty set's), got %" PRIu64,
-		      b_pages, stats(cc).table_pages);
+		      b_pages, stats(c, cc)->table_pages);
 	/* Bad halves. */
 	EXPECT_RC(c, add_commit(a, mmu_mkglobal(ent(pa_for(c, 0, 0), R, 0)), uva(c, 0, 1)), -EINVAL,
 	          "mmu_add global in the user half");
@@ -749,7 +781,7 @@ static void case_globals(struct ctx *c)
 	 * what it changes there is changed in every set (shared, not copied). */
 	struct scan_log log = { .c = c, .make_ro = true };
 	vaddr_t kend = w[2].va + sz(c, w[2].order);
-	EXPECT_RC(c, mmu_scan(b, c->env.kernel_base, kend, scan_fn, &log), 0, "mmu_scan of the globals from B");
+	EXPECT_RC(c, mmu_scan(b, c->kwin, kend, scan_fn, &log), 0, "mmu_scan of the globals from B");
 	if (log.n != 3)
 		failf(c, "mmu_scan of the globals from B: expected 3 calls, got %u", log.n);
 	for (int s = 0; s < 3; s++)
@@ -758,9 +790,9 @@ static void case_globals(struct ctx *c)
 			ro.prot &= ~W;
 			expect_entry(c, all[s], &ro, "global after mmu_scan through B removed write");
 		}
-	if (stats(b).table_pages != b_pages)
+	if (stats(c, b)->table_pages != b_pages)
 		failf(c, "mmu_scan of the globals from B: table_pages of B expected %" PRIu64 ", got %" PRIu64,
-		      b_pages, stats(b).table_pages);
+		      b_pages, stats(c, b)->table_pages);
 
 	/* Removing through the newest set removes it everywhere. */
 	for (int i = 0; i < 3; i++)
@@ -782,7 +814,7 @@ static unsigned populate(struct ctx *c, mmu_translation_set_t *t, struct want *w
 			o = c->big + 1 <= c->env.geo.max_order ? c->big + 1 : c->big;
 		va = (va + sz(c, o) - 1) & ~(sz(c, o) - 1);
 		w[n] = want_of(va, pa_for(c, o, i), o, i % 2 ? R | W | U : R | X);
-		w[n].memtype = i % 3;
+		w[n].memtype = mtype(c, (enum mmu_memtype)(i % 3));
 		mmu_entry_t e = mmu_mkmemtype(ent(w[n].pa, w[n].prot, o), (enum mmu_memtype)w[n].memtype);
 		if (!EXPECT_RC(c, add_commit(t, mmu_mkcount(e, i), va), 0, "populate: order %u at %#" PRIx64, o, va))
 			continue;
@@ -804,7 +836,7 @@ static void case_dup(struct ctx *c)
 		return;
 	for (unsigned i = 0; i < n; i++)
 		expect_entry(c, d, &w[i], "dup");
-	struct mmu_stats sa = stats(a), sd = stats(d);
+	struct mmu_stats sa = *stats(c, a), sd = *stats(c, d);
 	if (memcmp(sa.entries, sd.entries, sizeof(sa.entries)) || sa.mapped_bytes != sd.mapped_bytes ||
 	    memcmp(sa.counters, sd.counters, sizeof(sa.counters)) || sa.table_pages != sd.table_pages)
 		failf(c, "dup: stats differ from the source (mapped_bytes %#" PRIx64 " vs %#" PRIx64
@@ -869,22 +901,22 @@ static void case_copy_range(struct ctx *c)
 	uint64_t page = sz(c, 0);
 	/* Same offsets: each entry copied as it is, counters included. */
 	for (unsigned i = 0; i < n; i++) {
-		struct mmu_stats before = stats(b);
+		struct mmu_stats before = *stats(c, b);
 		int rc = mmu_copy_range(b, a, w[i].va, w[i].va, sz(c, w[i].order));
 		if (!EXPECT_RC(c, rc, 0, "mmu_copy_range of entry %u (order %u)", i, w[i].order))
 			continue;
 		expect_entry(c, b, &w[i], "copy_range, same offset");
-		struct mmu_stats after = stats(b);
+		struct mmu_stats after = *stats(c, b);
 		uint64_t pages = sz(c, w[i].order) / page;
 		if (after.counters[i] - before.counters[i] != pages)
 			failf(c, "copy_range: counters[%u] expected +%" PRIu64 ", got +%" PRIu64,
 			      i, pages, after.counters[i] - before.counters[i]);
-		if (after.tlb_flushes - before.tlb_flushes != 1 && c->env.arch != MMU_HOST_ARM64)
+		if (after.tlb_flushes - before.tlb_flushes != 1 && !c->env.arm64)
 			failf(c, "copy_range: tlb_flushes expected +1, got +%" PRIu64,
 			      after.tlb_flushes - before.tlb_flushes);
 	}
 	/* Into a mapped range: refused, nothing changed. */
-	struct snap s = take(b);
+	struct hx_snap s = take(b);
 	EXPECT_RC(c, mmu_copy_range(b, a, w[1].va, w[1].va, sz(c, w[1].order)), -EEXIST,
 	          "mmu_copy_range over mapped entries");
 	expect_same(c, b, &s, "a refused mmu_copy_range");
@@ -951,14 +983,14 @@ static void case_clear_range(struct ctx *c)
 			if (populate(c, t, w, 4) < 4)
 				return;
 		}
-		uint64_t mapped = stats(t).mapped_bytes;
+		uint64_t mapped = stats(c, t)->mapped_bytes;
 		const struct want *e = &w[cuts[k].e];
 		uint64_t size = sz(c, e->order), pages = size / page;
 		vaddr_t start = e->va + cuts[k].from * page;
 		vaddr_t end = cuts[k].to ? e->va + cuts[k].to * page : e->va + size + page;
 		if (cuts[k].to > pages || cuts[k].from >= pages)
 			continue;
-		uint64_t before_flushes = stats(t).tlb_flushes;
+		uint64_t before_flushes = stats(c, t)->tlb_flushes;
 		int rc = mmu_clear_range(t, start, end);
 		if (!EXPECT_RC(c, rc, 0, "mmu_clear_range(%s)", cuts[k].what))
 			continue;
@@ -974,7 +1006,7 @@ static void case_clear_range(struct ctx *c)
 		if (cleared_end < e->va + size)
 			expect_range(c, t, cleared_end, e->pa + (cleared_end - e->va), e->va + size - cleared_end,
 			             e->prot, e->memtype, cuts[k].what);
-		struct mmu_stats st = stats(t);
+		struct mmu_stats st = *stats(c, t);
 		if (st.mapped_bytes != mapped)
 			failf(c, "mmu_clear_range(%s): mapped_bytes expected %#" PRIx64 ", got %#" PRIx64,
 			      cuts[k].what, mapped, st.mapped_bytes);
@@ -984,38 +1016,38 @@ static void case_clear_range(struct ctx *c)
 		if (counted * page != mapped)
 			failf(c, "mmu_clear_range(%s): counters total expected %" PRIu64 " pages, got %" PRIu64,
 			      cuts[k].what, mapped / page, counted);
-		if (st.tlb_flushes - before_flushes != 1 && c->env.arch != MMU_HOST_ARM64)
+		if (st.tlb_flushes - before_flushes != 1 && !c->env.arm64)
 			failf(c, "mmu_clear_range(%s): tlb_flushes expected +1, got +%" PRIu64,
 			      cuts[k].what, st.tlb_flushes - before_flushes);
 		/* Re-clearing a hole changes nothing and flushes nothing. */
 		before_flushes = st.tlb_flushes;
 		EXPECT_RC(c, mmu_clear_range(t, start, cleared_end), 0, "mmu_clear_range of a hole");
-		if (stats(t).tlb_flushes != before_flushes)
+		if (stats(c, t)->tlb_flushes != before_flushes)
 			failf(c, "mmu_clear_range of a hole: tlb_flushes expected +0, got +%" PRIu64,
-			      stats(t).tlb_flushes - before_flushes);
+			      stats(c, t)->tlb_flushes - before_flushes);
 	}
 	/* An empty range: a no-op or -EINVAL (the contract does not say;
 	 * munmap says -EINVAL), but nothing changes and nothing is flushed. */
-	uint64_t f0 = stats(t).tlb_flushes;
-	struct snap s0 = take(t);
+	uint64_t f0 = stats(c, t)->tlb_flushes;
+	struct hx_snap s0 = take(t);
 	int rc0 = mmu_clear_range(t, w[1].va, w[1].va);
 	if (rc0 != 0 && rc0 != -EINVAL)
 		failf(c, "mmu_clear_range of an empty range: expected 0 or %d, got %d", -EINVAL, rc0);
 	expect_same(c, t, &s0, "mmu_clear_range of an empty range");
 	drop_snap(&s0);
-	if (stats(t).tlb_flushes != f0)
+	if (stats(c, t)->tlb_flushes != f0)
 		failf(c, "mmu_clear_range of an empty range: tlb_flushes expected +0, got +%" PRIu64,
-		      stats(t).tlb_flushes - f0);
+		      stats(c, t)->tlb_flushes - f0);
 	/* Everything, in one go. */
 	EXPECT_RC(c, mmu_clear_range(t, 0, c->env.user_top), 0, "mmu_clear_range of the whole user half");
-	struct mmu_stats st = stats(t);
+	struct mmu_stats st = *stats(c, t);
 	if (st.mapped_bytes)
 		failf(c, "mmu_clear_range of everything: mapped_bytes expected 0, got %#" PRIx64, st.mapped_bytes);
 	for (unsigned i = 0; i < n; i++)
 		expect_unmapped(c, t, NULL, w[i].va, "after clearing everything");
 	/* Bad arguments change nothing. */
 	populate(c, t, w, 4);
-	struct snap s = take(t);
+	struct hx_snap s = take(t);
 	EXPECT_RC(c, mmu_clear_range(t, w[1].va + 1, w[1].va + page), -EINVAL, "mmu_clear_range misaligned start");
 	EXPECT_RC(c, mmu_clear_range(t, w[1].va, w[1].va + page + 1), -EINVAL, "mmu_clear_range misaligned end");
 	EXPECT_RC(c, mmu_clear_range(t, c->env.user_top, c->env.user_top + page), -ERANGE,
@@ -1031,7 +1063,7 @@ static void case_scan(struct ctx *c)
 		return;
 	struct want w[4];
 	unsigned n = populate(c, t, w, 4);
-	struct snap s = take(t);
+	struct hx_snap s = take(t);
 	struct scan_log log = { .c = c };
 	vaddr_t start = w[0].va, end = w[n - 1].va + sz(c, w[n - 1].order);
 	EXPECT_RC(c, mmu_scan(t, start, end, scan_fn, &log), 0, "mmu_scan");
@@ -1058,13 +1090,13 @@ static void case_scan(struct ctx *c)
 /* Exact statistics: entries, mapped bytes, table pages, counters, flushes. */
 static void case_stats(struct ctx *c)
 {
-	size_t t0 = mmu_host_tables_in_use();
+	size_t t0 = hx_tables_in_use();
 	mmu_translation_set_t *t = new_set(c);
 	if (!t)
 		return;
-	struct mmu_stats st = stats(t);
-	if (st.table_pages != mmu_host_tables_in_use() - t0)
-		failf(c, "new set: table_pages expected %zu, got %" PRIu64, mmu_host_tables_in_use() - t0, st.table_pages);
+	struct mmu_stats st = *stats(c, t);
+	if (st.table_pages != hx_tables_in_use() - t0)
+		failf(c, "new set: table_pages expected %zu, got %" PRIu64, hx_tables_in_use() - t0, st.table_pages);
 	if (st.table_bytes != st.table_pages << c->env.geo.page_shift)
 		failf(c, "table_bytes expected table_pages x page = %#" PRIx64 ", got %#" PRIx64,
 		      st.table_pages << c->env.geo.page_shift, st.table_bytes);
@@ -1076,8 +1108,8 @@ static void case_stats(struct ctx *c)
 		unsigned o = c->orders[i];
 		if (c->env.geo.page_shift + o > 31)
 			continue;
-		size_t before_tables = mmu_host_tables_in_use();
-		uint64_t before_pages = stats(t).table_pages, before_flushes = stats(t).tlb_flushes;
+		size_t before_tables = hx_tables_in_use();
+		uint64_t before_pages = stats(c, t)->table_pages, before_flushes = stats(c, t)->tlb_flushes;
 		vaddr_t va = uva(c, c->big + 2, 1) + (vaddr_t)slot++ * sz(c, c->big + 1);
 		va = (va + sz(c, o) - 1) & ~(sz(c, o) - 1);
 		int rc = add_commit(t, mmu_mkcount(ent(pa_for(c, o, i), R, o), i % 8), va);
@@ -1086,14 +1118,14 @@ static void case_stats(struct ctx *c)
 		expect_entries[o]++;
 		mapped += sz(c, o);
 		counter[i % 8] += sz(c, o) / sz(c, 0);
-		st = stats(t);
-		if (st.table_pages - before_pages != mmu_host_tables_in_use() - before_tables)
+		st = *stats(c, t);
+		if (st.table_pages - before_pages != hx_tables_in_use() - before_tables)
 			failf(c, "add order %u: table_pages grew by %" PRIu64 " but the pool by %zu",
-			      o, st.table_pages - before_pages, mmu_host_tables_in_use() - before_tables);
+			      o, st.table_pages - before_pages, hx_tables_in_use() - before_tables);
 		if (st.tlb_flushes - before_flushes != 1)
 			failf(c, "add order %u: tlb_flushes expected +1, got +%" PRIu64, o, st.tlb_flushes - before_flushes);
 	}
-	st = stats(t);
+	st = *stats(c, t);
 	for (int k = 0; k < 64; k++)
 		if (st.entries[k] != expect_entries[k])
 			failf(c, "entries[%d]: expected %" PRIu64 ", got %" PRIu64, k, expect_entries[k], st.entries[k]);
@@ -1115,9 +1147,9 @@ static void case_stats(struct ctx *c)
 	mmu_transaction(&ta, t);
 	mmu_add(&ta, ent(pa_for(c, 0, 0), R, 0), uva(c, 0, 0));
 	mmu_forget(&ta);
-	if (stats(t).tlb_flushes != f)
+	if (stats(c, t)->tlb_flushes != f)
 		failf(c, "empty commit, find-only commit, forget: tlb_flushes expected +0, got +%" PRIu64,
-		      stats(t).tlb_flushes - f);
+		      stats(c, t)->tlb_flushes - f);
 
 	/* Many changes, one commit: one flush. */
 	mmu_transaction(&ta, t);
@@ -1126,8 +1158,8 @@ static void case_stats(struct ctx *c)
 		          0, "batched add %u", k);
 	EXPECT_RC(c, mmu_commit(&ta), 0, "batched commit");
 	counter[7] += 8;
-	if (stats(t).tlb_flushes != f + 1)
-		failf(c, "8 adds in one commit: tlb_flushes expected +1, got +%" PRIu64, stats(t).tlb_flushes - f);
+	if (stats(c, t)->tlb_flushes != f + 1)
+		failf(c, "8 adds in one commit: tlb_flushes expected +1, got +%" PRIu64, stats(c, t)->tlb_flushes - f);
 
 	/* A split keeps the counter total; a remove takes its pages off. */
 	unsigned o = c->big;
@@ -1139,31 +1171,31 @@ static void case_stats(struct ctx *c)
 	if (!rc && o > 0)
 		rc = mmu_update(&ta, mmu_mkcount(ent(pa_for(c, o, 1), R, o - 1), 5));
 	EXPECT_RC(c, rc, 0, "split counted entry");
-	f = stats(t).tlb_flushes;
+	f = stats(c, t)->tlb_flushes;
 	EXPECT_RC(c, mmu_commit(&ta), 0, "commit split");
 	/* One flush, or more on ARM64 where the split block goes through
 	 * break-before-make. */
-	uint64_t split_flushes = stats(t).tlb_flushes - f;
-	if (c->env.arch == MMU_HOST_ARM64 ? split_flushes < 1 : split_flushes != 1)
+	uint64_t split_flushes = stats(c, t)->tlb_flushes - f;
+	if (c->env.arm64 ? split_flushes < 1 : split_flushes != 1)
 		failf(c, "commit of a split: tlb_flushes expected %s, got +%" PRIu64,
-		      c->env.arch == MMU_HOST_ARM64 ? ">= +1" : "+1", split_flushes);
-	if (stats(t).counters[5] != counter[5])
-		failf(c, "after a split: counters[5] expected %" PRIu64 ", got %" PRIu64, counter[5], stats(t).counters[5]);
+		      c->env.arm64 ? ">= +1" : "+1", split_flushes);
+	if (stats(c, t)->counters[5] != counter[5])
+		failf(c, "after a split: counters[5] expected %" PRIu64 ", got %" PRIu64, counter[5], stats(c, t)->counters[5]);
 	EXPECT_RC(c, remove_commit(t, va), 0, "remove a piece");
 	counter[5] -= o > 0 ? sz(c, o - 1) / sz(c, 0) : 1;
-	if (stats(t).counters[5] != counter[5])
+	if (stats(c, t)->counters[5] != counter[5])
 		failf(c, "after removing a piece: counters[5] expected %" PRIu64 ", got %" PRIu64,
-		      counter[5], stats(t).counters[5]);
-	if (stats(t).counters[7] != counter[7])
-		failf(c, "counters[7] expected %" PRIu64 ", got %" PRIu64, counter[7], stats(t).counters[7]);
+		      counter[5], stats(c, t)->counters[5]);
+	if (stats(c, t)->counters[7] != counter[7])
+		failf(c, "counters[7] expected %" PRIu64 ", got %" PRIu64, counter[7], stats(c, t)->counters[7]);
 
 	/* Removing the set gives back exactly its table pages. */
-	uint64_t pages = stats(t).table_pages;
-	size_t in_use = mmu_host_tables_in_use();
+	uint64_t pages = stats(c, t)->table_pages;
+	size_t in_use = hx_tables_in_use();
 	drop_set(c, t);
-	if (in_use - mmu_host_tables_in_use() != pages)
+	if (in_use - hx_tables_in_use() != pages)
 		failf(c, "removing the set freed %zu table pages, its table_pages said %" PRIu64,
-		      in_use - mmu_host_tables_in_use(), pages);
+		      in_use - hx_tables_in_use(), pages);
 }
 
 /* Every error path: the right code, the transaction as before the call and
@@ -1177,8 +1209,8 @@ static void case_errors(struct ctx *c)
 	uint64_t size = sz(c, o), page = sz(c, 0);
 	struct want big = want_of(uva(c, o, 1), pa_for(c, o, 0), o, R | W);
 	EXPECT_RC(c, add_commit(t, ent(big.pa, big.prot, o), big.va), 0, "add the big entry");
-	struct snap s = take(t);
-	uint64_t flushes = stats(t).tlb_flushes;
+	struct hx_snap s = take(t);
+	uint64_t flushes = stats(c, t)->tlb_flushes;
 
 	mmu_transaction_t ta;
 	mmu_entry_t got;
@@ -1242,11 +1274,11 @@ static void case_errors(struct ctx *c)
 	/* The transaction is still open and usable, and published nothing
 	 * but what it did successfully (here: an add undone). */
 	EXPECT_RC(c, mmu_commit(&ta), 0, "commit after the failed calls");
-	struct snap after = take(t);
+	struct hx_snap after = take(t);
 	if (o + 1 > c->env.geo.max_order) {
 		expect_same(c, t, &s, "failed calls only");
-		if (stats(t).tlb_flushes != flushes)
-			failf(c, "failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(t).tlb_flushes - flushes);
+		if (stats(c, t)->tlb_flushes != flushes)
+			failf(c, "failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(c, t)->tlb_flushes - flushes);
 	}
 	drop_snap(&after);
 	expect_entry(c, t, &big, "after the failed calls");
@@ -1254,14 +1286,14 @@ static void case_errors(struct ctx *c)
 
 	/* A failed call alone changes nothing, bit for bit. */
 	s = take(t);
-	flushes = stats(t).tlb_flushes;
+	flushes = stats(c, t)->tlb_flushes;
 	mmu_transaction(&ta, t);
 	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 0), R, 0), big.va), -EEXIST, "mmu_add over the big entry");
 	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 0), W, 0), uva(c, 0, 0)), -EINVAL, "mmu_add write-only");
 	EXPECT_RC(c, mmu_commit(&ta), 0, "commit after failed calls only");
 	expect_same(c, t, &s, "commit after failed calls only");
-	if (stats(t).tlb_flushes != flushes)
-		failf(c, "commit after failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(t).tlb_flushes - flushes);
+	if (stats(c, t)->tlb_flushes != flushes)
+		failf(c, "commit after failed calls only: tlb_flushes expected +0, got +%" PRIu64, stats(c, t)->tlb_flushes - flushes);
 	drop_snap(&s);
 
 	/* A refused merge alone changes nothing either. */
@@ -1269,16 +1301,16 @@ static void case_errors(struct ctx *c)
 		vaddr_t nb = big.va ^ size;
 		EXPECT_RC(c, add_commit(t, ent(pa_for(c, 0, 3), R, 0), nb), 0, "add a committed neighbour");
 		s = take(t);
-		flushes = stats(t).tlb_flushes;
+		flushes = stats(c, t)->tlb_flushes;
 		mmu_transaction(&ta, t);
 		EXPECT_RC(c, mmu_find(&ta, big.va, &got), 0, "find the big entry");
 		EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, o + 1, 0), R, o + 1)), -EEXIST,
 		          "mmu_update to a bigger order over a committed neighbour");
 		EXPECT_RC(c, mmu_commit(&ta), 0, "commit after a refused merge only");
 		expect_same(c, t, &s, "commit after a refused merge only");
-		if (stats(t).tlb_flushes != flushes)
+		if (stats(c, t)->tlb_flushes != flushes)
 			failf(c, "commit after a refused merge only: tlb_flushes expected +0, got +%" PRIu64,
-			      stats(t).tlb_flushes - flushes);
+			      stats(c, t)->tlb_flushes - flushes);
 		drop_snap(&s);
 		EXPECT_RC(c, remove_commit(t, nb), 0, "remove the neighbour");
 	}
@@ -1314,7 +1346,7 @@ static void case_forget(struct ctx *c)
 		"split", "merge", "remove", "add global", "remove global", "everything at once",
 	};
 	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		struct snap s = take(t), so = take(other);
+		struct hx_snap s = take(t), so = take(other);
 		mmu_transaction_t ta;
 		mmu_entry_t got;
 		int rc = 0;
@@ -1431,6 +1463,10 @@ static int workload_step(struct ctx *c, int step, mmu_translation_set_t *t, mmu_
 static void case_alloc_fail(struct ctx *c)
 {
 	long n;
+	if (!hx_fail_alloc_after(-1)) {
+		c->skipped = "no allocation-failure injection here";
+		return;
+	}
 	for (n = 0; n < 20000 && !c->fails; n++) {
 		mmu_translation_set_t *t = new_set(c), *t2 = NULL;
 		if (!t)
@@ -1438,16 +1474,16 @@ static void case_alloc_fail(struct ctx *c)
 		struct want w[4];
 		if (populate(c, t, w, 4) < 4)
 			return;
-		mmu_host_fail_alloc_after(n);
+		hx_fail_alloc_after(n);
 		int step, rc = 0;
 		bool enomem = false;
 		for (step = 0; !c->fails; step++) {
-			struct snap s = take(t), s2 = { 0 };
+			struct hx_snap s = take(t), s2 = { 0 };
 			if (t2)
 				s2 = take(t2);
 			rc = workload_step(c, step, t, &t2, w);
 			if (rc == -ENOMEM) {
-				mmu_host_fail_alloc_after(-1);
+				hx_fail_alloc_after(-1);
 				char what[80];
 				snprintf(what, sizeof(what), "allocation %ld failing in workload step %d", n, step);
 				expect_same(c, t, &s, what);
@@ -1463,7 +1499,7 @@ static void case_alloc_fail(struct ctx *c)
 			if (rc)
 				break;
 		}
-		mmu_host_fail_alloc_after(-1);
+		hx_fail_alloc_after(-1);
 		/* Tear down and count the pages: nothing may be left. */
 		mmu_transaction_t ta;
 		mmu_entry_t got;
@@ -1474,9 +1510,9 @@ static void case_alloc_fail(struct ctx *c)
 		for (int i = 0; i < NSETS; i++)
 			if (c->live[i])
 				drop_set(c, &c->sets[i]);
-		if (mmu_host_tables_in_use() != c->env.baseline)
+		if (hx_tables_in_use() != c->baseline)
 			failf(c, "allocation %ld failing: after removing every set, tables in use expected %zu, got %zu",
-			      n, c->env.baseline, mmu_host_tables_in_use());
+			      n, c->baseline, hx_tables_in_use());
 		if (!enomem)
 			break;     /* the whole workload ran: every point was tried */
 	}
@@ -1507,69 +1543,51 @@ static const struct test_case cases[] = {
 	{ "alloc_fail", case_alloc_fail },
 };
 
-int main(int argc, char **argv)
+size_t conformance_ncases(void)
 {
-	const char *only_mode = NULL, *only_case = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--mode") && i + 1 < argc)
-			only_mode = argv[++i];
-		else if (!strcmp(argv[i], "--case") && i + 1 < argc)
-			only_case = argv[++i];
-		else {
-			fprintf(stderr, "usage: %s [--mode LABEL] [--case NAME]\n", argv[0]);
-			return 2;
-		}
-	}
-	struct mode_cfg cfgs[MODE_CFG_MAX];
-	size_t ncfg = host_start(cfgs, MODE_CFG_MAX);
-	if (!ncfg) {
-		printf("0 passed, 1 failed\n");
-		return 1;
-	}
-	unsigned passed = 0, failed = 0;
-	for (size_t m = 0; m < ncfg; m++) {
-		if (only_mode && strcmp(only_mode, cfgs[m].label) != 0)
-			continue;
-		unsigned mode_failed = 0;
-		/* The case names as they start: if the library dies, the
-		 * output says where. */
-		printf("%-16s", cfgs[m].label);
-		line_open = true;
-		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-			if (only_case && strcmp(only_case, cases[k].name) != 0)
-				continue;
-			if (!line_open)
-				printf("%-16s", "  ...");
-			line_open = true;
-			printf(" %s", cases[k].name);
-			fflush(stdout);
-			struct ctx *c = calloc(1, sizeof(*c));
-			c->name = cases[k].name;
-			if (mode_enter(&cfgs[m], &c->env) != 0) {
-				failed++, mode_failed++;
-				free(c);
-				continue;
-			}
-			pick_orders(c);
-			cases[k].fn(c);
-			mmu_host_fail_alloc_after(-1);
-			for (int i = 0; i < NSETS; i++)
-				if (c->live[i])
-					drop_set(c, &c->sets[i]);
-			if (mmu_host_tables_in_use() != c->env.baseline)
-				failf(c, "every set removed: tables in use expected the baseline %zu, got %zu",
-				      c->env.baseline, mmu_host_tables_in_use());
-			if (c->fails)
-				failed++, mode_failed++;
-			else
-				passed++;
-			free(c);
-		}
-		printf("%s%s\n", line_open ? ": " : "  ...: ", mode_failed ? "FAIL" : "ok");
-		line_open = false;
-		fflush(stdout);
-	}
-	mmu_host_set_riscv_ext(true, true);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return sizeof(cases) / sizeof(cases[0]);
+}
+
+const char *conformance_case_name(size_t k)
+{
+	return k < conformance_ncases() ? cases[k].name : NULL;
+}
+
+/* The globals the cases add go at kva(order, k <= 9) for orders up to the
+ * last one pick_orders() lists (or c->big where that is too large for the
+ * halves, as case_globals does): ask for sixteen of the largest. */
+static bool pick_kernel_window(struct ctx *c)
+{
+	unsigned o = c->orders[c->norders - 1];
+	if (sz(c, o) > c->env.user_top / 8 || o < c->big)
+		o = c->big;
+	c->kwin = hx_kernel_window(&c->env, sz(c, o), 16 * sz(c, o));
+	if (!c->kwin)
+		failf(c, "no window of %#" PRIx64 " bytes aligned to %#" PRIx64 " free in the kernel half",
+		      16 * sz(c, o), sz(c, o));
+	return c->kwin != 0;
+}
+
+/* One case; the context is static: it holds six sets, too big for a
+ * kernel stack. One case at a time. */
+struct conformance_result conformance_run(size_t k, const struct hx_mode *m, size_t baseline)
+{
+	static struct ctx ctx;
+	struct ctx *c = &ctx;
+
+	memset(c, 0, sizeof(*c));
+	c->name = cases[k].name;
+	c->env = *m;
+	c->baseline = baseline;
+	pick_orders(c);
+	if (pick_kernel_window(c))
+		cases[k].fn(c);
+	hx_fail_alloc_after(-1);
+	for (int i = 0; i < NSETS; i++)
+		if (c->live[i])
+			drop_set(c, &c->sets[i]);
+	if (hx_tables_in_use() != c->baseline)
+		failf(c, "every set removed: tables in use expected the baseline %zu, got %zu",
+		      c->baseline, hx_tables_in_use());
+	return (struct conformance_result){ .fails = c->fails, .skipped = c->skipped };
 }

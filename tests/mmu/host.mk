@@ -12,7 +12,7 @@
 # (build/fuzz/), since libFuzzer needs clang's sanitizer runtimes.
 
 MMU_TEST_DIR := build/tests/mmu
-MMU_TEST_HDRS := tests/mmu/model.h include/mmu.h include/mmu_host.h
+MMU_TEST_HDRS := tests/mmu/model.h tests/mmu/harness.h include/mmu.h include/mmu_host.h
 MMU_TEST_CFLAGS := -std=c11 -O1 -g $(HOST_WARN) -Iinclude $(HOST_SANFLAGS)
 
 DIFF_SEEDS   ?= 8
@@ -21,9 +21,12 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: mmu-conformance mmu-diff fuzz
 
-$(MMU_TEST_DIR)/conformance: tests/mmu/conformance.c tests/mmu/model.c $(MMU_TEST_HDRS) $(LIBMMU_SAN)
+# The cases (conformance.c) with the host's harness; the kernel runs the
+# same cases with tests/mmu/kernel_harness.c.
+CONFORMANCE_SRCS := tests/mmu/conformance.c tests/mmu/host_harness.c tests/mmu/model.c
+$(MMU_TEST_DIR)/conformance: $(CONFORMANCE_SRCS) $(MMU_TEST_HDRS) $(LIBMMU_SAN)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(MMU_TEST_CFLAGS) tests/mmu/conformance.c tests/mmu/model.c $(LIBMMU_SAN) -o $@
+	$(Q)$(HOST_CC) $(MMU_TEST_CFLAGS) $(CONFORMANCE_SRCS) $(LIBMMU_SAN) -o $@
 
 $(MMU_TEST_DIR)/diff: tests/mmu/diff.c tests/mmu/model.c $(MMU_TEST_HDRS) $(LIBMMU_SAN)
 	@mkdir -p $(dir $@)

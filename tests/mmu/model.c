@@ -43,7 +43,7 @@ int mode_enter(const struct mode_cfg *cfg, struct mode_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->cfg = *cfg;
-	mmu_host_set_riscv_ext(cfg->svnapot, true);
+	mmu_host_set_riscv_ext(cfg->svnapot, !cfg->nopbmt);
 	int rc = mmu_select_mode(cfg->name);
 	if (rc) {
 		fprintf(stderr, "FAIL mode=%s: mmu_select_mode: expected 0, got %d\n",
@@ -425,14 +425,6 @@ static void check_view(struct model *m, mmu_transaction_t *ta, const struct mvie
 		check_hole(m, ta, hole, what);
 		check_hole(m, ta, win + wsize - pg(m, 0), what);
 	}
-}
-
-bool access_allowed(unsigned prot, unsigned access)
-{
-	if (!(access & U) != !(prot & U))
-		return false;      /* user access to a supervisor page, or the reverse */
-	unsigned need = access & (R | W | X);
-	return (prot & need) == need;
 }
 
 static const unsigned accesses[] = { R, W, X, R | U, W | U, X | U };

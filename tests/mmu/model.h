@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "mmu.h"
 #include "mmu_host.h"
+#include "harness.h"
 
 /* ---- paging-mode configurations ---------------------------------------- */
 
@@ -23,6 +24,8 @@
 struct mode_cfg {
 	const char *name;
 	bool svnapot;
+	bool nopbmt;             /* RISC-V without Svpbmt (only the conformance
+	                            suite adds these) */
 	char label[40];          /* "sv39", "sv39-nonapot", ... for messages */
 };
 
@@ -53,11 +56,8 @@ static inline uint64_t page_bytes(const struct mode_env *env, unsigned order)
 	return (uint64_t)1 << (env->geo.page_shift + order);
 }
 
-/* Whether the reference walker must allow an access (MMU_READ, MMU_WRITE or
- * MMU_EXEC, plus MMU_USER for user mode) to a page of prot: user pages only
- * to user mode (SUM=0 / PAN / SMAP+SMEP), supervisor pages only to the
- * supervisor, and the access kind must be granted. */
-bool access_allowed(unsigned prot, unsigned access);
+/* access_allowed(prot, access): harness.h, shared with the conformance
+ * cases and the kernel's harness. */
 
 /* ---- where the choices come from ----------------------------------------- */
 
