@@ -121,6 +121,30 @@ static int test_probe(uint64_t addr)
 	return ok ? EXIT_OK : EXIT_TEST_FAIL;
 }
 
+/*
+ * The MMU suite on the live MMU: the hardware checks, then the host
+ * conformance cases; one PASS/FAIL line each and the total the QEMU
+ * runners read. test.mmu=off skips it (boots that test something else).
+ */
+static int run_mmu_suite(const struct boot_info *bi)
+{
+	struct ktest t = { .suite = "mmu" };
+	char arg[8];
+
+	if (cmdline_get(bi->cmdline, "test.mmu", arg, sizeof(arg)) && !strcmp(arg, "off")) {
+		kprintf("mmu-suite: skipped (test.mmu=off)\n");
+		return EXIT_OK;
+	}
+	if (!mmu_kernel_set()) {
+		kprintf("mmu-suite: no paging mode to test\n");
+		return EXIT_OK;
+	}
+	mmu_hw_tests(&t);
+	mmu_conformance_tests(&t);
+	kprintf("mmu-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed, t.failed);
+	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
+}
+
 static int run_boot_tests(const struct boot_info *bi)
 {
 	char arg[64];
@@ -176,5 +200,7 @@ void kmain(struct boot_info *bi)
 	bi->cmdline = cmdline;
 	print_banner(bi);
 	mmu_boot(bi);
+	if ((err = run_mmu_suite(bi)))
+		kernel_exit(err);
 	kernel_exit(run_boot_tests(bi));
 }
