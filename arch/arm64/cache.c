@@ -4,19 +4,18 @@
 #include "arch.h"
 #include "sysreg.h"
 
-/* CTR_EL0 (Arm ARM D19.2): IminLine 3:0 and DminLine 19:16, log2 of the
- * smallest line in 4-byte words; IDC (28): no data-cache clean needed for
- * instruction coherence; DIC (29): no instruction-cache invalidation. */
+/* CTR_EL0 (Arm ARM D19.2): IminLine 3:0 and DminLine 19:16
+ * (CTR_EL0_DMINLINE_SHIFT, sysreg.h), log2 of the smallest line in 4-byte
+ * words; IDC (28): no data-cache clean needed for instruction coherence;
+ * DIC (29): no instruction-cache invalidation needed. */
 #define CTR_IMINLINE_SHIFT 0
-#define CTR_DMINLINE_SHIFT 16
-#define CTR_LINE_MASK      0xfu
 #define CTR_IDC            (1ull << 28)
 #define CTR_DIC            (1ull << 29)
 #define CTR_WORD_BYTES     4u
 
 static uint64_t line_bytes(uint64_t ctr, unsigned shift)
 {
-	return (uint64_t)CTR_WORD_BYTES << ((ctr >> shift) & CTR_LINE_MASK);
+	return (uint64_t)CTR_WORD_BYTES << id_field(ctr, shift);
 }
 
 /*
@@ -35,7 +34,7 @@ void arch_sync_icache(const void *va, size_t len)
 	uint64_t start = (uint64_t)(uintptr_t)va, end = start + len;
 
 	if (!(ctr & CTR_IDC)) {
-		uint64_t line = line_bytes(ctr, CTR_DMINLINE_SHIFT);
+		uint64_t line = line_bytes(ctr, CTR_EL0_DMINLINE_SHIFT);
 		for (uint64_t a = start & ~(line - 1); a < end; a += line)
 			__asm__ volatile("dc cvau, %0" : : "r"(a) : "memory");
 	}
