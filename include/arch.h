@@ -71,15 +71,20 @@ extern const size_t  arch_ret_insn_len;
  * arm64 DC CVAU + IC IVAU + DSB/ISB, x86 nothing (coherent; SDM vol. 3,
  * 11.6). arch/<dir>/cache.c. */
 void arch_sync_icache(const void *va, size_t len);
-/* Which supervisor accesses to a user page (MMU_USER) this CPU refuses,
- * as MMU_READ | MMU_WRITE | MMU_EXEC, from its live state: riscv all with
- * sstatus.SUM = 0 (fetches always); arm64 fetches (PXN), reads and writes
- * with PSTATE.PAN (FEAT_PAN); x86 reads and writes with CR4.SMAP, fetches
- * with CR4.SMEP. Tests expect a fault only where the CPU can give one.
+/* Which supervisor accesses to a user page (MMU_USER) this CPU can
+ * refuse, as MMU_READ | MMU_WRITE | MMU_EXEC, from its feature registers:
+ * riscv all (sstatus.SUM = 0; fetches always); arm64 fetches (PXN), reads
+ * and writes with FEAT_PAN; x86 reads and writes with SMAP, fetches with
+ * SMEP. The kernel turns every one of them on, so a test expects exactly
+ * these to fault: a CPU that has one the kernel left off fails it.
  * arch/<dir>/user_guard.c. */
 unsigned arch_user_guard(void);
+/* Lift (open) or restore the guard on reads and writes of user pages
+ * (riscv sstatus.SUM, arm64 PSTATE.PAN, x86 STAC/CLAC), for a test that
+ * must reach a user page from the kernel; a no-op where the CPU has none. */
+void arch_user_access(bool open);
 /* Whether pages without MMU_EXEC refuse fetches: always on riscv and
- * arm64; on x86 only with EFER.NXE (a CPU without NX cannot). */
+ * arm64; on x86 only with NX (a CPU without it cannot express it). */
 bool arch_nx_enforced(void);
 /* A deliberate fault for the test boot argument `test.fault=KIND`, KIND one
  * of "load", "store", "exec", "undef", "stack" (a push on a wild stack

@@ -9,15 +9,20 @@
 /*
  * Privileged spec 4.1.1.2 (sstatus.SUM): with SUM = 0, S-mode loads and
  * stores to pages with U = 1 fault; S-mode never executes code from them,
- * whatever SUM says (4.3.1). entry.S leaves SUM clear; this reads the live
- * value, so a kernel that set it would say so.
+ * whatever SUM says (4.3.1). Every hart with paging has SUM; entry.S
+ * clears it.
  */
 unsigned arch_user_guard(void)
 {
-	uint64_t sstatus;
+	return MMU_READ | MMU_WRITE | MMU_EXEC;
+}
 
-	__asm__ volatile("csrr %0, sstatus" : "=r"(sstatus));
-	return MMU_EXEC | (sstatus & SSTATUS_SUM ? 0 : MMU_READ | MMU_WRITE);
+void arch_user_access(bool open)
+{
+	if (open)
+		__asm__ volatile("csrs sstatus, %0" : : "r"(SSTATUS_SUM) : "memory");
+	else
+		__asm__ volatile("csrc sstatus, %0" : : "r"(SSTATUS_SUM) : "memory");
 }
 
 /* X = 0 always refuses fetches (privileged spec 4.3.1). */

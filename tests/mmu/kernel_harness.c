@@ -65,64 +65,6 @@ static struct {
 	bool user_barred;                   /* the supervisor cannot touch user pages */
 } K;
 
-/*
- * Whether the CPU bars the supervisor from user pages (what the reference
- * walkers model), read from the architecture's own feature registers
- * rather than from what the arch code enabled, so that a CPU that has the
- * feature but runs without it fails the cases:
- *   RISC-V: always (sstatus.SUM = 0; privileged spec 4.1.1.2);
- *   ARM64: FEAT_PAN, ID_AA64MMFR1_EL1.PAN (bits [23:20]) != 0 (Arm ARM
- *          D19.2, D8.4.2); cortex-a57 has none;
- *   x86-64: SMAP, CPUID.(EAX=07H,ECX=0):EBX[bit 20] (SDM vol. 3A 4.6);
- *          qemu64 has none.
- * Without it, the supervisor reads and writes user pages as its own.
- */
-static bool cpu_bars_user_pages(void)
-{
-#if defined(__aarch64__)
-	uint64_t mmfr1;
-
-	__asm__ volatile("mrs %0, id_aa64mmfr1_el1" : "=r"(mmfr1));
-	return (mmfr1 >> 20 & 0xf) != 0;
-#elif defined(__x86_64__)
-	uint32_t a, b, c, d;
-
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-	if (a < 7)
-		return false;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-	return b >> 20 & 1;
-#else
-	return true;
-#endif
-}
-
-/* Lets the supervisor reach user pages (open) or bars it again, where
- * cpu_bars_user_pages(): RISC-V sstatus.SUM (bit 18, privileged spec
- * 4.1.1.2), ARM64 PSTATE.PAN (MSR PAN, #imm: FEAT_PAN, Arm ARM C5.2.13;
- * spelled as its encoding, an ARMv8.0 assembler knows no PAN), x86 STAC
- * and CLAC (RFLAGS.AC, SDM vol. 3A 4.6.1). A trap in between keeps it:
- * the trap frame saves and restores it. */
-static void user_access(bool open)
-{
-#if defined(__riscv)
-	if (open)
-		__asm__ volatile("csrs sstatus, %0" : : "r"(1ul << 18) : "memory");
-	else
-		__asm__ volatile("csrc sstatus, %0" : : "r"(1ul << 18) : "memory");
-#elif defined(__aarch64__)
-	if (open)
-		__asm__ volatile(".inst 0xd500409f" ::: "memory");      /* msr pan, #0 */
-	else
-		__asm__ volatile(".inst 0xd500419f" ::: "memory");      /* msr pan, #1 */
-#elif defined(__x86_64__)
-	if (open)
-		__asm__ volatile(".byte 0x0f, 0x01, 0xcb" ::: "memory");  /* stac */
-	else
-		__asm__ volatile(".byte 0x0f, 0x01, 0xca" ::: "memory");  /* clac */
-#endif
-}
-
 /* ---- the CPU ------------------------------------------------------------ */
 
 static void run_on(mmu_translation_set_t *t)
@@ -371,9 +313,9 @@ bool hx_hw_check(mmu_translation_set_t *t, vaddr_t va, bool mapped, paddr_t pa,
 	/* Barred, then let through: the translation of user pages too. */
 	if (!expect_fault(MMU_READ, v8, 0, "a user page", why, len))
 		return false;
-	user_access(true);
+	arch_user_access(true);
 	ok = check_access(v8, p8, prot & ~MMU_USER, prot, "a user page, SUM/PAN/SMAP lifted", why, len);
-	user_access(false);
+	arch_user_access(false);
 	return ok;
 }
 
@@ -540,7 +482,10 @@ void mmu_conformance_tests(struct ktest *t)
 		return;
 	}
 	K.active = K.kset;     /* mmu_boot() switched to it */
-	K.user_barred = cpu_bars_user_pages();
+	/* What the CPU can bar (arch_user_guard: its feature registers, not
+	 * what the arch turned on), so a CPU that has PAN/SMAP but runs
+	 * without it fails the cases. */
+	K.user_barred = (arch_user_guard() & (MMU_READ | MMU_WRITE)) == (MMU_READ | MMU_WRITE);
 	if (!K.user_barred)
 		kprintf("mmu-conformance: this CPU lets the supervisor access user pages (no PAN/SMAP): "
 		        "checked as its own\n");
