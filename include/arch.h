@@ -99,8 +99,7 @@ void arch_mmu_publish_barrier(void);
 enum arch_tlb_op { ARCH_TLB_PAGE, ARCH_TLB_RANGE, ARCH_TLB_ASID, ARCH_TLB_ALL };
 /* Invalidate what translates [start, end) (pages base pages changed) for
  * asid, or for every ASID when global; the arch picks per-address or
- * whole-ASID/whole-TLB invalidation and returns which it issued. Harmless
- * with translation off. */
+ * whole-ASID/whole-TLB invalidation and returns which it issued. */
 enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
                                 uint64_t pages, bool global);
 /* What a translation set looks like to this CPU's translation registers. */

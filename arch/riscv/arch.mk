@@ -29,7 +29,7 @@ GDB_ARCH        := riscv:rv64
 # syscon-poweroff, which writes "pass" whatever the reason: QEMU exits 0
 # for every status, so only the ORIGAMI-EXIT line carries it.
 QEMU_EXIT_OF_STATUS :=
-# QEMU virt maps nothing at physical 0 ("debug" region, no device): any
-# access there is an access fault with the MMU off.
+# VA 0: the kernel's set maps nothing in the user half, so any access
+# there is a page fault (the name is older than translation).
 BAD_PA          := 0x0
 ARCH_CFLAGS     += -DBAD_PA=$(BAD_PA)ull
