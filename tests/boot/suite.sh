@@ -25,6 +25,23 @@ suite_end() {
 	[ "$suite_failed" -eq 0 ]
 }
 
+# count_verdicts LOG RC WHAT [PREFIX]: the PASS/FAIL lines of a program's
+# LOG as this suite's (PREFIX before each); a program that exited with RC
+# != 0 and no FAIL line is one failure ("WHAT died").
+count_verdicts() {
+	local log=$1 rc=$2 what=$3 prefix=${4:-} verdict line
+	while read -r verdict line; do
+		case $verdict in
+		PASS) pass "$prefix$line" ;;
+		FAIL) fail "$prefix$line" ;;
+		esac
+	done <"$log"
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL' "$log"; then
+		fail "$what died (exit $rc, log: $log)"
+		tail -n 5 "$log"
+	fi
+}
+
 # Host test programs, built by make (rules in mk/host.mk, tests/*/host.mk).
 
 # verdict_test NAME TARGET BINARY: build TARGET, run BINARY and count its
@@ -41,16 +58,7 @@ verdict_test() {
 	"$test" >"$dir/$name.log" 2>&1
 	local rc=$?
 	grep -v -e "^PASS" -e "^FAIL" "$dir/$name.log"
-	local verdict what
-	while read -r verdict what; do
-		case $verdict in
-		PASS) pass "$what" ;;
-		FAIL) fail "$what" ;;
-		esac
-	done <"$dir/$name.log"
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$dir/$name.log"; then
-		fail "$name died (exit $rc, log: $dir/$name.log)"
-	fi
+	count_verdicts "$dir/$name.log" $rc "$name"
 }
 
 # counted_test NAME BINARY: build BINARY (its own make target), run it and

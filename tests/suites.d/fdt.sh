@@ -135,16 +135,7 @@ for name in riscv-virt arm64-virt sample; do
 	[ -f "$dir/$name.dtb" ] || continue
 	$fdt_test malformed "$dir/$name.dtb" >"$dir/$name.malformed" 2>&1
 	rc=$?
-	while read -r verdict what; do
-		case $verdict in
-		PASS) pass "$name malformed: $what" ;;
-		FAIL) fail "$name malformed: $what" ;;
-		esac
-	done <"$dir/$name.malformed"
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$dir/$name.malformed"; then
-		fail "$name malformed: fdt_test died (exit $rc, log: $dir/$name.malformed)"
-		tail -n 5 "$dir/$name.malformed"
-	fi
+	count_verdicts "$dir/$name.malformed" $rc "$name malformed: fdt_test" "$name malformed: "
 done
 
 # Not a DTB at all: a clear error, not a crash.

@@ -14,16 +14,7 @@ if cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Iinclude -Immu -Iarch/x86_64 arch/x86_64/tlb_test.c -o "$dir/tlb_test" \
 	>"$dir/build.log" 2>&1; then
 	"$dir/tlb_test" >"$dir/x86tlb.log" 2>&1
-	rc=$?
-	while read -r verdict what; do
-		case $verdict in
-		PASS) pass "$what" ;;
-		FAIL) fail "$what" ;;
-		esac
-	done <"$dir/x86tlb.log"
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$dir/x86tlb.log"; then
-		fail "x86 TLB model died (exit $rc, log: $dir/x86tlb.log)"
-	fi
+	count_verdicts "$dir/x86tlb.log" $? "the x86 TLB model"
 else
 	fail "build the x86 TLB model (log: $dir/build.log)"
 	cat "$dir/build.log"
