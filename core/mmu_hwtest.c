@@ -21,8 +21,10 @@
  *     once, in both halves and at every size: QEMU keeps a TLB entry until
  *     it is told to drop it;
  *  4. ASIDs: two sets mapping one user-half address to two frames, each
- *     read right after switching to its set, round after round, and a
- *     change to one set made while the other is active. (QEMU's TLB is
+ *     read right after switching to its set, round after round, a
+ *     change to one set made while the other is active, and the same
+ *     with a set made 2^16 sets later, which shares the first one's
+ *     hardware ASID on every arch. (QEMU's TLB is
  *     not tagged: it drops everything when satp, TTBR0's ASID or CR3
  *     changes and ignores the ASID operand of SFENCE.VMA and TLBI VAE1IS,
  *     so under QEMU this catches a switch to the wrong root or a missing
@@ -623,6 +625,53 @@ static void user_only(const struct place *pl, paddr_t frame)
 
 /* ---- 4: ASIDs ---- */
 
+/*
+ * The MMU layer numbers sets 1, 2, 3... and each arch cuts the number to
+ * its ASID width (8 or 16 bits, PCID 12): a set made 2^16 sets after
+ * another has the same hardware ASID on every arch. Both live, mapping
+ * one VA to two frames: each must read its own after every switch (the
+ * arch must not trust what the TLB holds under a shared ASID).
+ */
+#define ASID_WRAP (1u << 16)
+
+static void asid_wrap(paddr_t f1, paddr_t f2)
+{
+	static mmu_translation_set_t wrapped;
+	struct place p1 = { "user", &hw.uset, hw.uva, false };
+	struct place pw = { "wrapped", &wrapped, hw.uva, false };
+	char why[200] = "";
+	bool ok = true;
+	int err = 0;
+
+	do {
+		if (wrapped.magic)
+			mmu_remove_translation_set(&wrapped);
+		err = mmu_new_translation_set(&wrapped);
+	} while (!err && (wrapped.asid - hw.uset.asid) % ASID_WRAP);
+	if (!err && (err = map(&p1, hw.uva, entry(&p1, f1, 0, MMU_READ | MMU_WRITE))) == 0 &&
+	    (err = map(&pw, hw.uva, entry(&pw, f2, 0, MMU_READ | MMU_WRITE))))
+		unmap(&p1, hw.uva);
+	if (!ktest_check(hw.t, !err, "ASID wrap: sets %u and %u (one hardware ASID) map %#llx "
+			 "to %#llx and %#llx", hw.uset.asid, wrapped.asid,
+			 (unsigned long long)hw.uva, (unsigned long long)f1, (unsigned long long)f2)) {
+		mmu_remove_translation_set(&wrapped);
+		return;
+	}
+	for (unsigned r = 1; r <= ASID_ROUNDS && ok; r++) {
+		mmu_activate(&hw.uset);
+		ok = reads_reach(hw.uva, f1, page_bytes(), why, sizeof(why));
+		mmu_activate(&wrapped);
+		ok = ok && reads_reach(hw.uva, f2, page_bytes(), why, sizeof(why));
+	}
+	verdict(ok, why, "ASID wrap: switching between sets %u and %u reads %#llx and %#llx "
+		"each time", hw.uset.asid, wrapped.asid, (unsigned long long)f1,
+		(unsigned long long)f2);
+	mmu_activate(hw.kset);
+	unmap(&p1, hw.uva);
+	unmap(&pw, hw.uva);
+	mmu_remove_translation_set(&wrapped);
+}
+
 static void asids(paddr_t f1, paddr_t f2)
 {
 	struct place p1 = { "user", &hw.uset, hw.uva, false };
@@ -677,6 +726,7 @@ static void asids(paddr_t f1, paddr_t f2)
 	unmap(&p1, hw.uva);
 	unmap(&p2, hw.uva);
 	mmu_remove_translation_set(&hw.uset2);
+	asid_wrap(f1, f2);
 }
 
 /* ---- 5: split and merge of a live huge page ---- */

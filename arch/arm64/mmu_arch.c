@@ -5,6 +5,7 @@
  * constants. Arm ARM DDI 0487: D8 (VMSAv8-64), D8.16 (TLB maintenance),
  * D19.2 (ID registers, TCR_EL1, TTBRn_EL1).
  */
+#include <string.h>
 #include "arch.h"
 #include "arm64.h"
 #include "sysreg.h"
@@ -69,6 +70,29 @@ static bool asid16(void)
 static uint64_t asid_field(unsigned asid)
 {
 	return (uint64_t)(asid & (asid16() ? ASID16_MASK : ASID8_MASK)) << TTBR_ASID_SHIFT;
+}
+
+/*
+ * Which root last ran under each hardware ASID (a small cache indexed by
+ * its low bits; a miss only costs a flush). The MMU layer's ASIDs are cut
+ * to 8 or 16 bits here, so after a wrap two live sets can share one: the
+ * TLB may then hold the other set's entries under it (and QEMU, like the
+ * architecture, keeps them when only TTBR0.BADDR changes, D8.16.1), so
+ * the ASID is flushed whenever a different root takes it over.
+ */
+#define ASID_ROOT_CACHE 256
+#define TTBR_ASID_FIELD ((uint64_t)ASID16_MASK << TTBR_ASID_SHIFT)
+static uint64_t asid_roots[ASID_ROOT_CACHE];
+
+/* Records ttbr0 (root and ASID) as its ASID's; false if another root (or
+ * nothing known) had it. */
+static bool asid_held_by(uint64_t ttbr0)
+{
+	uint64_t *slot = &asid_roots[(ttbr0 >> TTBR_ASID_SHIFT) % ASID_ROOT_CACHE];
+	bool same = *slot == ttbr0;
+
+	*slot = ttbr0;
+	return same;
 }
 
 /*
@@ -202,6 +226,12 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 	if (read_sysreg(ttbr1_el1) == ttbr1 && read_sysreg(tcr_el1) == tcr) {
 		write_sysreg(ttbr0_el1, ttbr0);
 		__asm__ volatile("isb" ::: "memory");
+		if (!asid_held_by(ttbr0)) {
+			/* Only kernel code (TTBR1, global) runs between the
+			 * write and the TLBI: no stale user entry is used. */
+			__asm__ volatile("tlbi aside1is, %0; dsb ish; isb"
+					 : : "r"(ttbr0 & TTBR_ASID_FIELD) : "memory");
+		}
 		return;
 	}
 	switch_kernel_half(ttbr1, tcr);
@@ -209,6 +239,8 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 	write_sysreg(tcr_el1, tcr);
 	write_sysreg(ttbr0_el1, ttbr0);
 	__asm__ volatile("isb; tlbi vmalle1; dsb ish; isb" ::: "memory");
+	memset(asid_roots, 0, sizeof(asid_roots));
+	asid_held_by(ttbr0);
 }
 
 /*
