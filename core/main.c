@@ -94,8 +94,7 @@ static bool probe_faults(const char *what, uint64_t addr, unsigned access, int r
 /*
  * test.probe=ADDR: the expected-fault hook, end to end. ADDR must fault on
  * access (the arch.mk's BAD_PA, an address the kernel's set leaves
- * unmapped); a probe of memory the
- * kernel owns must not.
+ * unmapped); a probe of memory the kernel owns must not.
  */
 static int test_probe(uint64_t addr)
 {
