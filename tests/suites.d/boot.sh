@@ -152,13 +152,15 @@ for arch in ${BOOT_ARCHES:-$(make -s ports)}; do
 	expect "$arch banner" '^Origami [0-9]' "^arch: $arch\$" '^board: [a-z]' '^cpu: .' \
 		'^paging: .' '^ram: 0x[0-9a-f]+-0x[0-9a-f]+ \([0-9]+ KiB\)$' "^ORIGAMI-EXIT: $EXIT_OK\$"
 	# The kernel's address space (core/mmu_boot.c): the mode, the image W^X
-	# in the dump, the self-check through mmu_find.
+	# in the dump, the self-check through mmu_find, the switch to it and the
+	# MMU suite on the live MMU (the matrix suite runs every mode).
 	expect "$arch kernel address space" \
 		'^mmu: [a-z0-9-]+ \([0-9]+-bit VA, [0-9]+ levels, pages [0-9KMGTP ]+\)$' \
 		'^mmu: +0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ +[0-9]+ x [0-9]+[KMG] +r-x- +normal +global$' \
 		'^mmu: +0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ +[0-9]+ x [0-9]+[KMG] +r--- +normal +global$' \
 		'^mmu: +0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ +[0-9]+ x [0-9]+[KMG] +rw-- +normal +global$' \
-		'^mmu: self-check passed'
+		'^mmu: self-check passed' "^mmu: translation on with the kernel's set \\(" \
+		'^mmu-suite: [a-z0-9-]+: [0-9]+ passed, 0 failed$'
 
 	boot "$arch" bootargs "origami.test=one two"
 	expect "$arch bootargs reach the kernel" '^cmdline: origami.test=one two$'
