@@ -25,21 +25,6 @@
 
 static mmu_translation_set_t kernel_as;
 
-/* "4K", "2M", "512G"...: bytes a power of two. */
-static const char *size_name(char *buf, size_t len, uint64_t bytes)
-{
-	static const char units[] = "KMGTPE";
-	unsigned u = 0;
-
-	bytes >>= 10;
-	while (bytes >= 1024 && !(bytes & 1023) && units[u + 1]) {
-		bytes >>= 10;
-		u++;
-	}
-	ksnprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
-	return buf;
-}
-
 static uint64_t page_bytes(void)
 {
 	return 1ull << mmu_geometry()->page_shift;
@@ -255,7 +240,7 @@ static void run_print(struct run *r)
 	kprintf("mmu:   0x%016llx-0x%016llx -> 0x%016llx  %4u x %-5s %c%c%c%c  %-8s %s\n",
 		(unsigned long long)r->va, (unsigned long long)r->next_va - 1,
 		(unsigned long long)r->pa, r->count,
-		size_name(size, sizeof(size), page_bytes() << r->order),
+		ksize_name(size, sizeof(size), page_bytes() << r->order),
 		r->prot & MMU_READ ? 'r' : '-', r->prot & MMU_WRITE ? 'w' : '-',
 		r->prot & MMU_EXEC ? 'x' : '-', r->prot & MMU_USER ? 'u' : '-',
 		r->type < 3 ? memtype_names[r->type] : "?", r->global ? "global" : "");

@@ -101,18 +101,6 @@ static uint64_t page_bytes(void)
 	return order_bytes(0);
 }
 
-/* "4K", "2M", "1G": a power of two of at least 1 KiB. */
-static const char *size_str(char *buf, size_t len, uint64_t bytes)
-{
-	static const char units[] = "KMGTPE";
-	unsigned u = 0;
-
-	for (bytes >>= 10; bytes >= 1024 && units[u + 1]; bytes >>= 10)
-		u++;
-	ksnprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
-	return buf;
-}
-
 static uint64_t tag(paddr_t pa, uint64_t salt)
 {
 	return (pa + 1) * TAG_MULT ^ salt;
@@ -202,32 +190,17 @@ static int unmap(const struct place *pl, vaddr_t va)
  * a FAIL line, not a trap report. */
 static int safe_read(vaddr_t va, uint64_t *val)
 {
-	int rc;
-
-	trap_expect_fault(~0ull);
-	rc = arch_probe_read(va, val);
-	trap_take_expected(NULL);
-	return rc;
+	return trap_probe(MMU_READ, va, val, NULL);
 }
 
 static int safe_write(vaddr_t va, uint64_t val)
 {
-	int rc;
-
-	trap_expect_fault(~0ull);
-	rc = arch_probe_write(va, val);
-	trap_take_expected(NULL);
-	return rc;
+	return trap_probe(MMU_WRITE, va, &val, NULL);
 }
 
 static int safe_exec(vaddr_t va)
 {
-	int rc;
-
-	trap_expect_fault(~0ull);
-	rc = arch_probe_exec(va);
-	trap_take_expected(NULL);
-	return rc;
+	return trap_probe(MMU_EXEC, va, NULL, NULL);
 }
 
 /* A bare return at pa, where a fetch can run it (and where a fetch that
@@ -274,16 +247,14 @@ static const char *access_str(unsigned access)
 static bool faults(vaddr_t va, unsigned access, char *why, size_t len)
 {
 	struct trap_info ti;
-	uint64_t val;
+	uint64_t val = 0;       /* what a write stores */
 	bool taken;
 	int rc;
 
 	if (access == MMU_EXEC && !fetch_safe(va, why, len))
 		return false;
-	trap_expect_fault(~0ull);
-	rc = access == MMU_READ ? arch_probe_read(va, &val) :
-	     access == MMU_WRITE ? arch_probe_write(va, 0) : arch_probe_exec(va);
-	taken = trap_take_expected(&ti);
+	rc = trap_probe(access, va, &val, &ti);
+	taken = rc == -EFAULT;
 	if (rc == -EFAULT && taken && ti.fault_addr == va && ti.access == access)
 		return true;
 	if (!taken)
@@ -440,7 +411,7 @@ static void exercise(const struct place *pl, const struct size_case *sc)
 	int err;
 	bool ok;
 
-	size_str(sz, sizeof(sz), bytes);
+	ksize_name(sz, sizeof(sz), bytes);
 	err = map(pl, va, entry(pl, a, sc->order, MMU_READ | MMU_WRITE));
 	ok = !err && reads_reach(va, a, bytes, why, sizeof(why)) &&
 	     writes_reach(va, a, bytes, why, sizeof(why));
@@ -539,10 +510,10 @@ static void alloc_frames(void)
 		}
 	for (unsigned i = 0; i < hw.nsizes; i++) {
 		struct size_case *sc = &hw.sizes[i];
-		size_str(sz, sizeof(sz), order_bytes(sc->order));
+		ksize_name(sz, sizeof(sz), order_bytes(sc->order));
 		if (hw.g->page_shift + sc->order > FRAME_MAX_SHIFT)
 			skip("%s pages: larger than the largest frame block (%s): not tested", sz,
-			     size_str(big, sizeof(big), BLOCK_MAX_BYTES));
+			     ksize_name(big, sizeof(big), BLOCK_MAX_BYTES));
 		else if (!sc->a)
 			skip("%s pages: no free frame block of this size (boot with more RAM, e.g. "
 			     "-m 3G): not tested", sz);
@@ -859,7 +830,7 @@ static void split_report(struct split *s, const char *what, int err, bool ok, ch
 	if (err)
 		ksnprintf(why, len, "MMU error %d", err);
 	verdict(ok && !err, why, "split/merge %s at %#llx (the test's state inside, at %p): %s",
-		size_str(sz, sizeof(sz), s->bytes), (unsigned long long)s->pl->va, (void *)s->st,
+		ksize_name(sz, sizeof(sz), s->bytes), (unsigned long long)s->pl->va, (void *)s->st,
 		what);
 }
 
@@ -876,7 +847,7 @@ static void split_merge(const struct place *pl, const struct size_case *sc)
 
 	s.npages = s.bytes / page_bytes();
 	if (s.npages < 4) {
-		skip("split/merge %s: fewer than 4 base pages", size_str(why, sizeof(why), s.bytes));
+		skip("split/merge %s: fewer than 4 base pages", ksize_name(why, sizeof(why), s.bytes));
 		return;
 	}
 	s.live_page = s.npages / 2 - 1;
@@ -892,7 +863,7 @@ static void split_merge(const struct place *pl, const struct size_case *sc)
 	for (uint64_t p = 0; p < s.npages; p++)
 		if (safe_write(va + p * page_bytes(), 0)) {
 			ktest_check(hw.t, false, "split/merge %s at %#llx: page %#llx not writable once "
-				    "mapped", size_str(why, sizeof(why), s.bytes),
+				    "mapped", ksize_name(why, sizeof(why), s.bytes),
 				    (unsigned long long)va, (unsigned long long)(va + p * page_bytes()));
 			unmap(pl, va);
 			return;
@@ -974,7 +945,7 @@ static void every_split(const struct place *pl)
 			continue;
 		if (bytes > SPLIT_MAX_BYTES) {
 			kprintf("%s: %s huge pages not split (the check reads every word; up to %lluM)\n",
-				hw.t->suite, size_str(sz, sizeof(sz), bytes),
+				hw.t->suite, ksize_name(sz, sizeof(sz), bytes),
 				(unsigned long long)(SPLIT_MAX_BYTES >> 20));
 			continue;
 		}

@@ -44,3 +44,17 @@ int kprintf(const char *fmt, ...)
 	}
 	return len;
 }
+
+const char *ksize_name(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "KMGTPE";
+	unsigned u = 0;
+
+	bytes >>= 10;
+	while (bytes >= 1024 && !(bytes & 1023) && units[u + 1]) {
+		bytes >>= 10;
+		u++;
+	}
+	ksnprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
+	return buf;
+}

@@ -32,6 +32,23 @@ bool trap_take_expected(struct trap_info *out)
 	return taken;
 }
 
+int trap_probe(unsigned access, uint64_t va, uint64_t *val, struct trap_info *ti)
+{
+	uint64_t scratch = 0;
+	int rc;
+
+	if (!val)
+		val = &scratch;
+	trap_expect_fault(~0ull);
+	rc = access == MMU_WRITE ? arch_probe_write(va, *val) :
+	     access == MMU_EXEC ? arch_probe_exec(va) : arch_probe_read(va, val);
+	if (!trap_take_expected(ti) && ti) {
+		ti->cause = NULL;
+		ti->has_fault_addr = false;
+	}
+	return rc;
+}
+
 static bool is_expected(const struct trap_info *ti)
 {
 	return expected.armed && ti->has_fault_addr &&

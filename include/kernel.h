@@ -61,6 +61,9 @@ void console_write(const char *s, size_t n);
 int  kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int  kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int  ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "4K", "2M", "512G": a size of at least 1 KiB in the largest unit that
+ * divides it, written to buf; returns buf. */
+const char *ksize_name(char *buf, size_t len, uint64_t bytes);
 
 /* ---- panics: broken invariants only (core/panic.c) ---- */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
@@ -83,6 +86,11 @@ void trap_expect_fault(uint64_t addr);
 /* What the last expected fault was (cause, address, access); false if none
  * happened since trap_expect_fault(). Disarms. */
 bool trap_take_expected(struct trap_info *out);
+/* One access that may fault anywhere, through the arch's probes: MMU_READ
+ * loads 8 bytes into *val, MMU_WRITE stores *val, MMU_EXEC calls va. 0, or
+ * -EFAULT with the trap in *ti (cause NULL and no fault address if none;
+ * val and ti may be NULL). */
+int  trap_probe(unsigned access, uint64_t va, uint64_t *val, struct trap_info *ti);
 
 /* ---- flattened device tree (core/fdt.c), usable on the host too ---- */
 /* All return 0 or a negative errno (-EINVAL: not a valid DTB, with the

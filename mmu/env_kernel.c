@@ -61,20 +61,6 @@ void mmu_env_activate(mmu_translation_set_t *t)
 	arch_mmu_activate(&r);
 }
 
-/* "4K", "2M", "512G": a power of two of at least 1 KiB. */
-static void size_name(char *buf, size_t len, uint64_t bytes)
-{
-	static const char units[] = "KMGTPE";
-	unsigned u = 0;
-
-	bytes >>= 10;
-	while (bytes >= 1024 && units[u + 1]) {
-		bytes >>= 10;
-		u++;
-	}
-	ksnprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
-}
-
 void mmu_kernel_describe_mode(char *buf, size_t len)
 {
 	const struct mmu_geometry *g = mmu_geometry();
@@ -90,7 +76,7 @@ void mmu_kernel_describe_mode(char *buf, size_t len)
 		char size[16];
 		if (!(g->native_orders & (1ull << k)))
 			continue;
-		size_name(size, sizeof(size), 1ull << (g->page_shift + k));
+		ksize_name(size, sizeof(size), 1ull << (g->page_shift + k));
 		used += (size_t)ksnprintf(buf + used, len - used, " %s", size);
 	}
 	if (used < len)

@@ -216,18 +216,6 @@ static uint64_t next_tag(paddr_t pa)
 	return 0x4f52494741000000ull ^ (++K.tag << 32) ^ pa;
 }
 
-/* Returns -EFAULT with the trap in *ti if the access faulted at va. */
-static int probe(unsigned access, vaddr_t va, uint64_t *val, struct trap_info *ti)
-{
-	int rc;
-
-	trap_expect_fault(va);
-	rc = access == MMU_WRITE ? arch_probe_write(va, *val) : arch_probe_read(va, val);
-	if (!trap_take_expected(ti))
-		ti->has_fault_addr = false;
-	return rc;
-}
-
 static const char *access_name(unsigned access)
 {
 	return access == MMU_WRITE ? "write" : "read";
@@ -238,7 +226,7 @@ static bool expect_fault(unsigned access, vaddr_t va, uint64_t val, const char *
                          char *why, size_t len)
 {
 	struct trap_info ti = { 0 };
-	int rc = probe(access, va, &val, &ti);
+	int rc = trap_probe(access, va, &val, &ti);
 
 	K.faults++;
 	if (rc == -EFAULT && ti.has_fault_addr && ti.fault_addr == va && ti.access == access)
@@ -274,7 +262,7 @@ static bool check_access(vaddr_t v8, paddr_t p8, unsigned sprot, unsigned prot, 
 	frame = phys_to_virt(p8);
 	tag = next_tag(p8);
 	*frame = tag;
-	rc = probe(MMU_READ, v8, &got, &ti);
+	rc = trap_probe(MMU_READ, v8, &got, &ti);
 	K.reads++;
 	if (rc || got != tag) {
 		ksnprintf(why, len, "read at %#" PRIx64 " (%s, prot %#x): expected %#" PRIx64 " from pa %#" PRIx64
@@ -285,7 +273,7 @@ static bool check_access(vaddr_t v8, paddr_t p8, unsigned sprot, unsigned prot, 
 	if (!access_allowed(sprot, MMU_WRITE))   /* the same value: harmless if it gets through */
 		return expect_fault(MMU_WRITE, v8, tag, how, why, len);
 	tag = next_tag(p8);
-	rc = probe(MMU_WRITE, v8, &tag, &ti);
+	rc = trap_probe(MMU_WRITE, v8, &tag, &ti);
 	K.writes++;
 	if (rc || *frame != tag) {
 		ksnprintf(why, len, "write at %#" PRIx64 " (%s, prot %#x): expected %#" PRIx64 " in pa %#" PRIx64
