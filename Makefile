@@ -108,13 +108,17 @@ KOBJCOPY ?= $(CROSS_COMPILE)objcopy
 KADDR2LINE ?= $(CROSS_COMPILE)addr2line
 
 # The MMU layer in the kernel: the engine (mmu/; the host-only hashed
-# backend and mode list are in host/), this arch's formats, its mode list and its
-# MMU hooks; mmu/env_kernel.c is the environment (MMU_HOST undefined).
-KERNEL_MMU_SRCS ?= $(wildcard mmu/*.c) \
-	$(wildcard arch/$(ARCH_DIR)/pt_*.c) arch/$(ARCH_DIR)/mmu_modes.c arch/$(ARCH_DIR)/mmu_arch.c
+# backend and mode list are in host/), this arch's modes (a format header
+# and the engine, pt_mode_*.c), its mode list, the formats' CPU probes
+# (pt_<format>.c) and its MMU hooks; mmu/env_kernel.c is the environment
+# (MMU_HOST undefined).
+ARCH_MODE_SRCS   := $(wildcard arch/$(ARCH_DIR)/pt_mode_*.c) arch/$(ARCH_DIR)/mmu_modes.c
+ARCH_FORMAT_SRCS := $(filter-out $(ARCH_MODE_SRCS),$(wildcard arch/$(ARCH_DIR)/pt_*.c))
+KERNEL_MMU_SRCS  := $(wildcard mmu/*.c) $(ARCH_MODE_SRCS) $(ARCH_FORMAT_SRCS) \
+	arch/$(ARCH_DIR)/mmu_arch.c
 # One section per function there, so that --gc-sections drops what the kernel
 # never calls.
-$(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_MMU_SRCS))): KERNEL_CFLAGS += -ffunction-sections -DMMU_LAYER
+$(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_MMU_SRCS))): KERNEL_CFLAGS += -ffunction-sections
 
 CORE_SRCS := $(filter-out core/stdio_picolibc.c,$(wildcard core/*.c))
 ifeq ($(ARCH_USES_PICOLIBC),y)
@@ -134,10 +138,58 @@ KERNEL_TEST_SRCS := $(if $(filter y,$(KERNEL_TESTS)),tests/kernel/mmu_hwtest.c \
 KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
+# ---- Rooms: each source is compiled with only the include paths it may use,
+# so that a crossing is a build error (docs/layout.md; tests/suites.d/purity.sh
+# proves it with probes). mmu.h is opaque outside the MMU layer: its real
+# types (mmu/mmu_types.h) come with -DMMU_LAYER and mmu/ on the path.
+#   core     core/, kernel-side tests: include/ only
+#   arch     arch/<dir>/ setup, traps, CPU, and the boards: no MMU header
+#   archmmu  arch/<dir>/mmu_arch.c: + the arch-MMU hooks (mmu/hooks/)
+#   format   a format's CPU probe (pt_<format>.c), and every format header
+#            alone (below): + the format interface (mmu/format/), no engine
+#   mode     pt_mode_*.c, mmu_modes.c: a format and the engine
+#   engine   mmu/: its own headers, the format interface, the hooks; no arch/
+ROOM_core    := -Iinclude
+ROOM_arch    := -Iinclude -Iarch/$(ARCH_DIR)
+ROOM_archmmu := $(ROOM_arch) -Immu/hooks
+ROOM_format  := $(ROOM_arch) -Immu/format
+ROOM_mode    := $(ROOM_format) -Immu -DMMU_LAYER
+ROOM_engine  := -Iinclude -Immu -Immu/format -Immu/hooks -DMMU_LAYER
+ROOMS        := core arch archmmu format mode engine
+room_srcs_engine  := $(filter mmu/%,$(KERNEL_SRCS))
+room_srcs_mode    := $(filter $(ARCH_MODE_SRCS),$(KERNEL_SRCS))
+room_srcs_format  := $(filter $(ARCH_FORMAT_SRCS),$(KERNEL_SRCS))
+room_srcs_archmmu := $(filter arch/%/mmu_arch.c,$(KERNEL_SRCS))
+room_srcs_core    := $(filter core/% tests/%,$(KERNEL_SRCS))
+room_srcs_arch    := $(filter arch/% board/%,$(filter-out $(room_srcs_mode) $(room_srcs_format) \
+	$(room_srcs_archmmu),$(KERNEL_SRCS)))
+$(foreach r,$(ROOMS),$(eval $(patsubst %,$(BUILD)/obj/%.o,$(basename $(room_srcs_$(r)))): ROOM_CFLAGS := $(ROOM_$(r))))
+roomless := $(filter-out $(foreach r,$(ROOMS),$(room_srcs_$(r))),$(KERNEL_SRCS))
+ifneq ($(roomless),)
+$(error no room (include paths) for $(roomless): add it to a room in the Makefile)
+endif
+
+# Every format header, alone in the format room: each mode file without its
+# engine include, compiled for syntax only. A format that includes the
+# engine (pt_engine.h, mmu_internal.h, txn.h) fails here.
+FORMAT_CHECKS := $(patsubst arch/$(ARCH_DIR)/%.c,$(BUILD)/walls/%.ok,$(wildcard arch/$(ARCH_DIR)/pt_mode_*.c))
+$(BUILD)/walls/%.ok: arch/$(ARCH_DIR)/%.c
+	@mkdir -p $(dir $@)
+	@$(ECHO) "  WALL    $< (format room)"
+	$(Q)sed '/#include "pt_engine.h"/d' $< >$(BUILD)/walls/$*.c
+	$(Q)$(KCC) $(KERNEL_CFLAGS) $(ROOM_format) -MF $(BUILD)/walls/$*.d -MT $@ -fsyntax-only $(BUILD)/walls/$*.c
+	$(Q)touch $@
+-include $(FORMAT_CHECKS:.ok=.d)
+
+# The compiler line of a room, for the purity suite's probes:
+#   make -s ARCH=riscv64 room-cc ROOM=core
+.PHONY: room-cc
+room-cc:
+	@echo $(KCC) $(filter-out -MMD -MP,$(KERNEL_CFLAGS)) $(ROOM_$(ROOM))
+
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
-	-Iinclude -Immu -Immu/hooks -Iarch/$(ARCH_DIR) \
 	-DKERNEL_TESTS=$(if $(filter y,$(KERNEL_TESTS)),1,0) -DORIGAMI_BOARD='"$(BOARD)"' -DARCH_HAS_PIO=$(if $(filter y,$(ARCH_HAS_PIO)),1,0) \
 	$(LIBC_CFLAGS) $(ARCH_CFLAGS) -MMD -MP
 KERNEL_LDFLAGS := -nostartfiles -static -Wl,--gc-sections -T $(LDSCRIPT) \
@@ -146,16 +198,16 @@ ifneq ($(ARCH_USES_PICOLIBC),y)
 KERNEL_LDFLAGS += -nostdlib -lgcc
 endif
 
-all: $(KERNEL_IMAGE) qemu-env
+all: $(KERNEL_IMAGE) $(FORMAT_CHECKS) qemu-env
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(ECHO) "  CC      $<"
-	$(Q)$(KCC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(Q)$(KCC) $(KERNEL_CFLAGS) $(ROOM_CFLAGS) -c $< -o $@
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@$(ECHO) "  AS      $<"
-	$(Q)$(KCC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+	$(Q)$(KCC) $(KERNEL_CFLAGS) $(ROOM_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
 $(BUILD)/origami.elf: $(KERNEL_OBJS) $(LDSCRIPT)
 	@$(ECHO) "  LD      $@"

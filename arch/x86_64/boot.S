@@ -31,6 +31,7 @@
  * has them. The MMU layer then offers only the mode that runs (pt_x86.c).
  */
 #include "x86.h"
+#include "x86_bits.h"
 
 #define PA(sym)		((sym) - KERNEL_VMA_OFFSET)
 
@@ -41,7 +42,8 @@
 #define ENTRIES		512
 #define LARGE_PAGE_SIZE	0x200000
 #define BOOT_PD_PAGES	4	/* 4 x 512 x 2 MiB = 4 GiB */
-#define PTE_TABLE	(PTE_P | PTE_RW)
+#define PTE_TABLE	(X86_P | X86_RW)
+#define PTE_NX_HIGH	(1 << (X86_XD_BIT - 32))	/* XD as seen in the entry's high dword */
 /* A VA's index at the PML5, PML4 and PDPT levels (SDM vol. 3, 4.5). */
 #define INDEX(va, shift) (((va) >> (shift)) & (ENTRIES - 1))
 #define PML5_INDEX(va)	INDEX(va, 48)
@@ -104,7 +106,7 @@ _start32:
 
 	/* boot_pd: [0, 4 GiB) in 2 MiB pages, read-write. */
 	mov	$PA(boot_pd), %edi
-	mov	$(PTE_P | PTE_RW | PTE_PS), %eax
+	mov	$(X86_P | X86_RW | X86_PS), %eax
 	mov	$(BOOT_PD_PAGES * ENTRIES), %ecx
 1:	mov	%eax, (%edi)
 	add	$LARGE_PAGE_SIZE, %eax

@@ -52,14 +52,6 @@
 #define CPUID_80000001_EDX_PAGE1GB	(1 << 26)
 #define CPUID_80000001_EDX_LM		(1 << 29)
 
-/*
- * Paging-structure entry bits, for boot.S's boot map only (SDM vol. 3,
- * 4.5); everything later goes through mmu_*.
- */
-#define PTE_P		(1 << 0)
-#define PTE_RW		(1 << 1)
-#define PTE_PS		(1 << 7)
-#define PTE_NX_HIGH	0x80000000	/* bit 63, as seen in the entry's high dword */
 
 /* #PF error code (SDM vol. 3, 4.7). */
 #define PF_P		(1 << 0)
