@@ -49,7 +49,7 @@ riscv64|wild-sp||test.fault=stack|3|^TRAP: store/AMO page fault
 riscv64|numa|-m 512M -smp 2 -numa node,mem=256M,cpus=0 -numa node,mem=256M,cpus=1||0|^ram: 0x0000000090000000-0x
 arm64|el2|-machine virtualization=on||0|^cpu: .*, entered at EL2$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
 arm64|el2-trap|-machine virtualization=on|test.fault=load|3|^TRAP: data abort
-arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-64k-52 \+contig pa52$|^mmu: arm64-4k-52 \(52-bit VA, 5 levels, pages 4K 64K 2M 32M 1G 16G 512G\)$|-> 0x0000000009000000 +1 x 4K +rw-- +device +global$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
+arm64|cpu-max|-cpu max||0|^paging: arm64-4k-48 arm64-16k-48 arm64-64k-48 arm64-4k-52 arm64-16k-52 arm64-64k-52 \+contig pa52$|^mmu: arm64-4k-52 \(52-bit VA, 5 levels, pages 4K 64K 2M 32M 1G 16G 512G\)$|-> 0x0000000009000000 +1 x 4K +rw-- +device +global$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
 arm64|cpu-a57|-cpu cortex-a57||0|^paging: arm64-4k-48 arm64-64k-48 \+contig pa44$|^mmu: arm64-4k-48 \(48-bit VA, 4 levels, pages 4K 64K 2M 32M 1G 16G\)$|^mmu: translation on with the kernel.s set \(arm64-4k-48,
 arm64|mmu-a57-no-16k|-cpu cortex-a57|mmu.mode=arm64-16k-48|0|^mmu: mmu.mode=arm64-16k-48: not supported by this CPU; using arm64-4k-48$|^mmu: arm64-4k-48 \(|^mmu: translation on with the kernel.s set \(arm64-4k-48,
 arm64|mmu-a57-64k|-cpu cortex-a57|mmu.mode=arm64-64k-48|0|^mmu: arm64-64k-48 \(48-bit VA, 3 levels, pages 64K 2M 512M 16G\)$|^mmu: translation on with the kernel.s set \(arm64-64k-48,

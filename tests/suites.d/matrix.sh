@@ -25,6 +25,7 @@ arm64|arm64-4k-48|max|arm64-4k-48
 arm64|arm64-16k-48|max|arm64-16k-48
 arm64|arm64-64k-48|max|arm64-64k-48
 arm64|arm64-4k-52|max|arm64-4k-52
+arm64|arm64-16k-52|max|arm64-16k-52
 arm64|arm64-64k-52|max|arm64-64k-52
 arm64|arm64-4k-48|cortex-a57|arm64-4k-48
 arm64|arm64-64k-48|cortex-a57|arm64-64k-48
