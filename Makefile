@@ -1,10 +1,14 @@
-# Origami: one kernel, three architectures.
+# Origami: one kernel, three architectures. `make help` lists the targets
+# and variables.
 #
 #   make [ARCH=riscv64|arm64|x86_64] [BOARD=...] [all|run|test|debug|clean] [V=1]
 #   make run BOOTARGS="test.fault=load" QEMU_CPU=rv64,sv57=on MMU_MODE=sv48
 #
-# Objects go to build/<arch>-<board>/. `make test` builds and boots every
-# ported arch and runs the host suites (tests/run).
+# Output folders: build/<arch>-<board>/ (a kernel; -notests with
+# KERNEL_TESTS=n), build/host/ and build/host-san/ (the MMU library),
+# build/tests/<area>/ (a host test program and its logs), build/bench/,
+# build/explain/. `make test` builds and boots every ported arch and runs
+# the host suites (tests/run).
 #
 # ---- What arch/<dir>/arch.mk sets (dir: riscv for riscv64, else = ARCH) ----
 #   CROSS_COMPILE       toolchain prefix; KCC defaults to $(CROSS_COMPILE)gcc,
@@ -79,7 +83,45 @@ TIMEOUT  ?= 30
 KERNEL_BOOTARGS := $(strip $(BOOTARGS) $(if $(MMU_MODE),mmu.mode=$(MMU_MODE)))
 
 .DEFAULT_GOAL := all
-.PHONY: all run test debug clean setup qemu-env ports
+.PHONY: all run test debug clean setup qemu-env ports help
+
+help:
+	@echo 'Origami: make [TARGET] [VARIABLE=value...]'
+	@echo
+	@echo 'Kernel (ARCH, BOARD):'
+	@echo '  all            build the kernel into build/<arch>-<board>/ (default)'
+	@echo '  run            set-up, build, boot in QEMU; exit status = the kernel'"'"'s'
+	@echo '  debug          build, boot halted with a gdb stub on :1234 (no timeout)'
+	@echo '  room-cc ROOM=  print the compiler line of a room (core arch archmmu format mode engine)'
+	@echo 'Tests:'
+	@echo '  test           set-up, then every suite (tests/run; tests/run SUITE... for some)'
+	@echo '  test-AREA      build and run one host test program: fdt core frames formats'
+	@echo '                 hashed ref reinit x86tlb (build/tests/AREA/)'
+	@echo '  mmu-conformance, mmu-diff, fuzz   the MMU layer'"'"'s host suite, diff tester, libFuzzer'
+	@echo 'MMU layer on the host:'
+	@echo '  host-lib       build/host/libmmu.a (-O2); host-lib-san: ASan+UBSan build'
+	@echo '  explain        every mode maps the same small space: docs/explain.md'
+	@echo '  bench          benchmarks of every mode (build/bench/); bench-compare: two runs'
+	@echo 'Other:'
+	@echo '  setup          install missing Debian packages (tools/setup.sh)'
+	@echo '  ports          the arches whose port exists'
+	@echo '  clean          remove build/'
+	@echo
+	@echo 'Variables:'
+	@echo '  ARCH=riscv64|arm64|x86_64   target architecture (default riscv64)'
+	@echo '  BOARD=         board (riscv64, arm64: qemu-virt; x86_64: qemu-pc)'
+	@echo '  MMU_MODE=NAME  boot in this paging mode (make refuses a name ARCH lacks):'
+	@echo '                 riscv64: sv39 sv48 sv57; arm64: arm64-{4k,16k,64k}-{48,52};'
+	@echo '                 x86_64: x86-64-4level x86-64-5level'
+	@echo '  BOOTARGS=      kernel command line (test.fault=, test.probe=, test.mmu=off...)'
+	@echo '  QEMU_CPU=      QEMU -cpu (rv64,svnapot=on; max; cortex-a57; qemu64...)'
+	@echo '  QEMU_MEM=      QEMU -m (board default)'
+	@echo '  TIMEOUT=       seconds before run calls a boot a hang (default 30)'
+	@echo '  DEBUG_TIMEOUT= the same for debug (default 0: none)'
+	@echo '  KERNEL_TESTS=n an image without the kernel-side tests (build/<arch>-<board>-notests/)'
+	@echo '  V=1            full command lines'
+	@echo '  BENCH_RUNS= BENCH_MODES= OLD= NEW=   see bench/bench.mk'
+	@echo '  DIFF_SEEDS= DIFF_STEPS= FUZZ_SECONDS=   see tests/mmu/host.mk
 
 # The host build (MMU library and its tests) is independent of ARCH.
 -include mk/host.mk
@@ -87,9 +129,11 @@ KERNEL_BOOTARGS := $(strip $(BOOTARGS) $(if $(MMU_MODE),mmu.mode=$(MMU_MODE)))
 ARCH_MK  := arch/$(ARCH_DIR)/arch.mk
 BOARD_MK := board/$(BOARD)/board.mk
 
-# Goals that work before every port has landed.
-PORTLESS_GOALS := test clean setup ports host-lib host-lib-san host-fdt-test host-core-test
-needs_port := $(filter-out $(PORTLESS_GOALS),$(or $(MAKECMDGOALS),all))
+# Goals that need no kernel build (host tools and tests, housekeeping):
+# they work whatever ARCH/BOARD say.
+HOST_GOALS := test clean setup ports help host-lib host-lib-san explain bench bench-compare \
+	fuzz mmu-conformance mmu-diff $(filter test-% build/tests/%,$(MAKECMDGOALS))
+needs_port := $(filter-out $(HOST_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(wildcard $(ARCH_MK)),)
 include $(ARCH_MK)
 else ifneq ($(needs_port),)
@@ -246,42 +290,30 @@ RUNNER := tests/qemu/run-qemu.sh --arch $(ARCH) --board $(BOARD) --build $(BUILD
 setup:
 	$(Q)tools/setup.sh
 
-run: setup
+# MMU_MODE must be a mode of ARCH (the names of its mode files), so that a
+# typo is refused here rather than booting another mode; the kernel refuses
+# an unknown mmu.mode= too (exit status 1).
+ARCH_MODES := $(shell sed -n 's/^\#define PT_MODE_NAME *"\(.*\)"/\1/p' \
+	$(sort $(wildcard arch/$(ARCH_DIR)/pt_mode_*.c)))
+.PHONY: check-mmu-mode
+check-mmu-mode:
+	@if [ -n "$(MMU_MODE)" ] && ! echo " $(ARCH_MODES) " | grep -qF " $(MMU_MODE) "; then \
+		echo "make: MMU_MODE=$(MMU_MODE) is not a paging mode of $(ARCH); its modes: $(ARCH_MODES)" >&2; \
+		exit 2; fi
+
+run: check-mmu-mode setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(RUNNER)
 
-debug: all
-	$(Q)$(RUNNER) --gdb
+# A gdb session lasts as long as its user wants: no timeout unless
+# DEBUG_TIMEOUT=secs.
+DEBUG_TIMEOUT ?= 0
+debug: check-mmu-mode all
+	$(Q)$(RUNNER) --gdb --timeout $(DEBUG_TIMEOUT)
 
 test: setup
 	$(Q)tests/run
 
-# Host tests of core/ code that runs unchanged on the host, with the host
-# build's sanitizer flags (mk/host.mk).
-HOST_FDT_TEST := build/host-tests/fdt_test
-$(HOST_FDT_TEST): tests/host/fdt_test.c core/fdt.c include/kernel.h
-	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) tests/host/fdt_test.c core/fdt.c -o $@
-.PHONY: host-fdt-test
-host-fdt-test: $(HOST_FDT_TEST)
-
-# core/libc next to the host's libc: its names get an origami_ prefix.
-CORE_LIBC_SRCS  := $(wildcard core/libc/*.c)
-CORE_LIBC_NAMES := memcpy memmove memset memcmp memchr strlen strcmp strncmp strchr \
-	strspn strcspn vsnprintf snprintf
-HOST_CORE_TEST  := build/host-tests/core_test
-HOST_LIBC_OBJS  := $(CORE_LIBC_SRCS:%.c=build/host-tests/%.o)
-build/host-tests/core/libc/%.o: core/libc/%.c $(wildcard core/libc/include/*.h)
-	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) -ffreestanding -fno-builtin -nostdinc \
-		-isystem $(shell $(HOST_CC) -print-file-name=include) -isystem core/libc/include \
-		$(foreach f,$(CORE_LIBC_NAMES),-D$(f)=origami_$(f)) -c $< -o $@
-$(HOST_CORE_TEST): tests/host/core_test.c core/cmdline.c core/memmap.c $(HOST_LIBC_OBJS) include/kernel.h
-	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) -Wno-format-truncation tests/host/core_test.c \
-		core/cmdline.c core/memmap.c $(HOST_LIBC_OBJS) -o $@
-.PHONY: host-core-test
-host-core-test: $(HOST_CORE_TEST)
 
 # The arches whose port exists, for the test suites.
 ports:

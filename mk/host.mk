@@ -6,8 +6,8 @@
 #   build/host-san/libmmu.a  -O1, AddressSanitizer + UndefinedBehaviorSanitizer:
 #                            what `make test` links the MMU tests against
 #
-# Test areas add their own rules in tests/<area>/host.mk (included below);
-# they link $(LIBMMU_SAN) or $(LIBMMU) with $(HOST_CFLAGS_SAN)/$(HOST_CFLAGS).
+# The host test programs' rules are in mk/tests.mk (and the MMU suite's in
+# tests/mmu/host.mk); they link $(LIBMMU_SAN) or $(LIBMMU).
 
 Q ?= @
 HOST_CC      ?= cc
@@ -46,5 +46,6 @@ $(LIBMMU_SAN): $(LIBMMU_SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
--include $(wildcard tests/*/host.mk)
--include bench/bench.mk
+include mk/tests.mk
+include tests/mmu/host.mk
+include bench/bench.mk

@@ -14,6 +14,9 @@
 # Where QEMU's own exit code carries the status too (QEMU_EXIT_OF_STATUS),
 # the two must agree.
 #
+# --timeout 0: no timeout (coreutils timeout(1) with 0); `make debug` uses
+# it, since a gdb session lasts as long as the person at it wants.
+#
 # Exit codes: the kernel's status (0 = success), or
 #   124  timeout: the kernel hung
 #   125  no ORIGAMI-EXIT line (QEMU failed to start, or the kernel died silently)
@@ -73,7 +76,11 @@ if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234
 	echo "run-qemu: waiting for gdb; in another terminal run:"
 	echo "  gdb-multiarch -ex 'set architecture $GDB_ARCH' -ex 'file $KERNEL_ELF' -ex 'target remote localhost:1234'"
-	echo "run-qemu: timeout ${timeout}s; quit QEMU with Ctrl-A x"
+	if [ "$timeout" = 0 ]; then
+		echo "run-qemu: no timeout while you debug; quit QEMU with Ctrl-A x"
+	else
+		echo "run-qemu: timeout ${timeout}s; quit QEMU with Ctrl-A x"
+	fi
 fi
 echo "run-qemu: $QEMU_SYSTEM $*" >&2
 

@@ -32,8 +32,8 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # request), and every x86 row ends with the kernel's set in CR3.
 # The mmu: line names the mode the kernel chose: the deepest the CPU runs
 # (by VA bits, then the list's order: arm64-4k-52 before arm64-64k-52), or
-# mmu.mode=NAME, with a message and the deepest when NAME is unknown or the
-# CPU lacks it; without Page1GB, x86-64 has no 1G pages; the console UART
+# mmu.mode=NAME, with a message and the deepest when the CPU lacks it (a
+# name the arch does not have is refused: exit status 1); without Page1GB, x86-64 has no 1G pages; the console UART
 # is device memory in the dump (RISC-V: only with Svpbmt).
 # More than one line to check: further |-separated fields (so no | inside
 # a regex).
@@ -43,7 +43,7 @@ riscv64|cpu-no-mmu|-cpu rv64,mmu=off||2|^panic: riscv64: satp does not take Sv39
 riscv64|mmu-default|||0|^mmu: sv57 \(57-bit VA, 5 levels, pages 4K 2M 1G 512G 256T\)$
 riscv64|mmu-sv48||mmu.mode=sv48|0|^mmu: sv48 \(48-bit VA, 4 levels, pages 4K 2M 1G 512G\)$
 riscv64|mmu-sv39||mmu.mode=sv39|0|^mmu: sv39 \(39-bit VA, 3 levels, pages 4K 2M 1G\)$
-riscv64|mmu-unknown||mmu.mode=sv64|0|^mmu: mmu.mode=sv64: no such paging mode; using sv57$|^mmu: sv57 \(
+riscv64|mmu-unknown||mmu.mode=sv64|1|^mmu: mmu.mode=sv64: no such paging mode of riscv64; its modes: sv39 sv48 sv57$|^ORIGAMI-EXIT: 1$
 riscv64|mmu-svpbmt|-cpu rv64,svpbmt=on,svnapot=on||0|^mmu: sv57 \(57-bit VA, 5 levels, pages 4K 64K 2M 1G 512G 256T\)$|-> 0x0000000010000000 +1 x 4K +rw-- +device +global$
 riscv64|wild-sp||test.fault=stack|3|^TRAP: store/AMO page fault
 riscv64|numa|-m 512M -smp 2 -numa node,mem=256M,cpus=0 -numa node,mem=256M,cpus=1||0|^ram: 0x0000000090000000-0x
@@ -67,7 +67,8 @@ x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4leve
 x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-first-wins|-cpu max|mmu.mode=x86-64-4level mmu.mode=x86-64-5level|0|^mmu: x86-64-4level \(48-bit VA|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
-x86_64|mmu-unknown||mmu.mode=x86-64-4levelx|0|^mmu: mmu.mode=x86-64-4levelx: no such paging mode; using x86-64-5level$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|mmu-unknown||mmu.mode=x86-64-4levelx|1|^mmu: mmu.mode=x86-64-4levelx: no such paging mode of x86_64; its modes: x86-64-4level x86-64-5level$|^ORIGAMI-EXIT: 1$
+x86_64|mmu-other-arch||mmu.mode=sv48|1|^mmu: mmu.mode=sv48: no such paging mode of x86_64; its modes: x86-64-4level x86-64-5level$|^ORIGAMI-EXIT: 1$
 x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xffff800100000000-0xffff80017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
 x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^x86: paging controls: PGE \(no NX\) \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec|^test.probe: passed$
 x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault

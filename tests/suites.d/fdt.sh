@@ -8,12 +8,12 @@ set -u
 
 dir=build/tests/fdt
 mkdir -p "$dir"
-if ! make -s host-fdt-test >"$dir/build.log" 2>&1; then
+if ! make -s build/tests/fdt/fdt_test >"$dir/build.log" 2>&1; then
 	fail "build fdt_test (log: $dir/build.log)"
 	suite_end
 	exit
 fi
-fdt_test=build/host-tests/fdt_test
+fdt_test=build/tests/fdt/fdt_test
 
 # ---- the DTBs ----
 dump_dtb() {   # NAME QEMU-SYSTEM ARGS...
