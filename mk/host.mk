@@ -49,3 +49,27 @@ $(LIBMMU_SAN): $(LIBMMU_SAN_OBJS)
 include mk/tests.mk
 include tests/mmu/host.mk
 include bench/bench.mk
+
+# ---- make explain: every mode maps the same small address space; what
+# each wrote, side by side (tools/explain/), into docs/explain.md. Each mode
+# file is compiled again with tools/explain/shim first on the include path
+# (as the formats test does), which turns it into a walker of its tables. ----
+EXPLAIN_DIR  := build/explain
+EXPLAIN_BIN  := $(EXPLAIN_DIR)/explain
+EXPLAIN_OBJS := $(patsubst %.c,$(EXPLAIN_DIR)/obj/%.o,$(wildcard arch/*/pt_mode_*.c host/pt_mode_*.c)) \
+	$(EXPLAIN_DIR)/obj/explain.o
+$(EXPLAIN_DIR)/obj/%.o: %.c tools/explain/shim/pt_engine.h tools/explain/explain.h $(LIBMMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -iquote tools/explain/shim -Itools/explain -c $< -o $@
+$(EXPLAIN_DIR)/obj/explain.o: tools/explain/explain.c tools/explain/explain.h include/mmu.h include/mmu_host.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -std=c11 -O2 -g $(HOST_WARN) -Iinclude -Itools/explain -c $< -o $@
+$(EXPLAIN_BIN): $(EXPLAIN_OBJS) $(LIBMMU)
+	$(Q)$(HOST_CC) $(EXPLAIN_OBJS) $(LIBMMU) -o $@
+
+.PHONY: explain
+explain: $(EXPLAIN_BIN)
+	$(Q)mkdir -p docs
+	$(Q)$(EXPLAIN_BIN) >$(EXPLAIN_DIR)/explain.md
+	$(Q)cp $(EXPLAIN_DIR)/explain.md docs/explain.md
+	@echo "explain: docs/explain.md ($(EXPLAIN_DIR)/explain.md)"
