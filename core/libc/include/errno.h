@@ -6,6 +6,9 @@
 #define ENOENT   2
 #define EIO      5
 #define E2BIG    7
+#define ENOEXEC  8
+#define EBADF    9
+#define ECHILD  10
 #define ENOMEM  12
 #define EFAULT  14
 #define EBUSY   16
@@ -14,6 +17,7 @@
 #define EINVAL  22
 #define ENOSPC  28
 #define ERANGE  34
+#define ENOSYS  38
 #define ENOTSUP 95
 
 #endif

@@ -1,0 +1,135 @@
+/*
+ * The user-mode suite (boot argument test.tasks): each check runs
+ * user/utest.c in one or more tasks and looks at how they ended and what
+ * the kernel counted. A task the kernel must stop has to end killed by a
+ * fault while a task beside it runs on and exits 0; every frame and table
+ * page must be back once every task has ended.
+ */
+#include <errno.h>
+#include <string.h>
+#include "arch.h"
+#include "mmu.h"
+#include "task.h"
+#include "uapi/origami_syscall.h"
+#include "../../user/utest.h"
+
+#define MAX_ENDED TASK_MAX
+
+struct ended {
+	unsigned n;
+	struct { int pid, status; uint64_t cow_copies, cow_reuses; } t[MAX_ENDED];
+};
+
+static void record_end(const struct task *t, void *priv)
+{
+	struct ended *e = priv;
+
+	task_report(t);
+	if (e->n < MAX_ENDED) {
+		e->t[e->n].pid = t->pid;
+		e->t[e->n].status = t->status;
+		e->t[e->n].cow_copies = t->vs.counts.cow_copies;
+		e->t[e->n].cow_reuses = t->vs.counts.cow_reuses;
+		e->n++;
+	}
+}
+
+static const struct user_program *utest(void)
+{
+	const struct user_program *p = user_program("utest");
+
+	if (!p)
+		panic("tasks suite: no utest program embedded");
+	return p;
+}
+
+/* Run the checks which[0..n) with addr, one task each, to their end. */
+static bool run(struct ended *e, const enum utest *which, unsigned n, uint64_t addr, int *pids)
+{
+	memset(e, 0, sizeof(*e));
+	for (unsigned i = 0; i < n; i++) {
+		pids[i] = task_spawn("utest", utest()->elf, utest()->len, which[i], addr);
+		if (pids[i] < 0) {
+			kprintf("tasks suite: spawn failed: %d\n", pids[i]);
+			return false;
+		}
+	}
+	tasks_on_end(record_end, e);
+	tasks_run();
+	tasks_on_end(NULL, NULL);
+	return true;
+}
+
+static int status_of(const struct ended *e, int pid)
+{
+	for (unsigned i = 0; i < e->n; i++)
+		if (e->t[i].pid == pid)
+			return e->t[i].status;
+	return -1;
+}
+
+/* A check that must end in exit 0. */
+static void expect_exit0(struct ktest *t, enum utest which, uint64_t addr, const char *what)
+{
+	struct ended e;
+	int pid, st;
+
+	run(&e, &which, 1, addr, &pid);
+	st = status_of(&e, pid);
+	ktest_check(t, st == W_EXITCODE(0), "%s (wait status %#x)", what, st);
+}
+
+/* A task that must be killed, beside one that must finish. */
+static void expect_killed(struct ktest *t, enum utest which, uint64_t addr, const char *what)
+{
+	enum utest two[2] = { which, UTEST_OK };
+	struct ended e;
+	int pids[2];
+
+	run(&e, two, 2, addr, pids);
+	ktest_check(t, status_of(&e, pids[0]) == WSIG_FAULT && status_of(&e, pids[1]) == W_EXITCODE(0),
+		    "%s: the task is killed (status %#x), its neighbour exits 0 (%#x)", what,
+		    status_of(&e, pids[0]), status_of(&e, pids[1]));
+}
+
+static volatile uint64_t kernel_word = 0x5eed;
+
+void tasks_tests(struct ktest *t)
+{
+	struct frames_stats before, after;
+	uint64_t kdata = (uint64_t)(uintptr_t)&kernel_word;
+	uint64_t ktext = (uint64_t)(uintptr_t)tasks_tests;
+	struct ended e;
+	enum utest fork_cow = UTEST_FORK_COW;
+	int pid;
+
+	frames_get_stats(&before);
+
+	/* fork + copy on write: the user side checks the values, the kernel
+	 * that the child's first write copied the shared frame. */
+	run(&e, &fork_cow, 1, 0, &pid);
+	ktest_check(t, status_of(&e, pid) == W_EXITCODE(0) && e.n == 2,
+		    "fork: parent and child each see only their own writes (status %#x, %u tasks)",
+		    status_of(&e, pid), e.n);
+	ktest_check(t, e.n == 2 && e.t[0].pid != pid && e.t[0].cow_copies >= 1,
+		    "fork: the child's first writes copied shared frames (%llu copies)",
+		    e.n ? (unsigned long long)e.t[0].cow_copies : 0ull);
+
+	expect_killed(t, UTEST_READ, 8, "segfault: a read outside every area");
+	expect_killed(t, UTEST_WRITE_TEXT, 0, "segfault: a write against the area's protection");
+	expect_killed(t, UTEST_READ, kdata, "kernel memory: a user read");
+	expect_killed(t, UTEST_WRITE, kdata, "kernel memory: a user write");
+	expect_killed(t, UTEST_EXEC, ktext, "kernel memory: a user fetch");
+	ktest_check(t, kernel_word == 0x5eed, "kernel memory: the word a task wrote is unchanged");
+
+	expect_exit0(t, UTEST_BAD_POINTERS, kdata,
+		     "system calls with kernel or unmapped pointers get -EFAULT");
+	expect_exit0(t, UTEST_MEMORY, 0, "mmap, mprotect, mremap, munmap, malloc from user mode");
+
+	frames_get_stats(&after);
+	ktest_check(t, after.free_bytes == before.free_bytes &&
+		       !memcmp(after.in_use, before.in_use, sizeof(after.in_use)),
+		    "every frame and table page back once every task ended (free %llu KiB, was %llu)",
+		    (unsigned long long)(after.free_bytes >> 10),
+		    (unsigned long long)(before.free_bytes >> 10));
+}

@@ -1,0 +1,21 @@
+/* The checks of user/utest.c, shared with the kernel's driver
+ * (core/tasks_test.c). */
+#ifndef ORIGAMI_USER_UTEST_H
+#define ORIGAMI_USER_UTEST_H
+
+enum utest {
+	UTEST_OK = 0,           /* exits 0 after a few turns */
+	UTEST_FORK_COW,         /* fork: each side sees only its own writes */
+	UTEST_READ,             /* reads arg1: killed when it may not */
+	UTEST_WRITE,            /* writes arg1 */
+	UTEST_EXEC,             /* calls arg1 */
+	UTEST_WRITE_TEXT,       /* writes its own code: against the area's protection */
+	UTEST_BAD_POINTERS,     /* system calls with kernel and unmapped pointers: -EFAULT */
+	UTEST_MEMORY,           /* mmap, mprotect, mremap, munmap, malloc */
+};
+
+/* Linux's errno values, which the kernel's are. */
+#define EFAULT_USER 14
+#define ECHILD_USER 10
+
+#endif
