@@ -678,7 +678,10 @@ int vm_mmap(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot, unsign
 		if (!range_ok(vs, addr, l))
 			return -EINVAL;
 	} else {
+		/* aligned for the largest pages if there is room, else anywhere */
 		addr = get_unmapped_area(vs, l, order_bytes(largest_order_within(l)), 0);
+		if (!addr)
+			addr = get_unmapped_area(vs, l, page_bytes(), 0);
 		if (!addr)
 			return -ENOMEM;
 	}
@@ -819,6 +822,8 @@ int vm_mremap(struct vm_space *vs, vaddr_t old_addr, size_t old_len, size_t new_
 	/* Move: keep the large pages' alignment where the new place allows. */
 	uint64_t align = order_bytes(largest_order_within(nl));
 	vaddr_t to = get_unmapped_area(vs, nl, align, old_addr & (align - 1));
+	if (!to)
+		to = get_unmapped_area(vs, nl, page_bytes(), 0);
 	if (!to)
 		return -ENOMEM;
 	struct gather g;
