@@ -84,9 +84,7 @@ static void reap(void)
 		if (t->state != TASK_ZOMBIE || t == current)
 			continue;
 		if (t->kstack_pa) {
-			if (frames_free(t->kstack_pa, TASK_KSTACK_SHIFT))
-				panic("task %d: kernel stack 0x%llx not a block of ours", t->pid,
-				      (unsigned long long)t->kstack_pa);
+			frames_free(t->kstack_pa, TASK_KSTACK_SHIFT);
 			t->kstack_pa = 0;
 		}
 		if (!t->parent)
