@@ -212,8 +212,8 @@ int tasks_run(void)
 
 static const char *access_name(unsigned access)
 {
-	return access == MMU_WRITE ? "write" : access == MMU_EXEC ? "exec" :
-	       access == MMU_READ ? "read" : "-";
+	return access & MMU_EXEC ? "exec" : access & MMU_WRITE ? "write" :
+	       access & MMU_READ ? "read" : "-";
 }
 
 void task_kill_on_trap(const struct trap_info *ti)

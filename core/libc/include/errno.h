@@ -9,7 +9,9 @@
 #define ENOEXEC  8
 #define EBADF    9
 #define ECHILD  10
+#define EAGAIN  11
 #define ENOMEM  12
+#define EACCES  13
 #define EFAULT  14
 #define EBUSY   16
 #define EEXIST  17
