@@ -122,7 +122,7 @@ LIBC_CFLAGS := -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isys
 endif
 
 # The MMU conformance cases, run on the live MMU by mmu_conformance_tests().
-KERNEL_TEST_SRCS := tests/mmu/conformance.c tests/mmu/kernel_harness.c
+KERNEL_TEST_SRCS := tests/mmu/conformance.c tests/mmu/kernel_harness.c tests/vm/kernel.c
 KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 

@@ -7,8 +7,14 @@
 #include "arch.h"
 #include "mmu.h"
 #include "riscv.h"
+#include "vm.h"
 
 #define SCAUSE_INTERRUPT (1ull << 63)
+/* sstatus.SPP: the privilege the trap came from, 0 = U (privileged spec 4.1.1.2) */
+#define SSTATUS_SPP (1ull << 8)
+/* Page faults (table 4.2): the translation refused the access; the core's
+ * fault path may resolve them (demand paging, copy-on-write). */
+#define SCAUSE_IS_PAGE_FAULT(c) ((c) == 12 || (c) == 13 || (c) == 15)
 
 const long arch_frame_record_offset = -16;
 
@@ -78,6 +84,9 @@ void riscv_trap(struct trap_frame *f)
 		.frame = f,
 	};
 
+	if (!interrupt && SCAUSE_IS_PAGE_FAULT(f->scause) &&
+	    fault_handle(f->stval, access, !(f->sstatus & SSTATUS_SPP)) == 0)
+		return;
 	trap_handle(&ti);
 }
 
