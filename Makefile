@@ -122,7 +122,8 @@ LIBC_CFLAGS := -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isys
 endif
 
 # The MMU conformance cases, run on the live MMU by mmu_conformance_tests().
-KERNEL_TEST_SRCS := tests/mmu/conformance.c tests/mmu/kernel_harness.c tests/tasks/kernel_tasks.c
+KERNEL_TEST_SRCS := tests/mmu/conformance.c tests/mmu/kernel_harness.c tests/vm/kernel.c \
+	tests/tasks/kernel_tasks.c
 # User programs, embedded in the image (mk/user.mk).
 include mk/user.mk
 KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)

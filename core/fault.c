@@ -35,7 +35,18 @@ int fault_handle(vaddr_t addr, unsigned access, bool user)
 	 * fault the core resolves; the arch's trap report says the rest. */
 	if (!vs || addr < vs->lo || addr >= vs->hi)
 		return -EFAULT;
+	uint64_t spurious = vs->counts.spurious;
 	int err = vm_fault(vs, addr, access, user);
+	/*
+	 * A kernel access to a page mapped as it needs can only have been
+	 * refused by the user-memory guard (SUM, PAN, SMAP/SMEP): the kernel
+	 * touched user memory outside the copy helpers. Retrying would loop.
+	 */
+	if (!err && !user && vs->counts.spurious != spurious) {
+		kprintf("vm: kernel %s of user address %#llx outside the copy helpers\n",
+			access_word(access), (unsigned long long)addr);
+		return -EFAULT;
+	}
 	if (!err)
 		return 0;
 	struct vm_area *a = vm_find_area(vs, addr);

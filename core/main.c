@@ -143,6 +143,12 @@ static int run_mmu_suite(const struct boot_info *bi)
 	mmu_hw_tests(&t);
 	mmu_conformance_tests(&t);
 	kprintf("mmu-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed, t.failed);
+	if (!(cmdline_get(bi->cmdline, "test.vm", arg, sizeof(arg)) && !strcmp(arg, "off"))) {
+		struct ktest v = { .suite = "vm" };
+		vm_kernel_tests(&v);
+		kprintf("vm-suite: %s: %u passed, %u failed\n", mmu_current_mode(), v.passed, v.failed);
+		t.failed += v.failed;
+	}
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
 }
 

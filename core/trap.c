@@ -1,16 +1,15 @@
 /*
- * Every trap of every arch other than a system call ends in trap_handle():
- * a memory fault the fault path resolves (core/fault.c: demand paging,
- * copy on write) is retried; anything else from user mode ends the task
- * (core/task.c); in the kernel, either a test armed trap_expect_fault()
- * and the fault came from an arch_probe_*() (the arch moves the PC to the
- * probe's failure exit, the probe returns -EFAULT), or the kernel prints
- * everything needed to debug it and powers off.
+ * Every trap of every arch other than a system call or a page fault the
+ * fault path resolved (core/fault.c: demand paging, copy on write) ends in
+ * trap_handle(): anything from user mode ends the task (core/task.c); in
+ * the kernel, either a test armed trap_expect_fault() and the fault came
+ * from an arch_probe_*() (the arch moves the PC to the probe's failure
+ * exit, the probe returns -EFAULT), or the kernel prints everything needed
+ * to debug it and powers off.
  */
 #include "arch.h"
 #include "mmu.h"
 #include "task.h"
-#include "vm.h"
 
 static struct {
 	bool armed;
@@ -74,11 +73,8 @@ void trap_handle(struct trap_info *ti)
 {
 	static bool reporting;
 
-	/* A memory fault the fault path resolves (demand paging, copy on
-	 * write) is retried, from user mode or from a copy helper's probe. */
-	if (ti->has_fault_addr && ti->access && !fault_handle(ti->fault_addr, ti->access, ti->user))
-		return;
-	/* Anything else user code did ends the task, not the kernel. */
+	/* Anything user code did that the fault path (core/fault.c, called
+	 * by the arch first) did not resolve ends the task, not the kernel. */
 	if (ti->user) {
 		task_kill_on_trap(ti);
 		return;

@@ -1057,8 +1057,12 @@ static int anon_fault(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsi
 			mmu_forget(&ta);
 		return err;
 	}
-	/* Mapped as the access needs: another path resolved it already. */
+	/* Mapped as the access needs: resolved already (another CPU, or a
+	 * stale TLB entry); fault_handle tells a kernel access the guard
+	 * (SUM/PAN/SMAP) refused from these. */
 	mmu_forget(&ta);
+	if (!err)
+		vs->counts.spurious++;
 	return err;
 }
 

@@ -200,6 +200,9 @@ bool ktest_check(struct ktest *t, bool ok, const char *fmt, ...)
 void mmu_hw_tests(struct ktest *t);
 /* tests/mmu/: the host conformance suite's cases, on the kernel's mode. */
 void mmu_conformance_tests(struct ktest *t);
+/* tests/vm/kernel.c: demand paging, refused faults and copy-on-write on the
+ * live MMU through the trap path (boot argument test.vm=off skips it). */
+void vm_kernel_tests(struct ktest *t);
 
 /* ---- exit statuses (arch_poweroff) ---- */
 #define EXIT_OK        0

@@ -61,6 +61,7 @@ struct vm_counts {
 	uint64_t cow_reuses;                /* write faults that took back a frame no one else maps */
 	uint64_t fallbacks;                 /* faults that wanted a larger frame than free memory had */
 	uint64_t segv;                      /* faults refused: no area (-EFAULT) or protection (-EACCES) */
+	uint64_t spurious;                  /* faults on a page already mapped as the access needs */
 };
 
 struct vm_space {

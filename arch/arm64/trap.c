@@ -7,6 +7,7 @@
 #include "arch.h"
 #include "mmu.h"
 #include "arm64.h"
+#include "vm.h"
 #include "probe.h"
 #include "sysreg.h"
 #include "trap_frame.h"
@@ -172,6 +173,16 @@ struct trap_frame *arm64_trap(struct trap_frame *f)
 		describe_fsc(cause + n, sizeof(cause) - n, ISS_ABORT_FSC(iss));
 		ti.access = !data ? MMU_EXEC : (iss & ISS_ABORT_WNR) ? MMU_WRITE : MMU_READ;
 		ti.has_fault_addr = !(iss & ISS_ABORT_FNV);
+		/*
+		 * Translation, access flag and permission faults (DFSC/IFSC
+		 * 0b0001xx-0b0011xx, and 0b101011 for a translation fault at
+		 * level -1 with FEAT_LPA2; Arm ARM D17.2.40): the core's fault
+		 * path may resolve them (demand paging, copy-on-write).
+		 */
+		unsigned fsc = ISS_ABORT_FSC(iss);
+		if (ti.has_fault_addr && ((fsc >= 0x04 && fsc <= 0x0f) || fsc == 0x2b) &&
+		    fault_handle(f->far, ti.access, ec == EC_DABT_LOWER || ec == EC_IABT_LOWER) == 0)
+			return f;       /* resolved: the access runs again */
 	} else {
 		if (ec_names[ec])
 			ti.cause = ec_names[ec];

@@ -8,8 +8,12 @@
 #include "mmu.h"
 #include "riscv.h"
 #include "sv_bits.h"
+#include "vm.h"
 
 #define SCAUSE_INTERRUPT (1ull << 63)
+/* Page faults (table 4.2): the translation refused the access; the core's
+ * fault path may resolve them (demand paging, copy-on-write). */
+#define SCAUSE_IS_PAGE_FAULT(c) ((c) == 12 || (c) == 13 || (c) == 15)
 
 const long arch_frame_record_offset = -16;
 
@@ -90,6 +94,9 @@ struct trap_frame *riscv_trap(struct trap_frame *f)
 		.frame = f,
 	};
 
+	if (!interrupt && SCAUSE_IS_PAGE_FAULT(f->scause) &&
+	    fault_handle(f->stval, access, user) == 0)
+		return f;               /* resolved: the access runs again */
 	trap_handle(&ti);
 	return task_resume_frame(f);
 }

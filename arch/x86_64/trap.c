@@ -7,6 +7,7 @@
 #include "mmu.h"
 #include "trap_frame.h"
 #include "x86.h"
+#include "vm.h"
 
 _Static_assert(sizeof(struct trap_frame) == 23 * 8, "trap_entry.S pushes 23 registers");
 
@@ -159,6 +160,9 @@ struct trap_frame *x86_trap(struct trap_frame *f)
 		ti.access = page_fault_access(f);
 		ti.fault_addr = f->cr2;
 		ti.has_fault_addr = true;
+		/* the core's fault path may resolve it (demand paging, COW) */
+		if (fault_handle(f->cr2, ti.access & ~MMU_USER, f->error_code & PF_U) == 0)
+			return f;       /* resolved: the access runs again */
 		describe_page_fault(cause, sizeof(cause), f->error_code, ti.access);
 	} else if (f->vector < 32 && exception_names[f->vector]) {
 		ti.cause = exception_names[f->vector];
