@@ -110,6 +110,46 @@ static int memory_calls(void)
 	return 0;
 }
 
+/*
+ * The registers the kernel must keep per task across a switch, with the
+ * other tasks using the same ones meanwhile (the suite runs two of these):
+ * riscv tp (the kernel has its own), arm64 TPIDR_EL0 and a SIMD register
+ * (the kernel's and picolibc's code use them too), x86 r11 (int $0x80
+ * keeps every register). The value is set, yield runs the others, and the
+ * value must be back, all in one asm statement so the compiler keeps
+ * nothing of it elsewhere.
+ */
+static int registers_kept(void)
+{
+	unsigned long seed = 0x5eed0000ul + (unsigned long)sys_getpid(), got = 0;
+
+	for (int round = 0; round < 3; round++) {
+#if defined(__riscv)
+		__asm__ volatile("mv t0, tp\n\tmv tp, %1\n\tli a7, %2\n\tecall\n\t"
+				 "mv %0, tp\n\tmv tp, t0"
+				 : "=r"(got) : "r"(seed), "i"(SYS_yield)
+				 : "t0", "a0", "a7", "memory");
+#elif defined(__aarch64__)
+		unsigned long simd = 0;
+
+		__asm__ volatile("mrs x9, tpidr_el0\n\tmsr tpidr_el0, %2\n\t"
+				 "dup v7.2d, %2\n\tmov x8, %3\n\tsvc #0\n\t"
+				 "mrs %0, tpidr_el0\n\tmsr tpidr_el0, x9\n\tumov %1, v7.d[1]"
+				 : "=&r"(got), "=&r"(simd) : "r"(seed), "i"(SYS_yield)
+				 : "x0", "x8", "x9", "v7", "memory");
+		if (simd != seed)
+			return 2;
+#elif defined(__x86_64__)
+		__asm__ volatile("mov %1, %%r11\n\tint $0x80\n\tmov %%r11, %0"
+				 : "=r"(got) : "r"(seed), "a"((long)SYS_yield)
+				 : "r11", "memory");
+#endif
+		if (got != seed)
+			return 1;
+	}
+	return 0;
+}
+
 static int checked_read(long addr)
 {
 	return (int)*(volatile long *)addr;
@@ -140,6 +180,8 @@ int task_main(long which, long addr)
 		return bad_pointers(addr);
 	case UTEST_MEMORY:
 		return memory_calls();
+	case UTEST_REGISTERS:
+		return registers_kept();
 	}
 	return 99;
 }

@@ -12,6 +12,7 @@ enum utest {
 	UTEST_WRITE_TEXT,       /* writes its own code: against the area's protection */
 	UTEST_BAD_POINTERS,     /* system calls with kernel and unmapped pointers: -EFAULT */
 	UTEST_MEMORY,           /* mmap, mprotect, mremap, munmap, malloc */
+	UTEST_REGISTERS,        /* per-task registers (TLS pointer, SIMD) kept across switches */
 };
 
 /* Linux's errno values, which the kernel's are. */

@@ -15,6 +15,25 @@
  */
 #include "trap_frame.h"
 
+.macro	fpsimd op		/* q0-q31 at [x2] on, by pairs (stp or ldp) */
+	\op	q0, q1, [x2], #32
+	\op	q2, q3, [x2], #32
+	\op	q4, q5, [x2], #32
+	\op	q6, q7, [x2], #32
+	\op	q8, q9, [x2], #32
+	\op	q10, q11, [x2], #32
+	\op	q12, q13, [x2], #32
+	\op	q14, q15, [x2], #32
+	\op	q16, q17, [x2], #32
+	\op	q18, q19, [x2], #32
+	\op	q20, q21, [x2], #32
+	\op	q22, q23, [x2], #32
+	\op	q24, q25, [x2], #32
+	\op	q26, q27, [x2], #32
+	\op	q28, q29, [x2], #32
+	\op	q30, q31, [x2], #32
+.endm
+
 .macro	vector_entry index
 	.balign	0x80
 	sub	sp, sp, #FRAME_SIZE
@@ -72,22 +91,7 @@ trap_save:
 	mrs	x3, fpcr
 	stp	x2, x3, [sp, #FRAME_FPSR]
 	add	x2, sp, #FRAME_Q(0)
-	stp	q0, q1, [x2], #32
-	stp	q2, q3, [x2], #32
-	stp	q4, q5, [x2], #32
-	stp	q6, q7, [x2], #32
-	stp	q8, q9, [x2], #32
-	stp	q10, q11, [x2], #32
-	stp	q12, q13, [x2], #32
-	stp	q14, q15, [x2], #32
-	stp	q16, q17, [x2], #32
-	stp	q18, q19, [x2], #32
-	stp	q20, q21, [x2], #32
-	stp	q22, q23, [x2], #32
-	stp	q24, q25, [x2], #32
-	stp	q26, q27, [x2], #32
-	stp	q28, q29, [x2], #32
-	stp	q30, q31, [x2], #32
+	fpsimd	stp
 	/* From EL0 (vectors 8-15): TPIDR_EL0 is the task's; the kernel's TLS
 	 * (picolibc's errno) is at the value arch_setup() recorded. */
 	cmp	x0, #8
@@ -120,22 +124,7 @@ arm64_trap_resume:
 	msr	fpsr, x2
 	msr	fpcr, x3
 	add	x2, sp, #FRAME_Q(0)
-	ldp	q0, q1, [x2], #32
-	ldp	q2, q3, [x2], #32
-	ldp	q4, q5, [x2], #32
-	ldp	q6, q7, [x2], #32
-	ldp	q8, q9, [x2], #32
-	ldp	q10, q11, [x2], #32
-	ldp	q12, q13, [x2], #32
-	ldp	q14, q15, [x2], #32
-	ldp	q16, q17, [x2], #32
-	ldp	q18, q19, [x2], #32
-	ldp	q20, q21, [x2], #32
-	ldp	q22, q23, [x2], #32
-	ldp	q24, q25, [x2], #32
-	ldp	q26, q27, [x2], #32
-	ldp	q28, q29, [x2], #32
-	ldp	q30, q31, [x2], #32
+	fpsimd	ldp
 	ldp	x0, x1, [sp, #FRAME_X(0)]
 	ldp	x2, x3, [sp, #FRAME_X(2)]
 	ldp	x4, x5, [sp, #FRAME_X(4)]

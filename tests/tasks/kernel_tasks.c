@@ -17,8 +17,37 @@
 
 struct ended {
 	unsigned n;
-	struct { int pid, status; uint64_t cow_copies, cow_reuses; } t[MAX_ENDED];
+	struct {
+		int pid, status;
+		uint64_t cow_copies, cow_reuses;
+		/* a forked child, as it ends: its pages that are the same
+		 * frame in its parent's set, and those that are not */
+		unsigned shared, distinct;
+	} t[MAX_ENDED];
 };
+
+struct share_count {
+	mmu_translation_set_t *other;
+	unsigned shared, distinct;
+};
+
+/* mmu_scan of the child's set: is the frame at va also the parent's? */
+static mmu_entry_t share_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct share_count *c = priv;
+	mmu_transaction_t ta;
+	mmu_entry_t o;
+
+	mmu_transaction(&ta, c->other);
+	if (!mmu_find(&ta, va, &o)) {
+		if (mmu_entry_pa(o) + (va - mmu_current_va(&ta)) == mmu_entry_pa(e))
+			c->shared++;
+		else
+			c->distinct++;
+	}
+	mmu_forget(&ta);
+	return e;
+}
 
 static void record_end(const struct task *t, void *priv)
 {
@@ -30,6 +59,13 @@ static void record_end(const struct task *t, void *priv)
 		e->t[e->n].status = t->status;
 		e->t[e->n].cow_copies = t->vs.counts.cow_copies;
 		e->t[e->n].cow_reuses = t->vs.counts.cow_reuses;
+		if (t->parent) {
+			struct share_count c = { &t->parent->vs.set, 0, 0 };
+
+			mmu_scan((mmu_translation_set_t *)&t->vs.set, 0, t->vs.hi, share_fn, &c);
+			e->t[e->n].shared = c.shared;
+			e->t[e->n].distinct = c.distinct;
+		}
 		e->n++;
 	}
 }
@@ -114,6 +150,13 @@ void tasks_tests(struct ktest *t)
 	ktest_check(t, e.n == 2 && e.t[0].pid != pid && e.t[0].cow_copies >= 1,
 		    "fork: the child's first writes copied shared frames (%llu copies)",
 		    e.n ? (unsigned long long)e.t[0].cow_copies : 0ull);
+	/* As the child ends (its parent waiting): the pages neither side
+	 * wrote are still one frame in both sets; those the child or the
+	 * parent wrote since the fork are two. */
+	ktest_check(t, e.n == 2 && e.t[0].shared >= 1 &&
+		       e.t[0].distinct >= e.t[0].cow_copies,
+		    "fork: a frame stays shared until written (%u pages shared, %u apart)",
+		    e.n ? e.t[0].shared : 0, e.n ? e.t[0].distinct : 0);
 
 	expect_killed(t, UTEST_READ, 8, "segfault: a read outside every area");
 	expect_killed(t, UTEST_WRITE_TEXT, 0, "segfault: a write against the area's protection");
@@ -125,6 +168,14 @@ void tasks_tests(struct ktest *t)
 	expect_exit0(t, UTEST_BAD_POINTERS, kdata,
 		     "system calls with kernel or unmapped pointers get -EFAULT");
 	expect_exit0(t, UTEST_MEMORY, 0, "mmap, mprotect, mremap, munmap, malloc from user mode");
+
+	enum utest regs[2] = { UTEST_REGISTERS, UTEST_REGISTERS };
+	int pids[2];
+	run(&e, regs, 2, 0, pids);
+	ktest_check(t, status_of(&e, pids[0]) == W_EXITCODE(0) &&
+		       status_of(&e, pids[1]) == W_EXITCODE(0),
+		    "two tasks taking turns each keep their thread pointer and SIMD registers "
+		    "(status %#x, %#x)", status_of(&e, pids[0]), status_of(&e, pids[1]));
 
 	frames_get_stats(&after);
 	ktest_check(t, after.free_bytes == before.free_bytes &&
