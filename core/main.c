@@ -140,8 +140,13 @@ static int run_mmu_suite(const struct boot_info *bi)
 		kprintf("mmu-suite: no paging mode to test\n");
 		return EXIT_OK;
 	}
+#if KERNEL_TESTS
 	mmu_hw_tests(&t);
 	mmu_conformance_tests(&t);
+#else
+	kprintf("mmu-suite: not in this image (built with KERNEL_TESTS=n)\n");
+	return EXIT_OK;
+#endif
 	kprintf("mmu-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed, t.failed);
 	if (!(cmdline_get(bi->cmdline, "test.vm", arg, sizeof(arg)) && !strcmp(arg, "off"))) {
 		struct ktest v = { .suite = "vm" };
@@ -166,7 +171,12 @@ static int run_tasks(const struct boot_info *bi)
 			kprintf("tasks-suite: no paging mode, no user mode\n");
 			return EXIT_TEST_FAIL;
 		}
+#if KERNEL_TESTS
 		tasks_tests(&t);
+#else
+		kprintf("tasks-suite: not in this image (built with KERNEL_TESTS=n)\n");
+		return EXIT_TEST_FAIL;
+#endif
 		kprintf("tasks-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed,
 			t.failed);
 		return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
