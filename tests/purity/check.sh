@@ -1,11 +1,11 @@
 #!/bin/bash
 # Purity check of the arch-neutral kernel: nothing under core/ may see a
 # page table. It may include only include/*.h (and include/uapi/*.h), its
-# own headers and the C library's; it may not name a level (pgd, pud, pmd, pte, pml4, pdpt,
-# satp, ttbr, cr3, level, levels) nor use a constant that looks like a
-# descriptor bit or field (a hex literal >= 0x100 that is one bit or one
-# run of bits, a shift by 12, 21, 30, 39 or 48). Comments and strings do
-# not count.
+# own headers and the C library's; it may not name a level (pgd, pud, pmd,
+# pte, pml4, pdpt, satp, ttbr, cr3, level, levels) nor use a constant that
+# looks like a descriptor bit or field (a hex literal >= 0x100 that is one
+# bit or one run of bits, a shift by 12, 21, 30, 39 or 48). Comments and
+# strings do # not count.
 #
 #   tests/purity/check.sh [DIR]     (default: core)
 #
