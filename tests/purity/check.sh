@@ -5,7 +5,7 @@
 # pte, pml4, pdpt, satp, ttbr, cr3, level, levels) nor use a constant that
 # looks like a descriptor bit or field (a hex literal >= 0x100 that is one
 # bit or one run of bits, a shift by 12, 21, 30, 39 or 48). Comments and
-# strings do # not count.
+# strings do not count.
 #
 #   tests/purity/check.sh [DIR]     (default: core)
 #
