@@ -121,6 +121,27 @@ static long sys_yield(const uint64_t *a)
 	return 0;
 }
 
+/* The kernel's errno values (its C library's numbering: picolibc's on
+ * riscv64 and arm64, core/libc's on x86-64) as the ABI's ERR_*. */
+static long errno_to_user(long r)
+{
+	static const struct { int kernel, user; } map[] = {
+		{ EPERM, ERR_PERM }, { ENOENT, ERR_NOENT }, { ENOEXEC, ERR_NOEXEC },
+		{ EBADF, ERR_BADF }, { ECHILD, ERR_CHILD }, { EAGAIN, ERR_AGAIN },
+		{ ENOMEM, ERR_NOMEM }, { EACCES, ERR_ACCES }, { EFAULT, ERR_FAULT },
+		{ EBUSY, ERR_BUSY }, { EEXIST, ERR_EXIST }, { EINVAL, ERR_INVAL },
+		{ ENOSPC, ERR_NOSPC }, { ERANGE, ERR_RANGE }, { ENOSYS, ERR_NOSYS },
+		{ ENOTSUP, ERR_NOTSUP },
+	};
+
+	if (r >= 0)
+		return r;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (-r == map[i].kernel)
+			return -map[i].user;
+	return -ERR_OTHER;
+}
+
 static long (*const syscalls[SYS_COUNT])(const uint64_t *a) = {
 	[SYS_write] = sys_write,
 	[SYS_mmap] = sys_mmap,
@@ -150,5 +171,5 @@ void syscall_handle(struct trap_frame *f)
 	/* A task that ended has no registers to return to; one that blocked
 	 * keeps its arguments for the call's rerun. */
 	if (t->state == TASK_RUNNABLE)
-		arch_syscall_set_return(f, r);
+		arch_syscall_set_return(f, errno_to_user(r));
 }

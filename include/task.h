@@ -47,8 +47,8 @@ struct task *task_current(void);
  * (no free task slot). It runs at the next tasks_run(). */
 int  task_spawn(const char *name, const void *elf, size_t len, uint64_t arg0, uint64_t arg1);
 /* Run every task until none is left; the kernel's own code continues
- * after. Returns 0, or -EDEADLK when every task left waits forever
- * (they are killed). */
+ * after. Returns 0. (Every task waiting with nothing to run cannot
+ * happen: a wait blocks only while a child lives; it would panic.) */
 int  tasks_run(void);
 /* How a task ended, for the kernel's tests: called for every task when it
  * ends (before it becomes a zombie), with its final counts. NULL: none. */

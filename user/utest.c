@@ -57,22 +57,25 @@ static int bad_pointers(long kernel_addr)
 
 	if (SYS_ERR(page))
 		return 1;
-	if ((r = sys_write(1, (const void *)kernel_addr, 16)) != -EFAULT_USER)
+	if ((r = sys_write(1, (const void *)kernel_addr, 16)) != -ERR_FAULT)
 		return 2;
-	if ((r = sys_wait((int *)kernel_addr)) != -ECHILD_USER)
+	if ((r = sys_wait((int *)kernel_addr)) != -ERR_CHILD)
 		return 3;                       /* no child: nothing to write */
 	if (sys_munmap(page, 4096))
 		return 4;
-	if ((r = sys_write(1, page, 16)) != -EFAULT_USER)
+	if ((r = sys_write(1, page, 16)) != -ERR_FAULT)
 		return 5;                       /* unmapped now */
-	if ((r = sys_write(1, (const void *)-4096L, 16)) != -EFAULT_USER)
+	if ((r = sys_write(1, (const void *)-4096L, 16)) != -ERR_FAULT)
 		return 6;                       /* the very top: the kernel half */
 	if (sys_fork() == 0)
 		sys_exit(0);
-	if ((r = sys_wait((int *)kernel_addr)) != -EFAULT_USER)
+	if ((r = sys_wait((int *)kernel_addr)) != -ERR_FAULT)
 		return 7;                       /* a child to report, nowhere to put it */
 	if (sys_wait(0) <= 0)
 		return 8;                       /* still there: collected now */
+	if (origami_syscall(SYS_COUNT, 0, 0, 0, 0, 0, 0) != -ERR_NOSYS ||
+	    origami_syscall(-1L, 0, 0, 0, 0, 0, 0) != -ERR_NOSYS)
+		return 9;                       /* no such call */
 	return 0;
 }
 
@@ -150,6 +153,23 @@ static int registers_kept(void)
 	return 0;
 }
 
+/* exit(0) with the stack pointer at addr (a kernel address in the suite):
+ * the kernel's trap entry must not use it (its own stack comes from
+ * sscratch, SP_EL1, TSS.rsp0). */
+static void exit_on_wild_sp(long addr)
+{
+#if defined(__riscv)
+	__asm__ volatile("mv sp, %0\n\tli a0, 0\n\tli a7, %1\n\tecall"
+			 : : "r"(addr), "i"(SYS_exit) : "memory");
+#elif defined(__aarch64__)
+	__asm__ volatile("mov sp, %0\n\tmov x0, #0\n\tmov x8, %1\n\tsvc #0"
+			 : : "r"(addr), "i"(SYS_exit) : "memory");
+#elif defined(__x86_64__)
+	__asm__ volatile("mov %0, %%rsp\n\txor %%edi, %%edi\n\tint $0x80"
+			 : : "r"(addr), "a"((long)SYS_exit) : "memory");
+#endif
+}
+
 static int checked_read(long addr)
 {
 	return (int)*(volatile long *)addr;
@@ -182,6 +202,11 @@ int task_main(long which, long addr)
 		return memory_calls();
 	case UTEST_REGISTERS:
 		return registers_kept();
+	case UTEST_UNDEF:
+		__builtin_trap();
+	case UTEST_WILD_SP:
+		exit_on_wild_sp(addr);
+		return 1;
 	}
 	return 99;
 }

@@ -13,10 +13,8 @@ enum utest {
 	UTEST_BAD_POINTERS,     /* system calls with kernel and unmapped pointers: -EFAULT */
 	UTEST_MEMORY,           /* mmap, mprotect, mremap, munmap, malloc */
 	UTEST_REGISTERS,        /* per-task registers (TLS pointer, SIMD) kept across switches */
+	UTEST_UNDEF,            /* an illegal instruction: killed */
+	UTEST_WILD_SP,          /* exit(0) with the stack pointer at arg1: exits 0 */
 };
-
-/* Linux's errno values, which the kernel's are. */
-#define EFAULT_USER 14
-#define ECHILD_USER 10
 
 #endif

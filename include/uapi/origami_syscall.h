@@ -24,6 +24,25 @@
 #define SYS_yield     10  /* () -> 0: let the next task run */
 #define SYS_COUNT     11
 
+/* Error numbers of system calls (negated in the result). */
+#define ERR_PERM     1
+#define ERR_NOENT    2
+#define ERR_NOEXEC   8
+#define ERR_BADF     9
+#define ERR_CHILD   10
+#define ERR_AGAIN   11
+#define ERR_NOMEM   12
+#define ERR_ACCES   13
+#define ERR_FAULT   14
+#define ERR_BUSY    16
+#define ERR_EXIST   17
+#define ERR_INVAL   22
+#define ERR_NOSPC   28
+#define ERR_RANGE   34
+#define ERR_NOSYS   38
+#define ERR_NOTSUP  95
+#define ERR_OTHER   ERR_INVAL   /* a kernel error with no number here */
+
 /* mmap/mprotect prot */
 #define PROT_NONE  0
 #define PROT_READ  (1 << 0)

@@ -164,9 +164,12 @@ void tasks_tests(struct ktest *t)
 	expect_killed(t, UTEST_WRITE, kdata, "kernel memory: a user write");
 	expect_killed(t, UTEST_EXEC, ktext, "kernel memory: a user fetch");
 	ktest_check(t, kernel_word == 0x5eed, "kernel memory: the word a task wrote is unchanged");
+	expect_killed(t, UTEST_UNDEF, 0, "an illegal instruction");
+	expect_exit0(t, UTEST_WILD_SP, kdata,
+		     "a system call with the user stack pointer on kernel memory");
 
 	expect_exit0(t, UTEST_BAD_POINTERS, kdata,
-		     "system calls with kernel or unmapped pointers get -EFAULT");
+		     "system calls with kernel or unmapped pointers get -EFAULT, unknown ones -ENOSYS");
 	expect_exit0(t, UTEST_MEMORY, 0, "mmap, mprotect, mremap, munmap, malloc from user mode");
 
 	enum utest regs[2] = { UTEST_REGISTERS, UTEST_REGISTERS };
