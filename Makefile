@@ -175,10 +175,14 @@ CORE_SRCS += $(wildcard core/libc/*.c)
 LIBC_CFLAGS := -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isystem core/libc/include
 endif
 
-# The MMU suite the kernel runs on the live MMU (core/main.c): the hardware
-# checks and the host conformance cases. Linked in unless KERNEL_TESTS=n.
+# The suites the kernel runs on the live MMU (core/main.c): the MMU suite
+# (the hardware checks and the host conformance cases), the vm suite and
+# the user-mode suite (test.tasks). Linked in unless KERNEL_TESTS=n.
 KERNEL_TEST_SRCS := $(if $(filter y,$(KERNEL_TESTS)),tests/kernel/mmu_hwtest.c \
-	tests/mmu/conformance.c tests/mmu/kernel_harness.c)
+	tests/mmu/conformance.c tests/mmu/kernel_harness.c tests/vm/kernel.c \
+	tests/tasks/kernel_tasks.c)
+# User programs, embedded in the image (mk/user.mk).
+include mk/user.mk
 KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 

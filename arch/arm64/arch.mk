@@ -27,7 +27,7 @@ ARCH_SRCS := $(addprefix arch/arm64/,entry.S vectors.S probe.S firmware.S \
 # reason is gone; it stays until a change of the printed text is checked
 # against every suite.
 ARCH_SRCS += core/libc/stdio.c
-ARCH_SRCS += arch/arm64/cache.c arch/arm64/user_guard.c
+ARCH_SRCS += arch/arm64/cache.c arch/arm64/user_guard.c arch/arm64/user.c
 LDSCRIPT := arch/arm64/kernel.ld
 ARCH_USES_PICOLIBC := y
 ARCH_HAS_PIO := n
@@ -45,3 +45,6 @@ QEMU_EXIT_OF_STATUS := s
 # In neither translation half of any mode (bit 55 set, bits 63:56 clear):
 # a translation fault at the first level (trap.c, NO_HALF_VA).
 BAD_PA := 0x0080000000000000
+# User programs (mk/user.mk): picolibc; FP/SIMD is saved in every trap
+# frame (vectors.S), so user code may use it.
+USER_ARCH_CFLAGS := --specs=$(PICOLIBC_SPECS) -fno-pie -mno-outline-atomics

@@ -348,6 +348,8 @@ gdt:
 	.quad	0x00af9b000000ffff	/* GDT_KERNEL_CODE: P, DPL 0, code, L */
 	.quad	0x00cf93000000ffff	/* GDT_KERNEL_DATA: P, DPL 0, data, writable */
 	.quad	0, 0			/* GDT_TSS */
+	.quad	0x00cff3000000ffff	/* GDT_USER_DATA: P, DPL 3, data, writable */
+	.quad	0x00affb000000ffff	/* GDT_USER_CODE: P, DPL 3, code, L */
 gdt_end:
 	.balign	8
 /* For LGDT in 64-bit mode: a 10-byte operand, base = the GDT's link address. */

@@ -9,7 +9,15 @@
 #define GDT_KERNEL_CODE	0x08
 #define GDT_KERNEL_DATA	0x10
 #define GDT_TSS		0x18	/* a 16-byte system descriptor: slots 3 and 4 */
-#define GDT_ENTRIES	5
+#define GDT_USER_DATA	0x28	/* DPL 3: user tasks (ring 3) */
+#define GDT_USER_CODE	0x30
+#define GDT_ENTRIES	7
+#define SEL_RPL3	3	/* a selector's requested privilege level 3 (3.4.2) */
+/* The system-call vector: an interrupt gate user code may use (DPL 3). */
+#define VEC_SYSCALL	0x80
+#define RFLAGS_IF	(1 << 9)
+#define RFLAGS_AC	(1 << 18)	/* with SMAP: supervisor access to user pages allowed */
+#define RFLAGS_RESERVED1 (1 << 1)	/* always 1 (SDM vol. 1, 3.4.3) */
 
 /*
  * The kernel's virtual layout (include/arch.h, "The boot map"). The image
