@@ -500,6 +500,7 @@ static const struct {
 	{ "ns8250", UART_NS16550_MMIO },
 	{ "snps,dw-apb-uart", UART_NS16550_MMIO },
 	{ "arm,pl011", UART_PL011 },
+	{ "sifive,uart0", UART_SIFIVE },
 };
 
 int fdt_stdout_uart(const void *dtb, struct uart_desc *out)
