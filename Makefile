@@ -89,10 +89,21 @@ include $(ARCH_MK)
 else ifneq ($(needs_port),)
 $(error ARCH=$(ARCH): no port yet ($(ARCH_MK) is missing))
 endif
+# Which arches a board has: its board.mk's BOARD_ARCHES line, read before
+# the board.mk itself (which may include per-arch files that exist only for
+# those arches).
+board_arches = $(shell sed -n 's/^BOARD_ARCHES[[:space:]]*:=[[:space:]]*//p' board/$(1)/board.mk)
+boards_of = $(strip $(foreach b,$(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk)),$(if $(filter $(1),$(call board_arches,$(b))),$(b))))
+ifneq ($(needs_port),)
+ifeq ($(wildcard $(BOARD_MK)),)
+$(error BOARD=$(BOARD): no such board; boards for ARCH=$(ARCH): $(call boards_of,$(ARCH)))
+endif
+ifeq ($(filter $(ARCH),$(call board_arches,$(BOARD))),)
+$(error BOARD=$(BOARD) is a board for ARCH=$(call board_arches,$(BOARD)), not $(ARCH); boards for ARCH=$(ARCH): $(call boards_of,$(ARCH)))
+endif
+endif
 ifneq ($(wildcard $(BOARD_MK)),)
 include $(BOARD_MK)
-else ifneq ($(needs_port),)
-$(error BOARD=$(BOARD): no such board ($(BOARD_MK) is missing))
 endif
 
 QEMU_CPU ?= $(QEMU_CPU_DEFAULT)
@@ -129,7 +140,7 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
-	-Iinclude -Immu -Iarch/$(ARCH_DIR) \
+	-Iinclude -Immu -Iarch/$(ARCH_DIR) -Iboard/$(BOARD) \
 	-DORIGAMI_BOARD='"$(BOARD)"' -DARCH_HAS_PIO=$(if $(filter y,$(ARCH_HAS_PIO)),1,0) \
 	$(LIBC_CFLAGS) $(ARCH_CFLAGS) -MMD -MP
 KERNEL_LDFLAGS := -nostartfiles -static -Wl,--gc-sections -T $(LDSCRIPT) \

@@ -3,5 +3,3 @@
 BIOS             :=
 QEMU_CPU_DEFAULT := max
 BOARD_QEMU_ARGS  :=
-# hw/arm/virt.c: RAM starts at 1 GiB (arch/arm64/arch.mk links there).
-ARM64_DRAM_BASE  := 0x40000000
