@@ -1,0 +1,19 @@
+# Raspberry Pi 3 Model B (BCM2837: four Cortex-A53, entered at EL2), as
+# QEMU's raspi3b models it. QEMU loads the Image at text_offset (2 MiB)
+# past DRAM base 0, parks cores 1-3 in its spin-table stub (they wait on
+# their release addresses at 0xd8.., which the kernel never writes) and
+# enters core 0 at EL2 with x0 = the DTB: Debian's bcm2837-rpi-3-b.dtb, the
+# one a Pi's firmware hands on, which tools/setup.sh fetches.
+BOARD_ARCHES     := arm64
+QEMU_MACHINE     := raspi3b
+# The BCM2837 model has exactly 1 GiB (QEMU refuses other sizes).
+QEMU_MEM         := 1G
+QEMU_CPU_DEFAULT :=
+BIOS             :=
+BOARD_SRCS       := board/raspi3b/board.c
+RPI3_DTB         := build/field/dtbs/bcm2837-rpi-3-b.dtb
+# The DTB's stdout-path is serial1, the mini UART (the PL011 serves
+# Bluetooth on a Pi 3): QEMU's second serial port, so the first goes
+# nowhere and the second to the terminal. QEMU's BCM2837 has no power-off
+# device and the Pi has no PSCI: semihosting (arch.mk) carries the status.
+BOARD_QEMU_ARGS  := -dtb $(RPI3_DTB) -serial null -serial mon:stdio
