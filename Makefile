@@ -82,7 +82,7 @@ ARCH_MK  := arch/$(ARCH_DIR)/arch.mk
 BOARD_MK := board/$(BOARD)/board.mk
 
 # Goals that work before every port has landed.
-PORTLESS_GOALS := test clean setup ports host-lib host-lib-san host-fdt-test host-core-test
+PORTLESS_GOALS := test clean setup ports boards host-lib host-lib-san host-fdt-test host-core-test
 needs_port := $(filter-out $(PORTLESS_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(wildcard $(ARCH_MK)),)
 include $(ARCH_MK)
@@ -107,6 +107,9 @@ include $(BOARD_MK)
 endif
 
 QEMU_CPU ?= $(QEMU_CPU_DEFAULT)
+
+# make image: the board's flashable image (variables in mk/image.mk).
+include mk/image.mk
 
 KCC      ?= $(CROSS_COMPILE)gcc
 KOBJCOPY ?= $(CROSS_COMPILE)objcopy
@@ -237,6 +240,11 @@ host-core-test: $(HOST_CORE_TEST)
 # The arches whose port exists, for the test suites.
 ports:
 	@echo $(foreach a,$(ARCHES),$(if $(wildcard arch/$(arch_dir_$(a))/arch.mk),$(a)))
+
+# Every board of every ported arch, one "arch board" pair a line.
+.PHONY: boards
+boards:
+	@$(foreach a,$(ARCHES),$(if $(wildcard arch/$(arch_dir_$(a))/arch.mk),$(foreach b,$(call boards_of,$(a)),echo "$(a) $(b)";)))
 
 clean:
 	rm -rf build

@@ -39,6 +39,7 @@ ARCH_HAS_PIO := n
 
 
 KERNEL_IMAGE := $(BUILD)/origami.bin
+MKIMAGE_ARCH := arm64
 QEMU_SYSTEM := qemu-system-aarch64
 ARCH_QEMU_ARGS := -semihosting-config enable=on,target=native
 GDB_ARCH := aarch64

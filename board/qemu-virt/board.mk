@@ -5,3 +5,10 @@ QEMU_MACHINE := virt
 QEMU_MEM     := 256M
 BOARD_SRCS   := board/qemu-virt/early_uart_$(ARCH).c
 include board/qemu-virt/$(ARCH).mk
+
+# make image: a disk for U-Boot (Debian's u-boot-qemu) on this machine,
+# attached as virtio-blk; the QEMU line is what tests/suites.d/boards.sh runs.
+IMAGE_SIZE_MIB := 64
+IMAGE_BOOT_CMD := board/qemu-virt/boot.cmd
+IMAGE_MEDIUM   :=
+IMAGE_SERIAL   := QEMU -nographic: the first serial port on the terminal

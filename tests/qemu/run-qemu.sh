@@ -4,6 +4,8 @@
 #   run-qemu.sh --arch A [--board B] [--kernel IMG] [--cpu C] [--bootargs S]
 #               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S]
 #
+# --kernel none: no -kernel at all (firmware given in --qemu-args boots from
+# a disk there).
 # --qemu-args: more QEMU options, after the board's and the CPU (e.g.
 # "-machine virtualization=on": QEMU merges repeated -machine options; a
 # second -cpu replaces the first).
@@ -66,7 +68,8 @@ kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}
 
-set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} $qemu_args -kernel "$kernel" -nographic -no-reboot
+[ "$kernel" = none ] && kernel=
+set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} $qemu_args ${kernel:+-kernel "$kernel"} -nographic -no-reboot
 [ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
 if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234
