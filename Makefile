@@ -40,6 +40,13 @@
 # The MMU layer joins the kernel through KERNEL_MMU_SRCS.
 
 ARCHES := riscv64 arm64 x86_64
+# Which arches a board has: its board.mk's BOARD_ARCHES line, read before
+# the board.mk itself (which may include per-arch files that exist only for
+# those arches). `make BOARD=raspi3b` alone picks the board's first arch.
+board_arches = $(shell sed -n 's/^BOARD_ARCHES[[:space:]]*:=[[:space:]]*//p' board/$(1)/board.mk 2>/dev/null)
+ifeq ($(origin ARCH)$(origin BOARD),undefinedcommand line)
+ARCH := $(firstword $(call board_arches,$(BOARD)))
+endif
 ARCH   ?= riscv64
 
 arch_dir_riscv64 := riscv
@@ -89,10 +96,6 @@ include $(ARCH_MK)
 else ifneq ($(needs_port),)
 $(error ARCH=$(ARCH): no port yet ($(ARCH_MK) is missing))
 endif
-# Which arches a board has: its board.mk's BOARD_ARCHES line, read before
-# the board.mk itself (which may include per-arch files that exist only for
-# those arches).
-board_arches = $(shell sed -n 's/^BOARD_ARCHES[[:space:]]*:=[[:space:]]*//p' board/$(1)/board.mk)
 boards_of = $(strip $(foreach b,$(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk)),$(if $(filter $(1),$(call board_arches,$(b))),$(b))))
 ifneq ($(needs_port),)
 ifeq ($(wildcard $(BOARD_MK)),)
@@ -200,11 +203,16 @@ RUNNER := tests/qemu/run-qemu.sh --arch $(ARCH) --board $(BOARD) \
 setup:
 	$(Q)tools/setup.sh
 
+# A board QEMU does not model (QEMU_MACHINE empty) has only `make image`.
+no_qemu = $(if $(QEMU_MACHINE),,$(error BOARD=$(BOARD): QEMU has no model of this board; `make image BOARD=$(BOARD)` builds its boot medium))
+
 run: setup
+	$(no_qemu)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(RUNNER)
 
 debug: all
+	$(no_qemu)
 	$(Q)$(RUNNER) --gdb
 
 test: setup

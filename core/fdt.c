@@ -500,11 +500,14 @@ static int translate_to_cpu(const struct fdt *f, const char *path, uint64_t *add
 		return fail("path \"%s\" too long", path);
 	memcpy(bus, path, len + 1);
 	for (;;) {
-		char *slash = strrchr(bus, '/');
+		char *slash = NULL;
 		const uint8_t *r;
 		unsigned ac, pac, sc, entry;
 		bool found = false;
 
+		for (char *c = bus; *c; c++)    /* the last '/' */
+			if (*c == '/')
+				slash = c;
 		if (!slash || slash == bus)
 			return 0;       /* up at the root: a CPU address */
 		*slash = '\0';

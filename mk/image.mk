@@ -6,7 +6,8 @@
 # ---- What a board.mk sets for its image ----
 #   IMAGE_SIZE_MIB  the whole image (MBR, one FAT32 partition from 1 MiB)
 #   IMAGE_BOOT_CMD  the U-Boot script source (board/<board>/boot.cmd):
-#                   compiled to boot.scr with mkimage -T script
+#                   compiled to boot.scr with mkimage -T script; empty
+#                   for a board without U-Boot (qemu-pc)
 #   IMAGE_FILES     SRC[:DEST] pairs copied into the FAT besides boot.scr
 #                   and the kernel (origami.bin, or origami.elf on x86)
 #   IMAGE_FIT_ITS   optional: a FIT source (kernel + DTB, hashed); the
@@ -38,11 +39,11 @@ $(IMAGE_DIR)/origami.itb: $(IMAGE_FIT_ITS) $(KERNEL_IMAGE) $(IMAGE_FIT_DTB)
 		$(IMAGE_FIT_ITS) >$(IMAGE_DIR)/origami.its
 	$(Q)mkimage -f $(IMAGE_DIR)/origami.its $@ >/dev/null
 
-IMAGE_PARTS := $(KERNEL_IMAGE):$(IMAGE_KERNEL_NAME) $(IMAGE_DIR)/boot.scr $(IMAGE_FILES) \
+IMAGE_PARTS := $(KERNEL_IMAGE):$(IMAGE_KERNEL_NAME) $(if $(IMAGE_BOOT_CMD),$(IMAGE_DIR)/boot.scr) $(IMAGE_FILES) \
 	$(if $(IMAGE_FIT_ITS),$(IMAGE_DIR)/origami.itb)
 
 image: setup
-	$(Q)$(MAKE) --no-print-directory all $(IMAGE_DIR)/boot.scr $(if $(IMAGE_FIT_ITS),$(IMAGE_DIR)/origami.itb)
+	$(Q)$(MAKE) --no-print-directory all $(if $(IMAGE_BOOT_CMD),$(IMAGE_DIR)/boot.scr) $(if $(IMAGE_FIT_ITS),$(IMAGE_DIR)/origami.itb)
 	$(Q)tools/mkdisk.sh $(IMAGE_DISK) $(IMAGE_SIZE_MIB) ORIGAMI $(IMAGE_PARTS)
 	@echo "image: $(IMAGE_DISK) ($(IMAGE_SIZE_MIB) MiB: MBR, FAT32 boot partition)"
 	@mdir -b -i $(IMAGE_DISK)@@1M | sed 's|^::/|  |'

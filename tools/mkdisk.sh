@@ -23,6 +23,7 @@ le32() {
 }
 
 rm -f "$disk"
+mkdir -p "$(dirname "$disk")"
 truncate -s "${size_mib}M" "$disk"
 # Partition entry 1 at offset 446 (16 bytes): boot flag 0x80, CHS start
 # 0xfe/0xff/0xff (LBA only), type 0x0c, CHS end the same, LBA start,

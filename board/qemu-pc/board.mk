@@ -14,3 +14,13 @@ BOARD_SRCS := board/qemu-pc/board.c
 BOARD_EXIT_PORT := $(shell sed -n 's/^\#define BOARD_EXIT_PORT[[:space:]]*//p' board/qemu-pc/board.h)
 BOARD_QEMU_ARGS := -device isa-debug-exit,iobase=$(BOARD_EXIT_PORT),iosize=0x04 -nic none
 QEMU_EXIT_OF_STATUS := (s<<1)|1
+
+# make image: a FAT disk with the Multiboot ELF and a GRUB menu entry for
+# it. A PC boots it through a GRUB already installed (configfile or the
+# entry copied into its grub.cfg), or QEMU boots the ELF with -kernel.
+IMAGE_SIZE_MIB   := 64
+IMAGE_BOOT_CMD   :=
+IMAGE_FILES      := board/qemu-pc/grub.cfg
+IMAGE_MEDIUM     := USB stick or disk partition read by an installed GRUB
+IMAGE_SERIAL     := COM1 (0x3f8): 115200 8N1 as the firmware left it
+IMAGE_BOOTS       = GRUB: multiboot /origami.elf (grub.cfg on the disk); QEMU: make run

@@ -1,4 +1,5 @@
-# U-Boot script for the Raspberry Pi 3 Model B, run by U-Boot's distro boot
+# U-Boot script for the Raspberry Pi 3 Model B and 4 Model B (board/raspi4
+# uses it too), run by U-Boot's distro boot
 # (U-Boot doc/develop/distro.rst: devtype, devnum and distro_bootpart name
 # the partition it came from). fdt_addr: the DTB the Pi's firmware (or
 # QEMU) handed U-Boot, with the firmware's memory and reserved regions.
