@@ -43,7 +43,7 @@ filter=${1:-}
 dir=build/tests/matrix
 mkdir -p "$dir"
 
-for arch in $(make -s ports); do
+for arch in $(test_arches); do
 	if ! make -s ARCH="$arch" all >"$dir/$arch-build.log" 2>&1; then
 		echo "matrix: $arch does not build (log: $dir/$arch-build.log)"
 	fi
