@@ -89,7 +89,7 @@ ARCH_MK  := arch/$(ARCH_DIR)/arch.mk
 BOARD_MK := board/$(BOARD)/board.mk
 
 # Goals that work before every port has landed.
-PORTLESS_GOALS := test clean setup ports boards host-lib host-lib-san host-fdt-test host-core-test
+PORTLESS_GOALS := test clean setup ports boards default-board host-lib host-lib-san host-fdt-test host-core-test
 needs_port := $(filter-out $(PORTLESS_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(wildcard $(ARCH_MK)),)
 include $(ARCH_MK)
@@ -215,8 +215,10 @@ debug: all
 	$(no_qemu)
 	$(Q)$(RUNNER) --gdb
 
+# TEST_ARCH="arm64 host": only those arches' boots, and "host" the host
+# suites (tests/run; one CI job each).
 test: setup
-	$(Q)tests/run
+	$(Q)TEST_ARCH='$(TEST_ARCH)' tests/run
 
 # Host tests of core/ code that runs unchanged on the host, with the host
 # build's sanitizer flags (mk/host.mk).
@@ -248,6 +250,11 @@ host-core-test: $(HOST_CORE_TEST)
 # The arches whose port exists, for the test suites.
 ports:
 	@echo $(foreach a,$(ARCHES),$(if $(wildcard arch/$(arch_dir_$(a))/arch.mk),$(a)))
+
+# The board ARCH builds for when BOARD is not given (tests/qemu/run-qemu.sh).
+.PHONY: default-board
+default-board:
+	@echo $(board_default_$(ARCH))
 
 # Every board of every ported arch, one "arch board" pair a line.
 .PHONY: boards

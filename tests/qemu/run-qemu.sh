@@ -42,18 +42,13 @@ if [ -z "$arch" ]; then
 	echo "run-qemu: --arch is required" >&2
 	exit 2
 fi
-# Without --board: the one board this arch has been built for.
+# Without --board: the arch's default board (the Makefile's).
 if [ -z "$board" ]; then
-	set -- build/"$arch"-*/qemu.env
-	if [ ! -f "$1" ]; then
-		echo "run-qemu: no build of $arch: run 'make ARCH=$arch' first" >&2
-		exit 2
-	elif [ $# -ne 1 ]; then
-		echo "run-qemu: $arch is built for several boards, say which with --board" >&2
+	board=$(make -s --no-print-directory ARCH="$arch" default-board 2>/dev/null)
+	if [ -z "$board" ]; then
+		echo "run-qemu: no default board for $arch" >&2
 		exit 2
 	fi
-	board=${1#build/"$arch"-}
-	board=${board%/qemu.env}
 fi
 build=build/$arch-$board
 env=$build/qemu.env

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-arch: per-arch
 # Boot tests: for every arch whose port exists, build it, boot it in QEMU
 # and check the banner, the exit status, the expected-fault hook
 # (test.probe), the trap report of each deliberate fault (test.fault) and
@@ -88,13 +89,13 @@ for arch in $(test_arches); do
 	fi
 	pass "$arch: build"
 	# The MMU layer's host-only introspection stays out of the kernel.
-	if nm build/$arch-*/origami.elf | grep -q ' mmu_host_'; then
+	if nm "build/$arch-$(make -s ARCH="$arch" default-board)/origami.elf" | grep -q ' mmu_host_'; then
 		fail "$arch: mmu_host_* symbols in the kernel"
 	else
 		pass "$arch: no mmu_host_* symbol in the kernel"
 	fi
 	BAD_PA=
-	. "$(ls build/$arch-*/qemu.env | head -n 1)"
+	. "build/$arch-$(make -s ARCH="$arch" default-board)/qemu.env"
 
 	boot "$arch" plain ""
 	expect_rc "$arch boot" $EXIT_OK

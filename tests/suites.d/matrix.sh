@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-arch: per-arch
 # The paging matrix: every mode of every arch booted in QEMU on the CPUs
 # that have it, each boot running the kernel's MMU suite on the live MMU
 # (core/mmu_hwtest.c, tests/mmu/ cases: "mmu-suite: MODE: N passed, N
@@ -59,8 +60,10 @@ cell() {
 }
 
 cells=()
+arches=" $(echo $(test_arches)) "
 while IFS='|' read -r arch mode cpu runs; do
 	[ -n "$arch" ] || continue
+	[[ $arches == *" $arch "* ]] || continue
 	[ -z "$filter" ] || [[ "$arch $mode $cpu" =~ $filter ]] || continue
 	cells+=("$arch|$mode|$cpu|$runs")
 done <<<"$CELLS"
