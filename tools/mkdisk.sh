@@ -9,6 +9,7 @@
 # SIZE_MIB: the whole image (at least 34: FAT32 needs 65525 clusters of one
 # 512-byte sector). DEST defaults to SRC's file name, in the FAT's root.
 set -eu
+PATH=$PATH:/usr/sbin:/sbin       # mkfs.vfat, for a user whose PATH lacks sbin
 [ $# -ge 3 ] || { echo "usage: $0 DISK SIZE_MIB LABEL SRC[:DEST]..." >&2; exit 2; }
 disk=$1 size_mib=$2 label=$3
 shift 3
