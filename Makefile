@@ -31,11 +31,14 @@
 #   BAD_PA              a physical address whose access faults with the MMU
 #                       off (test.probe=, the boot test of the fault hook)
 #
-# ---- What board/<board>/board.mk sets ----
-#   QEMU_MACHINE  -M value      QEMU_MEM  -m value     BIOS  -bios value
+# ---- What board/<board>/board.mk sets (docs/boards.md) ----
+#   BOARD_ARCHES  the arches it has, on one line (read before the rest)
+#   QEMU_MACHINE  -M value (empty: QEMU has no model)
+#   QEMU_MEM  -m value     BIOS  -bios value
 #   QEMU_CPU_DEFAULT  -cpu value unless QEMU_CPU= is given
 #   BOARD_SRCS    board files (board_early_uart: the console before the DTB)
 #   BOARD_QEMU_ARGS extra QEMU options
+#   IMAGE_*       the image recipe of `make image` (mk/image.mk)
 #
 # The MMU layer joins the kernel through KERNEL_MMU_SRCS.
 
