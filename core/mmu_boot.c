@@ -171,7 +171,7 @@ static uint64_t round_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
 
 static bool uart_is_mmio(const struct uart_desc *u)
 {
-	return u->kind == UART_NS16550_MMIO || u->kind == UART_PL011;
+	return u->kind == UART_NS16550_MMIO || u->kind == UART_PL011 || u->kind == UART_SIFIVE;
 }
 
 /* Where the UART is mapped, once build_address_space() ran. */

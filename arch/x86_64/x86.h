@@ -89,8 +89,8 @@
 #define MULTIBOOT_INFO_CMDLINE	(1 << 2)	/* flags bit: cmdline valid (3.3) */
 #define MULTIBOOT_INFO_CMDLINE_OFF 16		/* offset of the cmdline field */
 
-/* The PC's first serial port (COM1), the console from the first byte on. */
-#define PC_COM1_PORT	0x3f8
+/* The console before anything is known is the board's (board.h,
+ * BOARD_EARLY_UART_PORT): an ns16550 by port I/O. */
 #define UART_LSR	5		/* ns16550 line status register */
 #define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
 
