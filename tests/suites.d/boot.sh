@@ -75,7 +75,7 @@ x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 # boot ARCH NAME BOOTARGS [TIMEOUT [RUNNER OPTIONS...]]: sets $log and $rc.
 boot() {
 	log=build/tests/boot/$1-$2.log
-	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-30}" \
+	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-120}" \
 		--log "$log" "${@:5}" >"$log.runner" 2>&1
 	rc=$?
 }
