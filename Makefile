@@ -35,15 +35,25 @@
 #   BAD_PA              a physical address whose access faults with the MMU
 #                       off (test.probe=, the boot test of the fault hook)
 #
-# ---- What board/<board>/board.mk sets ----
-#   QEMU_MACHINE  -M value      QEMU_MEM  -m value     BIOS  -bios value
+# ---- What board/<board>/board.mk sets (docs/boards.md) ----
+#   BOARD_ARCHES  the arches it has, on one line (read before the rest)
+#   QEMU_MACHINE  -M value (empty: QEMU has no model)
+#   QEMU_MEM  -m value     BIOS  -bios value
 #   QEMU_CPU_DEFAULT  -cpu value unless QEMU_CPU= is given
 #   BOARD_SRCS    board files (board_early_uart: the console before the DTB)
 #   BOARD_QEMU_ARGS extra QEMU options
+#   IMAGE_*       the image recipe of `make image` (mk/image.mk)
 #
 # The MMU layer joins the kernel through KERNEL_MMU_SRCS.
 
 ARCHES := riscv64 arm64 x86_64
+# Which arches a board has: its board.mk's BOARD_ARCHES line, read before
+# the board.mk itself (which may include per-arch files that exist only for
+# those arches). `make BOARD=raspi3b` alone picks the board's first arch.
+board_arches = $(shell sed -n 's/^BOARD_ARCHES[[:space:]]*:=[[:space:]]*//p' board/$(1)/board.mk 2>/dev/null)
+ifeq ($(origin ARCH)$(origin BOARD),undefinedcommand line)
+ARCH := $(firstword $(call board_arches,$(BOARD)))
+endif
 ARCH   ?= riscv64
 
 arch_dir_riscv64 := riscv
@@ -104,7 +114,8 @@ help:
 	@echo '  bench          benchmarks of every mode (build/bench/); bench-compare: two runs'
 	@echo 'Other:'
 	@echo '  setup          install missing Debian packages (tools/setup.sh)'
-	@echo '  ports          the arches whose port exists'
+	@echo '  ports          the arches whose port exists; boards: every arch and board pair'
+	@echo '  image          the board'"'"'s flashable image, the dd line, serial settings (docs/boards.md)'
 	@echo '  clean          remove build/'
 	@echo
 	@echo 'Variables:'
@@ -119,6 +130,7 @@ help:
 	@echo '  TIMEOUT=       seconds before run calls a boot a hang (default 30)'
 	@echo '  DEBUG_TIMEOUT= the same for debug (default 0: none)'
 	@echo '  KERNEL_TESTS=n an image without the kernel-side tests (build/<arch>-<board>-notests/)'
+	@echo '  TEST_ARCH=     make test for these arches'"'"' boots only (host: the host suites)'
 	@echo '  V=1            full command lines'
 	@echo '  BENCH_RUNS= BENCH_MODES= OLD= NEW=   see bench/bench.mk'
 	@echo '  DIFF_SEEDS= DIFF_STEPS= FUZZ_SECONDS=   see tests/mmu/host.mk
@@ -131,7 +143,7 @@ BOARD_MK := board/$(BOARD)/board.mk
 
 # Goals that need no kernel build (host tools and tests, housekeeping):
 # they work whatever ARCH/BOARD say.
-HOST_GOALS := test clean setup ports help host-lib host-lib-san explain bench bench-compare \
+HOST_GOALS := test clean setup ports boards default-board help host-lib host-lib-san explain bench bench-compare \
 	fuzz mmu-conformance mmu-diff $(filter test-% build/tests/%,$(MAKECMDGOALS))
 needs_port := $(filter-out $(HOST_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(wildcard $(ARCH_MK)),)
@@ -139,13 +151,23 @@ include $(ARCH_MK)
 else ifneq ($(needs_port),)
 $(error ARCH=$(ARCH): no port yet ($(ARCH_MK) is missing))
 endif
+boards_of = $(strip $(foreach b,$(patsubst board/%/board.mk,%,$(wildcard board/*/board.mk)),$(if $(filter $(1),$(call board_arches,$(b))),$(b))))
+ifneq ($(needs_port),)
+ifeq ($(wildcard $(BOARD_MK)),)
+$(error BOARD=$(BOARD): no such board; boards for ARCH=$(ARCH): $(call boards_of,$(ARCH)))
+endif
+ifeq ($(filter $(ARCH),$(call board_arches,$(BOARD))),)
+$(error BOARD=$(BOARD) is a board for ARCH=$(call board_arches,$(BOARD)), not $(ARCH); boards for ARCH=$(ARCH): $(call boards_of,$(ARCH)))
+endif
+endif
 ifneq ($(wildcard $(BOARD_MK)),)
 include $(BOARD_MK)
-else ifneq ($(needs_port),)
-$(error BOARD=$(BOARD): no such board ($(BOARD_MK) is missing))
 endif
 
 QEMU_CPU ?= $(QEMU_CPU_DEFAULT)
+
+# make image: the board's flashable image (variables in mk/image.mk).
+include mk/image.mk
 
 KCC      ?= $(CROSS_COMPILE)gcc
 KOBJCOPY ?= $(CROSS_COMPILE)objcopy
@@ -175,10 +197,14 @@ CORE_SRCS += $(wildcard core/libc/*.c)
 LIBC_CFLAGS := -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isystem core/libc/include
 endif
 
-# The MMU suite the kernel runs on the live MMU (core/main.c): the hardware
-# checks and the host conformance cases. Linked in unless KERNEL_TESTS=n.
+# The suites the kernel runs on the live MMU (core/main.c): the MMU suite
+# (the hardware checks and the host conformance cases), the vm suite and
+# the user-mode suite (test.tasks). Linked in unless KERNEL_TESTS=n.
 KERNEL_TEST_SRCS := $(if $(filter y,$(KERNEL_TESTS)),tests/kernel/mmu_hwtest.c \
-	tests/mmu/conformance.c tests/mmu/kernel_harness.c)
+	tests/mmu/conformance.c tests/mmu/kernel_harness.c tests/vm/kernel.c \
+	tests/tasks/kernel_tasks.c)
+# User programs, embedded in the image (mk/user.mk).
+include mk/user.mk
 KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
@@ -194,9 +220,9 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 #   mode     pt_mode_*.c, mmu_modes.c: a format and the engine
 #   engine   mmu/: its own headers, the format interface, the hooks; no arch/
 ROOM_core    := -Iinclude
-ROOM_arch    := -Iinclude -Iarch/$(ARCH_DIR)
+ROOM_arch    := -Iinclude -Iarch/$(ARCH_DIR) -Iboard/$(BOARD)
 ROOM_archmmu := $(ROOM_arch) -Immu/hooks
-ROOM_format  := $(ROOM_arch) -Immu/format
+ROOM_format  := -Iinclude -Iarch/$(ARCH_DIR) -Immu/format
 ROOM_mode    := $(ROOM_format) -Immu -DMMU_LAYER
 ROOM_engine  := -Iinclude -Immu -Immu/format -Immu/hooks -DMMU_LAYER
 ROOMS        := core arch archmmu format mode engine
@@ -290,6 +316,9 @@ RUNNER := tests/qemu/run-qemu.sh --arch $(ARCH) --board $(BOARD) --build $(BUILD
 setup:
 	$(Q)tools/setup.sh
 
+# A board QEMU does not model (QEMU_MACHINE empty) has only `make image`.
+no_qemu = $(if $(QEMU_MACHINE),,$(error BOARD=$(BOARD): QEMU has no model of this board; `make image BOARD=$(BOARD)` builds its boot medium))
+
 # MMU_MODE must be a mode of ARCH (the names of its mode files), so that a
 # typo is refused here rather than booting another mode; the kernel refuses
 # an unknown mmu.mode= too (exit status 1).
@@ -302,6 +331,7 @@ check-mmu-mode:
 		exit 2; fi
 
 run: check-mmu-mode setup
+	$(no_qemu)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(RUNNER)
 
@@ -309,15 +339,28 @@ run: check-mmu-mode setup
 # DEBUG_TIMEOUT=secs.
 DEBUG_TIMEOUT ?= 0
 debug: check-mmu-mode all
+	$(no_qemu)
 	$(Q)$(RUNNER) --gdb --timeout $(DEBUG_TIMEOUT)
 
+# TEST_ARCH="arm64 host": only those arches' boots, and "host" the host
+# suites (tests/run; one CI job each).
 test: setup
-	$(Q)tests/run
+	$(Q)TEST_ARCH='$(TEST_ARCH)' tests/run
 
 
 # The arches whose port exists, for the test suites.
 ports:
 	@echo $(foreach a,$(ARCHES),$(if $(wildcard arch/$(arch_dir_$(a))/arch.mk),$(a)))
+
+# The board ARCH builds for when BOARD is not given (tests/qemu/run-qemu.sh).
+.PHONY: default-board
+default-board:
+	@echo $(board_default_$(ARCH))
+
+# Every board of every ported arch, one "arch board" pair a line.
+.PHONY: boards
+boards:
+	@$(foreach a,$(ARCHES),$(if $(wildcard arch/$(arch_dir_$(a))/arch.mk),$(foreach b,$(call boards_of,$(a)),echo "$(a) $(b)";)))
 
 clean:
 	rm -rf build

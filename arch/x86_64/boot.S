@@ -32,6 +32,7 @@
  */
 #include "x86.h"
 #include "x86_bits.h"
+#include "board.h"	/* BOARD_EARLY_UART_PORT, BOARD_EXIT_PORT */
 
 #define PA(sym)		((sym) - KERNEL_VMA_OFFSET)
 
@@ -263,7 +264,7 @@ not_multiboot:
 no_long_mode:
 	mov	$PA(msg_no_long_mode), %esi
 /*
- * Nothing is set up yet: say why on COM1 and end as kernel_exit() would,
+ * Nothing is set up yet: say why on the board's early UART and end as kernel_exit() would,
  * with its ORIGAMI-EXIT line for the runner.
  */
 early_failure:
@@ -271,20 +272,20 @@ early_failure:
 	mov	$PA(msg_exit_panic), %esi
 	call	early_puts
 	mov	$EXIT_PANIC, %eax
-	outl	%eax, $DEBUG_EXIT_PORT
+	outl	%eax, $BOARD_EXIT_PORT
 1:	hlt
 	jmp	1b
 
-/* Write the string at %esi to COM1, polling. Clobbers %eax, %edx, %esi. */
+/* Write the string at %esi to the early UART, polling. Clobbers %eax, %edx, %esi. */
 early_puts:
-	mov	$(PC_COM1_PORT + UART_LSR), %dx
+	mov	$(BOARD_EARLY_UART_PORT + UART_LSR), %dx
 1:	inb	%dx, %al
 	test	$UART_LSR_THRE, %al
 	jz	1b
 	lodsb
 	test	%al, %al
 	jz	2f
-	mov	$PC_COM1_PORT, %dx
+	mov	$BOARD_EARLY_UART_PORT, %dx
 	outb	%al, %dx
 	jmp	early_puts
 2:	ret
@@ -348,6 +349,8 @@ gdt:
 	.quad	0x00af9b000000ffff	/* GDT_KERNEL_CODE: P, DPL 0, code, L */
 	.quad	0x00cf93000000ffff	/* GDT_KERNEL_DATA: P, DPL 0, data, writable */
 	.quad	0, 0			/* GDT_TSS */
+	.quad	0x00cff3000000ffff	/* GDT_USER_DATA: P, DPL 3, data, writable */
+	.quad	0x00affb000000ffff	/* GDT_USER_CODE: P, DPL 3, code, L */
 gdt_end:
 	.balign	8
 /* For LGDT in 64-bit mode: a 10-byte operand, base = the GDT's link address. */

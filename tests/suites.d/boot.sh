@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-arch: per-arch
 # Boot tests: for every arch whose port exists, build it, boot it in QEMU
 # and check the banner, the exit status, the expected-fault hook
 # (test.probe), the trap report of each deliberate fault (test.fault) and
@@ -15,9 +16,8 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # and the ISA string's extensions; a push on a wild sp still reports (the
 # trap stack); both memory nodes of a NUMA machine become RAM. arm64-el2: entered at EL2, the kernel drops to EL1 and its EL1
 # vectors still report a trap; arm64's paging line follows the ID registers
-# (every mode on max, neither 16K nor 52 bits on Cortex-A57); U-Boot
-# (Debian's u-boot-qemu) boots the same Image with booti, from QEMU's
-# fw_cfg; every mode turns translation on, on max and on Cortex-A57 (the
+# (every mode on max, neither 16K nor 52 bits on Cortex-A57) (U-Boot's
+# boot.scr and FIT paths are the boards suite's); every mode turns translation on, on max and on Cortex-A57 (the
 # trampoline of arch/arm64/mmu_arch.c leaves the boot map's 4K/48 for
 # it); a push on a wild kernel SP reports from the exception stack;
 # without semihosting (real boards) PSCI SYSTEM_OFF powers off, by HVC or by
@@ -60,8 +60,6 @@ arm64|mmu-64k-52||mmu.mode=arm64-64k-52|0|^mmu: arm64-64k-52 \(52-bit VA, 3 leve
 arm64|wild-sp||test.fault=stack|3|^TRAP: data abort: translation fault
 arm64|psci-hvc|-semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
 arm64|psci-smc|-machine virtualization=on -semihosting-config enable=off||0|^ORIGAMI-EXIT: 0$
-arm64|uboot-booti|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin||0|^Starting kernel \.\.\.$|^mmu: translation on with the kernel.s set \(arm64-4k-52,
-arm64|uboot-booti-64k|-bios /usr/lib/u-boot/qemu_arm64/u-boot.bin|mmu.mode=arm64-64k-48|0|^Starting kernel \.\.\.$|^mmu: translation on with the kernel.s set \(arm64-64k-48,
 x86_64|cpu-max|-cpu max||0|^paging: x86-64-4level x86-64-5level \+1g \+nx$|^mmu: x86-64-5level \(57-bit VA, 5 levels, pages 4K 2M 1G\)$|^x86: paging controls: PGE NXE SMEP SMAP|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
 x86_64|cpu-qemu64|-cpu qemu64||0|^paging: x86-64-4level \+nx$|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M\)$|^x86: paging controls: PGE NXE \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-4level||mmu.mode=x86-64-4level|0|^mmu: x86-64-4level \(48-bit VA, 4 levels, pages 4K 2M 1G\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
@@ -82,57 +80,9 @@ boot() {
 	rc=$?
 }
 
-has_line() {
-	tr -d '\r' <"$log" | grep -Eq -- "$1"
-}
-
-# expect NAME REGEX...: every REGEX matches a line of $log.
-expect() {
-	local name=$1 re missing=""
-	shift
-	for re in "$@"; do
-		has_line "$re" || missing="$missing [$re]"
-	done
-	if [ -z "$missing" ]; then
-		pass "$name"
-	else
-		fail "$name: no line matching$missing in $log"
-	fi
-}
-
-expect_rc() {
-	if [ "$rc" -eq "$2" ]; then
-		pass "$1: exit $rc"
-	else
-		fail "$1: exit $rc, expected $2 (log: $log)"
-	fi
-}
-
-# A disk as a board would have it for U-Boot's distro boot: an MBR with one
-# FAT partition holding boot.scr (load the Image from it, booti it with
-# U-Boot's own DTB) and the Image. Proves the RISC-V Image header
-# (text_offset, image_size) is what booti needs.
-uboot_disk() {   # IMAGE DISK
-	local dir=${2%/*} sector_bytes=512 start=2048 sectors=14336
-	rm -f "$2"
-	dd if=/dev/zero of="$2" bs=1M count=8 status=none
-	# MBR partition entry 1 (bootable, type 0x0c FAT32 LBA, LBA 2048, 7 MiB)
-	# and the 0x55aa signature.
-	printf '\200\376\377\377\014\376\377\377\000\010\000\000\000\070\000\000' |
-		dd of="$2" bs=1 seek=446 conv=notrunc status=none
-	printf '\125\252' | dd of="$2" bs=1 seek=510 conv=notrunc status=none
-	mkfs.vfat --offset $start "$2" $((sectors * sector_bytes / 1024)) >/dev/null &&
-	printf '%s\n' 'setenv bootargs origami.loader=u-boot' \
-		'load virtio 0:1 ${kernel_addr_r} origami.bin' \
-		'booti ${kernel_addr_r} - ${fdtcontroladdr}' >"$dir/boot.cmd" &&
-	mkimage -A riscv -O linux -T script -C none -d "$dir/boot.cmd" "$dir/boot.scr" >/dev/null &&
-	cp "$1" "$dir/origami.bin" &&
-	mcopy -o -i "$2@@$((start * sector_bytes))" "$dir/boot.scr" "$dir/origami.bin" ::
-}
 
 mkdir -p build/tests/boot
-# BOOT_ARCHES="arm64 ..." limits the run to those ports (while working on one).
-for arch in ${BOOT_ARCHES:-$(make -s ports)}; do
+for arch in $(test_arches); do
 	echo "--- $arch"
 	if ! make -s ARCH="$arch" all >build/tests/boot/$arch-build.log 2>&1; then
 		fail "$arch: build (log: build/tests/boot/$arch-build.log)"
@@ -140,13 +90,13 @@ for arch in ${BOOT_ARCHES:-$(make -s ports)}; do
 	fi
 	pass "$arch: build"
 	# The MMU layer's host-only introspection stays out of the kernel.
-	if nm build/$arch-*/origami.elf | grep -q ' mmu_host_'; then
+	if nm "build/$arch-$(make -s ARCH="$arch" default-board)/origami.elf" | grep -q ' mmu_host_'; then
 		fail "$arch: mmu_host_* symbols in the kernel"
 	else
 		pass "$arch: no mmu_host_* symbol in the kernel"
 	fi
 	BAD_PA=
-	. "$(ls build/$arch-*/qemu.env | head -n 1)"
+	. "build/$arch-$(make -s ARCH="$arch" default-board)/qemu.env"
 
 	boot "$arch" plain ""
 	expect_rc "$arch boot" $EXIT_OK
@@ -235,22 +185,5 @@ for arch in ${BOOT_ARCHES:-$(make -s ports)}; do
 		fi
 	fi
 
-	if [ "$arch" = riscv64 ]; then
-		disk=build/tests/boot/riscv64-uboot/disk.img
-		mkdir -p "${disk%/*}"
-		if uboot_disk "$KERNEL_IMAGE" "$disk"; then
-			log=build/tests/boot/riscv64-uboot-booti.log
-			tests/qemu/run-qemu.sh --arch riscv64 --log "$log" \
-				--kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin \
-				--qemu-args "-drive file=$disk,format=raw,if=none,id=hd0 -device virtio-blk-device,drive=hd0" \
-				>/dev/null 2>&1
-			rc=$?
-			expect_rc "riscv64-uboot-booti" $EXIT_OK
-			expect "riscv64-uboot-booti" '^Moving Image from 0x84000000 to 0x80200000' \
-				'^Starting kernel \.\.\.$' '^cmdline: origami.loader=u-boot$' '^arch: riscv64$'
-		else
-			fail "riscv64-uboot-booti: could not build the U-Boot disk"
-		fi
-	fi
 done
 suite_end
