@@ -24,7 +24,7 @@ static const char *hart_isa(void)
 	if (!bi || !bi->dtb)
 		return NULL;
 	/* Devicetree spec 3.8: cpu nodes are named by their reg, the hart id. */
-	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 	node = fdt_find_node(bi->dtb, path);
 	if (node < 0 || !(isa = fdt_prop(bi->dtb, node, "riscv,isa", &len)) ||
 	    !len || isa[len - 1] != '\0')
@@ -38,7 +38,7 @@ void arch_describe_cpu(char *buf, size_t len)
 	const char *isa = hart_isa();
 
 	ksnprintf(buf, len, "hart %llu, %s, mvendorid 0x%lx marchid 0x%lx mimpid 0x%lx",
-		  bi ? (unsigned long long)bi->hartid : 0ull, isa ? isa : "isa unknown",
+		  bi ? (unsigned long long)bi->boot_cpu_id : 0ull, isa ? isa : "isa unknown",
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MVENDORID, 0, 0).value,
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MARCHID, 0, 0).value,
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MIMPID, 0, 0).value);
@@ -72,7 +72,7 @@ bool riscv_has_ext(const char *ext)
 
 	if (!bi || !bi->dtb)
 		return false;
-	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 	node = fdt_find_node(bi->dtb, path);
 	if (node >= 0 && (list = fdt_prop(bi->dtb, node, "riscv,isa-extensions", &len)) &&
 	    len && list[len - 1] == '\0') {
@@ -142,7 +142,7 @@ static unsigned levels_ceiling(void)
 		return ceiling;
 	bi = current_boot_info();
 	if (bi && bi->dtb) {
-		ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+		ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 		node = fdt_find_node(bi->dtb, path);
 		if (node >= 0 && (dtb_type = fdt_prop(bi->dtb, node, "mmu-type", &len)) &&
 		    (!len || dtb_type[len - 1] != '\0'))
