@@ -78,6 +78,9 @@ struct mmu_backend {
 	/* Commit: publish one private copy over its live page (atomic stores,
 	 * break-before-make where the format needs it). */
 	void (*publish)(mmu_transaction_t *ta, struct txn_page *pg);
+	/* Commit: make the transaction's deferred stores (txn.h), if the
+	 * backend defers any. */
+	void (*publish_def)(mmu_transaction_t *ta);
 	/* Commit, after every page is published and the TLB flushed. */
 	void (*after_publish)(mmu_transaction_t *ta);
 #ifdef MMU_HOST
@@ -105,6 +108,7 @@ struct mmu_mode {
 	struct mmu_set_counts kernel_counts;
 	uint64_t kernel_table_pages;
 	struct mmu_transaction *kernel_owner;
+	uint64_t kernel_gen;              /* bumped by every commit that changed the kernel half */
 };
 
 /* A broken invariant inside the MMU layer: print and stop (mmu/bug.c). */
