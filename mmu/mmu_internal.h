@@ -111,6 +111,11 @@ struct mmu_mode {
 	uint64_t kernel_gen;              /* bumped by every commit that changed the kernel half */
 };
 
+#ifdef MMU_HOST
+/* Bytes of transaction bookkeeping pages allocated (mmu_host_alloc_counts). */
+extern uint64_t mmu_host_book_bytes;
+#endif
+
 /* A broken invariant inside the MMU layer: print and stop (mmu/bug.c). */
 __attribute__((noreturn, format(printf, 1, 2))) void panic_mmu(const char *fmt, ...);
 

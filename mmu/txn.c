@@ -35,6 +35,10 @@ struct txn_journal {
 };
 #define JCHUNK ((ARENA_ROOM - sizeof(struct txn_journal)) / sizeof(struct jentry) / 2)
 
+#ifdef MMU_HOST
+uint64_t mmu_host_book_bytes;
+#endif
+
 #define NBUCKETS (sizeof(((struct mmu_txn_state *)0)->buckets) / sizeof(struct txn_page *))
 
 static unsigned bucket_of(paddr_t pa)
@@ -55,6 +59,9 @@ static void *arena_take(struct txn_arena **head, size_t bytes)
 		paddr_t pa = mmu_env_alloc_dirty(BOOK_SHIFT);
 		if (!pa)
 			return NULL;
+#ifdef MMU_HOST
+		mmu_host_book_bytes += BOOK_BYTES;
+#endif
 		a = mmu_env_phys_to_virt(pa);
 		a->next = *head;
 		a->pa = pa;
