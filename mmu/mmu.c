@@ -733,6 +733,7 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 	int err = 0;
 	vaddr_t va = start;
 	struct mmu_leaf l;
+	uint64_t n;
 	while (!err && va < end && !mmu_cur->be->next(ta, va, end - 1, &l)) {
 		mmu_entry_t e;
 		vaddr_t base;
@@ -744,7 +745,16 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			;
 		else if (prot && !mmu_cur->attr_ok(*prot, e.memtype))
 			err = -EINVAL;
-		else if (base >= start && last <= end - 1)
+		else if (base >= start && last <= end - 1 && !prot && mmu_cur->be->unmap_run &&
+		         !attr_of(e).annotated &&
+		         (n = mmu_cur->be->unmap_run(ta, base, end - 1, e.order, &err)) != 0) {
+			/* A run of plain leaves in one table: one pass, counted once. */
+			if (!err)
+				err = count(ta, half, e, -(int64_t)n);
+			if (!err)
+				note_change(ta, half, base, n * entry_bytes(e.order));
+			va = base + n * entry_bytes(e.order);
+		} else if (base >= start && last <= end - 1)
 			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
 		else {
 			vaddr_t from = base < start ? start : base;

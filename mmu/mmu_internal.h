@@ -73,6 +73,11 @@ struct mmu_backend {
 	                paddr_t pa, const struct pt_attr *a);
 	/* Remove count existing leaves of that order. */
 	int  (*unmap)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count);
+	/* Optional: remove the run of existing non-annotated leaves of a
+	 * native order that starts at va, inside [va, last], as far as one
+	 * table holds it; returns how many (0: use unmap). *err on failure. */
+	uint64_t (*unmap_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+	                      int *err);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,

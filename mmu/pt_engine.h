@@ -477,6 +477,53 @@ static int change(mmu_transaction_t *ta, enum leaf_op op, vaddr_t va, unsigned o
 	return change_range(ta, &t, va, last, &c);
 }
 
+/*
+ * Remove the run of leaves of one native order that starts at va, inside
+ * [va, last], in the table holding va: one pass over the table's slots,
+ * stopping at anything else (a hole, another size, an annotated leaf, the
+ * table's end). Returns how many; 0 when the order is a contiguous one
+ * (those go entry by entry). On error the call is unwound by the caller.
+ */
+static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+                              int *err)
+{
+	unsigned level;
+	bool contig, kernel = in_kernel_half(va);
+	native_level(order, &level, &contig);
+	if (contig)
+		return 0;
+	struct table t;
+	if (remembered(ta, va, va) && ta->walk.level == level) {
+		t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
+		                    .va = level == PT_TOP ? root_va(kernel) : ta->walk.first,
+		                    .gen = ta->gen, .level = level, .kernel = kernel };
+	} else {
+		table_at(ta, &t, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), kernel);
+		for (unsigned l = PT_TOP; l > level; l--) {
+			size_t i = lvl_index(va, l);
+			pt_entry_t e = tget(ta, &t, i);
+			if (pt_kind(e, l) != PT_TABLE)
+				return 0;
+			table_at(ta, &t, pt_table_pa(e, l), l - 1, slot_va(t.va, l, i), kernel);
+		}
+	}
+	uint64_t n = 0;
+	for (size_t i = lvl_index(va, level); i < lvl_entries(level); i++, n++) {
+		vaddr_t sva = slot_va(t.va, level, i);
+		pt_entry_t e = tget(ta, &t, i);
+		struct pt_attr a;
+		if (sva < va || sva + (lvl_bytes(level) - 1) > last || pt_kind(e, level) != PT_LEAF ||
+		    contig_leaf(e, level))
+			break;
+		pt_leaf_attr(e, level, &a);
+		if (a.annotated || (*err = table_store(ta, &t, i, 0)))
+			break;
+	}
+	if (n)
+		remember(ta, level, va, t.view, t.pg, t.pa);
+	return n;
+}
+
 static int eng_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
                    paddr_t pa, const struct pt_attr *a)
 {
@@ -727,7 +774,8 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.kernel_init = eng_kernel_init, .kernel_fini = eng_kernel_fini,
 	.set_init = eng_set_init, .set_fini = eng_set_fini,
 	.lookup = eng_lookup, .next = eng_next,
-	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .reclaim = eng_reclaim,
+	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .unmap_run = eng_unmap_run,
+	.reclaim = eng_reclaim,
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,
 #ifdef MMU_HOST
