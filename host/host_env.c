@@ -141,6 +141,10 @@ int mmu_host_init(size_t phys_bytes)
 	int err = 0;
 
 	lock();
+	if ((err = mmu_host_forget())) {
+		unlock();
+		return err;
+	}
 	phys_release();
 	phys.pages_in_use = 0;
 	phys.allocs_left = -1;
@@ -176,6 +180,8 @@ void mmu_host_fail_alloc_after(long n)
 	phys.allocs_left = n < 0 ? -1 : n;
 	unlock();
 }
+
+uint64_t mmu_host_book_bytes;   /* counted by mmu/txn.c */
 
 void mmu_host_alloc_counts(uint64_t *allocs, uint64_t *book_bytes)
 {

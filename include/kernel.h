@@ -12,7 +12,7 @@
 /* ---- what the boot code found, handed to kmain() ---- */
 #define BOOT_MAX_RANGES 32
 struct mem_range { uint64_t base, size; };
-enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011 };
+enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011, UART_SIFIVE };
 struct uart_desc {
 	enum uart_kind kind;
 	uint64_t base;          /* MMIO address or I/O port */
@@ -80,6 +80,13 @@ struct trap_info;
  * report (cause, address, pc, registers, backtrace) and powers off with
  * status 3. */
 void trap_handle(struct trap_info *ti);
+/* User mode (core/task.c, core/syscall.c), called by the arch's trap
+ * code: a system call from user mode (the pc already past the call
+ * instruction), and, last thing before returning, the frame to resume:
+ * f, or another task's when the scheduler switched. */
+struct trap_frame;
+void syscall_handle(struct trap_frame *f);
+struct trap_frame *task_resume_frame(struct trap_frame *f);
 /* Tests: the next fault at addr (any address: ~0ull) through an
  * arch_probe_*() is expected; it makes the probe return -EFAULT. */
 void trap_expect_fault(uint64_t addr);
@@ -127,6 +134,7 @@ struct frames_stats {
 	uint64_t free_bytes;
 	uint64_t meta_bytes;    /* taken from RAM for the per-frame state */
 	uint64_t in_use[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1];  /* allocated blocks per shift */
+	uint64_t mapped_frames; /* 4 KiB frames of frames_alloc_pages still referenced */
 	unsigned zones;         /* contiguous ranges managed */
 };
 /* (Re)build the allocator from bi's RAM below phys_limit (exclusive; the
@@ -139,9 +147,22 @@ int      frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned g
 /* A zeroed block of 2^shift bytes: its physical address, or 0 (no block
  * that large is free, or shift out of range). */
 uint64_t frames_alloc(unsigned shift);
-/* Returns 0, or -EINVAL: pa is not a block allocated with this shift
- * (misaligned, not managed memory, double free, wrong size). */
-int      frames_free(uint64_t pa, unsigned shift);
+/* Give back a block frames_alloc(shift) handed out. Anything else
+ * (misaligned, not managed memory, double free, wrong size, a frame of
+ * frames_alloc_pages) is a broken invariant: panic with the address. */
+void     frames_free(uint64_t pa, unsigned shift);
+/* Frames for address spaces: a zeroed block of 2^shift bytes like
+ * frames_alloc, but owned 4 KiB frame by 4 KiB frame, each with a reference
+ * count of 1 (copy-on-write shares frames; part of a large page can go back
+ * alone). frames_get adds a reference, frames_put drops one and frees the
+ * frame at 0, returning what is left; frames_refcount reads it. All three
+ * panic on an address that is not a live frame of frames_alloc_pages. */
+uint64_t frames_alloc_pages(unsigned shift);
+void     frames_get(uint64_t pa);
+uint32_t frames_put(uint64_t pa);
+uint32_t frames_refcount(uint64_t pa);
+/* Tests: n >= 0: every allocation after the next n fails; -1: none fails. */
+void     frames_fail_alloc_after(long n);
 void     frames_get_stats(struct frames_stats *out);
 /* core/physmap.c: the kernel's view of physical memory, the one place that
  * knows how to reach a physical address (the direct map). virt_to_phys()
@@ -176,6 +197,9 @@ bool ktest_check(struct ktest *t, bool ok, const char *fmt, ...)
 void mmu_hw_tests(struct ktest *t);
 /* tests/mmu/: the host conformance suite's cases, on the kernel's mode. */
 void mmu_conformance_tests(struct ktest *t);
+/* tests/vm/kernel.c: demand paging, refused faults and copy-on-write on the
+ * live MMU through the trap path (boot argument test.vm=off skips it). */
+void vm_kernel_tests(struct ktest *t);
 
 /* ---- exit statuses (arch_poweroff) ---- */
 #define EXIT_OK        0

@@ -27,12 +27,10 @@ paddr_t mmu_env_alloc_dirty(unsigned shift)
 }
 
 /* The engine frees only what it allocated, once, with its size: anything
- * else is a broken invariant. */
+ * else is a broken invariant, and frames_free panics with the address. */
 void mmu_env_free(paddr_t pa, unsigned shift)
 {
-	if (frames_free(pa, shift))
-		panic_mmu("mmu_env_free: %#llx (shift %u) is not an allocated table page",
-		          (unsigned long long)pa, shift);
+	frames_free(pa, shift);
 }
 
 void *mmu_env_phys_to_virt(paddr_t pa)

@@ -948,6 +948,21 @@ size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
 	return meta_snapshot(t->mode->kernel_meta, buf, max, at);
 }
 
+/* mmu_host_init, before it drops the simulated memory: -EBUSY while a set
+ * exists; otherwise forget the mode and its kernel half without freeing
+ * (their pages go with the memory) and number sets from 1 again, as at
+ * process start (mmu-api.md, "Host build"). */
+int mmu_host_forget(void)
+{
+	if (all_sets)
+		return -EBUSY;
+	mmu_cur = NULL;
+	next_asid = 1;
+	for (size_t i = 0; i < mmu_nmodes; i++)
+		mmu_modes[i]->kernel_gen++;   /* no view cached before survives */
+	return 0;
+}
+
 uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind)
 {
 	if (!t || t->magic != MMU_SET_MAGIC || (unsigned)kind > MMU_TLB_ALL)

@@ -35,10 +35,6 @@ struct txn_journal {
 };
 #define JCHUNK ((ARENA_ROOM - sizeof(struct txn_journal)) / sizeof(struct jentry) / 2)
 
-#ifdef MMU_HOST
-uint64_t mmu_host_book_bytes;
-#endif
-
 #define NBUCKETS (sizeof(((struct mmu_txn_state *)0)->buckets) / sizeof(struct txn_page *))
 
 static unsigned bucket_of(paddr_t pa)

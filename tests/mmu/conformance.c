@@ -380,7 +380,7 @@ static void case_geometry(struct ctx *c)
 {
 	static const char *const hw[] = {
 		"sv39", "sv48", "sv57", "arm64-4k-48", "arm64-16k-48", "arm64-64k-48",
-		"arm64-4k-52", "arm64-64k-52", "x86-64-4level", "x86-64-5level",
+		"arm64-4k-52", "arm64-16k-52", "arm64-64k-52", "x86-64-4level", "x86-64-5level",
 		"radix-6level", "hashed",
 	};
 	size_t n = mmu_mode_count(), nhw = sizeof(hw) / sizeof(hw[0]);
