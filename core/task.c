@@ -116,8 +116,6 @@ static void task_free_unstarted(struct task *t)
 	t->state = TASK_FREE;
 }
 
-int elf_load(struct vm_space *vs, const void *elf, size_t len, uint64_t *entry);
-
 int task_spawn(const char *name, const void *elf, size_t len, uint64_t arg0, uint64_t arg1)
 {
 	struct vm_space *prev = vm_current();
@@ -313,8 +311,6 @@ long task_wait(uint64_t status_uptr)
 	return 0;
 }
 
-/* For core/syscall.c: run before every system call. */
-void task_syscall_enter(void);
 void task_syscall_enter(void)
 {
 	reap();
