@@ -65,7 +65,10 @@ static bool known_mode(const char *name)
 	return false;
 }
 
-/* Selects the mode; false if the CPU runs none. */
+/* Selects the mode; false if the CPU runs none. A name this arch does not
+ * have is a mistake (a typo would silently test another mode): refused,
+ * exit status 1. A mode the CPU lacks falls back to the deepest it has,
+ * with a message (the matrix boots every mode on CPUs without some). */
 static bool choose_mode(const struct boot_info *bi)
 {
 	char want[32];
@@ -73,12 +76,18 @@ static bool choose_mode(const struct boot_info *bi)
 	const char *best;
 	int err = 0;
 
+	if (asked && !known_mode(want)) {
+		kprintf("mmu: mmu.mode=%s: no such paging mode of %s; its modes:", want, arch_name());
+		for (size_t i = 0; i < mmu_mode_count(); i++)
+			kprintf(" %s", mmu_mode_name(i));
+		kprintf("\n");
+		kernel_exit(EXIT_TEST_FAIL);
+	}
 	if (asked && !(err = mmu_select_mode(want)))
 		return true;
 	best = deepest_mode();
 	if (asked)
 		kprintf("mmu: mmu.mode=%s: %s; using %s\n", want,
-			!known_mode(want) ? "no such paging mode" :
 			err == -ENOTSUP ? "not supported by this CPU" : "cannot be selected",
 			best ? best : "no paging (none supported)");
 	if (!best) {
@@ -162,7 +171,7 @@ static uint64_t round_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
 
 static bool uart_is_mmio(const struct uart_desc *u)
 {
-	return u->kind == UART_NS16550_MMIO || u->kind == UART_PL011;
+	return u->kind == UART_NS16550_MMIO || u->kind == UART_PL011 || u->kind == UART_SIFIVE;
 }
 
 /* Where the UART is mapped, once build_address_space() ran. */

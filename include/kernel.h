@@ -12,7 +12,7 @@
 /* ---- what the boot code found, handed to kmain() ---- */
 #define BOOT_MAX_RANGES 32
 struct mem_range { uint64_t base, size; };
-enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011 };
+enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011, UART_SIFIVE };
 struct uart_desc {
 	enum uart_kind kind;
 	uint64_t base;          /* MMIO address or I/O port */

@@ -106,6 +106,12 @@ int     mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
 int     mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
 int     mmu_remove(mmu_transaction_t *ta);
 
+/* ---- range operations (ordinary transaction calls, all-or-nothing) ---- */
+
+int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len);
+int mmu_remove_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end);
+int mmu_protect_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, unsigned prot);
+
 /* ---- scanning and statistics ------------------------------------------ */
 
 typedef mmu_entry_t (*mmu_scan_fn)(mmu_entry_t e, vaddr_t va, void *priv);

@@ -167,6 +167,7 @@ void arch_describe_paging(char *buf, size_t len)
 		{ c.tgran16, "arm64-16k-48" },
 		{ c.tgran64, "arm64-64k-48" },
 		{ c.lpa2,    "arm64-4k-52" },
+		{ c.lpa2_16k, "arm64-16k-52" },
 		{ c.lva_lpa, "arm64-64k-52" },
 	};
 	size_t used = 0;

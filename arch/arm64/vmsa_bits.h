@@ -25,6 +25,15 @@
 #define VMSA_CONTIG         (ARM64_U64(1) << 52)
 #define VMSA_PXN            (ARM64_U64(1) << 53)
 #define VMSA_UXN            (ARM64_U64(1) << 54)
+#define VMSA_ATTRINDX_MASK  (ARM64_U64(7) << VMSA_ATTRINDX_SHIFT)
+#define VMSA_SH_MASK        (ARM64_U64(3) << 8)
+#define VMSA_SH_INNER       (ARM64_U64(3) << 8)    /* Inner Shareable (DS = 0 only) */
+/* Software bits (58:55). Without FEAT_HAFDBS/DBM nothing in hardware
+ * records a write, so "dirty" is what the MMU layer says (a writable page
+ * starts dirty); a bit of its own keeps it apart from AP[2] and leaves DBM
+ * (bit 51) free for hardware dirty management later (as Linux does). */
+#define VMSA_SW_ANNOTATED   (ARM64_U64(1) << 55)
+#define VMSA_SW_DIRTY       (ARM64_U64(1) << 56)
 
 /*
  * The one MAIR_EL1 layout: AttrIndx n selects byte n. The indices are the

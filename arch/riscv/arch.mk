@@ -22,6 +22,7 @@ ARCH_HAS_PIO    := n
 # U-Boot booti load at RAM + text_offset.
 KERNEL_IMAGE    := $(BUILD)/origami.bin
 
+MKIMAGE_ARCH    := riscv
 QEMU_SYSTEM     := qemu-system-riscv64
 ARCH_QEMU_ARGS  :=
 GDB_ARCH        := riscv:rv64

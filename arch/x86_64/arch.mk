@@ -21,6 +21,7 @@ ARCH_HAS_PIO := y
 
 # QEMU boots the ELF itself: its Multiboot header has the a.out-kludge fields.
 KERNEL_IMAGE := $(BUILD)/origami.elf
+MKIMAGE_ARCH := x86_64
 QEMU_SYSTEM := qemu-system-x86_64
 ARCH_QEMU_ARGS :=
 GDB_ARCH := i386:x86-64

@@ -60,14 +60,6 @@
 #define CPUID_80000001_EDX_PAGE1GB	(1 << 26)
 #define CPUID_80000001_EDX_LM		(1 << 29)
 
-/*
- * Paging-structure entry bits, for boot.S's boot map only (SDM vol. 3,
- * 4.5); everything later goes through mmu_*.
- */
-#define PTE_P		(1 << 0)
-#define PTE_RW		(1 << 1)
-#define PTE_PS		(1 << 7)
-#define PTE_NX_HIGH	0x80000000	/* bit 63, as seen in the entry's high dword */
 
 /* #PF error code (SDM vol. 3, 4.7). */
 #define PF_P		(1 << 0)
@@ -97,8 +89,8 @@
 #define MULTIBOOT_INFO_CMDLINE	(1 << 2)	/* flags bit: cmdline valid (3.3) */
 #define MULTIBOOT_INFO_CMDLINE_OFF 16		/* offset of the cmdline field */
 
-/* The PC's first serial port (COM1), the console from the first byte on. */
-#define PC_COM1_PORT	0x3f8
+/* The console before anything is known is the board's (board.h,
+ * BOARD_EARLY_UART_PORT): an ns16550 by port I/O. */
 #define UART_LSR	5		/* ns16550 line status register */
 #define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
 
