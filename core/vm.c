@@ -548,6 +548,7 @@ int vm_space_init(struct vm_space *vs)
 		return err;
 	vs->lo = VM_USER_LOW > page_bytes() ? VM_USER_LOW : page_bytes();
 	vs->hi = user_top();
+	vs->max_order = ~0u;
 	vs->live = true;
 	return 0;
 }
@@ -922,6 +923,7 @@ int vm_fork(struct vm_space *child, struct vm_space *parent)
 	child->nareas = parent->nareas;
 	child->lo = parent->lo;
 	child->hi = parent->hi;
+	child->max_order = parent->max_order;
 	child->cow = parent->cow = true;
 	child->live = true;
 	return 0;
@@ -962,7 +964,7 @@ static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr)
 	for (unsigned o = largest_order_within(a->end - a->start) + 1; o-- > 0; ) {
 		uint64_t size = order_bytes(o);
 		vaddr_t base = addr & ~(size - 1);
-		if (!data_order(o) || base < a->start || a->end - base < size ||
+		if (!data_order(o) || o > vs->max_order || base < a->start || a->end - base < size ||
 		    (o && !range_empty(vs, base, size)))
 			continue;
 		paddr_t pa = frames_alloc_pages(pshift() + o);

@@ -69,6 +69,7 @@ struct vm_space {
 	struct vm_area *root;               /* AVL tree of areas */
 	size_t nareas;
 	vaddr_t lo, hi;                     /* mmap range: areas live in [lo, hi) */
+	unsigned max_order;                 /* largest page order faults map (policy; default: any) */
 	bool cow;                           /* has forked or been forked: frames may be shared */
 	bool live;
 	struct vm_counts counts;

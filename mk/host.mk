@@ -48,3 +48,4 @@ $(LIBMMU_SAN): $(LIBMMU_SAN_OBJS)
 
 -include $(wildcard tests/*/host.mk)
 -include bench/bench.mk
+-include bench/vm_bench.mk
