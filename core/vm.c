@@ -954,8 +954,10 @@ static bool range_empty(struct vm_space *vs, vaddr_t va, uint64_t len)
 }
 
 /* Not mapped yet: a zeroed frame of the largest order the area, the
- * alignment, the neighbouring translations and free memory allow. */
-static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr)
+ * alignment, the neighbouring translations and free memory allow. Mapped
+ * accessed, and dirty only for a write (as Linux does): a read fault of a
+ * writable area leaves the page clean until its first write. */
+static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsigned access)
 {
 	unsigned eprot = entry_prot(a->prot);
 	mmu_transaction_t ta;
@@ -973,7 +975,10 @@ static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr)
 			continue;
 		}
 		mmu_transaction(&ta, &vs->set);
-		int err = mmu_add(&ta, mmu_mksize(mmu_mkentry(pa, eprot), o), base);
+		mmu_entry_t e = mmu_mksize(mmu_mkentry(pa, eprot), o);
+		if (!(access & MMU_WRITE))
+			e = mmu_mkclean(e);
+		int err = mmu_add(&ta, e, base);
 		if (!err)
 			err = mmu_commit(&ta);
 		else
@@ -1011,7 +1016,8 @@ static int anon_cow(struct vm_space *vs, struct vm_area *a, mmu_transaction_t *t
 	int err;
 
 	if (!frames_shared(mmu_entry_pa(e), order_bytes(order))) {
-		err = mmu_update(ta, mmu_mkprot(e, prot));
+		/* made afresh: accessed and dirty, this is a write */
+		err = mmu_update(ta, mmu_mksize(mmu_mkentry(mmu_entry_pa(e), prot), order));
 		if (!err && !(err = mmu_commit(ta)))
 			vs->counts.cow_reuses++;
 		return err;
@@ -1051,7 +1057,7 @@ static int anon_fault(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsi
 	err = mmu_find(&ta, addr, &e);
 	if (err == -ENOENT) {
 		mmu_forget(&ta);
-		return anon_map(vs, a, addr);
+		return anon_map(vs, a, addr, access);
 	}
 	if (!err && (access & MMU_WRITE) && !(mmu_entry_prot(e) & MMU_WRITE)) {
 		err = anon_cow(vs, a, &ta, e, addr);

@@ -62,6 +62,7 @@ struct vm_counts {
 	uint64_t fallbacks;                 /* faults that wanted a larger frame than free memory had */
 	uint64_t segv;                      /* faults refused: no area (-EFAULT) or protection (-EACCES) */
 	uint64_t spurious;                  /* faults on a page already mapped as the access needs */
+	uint64_t ad_faults;                 /* faults the MMU layer resolved as accessed/dirty emulation */
 };
 
 struct vm_space {

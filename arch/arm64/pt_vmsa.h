@@ -53,10 +53,15 @@ void vmsa_read_cpu(struct vmsa_cpu *c);
 #define VMSA_SH_MASK (3ull << 8)
 #define VMSA_SH_INNER (3ull << 8)    /* Inner Shareable (DS = 0 only) */
 #define VMSA_SW_ANNOTATED (1ull << 55)
-/* Software dirty bit: without FEAT_HAFDBS/DBM nothing in hardware records
- * a write, so "dirty" is what the front end says (a writable page starts
- * dirty); a bit of its own keeps it independent of AP[2] and leaves DBM
- * (bit 51) free for hardware dirty management later (as Linux does). */
+/*
+ * Dirty state (Arm ARM D8, "Hardware management of the dirty state"; the scheme
+ * Linux uses): a writable page is DBM (bit 51); while clean it is also
+ * read-only (AP[2]), so with TCR_EL1.HD the first write clears AP[2] in
+ * the descriptor, and without it the write faults and the layer marks it
+ * dirty (mmu_fault_accessed). The software bit keeps "dirty" on a page
+ * made read-only later (copy-on-write).
+ */
+#define VMSA_DBM          (1ull << 51)
 #define VMSA_SW_DIRTY     (1ull << 56)
 
 /* The mode's variant: TCR_EL1.DS = 1 (4K, 52-bit OA), or FEAT_LPA (64K,
@@ -157,7 +162,9 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 	pt_entry_t e = vmsa_addr(pa) | VMSA_VALID | (level == 0 ? VMSA_TABLE : 0);
 	e |= (pt_entry_t)a->memtype << VMSA_ATTRINDX_SHIFT;
 	e |= VMSA_DS ? 0 : VMSA_SH_INNER;
-	e |= a->prot & MMU_WRITE ? 0 : VMSA_AP_RO;
+	bool writable = a->prot & MMU_WRITE;
+	e |= writable && a->dirty ? 0 : VMSA_AP_RO;
+	e |= writable ? VMSA_DBM : 0;
 	if (a->prot & MMU_USER)
 		e |= VMSA_AP_EL0 | VMSA_PXN | (a->prot & MMU_EXEC ? 0 : VMSA_UXN);
 	else
@@ -179,12 +186,13 @@ static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)
 static inline void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a)
 {
 	bool user = e & VMSA_AP_EL0;
-	a->prot = MMU_READ | (e & VMSA_AP_RO ? 0 : MMU_WRITE) | (user ? MMU_USER : 0) |
+	bool writable = !(e & VMSA_AP_RO) || (e & VMSA_DBM);
+	a->prot = MMU_READ | (writable ? MMU_WRITE : 0) | (user ? MMU_USER : 0) |
 	          (e & (user ? VMSA_UXN : VMSA_PXN) ? 0 : MMU_EXEC);
 	a->memtype = (uint8_t)((e & VMSA_ATTRINDX_MASK) >> VMSA_ATTRINDX_SHIFT);
 	a->global = !(e & VMSA_NG);
 	a->accessed = e & VMSA_AF;
-	a->dirty = e & VMSA_SW_DIRTY;
+	a->dirty = (e & VMSA_SW_DIRTY) || ((e & VMSA_DBM) && !(e & VMSA_AP_RO));
 	a->annotated = e & VMSA_SW_ANNOTATED;
 }
 
