@@ -91,32 +91,6 @@ bool arch_nx_enforced(void);
  * pointer). Does not return; returns only for an unknown KIND. */
 void arch_trigger_fault(const char *kind);
 
-/* ---- the MMU (arch/<dir>/mmu_arch.c): hooks of mmu/env_kernel.c ---- */
-/* Order the page-table stores before them against the hardware walker
- * (RISC-V fence w,w; ARM64 dmb ishst; x86 a compiler barrier: TSO). */
-void arch_mmu_publish_barrier(void);
-/* Kinds of TLB invalidation, in the order of enum mmu_tlb_kind. */
-enum arch_tlb_op { ARCH_TLB_PAGE, ARCH_TLB_RANGE, ARCH_TLB_ASID, ARCH_TLB_ALL };
-/* Invalidate what translates [start, end) (pages base pages changed) for
- * asid, or for every ASID when global; the arch picks per-address or
- * whole-ASID/whole-TLB invalidation and returns which it issued. */
-enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
-                                uint64_t pages, bool global);
-/* What a translation set looks like to this CPU's translation registers. */
-struct arch_mmu_root {
-	uint64_t root;          /* the set's root table: satp.PPN, TTBR0_EL1, CR3 */
-	uint64_t kernel_root;   /* the kernel half's root where it has its own (TTBR1_EL1), else 0 */
-	unsigned asid;
-	unsigned va_bits, levels, page_shift;   /* the mode */
-};
-/* Load r into the translation registers (and the kernel half's, where the
- * arch has a separate one, changing the mode's granule or size if the
- * current one differs: arm64 does that through its identity-mapped
- * trampoline). The caller's set must map the running code and stack at
- * the addresses the boot map had them ("the boot map", below); after it
- * returns, only that set translates. */
-void arch_mmu_activate(const struct arch_mmu_root *r);
-
 /* ---- the kernel's address space (arch constants, for core/) ----
  *
  * The boot map. Before any C code runs, the arch's entry turns translation

@@ -2,11 +2,14 @@
  * The kernel environment of the MMU layer (mmu/mmu_internal.h, "environment";
  * host/host_env.c is the host's): table pages from the physical frame
  * allocator, physical memory through phys_to_virt(), and the barrier, TLB
- * and activation hooks of the arch (include/arch.h). Kernel builds only.
+ * and activation hooks of the arch (mmu/hooks/arch_mmu.h). Kernel builds
+ * only.
  */
 #ifndef MMU_HOST
 #include "mmu_internal.h"
 #include "arch.h"
+#include "arch_mmu.h"
+#include "mmu_kernel.h"
 
 _Static_assert((int)ARCH_TLB_PAGE == (int)MMU_TLB_PAGE && (int)ARCH_TLB_RANGE == (int)MMU_TLB_RANGE &&
                (int)ARCH_TLB_ASID == (int)MMU_TLB_ASID && (int)ARCH_TLB_ALL == (int)MMU_TLB_ALL,
@@ -57,6 +60,16 @@ void mmu_env_activate(mmu_translation_set_t *t)
 	};
 
 	arch_mmu_activate(&r);
+}
+
+paddr_t mmu_kernel_root_pa(const mmu_translation_set_t *t)
+{
+	return t->root;
+}
+
+unsigned mmu_kernel_asid(const mmu_translation_set_t *t)
+{
+	return t->asid;
 }
 
 void mmu_kernel_describe_mode(char *buf, size_t len)
