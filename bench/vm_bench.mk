@@ -4,7 +4,7 @@
 #
 #   make vm-bench  [BENCH_MODES="sv39 x86-64-4level"] [BENCH_RUNS=n]
 VM_BENCH_BIN  := build/bench/vm_bench
-VM_BENCH_SRCS := bench/vm_bench.c core/vm.c core/frames.c core/memmap.c core/printf.c
+VM_BENCH_SRCS := bench/vm_bench.c core/vm.c core/ptdump.c core/frames.c core/memmap.c core/printf.c
 
 .PHONY: vm-bench
 $(VM_BENCH_BIN): $(VM_BENCH_SRCS) include/vm.h include/kernel.h include/mmu.h include/mmu_host.h $(LIBMMU)

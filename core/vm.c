@@ -1103,18 +1103,6 @@ static void prot_name(char *buf, unsigned prot)
 	buf[4] = 0;
 }
 
-static mmu_entry_t dump_fn(mmu_entry_t e, vaddr_t va, void *priv)
-{
-	char p[5], size[16];
-
-	prot_name(p, mmu_entry_prot(e));
-	ksize_name(size, sizeof(size), order_bytes(mmu_entry_order(e)));
-	kprintf("    %016llx %5s -> %012llx %s%s%s (refs %u)\n", (unsigned long long)va, size,
-		(unsigned long long)mmu_entry_pa(e), p, mmu_entry_accessed(e) ? " A" : "",
-		mmu_entry_dirty(e) ? " D" : "", frames_refcount(mmu_entry_pa(e)));
-	return e;
-}
-
 static void dump_areas(const struct vm_area *n)
 {
 	char p[5];
@@ -1132,9 +1120,17 @@ void vm_dump(struct vm_space *vs)
 {
 	kprintf("vm: space %p: %zu areas, %llu faults\n", (void *)vs, vs->nareas,
 		(unsigned long long)vs->counts.faults);
+	static const struct ptdump_opts ad = { .accessed_dirty = true };
+	struct ptdump_counts n;
+
 	dump_areas(vs->root);
 	kprintf("  translations (user half):\n");
-	mmu_scan(&vs->set, 0, user_top(), dump_fn, NULL);
+	ptdump(&vs->set, 0, user_top(), "  ", &ad, &n);
+	kprintf("  %u entries in %u runs; %llu faults (%llu refused), %llu copy-on-write copies, "
+		"%llu frames taken back, %llu accessed/dirty emulations\n", n.entries, n.runs,
+		(unsigned long long)vs->counts.faults, (unsigned long long)vs->counts.segv,
+		(unsigned long long)vs->counts.cow_copies, (unsigned long long)vs->counts.cow_reuses,
+		(unsigned long long)vs->counts.ad_faults);
 }
 
 struct check { const struct vm_area *prev; size_t n; bool bad; };

@@ -3,7 +3,7 @@
 #
 #   make vm-test                build/tests/vm/vm_test [seeds [steps]]
 VM_TEST := build/tests/vm/vm_test
-VM_CORE_SRCS := core/vm.c core/frames.c core/memmap.c core/printf.c
+VM_CORE_SRCS := core/vm.c core/ptdump.c core/frames.c core/memmap.c core/printf.c
 VM_TEST_HDRS := include/vm.h include/kernel.h include/mmu.h include/mmu_host.h
 
 .PHONY: vm-test

@@ -1,6 +1,6 @@
 /*
  * The core's memory code on the live MMU (every arch, in the boot's test
- * run; test.vm=off skips it): demand paging through the real trap path
+ * run; test.vm=off skips it, vm.ptdump=1 prints both spaces at the end): demand paging through the real trap path
  * (a kernel access through arch_probe_* faults, the arch's trap handler
  * calls fault_handle, vm_fault maps, the access is retried), page sizes,
  * refused faults, copy-on-write across a set switch, accessed/dirty as
@@ -153,6 +153,11 @@ void vm_kernel_tests(struct ktest *t)
 	run_in(&parent);
 	test_demand(t, &parent);
 	test_cow(t, &parent, &child);
+	char arg[8];
+	if (cmdline_get(current_boot_info()->cmdline, "vm.ptdump", arg, sizeof(arg))) {
+		vm_dump(&parent);   /* boot argument vm.ptdump=1: both spaces' user halves */
+		vm_dump(&child);
+	}
 	run_in(NULL);
 	arch_user_access(false);
 	vm_space_destroy(&child);
