@@ -350,6 +350,11 @@ void mmu_boot(const struct boot_info *bi)
 	self_check(bi, &img);
 	mmu_activate(&kernel_as);
 	check_switch();
+	/* The kernel's set maps all RAM: what lay beyond the boot map's
+	 * window (x86 above 4 GiB, riscv/arm64 above 64 GiB) joins now. */
+	if (!frames_add_above(bi, arch_phys_window_end(), arch_largest_base_page_shift()))
+		kprintf("frames: RAM above the boot map's %llu GiB window added\n",
+			(unsigned long long)(arch_phys_window_end() >> 30));
 	frames_get_stats(&fs);
 	kprintf("frames: %llu KiB free of %llu KiB (%u zones)\n",
 		(unsigned long long)(fs.free_bytes >> 10), (unsigned long long)(fs.total_bytes >> 10),
