@@ -40,4 +40,8 @@ bench: $(BENCH_BIN) $(BENCH_CMP)
 		-t $(BENCH_DIR)/results.txt -m $(BENCH_DIR)/results.md $(BENCH_MODES)
 
 bench-compare: $(BENCH_CMP)
+	$(Q)for f in $(OLD) $(NEW); do if [ ! -f $$f ]; then \
+		echo "bench-compare: no $$f: it compares two runs of 'make bench' (the previous one is kept" \
+		     "as $(BENCH_DIR)/results.prev.json), so run 'make bench' twice, or give OLD=... NEW=..." >&2; \
+		exit 2; fi; done
 	$(Q)$(BENCH_CMP) $(OLD) $(NEW)

@@ -9,7 +9,7 @@ VM_BENCH_SRCS := bench/vm_bench.c core/vm.c core/ptdump.c core/frames.c core/mem
 .PHONY: vm-bench
 $(VM_BENCH_BIN): $(VM_BENCH_SRCS) include/vm.h include/kernel.h include/mmu.h include/mmu_host.h $(LIBMMU)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(VM_BENCH_SRCS) $(LIBMMU) -o $@
+	$(Q)$(HOST_CC) -std=c11 -O2 -g $(HOST_WARN) -Iinclude $(VM_BENCH_SRCS) $(LIBMMU) -o $@
 
 vm-bench: $(VM_BENCH_BIN)
 	$(Q)BENCH_RUNS=$(BENCH_RUNS) BENCH_MODES="$(BENCH_MODES)" $(VM_BENCH_BIN) | tee build/bench/vm_results.txt

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "arch.h"
 #include "mmu.h"
+#include "task.h"
 
 #define ORIGAMI_VERSION "0.1"
 
@@ -156,6 +157,35 @@ static int run_mmu_suite(const struct boot_info *bi)
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
 }
 
+/*
+ * User tasks: the demo (two tasks, a fork, the report; tasks.demo=off
+ * skips it), or with test.tasks the user-mode suite instead.
+ */
+static int run_tasks(const struct boot_info *bi)
+{
+	struct ktest t = { .suite = "tasks" };
+	char arg[8];
+
+	if (cmdline_get(bi->cmdline, "test.tasks", arg, sizeof(arg))) {
+		if (!mmu_kernel_set()) {
+			kprintf("tasks-suite: no paging mode, no user mode\n");
+			return EXIT_TEST_FAIL;
+		}
+#if KERNEL_TESTS
+		tasks_tests(&t);
+#else
+		kprintf("tasks-suite: not in this image (built with KERNEL_TESTS=n)\n");
+		return EXIT_TEST_FAIL;
+#endif
+		kprintf("tasks-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed,
+			t.failed);
+		return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
+	}
+	if (cmdline_get(bi->cmdline, "tasks.demo", arg, sizeof(arg)) && !strcmp(arg, "off"))
+		return EXIT_OK;
+	return tasks_demo();
+}
+
 static int run_boot_tests(const struct boot_info *bi)
 {
 	char arg[64];
@@ -212,6 +242,8 @@ void kmain(struct boot_info *bi)
 	print_banner(bi);
 	mmu_boot(bi);
 	if ((err = run_mmu_suite(bi)))
+		kernel_exit(err);
+	if ((err = run_tasks(bi)))
 		kernel_exit(err);
 	kernel_exit(run_boot_tests(bi));
 }

@@ -66,7 +66,10 @@ static bool known_mode(const char *name)
 	return false;
 }
 
-/* Selects the mode; false if the CPU runs none. */
+/* Selects the mode; false if the CPU runs none. A name this arch does not
+ * have is a mistake (a typo would silently test another mode): refused,
+ * exit status 1. A mode the CPU lacks falls back to the deepest it has,
+ * with a message (the matrix boots every mode on CPUs without some). */
 static bool choose_mode(const struct boot_info *bi)
 {
 	char want[32];
@@ -74,12 +77,18 @@ static bool choose_mode(const struct boot_info *bi)
 	const char *best;
 	int err = 0;
 
+	if (asked && !known_mode(want)) {
+		kprintf("mmu: mmu.mode=%s: no such paging mode of %s; its modes:", want, arch_name());
+		for (size_t i = 0; i < mmu_mode_count(); i++)
+			kprintf(" %s", mmu_mode_name(i));
+		kprintf("\n");
+		kernel_exit(EXIT_TEST_FAIL);
+	}
 	if (asked && !(err = mmu_select_mode(want)))
 		return true;
 	best = deepest_mode();
 	if (asked)
 		kprintf("mmu: mmu.mode=%s: %s; using %s\n", want,
-			!known_mode(want) ? "no such paging mode" :
 			err == -ENOTSUP ? "not supported by this CPU" : "cannot be selected",
 			best ? best : "no paging (none supported)");
 	if (!best) {
@@ -163,7 +172,7 @@ static uint64_t round_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
 
 static bool uart_is_mmio(const struct uart_desc *u)
 {
-	return u->kind == UART_NS16550_MMIO || u->kind == UART_PL011;
+	return u->kind == UART_NS16550_MMIO || u->kind == UART_PL011 || u->kind == UART_SIFIVE;
 }
 
 /* Where the UART is mapped, once build_address_space() ran. */
@@ -352,9 +361,11 @@ void mmu_boot(const struct boot_info *bi)
 	check_switch();
 	/* The kernel's set maps all RAM: what lay beyond the boot map's
 	 * window (x86 above 4 GiB, riscv/arm64 above 64 GiB) joins now. */
-	if (!frames_add_above(bi, arch_phys_window_end(), arch_largest_base_page_shift()))
-		kprintf("frames: RAM above the boot map's %llu GiB window added\n",
-			(unsigned long long)(arch_phys_window_end() >> 30));
+	if (!frames_add_above(bi, arch_phys_window_end(), arch_largest_base_page_shift())) {
+		char window[16];
+		kprintf("frames: RAM above the boot map's %s window added\n",
+			ksize_name(window, sizeof(window), arch_phys_window_end()));
+	}
 	frames_get_stats(&fs);
 	kprintf("frames: %llu KiB free of %llu KiB (%u zones)\n",
 		(unsigned long long)(fs.free_bytes >> 10), (unsigned long long)(fs.total_bytes >> 10),

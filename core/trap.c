@@ -1,11 +1,15 @@
 /*
- * Every trap of every arch ends in trap_handle(): either a test armed
- * trap_expect_fault() and the fault came from an arch_probe_*() (the arch
- * moves the PC to the probe's failure exit, the probe returns -EFAULT), or
- * the kernel prints everything needed to debug it and powers off.
+ * Every trap of every arch other than a system call or a page fault the
+ * fault path resolved (core/fault.c: demand paging, copy on write) ends in
+ * trap_handle(): anything from user mode ends the task (core/task.c); in
+ * the kernel, either a test armed trap_expect_fault() and the fault came
+ * from an arch_probe_*() (the arch moves the PC to the probe's failure
+ * exit, the probe returns -EFAULT), or the kernel prints everything needed
+ * to debug it and powers off.
  */
 #include "arch.h"
 #include "mmu.h"
+#include "task.h"
 
 static struct {
 	bool armed;
@@ -69,6 +73,12 @@ void trap_handle(struct trap_info *ti)
 {
 	static bool reporting;
 
+	/* Anything user code did that the fault path (core/fault.c, called
+	 * by the arch first) did not resolve ends the task, not the kernel. */
+	if (ti->user) {
+		task_kill_on_trap(ti);
+		return;
+	}
 	if (is_expected(ti) && arch_fixup_probe(ti)) {
 		expected.info = *ti;
 		expected.info.frame = NULL;     /* gone once the handler returns */

@@ -140,6 +140,10 @@ int mmu_host_init(size_t phys_bytes)
 	int err = 0;
 
 	lock();
+	if ((err = mmu_host_forget())) {
+		unlock();
+		return err;
+	}
 	phys_release();
 	phys.pages_in_use = 0;
 	phys.allocs_left = -1;

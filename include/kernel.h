@@ -12,7 +12,7 @@
 /* ---- what the boot code found, handed to kmain() ---- */
 #define BOOT_MAX_RANGES 32
 struct mem_range { uint64_t base, size; };
-enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011 };
+enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011, UART_SIFIVE };
 struct uart_desc {
 	enum uart_kind kind;
 	uint64_t base;          /* MMIO address or I/O port */
@@ -80,6 +80,13 @@ struct trap_info;
  * report (cause, address, pc, registers, backtrace) and powers off with
  * status 3. */
 void trap_handle(struct trap_info *ti);
+/* User mode (core/task.c, core/syscall.c), called by the arch's trap
+ * code: a system call from user mode (the pc already past the call
+ * instruction), and, last thing before returning, the frame to resume:
+ * f, or another task's when the scheduler switched. */
+struct trap_frame;
+void syscall_handle(struct trap_frame *f);
+struct trap_frame *task_resume_frame(struct trap_frame *f);
 /* Tests: the next fault at addr (any address: ~0ull) through an
  * arch_probe_*() is expected; it makes the probe return -EFAULT. */
 void trap_expect_fault(uint64_t addr);

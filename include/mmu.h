@@ -119,6 +119,11 @@ int     mmu_remove(mmu_transaction_t *ta);
  * false and nothing changed.
  */
 bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access);
+/* ---- range operations (ordinary transaction calls, all-or-nothing) ---- */
+
+int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len);
+int mmu_remove_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end);
+int mmu_protect_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, unsigned prot);
 
 /* ---- scanning and statistics ------------------------------------------ */
 

@@ -279,14 +279,15 @@ static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t by
 	f->global |= half == HALF_KERNEL;
 }
 
-static void count(mmu_transaction_t *ta, int half, mmu_entry_t e, int sign)
+/* n entries like e added (n > 0) or removed (n < 0). */
+static void count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
 {
 	struct mmu_set_counts *c = &ta->st->counts[half];
 	uint64_t bytes = entry_bytes(e.order);
-	c->entries[e.order] += (uint64_t)sign;
-	c->mapped_bytes += (uint64_t)sign * bytes;
+	c->entries[e.order] += (uint64_t)n;
+	c->mapped_bytes += (uint64_t)n * bytes;
 	if (e.flags & MMU_EF_COUNTED)
-		c->counters[e.counter] += (uint64_t)sign * (bytes >> mmu_cur->geo.page_shift);
+		c->counters[e.counter] += (uint64_t)n * (bytes >> mmu_cur->geo.page_shift);
 }
 
 static uint64_t meta_value(mmu_entry_t e)
@@ -604,40 +605,16 @@ static bool range_ok(vaddr_t start, uint64_t len)
 	return !((start | len) & page) && len;
 }
 
-/* Returns 0, -EINVAL (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on
- * error nothing changed. */
+/* mmu_remove_range in a transaction of its own. Returns 0, -EINVAL
+ * (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on error nothing
+ * changed. */
 int mmu_clear_range(mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
 {
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || end <= start ||
-	    !range_ok(start, end - start))
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
 		return -EINVAL;
-	int half = half_of(start, end - start);
-	if (half < 0)
-		return half;
 	mmu_transaction_t ta;
 	mmu_transaction(&ta, t);
-	int err = op_begin(&ta, half);
-	vaddr_t va = start;
-	struct mmu_leaf l;
-	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
-		mmu_entry_t e;
-		vaddr_t base;
-		err = find_entry(&ta, l.va > va ? l.va : va, &e, &base);
-		if (err)
-			break;
-		vaddr_t last = base + (entry_bytes(e.order) - 1);
-		err = unplace(&ta, half, e, base);
-		if (!err && base < start)
-			err = place_pieces(&ta, half, e, base, start, e.pa);
-		if (!err && last > end - 1)
-			err = place_pieces(&ta, half, e, end, last + 1, e.pa + (end - base));
-		va = last + 1;
-		if (!va)
-			break;
-	}
-	if (!err)
-		err = mmu_cur->be->reclaim(&ta, start, end - 1);
-	err = op_end(&ta, half, err);
+	int err = mmu_remove_range(&ta, start, end);
 	if (err) {
 		mmu_forget(&ta);
 		return err;
@@ -715,6 +692,168 @@ int mmu_dup_translation_set(mmu_translation_set_t *dst, mmu_translation_set_t *s
 	err = mmu_copy_range(dst, src, 0, 0, mmu_cur->user_top);
 	if (err)
 		mmu_remove_translation_set(dst);
+	return err;
+}
+
+/* ---- range operations ------------------------------------------------------ */
+
+/* Checks [start, end) for the range calls: its half, -EINVAL or -ERANGE. */
+static int range_half(vaddr_t start, vaddr_t end)
+{
+	if (end <= start || !range_ok(start, end - start))
+		return -EINVAL;
+	return half_of(start, end - start);
+}
+
+/* An entry wholly inside a protected range: rewritten in place, same
+ * size, no side-table change (order and counter stay). */
+static int protect_whole(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va,
+                         unsigned prot)
+{
+	mmu_entry_t n = mmu_mkprot(e, prot);
+	unsigned k = native_order(e.order);
+	struct pt_attr a = attr_of(n);
+	int err = mmu_cur->be->rewrite(ta, va, k, 1ull << (e.order - k), e.pa, &a);
+	if (!err)
+		note_change(ta, half, va, entry_bytes(e.order));
+	return err;
+}
+
+/*
+ * Remove (prot NULL) or protect every entry overlapping [start, end) of
+ * one half. A straddling entry is removed and its pieces outside the
+ * range placed again with the old translation, the piece inside (when
+ * protecting) with the new protection. Entries already of that
+ * protection are left alone, straddling or not. Leaves partial changes
+ * for op_end to unwind.
+ */
+static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t end,
+                         const unsigned *prot)
+{
+	int err = 0;
+	vaddr_t va = start;
+	struct mmu_leaf l;
+	while (!err && va < end && !mmu_cur->be->next(ta, va, end - 1, &l)) {
+		mmu_entry_t e;
+		vaddr_t base;
+		if ((err = find_entry(ta, l.va > va ? l.va : va, &e, &base)))
+			break;
+		vaddr_t last = base + (entry_bytes(e.order) - 1);
+		va = last + 1;
+		if (prot && e.prot == *prot)
+			;
+		else if (prot && !mmu_cur->attr_ok(*prot, e.memtype))
+			err = -EINVAL;
+		else if (base >= start && last <= end - 1)
+			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
+		else {
+			vaddr_t from = base < start ? start : base;
+			vaddr_t to = last > end - 1 ? end : last + 1;
+			err = unplace(ta, half, e, base);
+			if (!err && base < start)
+				err = place_pieces(ta, half, e, base, start, e.pa);
+			if (!err && last > end - 1)
+				err = place_pieces(ta, half, e, end, last + 1, e.pa + (end - base));
+			if (!err && prot)
+				err = place_pieces(ta, half, mmu_mkprot(e, *prot), from, to,
+				                   e.pa + (from - base));
+		}
+		if (!va)
+			break;
+	}
+	return err;
+}
+
+/* Returns 0, -EINVAL (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on
+ * error the transaction is as before the call. */
+int mmu_remove_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	int half = range_half(start, end);
+	if (half < 0)
+		return half;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	save_counts(ta, half);
+	err = each_in_range(ta, half, start, end, NULL);
+	if (!err)
+		err = mmu_cur->be->reclaim(ta, start, end - 1);
+	err = op_end_restoring(ta, half, err);
+	if (!err)
+		ta->has_current = false;
+	return err;
+}
+
+/* Returns 0, -EINVAL (unaligned, empty, a protection the hardware cannot
+ * express), -ERANGE, -EBUSY or -ENOMEM; on error the transaction is as
+ * before the call. */
+int mmu_protect_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, unsigned prot)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	int half = range_half(start, end);
+	if (half < 0)
+		return half;
+	if (!prot_valid(prot) || ((prot & MMU_USER) && half == HALF_KERNEL))
+		return -EINVAL;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	save_counts(ta, half);
+	err = each_in_range(ta, half, start, end, &prot);
+	err = op_end_restoring(ta, half, err);
+	if (!err)
+		ta->has_current = false;
+	return err;
+}
+
+/*
+ * len / size(e) entries like e from va, pa advancing. An entry that needs
+ * no side-table record goes to the backend as one run of native leaves
+ * (one pass over each table); others one by one. Returns 0, -EINVAL,
+ * -ERANGE, -EEXIST, -EBUSY or -ENOMEM; on error the transaction is as
+ * before the call.
+ */
+int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	int half = check_entry(e, va);
+	if (half < 0)
+		return half;
+	uint64_t bytes = entry_bytes(e.order);
+	if (!len || (len & (bytes - 1)) || len - 1 > ~e.pa ||
+	    (mmu_cur->pa_bits < 64 && (e.pa + (len - 1)) >> mmu_cur->pa_bits))
+		return -EINVAL;
+	if (half_of(va, len) != half)
+		return -ERANGE;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	save_counts(ta, half);
+	struct pt_attr a = attr_of(e);
+	if (!a.annotated) {
+		err = mmu_cur->be->map(ta, va, e.order, len / bytes, e.pa, &a);
+		if (!err) {
+			count(ta, half, e, (int64_t)(len / bytes));
+			note_change(ta, half, va, len);
+		}
+	} else {
+		for (uint64_t off = 0; !err && off < len; off += bytes) {
+			mmu_entry_t one = e;
+			one.pa = e.pa + off;
+			err = place(ta, half, one, va + off);
+		}
+	}
+	err = op_end_restoring(ta, half, err);
+	if (!err) {
+		ta->has_current = true;
+		ta->cur = e;
+		ta->cur.pa = e.pa + (len - bytes);
+		ta->cur_va = ta->find_va = va + (len - bytes);
+	}
 	return err;
 }
 
@@ -823,6 +962,20 @@ size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
 	size_t at = t->mode->be->snapshot(t, buf, max);
 	at = meta_snapshot(t->meta, buf, max, at);
 	return meta_snapshot(t->mode->kernel_meta, buf, max, at);
+}
+
+/* mmu_host_init, before it drops the simulated memory: -EBUSY while a set
+ * exists; otherwise forget the mode and its kernel half without freeing
+ * (their pages go with the memory) and number sets from 1 again, as at
+ * process start (mmu-api.md, "Host build"). */
+int mmu_host_forget(void)
+{
+	if (all_sets)
+		return -EBUSY;
+	mmu_cur = NULL;
+	next_asid = 1;
+	mmu_walk_gen++;
+	return 0;
 }
 
 uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind)

@@ -109,9 +109,6 @@ struct mmu_mode {
 	struct mmu_transaction *kernel_owner;
 };
 
-/* A broken invariant inside the MMU layer: print and stop (mmu/bug.c). */
-__attribute__((noreturn, format(printf, 1, 2))) void panic_mmu(const char *fmt, ...);
-
 /* Per-build table of modes (host/modes_host.c, arch/<arch>/mmu_modes.c),
  * written as a list of mode symbols:
  *   #define MODES(X) X(sv39) X(sv48) X(sv57)
@@ -128,6 +125,11 @@ extern const size_t mmu_nmodes;
 extern struct mmu_mode *mmu_cur;     /* selected mode, NULL before */
 /* Every live set, for kernel-half mirroring (linked through ->next). */
 mmu_translation_set_t *mmu_sets(void);
+#ifdef MMU_HOST
+/* mmu/mmu.c, for mmu_host_init: -EBUSY while a set exists, else forget the
+ * selected mode without freeing anything (the memory goes). */
+int mmu_host_forget(void);
+#endif
 
 /* ---- environment: the host simulator or the kernel provide these ---- */
 

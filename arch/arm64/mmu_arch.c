@@ -265,8 +265,8 @@ uint64_t arch_direct_map_va(void)
 	return ARM64_DIRECT_MAP_VA;
 }
 
-/* The link address (kernel.ld: the top 2 GiB, the load address's offset
- * modulo 1 GiB). */
+/* The link address (kernel.ld: the top 2 GiB, text_offset past its
+ * start). */
 uint64_t arch_kernel_image_va(void)
 {
 	return (uint64_t)(uintptr_t)_start;

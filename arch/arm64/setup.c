@@ -21,6 +21,9 @@ _Static_assert(offsetof(struct uart_desc, kind) == EARLY_UART_KIND_OFFSET &&
                UART_PL011 == EARLY_UART_KIND_PL011, "early_uart.h disagrees with kernel.h");
 
 unsigned arm64_entry_el;
+/* TPIDR_EL0 of the kernel (its TLS block), which vectors.S puts back on
+ * every exception from EL0: user code sets TPIDR_EL0 as it likes. */
+uint64_t arm64_kernel_tpidr;
 uint64_t arm64_image_pa;
 
 /* AAPCS64 6.4.6: x29 points at the frame record {caller's x29, x30}. */
@@ -34,6 +37,7 @@ __attribute__((noreturn)) void arch_setup(uint64_t dtb_pa, unsigned entry_el, ui
 void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa)
 {
 	_set_tls(__tls_base);
+	arm64_kernel_tpidr = read_sysreg(tpidr_el0);
 	arm64_entry_el = entry_el;
 	arm64_image_pa = image_pa;
 	arm64_pan_enable();
@@ -163,6 +167,7 @@ void arch_describe_paging(char *buf, size_t len)
 		{ c.tgran16, "arm64-16k-48" },
 		{ c.tgran64, "arm64-64k-48" },
 		{ c.lpa2,    "arm64-4k-52" },
+		{ c.lpa2_16k, "arm64-16k-52" },
 		{ c.lva_lpa, "arm64-64k-52" },
 	};
 	size_t used = 0;

@@ -106,13 +106,73 @@ static uint64_t table_pte(const uint64_t *table)
  * riscv_satp_try puts the caller's satp back and fences. Shared by the
  * banner and the MMU layer (pt_sv.c).
  */
+/* The Linux binding's mmu-type values (Documentation/devicetree/bindings/
+ * riscv/cpus.yaml) as level counts; 0 for riscv,none or a word we do not
+ * know (which then sets no ceiling: the probe alone decides). */
+static unsigned mmu_type_levels(const char *type)
+{
+	static const struct { const char *name; unsigned levels; } types[] = {
+		{ "riscv,sv39", 3 }, { "riscv,sv48", 4 }, { "riscv,sv57", 5 },
+	};
+
+	for (size_t i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(type, types[i].name))
+			return types[i].levels;
+	return 0;
+}
+
+/*
+ * The deepest mode the kernel may probe for: what the board folder states
+ * for its SoC, else the boot hart's mmu-type in the DTB (as Linux honours
+ * it before probing satp), else Sv57. A satp that accepts a deeper mode
+ * than the SoC documents (QEMU 7.2's sifive_u takes Sv57 on a U54) is not
+ * used. Said once on the console when it lowers the probe.
+ */
+static unsigned levels_ceiling(void)
+{
+	static unsigned ceiling;
+	const struct boot_info *bi;
+	const char *dtb_type = NULL, *source, *stated;
+	unsigned levels;
+	char path[32];
+	size_t len;
+	int node;
+
+	if (ceiling)
+		return ceiling;
+	bi = current_boot_info();
+	if (bi && bi->dtb) {
+		ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+		node = fdt_find_node(bi->dtb, path);
+		if (node >= 0 && (dtb_type = fdt_prop(bi->dtb, node, "mmu-type", &len)) &&
+		    (!len || dtb_type[len - 1] != '\0'))
+			dtb_type = NULL;
+	}
+	if (board_mmu_type && (levels = mmu_type_levels(board_mmu_type))) {
+		source = "the board's SoC";
+		stated = board_mmu_type;
+	} else if ((levels = mmu_type_levels(dtb_type))) {
+		source = "the DTB";
+		stated = dtb_type;
+	} else {
+		ceiling = 5;
+		return ceiling;
+	}
+	ceiling = levels;
+	if (ceiling < 5)
+		kprintf("riscv64: paging ceiling sv%u (%s: %s; DTB mmu-type %s): "
+			"no deeper mode is probed\n", 39 + 9 * (ceiling - 3), source, stated,
+			dtb_type ? dtb_type : "absent");
+	return ceiling;
+}
+
 bool riscv_satp_mode_ok(unsigned levels)
 {
 	const unsigned top = (1u << SV_LEVEL_BITS) - 1;
 	const uint64_t *root = boot_map_root;
 	uint64_t satp;
 
-	if (levels < 3 || levels > 5)
+	if (levels < 3 || levels > levels_ceiling())
 		return false;
 	for (unsigned l = 4; l <= levels; l++) {
 		probe_roots[l - 4][top] = table_pte(root);

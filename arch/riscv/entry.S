@@ -185,14 +185,17 @@ link_address_of_high:
 
 /*
  * Every trap: save all integer registers and the trap CSRs as a struct
- * trap_frame (trap.c), call riscv_trap(frame), and return to frame->sepc,
- * which a probe fixup may have changed. The kernel uses no FP, so there is
- * no FP state to save.
+ * trap_frame (riscv.h), call riscv_trap(frame), and resume the frame it
+ * returns: the same one (maybe with sepc changed by a probe fixup), or
+ * another task's after a task switch (include/arch.h, "user mode"). The
+ * kernel uses no FP, and user code is built without it (user/), so there
+ * is no FP state to save.
  *
- * Traps run on their own stack, so that a wild or overflowed sp is still
- * reported. sscratch holds the top of that stack, or 0 while a trap is
- * being handled: a trap inside the handler stays on the stack it is on
- * (the scheme of Linux's riscv entry.S, where sscratch = 0 means "kernel").
+ * sscratch says where a trap starts (the scheme of Linux's riscv
+ * entry.S): while a user task runs, the top of its kernel stack; in the
+ * kernel outside any trap, the top of the trap stack, so that a wild or
+ * overflowed kernel sp is still reported; 0 while a trap is being handled:
+ * a nested trap stays on the stack it is on.
  */
 #define FRAME_SIZE (36 * 8)
 #define SAVE(n) sd x##n, (n * 8)(sp)
@@ -202,7 +205,7 @@ link_address_of_high:
 	.balign 4			/* stvec direct mode: 4-byte aligned */
 	.globl riscv_trap_vector
 riscv_trap_vector:
-	csrrw	sp, sscratch, sp	/* sp = trap stack top; sscratch = old sp */
+	csrrw	sp, sscratch, sp	/* sp = where traps start; sscratch = old sp */
 	bnez	sp, 1f
 	csrr	sp, sscratch		/* nested: sscratch was 0, stay where we are */
 1:	addi	sp, sp, -FRAME_SIZE
@@ -217,21 +220,39 @@ riscv_trap_vector:
 	sd	t0, (32 * 8)(sp)
 	csrr	t0, sstatus
 	sd	t0, (33 * 8)(sp)
-	csrr	t0, scause
-	sd	t0, (34 * 8)(sp)
-	csrr	t0, stval
-	sd	t0, (35 * 8)(sp)
-	mv	a0, sp
+	csrr	t1, scause
+	sd	t1, (34 * 8)(sp)
+	csrr	t1, stval
+	sd	t1, (35 * 8)(sp)
+	/* From U-mode (sstatus.SPP = 0, privileged spec 4.1.1.2): tp is the
+	 * task's; the kernel's TLS block (picolibc's errno) is __tls_base. */
+	andi	t0, t0, SSTATUS_SPP
+	bnez	t0, 3f
+	.option push
+	.option norelax
+	lla	tp, __tls_base
+	.option pop
+3:	mv	a0, sp
 	call	riscv_trap
+	/* a0: the frame to resume (riscv_tasks_enter comes here too). */
+riscv_trap_resume:
+	mv	sp, a0
 	ld	t0, (32 * 8)(sp)
 	csrw	sepc, t0
 	ld	t0, (33 * 8)(sp)
 	csrw	sstatus, t0
-	/* Leaving the outermost trap: the next one starts at the top again. */
-	addi	t0, sp, FRAME_SIZE
-	la	t1, trap_stack_top
-	bne	t0, t1, 2f
+	andi	t0, t0, SSTATUS_SPP
+	addi	t1, sp, FRAME_SIZE
+	bnez	t0, 4f
+	/* To U-mode: the next trap starts at the top of this task's kernel
+	 * stack, where its frame is. */
 	csrw	sscratch, t1
+	j	2f
+	/* Leaving the outermost kernel trap: the next one starts at the top
+	 * of the trap stack again. */
+4:	la	t0, trap_stack_top
+	bne	t0, t1, 2f
+	csrw	sscratch, t0
 2:	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
 	LOAD(9);  LOAD(10); LOAD(11); LOAD(12); LOAD(13); LOAD(14); LOAD(15)
 	LOAD(16); LOAD(17); LOAD(18); LOAD(19); LOAD(20); LOAD(21); LOAD(22)
@@ -239,6 +260,50 @@ riscv_trap_vector:
 	LOAD(30); LOAD(31)
 	LOAD(2)				/* last: sp before the trap */
 	sret
+
+/*
+ * arch_tasks_enter(ctx, first): the kernel's callee-saved registers, sp
+ * and ra into ctx, then resume the user frame first. arch_tasks_leave(ctx)
+ * (from a trap handler, on some task's kernel stack) returns from it.
+ */
+	.globl arch_tasks_enter
+arch_tasks_enter:
+	sd	ra, (0 * 8)(a0)
+	sd	sp, (1 * 8)(a0)
+	sd	s0, (2 * 8)(a0)
+	sd	s1, (3 * 8)(a0)
+	sd	s2, (4 * 8)(a0)
+	sd	s3, (5 * 8)(a0)
+	sd	s4, (6 * 8)(a0)
+	sd	s5, (7 * 8)(a0)
+	sd	s6, (8 * 8)(a0)
+	sd	s7, (9 * 8)(a0)
+	sd	s8, (10 * 8)(a0)
+	sd	s9, (11 * 8)(a0)
+	sd	s10, (12 * 8)(a0)
+	sd	s11, (13 * 8)(a0)
+	mv	a0, a1
+	j	riscv_trap_resume
+
+	.globl arch_tasks_leave
+arch_tasks_leave:
+	la	t0, trap_stack_top	/* out of every trap: traps start there */
+	csrw	sscratch, t0
+	ld	ra, (0 * 8)(a0)
+	ld	sp, (1 * 8)(a0)
+	ld	s0, (2 * 8)(a0)
+	ld	s1, (3 * 8)(a0)
+	ld	s2, (4 * 8)(a0)
+	ld	s3, (5 * 8)(a0)
+	ld	s4, (6 * 8)(a0)
+	ld	s5, (7 * 8)(a0)
+	ld	s6, (8 * 8)(a0)
+	ld	s7, (9 * 8)(a0)
+	ld	s8, (10 * 8)(a0)
+	ld	s9, (11 * 8)(a0)
+	ld	s10, (12 * 8)(a0)
+	ld	s11, (13 * 8)(a0)
+	ret
 
 /*
  * Try a satp value: returns what satp reads back, with the satp of the
