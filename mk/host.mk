@@ -49,6 +49,7 @@ $(LIBMMU_SAN): $(LIBMMU_SAN_OBJS)
 include mk/tests.mk
 include tests/mmu/host.mk
 include bench/bench.mk
+include bench/vm_bench.mk
 
 # ---- make explain: every mode maps the same small address space; what
 # each wrote, side by side (tools/explain/), into docs/explain.md. Each mode

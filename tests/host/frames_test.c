@@ -315,6 +315,32 @@ static void test_bad_frees(void)
 	}
 }
 
+/* RAM beyond the boot window joins later, keeping what is allocated. */
+static void test_add_above(void)
+{
+	GROUP("RAM above the window added later; earlier allocations kept") {
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		uint64_t limit = SIM_BASE + SIM_BYTES / 2;
+		struct frames_stats a, b;
+		frames_init(&bi, limit, FRAME_MIN_SHIFT);
+		uint64_t x = frames_alloc(12);
+		frames_get_stats(&a);
+		result(a.total_bytes + a.meta_bytes == SIM_BYTES / 2, "first half only");
+		result(frames_add_above(&bi, limit, FRAME_MIN_SHIFT) == 0, "add the rest");
+		frames_get_stats(&b);
+		result(b.total_bytes + b.meta_bytes == SIM_BYTES && b.zones == 2 &&
+		       b.free_bytes > a.free_bytes && b.in_use[0] == 1, "both halves, the allocation kept");
+		result(frames_add_above(&bi, SIM_BASE + SIM_BYTES, FRAME_MIN_SHIFT) == -ENOENT,
+		       "nothing above the RAM: -ENOENT");
+		bool high = false;
+		uint64_t pa;
+		while ((pa = frames_alloc(20)))
+			high |= pa >= limit;
+		result(high, "blocks come from the added half");
+		result(try_free(x, 12) == 0, "the earlier frame still frees");
+	}
+}
+
 /* frames_alloc_pages: per-4K references, partial give-back, merging. */
 static void test_pages(void)
 {
@@ -421,6 +447,7 @@ int main(void)
 	test_exclusions();
 	test_bad_frees();
 	test_pages();
+	test_add_above();
 	test_random();
 	free(sim);
 	free(low);

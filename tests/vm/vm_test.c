@@ -293,6 +293,58 @@ static void test_cow(void)
 	back_to(&b0);
 }
 
+static bool find_ad(struct vm_space *vs, vaddr_t va, bool *accessed, bool *dirty)
+{
+	mmu_transaction_t ta;
+	mmu_entry_t e;
+	mmu_transaction(&ta, &vs->set);
+	int err = mmu_find(&ta, va, &e);
+	mmu_forget(&ta);
+	*accessed = !err && mmu_entry_accessed(e);
+	*dirty = !err && mmu_entry_dirty(e);
+	return !err;
+}
+
+static mmu_entry_t age_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	return mmu_mkold(mmu_mkclean(e));
+}
+
+/* Accessed/dirty: how faults map pages, mmu_mkold/mmu_mkclean, and the
+ * emulation the fault path asks the MMU layer for first. (The host's
+ * reference walkers never fault for A/D, as hardware managing them would
+ * not; the kernel suite shows the live MMU's side.) */
+static void test_accessed_dirty(void)
+{
+	struct baseline b0 = take_baseline();
+	struct vm_space vs;
+	vaddr_t a;
+	uint8_t *p;
+	bool acc, dirty;
+
+	vm_space_init(&vs);
+	result(!vm_mmap(&vs, 0, 4 * page, MMU_READ | MMU_WRITE, 0, &a), "mmap");
+	result(!touch(&vs, a, MMU_READ, &p) && find_ad(&vs, a, &acc, &dirty) && acc && !dirty,
+	       "a read fault maps the page accessed and clean");
+	result(!touch(&vs, a + page, MMU_WRITE, &p) && find_ad(&vs, a + page, &acc, &dirty) && acc && dirty,
+	       "a write fault maps it accessed and dirty");
+	result(mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       acc && dirty, "a write to the clean page: the layer marks it dirty");
+	result(!mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER), "nothing left to fix: false");
+	result(!mmu_scan(&vs.set, a, a + 4 * page, age_fn, NULL) && find_ad(&vs, a, &acc, &dirty) &&
+	       !acc && !dirty, "mmu_mkold/mmu_mkclean through mmu_scan: old and clean");
+	result(mmu_fault_accessed(&vs.set, a, MMU_READ | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       acc && !dirty, "a read of the old page: accessed, still clean");
+	result(mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       acc && dirty, "then a write: dirty");
+	result(!vm_mprotect(&vs, a, 4 * page, MMU_READ) && !mmu_scan(&vs.set, a, a + 4 * page, age_fn, NULL) &&
+	       !mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       !acc && !dirty, "a write to a read-only page is not the layer's to fix");
+	result(!mmu_fault_accessed(&vs.set, a + 2 * page, MMU_READ | MMU_USER), "nor an unmapped page");
+	vm_space_destroy(&vs);
+	back_to(&b0);
+}
+
 /* ---- the differential run ------------------------------------------------ */
 
 #define NP 1024                     /* model pages per space */
@@ -635,6 +687,9 @@ int main(int argc, char **argv)
 			 mmu_mode_name(m));
 		GROUP(name)
 			test_cow();
+		snprintf(name, sizeof(name), "%s: accessed and dirty", mmu_mode_name(m));
+		GROUP(name)
+			test_accessed_dirty();
 		printf("mode %s:\n", mmu_mode_name(m));
 		test_random(seeds, steps);
 	}
