@@ -87,6 +87,7 @@ static void list_push(struct zone *z, uint64_t pa, unsigned order)
 	fa.free_list[order] = pa;
 	*state_of(z, pa) = (uint8_t)(ST_FREE | order);
 	fa.st.free_bytes += FRAME << order;
+	fa.st.free_blocks[order]++;
 }
 
 static void list_remove(struct zone *z, uint64_t pa, unsigned order)
@@ -101,6 +102,7 @@ static void list_remove(struct zone *z, uint64_t pa, unsigned order)
 		block(b->next)->prev = b->prev;
 	*state_of(z, pa) = 0;
 	fa.st.free_bytes -= FRAME << order;
+	fa.st.free_blocks[order]--;
 }
 
 /* Frames of [base, end) into free blocks: at each address the largest

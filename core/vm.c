@@ -906,14 +906,15 @@ static bool range_empty(struct vm_space *vs, vaddr_t va, uint64_t len)
 	return !mmu_scan(&vs->set, va, va + len, found_fn, &found) && !found;
 }
 
-/* Not mapped yet: a zeroed frame of the largest order the area, the
- * alignment, the neighbouring translations and free memory allow. Mapped
+/* Not mapped yet (ta found nothing at addr; anon_map ends it): a zeroed
+ * frame of the largest order the area, the alignment, the neighbouring
+ * translations and free memory allow. Mapped
  * accessed, and dirty only for a write (as Linux does): a read fault of a
  * writable area leaves the page clean until its first write. */
-static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsigned access)
+static int anon_map(struct vm_space *vs, struct vm_area *a, mmu_transaction_t *ta, vaddr_t addr,
+                    unsigned access)
 {
 	unsigned eprot = entry_prot(a->prot);
-	mmu_transaction_t ta;
 	bool wanted_larger = false;
 
 	for (unsigned o = largest_order_within(a->end - a->start) + 1; o-- > 0; ) {
@@ -927,15 +928,14 @@ static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsign
 			wanted_larger = true;
 			continue;
 		}
-		mmu_transaction(&ta, &vs->set);
 		mmu_entry_t e = mmu_mksize(mmu_mkentry(pa, eprot), o);
 		if (!(access & MMU_WRITE))
 			e = mmu_mkclean(e);
-		int err = mmu_add(&ta, e, base);
+		int err = mmu_add(ta, e, base);
 		if (!err)
-			err = mmu_commit(&ta);
+			err = mmu_commit(ta);
 		else
-			mmu_forget(&ta);
+			mmu_forget(ta);
 		if (err) {
 			put_frames(pa, size);
 			return err;
@@ -944,6 +944,7 @@ static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsign
 		vs->counts.fallbacks += wanted_larger;
 		return 0;
 	}
+	mmu_forget(ta);
 	return -ENOMEM;
 }
 
@@ -1008,10 +1009,8 @@ static int anon_fault(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsi
 
 	mmu_transaction(&ta, &vs->set);
 	err = mmu_find(&ta, addr, &e);
-	if (err == -ENOENT) {
-		mmu_forget(&ta);
-		return anon_map(vs, a, addr, access);
-	}
+	if (err == -ENOENT)   /* the transaction that looked maps it (and ends) */
+		return anon_map(vs, a, &ta, addr, access);
 	if (!err && (access & MMU_WRITE) && !(mmu_entry_prot(e) & MMU_WRITE)) {
 		err = anon_cow(vs, a, &ta, e, addr);
 		if (err)

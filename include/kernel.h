@@ -134,6 +134,7 @@ struct frames_stats {
 	uint64_t free_bytes;
 	uint64_t meta_bytes;    /* taken from RAM for the per-frame state */
 	uint64_t in_use[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1];  /* allocated blocks per shift */
+	uint64_t free_blocks[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1]; /* free blocks per shift */
 	uint64_t mapped_frames; /* 4 KiB frames of frames_alloc_pages still referenced */
 	unsigned zones;         /* contiguous ranges managed */
 };

@@ -85,10 +85,11 @@ $(T)/x86tlb/tlb_test: tests/x86tlb/tlb_test.c arch/x86_64/mmu_arch.c arch/x86_64
 # The core's memory code (core/vm.c, core/ptdump.c, core/frames.c) on the
 # MMU library, every mode (tests/vm/vm_test.c).
 VM_CORE_SRCS := core/vm.c core/ptdump.c core/frames.c core/memmap.c core/printf.c
-$(T)/vm/vm_test: tests/vm/vm_test.c $(VM_CORE_SRCS) include/vm.h include/kernel.h include/mmu.h \
-		include/mmu_host.h $(LIBMMU_SAN)
+VM_HOST_SRCS := tests/vm/host_ram.c $(VM_CORE_SRCS)
+$(T)/vm/vm_test: tests/vm/vm_test.c $(VM_HOST_SRCS) tests/vm/ad.h tests/vm/host_ram.h include/vm.h \
+		include/kernel.h include/mmu.h include/mmu_host.h $(LIBMMU_SAN)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_TEST_CFLAGS) tests/vm/vm_test.c $(VM_CORE_SRCS) $(LIBMMU_SAN) -o $@
+	$(Q)$(HOST_CC) $(HOST_TEST_CFLAGS) tests/vm/vm_test.c $(VM_HOST_SRCS) $(LIBMMU_SAN) -o $@
 
 HOST_TESTS := fdt/fdt_test core/core_test frames/frames_test formats/formats hashed/hashed_test \
 	reinit/reinit_test ref/ref_test x86tlb/tlb_test vm/vm_test

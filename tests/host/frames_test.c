@@ -218,6 +218,10 @@ static void test_exhaust(void)
 			result(try_free(pas[(i * 7919) % n], 12) == 0, "free");
 		frames_get_stats(&st);
 		result(st.free_bytes == st.total_bytes && st.in_use[0] == 0, "all free");
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < sizeof(st.free_blocks) / sizeof(st.free_blocks[0]); i++)
+			sum += st.free_blocks[i] << (FRAME_MIN_SHIFT + i);
+		result(sum == st.free_bytes, "free blocks per order add up to the free bytes");
 		uint64_t pa = frames_alloc((unsigned)big_before);
 		result(pa != 0, "the largest block (shift %llu) exists again: buddies merged",
 		       (unsigned long long)big_before);

@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "kernel.h"
 #include "vm.h"
+#include "ad.h"
 
 #define MIB (1ull << 20)
 
@@ -35,24 +36,6 @@ static unsigned best_order(uint64_t limit)
 		if ((g->native_orders >> o & 1) && (page() << o) <= limit)
 			best = o;
 	return best;
-}
-
-static bool find_ad(struct vm_space *vs, vaddr_t va, bool *accessed, bool *dirty)
-{
-	mmu_transaction_t ta;
-	mmu_entry_t e;
-
-	mmu_transaction(&ta, &vs->set);
-	int err = mmu_find(&ta, va, &e);
-	mmu_forget(&ta);
-	*accessed = !err && mmu_entry_accessed(e);
-	*dirty = !err && mmu_entry_dirty(e);
-	return !err;
-}
-
-static mmu_entry_t age_fn(mmu_entry_t e, vaddr_t va, void *priv)
-{
-	return mmu_mkold(mmu_mkclean(e));
 }
 
 static void run_in(struct vm_space *vs)

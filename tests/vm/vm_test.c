@@ -25,41 +25,16 @@
 #include "kernel.h"
 #include "mmu_host.h"
 #include "vm.h"
+#include "ad.h"
+#include "host_ram.h"
 
 /* Data frames: a simulated RAM far from the library's table memory. */
-#define SIM_BASE  0x400000000ull
 #define SIM_BYTES (160ull << 20)
 #define TABLE_MEM (64ull << 20)
 #define MAX_SPACES 4
 
-static uint8_t *sim;
 static unsigned failures, checks;
-
-void *phys_to_virt(uint64_t pa)
-{
-	if (pa >= SIM_BASE && pa < SIM_BASE + SIM_BYTES)
-		return sim + (pa - SIM_BASE);
-	fprintf(stderr, "phys_to_virt(%#llx): outside the simulated RAM\n", (unsigned long long)pa);
-	abort();
-}
-
-void console_write(const char *s, size_t n)
-{
-	fwrite(s, 1, n, stdout);
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stdout, "FAIL panic: ");
-	vfprintf(stdout, fmt, ap);
-	fprintf(stdout, "\n");
-	va_end(ap);
-	fflush(stdout);
-	abort();
-}
+static struct boot_info ram;
 
 static bool result(bool ok, const char *fmt, ...)
 {
@@ -89,11 +64,8 @@ static uint64_t page;     /* the mode's base page */
 
 static void start_mode(size_t m)
 {
-	struct boot_info bi = { .nram = 1 };
-
-	bi.ram[0] = (struct mem_range){ SIM_BASE, SIM_BYTES };
 	if (mmu_select_mode(mmu_mode_name(m)) ||
-	    frames_init(&bi, ~0ull, FRAME_MIN_SHIFT))
+	    frames_init(&ram, ~0ull, FRAME_MIN_SHIFT))
 		panic("set-up of mode %s failed", mmu_mode_name(m));
 	page = 1ull << mmu_geometry()->page_shift;
 }
@@ -291,23 +263,6 @@ static void test_cow(void)
 	result(!touch(&p, moved + 3 * page, MMU_READ, &x) && *x == 103, "data moved");
 	vm_space_destroy(&p);
 	back_to(&b0);
-}
-
-static bool find_ad(struct vm_space *vs, vaddr_t va, bool *accessed, bool *dirty)
-{
-	mmu_transaction_t ta;
-	mmu_entry_t e;
-	mmu_transaction(&ta, &vs->set);
-	int err = mmu_find(&ta, va, &e);
-	mmu_forget(&ta);
-	*accessed = !err && mmu_entry_accessed(e);
-	*dirty = !err && mmu_entry_dirty(e);
-	return !err;
-}
-
-static mmu_entry_t age_fn(mmu_entry_t e, vaddr_t va, void *priv)
-{
-	return mmu_mkold(mmu_mkclean(e));
 }
 
 /* Accessed/dirty: how faults map pages, mmu_mkold/mmu_mkclean, and the
@@ -673,8 +628,7 @@ int main(int argc, char **argv)
 	unsigned seeds = argc > 1 ? (unsigned)atoi(argv[1]) : es ? (unsigned)atoi(es) : 3;
 	unsigned steps = argc > 2 ? (unsigned)atoi(argv[2]) : et ? (unsigned)atoi(et) : 400;
 
-	sim = aligned_alloc(1 << 21, SIM_BYTES);
-	if (!sim || mmu_host_init(TABLE_MEM))
+	if (host_ram_init(SIM_BYTES, &ram) || mmu_host_init(TABLE_MEM))
 		return 2;
 	for (size_t m = 0; m < mmu_mode_count(); m++) {
 		start_mode(m);
@@ -693,6 +647,5 @@ int main(int argc, char **argv)
 		printf("mode %s:\n", mmu_mode_name(m));
 		test_random(seeds, steps);
 	}
-	free(sim);
 	return failures ? 1 : 0;
 }
