@@ -34,6 +34,8 @@ struct txn_page;
 #define MMU_EF_ACCESSED  (1u << 1)
 #define MMU_EF_DIRTY     (1u << 2)
 #define MMU_EF_COUNTED   (1u << 3)
+#define MMU_EF_OLD       (1u << 4)   /* mmu_mkold: written with Accessed clear */
+#define MMU_EF_CLEAN     (1u << 5)   /* mmu_mkclean: written with Dirty clear */
 
 /* One native translation, as a backend reports it. */
 struct mmu_leaf {
