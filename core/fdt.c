@@ -559,6 +559,49 @@ int fdt_stdout_uart(const void *dtb, struct uart_desc *out)
 	return 0;
 }
 
+/* Devicetree spec 3.7 and 3.8: the children of /cpus with device_type
+ * "cpu" that are not disabled, their ids from "reg" (#address-cells of
+ * /cpus: 1 or 2), and how each is started. */
+int fdt_cpus(const void *dtb, struct fdt_cpu *out, unsigned max, unsigned *n)
+{
+	struct fdt f;
+	uint32_t cpus_node, parent, child = 0, len;
+	const char *name;
+	int err;
+
+	*n = 0;
+	if ((err = load_trusting_size(dtb, &f)))
+		return err;
+	if (find_path(&f, "/cpus", &cpus_node, &parent))
+		return -ENOENT;
+	unsigned ac = cells(&f, cpus_node, "#address-cells", 1);
+	while (next_child(&f, cpus_node, &child, &name)) {
+		const uint8_t *type = get_prop(&f, child, "device_type", &len);
+		const uint8_t *reg, *p;
+
+		if (!string_prop_is(type, len, "cpu") || node_disabled(&f, child))
+			continue;
+		if (!(reg = get_prop(&f, child, "reg", &len)) || len < 4 * ac || ac < 1 || ac > 2)
+			return fail("%s: no usable reg", name);
+		if (*n >= max)
+			return -ENOSPC;
+		struct fdt_cpu *c = &out[(*n)++];
+		memset(c, 0, sizeof(*c));
+		c->id = ac == 2 ? be64(reg) : be32(reg);
+		const uint8_t *nul;
+		if ((p = get_prop(&f, child, "enable-method", &len)) && (nul = memchr(p, 0, len))) {
+			size_t k = (size_t)(nul - p);
+			if (k >= sizeof(c->enable_method))
+				k = sizeof(c->enable_method) - 1;
+			memcpy(c->enable_method, p, k);
+		}
+		if ((p = get_prop(&f, child, "cpu-release-addr", &len)) && (len == 4 || len == 8))
+			c->release_addr = len == 8 ? be64(p) : be32(p);
+		c->has_mmu = get_prop(&f, child, "mmu-type", &len) != NULL;
+	}
+	return *n ? 0 : -ENOENT;
+}
+
 int fdt_find_node(const void *dtb, const char *path)
 {
 	struct fdt f;

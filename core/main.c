@@ -7,6 +7,7 @@
 #include <string.h>
 #include "arch.h"
 #include "mmu.h"
+#include "smp.h"
 
 #define ORIGAMI_VERSION "0.1"
 
@@ -43,6 +44,10 @@ static void print_banner(const struct boot_info *bi)
 	kprintf("board: %s\n", bi->board);
 	arch_describe_cpu(buf, sizeof(buf));
 	kprintf("cpu: %s\n", buf);
+	kprintf("cpus: %u (ids", smp_cpu_count);
+	for (i = 0; i < smp_cpu_count; i++)
+		kprintf(" %#llx", (unsigned long long)cpus[i].hwid);
+	kprintf(", boot CPU first)\n");
 	arch_describe_paging(buf, sizeof(buf));
 	kprintf("paging: %s\n", buf[0] ? buf : "none");
 	kprintf("kernel: 0x%016llx-0x%016llx\n", (unsigned long long)bi->kernel_start,
@@ -145,6 +150,23 @@ static int run_mmu_suite(const struct boot_info *bi)
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
 }
 
+/* The SMP suite (core/smp_test.c) once more than one CPU is online;
+ * test.smp=off skips it. */
+static int run_smp_suite(const struct boot_info *bi)
+{
+	struct ktest t = { .suite = "smp" };
+	char arg[8];
+
+	if (cmdline_get(bi->cmdline, "test.smp", arg, sizeof(arg)) && !strcmp(arg, "off"))
+		return EXIT_OK;
+	if (__builtin_popcountll(smp_online_mask()) < 2 || !mmu_kernel_set())
+		return EXIT_OK;
+	smp_tests(&t);
+	kprintf("smp-suite: %u CPUs: %u passed, %u failed\n",
+		(unsigned)__builtin_popcountll(smp_online_mask()), t.passed, t.failed);
+	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
+}
+
 static int run_boot_tests(const struct boot_info *bi)
 {
 	char arg[64];
@@ -198,9 +220,14 @@ void kmain(struct boot_info *bi)
 		kprintf("cmdline: longer than %zu bytes, cut\n", sizeof(cmdline) - 1);
 	ksnprintf(cmdline, sizeof(cmdline), "%s", bi->cmdline ? bi->cmdline : "");
 	bi->cmdline = cmdline;
+	smp_init(bi);
 	print_banner(bi);
 	mmu_boot(bi);
+	if (mmu_kernel_set())
+		smp_boot();
 	if ((err = run_mmu_suite(bi)))
+		kernel_exit(err);
+	if ((err = run_smp_suite(bi)))
 		kernel_exit(err);
 	kernel_exit(run_boot_tests(bi));
 }

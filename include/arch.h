@@ -102,6 +102,16 @@ enum arch_tlb_op { ARCH_TLB_PAGE, ARCH_TLB_RANGE, ARCH_TLB_ASID, ARCH_TLB_ALL };
  * whole-ASID/whole-TLB invalidation and returns which it issued. */
 enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
                                 uint64_t pages, bool global);
+/* After arch_tlb_flush (which issued op on this CPU), make the CPUs of
+ * mask (cpus[] indexes, this one not among them) drop what they may cache
+ * of the same translations, and return only when they have: the TLB
+ * shootdown (docs/smp.md). Returns how: nothing needed (arm64: the TLBI
+ * was broadcast), the firmware (RISC-V SBI RFENCE), IPIs (x86).
+ * arch/<dir>/smp.c. */
+enum arch_shootdown { ARCH_SHOOTDOWN_NONE, ARCH_SHOOTDOWN_BROADCAST, ARCH_SHOOTDOWN_FIRMWARE,
+                      ARCH_SHOOTDOWN_IPI, ARCH_SHOOTDOWN_KINDS };
+enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
+                                       uint64_t end, bool global, enum arch_tlb_op op);
 /* What a translation set looks like to this CPU's translation registers. */
 struct arch_mmu_root {
 	uint64_t root;          /* the set's root table: satp.PPN, TTBR0_EL1, CR3 */

@@ -7,6 +7,7 @@
 #ifndef MMU_HOST
 #include "mmu_internal.h"
 #include "arch.h"
+#include "smp.h"
 
 _Static_assert((int)ARCH_TLB_PAGE == (int)MMU_TLB_PAGE && (int)ARCH_TLB_RANGE == (int)MMU_TLB_RANGE &&
                (int)ARCH_TLB_ASID == (int)MMU_TLB_ASID && (int)ARCH_TLB_ALL == (int)MMU_TLB_ALL,
@@ -48,6 +49,7 @@ void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 
 	t->tlb_ops[op]++;
 	t->tlb_flushes++;
+	smp_tlb_shootdown(t, t->asid, f->start, f->end, f->global, op);
 }
 
 void mmu_env_activate(mmu_translation_set_t *t)
@@ -58,6 +60,7 @@ void mmu_env_activate(mmu_translation_set_t *t)
 		.va_bits = m->geo.va_bits, .levels = m->geo.levels, .page_shift = m->geo.page_shift,
 	};
 
+	smp_note_active(t);
 	arch_mmu_activate(&r);
 }
 

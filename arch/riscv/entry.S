@@ -16,6 +16,7 @@
  */
 #include "sv_bits.h"
 #include "boot_map.h"
+#include "smp.h"		/* struct cpu's offsets, for the secondary entry */
 
 #define BOOT_STACK_SIZE 16384
 #define TRAP_STACK_SIZE 16384
@@ -148,6 +149,49 @@ high:	/* From here on every address is the link address. */
 	j	5b
 
 /*
+ * Every other hart, started by SBI HSM hart_start (SBI spec v2.0, 9.1) at
+ * the physical address of this label: a0 = hart id, a1 = its struct cpu
+ * (link address, smp.c), S-mode, satp = 0. The boot map is still intact
+ * (.bss, never freed): turn it on as the boot hart did, jump high, take
+ * the stacks and the thread pointer smp_boot prepared, and go to C, which
+ * switches to the kernel's set (smp_secondary_main).
+ */
+	.globl	riscv_secondary_entry
+riscv_secondary_entry:
+	csrci	sstatus, SSTATUS_SIE
+	csrw	sie, zero
+	li	t0, SSTATUS_SUM
+	csrc	sstatus, t0
+	mv	s1, a1
+	.option push
+	.option norelax
+	lla	t0, boot_map_root
+	srli	t0, t0, SV_PAGE_SHIFT
+	li	t1, SATP_MODE_SV39
+	slli	t1, t1, SATP_MODE_SHIFT
+	or	t0, t0, t1
+	sfence.vma
+	csrw	satp, t0
+	sfence.vma
+	lla	t0, link_address_of_secondary_high
+	ld	t0, (t0)
+	jr	t0
+secondary_high:
+	ld	sp, SMP_CPU_STACK_OFFSET(s1)
+	ld	tp, SMP_CPU_TLS_OFFSET(s1)
+	.option pop
+	la	t0, riscv_trap_vector
+	csrw	stvec, t0
+	ld	t0, SMP_CPU_TRAP_STACK_OFFSET(s1)
+	csrw	sscratch, t0
+	li	s0, 0
+	li	ra, 0
+	mv	a0, s1
+	call	smp_secondary_main	/* does not return */
+1:	wfi
+	j	1b
+
+/*
  * Nothing to run on: say why on the SBI console (legacy console_putchar,
  * SBI spec 5.2, which OpenSBI keeps) and power off (SRST), with the exit
  * line the QEMU runner reads. Translation is off; PC-relative only.
@@ -182,6 +226,8 @@ msg_no_sv39:
 	.balign	8
 link_address_of_high:
 	.dword	high
+link_address_of_secondary_high:
+	.dword	secondary_high
 
 /*
  * Every trap: save all integer registers and the trap CSRs as a struct
@@ -205,8 +251,12 @@ riscv_trap_vector:
 	csrrw	sp, sscratch, sp	/* sp = trap stack top; sscratch = old sp */
 	bnez	sp, 1f
 	csrr	sp, sscratch		/* nested: sscratch was 0, stay where we are */
+	addi	sp, sp, -FRAME_SIZE
+	sd	zero, (0 * 8)(sp)	/* x0's slot: 0 marks a nested frame */
+	j	2f
 1:	addi	sp, sp, -FRAME_SIZE
-	SAVE(1);  SAVE(3);  SAVE(4);  SAVE(5);  SAVE(6);  SAVE(7);  SAVE(8)
+	sd	sp, (0 * 8)(sp)		/* the outermost frame: this CPU's trap stack top - FRAME_SIZE */
+2:	SAVE(1);  SAVE(3);  SAVE(4);  SAVE(5);  SAVE(6);  SAVE(7);  SAVE(8)
 	SAVE(9);  SAVE(10); SAVE(11); SAVE(12); SAVE(13); SAVE(14); SAVE(15)
 	SAVE(16); SAVE(17); SAVE(18); SAVE(19); SAVE(20); SAVE(21); SAVE(22)
 	SAVE(23); SAVE(24); SAVE(25); SAVE(26); SAVE(27); SAVE(28); SAVE(29)
@@ -227,12 +277,13 @@ riscv_trap_vector:
 	csrw	sepc, t0
 	ld	t0, (33 * 8)(sp)
 	csrw	sstatus, t0
-	/* Leaving the outermost trap: the next one starts at the top again. */
-	addi	t0, sp, FRAME_SIZE
-	la	t1, trap_stack_top
-	bne	t0, t1, 2f
-	csrw	sscratch, t1
-2:	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
+	/* Leaving the outermost trap: the next one starts at the top of this
+	 * CPU's trap stack again (each CPU has its own: smp.c). */
+	ld	t0, (0 * 8)(sp)
+	beqz	t0, 3f
+	addi	t0, t0, FRAME_SIZE
+	csrw	sscratch, t0
+3:	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
 	LOAD(9);  LOAD(10); LOAD(11); LOAD(12); LOAD(13); LOAD(14); LOAD(15)
 	LOAD(16); LOAD(17); LOAD(18); LOAD(19); LOAD(20); LOAD(21); LOAD(22)
 	LOAD(23); LOAD(24); LOAD(25); LOAD(26); LOAD(27); LOAD(28); LOAD(29)

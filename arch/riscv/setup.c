@@ -3,6 +3,8 @@
  * rest of struct boot_info to the core (boot_info_from_fdt).
  */
 #include "arch.h"
+#include "riscv.h"
+#include "smp.h"
 
 __attribute__((noreturn)) void riscv_setup(uint64_t hartid, uint64_t dtb_pa);
 
@@ -12,6 +14,8 @@ void riscv_setup(uint64_t hartid, uint64_t dtb_pa)
 	static struct boot_info bi;
 	struct arch_image_layout img;
 
+	riscv_smp_early(hartid);
+	arch_cpu_set_self(&cpus[0]);   /* tp: this hart's TLS block in cpus[0] */
 	arch_image_layout(&img);
 	bi.hartid = hartid;
 	bi.dtb = phys_to_virt(dtb_pa);

@@ -2,7 +2,10 @@
 # Boot one kernel build in QEMU and turn its exit status into ours.
 #
 #   run-qemu.sh --arch A [--board B] [--kernel IMG] [--cpu C] [--bootargs S]
-#               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S]
+#               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S] [--smp N]
+#
+# --smp N: QEMU -smp N (default 1, or $SMP from the environment), before
+# --qemu-args, which may give its own.
 #
 # --qemu-args: more QEMU options, after the board's and the CPU (e.g.
 # "-machine virtualization=on": QEMU merges repeated -machine options; a
@@ -20,7 +23,7 @@
 #   126  QEMU's exit code contradicts the ORIGAMI-EXIT line
 set -u
 
-arch= board= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args=
+arch= board= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args= smp=${SMP:-1}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--gdb) gdb=y ;;
 	--qemu-args) qemu_args=$2; shift ;;
+	--smp) smp=$2; shift ;;
 	*) echo "run-qemu: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -66,7 +70,7 @@ kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}
 
-set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} $qemu_args -kernel "$kernel" -nographic -no-reboot
+set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} -smp "$smp" $qemu_args -kernel "$kernel" -nographic -no-reboot
 [ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
 if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234

@@ -1,0 +1,245 @@
+/*
+ * The in-kernel SMP suite (include/smp.h, smp_tests), run by kmain() when
+ * more than one CPU is online:
+ *  1. every online CPU answers a cross-call, on its own stack, and finds
+ *     its own struct cpu through the per-CPU register;
+ *  2. the TLB shootdown: CPU A remaps a page that CPU B keeps reading;
+ *     once A's mmu_commit returned (A then publishes the round), B must
+ *     never read the old frame through it. Round r maps frame r mod
+ *     REMAP_FRAMES, which holds r: B, having seen round r published,
+ *     must read r or more. Without the shootdown B's TLB keeps the old
+ *     translation and this fails (docs/smp.md, "Tests").
+ * Everything is freed again; the frame allocator's counts must agree.
+ */
+#include <errno.h>
+#include <string.h>
+#include "arch.h"
+#include "mmu.h"
+#include "smp.h"
+
+/* Remap rounds, and reads B makes of a round before it acknowledges it. */
+#define REMAP_ROUNDS     40
+#define READS_PER_ROUND  64
+/* How long a CPU waits for the other before calling the test failed, in
+ * polls: generous for QEMU's vCPUs on a loaded host. */
+#define WAIT_POLLS       200000000ull
+/* The user-half page the remap test uses, in a set of its own. */
+#define REMAP_VA         0x40000000ull
+/* Frames the rounds rotate through: a frame is rewritten for a new round
+ * only when B acknowledged the round after the one that unmapped it. */
+#define REMAP_FRAMES     4
+
+/* ---- 1. cross-calls and per-CPU data ---- */
+
+static struct {
+	volatile uint64_t ran;                 /* mask of CPUs that ran who_am_i */
+	volatile uint64_t bad_self;            /* ...and found another CPU's struct */
+	volatile uint64_t sp[SMP_MAX_CPUS];
+} who;
+
+static void who_am_i(void *arg)
+{
+	struct cpu *c = this_cpu();
+	unsigned i = (unsigned)(c - cpus);
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+
+	(void)arg;
+	if (i >= smp_cpu_count || c->index != i)
+		__atomic_fetch_or(&who.bad_self, 1ull << (i < 64 ? i : 63), __ATOMIC_RELAXED);
+	else
+		who.sp[i] = sp;
+	__atomic_fetch_or(&who.ran, 1ull << c->index, __ATOMIC_RELEASE);
+}
+
+/* Run on CPU 1: a call of its own to the CPU *arg. */
+static void relay(void *arg)
+{
+	const unsigned *target = arg;
+
+	smp_call(1ull << *target, who_am_i, NULL);
+}
+
+static void cross_calls(struct ktest *t)
+{
+	uint64_t online = smp_online_mask();
+	bool stacks_ok = true;
+
+	memset((void *)&who, 0, sizeof(who));
+	smp_call(online, who_am_i, NULL);
+	ktest_check(t, who.ran == online && !who.bad_self,
+		    "cross-call: every online CPU (mask %#llx) ran it and found its own struct cpu "
+		    "(ran %#llx, wrong %#llx)", (unsigned long long)online,
+		    (unsigned long long)who.ran, (unsigned long long)who.bad_self);
+	for (unsigned i = 1; i < smp_cpu_count; i++) {
+		uint64_t top = cpus[i].stack_top, sp = who.sp[i];
+
+		if ((online & (1ull << i)) && !(sp < top && sp >= top - (1ull << CPU_STACK_SHIFT)))
+			stacks_ok = false;
+	}
+	ktest_check(t, stacks_ok, "cross-call: each secondary CPU ran it on its own stack");
+	/* Calls from a secondary CPU to another: both ends of the mailbox
+	 * work on every CPU, not only from the boot CPU. */
+	if (smp_cpu_count > 2 && (online & 6) == 6) {
+		who.ran = 0;
+		unsigned target = 2;
+
+		smp_call(1ull << 1, relay, &target);
+		ktest_check(t, who.ran == (1ull << 2), "cross-call: CPU 1 calls CPU 2 (ran %#llx)",
+			    (unsigned long long)who.ran);
+	}
+}
+
+/* ---- 2. the TLB shootdown ---- */
+
+static struct {
+	mmu_translation_set_t set;
+	volatile uint64_t round;        /* A: the last round whose commit returned */
+	volatile uint64_t acked;        /* B: the last round it read READS_PER_ROUND times */
+	volatile bool stop, started;
+	volatile uint64_t stale;        /* B: reads of the old frame after the commit */
+	volatile uint64_t first_stale;  /* the round of the first (REMAP_ROUNDS + 1: none) */
+	volatile uint64_t reads;
+} rm;
+
+/* CPU B: read REMAP_VA through rm.set until told to stop. */
+static void remap_reader(void *arg)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)REMAP_VA;
+	uint64_t seen = ~0ull, count = 0;
+
+	(void)arg;
+	mmu_activate(&rm.set);
+	__atomic_store_n(&rm.started, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&rm.stop, __ATOMIC_ACQUIRE)) {
+		uint64_t r = __atomic_load_n(&rm.round, __ATOMIC_ACQUIRE);
+		uint64_t v = *p;
+
+		rm.reads++;
+		if (v < r) {
+			if (!rm.stale)
+				rm.first_stale = r;
+			rm.stale++;
+		}
+		if (r != seen) {
+			seen = r;
+			count = 0;
+		} else if (++count == READS_PER_ROUND) {
+			__atomic_store_n(&rm.acked, r, __ATOMIC_RELEASE);
+		}
+	}
+	mmu_activate(mmu_kernel_set());
+}
+
+static bool wait_for(volatile uint64_t *what, uint64_t value)
+{
+	for (uint64_t polls = 0; polls < WAIT_POLLS; polls++)
+		if (__atomic_load_n(what, __ATOMIC_ACQUIRE) == value)
+			return true;
+	return false;
+}
+
+static int map_page(paddr_t pa, bool replace)
+{
+	mmu_transaction_t ta;
+	mmu_entry_t e = mmu_mkentry(pa, MMU_READ | MMU_WRITE);
+	int err;
+
+	mmu_transaction(&ta, &rm.set);
+	err = replace ? mmu_find(&ta, REMAP_VA, NULL) : 0;
+	if (!err)
+		err = replace ? mmu_update(&ta, e) : mmu_add(&ta, e, REMAP_VA);
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
+}
+
+static void remap_test(struct ktest *t, unsigned reader)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	struct smp_tlb_stats before, after;
+	paddr_t frame[REMAP_FRAMES];
+	uint64_t r;
+	bool timely = true;
+	int err;
+
+	memset((void *)&rm, 0, sizeof(rm));
+	bool have = true;
+	for (unsigned i = 0; i < REMAP_FRAMES; i++)
+		have &= (frame[i] = frames_alloc(g->page_shift)) != 0;
+	if (!have || (err = mmu_new_translation_set(&rm.set))) {
+		ktest_check(t, false, "remap: %u frames and a translation set", REMAP_FRAMES);
+		goto free_frames;
+	}
+	*(volatile uint64_t *)phys_to_virt(frame[0]) = 0;
+	if ((err = map_page(frame[0], false))) {
+		ktest_check(t, false, "remap: map %#llx (error %d)", (unsigned long long)REMAP_VA, err);
+		goto free_set;
+	}
+	smp_get_tlb_stats(&before);
+	smp_call_async(reader, remap_reader, NULL);
+	for (r = 0; r < REMAP_ROUNDS; r++) {
+		if (!wait_for(&rm.acked, r)) {
+			timely = false;
+			break;
+		}
+		*(volatile uint64_t *)phys_to_virt(frame[(r + 1) % REMAP_FRAMES]) = r + 1;
+		if ((err = map_page(frame[(r + 1) % REMAP_FRAMES], true)))
+			break;
+		__atomic_store_n(&rm.round, r + 1, __ATOMIC_RELEASE);
+	}
+	if (timely && !err)
+		timely = wait_for(&rm.acked, REMAP_ROUNDS);
+	__atomic_store_n(&rm.stop, true, __ATOMIC_RELEASE);
+	smp_call_wait(reader);
+	smp_get_tlb_stats(&after);
+
+	ktest_check(t, !err && timely, "remap: %u rounds of remapping %#llx on CPU %u while CPU %u "
+		    "reads it (error %d, %s)", REMAP_ROUNDS, (unsigned long long)REMAP_VA,
+		    this_cpu()->index, reader, err, timely ? "in time" : "the reader stopped answering");
+	ktest_check(t, !rm.stale, "remap: after each commit returned, CPU %u never read the old "
+		    "frame (%llu stale reads of %llu, first in round %llu)", reader,
+		    (unsigned long long)rm.stale, (unsigned long long)rm.reads,
+		    (unsigned long long)rm.first_stale);
+	uint64_t shot = 0;   /* shootdowns that did something */
+	for (unsigned k = ARCH_SHOOTDOWN_NONE + 1; k < ARCH_SHOOTDOWN_KINDS; k++)
+		shot += after.shootdowns[k] - before.shootdowns[k];
+	kprintf("smp: remap: %llu commits, %llu flushes, %llu shootdowns "
+		"(none %llu, broadcast %llu, firmware %llu, IPI %llu) reaching %llu CPUs\n",
+		(unsigned long long)r, (unsigned long long)(after.flushes - before.flushes),
+		(unsigned long long)shot,
+		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_NONE] - before.shootdowns[ARCH_SHOOTDOWN_NONE]),
+		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_BROADCAST] - before.shootdowns[ARCH_SHOOTDOWN_BROADCAST]),
+		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_FIRMWARE] - before.shootdowns[ARCH_SHOOTDOWN_FIRMWARE]),
+		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_IPI] - before.shootdowns[ARCH_SHOOTDOWN_IPI]),
+		(unsigned long long)(after.targets - before.targets));
+	ktest_check(t, shot >= r, "remap: each of the %llu commits reached the reader's CPU "
+		    "(%llu shootdowns)", (unsigned long long)r, (unsigned long long)shot);
+free_set:
+	mmu_remove_translation_set(&rm.set);
+free_frames:
+	for (unsigned i = 0; i < REMAP_FRAMES; i++)
+		if (frame[i])
+			frames_free(frame[i], g->page_shift);
+}
+
+void smp_tests(struct ktest *t)
+{
+	struct frames_stats before, after;
+	uint64_t online = smp_online_mask();
+	unsigned reader = 0;
+
+	frames_get_stats(&before);
+	cross_calls(t);
+	for (unsigned i = 1; i < smp_cpu_count && !reader; i++)
+		if (online & (1ull << i))
+			reader = i;
+	if (reader)
+		remap_test(t, reader);
+	frames_get_stats(&after);
+	ktest_check(t, after.free_bytes == before.free_bytes,
+		    "no frame leaked: %llu KiB free before, %llu KiB after",
+		    (unsigned long long)(before.free_bytes >> 10),
+		    (unsigned long long)(after.free_bytes >> 10));
+}
