@@ -86,7 +86,10 @@ void smp_init(const struct boot_info *bi)
 /* Run what the mailbox holds, if anything. */
 static void smp_poll(struct cpu *c)
 {
-	uint64_t req = __atomic_load_n(&c->call_req, __ATOMIC_ACQUIRE);
+	uint64_t req;
+
+	arch_smp_poll();
+	req = __atomic_load_n(&c->call_req, __ATOMIC_ACQUIRE);
 
 	if (req == c->call_taken)
 		return;
@@ -157,6 +160,7 @@ void smp_boot(void)
 {
 	unsigned online = 1;
 
+	arch_ipi_init();
 	for (unsigned i = 1; i < smp_cpu_count; i++) {
 		struct cpu *c = &cpus[i];
 		int err;

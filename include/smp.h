@@ -37,7 +37,7 @@ struct cpu {
 	uint64_t stack_top;          /* kernel stack, direct-map VA */
 	uint64_t trap_stack_top;     /* exception stack, direct-map VA */
 	uint64_t tls;                /* this CPU's thread pointer (TLS block), or 0 */
-	uint64_t arch_boot;          /* arch-private, for its entry code */
+	uint64_t arch_boot;          /* arch-private (x86: this struct's address, %gs-relative) */
 
 	unsigned index;              /* position in cpus[]: 0 is the boot CPU */
 	uint64_t hwid;               /* RISC-V hart id, MPIDR affinity, APIC id */
@@ -123,6 +123,9 @@ void arch_ipi_send(struct cpu *c);
 /* Sleep until an IPI may have arrived (wfi/hlt); returns after one did,
  * or spuriously. Interrupts stay masked for the kernel's code. */
 void arch_cpu_idle(void);
+/* Work other CPUs left for this one outside the mailbox, done whenever it
+ * waits (x86: a TLB shootdown request while interrupts are off). */
+void arch_smp_poll(void);
 /* core/smp.c: where arch_cpu_start's CPU lands. */
 __attribute__((noreturn)) void smp_secondary_main(struct cpu *c);
 

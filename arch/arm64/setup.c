@@ -7,12 +7,13 @@
 #include <picotls.h>
 #include "arch.h"
 #include "arm64.h"
+#include "smp.h"
 #include "early_uart.h"
 #include "sysreg.h"
 #include "pt_vmsa.h"   /* vmsa_read_cpu */
 
 /* kernel.ld */
-extern char _start[], _end[], __tls_base[];
+extern char _start[], _end[];
 
 /* entry.S's failure path reads board_early_uart with these. */
 _Static_assert(offsetof(struct uart_desc, kind) == EARLY_UART_KIND_OFFSET &&
@@ -33,7 +34,7 @@ static struct boot_info boot_info;
 __attribute__((noreturn)) void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa);
 void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa)
 {
-	_set_tls(__tls_base);
+	arch_cpu_set_self(&cpus[0]);   /* TPIDR_EL1, and TPIDR_EL0: its TLS block */
 	arm64_entry_el = entry_el;
 	arm64_image_pa = image_pa;
 	arm64_pan_enable();

@@ -99,6 +99,11 @@ int arch_cpu_start(struct cpu *c)
 	return r.error ? -EIO : 0;
 }
 
+/* Nothing is ever left outside the mailbox. */
+void arch_smp_poll(void)
+{
+}
+
 void arch_ipi_init(void)
 {
 	__asm__ volatile("csrs sie, %0" : : "r"(SIE_SSIE));

@@ -3,8 +3,10 @@
  * decoding of a trap into struct trap_info for trap_handle() (core/trap.c),
  * and the fixups of the probes in probe.S.
  */
+#include <string.h>
 #include "arch.h"
 #include "mmu.h"
+#include "smp.h"
 #include "trap_frame.h"
 #include "x86.h"
 
@@ -44,18 +46,49 @@ static struct idt_gate idt[VEC_COUNT] __attribute__((aligned(16)));
 static struct tss tss;
 static uint8_t double_fault_stack[8192] __attribute__((aligned(16)));
 
+/* The other CPUs' GDTs and TSSs (x86_traps_init_cpu); index 0 is the
+ * boot CPU's, boot.S's gdt and tss above. */
+static uint64_t cpu_gdt[SMP_MAX_CPUS][GDT_ENTRIES] __attribute__((aligned(16)));
+static struct tss cpu_tss[SMP_MAX_CPUS];
+
+/* TSS t with #DF on df_top, described in gdt_of and loaded (SDM vol. 3,
+ * 7.2.3: the 16-byte TSS descriptor). */
+static void load_tss(uint64_t *gdt_of, struct tss *t, uint64_t df_top)
+{
+	uint64_t base = (uint64_t)t;
+
+	t->ist[IST_DOUBLE_FAULT - 1] = df_top;
+	t->iomap_base = sizeof(*t);	/* no I/O permission bitmap */
+	gdt_of[GDT_TSS / 8] = (sizeof(*t) - 1) | (base & 0xffffff) << 16 |
+			      (uint64_t)TSS_AVAILABLE_64 << 40 | (base >> 24 & 0xff) << 56;
+	gdt_of[GDT_TSS / 8 + 1] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
+}
+
+static void load_idt(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
+		sizeof(idt) - 1, (uint64_t)idt,
+	};
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void x86_traps_init_cpu(unsigned index, uint64_t df_stack_top)
+{
+	uint64_t *g = cpu_gdt[index];
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {
+		sizeof(cpu_gdt[0]) - 1, (uint64_t)g,
+	};
+
+	memcpy(g, gdt, sizeof(cpu_gdt[0]));
+	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
+	load_tss(g, &cpu_tss[index], df_stack_top);
+	load_idt();
+}
+
 void x86_traps_init(void)
 {
-	uint64_t base = (uint64_t)&tss;
-
-	tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)double_fault_stack + sizeof(double_fault_stack);
-	tss.iomap_base = sizeof(tss);	/* no I/O permission bitmap */
-	/* The 16-byte TSS descriptor (SDM vol. 3, 7.2.3). */
-	gdt[GDT_TSS / 8] = (sizeof(tss) - 1) | (base & 0xffffff) << 16 |
-			   (uint64_t)TSS_AVAILABLE_64 << 40 | (base >> 24 & 0xff) << 56;
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
-	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
-
+	load_tss(gdt, &tss, (uint64_t)double_fault_stack + sizeof(double_fault_stack));
 	for (unsigned v = 0; v < VEC_COUNT; v++) {
 		uint64_t stub = (uint64_t)trap_stubs + v * TRAP_STUB_SIZE;
 		idt[v] = (struct idt_gate){
@@ -67,10 +100,7 @@ void x86_traps_init(void)
 			.offset_32_63 = stub >> 32,
 		};
 	}
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
-		sizeof(idt) - 1, (uint64_t)idt,
-	};
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	load_idt();
 }
 
 /* SDM vol. 3, table 6-1. */
@@ -131,20 +161,24 @@ static void describe_page_fault(char *buf, size_t len, uint64_t err, unsigned ac
 void x86_trap(struct trap_frame *f);
 void x86_trap(struct trap_frame *f)
 {
-	static char cause[96];	/* one CPU, and a trap in here ends the kernel */
+	static char cause[SMP_MAX_CPUS][96];	/* a trap in here ends the kernel */
 	struct trap_info ti = {
-		.cause = cause,
 		.cause_code = f->vector,
 		.pc = f->rip,
 		.fp = f->rbp,
 		.frame = f,
 	};
 
+	if (f->vector == VEC_IPI || f->vector == VEC_SPURIOUS) {
+		x86_ipi_interrupt((unsigned)f->vector);
+		return;
+	}
+	ti.cause = cause[this_cpu()->index];
 	if (f->vector == VEC_PF) {
 		ti.access = page_fault_access(f);
 		ti.fault_addr = f->cr2;
 		ti.has_fault_addr = true;
-		describe_page_fault(cause, sizeof(cause), f->error_code, ti.access);
+		describe_page_fault(cause[this_cpu()->index], sizeof(cause[0]), f->error_code, ti.access);
 	} else if (f->vector < 32 && exception_names[f->vector]) {
 		ti.cause = exception_names[f->vector];
 	} else if (f->vector < 32) {

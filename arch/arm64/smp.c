@@ -1,0 +1,152 @@
+/*
+ * arm64: more CPUs (include/smp.h). Started by PSCI CPU_ON (Arm DEN0022
+ * 5.1.4) or, where the DTB's enable-method says "spin-table", released by
+ * writing the entry address to the CPU's cpu-release-addr and SEV (Linux
+ * Documentation/arch/arm64/booting.rst, 4b). Both enter
+ * arm64_secondary_entry (entry.S) with the MMU off.
+ *
+ * Per-CPU register: TPIDR_EL1 = the CPU's struct cpu; TPIDR_EL0 (what
+ * picolibc's TLS uses) = its TLS block in that struct.
+ *
+ * No IPIs yet: a CPU waits for calls in WFE, and the caller wakes it with
+ * SEV after the mailbox store (the event register makes a SEV between
+ * the waiter's look at its mailbox and its WFE wake that WFE: Arm ARM
+ * D1.6.1, "Wait for Event"). TLB shootdowns need no IPI: arch_tlb_flush
+ * already broadcast its TLBI ...IS to the Inner Shareable domain, and its
+ * DSB ISH waited for every CPU to finish it (D8.16.2).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <picotls.h>
+#include "arch.h"
+#include "arm64.h"
+#include "smp.h"
+#include "sysreg.h"
+
+/* PSCI (Arm DEN0022) 5.1.4 CPU_ON, SMC64 function ID; 5.2.1 SUCCESS. */
+#define PSCI_CPU_ON_64  0xc4000003
+#define PSCI_SUCCESS    0
+/* MPIDR_EL1 Aff3 (39:32) and Aff2..Aff0 (23:0): a CPU's id (D19.2). */
+#define MPIDR_AFF_MASK  0xff00ffffffull
+
+extern char _start[], __tls_base[], __tdata_end[], __tls_end[];
+extern char arm64_secondary_entry[];
+extern uint64_t arm64_image_pa;
+/* entry.S reads it once the MMU is on: the CPU being started (one at a
+ * time: smp_boot waits for each). */
+struct cpu *volatile arm64_secondary_cpu;
+
+/* How each CPU of the DTB is started, by id. */
+static struct fdt_cpu fdt_list[SMP_MAX_CPUS];
+static unsigned fdt_count;
+
+uint64_t arch_cpu_hwid(void)
+{
+	return read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
+}
+
+unsigned arch_cpu_enumerate(const struct boot_info *bi, uint64_t *ids, unsigned max)
+{
+	unsigned n = 0;
+
+	if (!bi->dtb || fdt_cpus(bi->dtb, fdt_list, SMP_MAX_CPUS, &n))
+		n = 0;
+	fdt_count = n;
+	for (unsigned i = 0; i < n && i < max; i++)
+		ids[i] = fdt_list[i].id & MPIDR_AFF_MASK;
+	return n < max ? n : max;
+}
+
+/* c's TLS block: the template's .tdata, zeroed .tbss. */
+static void tls_prepare(struct cpu *c)
+{
+	size_t data = (size_t)(__tdata_end - __tls_base), all = (size_t)(__tls_end - __tls_base);
+
+	if (all > sizeof(c->tls_block))
+		panic("arm64: TLS of %zu bytes exceeds CPU_TLS_BYTES (%zu)", all, sizeof(c->tls_block));
+	memcpy(c->tls_block, __tls_base, data);
+	memset(c->tls_block + data, 0, sizeof(c->tls_block) - data);
+	c->tls = (uint64_t)(uintptr_t)c->tls_block;
+}
+
+void arch_cpu_set_self(struct cpu *c)
+{
+	tls_prepare(c);
+	_set_tls(c->tls_block);
+	write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+}
+
+struct cpu *arch_cpu_self(void)
+{
+	return (struct cpu *)(uintptr_t)read_sysreg(tpidr_el1);
+}
+
+/* entry.S, on c's stacks with the boot map on. */
+__attribute__((noreturn)) void arm64_secondary_setup(struct cpu *c);
+void arm64_secondary_setup(struct cpu *c)
+{
+	_set_tls(c->tls_block);
+	write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+	arm64_pan_enable();
+	smp_secondary_main(c);
+}
+
+static const struct fdt_cpu *fdt_cpu_of(uint64_t id)
+{
+	for (unsigned i = 0; i < fdt_count; i++)
+		if ((fdt_list[i].id & MPIDR_AFF_MASK) == id)
+			return &fdt_list[i];
+	return NULL;
+}
+
+/* Returns 0, -ENOTSUP (no enable-method we know), -EIO (PSCI refused). */
+int arch_cpu_start(struct cpu *c)
+{
+	const struct fdt_cpu *fc = fdt_cpu_of(c->hwid);
+	uint64_t entry_pa = arm64_image_pa + (uint64_t)(arm64_secondary_entry - _start);
+
+	tls_prepare(c);
+	arm64_secondary_cpu = c;
+	__asm__ volatile("dsb ish" ::: "memory");
+	if (fc && !strcmp(fc->enable_method, "spin-table") && fc->release_addr) {
+		volatile uint64_t *release = phys_to_virt(fc->release_addr);
+
+		/* The waiting CPU polls with its caches off: clean the line
+		 * to the point of coherency before the SEV. */
+		*release = entry_pa;
+		__asm__ volatile("dc civac, %0; dsb ish; sev" : : "r"(release) : "memory");
+		return 0;
+	}
+	if (fc && strcmp(fc->enable_method, "psci"))
+		return -ENOTSUP;
+	return arm64_psci_call4(PSCI_CPU_ON_64, c->hwid, entry_pa, 0) == PSCI_SUCCESS ? 0 : -EIO;
+}
+
+/* Nothing is ever left outside the mailbox. */
+void arch_smp_poll(void)
+{
+}
+
+void arch_ipi_init(void)
+{
+}
+
+void arch_ipi_send(struct cpu *c)
+{
+	(void)c;
+	__asm__ volatile("dsb ish; sev" ::: "memory");
+}
+
+void arch_cpu_idle(void)
+{
+	__asm__ volatile("wfe" ::: "memory");
+}
+
+/* arch_tlb_flush's TLBI ...IS and DSB ISH did it on every CPU. */
+enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
+                                       uint64_t end, bool global, enum arch_tlb_op op)
+{
+	(void)mask, (void)asid, (void)start, (void)end, (void)global, (void)op;
+	return ARCH_SHOOTDOWN_BROADCAST;
+}
