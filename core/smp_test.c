@@ -8,7 +8,8 @@
  *     never read the old frame through it. Round r maps frame r mod
  *     REMAP_FRAMES, which holds r: B, having seen round r published,
  *     must read r or more. Without the shootdown B's TLB keeps the old
- *     translation and this fails (docs/smp.md, "Tests").
+ *     translation and this fails (docs/smp.md, "Tests");
+ *  3. ASID roll-over under many sets (asid_test).
  * Everything is freed again; the frame allocator's counts must agree.
  */
 #include <errno.h>
@@ -100,6 +101,7 @@ static struct {
 	volatile uint64_t first_stale;  /* the round of the first (REMAP_ROUNDS + 1: none) */
 	volatile uint64_t reads;
 	volatile uint64_t faults;       /* B: reads that faulted (arm64 break-before-make) */
+	volatile uint64_t asid_checks, asid_wrong;   /* B: its registers' ASID against the set's */
 } rm;
 
 /* CPU B: read REMAP_VA through rm.set until told to stop. */
@@ -122,6 +124,13 @@ static void remap_reader(void *arg)
 			continue;
 		}
 		rm.reads++;
+		/* The ASID this CPU runs the set under must stay the set's:
+		 * shootdowns name the set's. */
+		if (!(rm.reads % READS_PER_ROUND)) {
+			rm.asid_checks++;
+			if (arch_mmu_current_asid() != smp_set_asid(&rm.set))
+				rm.asid_wrong++;
+		}
 		if (v < r) {
 			if (!rm.stale)
 				rm.first_stale = r;
@@ -145,13 +154,14 @@ static bool wait_for(volatile uint64_t *what, uint64_t value)
 	return false;
 }
 
-static int map_page(paddr_t pa, bool replace)
+/* set maps REMAP_VA to pa (a new entry, or in place of the one there). */
+static int map_page(mmu_translation_set_t *set, paddr_t pa, bool replace)
 {
 	mmu_transaction_t ta;
 	mmu_entry_t e = mmu_mkentry(pa, MMU_READ | MMU_WRITE);
 	int err;
 
-	mmu_transaction(&ta, &rm.set);
+	mmu_transaction(&ta, set);
 	err = replace ? mmu_find(&ta, REMAP_VA, NULL) : 0;
 	if (!err)
 		err = replace ? mmu_update(&ta, e) : mmu_add(&ta, e, REMAP_VA);
@@ -162,7 +172,10 @@ static int map_page(paddr_t pa, bool replace)
 	return mmu_commit(&ta);
 }
 
-static void remap_test(struct ktest *t, unsigned reader)
+/* Before each round's remap, churn (if any) may do what else the test
+ * wants to happen between the reader's reads (the ASID test: roll-overs);
+ * returns 0 or an error that ends the test. */
+static void remap_test(struct ktest *t, const char *name, unsigned reader, int (*churn)(uint64_t))
 {
 	const struct mmu_geometry *g = mmu_geometry();
 	struct smp_tlb_stats before, after;
@@ -176,12 +189,12 @@ static void remap_test(struct ktest *t, unsigned reader)
 	for (unsigned i = 0; i < REMAP_FRAMES; i++)
 		have &= (frame[i] = frames_alloc(g->page_shift)) != 0;
 	if (!have || (err = mmu_new_translation_set(&rm.set))) {
-		ktest_check(t, false, "remap: %u frames and a translation set", REMAP_FRAMES);
+		ktest_check(t, false, "%s: %u frames and a translation set", name, REMAP_FRAMES);
 		goto free_frames;
 	}
 	*(volatile uint64_t *)phys_to_virt(frame[0]) = 0;
-	if ((err = map_page(frame[0], false))) {
-		ktest_check(t, false, "remap: map %#llx (error %d)", (unsigned long long)REMAP_VA, err);
+	if ((err = map_page(&rm.set, frame[0], false))) {
+		ktest_check(t, false, "%s: map %#llx (error %d)", name, (unsigned long long)REMAP_VA, err);
 		goto free_set;
 	}
 	smp_get_tlb_stats(&before);
@@ -192,7 +205,8 @@ static void remap_test(struct ktest *t, unsigned reader)
 			break;
 		}
 		*(volatile uint64_t *)phys_to_virt(frame[(r + 1) % REMAP_FRAMES]) = r + 1;
-		if ((err = map_page(frame[(r + 1) % REMAP_FRAMES], true)))
+		if ((churn && (err = churn(r))) ||
+		    (err = map_page(&rm.set, frame[(r + 1) % REMAP_FRAMES], true)))
 			break;
 		__atomic_store_n(&rm.round, r + 1, __ATOMIC_RELEASE);
 	}
@@ -202,33 +216,156 @@ static void remap_test(struct ktest *t, unsigned reader)
 	smp_call_wait(reader);
 	smp_get_tlb_stats(&after);
 
-	ktest_check(t, !err && timely, "remap: %u rounds of remapping %#llx on CPU %u while CPU %u "
-		    "reads it (error %d, %s)", REMAP_ROUNDS, (unsigned long long)REMAP_VA,
+	ktest_check(t, !err && timely, "%s: %u rounds of remapping %#llx on CPU %u while CPU %u "
+		    "reads it (error %d, %s)", name, REMAP_ROUNDS, (unsigned long long)REMAP_VA,
 		    this_cpu()->index, reader, err, timely ? "in time" : "the reader stopped answering");
-	ktest_check(t, !rm.stale, "remap: after each commit returned, CPU %u never read the old "
+	ktest_check(t, !rm.stale, "%s: after each commit returned, CPU %u never read the old "
 		    "frame (%llu stale reads of %llu, first in round %llu; %llu reads faulted)",
-		    reader, (unsigned long long)rm.stale, (unsigned long long)rm.reads,
+		    name, reader, (unsigned long long)rm.stale, (unsigned long long)rm.reads,
 		    (unsigned long long)rm.first_stale, (unsigned long long)rm.faults);
+	ktest_check(t, !rm.asid_wrong, "%s: CPU %u's registers held the set's hardware ASID "
+		    "(%llu checks, %llu wrong)", name, reader, (unsigned long long)rm.asid_checks,
+		    (unsigned long long)rm.asid_wrong);
 	uint64_t shot = 0;   /* shootdowns that did something */
 	for (unsigned k = ARCH_SHOOTDOWN_NONE + 1; k < ARCH_SHOOTDOWN_KINDS; k++)
 		shot += after.shootdowns[k] - before.shootdowns[k];
-	kprintf("smp: remap: %llu commits, %llu flushes, %llu shootdowns "
+	kprintf("smp: %s: %llu commits, %llu flushes, %llu shootdowns "
 		"(none %llu, broadcast %llu, firmware %llu, IPI %llu) reaching %llu CPUs\n",
-		(unsigned long long)r, (unsigned long long)(after.flushes - before.flushes),
+		name, (unsigned long long)r, (unsigned long long)(after.flushes - before.flushes),
 		(unsigned long long)shot,
 		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_NONE] - before.shootdowns[ARCH_SHOOTDOWN_NONE]),
 		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_BROADCAST] - before.shootdowns[ARCH_SHOOTDOWN_BROADCAST]),
 		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_FIRMWARE] - before.shootdowns[ARCH_SHOOTDOWN_FIRMWARE]),
 		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_IPI] - before.shootdowns[ARCH_SHOOTDOWN_IPI]),
 		(unsigned long long)(after.targets - before.targets));
-	ktest_check(t, shot >= r, "remap: each of the %llu commits reached the reader's CPU "
-		    "(%llu shootdowns)", (unsigned long long)r, (unsigned long long)shot);
+	ktest_check(t, shot >= r, "%s: each of the %llu commits reached the reader's CPU "
+		    "(%llu shootdowns)", name, (unsigned long long)r, (unsigned long long)shot);
 free_set:
 	mmu_remove_translation_set(&rm.set);
 free_frames:
 	for (unsigned i = 0; i < REMAP_FRAMES; i++)
 		if (frame[i])
 			frames_free(frame[i], g->page_shift);
+}
+
+/* ---- 3. ASID roll-over under many sets ---- */
+
+/*
+ * With ASIDs cut to a few more than the CPUs (smp_asid_limit), many sets
+ * take turns on the CPUs; each must read its own frame every time (no
+ * two sets' entries under one ASID in any TLB). Then the remap test again
+ * while the other sets roll the ASIDs over before every round and a third
+ * CPU loads the reader's set in between (a new context for it, unless the
+ * roll-over kept the ASID the reader runs under, as it must: else the
+ * shootdown of the next commit names an ASID the reader's TLB does not
+ * hold its entries under).
+ */
+#define ASID_SETS_PER_CPU 3
+#define ASID_STEPS        96
+
+static struct {
+	mmu_translation_set_t sets[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
+	paddr_t frames[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
+	unsigned nsets;
+	volatile uint64_t wrong, checks;
+	unsigned helper;
+} as;
+
+/* On some CPU: load set k (arg), read its page, leave it loaded. */
+static void asid_visit(void *arg)
+{
+	unsigned k = (unsigned)(uintptr_t)arg;
+	uint64_t v = ~0ull;
+
+	mmu_activate(&as.sets[k]);
+	if (trap_probe(MMU_READ, REMAP_VA, &v, NULL) || v != k ||
+	    arch_mmu_current_asid() != smp_set_asid(&as.sets[k]))
+		__atomic_fetch_add(&as.wrong, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&as.checks, 1, __ATOMIC_RELAXED);
+}
+
+static void back_to_kernel_set(void *arg)
+{
+	(void)arg;
+	mmu_activate(mmu_kernel_set());
+}
+
+/* On the helper CPU: load the reader's set, then the kernel's again. */
+static void load_reader_set(void *arg)
+{
+	(void)arg;
+	mmu_activate(&rm.set);
+	mmu_activate(mmu_kernel_set());
+}
+
+/* Between two remap rounds: every other set on this CPU (more than the
+ * ASIDs: at least one roll-over), the reader's set on the helper. */
+static int asid_churn(uint64_t round)
+{
+	for (unsigned k = 0; k < as.nsets; k++)
+		asid_visit((void *)(uintptr_t)((k + round) % as.nsets));
+	mmu_activate(mmu_kernel_set());
+	if (as.helper)
+		smp_call(1ull << as.helper, load_reader_set, NULL);
+	return 0;
+}
+
+static void asid_test(struct ktest *t, uint64_t online, unsigned reader)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	unsigned ncpu = (unsigned)__builtin_popcountll(online), limit = smp_cpu_count + 2;
+	uint64_t before = smp_asid_rollovers();
+	int err = 0;
+
+	memset(&as, 0, sizeof(as));
+	as.nsets = smp_cpu_count * ASID_SETS_PER_CPU;
+	for (unsigned k = 0; k < as.nsets && !err; k++) {
+		if (!(as.frames[k] = frames_alloc(g->page_shift))) {
+			err = -ENOMEM;
+			break;
+		}
+		*(volatile uint64_t *)phys_to_virt(as.frames[k]) = k;
+		if (!(err = mmu_new_translation_set(&as.sets[k])) &&
+		    (err = map_page(&as.sets[k], as.frames[k], false)))
+			mmu_remove_translation_set(&as.sets[k]);
+	}
+	if (!ktest_check(t, !err, "ASID: %u sets, each mapping %#llx to a frame of its own "
+			 "(error %d)", as.nsets, (unsigned long long)REMAP_VA, err))
+		goto out;
+	smp_asid_limit(limit);
+	for (unsigned step = 0; step < ASID_STEPS; step++) {
+		unsigned cpu = step % smp_cpu_count, k = (step * 7 + step / as.nsets) % as.nsets;
+
+		if (online & (1ull << cpu))
+			smp_call(1ull << cpu, asid_visit, (void *)(uintptr_t)k);
+	}
+	smp_call(online, back_to_kernel_set, NULL);
+	bool tags = arch_asid_bits() > 0;   /* else every switch flushes: no roll-over */
+	if (!tags)
+		kprintf("SKIP smp: ASID roll-overs: this CPU has no ASIDs (PCIDs): the sets are "
+			"checked, the roll-over counts are not\n");
+	ktest_check(t, !as.wrong && (!tags || smp_asid_rollovers() - before >= 2),
+		    "ASID: %u sets on %u CPUs with %u hardware ASIDs: %llu loads, each read its own "
+		    "frame under its own ASID (%llu wrong), %llu roll-overs", as.nsets, ncpu, tags ? limit - 1 : 0,
+		    (unsigned long long)as.checks, (unsigned long long)as.wrong,
+		    (unsigned long long)(smp_asid_rollovers() - before));
+	for (unsigned i = 1; i < smp_cpu_count && !as.helper; i++)
+		if (i != reader && (online & (1ull << i)))
+			as.helper = i;
+	before = smp_asid_rollovers();
+	remap_test(t, "ASID roll-over remap", reader, asid_churn);
+	ktest_check(t, !as.wrong && (!tags || smp_asid_rollovers() - before >= REMAP_ROUNDS),
+		    "ASID roll-over remap: %llu roll-overs during it, every set read its own frame "
+		    "(%llu wrong)", (unsigned long long)(smp_asid_rollovers() - before),
+		    (unsigned long long)as.wrong);
+	smp_asid_limit(0);
+out:
+	for (unsigned k = 0; k < as.nsets; k++) {
+		if (as.sets[k].magic)
+			mmu_remove_translation_set(&as.sets[k]);
+		if (as.frames[k])
+			frames_free(as.frames[k], g->page_shift);
+	}
 }
 
 void smp_tests(struct ktest *t)
@@ -242,8 +379,10 @@ void smp_tests(struct ktest *t)
 	for (unsigned i = 1; i < smp_cpu_count && !reader; i++)
 		if (online & (1ull << i))
 			reader = i;
-	if (reader)
-		remap_test(t, reader);
+	if (reader) {
+		remap_test(t, "remap", reader, NULL);
+		asid_test(t, online, reader);
+	}
 	frames_get_stats(&after);
 	ktest_check(t, after.free_bytes == before.free_bytes,
 		    "no frame leaked: %llu KiB free before, %llu KiB after",

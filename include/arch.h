@@ -112,6 +112,13 @@ enum arch_shootdown { ARCH_SHOOTDOWN_NONE, ARCH_SHOOTDOWN_BROADCAST, ARCH_SHOOTD
                       ARCH_SHOOTDOWN_IPI, ARCH_SHOOTDOWN_KINDS };
 enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
                                        uint64_t end, bool global, enum arch_tlb_op op);
+/* Bits of hardware ASID (PCID) this CPU has: riscv ASIDLEN (probed,
+ * privileged spec 4.1.11), arm64 8 or 16, x86 12 with PCIDs, else 0 (no
+ * tags: every switch flushes). mmu/env_kernel.c hands them out. */
+unsigned arch_asid_bits(void);
+/* The hardware ASID this CPU's translation registers hold now (satp.ASID,
+ * TTBR0_EL1.ASID, CR3's PCID), for the SMP tests. */
+unsigned arch_mmu_current_asid(void);
 /* What a translation set looks like to this CPU's translation registers. */
 struct arch_mmu_root {
 	uint64_t root;          /* the set's root table: satp.PPN, TTBR0_EL1, CR3 */

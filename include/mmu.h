@@ -60,6 +60,7 @@ struct mmu_translation_set {
 	uint64_t tlb_ops[4];                 /* by kind: page, range, asid, all */
 	uint32_t asid;
 	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
+	uint64_t hw_ctx;                     /* kernel: generation << 32 | hardware ASID, 0: none yet */
 	struct mmu_set_counts counts;
 };
 

@@ -99,6 +99,14 @@ struct smp_tlb_stats {
 	uint64_t targets;                          /* CPUs they reached */
 };
 void smp_get_tlb_stats(struct smp_tlb_stats *out);
+/* Hardware ASIDs (mmu/env_kernel.c, docs/smp.md "ASIDs"). Tests: hand out
+ * at most count - 1 of them (0: as many as the CPU has), which forces
+ * roll-overs with few sets; the number of roll-overs since boot. */
+void     smp_asid_limit(unsigned count);
+uint64_t smp_asid_rollovers(void);
+/* The hardware ASID set t's TLB entries are under (0: no tags, or never
+ * loaded): what a CPU running t must hold in its registers. */
+unsigned smp_set_asid(const struct mmu_translation_set *t);
 /* The in-kernel SMP suite (core/smp_test.c). */
 void smp_tests(struct ktest *t);
 

@@ -193,6 +193,17 @@ enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
 	return by_page;
 }
 
+/* PCIDs are 12 bits (4.10.1); without them there are no tags at all. */
+unsigned arch_asid_bits(void)
+{
+	return cpuid(1, 0).ecx & CPUID_1_ECX_PCID ? 12 : 0;
+}
+
+unsigned arch_mmu_current_asid(void)
+{
+	return read_cr4() & CR4_PCIDE ? (unsigned)(read_cr3() & CR3_PCID_MASK) : 0;
+}
+
 /*
  * The paging controls the kernel's sets need, once, before their first
  * CR3 write (SDM vol. 3A 2.5 and 4.6): CR4.PGE (their kernel half is
