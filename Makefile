@@ -54,7 +54,13 @@ ifeq ($(ARCH_DIR),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHES))
 endif
 BOARD ?= $(board_default_$(ARCH))
-BUILD := build/$(ARCH)-$(BOARD)
+# KERNEL_TESTS=n: an image without the kernel-side tests (tests/kernel/,
+# the MMU conformance cases), in a folder of its own.
+KERNEL_TESTS ?= y
+ifeq ($(filter y n,$(KERNEL_TESTS)),)
+$(error KERNEL_TESTS=$(KERNEL_TESTS): say y or n)
+endif
+BUILD := build/$(ARCH)-$(BOARD)$(if $(filter n,$(KERNEL_TESTS)),-notests)
 
 # Short "CC file" lines, or the full commands with V=1, or nothing with -s
 # (single-letter flags are MAKEFLAGS' first word).
@@ -103,14 +109,14 @@ KCC      ?= $(CROSS_COMPILE)gcc
 KOBJCOPY ?= $(CROSS_COMPILE)objcopy
 KADDR2LINE ?= $(CROSS_COMPILE)addr2line
 
-# The MMU layer in the kernel: the engine (mmu/, without the host-only
-# hashed backend and mode list), this arch's formats, its mode list and its
+# The MMU layer in the kernel: the engine (mmu/; the host-only hashed
+# backend and mode list are in host/), this arch's formats, its mode list and its
 # MMU hooks; mmu/env_kernel.c is the environment (MMU_HOST undefined).
-KERNEL_MMU_SRCS ?= $(filter-out mmu/hashed.c mmu/modes_host.c,$(wildcard mmu/*.c)) \
+KERNEL_MMU_SRCS ?= $(wildcard mmu/*.c) \
 	$(wildcard arch/$(ARCH_DIR)/pt_*.c) arch/$(ARCH_DIR)/mmu_modes.c arch/$(ARCH_DIR)/mmu_arch.c
 # One section per function there, so that --gc-sections drops what the kernel
 # never calls.
-$(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_MMU_SRCS))): KERNEL_CFLAGS += -ffunction-sections
+$(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_MMU_SRCS))): KERNEL_CFLAGS += -ffunction-sections -DMMU_LAYER
 
 CORE_SRCS := $(filter-out core/stdio_picolibc.c,$(wildcard core/*.c))
 ifeq ($(ARCH_USES_PICOLIBC),y)
@@ -123,16 +129,19 @@ CORE_SRCS += $(wildcard core/libc/*.c)
 LIBC_CFLAGS := -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isystem core/libc/include
 endif
 
-# The MMU conformance cases, run on the live MMU by mmu_conformance_tests().
-KERNEL_TEST_SRCS := tests/mmu/conformance.c tests/mmu/kernel_harness.c
+# The MMU suite the kernel runs on the live MMU (core/main.c): the hardware
+# checks and the host conformance cases; the SMP suite with more than one
+# CPU. Linked in unless KERNEL_TESTS=n.
+KERNEL_TEST_SRCS := $(if $(filter y,$(KERNEL_TESTS)),tests/kernel/mmu_hwtest.c \
+	tests/mmu/conformance.c tests/mmu/kernel_harness.c tests/kernel/smp_test.c)
 KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
-	-Iinclude -Immu -Iarch/$(ARCH_DIR) \
-	-DORIGAMI_BOARD='"$(BOARD)"' -DARCH_HAS_PIO=$(if $(filter y,$(ARCH_HAS_PIO)),1,0) \
+	-Iinclude -Immu -Immu/hooks -Iarch/$(ARCH_DIR) \
+	-DKERNEL_TESTS=$(if $(filter y,$(KERNEL_TESTS)),1,0) -DORIGAMI_BOARD='"$(BOARD)"' -DARCH_HAS_PIO=$(if $(filter y,$(ARCH_HAS_PIO)),1,0) \
 	$(LIBC_CFLAGS) $(ARCH_CFLAGS) -MMD -MP
 KERNEL_LDFLAGS := -nostartfiles -static -Wl,--gc-sections -T $(LDSCRIPT) \
 	-Wl,-Map,$(BUILD)/origami.map $(ARCH_LDFLAGS)
@@ -181,7 +190,7 @@ qemu-env:
 		"BAD_PA='$(BAD_PA)'" >$(QEMU_ENV).tmp
 	@if cmp -s $(QEMU_ENV).tmp $(QEMU_ENV); then rm $(QEMU_ENV).tmp; else mv $(QEMU_ENV).tmp $(QEMU_ENV); fi
 
-RUNNER := tests/qemu/run-qemu.sh --arch $(ARCH) --board $(BOARD) \
+RUNNER := tests/qemu/run-qemu.sh --arch $(ARCH) --board $(BOARD) --build $(BUILD) \
 	--timeout $(TIMEOUT) --smp $(SMP) $(if $(QEMU_CPU),--cpu '$(QEMU_CPU)') \
 	--bootargs '$(KERNEL_BOOTARGS)'
 

@@ -344,7 +344,7 @@ static void derive_radix(struct ctx *c)
  * leaves' up to below the root, one table per distinct span that level's
  * tables cover. A set with nothing mapped needs its root only.
  */
-/* The levelless hashed mode (mmu/hashed.c): a directory page and 16-byte
+/* The levelless hashed mode (host/hashed.c): a directory page and 16-byte
  * entries, 248 to a page, one per native leaf; never less than the fixed
  * table a fresh set starts with. */
 static uint64_t hashed_min(const struct ctx *c, uint64_t leaves)

@@ -144,14 +144,19 @@ static int run_mmu_suite(const struct boot_info *bi)
 		kprintf("mmu-suite: no paging mode to test\n");
 		return EXIT_OK;
 	}
+#if KERNEL_TESTS
 	mmu_hw_tests(&t);
 	mmu_conformance_tests(&t);
+#else
+	kprintf("mmu-suite: not in this image (built with KERNEL_TESTS=n)\n");
+	return EXIT_OK;
+#endif
 	kprintf("mmu-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed, t.failed);
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
 }
 
-/* The SMP suite (core/smp_test.c) once more than one CPU is online;
- * test.smp=off skips it. */
+/* The SMP suite (tests/kernel/smp_test.c) once more than one CPU is
+ * online; test.smp=off skips it. */
 static int run_smp_suite(const struct boot_info *bi)
 {
 	struct ktest t = { .suite = "smp" };
@@ -161,7 +166,12 @@ static int run_smp_suite(const struct boot_info *bi)
 		return EXIT_OK;
 	if (__builtin_popcountll(smp_online_mask()) < 2 || !mmu_kernel_set())
 		return EXIT_OK;
+#if KERNEL_TESTS
 	smp_tests(&t);
+#else
+	kprintf("smp-suite: not in this image (built with KERNEL_TESTS=n)\n");
+	return EXIT_OK;
+#endif
 	kprintf("smp-suite: %u CPUs: %u passed, %u failed\n",
 		(unsigned)__builtin_popcountll(smp_online_mask()), t.passed, t.failed);
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;

@@ -22,8 +22,10 @@
 #include <string.h>
 #include "arch.h"
 #include "mmu.h"
+#include "mmu_kernel.h"
 
 static mmu_translation_set_t kernel_as;
+static bool kernel_as_made;       /* kernel_as holds a set */
 
 static uint64_t page_bytes(void)
 {
@@ -176,6 +178,7 @@ static void build_address_space(const struct boot_info *bi, const struct arch_im
 
 	if ((err = mmu_new_translation_set(&kernel_as)))
 		panic("mmu: the kernel's translation set: error %d", err);
+	kernel_as_made = true;
 	must_map("text", image, img->text, img->rodata - img->text, MMU_READ | MMU_EXEC,
 		 MMU_MEM_NORMAL);
 	must_map("rodata", image + (img->rodata - img->text), img->rodata, img->data - img->rodata,
@@ -361,7 +364,7 @@ static void self_check(const struct boot_info *bi, const struct arch_image_layou
 
 mmu_translation_set_t *mmu_kernel_set(void)
 {
-	return kernel_as.magic ? &kernel_as : NULL;
+	return kernel_as_made ? &kernel_as : NULL;
 }
 
 /* The kernel's set is live: .data takes a store, and a fresh frame shows
@@ -383,7 +386,7 @@ static void check_switch(void)
 		panic("mmu: after the switch: the direct map of frame %#llx reads %#llx",
 		      (unsigned long long)pa, (unsigned long long)frame[0]);
 	kprintf("mmu: translation on with the kernel's set (%s, root %#llx): image and direct map work\n",
-		mmu_current_mode(), (unsigned long long)kernel_as.root);
+		mmu_current_mode(), (unsigned long long)mmu_kernel_root_pa(&kernel_as));
 }
 
 void mmu_boot(const struct boot_info *bi)

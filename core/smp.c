@@ -197,29 +197,3 @@ void smp_note_active(struct mmu_translation_set *t)
 	 * flushes this CPU's TLB after it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
-
-static struct smp_tlb_stats tlb_stats;
-
-void smp_tlb_shootdown(struct mmu_translation_set *t, unsigned asid, uint64_t start,
-                       uint64_t end, bool global, enum arch_tlb_op op)
-{
-	struct cpu *self = this_cpu();
-	uint64_t others = smp_cpus_using(t, global) & ~(1ull << self->index);
-	enum arch_shootdown how;
-
-	__atomic_fetch_add(&tlb_stats.flushes, 1, __ATOMIC_RELAXED);
-	if (!others)
-		return;
-	how = arch_tlb_shootdown(others, asid, start, end, global, op);
-	__atomic_fetch_add(&tlb_stats.shootdowns[how], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&tlb_stats.targets, (uint64_t)__builtin_popcountll(others),
-	                   __ATOMIC_RELAXED);
-}
-
-void smp_get_tlb_stats(struct smp_tlb_stats *out)
-{
-	for (unsigned k = 0; k < ARCH_SHOOTDOWN_KINDS; k++)
-		out->shootdowns[k] = __atomic_load_n(&tlb_stats.shootdowns[k], __ATOMIC_RELAXED);
-	out->flushes = __atomic_load_n(&tlb_stats.flushes, __ATOMIC_RELAXED);
-	out->targets = __atomic_load_n(&tlb_stats.targets, __ATOMIC_RELAXED);
-}

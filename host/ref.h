@@ -38,7 +38,7 @@ int ref_riscv_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 int ref_arm64_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
 int ref_x86_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
 int ref_radix6_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
-/* The hashed mode (host/ref_hashed.c, written with mmu/hashed.c). */
+/* The hashed mode (host/ref_hashed.c, written with host/hashed.c). */
 int ref_hashed_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
 
 /* ---- helpers shared by the walkers ---------------------------------- */

@@ -162,9 +162,6 @@ void     frames_get_stats(struct frames_stats *out);
 void    *phys_to_virt(uint64_t pa);
 uint64_t virt_to_phys(const void *p);
 
-/* mmu/env_kernel.c: the selected paging mode for the boot banner, as
- * "<mode> (<va bits>-bit VA, <n> levels, pages <native sizes>)". */
-void     mmu_kernel_describe_mode(char *buf, size_t len);
 /* core/mmu_boot.c: pick the paging mode (the deepest the CPU has, or
  * mmu.mode=NAME), build the kernel's address space, print and check it,
  * and switch the MMU to it (the boot map is gone after that). */
@@ -186,7 +183,7 @@ bool ktest_check(struct ktest *t, bool ok, const char *fmt, ...)
 
 /* The MMU suite on the live MMU, run by kmain() after mmu_boot() (boot
  * argument test.mmu=off skips it); each part adds to t. */
-/* core/mmu_hwtest.c: what only the hardware can show (accesses through
+/* tests/kernel/mmu_hwtest.c: what only the hardware can show (accesses through
  * new mappings, expected faults, TLB and ASID maintenance, live splits). */
 void mmu_hw_tests(struct ktest *t);
 /* tests/mmu/: the host conformance suite's cases, on the kernel's mode. */

@@ -4,9 +4,8 @@
  * The contract (names, signatures, semantics) is ../shared/design/mmu-api.md.
  * The core sees translations (mmu_entry_t), address spaces
  * (mmu_translation_set_t) and transactions (mmu_transaction_t); never a
- * level, a table or a descriptor bit. The structures below are complete so
- * callers can keep them on the stack or embed them; their fields belong to
- * mmu/ and arch/.
+ * level, a table or a descriptor bit, and never a field of these types
+ * ("storage" below).
  */
 #ifndef ORIGAMI_MMU_H
 #define ORIGAMI_MMU_H
@@ -29,59 +28,28 @@ enum mmu_memtype { MMU_MEM_NORMAL = 0, MMU_MEM_DEVICE, MMU_MEM_UNCACHED };
 typedef struct mmu_entry mmu_entry_t;
 typedef struct mmu_translation_set mmu_translation_set_t;
 typedef struct mmu_transaction mmu_transaction_t;
-struct txn_page;
+/* ---- storage --------------------------------------------------------- *
+ *
+ * The types are complete so that callers can keep them on the stack, embed
+ * them and pass entries by value, but their contents are opaque: core/ and
+ * the tests see only storage of the right size and alignment. The MMU layer
+ * (built with -DMMU_LAYER, the flag of its room in the Makefile) sees the
+ * real layout instead, mmu/mmu_types.h, which checks with _Static_assert
+ * that it has exactly this size and alignment (so both views pass and copy
+ * the same bytes: for mmu_entry_t, the same two registers). core/ cannot
+ * read a field: mmu_types.h is not on its include path.
+ */
+#define MMU_ENTRY_WORDS 2
+#define MMU_SET_WORDS   96
+#define MMU_TXN_WORDS   24
 
-/* ---- private representation (mmu/ only) ------------------------------- */
-
-struct mmu_entry {
-	paddr_t  pa;
-	uint32_t order;      /* requested order; may exceed max_order (rejected on use) */
-	uint8_t  prot;       /* MMU_READ | ... */
-	uint8_t  memtype;    /* enum mmu_memtype */
-	uint8_t  flags;      /* MMU_EF_* in mmu/mmu_internal.h */
-	uint8_t  counter;    /* valid when MMU_EF_COUNTED */
-};
-
-/* Statistics kept per set (user half) and per mode (shared kernel half). */
-struct mmu_set_counts {
-	uint64_t entries[64];
-	uint64_t mapped_bytes;
-	uint64_t counters[8];
-};
-
-struct mmu_translation_set {
-	struct mmu_mode *mode;               /* the mode the set was created in */
-	paddr_t  root;                       /* root table (or hash table) of the user half */
-	paddr_t  meta;                       /* side table of composed/counted entries */
-	struct mmu_transaction *owner;       /* open transaction that has changed it */
-	struct mmu_translation_set *next;    /* every live set, for kernel-half mirroring */
-	uint64_t table_pages;                /* table pages owned (not the shared kernel half) */
-	uint64_t tlb_flushes;
-	uint64_t tlb_ops[4];                 /* by kind: page, range, asid, all */
-	uint32_t asid;
-	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
-	uint64_t hw_ctx;                     /* kernel: generation << 32 | hardware ASID, 0: none yet */
-	struct mmu_set_counts counts;
-};
-
-/* The journal and the map of privatised pages live in pages of their own. */
-struct mmu_transaction {
-	struct mmu_translation_set *set;
-	struct mmu_txn_state *st;            /* allocated on first change, NULL before */
-	uint32_t magic;                      /* MMU_TXN_MAGIC while open */
-	int      status;                     /* sticky error (e.g. -EBUSY) */
-	bool     has_current;
-	vaddr_t  cur_va;                     /* base va of the current entry */
-	vaddr_t  find_va;                    /* address last given to mmu_find */
-	mmu_entry_t cur;                     /* the current entry as last reported */
-	struct {                             /* the table that held the last leaf touched */
-		uint64_t gen;                /* valid while equal to mmu_walk_gen */
-		vaddr_t  first, last;        /* what the table translates */
-		void    *view;               /* its contents as this transaction sees them */
-		struct txn_page *pg;         /* its private copy, NULL while only live */
-		uint32_t level;
-	} walk;
-};
+#ifdef MMU_LAYER
+#include "mmu_types.h"
+#else
+struct mmu_entry           { uint64_t opaque_[MMU_ENTRY_WORDS]; };
+struct mmu_translation_set { uint64_t opaque_[MMU_SET_WORDS]; };
+struct mmu_transaction     { uint64_t opaque_[MMU_TXN_WORDS]; };
+#endif
 
 /* ---- paging modes and geometry ---------------------------------------- */
 

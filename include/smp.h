@@ -20,7 +20,7 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 #include <stdbool.h>
-#include "arch.h"
+#include "kernel.h"
 
 #define SMP_MAX_CPUS     8
 #define CPU_STACK_SHIFT  14     /* 16 KiB kernel stack per CPU, and as much for traps */
@@ -85,17 +85,18 @@ void smp_call_wait(unsigned cpu);
  * kernel_half, every online CPU (the kernel half is in every set). */
 uint64_t smp_cpus_using(const struct mmu_translation_set *t, bool kernel_half);
 /* The TLB side of more CPUs, called by the MMU layer's kernel environment
- * (mmu/env_kernel.c). smp_note_active: this CPU is about to load set t
- * (before its registers change). smp_tlb_shootdown: after the local
- * flush op of [start, end) of t (hardware ASID asid), the same on every other CPU that may
- * cache it (smp_cpus_using), returning when they no longer can. */
+ * (mmu/env_kernel.c), which does the shootdowns after its local flushes
+ * (docs/smp.md): smp_note_active: this CPU is about to load set t (before
+ * its registers change). */
 void smp_note_active(struct mmu_translation_set *t);
-void smp_tlb_shootdown(struct mmu_translation_set *t, unsigned asid, uint64_t start,
-                       uint64_t end, bool global, enum arch_tlb_op op);
-/* What the shootdowns cost, since boot (docs/smp.md "What is counted"). */
+/* How the other CPUs were made to drop a translation (arch_tlb_shootdown). */
+enum smp_shootdown_kind { SMP_SHOOTDOWN_NONE, SMP_SHOOTDOWN_BROADCAST, SMP_SHOOTDOWN_FIRMWARE,
+                          SMP_SHOOTDOWN_IPI, SMP_SHOOTDOWN_KINDS };
+/* What the shootdowns cost, since boot (docs/smp.md "What is counted");
+ * mmu/env_kernel.c. */
 struct smp_tlb_stats {
 	uint64_t flushes;                          /* local flushes of a commit or set */
-	uint64_t shootdowns[ARCH_SHOOTDOWN_KINDS]; /* remote ones, by how */
+	uint64_t shootdowns[SMP_SHOOTDOWN_KINDS];  /* remote ones, by how */
 	uint64_t targets;                          /* CPUs they reached */
 };
 void smp_get_tlb_stats(struct smp_tlb_stats *out);
@@ -107,7 +108,11 @@ uint64_t smp_asid_rollovers(void);
 /* The hardware ASID set t's TLB entries are under (0: no tags, or never
  * loaded): what a CPU running t must hold in its registers. */
 unsigned smp_set_asid(const struct mmu_translation_set *t);
-/* The in-kernel SMP suite (core/smp_test.c). */
+/* The hardware ASID this CPU's registers hold now; whether the CPU has
+ * ASIDs at all (else every switch flushes and nothing rolls over). */
+unsigned smp_cpu_asid(void);
+bool     smp_asid_tags(void);
+/* The in-kernel SMP suite (tests/kernel/smp_test.c). */
 void smp_tests(struct ktest *t);
 
 /* ---- what each arch gives (arch/<dir>/smp.c) ---- */

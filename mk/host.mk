@@ -13,9 +13,9 @@ Q ?= @
 HOST_CC      ?= cc
 HOST_CLANG   ?= clang
 HOST_WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-HOST_CFLAGS  := -std=c11 -O2 -g $(HOST_WARN) -Iinclude -Immu -DMMU_HOST=1
+HOST_CFLAGS  := -std=c11 -O2 -g $(HOST_WARN) -Iinclude -Immu -DMMU_HOST=1 -DMMU_LAYER
 HOST_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-HOST_CFLAGS_SAN := -std=c11 -O1 -g $(HOST_WARN) -Iinclude -Immu -DMMU_HOST=1 $(HOST_SANFLAGS)
+HOST_CFLAGS_SAN := -std=c11 -O1 -g $(HOST_WARN) -Iinclude -Immu -DMMU_HOST=1 -DMMU_LAYER $(HOST_SANFLAGS)
 
 # The library: the front end and engine (mmu/), the formats (one small .c
 # per mode in arch/<arch>/pt_*.c), the host environment and the reference

@@ -2,12 +2,15 @@
  * The kernel environment of the MMU layer (mmu/mmu_internal.h, "environment";
  * host/host_env.c is the host's): table pages from the physical frame
  * allocator, physical memory through phys_to_virt(), and the barrier, TLB
- * and activation hooks of the arch (include/arch.h). Kernel builds only.
+ * and activation hooks of the arch (mmu/hooks/arch_mmu.h). Kernel builds
+ * only.
  */
 #ifndef MMU_HOST
 #include "mmu_internal.h"
 #include <string.h>
 #include "arch.h"
+#include "arch_mmu.h"
+#include "mmu_kernel.h"
 #include "smp.h"
 
 _Static_assert((int)ARCH_TLB_PAGE == (int)MMU_TLB_PAGE && (int)ARCH_TLB_RANGE == (int)MMU_TLB_RANGE &&
@@ -215,6 +218,46 @@ unsigned smp_set_asid(const struct mmu_translation_set *t)
 	return asids.count < 2 ? 0 : hw_asid(t);
 }
 
+unsigned smp_cpu_asid(void)
+{
+	return arch_mmu_current_asid();
+}
+
+bool smp_asid_tags(void)
+{
+	return arch_asid_bits() > 0;
+}
+
+/* ---- TLB shootdowns ---- */
+
+static struct smp_tlb_stats tlb_stats;
+
+/* After this CPU's flush op of [start, end) of t (hardware ASID asid),
+ * the same on every other CPU that may cache it (smp_cpus_using),
+ * returning when none can use the old translations any more. */
+static void tlb_shootdown(mmu_translation_set_t *t, unsigned asid, uint64_t start,
+                          uint64_t end, bool global, enum arch_tlb_op op)
+{
+	uint64_t others = smp_cpus_using(t, global) & ~(1ull << this_cpu()->index);
+	enum smp_shootdown_kind how;
+
+	__atomic_fetch_add(&tlb_stats.flushes, 1, __ATOMIC_RELAXED);
+	if (!others)
+		return;
+	how = arch_tlb_shootdown(others, asid, start, end, global, op);
+	__atomic_fetch_add(&tlb_stats.shootdowns[how], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&tlb_stats.targets, (uint64_t)__builtin_popcountll(others),
+	                   __ATOMIC_RELAXED);
+}
+
+void smp_get_tlb_stats(struct smp_tlb_stats *out)
+{
+	for (unsigned k = 0; k < SMP_SHOOTDOWN_KINDS; k++)
+		out->shootdowns[k] = __atomic_load_n(&tlb_stats.shootdowns[k], __ATOMIC_RELAXED);
+	out->flushes = __atomic_load_n(&tlb_stats.flushes, __ATOMIC_RELAXED);
+	out->targets = __atomic_load_n(&tlb_stats.targets, __ATOMIC_RELAXED);
+}
+
 void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	unsigned asid = hw_asid(t);
@@ -222,7 +265,7 @@ void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 
 	t->tlb_ops[op]++;
 	t->tlb_flushes++;
-	smp_tlb_shootdown(t, asid, f->start, f->end, f->global, op);
+	tlb_shootdown(t, asid, f->start, f->end, f->global, op);
 }
 
 void mmu_env_activate(mmu_translation_set_t *t)
@@ -236,6 +279,16 @@ void mmu_env_activate(mmu_translation_set_t *t)
 	smp_note_active(t);
 	r.asid = asid_activate(t);
 	arch_mmu_activate(&r);
+}
+
+paddr_t mmu_kernel_root_pa(const mmu_translation_set_t *t)
+{
+	return t->root;
+}
+
+unsigned mmu_kernel_asid(const mmu_translation_set_t *t)
+{
+	return t->asid;
 }
 
 void mmu_kernel_describe_mode(char *buf, size_t len)

@@ -7,13 +7,17 @@
  *                        |  struct mmu_backend (native leaves only)
  *                        v
  *          mmu/pt_engine.h (one radix walker, compiled once per format in
- *                           arch/<arch>/)      mmu/hashed.c (no levels)
+ *                           arch/<arch>/)      host/hashed.c (no levels)
  *                        |  mmu/txn.h (private page copies, journal)
  *                        v
  *          environment: mmu_env_* (host/host_env.c or the kernel)
  */
 #ifndef ORIGAMI_MMU_INTERNAL_H
 #define ORIGAMI_MMU_INTERNAL_H
+
+#ifndef MMU_LAYER
+#error "mmu/ internals are for the MMU room only (compiled with -DMMU_LAYER)"
+#endif
 
 #include <errno.h>
 #include "mmu.h"
@@ -76,9 +80,11 @@ struct mmu_backend {
 	void (*publish)(mmu_transaction_t *ta, struct txn_page *pg);
 	/* Commit, after every page is published and the TLB flushed. */
 	void (*after_publish)(mmu_transaction_t *ta);
+#ifdef MMU_HOST
 	/* Host: the registers a walker needs; pages for snapshots. */
 	void (*hwstate)(mmu_translation_set_t *t, struct mmu_host_hwstate *out);
 	size_t (*snapshot)(mmu_translation_set_t *t, void *buf, size_t max);
+#endif
 };
 
 struct mmu_mode {
@@ -104,7 +110,7 @@ struct mmu_mode {
 /* A broken invariant inside the MMU layer: print and stop (mmu/bug.c). */
 __attribute__((noreturn, format(printf, 1, 2))) void panic_mmu(const char *fmt, ...);
 
-/* Per-build table of modes (mmu/modes_host.c, arch/<arch>/mmu_modes.c),
+/* Per-build table of modes (host/modes_host.c, arch/<arch>/mmu_modes.c),
  * written as a list of mode symbols:
  *   #define MODES(X) X(sv39) X(sv48) X(sv57)
  *   MMU_MODE_TABLE(MODES)

@@ -574,7 +574,8 @@ static void eng_set_fini(mmu_translation_set_t *t)
 	t->root = 0;
 }
 
-/* ---- host introspection ---- */
+/* ---- host introspection (host builds only: kernel images carry none) ---- */
+#ifdef MMU_HOST
 
 static void eng_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out)
 {
@@ -607,6 +608,7 @@ static size_t eng_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
 		at = snap_tables(THIS_MODE.kernel_root, PT_TOP, buf, max, at);
 	return at;
 }
+#endif
 
 /* ---- the mode ---- */
 
@@ -638,7 +640,9 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.lookup = eng_lookup, .next = eng_next,
 	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .reclaim = eng_reclaim,
 	.publish = eng_publish, .after_publish = eng_after_publish,
+#ifdef MMU_HOST
 	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
+#endif
 };
 
 struct mmu_mode THIS_MODE = {

@@ -1,15 +1,16 @@
 /*
- * arm64: the MMU hooks of include/arch.h (barrier, TLB maintenance, the
- * translation registers), the CPU's translation features for the paging
- * modes (vmsa_read_cpu, pt_vmsa.h) and the kernel's address-space
- * constants. Arm ARM DDI 0487: D8 (VMSAv8-64), D8.16 (TLB maintenance),
+ * arm64: the MMU hooks of mmu/hooks/arch_mmu.h (barrier, TLB maintenance,
+ * the translation registers) and the kernel's address-space constants of
+ * include/arch.h. Arm ARM DDI 0487: D8 (VMSAv8-64), D8.16 (TLB maintenance),
  * D19.2 (ID registers, TCR_EL1, TTBRn_EL1).
  */
 #include <string.h>
 #include "arch.h"
+#include "arch_mmu.h"
 #include "arm64.h"
 #include "sysreg.h"
-#include "pt_vmsa.h"
+#include "cpu_features.h"
+#include "vmsa_bits.h"
 
 /* Per-address TLBI for up to this many pages of the granule, else the
  * ASID or everything. */
@@ -25,30 +26,6 @@
 
 extern char _start[], __text_end[], __rodata_end[], _end[];
 
-/*
- * ID_AA64MMFR0_EL1 TGran4 (31:28), TGran16 (23:20), TGran64 (27:24),
- * PARange (3:0) and ID_AA64MMFR2_EL1 VARange (19:16), Arm ARM D19.2:
- *   TGran4:  0b0000 4K, 0b0001 4K with 52-bit addresses (FEAT_LPA2), 0b1111 none
- *   TGran16: 0b0000 none, 0b0001 16K, 0b0010 16K with FEAT_LPA2
- *   TGran64: 0b0000 64K, 0b1111 none
- *   VARange: 0b0001 52-bit VAs with the 64K granule (FEAT_LVA)
- *   PARange: 0b0110 52-bit PAs (FEAT_LPA)
- * The one probe of these fields: the banner (setup.c) reads it too.
- */
-void vmsa_read_cpu(struct vmsa_cpu *c)
-{
-	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1);
-	uint64_t mmfr2 = read_sysreg(id_aa64mmfr2_el1);
-	unsigned tgran4 = id_field(mmfr0, 28), tgran16 = id_field(mmfr0, 20);
-	unsigned tgran64 = id_field(mmfr0, 24), varange = id_field(mmfr2, 16);
-	unsigned parange = id_field(mmfr0, 0);
-
-	*c = (struct vmsa_cpu){
-		.tgran4 = tgran4 != 0xf, .tgran16 = tgran16 != 0, .tgran64 = tgran64 != 0xf,
-		.lpa2 = tgran4 == 1,
-		.lva_lpa = varange == 1 && parange >= 6,
-	};
-}
 
 /* Table stores before later stores, for the walker (D8.2.6 "Ordering of
  * translation table updates"... the DSB of the TLB maintenance follows). */

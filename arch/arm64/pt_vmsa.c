@@ -1,12 +1,13 @@
 /* The AArch64 translation features the paging modes need (pt_vmsa.h). */
 #include "pt_vmsa.h"
+#include "cpu_features.h"
 
 #ifdef MMU_HOST
 /* The simulated CPU: every granule, FEAT_LPA2, FEAT_LVA and FEAT_LPA. */
-static void vmsa_read_cpu(struct vmsa_cpu *c)
+void vmsa_read_cpu(struct vmsa_cpu *c)
 {
 	*c = (struct vmsa_cpu){ .tgran4 = true, .tgran16 = true, .tgran64 = true,
-	                        .lpa2 = true, .lva_lpa = true };
+	                        .lpa2 = true, .lpa2_16k = true, .lva_lpa = true };
 }
 #endif
 

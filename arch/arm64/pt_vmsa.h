@@ -26,24 +26,9 @@
 #include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
 #include "vmsa_bits.h"      /* the descriptor bits and MAIR_EL1, shared with entry.S */
 
-/*
- * What the CPU offers (ID_AA64MMFR0_EL1.TGran4/16/64, ID_AA64MMFR0_EL1.
- * TGran4/16 = 0b0001/0b0010 for FEAT_LPA2, ID_AA64MMFR2_EL1.VARange for
- * FEAT_LVA, PARange = 0b0110 for FEAT_LPA), read by pt_vmsa.c.
- */
-struct vmsa_cpu {
-	bool tgran4, tgran16, tgran64;
-	bool lpa2;       /* FEAT_LPA2: 52-bit VA and OA with 4K/16K, TCR_EL1.DS */
-	bool lva_lpa;    /* FEAT_LVA + FEAT_LPA: 52-bit VA and OA with 64K */
-};
-/* 0 if this CPU can run the granule/VA/OA combination; -ENOTSUP. */
+/* pt_vmsa.c: 0 if this CPU can run the granule/VA/OA combination; -ENOTSUP. */
 int vmsa_probe(unsigned page_shift, unsigned va_bits, unsigned pa_bits);
-#ifndef MMU_HOST
-/* Kernel build: mmu_arch.c fills c from ID_AA64MMFR0_EL1 and
- * ID_AA64MMFR2_EL1 (the boot banner's "paging:" line reads the same
- * fields through it). */
-void vmsa_read_cpu(struct vmsa_cpu *c);
-#endif
+
 
 /* The rest needs the mode's geometry (pt_vmsa.c includes this header for
  * the declarations above alone). */

@@ -10,7 +10,7 @@
 #include "smp.h"
 #include "early_uart.h"
 #include "sysreg.h"
-#include "pt_vmsa.h"   /* vmsa_read_cpu */
+#include "cpu_features.h"
 
 /* kernel.ld */
 extern char _start[], _end[];
@@ -116,6 +116,31 @@ void arch_describe_cpu(char *buf, size_t len)
 			  variant, revision, (unsigned long long)midr, arm64_entry_el);
 }
 
+/*
+ * ID_AA64MMFR0_EL1 TGran4 (31:28), TGran16 (23:20), TGran64 (27:24),
+ * PARange (3:0) and ID_AA64MMFR2_EL1 VARange (19:16), Arm ARM D19.2:
+ *   TGran4:  0b0000 4K, 0b0001 4K with 52-bit addresses (FEAT_LPA2), 0b1111 none
+ *   TGran16: 0b0000 none, 0b0001 16K, 0b0010 16K with FEAT_LPA2
+ *   TGran64: 0b0000 64K, 0b1111 none
+ *   VARange: 0b0001 52-bit VAs with the 64K granule (FEAT_LVA)
+ *   PARange: 0b0110 52-bit PAs (FEAT_LPA)
+ * The one probe of these fields (cpu_features.h).
+ */
+void vmsa_read_cpu(struct vmsa_cpu *c)
+{
+	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1);
+	uint64_t mmfr2 = read_sysreg(id_aa64mmfr2_el1);
+	unsigned tgran4 = id_field(mmfr0, 28), tgran16 = id_field(mmfr0, 20);
+	unsigned tgran64 = id_field(mmfr0, 24), varange = id_field(mmfr2, 16);
+	unsigned parange = id_field(mmfr0, 0);
+
+	*c = (struct vmsa_cpu){
+		.tgran4 = tgran4 != 0xf, .tgran16 = tgran16 != 0, .tgran64 = tgran64 != 0xf,
+		.lpa2 = tgran4 == 1, .lpa2_16k = tgran16 == 2,
+		.lva_lpa = varange == 1 && parange >= 6,
+	};
+}
+
 /* ID_AA64MMFR0_EL1.PARange encodings (Arm ARM D19.2). */
 static const uint8_t parange_bits[] = { 32, 36, 40, 42, 44, 48, 52, 56 };
 
@@ -128,7 +153,7 @@ unsigned arm64_pa_bits(void)
 }
 
 /* Which mmu modes (mmu-api.md) this CPU can run: the ID register fields
- * the MMU layer's probe reads (vmsa_read_cpu, mmu_arch.c). */
+ * the MMU layer's probe reads (vmsa_read_cpu). */
 void arch_describe_paging(char *buf, size_t len)
 {
 	struct vmsa_cpu c;

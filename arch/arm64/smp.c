@@ -22,6 +22,7 @@
 #include "arch.h"
 #include "arm64.h"
 #include "smp.h"
+#include "arch_mmu.h"   /* arch_tlb_shootdown, arch_tlb_flush */
 #include "sysreg.h"
 
 /* PSCI (Arm DEN0022) 5.1.4 CPU_ON, SMC64 function ID; 5.2.1 SUCCESS. */
@@ -144,9 +145,9 @@ void arch_cpu_idle(void)
 }
 
 /* arch_tlb_flush's TLBI ...IS and DSB ISH did it on every CPU. */
-enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
+enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
                                        uint64_t end, bool global, enum arch_tlb_op op)
 {
 	(void)mask, (void)asid, (void)start, (void)end, (void)global, (void)op;
-	return ARCH_SHOOTDOWN_BROADCAST;
+	return SMP_SHOOTDOWN_BROADCAST;
 }

@@ -4,6 +4,7 @@
  * 4.2.1 (SFENCE.VMA), 4.3-4.5 (Sv39/48/57).
  */
 #include "arch.h"
+#include "arch_mmu.h"
 #include "sv_bits.h"
 #include "boot_map.h"
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "arch.h"
 #include "smp.h"
+#include "arch_mmu.h"   /* arch_tlb_shootdown, arch_tlb_flush */
 #include "riscv.h"
 #include "sv_bits.h"
 
@@ -135,7 +136,7 @@ void arch_cpu_idle(void)
  * [start, start + size) with size 0 or ~0 (SBI 8.1: "the full address
  * space") when the local flush was for the whole ASID.
  */
-enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
+enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
                                        uint64_t end, bool global, enum arch_tlb_op local)
 {
 	unsigned long harts = 0, base = ~0ul, size;
@@ -151,7 +152,7 @@ enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t st
 			harts |= 1ul << (cpus[i].hwid - base);
 		}
 	if (!harts)
-		return ARCH_SHOOTDOWN_NONE;
+		return SMP_SHOOTDOWN_NONE;
 	start &= ~((1ull << SV_PAGE_SHIFT) - 1);
 	size = local == ARCH_TLB_PAGE || local == ARCH_TLB_RANGE ? end - start : ~0ul;
 	if (size == ~0ul)
@@ -161,5 +162,5 @@ enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t st
 	else
 		sbi_call5(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA_ASID, harts, base, start, size,
 		          asid & SATP_ASID_MASK);
-	return ARCH_SHOOTDOWN_FIRMWARE;
+	return SMP_SHOOTDOWN_FIRMWARE;
 }

@@ -6,8 +6,7 @@
 
 #include "arch.h"
 #include "x86.h"
-#include "pt_x86.h"   /* x86_read_cpu */
-
+#include "cpu_features.h"
 const char *arch_name(void)
 {
 	return "x86_64";
@@ -26,6 +25,7 @@ static uint32_t cpuid_extended_features(void)
 {
 	return cpuid_max_extended() >= 0x80000001 ? cpuid(0x80000001, 0).edx : 0;
 }
+
 
 /* "<vendor>, <brand string>" (SDM vol. 2A, CPUID leaves 0 and 80000002h-80000004h). */
 void arch_describe_cpu(char *buf, size_t len)
@@ -46,7 +46,7 @@ void arch_describe_cpu(char *buf, size_t len)
 	ksnprintf(buf, len, "%s, %s", (const char *)vendor, b);
 }
 
-/* From the CPUID bits the MMU layer's probe reads (x86_read_cpu, mmu_arch.c). */
+/* From the CPUID bits the MMU layer's probe reads (x86_read_cpu). */
 void arch_describe_paging(char *buf, size_t len)
 {
 	struct x86_cpu c;

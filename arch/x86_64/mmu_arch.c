@@ -1,7 +1,6 @@
 /*
- * x86_64: the MMU hooks of include/arch.h (barrier, TLB, CR3), the CPU's
- * paging features for the modes (x86_read_cpu, pt_x86.h) and the kernel's
- * address-space constants. Intel SDM vol. 3A: 4.1 (paging modes,
+ * x86_64: the MMU hooks of mmu/hooks/arch_mmu.h (barrier, TLB, CR3) and
+ * the kernel's address-space constants of include/arch.h. Intel SDM vol. 3A: 4.1 (paging modes,
  * CR4.LA57), 4.10.1 (PCIDs), 4.10.4 (invalidation: INVLPG, INVPCID, CR3
  * and CR4 writes), 4.6 (SMEP, SMAP, NX).
  *
@@ -19,9 +18,10 @@
 #include <string.h>
 
 #include "arch.h"
+#include "arch_mmu.h"
 #include "smp.h"
 #include "x86.h"
-#include "pt_x86.h"
+#include "cpu_features.h"
 
 /* INVLPG for up to this many 4 KiB steps, else a whole-PCID or whole-TLB flush. */
 #define TLB_PAGE_STEPS_MAX 32
@@ -35,22 +35,6 @@
 
 extern const char __image_start[], __text_end[], __rodata_end[], __image_end[];
 
-/* CPUID.80000001H:EDX Page1GB (26), NX (20); CPUID.(EAX=07H,ECX=0):ECX
- * LA57 (16) (SDM vol. 2A, CPUID). The one probe of these bits: the
- * banner (cpu.c) reads it too. */
-void x86_read_cpu(struct x86_cpu *c)
-{
-	uint32_t ext = cpuid(0x80000000, 0).eax >= 0x80000001 ? cpuid(0x80000001, 0).edx : 0;
-
-	c->page1gb = ext & CPUID_80000001_EDX_PAGE1GB;
-	c->nx = ext & CPUID_80000001_EDX_NX;
-	c->la57 = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & CPUID_7_0_ECX_LA57);
-}
-
-unsigned x86_running_levels(void)
-{
-	return read_cr4() & CR4_LA57 ? 5 : 4;
-}
 
 /* Stores are not reordered with other stores (TSO, SDM vol. 3, 9.2.2):
  * only the compiler must keep them in order. */

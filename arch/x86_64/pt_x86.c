@@ -1,12 +1,13 @@
 /* The x86-64 paging features the modes need (pt_x86.h). */
 #include "pt_x86.h"
+#include "cpu_features.h"
 
 bool x86_has_page1gb;
 bool x86_has_nx;
 
 #ifdef MMU_HOST
 /* The simulated CPU: 1-GByte pages, LA57 and NX. */
-static void x86_read_cpu(struct x86_cpu *c)
+void x86_read_cpu(struct x86_cpu *c)
 {
 	*c = (struct x86_cpu){ .page1gb = true, .la57 = true, .nx = true };
 }

@@ -39,25 +39,12 @@
 #define X86_PAT_IDX_UNCACHED 2   /* UC- */
 #define X86_PAT_IDX_DEVICE   3   /* UC: strong ordering for MMIO */
 
-/* What the CPU offers (CPUID), read by pt_x86.c. */
-struct x86_cpu {
-	bool page1gb;    /* CPUID.80000001H:EDX.Page1GB[bit 26] */
-	bool la57;       /* CPUID.(EAX=07H,ECX=0):ECX.LA57[bit 16] */
-	bool nx;         /* CPUID.80000001H:EDX.NX[bit 20] */
-};
 extern bool x86_has_page1gb;
 /* XD is usable (else non-executable is recorded, not enforced: above). */
 extern bool x86_has_nx;
 /* Reads the CPU once per mode selection; 0, or -ENOTSUP if it cannot run
  * paging with this many levels. */
 int x86_probe(unsigned levels);
-#ifndef MMU_HOST
-/* KERNEL BUILD (mmu_arch.c): c from CPUID, what the CPU offers. */
-void x86_read_cpu(struct x86_cpu *c);
-/* The paging depth boot.S turned on (CR4.LA57): 4 or 5. It cannot change
- * while paging is on, so that is the one mode of the two that runs. */
-unsigned x86_running_levels(void);
-#endif
 
 /* The rest needs the mode's geometry (pt_x86.c includes this header for
  * the declarations above alone). */

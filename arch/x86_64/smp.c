@@ -28,6 +28,7 @@
 #include "arch.h"
 #include "mmu.h"
 #include "smp.h"
+#include "arch_mmu.h"   /* arch_tlb_shootdown, arch_tlb_flush */
 #include "x86.h"
 
 /* ACPI 6.5 5.2.5.3 (RSDP), 5.2.6 (table header), 5.2.12 (MADT). */
@@ -329,7 +330,7 @@ void x86_ipi_interrupt(unsigned vector)
 	lapic_write(LAPIC_EOI, 0);
 }
 
-enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
+enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
                                        uint64_t end, bool global, enum arch_tlb_op op)
 {
 	struct cpu *self = this_cpu();
@@ -362,7 +363,7 @@ enum arch_shootdown arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t st
 			serve_shootdown(self);
 		__atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE);
 	}
-	return ARCH_SHOOTDOWN_IPI;
+	return SMP_SHOOTDOWN_IPI;
 }
 
 /* ---- start and idle ---- */

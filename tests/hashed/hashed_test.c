@@ -1,7 +1,7 @@
 /*
- * Unit tests of the hashed paging mode (mmu/hashed.c) beyond the
+ * Unit tests of the hashed paging mode (host/hashed.c) beyond the
  * conformance suite, written against include/mmu.h, include/mmu_host.h
- * and the format spec in mmu/hashed.c's header comment:
+ * and the format spec in host/hashed.c's header comment:
  *
  *   layout      entries sit exactly where the spec's hash puts them, with
  *               the spec's tag and translation words; the directory and

@@ -20,7 +20,7 @@
  *     made-up physical addresses that are never touched: only the
  *     accesses that must fault are tried there, the rest is checked
  *     through mmu_find, and the result line says how many. Instruction
- *     fetch is core/mmu_hwtest.c's (it needs instruction-cache care);
+ *     fetch is tests/kernel/mmu_hwtest.c's (it needs instruction-cache care);
  *   - global entries go to a window of the kernel half the kernel does not
  *     use (hx_kernel_window), which each case must leave empty;
  *   - table pages are counted by the frame allocator, less the frames

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Boot one kernel build in QEMU and turn its exit status into ours.
 #
-#   run-qemu.sh --arch A [--board B] [--kernel IMG] [--cpu C] [--bootargs S]
+#   run-qemu.sh --arch A [--board B] [--build DIR] [--kernel IMG] [--cpu C] [--bootargs S]
 #               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S] [--smp N]
 #
 # --smp N: QEMU -smp N (default 1, or $SMP from the environment), before
@@ -23,11 +23,12 @@
 #   126  QEMU's exit code contradicts the ORIGAMI-EXIT line
 set -u
 
-arch= board= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args= smp=${SMP:-1}
+arch= board= build= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args= smp=${SMP:-1}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift ;;
 	--board) board=$2; shift ;;
+	--build) build=$2; shift ;;
 	--kernel) kernel=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
 	--bootargs) bootargs=$2; shift ;;
@@ -57,7 +58,7 @@ if [ -z "$board" ]; then
 	board=${1#build/"$arch"-}
 	board=${board%/qemu.env}
 fi
-build=build/$arch-$board
+build=${build:-build/$arch-$board}
 env=$build/qemu.env
 if [ ! -f "$env" ]; then
 	echo "run-qemu: $env missing: run 'make ARCH=$arch BOARD=$board' first" >&2

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The paging matrix: every mode of every arch booted in QEMU on the CPUs
 # that have it, each boot running the kernel's MMU suite on the live MMU
-# (core/mmu_hwtest.c, tests/mmu/ cases: "mmu-suite: MODE: N passed, N
+# (tests/kernel/mmu_hwtest.c, tests/mmu/ cases: "mmu-suite: MODE: N passed, N
 # failed"). One result line per (arch, mode, cpu) with the suite's own
 # counts, then the total. A cell that does not reach its suite line (a
 # panic, a trap, a hang) counts as one failure, with its log named.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Host test of the x86-64 TLB code (arch/x86_64/mmu_arch.c: PCIDs, INVLPG,
 # INVPCID, CR3 and CR4 writes) against a model CPU that follows Intel SDM
-# vol. 3A 4.10 (arch/x86_64/tlb_test.c, ASan/UBSan): the PCID and INVPCID
+# vol. 3A 4.10 (tests/x86tlb/tlb_test.c, ASan/UBSan): the PCID and INVPCID
 # paths, which neither QEMU's TCG nor the KVM here offer, for a CPU with
 # both, with PCID alone and with neither.
 set -u
@@ -9,10 +9,7 @@ set -u
 
 dir=build/tests/x86tlb
 mkdir -p "$dir"
-if cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-Iinclude -Immu -Iarch/x86_64 arch/x86_64/tlb_test.c -o "$dir/tlb_test" \
-	>"$dir/build.log" 2>&1; then
+if make -s x86tlb-test-build >"$dir/build.log" 2>&1; then
 	"$dir/tlb_test" >"$dir/x86tlb.log" 2>&1
 	count_verdicts "$dir/x86tlb.log" $? "the x86 TLB model"
 else

@@ -1,5 +1,5 @@
 /*
- * The in-kernel SMP suite (include/smp.h, smp_tests), run by kmain() when
+ * The in-kernel SMP suite (include/smp.h, smp_tests), run by kmain() (core/main.c) when
  * more than one CPU is online:
  *  1. every online CPU answers a cross-call, on its own stack, and finds
  *     its own struct cpu through the per-CPU register;
@@ -128,7 +128,7 @@ static void remap_reader(void *arg)
 		 * shootdowns name the set's. */
 		if (!(rm.reads % READS_PER_ROUND)) {
 			rm.asid_checks++;
-			if (arch_mmu_current_asid() != smp_set_asid(&rm.set))
+			if (smp_cpu_asid() != smp_set_asid(&rm.set))
 				rm.asid_wrong++;
 		}
 		if (v < r) {
@@ -227,16 +227,16 @@ static void remap_test(struct ktest *t, const char *name, unsigned reader, int (
 		    "(%llu checks, %llu wrong)", name, reader, (unsigned long long)rm.asid_checks,
 		    (unsigned long long)rm.asid_wrong);
 	uint64_t shot = 0;   /* shootdowns that did something */
-	for (unsigned k = ARCH_SHOOTDOWN_NONE + 1; k < ARCH_SHOOTDOWN_KINDS; k++)
+	for (unsigned k = SMP_SHOOTDOWN_NONE + 1; k < SMP_SHOOTDOWN_KINDS; k++)
 		shot += after.shootdowns[k] - before.shootdowns[k];
 	kprintf("smp: %s: %llu commits, %llu flushes, %llu shootdowns "
 		"(none %llu, broadcast %llu, firmware %llu, IPI %llu) reaching %llu CPUs\n",
 		name, (unsigned long long)r, (unsigned long long)(after.flushes - before.flushes),
 		(unsigned long long)shot,
-		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_NONE] - before.shootdowns[ARCH_SHOOTDOWN_NONE]),
-		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_BROADCAST] - before.shootdowns[ARCH_SHOOTDOWN_BROADCAST]),
-		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_FIRMWARE] - before.shootdowns[ARCH_SHOOTDOWN_FIRMWARE]),
-		(unsigned long long)(after.shootdowns[ARCH_SHOOTDOWN_IPI] - before.shootdowns[ARCH_SHOOTDOWN_IPI]),
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_NONE] - before.shootdowns[SMP_SHOOTDOWN_NONE]),
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_BROADCAST] - before.shootdowns[SMP_SHOOTDOWN_BROADCAST]),
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_FIRMWARE] - before.shootdowns[SMP_SHOOTDOWN_FIRMWARE]),
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_IPI] - before.shootdowns[SMP_SHOOTDOWN_IPI]),
 		(unsigned long long)(after.targets - before.targets));
 	ktest_check(t, shot >= r, "%s: each of the %llu commits reached the reader's CPU "
 		    "(%llu shootdowns)", name, (unsigned long long)r, (unsigned long long)shot);
@@ -266,6 +266,7 @@ free_frames:
 static struct {
 	mmu_translation_set_t sets[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
 	paddr_t frames[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
+	bool live[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
 	unsigned nsets;
 	volatile uint64_t wrong, checks;
 	unsigned helper;
@@ -279,7 +280,7 @@ static void asid_visit(void *arg)
 
 	mmu_activate(&as.sets[k]);
 	if (trap_probe(MMU_READ, REMAP_VA, &v, NULL) || v != k ||
-	    arch_mmu_current_asid() != smp_set_asid(&as.sets[k]))
+	    smp_cpu_asid() != smp_set_asid(&as.sets[k]))
 		__atomic_fetch_add(&as.wrong, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&as.checks, 1, __ATOMIC_RELAXED);
 }
@@ -325,9 +326,10 @@ static void asid_test(struct ktest *t, uint64_t online, unsigned reader)
 			break;
 		}
 		*(volatile uint64_t *)phys_to_virt(as.frames[k]) = k;
-		if (!(err = mmu_new_translation_set(&as.sets[k])) &&
-		    (err = map_page(&as.sets[k], as.frames[k], false)))
-			mmu_remove_translation_set(&as.sets[k]);
+		if ((err = mmu_new_translation_set(&as.sets[k])))
+			break;
+		as.live[k] = true;
+		err = map_page(&as.sets[k], as.frames[k], false);
 	}
 	if (!ktest_check(t, !err, "ASID: %u sets, each mapping %#llx to a frame of its own "
 			 "(error %d)", as.nsets, (unsigned long long)REMAP_VA, err))
@@ -340,7 +342,7 @@ static void asid_test(struct ktest *t, uint64_t online, unsigned reader)
 			smp_call(1ull << cpu, asid_visit, (void *)(uintptr_t)k);
 	}
 	smp_call(online, back_to_kernel_set, NULL);
-	bool tags = arch_asid_bits() > 0;   /* else every switch flushes: no roll-over */
+	bool tags = smp_asid_tags();   /* else every switch flushes: no roll-over */
 	if (!tags)
 		kprintf("SKIP smp: ASID roll-overs: this CPU has no ASIDs (PCIDs): the sets are "
 			"checked, the roll-over counts are not\n");
@@ -361,7 +363,7 @@ static void asid_test(struct ktest *t, uint64_t online, unsigned reader)
 	smp_asid_limit(0);
 out:
 	for (unsigned k = 0; k < as.nsets; k++) {
-		if (as.sets[k].magic)
+		if (as.live[k])
 			mmu_remove_translation_set(&as.sets[k]);
 		if (as.frames[k])
 			frames_free(as.frames[k], g->page_shift);

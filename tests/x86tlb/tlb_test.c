@@ -29,7 +29,7 @@
  * global range, no CR3 reload for a big range, every set on PCID 0).
  *
  * tests/suites.d/x86tlb.sh builds and runs it; by hand:
- *   cc -std=gnu11 -Iinclude -Immu -Iarch/x86_64 arch/x86_64/tlb_test.c -o t && ./t [STEPS]
+ *   make x86tlb-test; build/tests/x86tlb/tlb_test [STEPS]
  * (TLB_TEST_RANDOM_ONLY=1: the random part alone).
  */
 #define X86_CPU_MODEL
@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "mmu_arch.c"
+#include "cpu_features.c"
 
 /* ---- what mmu_arch.c needs from the rest of the kernel ---- */
 

@@ -1,0 +1,79 @@
+/*
+ * The real layout of the MMU layer's public types, private to the MMU room
+ * (mmu/, the formats, host/): include/mmu.h includes it in place of its
+ * opaque storage when the file is compiled with -DMMU_LAYER, and only the
+ * MMU room has mmu/ on its include path.
+ */
+#ifndef ORIGAMI_MMU_TYPES_H
+#define ORIGAMI_MMU_TYPES_H
+
+#ifndef ORIGAMI_MMU_H
+#error "mmu_types.h is included by mmu.h (with -DMMU_LAYER), not directly"
+#endif
+
+struct txn_page;
+struct mmu_mode;
+struct mmu_txn_state;
+
+struct mmu_entry {
+	paddr_t  pa;
+	uint32_t order;      /* requested order; may exceed max_order (rejected on use) */
+	uint8_t  prot;       /* MMU_READ | ... */
+	uint8_t  memtype;    /* enum mmu_memtype */
+	uint8_t  flags;      /* MMU_EF_* in mmu/mmu_internal.h */
+	uint8_t  counter;    /* valid when MMU_EF_COUNTED */
+};
+
+/* Statistics kept per set (user half) and per mode (shared kernel half). */
+struct mmu_set_counts {
+	uint64_t entries[64];
+	uint64_t mapped_bytes;
+	uint64_t counters[8];
+};
+
+struct mmu_translation_set {
+	struct mmu_mode *mode;               /* the mode the set was created in */
+	paddr_t  root;                       /* root table (or hash table) of the user half */
+	paddr_t  meta;                       /* side table of composed/counted entries */
+	struct mmu_transaction *owner;       /* open transaction that has changed it */
+	struct mmu_translation_set *next;    /* every live set, for kernel-half mirroring */
+	uint64_t table_pages;                /* table pages owned (not the shared kernel half) */
+	uint64_t tlb_flushes;
+	uint64_t tlb_ops[4];                 /* by kind: page, range, asid, all */
+	uint32_t asid;
+	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
+	uint64_t hw_ctx;                     /* kernel: generation << 32 | hardware ASID, 0: none yet */
+	struct mmu_set_counts counts;
+};
+
+/* The journal and the map of privatised pages live in pages of their own. */
+struct mmu_transaction {
+	struct mmu_translation_set *set;
+	struct mmu_txn_state *st;            /* allocated on first change, NULL before */
+	uint32_t magic;                      /* MMU_TXN_MAGIC while open */
+	int      status;                     /* sticky error (e.g. -EBUSY) */
+	bool     has_current;
+	vaddr_t  cur_va;                     /* base va of the current entry */
+	vaddr_t  find_va;                    /* address last given to mmu_find */
+	mmu_entry_t cur;                     /* the current entry as last reported */
+	struct {                             /* the table that held the last leaf touched */
+		uint64_t gen;                /* valid while equal to mmu_walk_gen */
+		vaddr_t  first, last;        /* what the table translates */
+		void    *view;               /* its contents as this transaction sees them */
+		struct txn_page *pg;         /* its private copy, NULL while only live */
+		uint32_t level;
+	} walk;
+};
+
+/* The opaque view in mmu.h must pass, copy and allocate the same bytes. */
+_Static_assert(sizeof(struct mmu_entry) == MMU_ENTRY_WORDS * sizeof(uint64_t) &&
+               _Alignof(struct mmu_entry) == _Alignof(uint64_t),
+               "mmu_entry_t: mmu.h's MMU_ENTRY_WORDS must match its real size");
+_Static_assert(sizeof(struct mmu_translation_set) <= MMU_SET_WORDS * sizeof(uint64_t) &&
+               _Alignof(struct mmu_translation_set) <= _Alignof(uint64_t),
+               "mmu_translation_set_t outgrew mmu.h's MMU_SET_WORDS");
+_Static_assert(sizeof(struct mmu_transaction) <= MMU_TXN_WORDS * sizeof(uint64_t) &&
+               _Alignof(struct mmu_transaction) <= _Alignof(uint64_t),
+               "mmu_transaction_t outgrew mmu.h's MMU_TXN_WORDS");
+
+#endif
