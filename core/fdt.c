@@ -602,6 +602,40 @@ int fdt_cpus(const void *dtb, struct fdt_cpu *out, unsigned max, unsigned *n)
 	return *n ? 0 : -ENOENT;
 }
 
+/* The first enabled node compatible with compat, anywhere in the tree: its
+ * reg as (address, size) pairs, with its parent's cells. */
+int fdt_compatible_reg(const void *dtb, const char *compat, struct mem_range *out,
+                       unsigned max, unsigned *n)
+{
+	struct fdt f;
+	struct fdt_token t;
+	uint32_t stack[FDT_MAX_DEPTH], off = 0, len;
+	int depth = -1, err;
+
+	*n = 0;
+	if ((err = load_trusting_size(dtb, &f)))
+		return err;
+	for (;; off = t.next) {
+		if ((err = next_token(&f, off, &t)))
+			return err;
+		if (t.tag == FDT_END)
+			return -ENOENT;
+		if (t.tag == FDT_END_NODE && depth >= 0)
+			depth--;
+		if (t.tag != FDT_BEGIN_NODE)
+			continue;
+		if (++depth >= FDT_MAX_DEPTH)
+			return fail("nodes nested deeper than %d", FDT_MAX_DEPTH);
+		stack[depth] = t.off;
+		const uint8_t *c = get_prop(&f, t.off, "compatible", &len);
+		if (!c || !compatible_with(c, len, compat) || node_disabled(&f, t.off))
+			continue;
+		if ((err = read_reg(&f, t.off, depth ? stack[depth - 1] : 0, out, max, n)))
+			return err;
+		return *n ? 0 : -ENOENT;
+	}
+}
+
 int fdt_find_node(const void *dtb, const char *path)
 {
 	struct fdt f;

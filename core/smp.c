@@ -197,3 +197,26 @@ void smp_note_active(struct mmu_translation_set *t)
 	 * flushes this CPU's TLB after it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
+
+int smp_map_device(uint64_t pa, uint64_t len)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	uint64_t page = 1ull << g->page_shift;
+	uint64_t first = pa & ~(page - 1), end = (pa + len + page - 1) & ~(page - 1);
+	mmu_transaction_t ta;
+	int err = 0;
+
+	mmu_transaction(&ta, mmu_kernel_set());
+	for (uint64_t p = first; p < end && !err; p += page) {
+		mmu_entry_t e = mmu_mkglobal(mmu_mkmemtype(mmu_mkentry(p, MMU_READ | MMU_WRITE),
+		                                           MMU_MEM_DEVICE));
+		err = mmu_add(&ta, e, (vaddr_t)(uintptr_t)phys_to_virt(p));
+		if (err == -EEXIST)
+			err = 0;   /* already mapped (the console's page, a second call) */
+	}
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
+}

@@ -115,6 +115,10 @@ struct fdt_cpu {
 	bool     has_mmu;
 };
 int  fdt_cpus(const void *dtb, struct fdt_cpu *out, unsigned max, unsigned *n);
+/* The reg ranges of the first enabled node compatible with compat (e.g.
+ * "arm,cortex-a15-gic": distributor, CPU interface). 0, -ENOENT, -ENOSPC. */
+int  fdt_compatible_reg(const void *dtb, const char *compat, struct mem_range *out,
+                        unsigned max, unsigned *n);
 /* Generic lookups. fdt_find_node: offset of the node at an absolute path
  * ("/cpus/cpu@0"; a component without "@" also matches "name@unit"), or
  * -ENOENT. fdt_prop: the value of a property of that node and its length,

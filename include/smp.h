@@ -115,6 +115,11 @@ bool     smp_asid_tags(void);
 /* The in-kernel SMP suite (tests/kernel/smp_test.c). */
 void smp_tests(struct ktest *t);
 
+/* For the arch's interrupt controller: [pa, pa + len) as device memory
+ * in the kernel's set, at its direct-map address (phys_to_virt), in base
+ * pages of the mode. 0 or the MMU layer's error. */
+int smp_map_device(uint64_t pa, uint64_t len);
+
 /* ---- what each arch gives (arch/<dir>/smp.c) ---- */
 /* The CPUs the firmware reports, boot CPU included, as hardware ids into
  * ids[0 .. return value); the boot CPU's id in *boot. */

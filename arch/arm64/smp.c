@@ -8,12 +8,19 @@
  * Per-CPU register: TPIDR_EL1 = the CPU's struct cpu; TPIDR_EL0 (what
  * picolibc's TLS uses) = its TLS block in that struct.
  *
- * No IPIs yet: a CPU waits for calls in WFE, and the caller wakes it with
- * SEV after the mailbox store (the event register makes a SEV between
- * the waiter's look at its mailbox and its WFE wake that WFE: Arm ARM
- * D1.6.1, "Wait for Event"). TLB shootdowns need no IPI: arch_tlb_flush
- * already broadcast its TLBI ...IS to the Inner Shareable domain, and its
- * DSB ISH waited for every CPU to finish it (D8.16.2).
+ * IPIs: with a GICv2 (the DTB's "arm,cortex-a15-gic" or "arm,gic-400",
+ * QEMU virt's default), software-generated interrupt 0 (GICv2 spec 4.3.15,
+ * GICD_SGIR) to the target's CPU interface; the target waits in WFI,
+ * which an IRQ pending at its CPU interface ends even with PSTATE.I set
+ * (Arm ARM D1.6.2), and acknowledges it by hand (GICC_IAR, GICC_EOIR):
+ * the kernel never takes interrupts. Without one (GICv3, the Pi 3's local
+ * controller): WFE, woken by SEV after the mailbox store (the event
+ * register makes a SEV between the waiter's look at its mailbox and its
+ * WFE wake that WFE: D1.6.1), which QEMU runs as a busy loop.
+ *
+ * TLB shootdowns need no IPI: arch_tlb_flush already broadcast its
+ * TLBI ...IS to the Inner Shareable domain, and its DSB ISH waited for
+ * every CPU to finish it (D8.16.2).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -129,19 +136,90 @@ void arch_smp_poll(void)
 {
 }
 
+/* GICv2 (IHI 0048B): distributor and CPU interface registers used. */
+#define GICD_CTLR        0x000
+#define GICD_ISENABLER0  0x100
+#define GICD_ITARGETSR0  0x800
+#define GICD_SGIR        0xf00
+#define GICC_CTLR        0x000
+#define GICC_PMR         0x004
+#define GICC_IAR         0x00c
+#define GICC_EOIR        0x010
+#define GIC_ENABLE       1u
+#define GIC_SGI_IPI      0          /* the SGI this kernel sends */
+#define GIC_SGI_MASK     0xffffu    /* ISENABLER0 bits of the 16 SGIs */
+#define GIC_PMR_ALL      0xf0u      /* every priority but the lowest passes */
+#define GIC_IAR_ID_MASK  0x3ffu
+#define GIC_SPURIOUS     1020u      /* ids from here on: nothing to acknowledge */
+#define GIC_SGIR_TARGETS_SHIFT 16
+#define GIC_REGS_BYTES   0x1000
+
+static struct {
+	volatile uint32_t *dist, *cpu;   /* NULL: no GICv2, WFE/SEV instead */
+	uint8_t iface[SMP_MAX_CPUS];     /* each CPU's interface bit (GICD_ITARGETSR0) */
+} gic;
+
+static int gic_find(const void *dtb, struct mem_range reg[2])
+{
+	static const char *const compat[] = { "arm,cortex-a15-gic", "arm,gic-400" };
+	unsigned n;
+
+	for (unsigned i = 0; i < sizeof(compat) / sizeof(compat[0]); i++)
+		if (!fdt_compatible_reg(dtb, compat[i], reg, 2, &n) && n == 2)
+			return 0;
+	return -ENOENT;
+}
+
+/* The boot CPU maps the GIC (once) and enables the distributor; every CPU
+ * enables its interface and the SGIs (banked per CPU) and learns its
+ * interface bit. */
 void arch_ipi_init(void)
 {
+	struct cpu *self = this_cpu();
+
+	if (self->index == 0) {
+		const struct boot_info *bi = current_boot_info();
+		struct mem_range reg[2];
+
+		if (!bi || !bi->dtb || gic_find(bi->dtb, reg) ||
+		    smp_map_device(reg[0].base, GIC_REGS_BYTES) ||
+		    smp_map_device(reg[1].base, GIC_REGS_BYTES))
+			return;
+		gic.dist = phys_to_virt(reg[0].base);
+		gic.cpu = phys_to_virt(reg[1].base);
+		gic.dist[GICD_CTLR / 4] = GIC_ENABLE;
+	}
+	if (!gic.dist)
+		return;
+	gic.dist[GICD_ISENABLER0 / 4] = GIC_SGI_MASK;
+	gic.cpu[GICC_PMR / 4] = GIC_PMR_ALL;
+	gic.cpu[GICC_CTLR / 4] = GIC_ENABLE;
+	gic.iface[self->index] = (uint8_t)gic.dist[GICD_ITARGETSR0 / 4];
 }
 
 void arch_ipi_send(struct cpu *c)
 {
-	(void)c;
-	__asm__ volatile("dsb ish; sev" ::: "memory");
+	/* The mailbox stores before the interrupt (or the event). */
+	__asm__ volatile("dsb ish" ::: "memory");
+	if (gic.dist && gic.iface[c->index])
+		gic.dist[GICD_SGIR / 4] = (uint32_t)gic.iface[c->index] << GIC_SGIR_TARGETS_SHIFT |
+		                          GIC_SGI_IPI;
+	else
+		__asm__ volatile("sev" ::: "memory");
 }
 
 void arch_cpu_idle(void)
 {
-	__asm__ volatile("wfe" ::: "memory");
+	uint32_t iar;
+
+	if (!gic.dist || !gic.iface[this_cpu()->index]) {
+		__asm__ volatile("wfe" ::: "memory");
+		return;
+	}
+	__asm__ volatile("wfi" ::: "memory");
+	/* Acknowledge what woke us, so that the next WFI waits. */
+	while (((iar = gic.cpu[GICC_IAR / 4]) & GIC_IAR_ID_MASK) < GIC_SPURIOUS)
+		gic.cpu[GICC_EOIR / 4] = iar;
 }
 
 /* arch_tlb_flush's TLBI ...IS and DSB ISH did it on every CPU. */

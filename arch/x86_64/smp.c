@@ -248,24 +248,6 @@ static void lapic_enable(void)
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 }
 
-/* The xAPIC page in the kernel's set, once: device memory, global, at
- * its direct-map address. Returns 0 or the MMU layer's error. */
-static int lapic_map(void)
-{
-	mmu_transaction_t ta;
-	mmu_entry_t e = mmu_mkglobal(mmu_mkmemtype(mmu_mkentry(apic.lapic_pa, MMU_READ | MMU_WRITE),
-	                                           MMU_MEM_DEVICE));
-	vaddr_t va = (vaddr_t)(uintptr_t)phys_to_virt(apic.lapic_pa);
-	int err;
-
-	mmu_transaction(&ta, mmu_kernel_set());
-	if ((err = mmu_add(&ta, e, va))) {
-		mmu_forget(&ta);
-		return err == -EEXIST ? 0 : err;
-	}
-	return mmu_commit(&ta);
-}
-
 static void io_delay(unsigned us)
 {
 	while (us--)
@@ -374,7 +356,7 @@ void arch_ipi_init(void)
 	if (this_cpu()->index == 0) {
 		apic.x2apic = cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC;
 		if (!apic.x2apic) {
-			int err = lapic_map();
+			int err = smp_map_device(apic.lapic_pa, 1ull << 12);
 
 			if (err)
 				panic("x86: the local APIC page %#llx cannot be mapped (%d)",
