@@ -197,6 +197,7 @@ static void remap_test(struct ktest *t, const char *name, unsigned reader, int (
 		ktest_check(t, false, "%s: map %#llx (error %d)", name, (unsigned long long)REMAP_VA, err);
 		goto free_set;
 	}
+	rm.acked = ~0ull;   /* round 0 is acknowledged only once B has read it */
 	smp_get_tlb_stats(&before);
 	smp_call_async(reader, remap_reader, NULL);
 	for (r = 0; r < REMAP_ROUNDS; r++) {
