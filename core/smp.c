@@ -27,6 +27,18 @@ static volatile uint32_t call_lock[SMP_MAX_CPUS];
  * other work; a CPU that never comes is reported, not waited for forever. */
 #define SMP_START_POLLS 400000000ull
 
+void smp_tls_prepare(struct cpu *c, const char *tdata, const char *tdata_end, const char *tls_end)
+{
+	size_t data = (size_t)(tdata_end - tdata), all = (size_t)(tls_end - tdata);
+
+	if (all > sizeof(c->tls_block))
+		panic("smp: a TLS block of %zu bytes exceeds CPU_TLS_BYTES (%zu)", all,
+		      sizeof(c->tls_block));
+	memcpy(c->tls_block, tdata, data);
+	memset(c->tls_block + data, 0, sizeof(c->tls_block) - data);
+	c->tls = (uint64_t)(uintptr_t)c->tls_block;
+}
+
 struct cpu *this_cpu(void)
 {
 	return arch_cpu_self();

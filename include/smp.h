@@ -98,8 +98,12 @@ struct smp_tlb_stats {
 	uint64_t flushes;                          /* local flushes of a commit or set */
 	uint64_t shootdowns[SMP_SHOOTDOWN_KINDS];  /* remote ones, by how */
 	uint64_t targets;                          /* CPUs they reached */
+	uint64_t adds_skipped;                     /* none needed: the commit only added */
 };
 void smp_get_tlb_stats(struct smp_tlb_stats *out);
+/* Whether a commit that only added entries still needs a shootdown (RISC-V:
+ * harts may cache invalid entries; Arm and x86 do not). */
+bool smp_adds_need_shootdown(void);
 /* Hardware ASIDs (mmu/env_kernel.c, docs/smp.md "ASIDs"). Tests: hand out
  * at most count - 1 of them (0: as many as the CPU has), which forces
  * roll-overs with few sets; the number of roll-overs since boot. */
@@ -119,6 +123,11 @@ void smp_tests(struct ktest *t);
  * in the kernel's set, at its direct-map address (phys_to_virt), in base
  * pages of the mode. 0 or the MMU layer's error. */
 int smp_map_device(uint64_t pa, uint64_t len);
+
+/* c's TLS block (c->tls_block, c->tls): a copy of the image's template
+ * [tdata, tdata_end), zeroes up to tls_end (the linker script's .tdata
+ * and .tbss). */
+void smp_tls_prepare(struct cpu *c, const char *tdata, const char *tdata_end, const char *tls_end);
 
 /* ---- what each arch gives (arch/<dir>/smp.c) ---- */
 /* The CPUs the firmware reports, boot CPU included, as hardware ids into

@@ -223,6 +223,11 @@ unsigned smp_cpu_asid(void)
 	return arch_mmu_current_asid();
 }
 
+bool smp_adds_need_shootdown(void)
+{
+	return arch_tlb_caches_invalid;
+}
+
 bool smp_asid_tags(void)
 {
 	return arch_asid_bits() > 0;
@@ -232,19 +237,24 @@ bool smp_asid_tags(void)
 
 static struct smp_tlb_stats tlb_stats;
 
-/* After this CPU's flush op of [start, end) of t (hardware ASID asid),
- * the same on every other CPU that may cache it (smp_cpus_using),
- * returning when none can use the old translations any more. */
-static void tlb_shootdown(mmu_translation_set_t *t, unsigned asid, uint64_t start,
-                          uint64_t end, bool global, enum arch_tlb_op op)
+/* After this CPU's flush op of f's range of t (hardware ASID asid), the
+ * same on every other CPU that may cache it (smp_cpus_using), returning
+ * when none can use the old translations any more. A commit that only
+ * added entries needs none where TLBs hold no invalid entries. */
+static void tlb_shootdown(mmu_translation_set_t *t, unsigned asid, const struct mmu_flush *f,
+                          enum arch_tlb_op op)
 {
-	uint64_t others = smp_cpus_using(t, global) & ~(1ull << this_cpu()->index);
+	uint64_t others = smp_cpus_using(t, f->global) & ~(1ull << this_cpu()->index);
 	enum smp_shootdown_kind how;
 
 	__atomic_fetch_add(&tlb_stats.flushes, 1, __ATOMIC_RELAXED);
 	if (!others)
 		return;
-	how = arch_tlb_shootdown(others, asid, start, end, global, op);
+	if (f->adds_only && !arch_tlb_caches_invalid) {
+		__atomic_fetch_add(&tlb_stats.adds_skipped, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	how = arch_tlb_shootdown(others, asid, f->start, f->end, f->global, op);
 	__atomic_fetch_add(&tlb_stats.shootdowns[how], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&tlb_stats.targets, (uint64_t)__builtin_popcountll(others),
 	                   __ATOMIC_RELAXED);
@@ -255,6 +265,7 @@ void smp_get_tlb_stats(struct smp_tlb_stats *out)
 	for (unsigned k = 0; k < SMP_SHOOTDOWN_KINDS; k++)
 		out->shootdowns[k] = __atomic_load_n(&tlb_stats.shootdowns[k], __ATOMIC_RELAXED);
 	out->flushes = __atomic_load_n(&tlb_stats.flushes, __ATOMIC_RELAXED);
+	out->adds_skipped = __atomic_load_n(&tlb_stats.adds_skipped, __ATOMIC_RELAXED);
 	out->targets = __atomic_load_n(&tlb_stats.targets, __ATOMIC_RELAXED);
 }
 
@@ -265,7 +276,7 @@ void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 
 	t->tlb_ops[op]++;
 	t->tlb_flushes++;
-	tlb_shootdown(t, asid, f->start, f->end, f->global, op);
+	tlb_shootdown(t, asid, f, op);
 }
 
 void mmu_env_activate(mmu_translation_set_t *t)

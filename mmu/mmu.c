@@ -251,9 +251,13 @@ static void release(mmu_transaction_t *ta)
 	ta->magic = 0;
 }
 
-static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes)
+/* adds: the change only made an entry where there was none (place), which
+ * no TLB can hold a translation of on arm64 and x86; the kernel's TLB
+ * shootdown skips other CPUs for those (mmu/env_kernel.c). */
+static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes, bool adds)
 {
 	struct txn_flush *f = &ta->st->flush;
+	f->adds_only = (f->changed ? f->adds_only : true) && adds;
 	f->changed = true;
 	if (va < f->start)
 		f->start = va;
@@ -289,7 +293,7 @@ static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 		err = meta_set(ta, half, va, meta_value(e));
 	if (!err) {
 		count(ta, half, e, +1);
-		note_change(ta, half, va, entry_bytes(e.order));
+		note_change(ta, half, va, entry_bytes(e.order), true);
 	}
 	return err;
 }
@@ -302,7 +306,7 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 		err = meta_del(ta, half, va);
 	if (!err) {
 		count(ta, half, e, -1);
-		note_change(ta, half, va, entry_bytes(e.order));
+		note_change(ta, half, va, entry_bytes(e.order), false);
 	}
 	return err;
 }
@@ -487,7 +491,7 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 		if (!err) {
 			count(ta, half, old, -1);
 			count(ta, half, e, +1);
-			note_change(ta, half, va, new_bytes);
+			note_change(ta, half, va, new_bytes, false);
 		}
 	} else if (e.order < old.order) {
 		err = unplace(ta, half, old, old_va);

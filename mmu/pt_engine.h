@@ -498,7 +498,7 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 		mmu_env_publish_barrier();
 		vaddr_t sva = slot_va(pg->va, l, first);
 		struct mmu_flush f = { sva, sva + n * lvl_bytes(l), (n * lvl_bytes(l)) >> lvl_shift(0),
-		                       pg->kernel };
+		                       pg->kernel, false };
 		mmu_env_tlb_flush(ta->set, &f);
 		for (size_t j = first; j < first + n; j++)
 			__atomic_store_n(&live[j], priv[j], __ATOMIC_RELEASE);

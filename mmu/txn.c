@@ -338,7 +338,7 @@ void txn_commit(mmu_transaction_t *ta)
 	mmu_env_publish_barrier();
 	if (st->flush.changed) {
 		struct mmu_flush f = { st->flush.start, st->flush.end, st->flush.pages,
-		                       st->flush.global };
+		                       st->flush.global, st->flush.adds_only };
 		mmu_env_tlb_flush(t, &f);
 	}
 

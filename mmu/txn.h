@@ -96,6 +96,7 @@ struct mmu_txn_state {
 		vaddr_t  start, end;
 		uint64_t pages;
 		bool     global, changed;
+		bool     adds_only;   /* every change so far was a new entry where none was */
 	} flush, saved_flush;
 };
 

@@ -33,6 +33,19 @@
 #define EXIT_PANIC		2
 #define EXIT_TRAP		3
 
+/* EL1 with the MMU off, FP/SIMD usable, and the early vectors: until the
+ * MMU is on, an exception reports through early_failure. Uses x0. */
+.macro el1_early_state
+	ldr	x0, =SCTLR_EL1_MMU_OFF
+	msr	sctlr_el1, x0
+	mov	x0, #CPACR_EL1_FPEN
+	msr	cpacr_el1, x0
+	adrp	x0, early_vectors
+	add	x0, x0, :lo12:early_vectors
+	msr	vbar_el1, x0
+	isb
+.endm
+
 /* The drop from EL2 to EL1 that el2_to_el1 (below) describes, for the
  * boot CPU and for the others (arm64_secondary_entry). Uses x0, x1. */
 .macro el2_to_el1 el1_label
@@ -113,15 +126,7 @@ el2_to_el1:
 	el2_to_el1 el1_entry
 
 el1_entry:
-	ldr	x0, =SCTLR_EL1_MMU_OFF
-	msr	sctlr_el1, x0
-	mov	x0, #CPACR_EL1_FPEN
-	msr	cpacr_el1, x0
-	/* Until the MMU is on, an exception reports through early_failure. */
-	adrp	x0, early_vectors
-	add	x0, x0, :lo12:early_vectors
-	msr	vbar_el1, x0
-	isb
+	el1_early_state
 
 	/*
 	 * The boot map maps the image with 2 MiB blocks: where the loader put
@@ -205,14 +210,7 @@ arm64_secondary_entry:
 	b.ne	secondary_el1
 	el2_to_el1 secondary_el1
 secondary_el1:
-	ldr	x0, =SCTLR_EL1_MMU_OFF
-	msr	sctlr_el1, x0
-	mov	x0, #CPACR_EL1_FPEN
-	msr	cpacr_el1, x0
-	adrp	x0, early_vectors
-	add	x0, x0, :lo12:early_vectors
-	msr	vbar_el1, x0
-	isb
+	el1_early_state
 	bl	boot_mmu_on
 	ldr	x0, =secondary_high
 	br	x0

@@ -44,6 +44,9 @@ static bool asid16(void)
 	       ID_MMFR0_ASIDBITS_16;
 }
 
+/* mmu/hooks/arch_mmu.h: Translation faults are not cached (Arm ARM D8.16.1). */
+const bool arch_tlb_caches_invalid = false;
+
 /* ID_AA64MMFR0_EL1.ASIDBits (D19.2); TCR_EL1.AS follows it. */
 unsigned arch_asid_bits(void)
 {

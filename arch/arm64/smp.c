@@ -66,16 +66,10 @@ unsigned arch_cpu_enumerate(const struct boot_info *bi, uint64_t *ids, unsigned 
 	return n < max ? n : max;
 }
 
-/* c's TLS block: the template's .tdata, zeroed .tbss. */
+/* c's TLS block: the template's .tdata, zeroed .tbss (kernel.ld). */
 static void tls_prepare(struct cpu *c)
 {
-	size_t data = (size_t)(__tdata_end - __tls_base), all = (size_t)(__tls_end - __tls_base);
-
-	if (all > sizeof(c->tls_block))
-		panic("arm64: TLS of %zu bytes exceeds CPU_TLS_BYTES (%zu)", all, sizeof(c->tls_block));
-	memcpy(c->tls_block, __tls_base, data);
-	memset(c->tls_block + data, 0, sizeof(c->tls_block) - data);
-	c->tls = (uint64_t)(uintptr_t)c->tls_block;
+	smp_tls_prepare(c, __tls_base, __tdata_end, __tls_end);
 }
 
 void arch_cpu_set_self(struct cpu *c)

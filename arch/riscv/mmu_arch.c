@@ -60,6 +60,9 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 	__asm__ volatile("csrw satp, %0; sfence.vma zero, zero" : : "r"(satp) : "memory");
 }
 
+/* mmu/hooks/arch_mmu.h: A hart may cache an invalid entry (privileged spec 4.2.1). */
+const bool arch_tlb_caches_invalid = true;
+
 /* ASIDLEN: the ASID bits satp keeps when all are written as ones
  * (privileged spec 4.1.11), probed once on the boot hart with the current
  * root (only global kernel mappings are used meanwhile); every hart of a

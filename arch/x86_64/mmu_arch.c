@@ -65,8 +65,10 @@ static struct tlb_cpu {
 
 #ifdef X86_CPU_MODEL
 #define HERE (&tlb_cpu[0])              /* tlb_test.c models one CPU */
+#define OTHER_CPUS false
 #else
 #define HERE (&tlb_cpu[this_cpu()->index])
+#define OTHER_CPUS (smp_cpu_count > 1)
 #endif
 #define have_current (HERE->have_current)
 #define current_asid (HERE->current_asid)
@@ -177,6 +179,9 @@ enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
 	return by_page;
 }
 
+/* mmu/hooks/arch_mmu.h: Not-present entries are not cached (SDM vol. 3A 4.10.2.3). */
+const bool arch_tlb_caches_invalid = false;
+
 /* PCIDs are 12 bits (4.10.1); without them there are no tags at all. */
 unsigned arch_asid_bits(void)
 {
@@ -245,6 +250,11 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 	if (!HERE->ready)
 		enable_paging_features();
 	if (tlb.pcid) {
+		/* A set this CPU leaves is no longer in its shootdown mask
+		 * (docs/smp.md): commits on other CPUs may make what its PCID
+		 * holds stale unseen, so it is not trusted again. */
+		if (OTHER_CPUS && have_current && current_asid != r->asid)
+			pcid_owner[pcid_of(current_asid)] = 0;
 		cr3 |= pcid_of(r->asid);
 		if (pcid_holds(r->asid))
 			cr3 |= CR3_NOFLUSH;

@@ -29,6 +29,13 @@ enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
  * arch/<dir>/smp.c. */
 enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
                                            uint64_t end, bool global, enum arch_tlb_op op);
+/* Whether other CPUs can hold anything of a translation that was invalid
+ * until now: RISC-V harts may cache invalid entries (privileged spec
+ * 4.2.1: SFENCE.VMA orders, it is needed after any change); Arm does not
+ * cache translation faults (Arm ARM D8.16.1), nor x86 not-present entries
+ * (SDM vol. 3A 4.10.2.3). false: a commit that only added entries needs
+ * no shootdown. */
+extern const bool arch_tlb_caches_invalid;
 /* Bits of hardware ASID (PCID) this CPU has: riscv ASIDLEN (probed,
  * privileged spec 4.1.11), arm64 8 or 16, x86 12 with PCIDs, else 0 (no
  * tags: every switch flushes). env_kernel.c hands them out. */

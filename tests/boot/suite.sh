@@ -83,3 +83,19 @@ counted_test() {
 	fi
 	exit $rc
 }
+
+# run_parallel JOBS FUNC ROW...: FUNC ROW for every ROW, JOBS of them at a
+# time (QEMU boots: CI has 2 cores); returns when all have ended.
+run_parallel() {
+	local jobs=$1 fn=$2 running=0 row
+	shift 2
+	for row in "$@"; do
+		"$fn" "$row" &
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+	done
+	wait
+}

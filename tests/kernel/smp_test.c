@@ -213,6 +213,23 @@ static void remap_test(struct ktest *t, const char *name, unsigned reader, int (
 	}
 	if (timely && !err)
 		timely = wait_for(&rm.acked, REMAP_ROUNDS);
+	/* A commit that only adds an entry, while the reader runs the set:
+	 * no shootdown where TLBs cache no invalid entries. */
+	struct smp_tlb_stats mid, post;
+	int add_err = -EINVAL;
+	paddr_t spare = frame[(r + 2) % REMAP_FRAMES];
+	if (timely && !err) {
+		mmu_transaction_t ta;
+
+		smp_get_tlb_stats(&mid);
+		mmu_transaction(&ta, &rm.set);
+		add_err = mmu_add(&ta, mmu_mkentry(spare, MMU_READ), REMAP_VA + (1ull << g->page_shift));
+		if (add_err)
+			mmu_forget(&ta);
+		else
+			add_err = mmu_commit(&ta);
+		smp_get_tlb_stats(&post);
+	}
 	__atomic_store_n(&rm.stop, true, __ATOMIC_RELEASE);
 	smp_call_wait(reader);
 	smp_get_tlb_stats(&after);
@@ -227,6 +244,20 @@ static void remap_test(struct ktest *t, const char *name, unsigned reader, int (
 	ktest_check(t, !rm.asid_wrong, "%s: CPU %u's registers held the set's hardware ASID "
 		    "(%llu checks, %llu wrong)", name, reader, (unsigned long long)rm.asid_checks,
 		    (unsigned long long)rm.asid_wrong);
+	if (!add_err) {
+		uint64_t shot_add = 0;
+		for (unsigned k = SMP_SHOOTDOWN_NONE + 1; k < SMP_SHOOTDOWN_KINDS; k++)
+			shot_add += post.shootdowns[k] - mid.shootdowns[k];
+		bool need = smp_adds_need_shootdown();
+		ktest_check(t, need ? shot_add >= 1 : shot_add == 0 && post.adds_skipped > mid.adds_skipped,
+			    "%s: a commit that only adds a page while CPU %u runs the set: %llu "
+			    "shootdowns (%s)", name, reader, (unsigned long long)shot_add,
+			    need ? "needed: harts may cache invalid entries" :
+			    "none needed: no TLB holds invalid entries");
+	} else if (timely && !err) {
+		ktest_check(t, false, "%s: add a page next to %#llx (error %d)", name,
+			    (unsigned long long)REMAP_VA, add_err);
+	}
 	uint64_t shot = 0;   /* shootdowns that did something */
 	for (unsigned k = SMP_SHOOTDOWN_NONE + 1; k < SMP_SHOOTDOWN_KINDS; k++)
 		shot += after.shootdowns[k] - before.shootdowns[k];

@@ -38,10 +38,12 @@ for arch in $ports; do
 		fail "$arch: build (log: $dir/$arch-build.log)"
 done
 
-# run ARCH CASE SMP QEMU_ARGS BOOTARGS: one boot, its log and exit status.
+# run ROW: one boot, its log and exit status.
 run() {
-	local log="$dir/$1-$2.log"
-	tests/qemu/run-qemu.sh --arch "$1" --smp "$3" --qemu-args "$4" --bootargs "$5" \
+	local arch name n qargs bootargs log
+	IFS='|' read -r arch name n qargs bootargs <<<"$1"
+	log="$dir/$arch-$name.log"
+	tests/qemu/run-qemu.sh --arch "$arch" --smp "$n" --qemu-args "$qargs" --bootargs "$bootargs" \
 		--timeout "$SMP_TIMEOUT" --log "$log" >"$log.runner" 2>&1
 	echo $? >"$log.rc"
 }
@@ -51,17 +53,7 @@ while IFS='|' read -r arch name n qargs bootargs; do
 	[ -n "$arch" ] && [[ $ports == *" $arch "* ]] && rows+=("$arch|$name|$n|$qargs|$bootargs")
 done <<<"$CONFIGS"
 
-running=0
-for r in "${rows[@]}"; do
-	IFS='|' read -r arch name n qargs bootargs <<<"$r"
-	run "$arch" "$name" "$n" "$qargs" "$bootargs" &
-	running=$((running + 1))
-	if [ "$running" -ge "$SMP_JOBS" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-done
-wait
+run_parallel "$SMP_JOBS" run "${rows[@]}"
 
 for r in "${rows[@]}"; do
 	IFS='|' read -r arch name n qargs bootargs <<<"$r"
