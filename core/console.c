@@ -19,6 +19,9 @@ void console_init(const struct uart_desc *u)
 	case UART_PL011:
 		pl011_init(u);
 		break;
+	case UART_SIFIVE:
+		sifive_uart_init(u);
+		break;
 	case UART_NONE:
 		break;
 	}
@@ -33,6 +36,9 @@ static void uart_putc(char c)
 		break;
 	case UART_PL011:
 		pl011_putc(&console_uart, c);
+		break;
+	case UART_SIFIVE:
+		sifive_uart_putc(&console_uart, c);
 		break;
 	case UART_NONE:
 		break;

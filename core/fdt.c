@@ -479,6 +479,62 @@ int fdt_bootargs(const void *dtb, const char **out)
 	return 0;
 }
 
+static uint64_t cells_value(const uint8_t *p, unsigned n)
+{
+	return n == 2 ? be64(p) : be32(p);
+}
+
+/*
+ * A reg address of the node at path, in its parent's address space, as a
+ * CPU address: through the "ranges" of every bus above it (Devicetree spec
+ * 2.3.8), e.g. the Pi's /soc, which maps bus address 0x7e000000 to CPU
+ * 0x3f000000. An empty or absent ranges maps 1:1.
+ */
+static int translate_to_cpu(const struct fdt *f, const char *path, uint64_t *addr)
+{
+	char bus[128];
+	size_t len = strlen(path);
+	uint32_t node, parent, plen;
+
+	if (len >= sizeof(bus))
+		return fail("path \"%s\" too long", path);
+	memcpy(bus, path, len + 1);
+	for (;;) {
+		char *slash = NULL;
+		const uint8_t *r;
+		unsigned ac, pac, sc, entry;
+		bool found = false;
+
+		for (char *c = bus; *c; c++)    /* the last '/' */
+			if (*c == '/')
+				slash = c;
+		if (!slash || slash == bus)
+			return 0;       /* up at the root: a CPU address */
+		*slash = '\0';
+		if (find_path(f, bus, &node, &parent))
+			return fail("no node \"%s\"", bus);
+		if (!(r = get_prop(f, node, "ranges", &plen)) || !plen)
+			continue;
+		ac = cells(f, node, "#address-cells", FDT_DEFAULT_ADDRESS_CELLS);
+		sc = cells(f, node, "#size-cells", FDT_DEFAULT_SIZE_CELLS);
+		pac = cells(f, parent, "#address-cells", FDT_DEFAULT_ADDRESS_CELLS);
+		entry = 4 * (ac + pac + sc);
+		if (ac < 1 || ac > 2 || pac < 1 || pac > 2 || sc < 1 || sc > 2 || plen % entry)
+			return fail("%s/ranges of %u bytes does not fit its cells", bus, plen);
+		for (; plen && !found; plen -= entry, r += entry) {
+			uint64_t child = cells_value(r, ac), cpu = cells_value(r + 4 * ac, pac);
+			uint64_t size = cells_value(r + 4 * (ac + pac), sc);
+
+			if (*addr >= child && *addr - child < size) {
+				*addr = cpu + (*addr - child);
+				found = true;
+			}
+		}
+		if (!found)
+			return fail("%s/ranges does not map 0x%llx", bus, (unsigned long long)*addr);
+	}
+}
+
 static bool compatible_with(const uint8_t *list, uint32_t len, const char *want)
 {
 	uint32_t i = 0, n;
@@ -494,12 +550,18 @@ static bool compatible_with(const uint8_t *list, uint32_t len, const char *want)
 static const struct {
 	const char *compatible;
 	enum uart_kind kind;
+	unsigned reg_shift, reg_io_width;   /* when the node says none */
 } uart_drivers[] = {
-	{ "ns16550a", UART_NS16550_MMIO },
-	{ "ns16550", UART_NS16550_MMIO },
-	{ "ns8250", UART_NS16550_MMIO },
-	{ "snps,dw-apb-uart", UART_NS16550_MMIO },
-	{ "arm,pl011", UART_PL011 },
+	{ "ns16550a", UART_NS16550_MMIO, 0, 1 },
+	{ "ns16550", UART_NS16550_MMIO, 0, 1 },
+	{ "ns8250", UART_NS16550_MMIO, 0, 1 },
+	{ "snps,dw-apb-uart", UART_NS16550_MMIO, 0, 1 },
+	{ "arm,pl011", UART_PL011, 0, 1 },
+	{ "sifive,uart0", UART_SIFIVE, 0, 1 },
+	/* The Pi's mini UART: 16550-like registers 4 bytes apart, no
+	 * reg-shift in its binding (BCM2835 ARM Peripherals 2.2.2; Linux
+	 * 8250_bcm2835aux.c sets regshift 2). */
+	{ "brcm,bcm2835-aux-uart", UART_NS16550_MMIO, 2, 4 },
 };
 
 int fdt_stdout_uart(const void *dtb, struct uart_desc *out)
@@ -544,16 +606,16 @@ int fdt_stdout_uart(const void *dtb, struct uart_desc *out)
 			break;
 	if (i == sizeof(uart_drivers) / sizeof(uart_drivers[0]))
 		return -ENODEV;
-	/* The UART's reg is taken as a CPU address: every bus above it must
-	 * map 1:1 ("ranges;"), as on the QEMU machines. */
 	if ((err = read_reg(&f, node, parent, &reg, 1, &n)) && err != -ENOSPC)
 		return err;
 	if (!n)
 		return fail("stdout node \"%s\" has no reg", path);
+	if ((err = translate_to_cpu(&f, path, &reg.base)))
+		return err;
 	out->kind = uart_drivers[i].kind;
 	out->base = reg.base;
-	out->reg_shift = cells(&f, node, "reg-shift", 0);
-	out->reg_io_width = cells(&f, node, "reg-io-width", 1);
+	out->reg_shift = cells(&f, node, "reg-shift", uart_drivers[i].reg_shift);
+	out->reg_io_width = cells(&f, node, "reg-io-width", uart_drivers[i].reg_io_width);
 	if (out->reg_io_width != 1 && out->reg_io_width != 4)
 		return fail("reg-io-width %u not supported", out->reg_io_width);
 	return 0;

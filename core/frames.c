@@ -13,6 +13,17 @@
  *
  * Buddies are computed on absolute physical addresses (pa ^ size), so every
  * block is aligned to its size; a buddy outside the zone never merges.
+ *
+ * Frames mapped into address spaces (frames_alloc_pages) are counted per
+ * 4 KiB frame, whatever block they came from: copy-on-write shares them
+ * frame by frame, and an address space may give back part of a large page
+ * (munmap of a sub-range, a COW copy of one piece) while the rest stays.
+ * Such a block is split at allocation into 4 KiB allocated blocks with a
+ * reference count each (one uint32_t per frame next to the state byte);
+ * the buddy merge puts it back together as its frames come back.
+ *
+ * A free the allocator did not hand out (double free, foreign address,
+ * wrong size) is a broken invariant of the caller: panic with the address.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,6 +39,7 @@ struct zone {
 	uint64_t base;          /* first managed frame */
 	uint64_t nframes;
 	uint8_t *state;         /* nframes bytes */
+	uint32_t *ref;          /* nframes counts: frames_alloc_pages frames only */
 };
 
 /* A free block's first bytes: the list links (physical addresses, 0 = none). */
@@ -40,7 +52,8 @@ static struct {
 	unsigned nzones;
 	uint64_t free_list[NORDERS];
 	struct frames_stats st;
-} fa;
+	long fail_after;        /* test hook: allocations left before failing, -1 never */
+} fa = { .fail_after = -1 };
 
 static struct zone *zone_of(uint64_t pa, uint64_t bytes)
 {
@@ -74,6 +87,7 @@ static void list_push(struct zone *z, uint64_t pa, unsigned order)
 	fa.free_list[order] = pa;
 	*state_of(z, pa) = (uint8_t)(ST_FREE | order);
 	fa.st.free_bytes += FRAME << order;
+	fa.st.free_blocks[order]++;
 }
 
 static void list_remove(struct zone *z, uint64_t pa, unsigned order)
@@ -88,6 +102,7 @@ static void list_remove(struct zone *z, uint64_t pa, unsigned order)
 		block(b->next)->prev = b->prev;
 	*state_of(z, pa) = 0;
 	fa.st.free_bytes -= FRAME << order;
+	fa.st.free_blocks[order]--;
 }
 
 /* Frames of [base, end) into free blocks: at each address the largest
@@ -104,39 +119,41 @@ static void zone_fill(struct zone *z, uint64_t base, uint64_t end)
 	}
 }
 
-/* One zone from [base, end) (frame aligned, not empty), its state bytes
- * carved from its own start. */
+/* One zone from [base, end) (frame aligned, not empty), its reference
+ * counts and state bytes carved from its own start. */
 static void zone_add(uint64_t base, uint64_t end)
 {
+	const uint64_t per_frame = sizeof(uint32_t) + 1;
 	uint64_t n = (end - base) >> FRAME_MIN_SHIFT;
-	uint64_t meta_frames = (n + FRAME - 1) / FRAME;
+	uint64_t meta_frames = (n * per_frame + FRAME - 1) / FRAME;
 
 	if (n <= meta_frames || fa.nzones == BOOT_MAX_RANGES)
 		return;   /* too small to hold its own state and a frame */
 	struct zone *z = &fa.zones[fa.nzones++];
-	z->state = phys_to_virt(base);
+	z->ref = phys_to_virt(base);
 	z->base = base + meta_frames * FRAME;
 	z->nframes = n - meta_frames;
-	memset(z->state, 0, z->nframes);
+	z->state = (uint8_t *)(z->ref + z->nframes);
+	memset(z->ref, 0, z->nframes * per_frame);
 	fa.st.meta_bytes += meta_frames * FRAME;
 	fa.st.total_bytes += z->nframes * FRAME;
 	zone_fill(z, z->base, end);
 }
 
-int frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift)
+/* Zones for the usable RAM of bi inside [from, to), in whole granules. */
+static void add_ram(const struct boot_info *bi, uint64_t from, uint64_t to, unsigned granule_shift)
 {
 	static struct boot_info usable;   /* too big for an early stack */
 	const uint64_t granule = 1ull << granule_shift;
 
-	if (granule_shift < FRAME_MIN_SHIFT || granule_shift > FRAME_MAX_SHIFT)
-		return -EINVAL;
-	memset(&fa, 0, sizeof(fa));
 	usable = *bi;
 	memmap_remove_reserved(&usable);   /* again: whatever the caller did */
 	for (unsigned i = 0; i < usable.nram; i++) {
 		uint64_t base = usable.ram[i].base, end = base + usable.ram[i].size;
-		if (end < base || end > phys_limit)
-			end = phys_limit;
+		if (end < base || end > to)
+			end = to;
+		if (base < from)
+			base = from;
 		base = (base + granule - 1) & ~(granule - 1);
 		end &= ~(granule - 1);
 		if (base < granule)
@@ -145,13 +162,36 @@ int frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granul
 			zone_add(base, end);
 	}
 	fa.st.zones = fa.nzones;
+}
+
+int frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift)
+{
+	if (granule_shift < FRAME_MIN_SHIFT || granule_shift > FRAME_MAX_SHIFT)
+		return -EINVAL;
+	memset(&fa, 0, sizeof(fa));
+	fa.fail_after = -1;
+	add_ram(bi, 0, phys_limit, granule_shift);
 	return fa.st.free_bytes ? 0 : -ENOMEM;
+}
+
+int frames_add_above(const struct boot_info *bi, uint64_t from, unsigned granule_shift)
+{
+	uint64_t before = fa.st.total_bytes;
+
+	if (granule_shift < FRAME_MIN_SHIFT || granule_shift > FRAME_MAX_SHIFT)
+		return -EINVAL;
+	add_ram(bi, from, ~0ull, granule_shift);
+	return fa.st.total_bytes > before ? 0 : -ENOENT;
 }
 
 uint64_t frames_alloc(unsigned shift)
 {
 	if (shift < FRAME_MIN_SHIFT || shift > FRAME_MAX_SHIFT)
 		return 0;
+	if (fa.fail_after >= 0 && fa.fail_after-- == 0) {
+		fa.fail_after = 0;
+		return 0;
+	}
 	unsigned order = shift - FRAME_MIN_SHIFT, o = order;
 	while (o < NORDERS && !fa.free_list[o])
 		o++;
@@ -170,15 +210,25 @@ uint64_t frames_alloc(unsigned shift)
 	return pa;
 }
 
-int frames_free(uint64_t pa, unsigned shift)
+void frames_free(uint64_t pa, unsigned shift)
 {
 	if (shift < FRAME_MIN_SHIFT || shift > FRAME_MAX_SHIFT)
-		return -EINVAL;
+		panic("frames_free: %#llx with shift %u outside [%u, %u]",
+		      (unsigned long long)pa, shift, FRAME_MIN_SHIFT, FRAME_MAX_SHIFT);
 	unsigned order = shift - FRAME_MIN_SHIFT;
 	uint64_t size = FRAME << order;
 	struct zone *z = zone_of(pa, size);
-	if (!z || (pa & (size - 1)) || *state_of(z, pa) != (ST_ALLOC | order))
-		return -EINVAL;
+	if (!z)
+		panic("frames_free: %#llx (%llu bytes) is not managed memory",
+		      (unsigned long long)pa, (unsigned long long)size);
+	if ((pa & (size - 1)) || *state_of(z, pa) != (ST_ALLOC | order))
+		panic("frames_free: %#llx is not an allocated block of %llu bytes "
+		      "(double free or wrong size: state %#x)",
+		      (unsigned long long)pa, (unsigned long long)size,
+		      (pa & (size - 1)) ? 0u : *state_of(z, pa));
+	if (z->ref[(pa - z->base) >> FRAME_MIN_SHIFT])
+		panic("frames_free: %#llx is a mapped frame (%u references): frames_put it",
+		      (unsigned long long)pa, z->ref[(pa - z->base) >> FRAME_MIN_SHIFT]);
 	*state_of(z, pa) = 0;
 	fa.st.in_use[order]--;
 	while (order + 1 < NORDERS) {  /* merge with the buddy while it is free whole */
@@ -191,7 +241,67 @@ int frames_free(uint64_t pa, unsigned shift)
 		size <<= 1;
 	}
 	list_push(z, pa, order);
+}
+
+uint64_t frames_alloc_pages(unsigned shift)
+{
+	uint64_t pa = frames_alloc(shift);
+
+	if (!pa)
+		return 0;
+	unsigned order = shift - FRAME_MIN_SHIFT;
+	struct zone *z = zone_of(pa, FRAME << order);
+	fa.st.in_use[order]--;
+	fa.st.in_use[0] += 1ull << order;
+	for (uint64_t i = 0; i < (1ull << order); i++) {
+		uint64_t f = pa + i * FRAME;
+		*state_of(z, f) = ST_ALLOC;
+		z->ref[(f - z->base) >> FRAME_MIN_SHIFT] = 1;
+	}
+	fa.st.mapped_frames += 1ull << order;
+	return pa;
+}
+
+/* The reference count of a frames_alloc_pages frame; panics on any other. */
+static uint32_t *ref_of(uint64_t pa, const char *who)
+{
+	struct zone *z = zone_of(pa, FRAME);
+
+	if (!z || (pa & (FRAME - 1)) || *state_of(z, pa) != ST_ALLOC ||
+	    !z->ref[(pa - z->base) >> FRAME_MIN_SHIFT])
+		panic("%s: %#llx is not a mapped frame (double put or foreign address)",
+		      who, (unsigned long long)pa);
+	return &z->ref[(pa - z->base) >> FRAME_MIN_SHIFT];
+}
+
+void frames_get(uint64_t pa)
+{
+	uint32_t *r = ref_of(pa, "frames_get");
+
+	if (*r == UINT32_MAX)
+		panic("frames_get: %#llx: reference count overflow", (unsigned long long)pa);
+	++*r;
+}
+
+uint32_t frames_put(uint64_t pa)
+{
+	uint32_t *r = ref_of(pa, "frames_put");
+
+	if (--*r)
+		return *r;
+	fa.st.mapped_frames--;
+	frames_free(pa, FRAME_MIN_SHIFT);
 	return 0;
+}
+
+uint32_t frames_refcount(uint64_t pa)
+{
+	return *ref_of(pa, "frames_refcount");
+}
+
+void frames_fail_alloc_after(long n)
+{
+	fa.fail_after = n;
 }
 
 void frames_get_stats(struct frames_stats *out)

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "mmu.h"
 #include "smp.h"
+#include "task.h"
 
 #define ORIGAMI_VERSION "0.1"
 
@@ -147,11 +148,17 @@ static int run_mmu_suite(const struct boot_info *bi)
 #if KERNEL_TESTS
 	mmu_hw_tests(&t);
 	mmu_conformance_tests(&t);
+	kprintf("mmu-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed, t.failed);
+	/* The vm suite (tests/vm/kernel.c): test.vm=off skips it. */
+	if (!(cmdline_get(bi->cmdline, "test.vm", arg, sizeof(arg)) && !strcmp(arg, "off"))) {
+		struct ktest v = { .suite = "vm" };
+		vm_kernel_tests(&v);
+		kprintf("vm-suite: %s: %u passed, %u failed\n", mmu_current_mode(), v.passed, v.failed);
+		t.failed += v.failed;
+	}
 #else
 	kprintf("mmu-suite: not in this image (built with KERNEL_TESTS=n)\n");
-	return EXIT_OK;
 #endif
-	kprintf("mmu-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed, t.failed);
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
 }
 
@@ -175,6 +182,35 @@ static int run_smp_suite(const struct boot_info *bi)
 	kprintf("smp-suite: %u CPUs: %u passed, %u failed\n",
 		(unsigned)__builtin_popcountll(smp_online_mask()), t.passed, t.failed);
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
+}
+
+/*
+ * User tasks: the demo (two tasks, a fork, the report; tasks.demo=off
+ * skips it), or with test.tasks the user-mode suite instead.
+ */
+static int run_tasks(const struct boot_info *bi)
+{
+	struct ktest t = { .suite = "tasks" };
+	char arg[8];
+
+	if (cmdline_get(bi->cmdline, "test.tasks", arg, sizeof(arg))) {
+		if (!mmu_kernel_set()) {
+			kprintf("tasks-suite: no paging mode, no user mode\n");
+			return EXIT_TEST_FAIL;
+		}
+#if KERNEL_TESTS
+		tasks_tests(&t);
+#else
+		kprintf("tasks-suite: not in this image (built with KERNEL_TESTS=n)\n");
+		return EXIT_TEST_FAIL;
+#endif
+		kprintf("tasks-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed,
+			t.failed);
+		return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
+	}
+	if (cmdline_get(bi->cmdline, "tasks.demo", arg, sizeof(arg)) && !strcmp(arg, "off"))
+		return EXIT_OK;
+	return tasks_demo();
 }
 
 static int run_boot_tests(const struct boot_info *bi)
@@ -238,6 +274,8 @@ void kmain(struct boot_info *bi)
 	if ((err = run_mmu_suite(bi)))
 		kernel_exit(err);
 	if ((err = run_smp_suite(bi)))
+		kernel_exit(err);
+	if ((err = run_tasks(bi)))
 		kernel_exit(err);
 	kernel_exit(run_boot_tests(bi));
 }

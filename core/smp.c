@@ -10,10 +10,18 @@
  * itself, so that two CPUs calling each other cannot deadlock.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include "arch.h"
 #include "mmu.h"
 #include "smp.h"
+
+_Static_assert(offsetof(struct cpu, stack_top) == SMP_CPU_STACK_OFFSET &&
+               offsetof(struct cpu, trap_stack_top) == SMP_CPU_TRAP_STACK_OFFSET &&
+               offsetof(struct cpu, tls) == SMP_CPU_TLS_OFFSET &&
+               offsetof(struct cpu, arch_boot) == SMP_CPU_ARCH_BOOT_OFFSET &&
+               offsetof(struct cpu, tls_block) == SMP_CPU_TLS_BLOCK_OFFSET,
+               "the entry code's offsets of struct cpu (smp.h)");
 
 struct cpu cpus[SMP_MAX_CPUS];
 unsigned smp_cpu_count = 1;

@@ -1,12 +1,16 @@
 /*
- * Every trap of every arch ends in trap_handle(): either a test armed
- * trap_expect_fault() and the fault came from an arch_probe_*() (the arch
- * moves the PC to the probe's failure exit, the probe returns -EFAULT), or
- * the kernel prints everything needed to debug it and powers off.
+ * Every trap of every arch other than a system call or a page fault the
+ * fault path resolved (core/fault.c: demand paging, copy on write) ends in
+ * trap_handle(): anything from user mode ends the task (core/task.c); in
+ * the kernel, either a test armed trap_expect_fault() and the fault came
+ * from an arch_probe_*() (the arch moves the PC to the probe's failure
+ * exit, the probe returns -EFAULT), or the kernel prints everything needed
+ * to debug it and powers off.
  */
 #include "arch.h"
 #include "mmu.h"
 #include "smp.h"
+#include "task.h"
 
 /* Per CPU: each CPU's probes expect faults of their own. */
 struct expected_fault {
@@ -87,6 +91,12 @@ void trap_handle(struct trap_info *ti)
 	static bool reporting;
 	struct expected_fault *e = expected_here();
 
+	/* Anything user code did that the fault path (core/fault.c, called
+	 * by the arch first) did not resolve ends the task, not the kernel. */
+	if (ti->user) {
+		task_kill_on_trap(ti);
+		return;
+	}
 	if (is_expected(e, ti) && arch_fixup_probe(ti)) {
 		e->info = *ti;
 		e->info.frame = NULL;     /* gone once the handler returns */

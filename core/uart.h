@@ -12,5 +12,7 @@ void ns16550_init(const struct uart_desc *u);
 void ns16550_putc(const struct uart_desc *u, char c);
 void pl011_init(const struct uart_desc *u);
 void pl011_putc(const struct uart_desc *u, char c);
+void sifive_uart_init(const struct uart_desc *u);
+void sifive_uart_putc(const struct uart_desc *u, char c);
 
 #endif

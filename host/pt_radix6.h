@@ -16,7 +16,7 @@
 #ifndef ORIGAMI_PT_RADIX6_H
 #define ORIGAMI_PT_RADIX6_H
 
-#include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
+#include "pt_format.h"
 
 #define R6_V     (1ull << 0)
 #define R6_LEAF  (1ull << 1)
@@ -56,7 +56,7 @@ static inline enum pt_kind pt_kind(pt_entry_t e, unsigned level)
 }
 
 static inline bool pt_leaf_ok(unsigned level) { return level < 5; }
-static inline unsigned pt_contig_lg2(unsigned level) { return 0; }
+#define pt_leaf_ok pt_leaf_ok
 
 static inline paddr_t pt_table_pa(pt_entry_t e, unsigned level)
 {
@@ -80,8 +80,6 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 	       (a->annotated ? R6_SW_ANNOTATED : 0);
 }
 
-static inline bool pt_leaf_contig(pt_entry_t e, unsigned level) { return false; }
-
 static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)
 {
 	r6_check(e, level);
@@ -100,9 +98,8 @@ static inline void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a)
 	a->annotated = e & R6_SW_ANNOTATED;
 }
 
-static inline bool pt_attr_ok(unsigned prot, unsigned memtype) { return true; }
-static inline bool pt_needs_bbm(pt_entry_t old, pt_entry_t new, unsigned level) { return false; }
-static inline int pt_mode_init(void) { return 0; }
-static inline void pt_hwstate(struct mmu_host_hwstate *hw) { }
+/* Everything else is the defaults: no contiguous groups, every prot and
+ * memory type, no break-before-make, every host runs it. */
+#include "pt_defaults.h"
 
 #endif

@@ -3,8 +3,10 @@
  * includes this and mmu.h; it never includes anything under arch/.
  *
  * Boot flow (every arch):
- *   arch entry (asm) -> arch_setup(): stack, BSS, traps, CPU state
- *     -> fills struct boot_info (DTB or Multiboot) -> kmain(&bi) (core/main.c)
+ *   arch entry (asm): stack, BSS, traps, the boot map
+ *     -> arch_setup() (arch/<dir>/setup.c; its arguments are what the
+ *        entry hands over, so each arch declares its own): CPU state,
+ *        fills struct boot_info (DTB or Multiboot) -> kmain(&bi) (core/main.c)
  *     -> core: console, memory map, banner, tests -> arch_poweroff(status)
  */
 #ifndef ORIGAMI_ARCH_H
@@ -52,6 +54,7 @@ struct trap_info {
 	uint64_t    pc;             /* faulting instruction */
 	uint64_t    fp;             /* frame pointer at the trap, for the backtrace */
 	unsigned    access;         /* MMU_READ / MMU_WRITE / MMU_EXEC if a memory fault, else 0 */
+	bool        user;           /* taken from user mode (a task's fault: it dies, not the kernel) */
 	struct trap_frame *frame;
 };
 void arch_dump_frame(const struct trap_frame *f);      /* every register, printed */
@@ -90,6 +93,43 @@ bool arch_nx_enforced(void);
  * of "load", "store", "exec", "undef", "stack" (a push on a wild stack
  * pointer). Does not return; returns only for an unknown KIND. */
 void arch_trigger_fault(const char *kind);
+
+/* ---- user mode (arch/<dir>/user.c and the trap entry) ----
+ *
+ * Every task has a kernel stack; the trap frame of its user state sits at
+ * the very top of it (top - arch_trap_frame_size). A trap from user mode
+ * lands there (riscv: sscratch holds the top while user code runs; arm64:
+ * SP_EL1; x86: TSS.rsp0), the handler runs on that stack, and returns
+ * the frame to resume: the one it was given, or another task's (the
+ * scheduler switched, core/task.c task_resume_frame()). The arch restores
+ * that frame and returns to the mode it describes.
+ */
+extern const size_t arch_trap_frame_size;
+/* ELF e_machine of this arch's user programs (the loader checks it). */
+extern const uint16_t arch_elf_machine;
+/* A fresh user-mode frame (every register 0): resume at pc with the
+ * stack pointer sp and arg0, arg1 in the first two argument registers. */
+void     arch_user_frame_init(struct trap_frame *f, uint64_t pc, uint64_t sp,
+                              uint64_t arg0, uint64_t arg1);
+/* System calls. Number and arguments in the arch's registers (riscv a7,
+ * a0-a5; arm64 x8, x0-x5; x86 rax, rdi rsi rdx r10 r8 r9); the arch's
+ * trap code calls syscall_handle() (core/syscall.c) with the pc already
+ * past the call instruction. */
+uint64_t arch_syscall_nr(const struct trap_frame *f);
+uint64_t arch_syscall_arg(const struct trap_frame *f, unsigned i);
+void     arch_syscall_set_return(struct trap_frame *f, int64_t val);
+/* Back to the system-call instruction, so that it runs again when the task
+ * resumes (a wait that blocked). */
+void     arch_syscall_restart(struct trap_frame *f);
+/* The stack a trap from user mode starts on, from now on (x86 TSS.rsp0;
+ * riscv and arm64 take it from the frame they return to). */
+void     arch_set_kernel_stack(uint64_t top);
+/* Run user tasks: save the kernel's own context in *ctx and resume first
+ * (a user frame). Returns when a trap handler calls arch_tasks_leave(ctx):
+ * no task left to run. */
+struct arch_kernel_context { uint64_t regs[16]; };
+void     arch_tasks_enter(struct arch_kernel_context *ctx, struct trap_frame *first);
+__attribute__((noreturn)) void arch_tasks_leave(struct arch_kernel_context *ctx);
 
 /* ---- the kernel's address space (arch constants, for core/) ----
  *

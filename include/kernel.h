@@ -12,7 +12,7 @@
 /* ---- what the boot code found, handed to kmain() ---- */
 #define BOOT_MAX_RANGES 32
 struct mem_range { uint64_t base, size; };
-enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011 };
+enum uart_kind { UART_NONE, UART_NS16550_MMIO, UART_NS16550_PIO, UART_PL011, UART_SIFIVE };
 struct uart_desc {
 	enum uart_kind kind;
 	uint64_t base;          /* MMIO address or I/O port */
@@ -28,7 +28,7 @@ struct boot_info {
 	struct mem_range reserved[BOOT_MAX_RANGES]; /* firmware, DTB, kernel image */
 	unsigned nreserved;
 	uint64_t kernel_start, kernel_end;       /* physical extent of the image */
-	uint64_t hartid;                         /* boot CPU id (RISC-V hart) */
+	uint64_t boot_cpu_id;                    /* boot CPU: RISC-V hart id, arm64 MPIDR_EL1 affinity */
 	struct uart_desc uart;
 };
 
@@ -42,7 +42,7 @@ __attribute__((noreturn)) void kernel_exit(int status);
 const struct boot_info *current_boot_info(void);
 
 /* core/boot_fdt.c: kmain() calls it when the arch set bi->dtb, so a DTB
- * arch only fills dtb, hartid and kernel_start/end. Fills memory, reserved
+ * arch only fills dtb, boot_cpu_id and kernel_start/end. Fills memory, reserved
  * ranges (the DTB's own included), bootargs and the console (stdout-path,
  * else board_early_uart). Returns 0 or the fdt_* error. */
 int boot_info_from_fdt(struct boot_info *bi, const void *dtb);
@@ -80,6 +80,13 @@ struct trap_info;
  * report (cause, address, pc, registers, backtrace) and powers off with
  * status 3. */
 void trap_handle(struct trap_info *ti);
+/* User mode (core/task.c, core/syscall.c), called by the arch's trap
+ * code: a system call from user mode (the pc already past the call
+ * instruction), and, last thing before returning, the frame to resume:
+ * f, or another task's when the scheduler switched. */
+struct trap_frame;
+void syscall_handle(struct trap_frame *f);
+struct trap_frame *task_resume_frame(struct trap_frame *f);
 /* Tests: the next fault at addr (any address: ~0ull) through an
  * arch_probe_*() is expected; it makes the probe return -EFAULT. */
 void trap_expect_fault(uint64_t addr);
@@ -143,6 +150,8 @@ struct frames_stats {
 	uint64_t free_bytes;
 	uint64_t meta_bytes;    /* taken from RAM for the per-frame state */
 	uint64_t in_use[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1];  /* allocated blocks per shift */
+	uint64_t free_blocks[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1]; /* free blocks per shift */
+	uint64_t mapped_frames; /* 4 KiB frames of frames_alloc_pages still referenced */
 	unsigned zones;         /* contiguous ranges managed */
 };
 /* (Re)build the allocator from bi's RAM below phys_limit (exclusive; the
@@ -152,12 +161,29 @@ struct frames_stats {
  * for a granule outside [FRAME_MIN_SHIFT, FRAME_MAX_SHIFT], or -ENOMEM
  * when no usable frame is left. Every earlier allocation is forgotten. */
 int      frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift);
+/* Add bi's usable RAM at and above from (once the kernel's set maps all
+ * RAM, mmu_boot adds what the boot map's window left out), keeping what is
+ * allocated. Returns 0, -EINVAL (granule), -ENOENT (no RAM there). */
+int      frames_add_above(const struct boot_info *bi, uint64_t from, unsigned granule_shift);
 /* A zeroed block of 2^shift bytes: its physical address, or 0 (no block
  * that large is free, or shift out of range). */
 uint64_t frames_alloc(unsigned shift);
-/* Returns 0, or -EINVAL: pa is not a block allocated with this shift
- * (misaligned, not managed memory, double free, wrong size). */
-int      frames_free(uint64_t pa, unsigned shift);
+/* Give back a block frames_alloc(shift) handed out. Anything else
+ * (misaligned, not managed memory, double free, wrong size, a frame of
+ * frames_alloc_pages) is a broken invariant: panic with the address. */
+void     frames_free(uint64_t pa, unsigned shift);
+/* Frames for address spaces: a zeroed block of 2^shift bytes like
+ * frames_alloc, but owned 4 KiB frame by 4 KiB frame, each with a reference
+ * count of 1 (copy-on-write shares frames; part of a large page can go back
+ * alone). frames_get adds a reference, frames_put drops one and frees the
+ * frame at 0, returning what is left; frames_refcount reads it. All three
+ * panic on an address that is not a live frame of frames_alloc_pages. */
+uint64_t frames_alloc_pages(unsigned shift);
+void     frames_get(uint64_t pa);
+uint32_t frames_put(uint64_t pa);
+uint32_t frames_refcount(uint64_t pa);
+/* Tests: n >= 0: every allocation after the next n fails; -1: none fails. */
+void     frames_fail_alloc_after(long n);
 void     frames_get_stats(struct frames_stats *out);
 /* core/physmap.c: the kernel's view of physical memory, the one place that
  * knows how to reach a physical address (the direct map). virt_to_phys()
@@ -192,6 +218,9 @@ bool ktest_check(struct ktest *t, bool ok, const char *fmt, ...)
 void mmu_hw_tests(struct ktest *t);
 /* tests/mmu/: the host conformance suite's cases, on the kernel's mode. */
 void mmu_conformance_tests(struct ktest *t);
+/* tests/vm/kernel.c: demand paging, refused faults and copy-on-write on the
+ * live MMU through the trap path (boot argument test.vm=off skips it). */
+void vm_kernel_tests(struct ktest *t);
 
 /* ---- exit statuses (arch_poweroff) ---- */
 #define EXIT_OK        0

@@ -16,6 +16,7 @@
 #define SMP_CPU_TRAP_STACK_OFFSET 8
 #define SMP_CPU_TLS_OFFSET        16
 #define SMP_CPU_ARCH_BOOT_OFFSET  24
+#define SMP_CPU_TLS_BLOCK_OFFSET  64
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -37,7 +38,11 @@ struct cpu {
 	uint64_t stack_top;          /* kernel stack, direct-map VA */
 	uint64_t trap_stack_top;     /* exception stack, direct-map VA */
 	uint64_t tls;                /* this CPU's thread pointer (TLS block), or 0 */
-	uint64_t arch_boot;          /* arch-private (x86: this struct's address, %gs-relative) */
+	uint64_t arch_boot;          /* arch-private (x86: this struct's address, %gs-relative;
+	                              * arm64: the kernel's TPIDR_EL0 on this CPU) */
+	/* The TLS block (riscv: tp points here, so the trap vector finds the
+	 * rest at negative offsets). */
+	_Alignas(64) uint8_t tls_block[CPU_TLS_BYTES];
 
 	unsigned index;              /* position in cpus[]: 0 is the boot CPU */
 	uint64_t hwid;               /* RISC-V hart id, MPIDR affinity, APIC id */
@@ -56,8 +61,6 @@ struct cpu {
 
 	/* Counters (docs/smp.md "What is counted"). */
 	volatile uint64_t ipis_sent, ipis_received, shootdowns_received;
-
-	_Alignas(64) uint8_t tls_block[CPU_TLS_BYTES];
 };
 
 extern struct cpu cpus[SMP_MAX_CPUS];

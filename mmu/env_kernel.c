@@ -23,18 +23,16 @@ paddr_t mmu_env_alloc(unsigned shift)
 }
 
 /* The frame allocator always zeroes; nothing to save here. */
-paddr_t mmu_env_alloc_dirty(unsigned shift)
+paddr_t mmu_env_alloc_uninit(unsigned shift)
 {
 	return frames_alloc(shift);
 }
 
 /* The engine frees only what it allocated, once, with its size: anything
- * else is a broken invariant. */
+ * else is a broken invariant, and frames_free panics with the address. */
 void mmu_env_free(paddr_t pa, unsigned shift)
 {
-	if (frames_free(pa, shift))
-		panic_mmu("mmu_env_free: %#llx (shift %u) is not an allocated table page",
-		          (unsigned long long)pa, shift);
+	frames_free(pa, shift);
 }
 
 void *mmu_env_phys_to_virt(paddr_t pa)

@@ -55,7 +55,6 @@ int mmu_select_mode(const char *name)
 		meta_fini(&mmu_cur->kernel_meta);
 		mmu_cur = NULL;
 	}
-	mmu_walk_gen++;
 	int err = m->init(m);
 	if (err)
 		return err;
@@ -109,6 +108,18 @@ mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter)
 {
 	e.flags |= MMU_EF_COUNTED;
 	e.counter = counter > 0xff ? 0xff : (uint8_t)counter;
+	return e;
+}
+
+mmu_entry_t mmu_mkold(mmu_entry_t e)
+{
+	e.flags = (uint8_t)((e.flags | MMU_EF_OLD) & ~MMU_EF_ACCESSED);
+	return e;
+}
+
+mmu_entry_t mmu_mkclean(mmu_entry_t e)
+{
+	e.flags = (uint8_t)((e.flags | MMU_EF_CLEAN) & ~MMU_EF_DIRTY);
 	return e;
 }
 
@@ -186,9 +197,13 @@ static struct pt_attr attr_of(mmu_entry_t e)
 	return (struct pt_attr){
 		.prot = e.prot, .memtype = e.memtype,
 		.global = e.flags & MMU_EF_GLOBAL,
-		/* Set up front: no A/D fault on hardware that does not manage
-		 * them (RISC-V without Svadu, Arm without FEAT_HAFDBS). */
-		.accessed = true, .dirty = (e.prot & MMU_WRITE) != 0,
+		/* Set up front unless mmu_mkold/mmu_mkclean asked otherwise:
+		 * no A/D fault on hardware that does not manage them (RISC-V
+		 * without Svadu, Arm without FEAT_HAFDBS) for entries no one
+		 * watches. */
+		.accessed = !(e.flags & MMU_EF_OLD),
+		.dirty = !(e.flags & MMU_EF_CLEAN) &&
+		         ((e.prot & MMU_WRITE) || (e.flags & MMU_EF_DIRTY)),
 		.annotated = n != e.order || (e.flags & MMU_EF_COUNTED),
 	};
 }
@@ -229,16 +244,14 @@ static int op_end(mmu_transaction_t *ta, int half, int err)
 /* Calls that count changes before they can still fail keep a copy. */
 static void save_counts(mmu_transaction_t *ta, int half)
 {
-	ta->st->saved_counts = ta->st->counts[half];
-	ta->st->saved_flush = ta->st->flush;
+	(void)half;
+	txn_save_counts(ta);
 }
 
 static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 {
-	if (err) {
-		ta->st->counts[half] = ta->st->saved_counts;
-		ta->st->flush = ta->st->saved_flush;
-	}
+	if (err)
+		txn_restore_counts(ta);
 	return op_end(ta, half, err);
 }
 
@@ -256,7 +269,7 @@ static void release(mmu_transaction_t *ta)
  * shootdown skips other CPUs for those (mmu/env_kernel.c). */
 static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes, bool adds)
 {
-	struct txn_flush *f = &ta->st->flush;
+	struct txn_flush *f = &ta->flush;
 	f->adds_only = (f->changed ? f->adds_only : true) && adds;
 	f->changed = true;
 	if (va < f->start)
@@ -267,14 +280,36 @@ static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t by
 	f->global |= half == HALF_KERNEL;
 }
 
-static void count(mmu_transaction_t *ta, int half, mmu_entry_t e, int sign)
+/* n entries like e added (n > 0) or removed (n < 0): in the transaction
+ * object while a few orders change, else in its state. Returns 0 or
+ * -ENOMEM (the state could not be allocated). */
+static int count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
 {
-	struct mmu_set_counts *c = &ta->st->counts[half];
 	uint64_t bytes = entry_bytes(e.order);
-	c->entries[e.order] += (uint64_t)sign;
-	c->mapped_bytes += (uint64_t)sign * bytes;
+	struct txn_delta *d = &ta->delta[half];
+	if (!(e.flags & MMU_EF_COUNTED)) {
+		unsigned i = 0;
+		while (i < d->used && d->order[i] != e.order)
+			i++;
+		if (i < sizeof(d->order)) {
+			if (i == d->used) {
+				d->order[d->used++] = (uint8_t)e.order;
+				d->n[i] = 0;
+			}
+			d->n[i] += n;
+			d->mapped += n * (int64_t)bytes;
+			return 0;
+		}
+	}
+	int err = txn_need_state(ta);
+	if (err)
+		return err;
+	struct mmu_set_counts *c = &ta->st->counts[half];
+	c->entries[e.order] += (uint64_t)n;
+	c->mapped_bytes += (uint64_t)n * bytes;
 	if (e.flags & MMU_EF_COUNTED)
-		c->counters[e.counter] += (uint64_t)sign * (bytes >> mmu_cur->geo.page_shift);
+		c->counters[e.counter] += (uint64_t)n * (bytes >> mmu_cur->geo.page_shift);
+	return 0;
 }
 
 static uint64_t meta_value(mmu_entry_t e)
@@ -291,10 +326,10 @@ static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	int err = mmu_cur->be->map(ta, va, n, 1ull << (e.order - n), e.pa, &a);
 	if (!err && a.annotated)
 		err = meta_set(ta, half, va, meta_value(e));
-	if (!err) {
-		count(ta, half, e, +1);
+	if (!err)
+		err = count(ta, half, e, +1);
+	if (!err)
 		note_change(ta, half, va, entry_bytes(e.order), true);
-	}
 	return err;
 }
 
@@ -304,10 +339,10 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	int err = mmu_cur->be->unmap(ta, va, n, 1ull << (e.order - n));
 	if (!err && attr_of(e).annotated)
 		err = meta_del(ta, half, va);
-	if (!err) {
-		count(ta, half, e, -1);
+	if (!err)
+		err = count(ta, half, e, -1);
+	if (!err)
 		note_change(ta, half, va, entry_bytes(e.order), false);
-	}
 	return err;
 }
 
@@ -344,10 +379,9 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 	}
 	if (l.attr.global)
 		e.flags |= MMU_EF_GLOBAL;
-	if (l.attr.accessed)
-		e.flags |= MMU_EF_ACCESSED;
-	if (l.attr.dirty)
-		e.flags |= MMU_EF_DIRTY;
+	/* Old and clean as read, so an update of the entry keeps them. */
+	e.flags |= l.attr.accessed ? MMU_EF_ACCESSED : MMU_EF_OLD;
+	e.flags |= l.attr.dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN;
 	*out = e;
 	*base = at;
 	return 0;
@@ -488,11 +522,8 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 			err = meta_del(ta, half, va);
 		else if (!err && a.annotated)
 			err = meta_set(ta, half, va, meta_value(e));
-		if (!err) {
-			count(ta, half, old, -1);
-			count(ta, half, e, +1);
+		if (!err && !(err = count(ta, half, old, -1)) && !(err = count(ta, half, e, +1)))
 			note_change(ta, half, va, new_bytes, false);
-		}
 	} else if (e.order < old.order) {
 		err = unplace(ta, half, old, old_va);
 		for (vaddr_t p = old_va; !err && p - old_va < entry_bytes(old.order); p += new_bytes) {
@@ -547,7 +578,7 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 	 * the tables just freed). */
 	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
 	meta_fini(&t->meta);
-	mmu_walk_gen++;
+	t->gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
@@ -593,40 +624,16 @@ static bool range_ok(vaddr_t start, uint64_t len)
 	return !((start | len) & page) && len;
 }
 
-/* Returns 0, -EINVAL (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on
- * error nothing changed. */
+/* mmu_remove_range in a transaction of its own. Returns 0, -EINVAL
+ * (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on error nothing
+ * changed. */
 int mmu_clear_range(mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
 {
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || end <= start ||
-	    !range_ok(start, end - start))
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
 		return -EINVAL;
-	int half = half_of(start, end - start);
-	if (half < 0)
-		return half;
 	mmu_transaction_t ta;
 	mmu_transaction(&ta, t);
-	int err = op_begin(&ta, half);
-	vaddr_t va = start;
-	struct mmu_leaf l;
-	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
-		mmu_entry_t e;
-		vaddr_t base;
-		err = find_entry(&ta, l.va > va ? l.va : va, &e, &base);
-		if (err)
-			break;
-		vaddr_t last = base + (entry_bytes(e.order) - 1);
-		err = unplace(&ta, half, e, base);
-		if (!err && base < start)
-			err = place_pieces(&ta, half, e, base, start, e.pa);
-		if (!err && last > end - 1)
-			err = place_pieces(&ta, half, e, end, last + 1, e.pa + (end - base));
-		va = last + 1;
-		if (!va)
-			break;
-	}
-	if (!err)
-		err = mmu_cur->be->reclaim(&ta, start, end - 1);
-	err = op_end(&ta, half, err);
+	int err = mmu_remove_range(&ta, start, end);
 	if (err) {
 		mmu_forget(&ta);
 		return err;
@@ -707,11 +714,183 @@ int mmu_dup_translation_set(mmu_translation_set_t *dst, mmu_translation_set_t *s
 	return err;
 }
 
+/* ---- range operations ------------------------------------------------------ */
+
+/* Checks [start, end) for the range calls: its half, -EINVAL or -ERANGE. */
+static int range_half(vaddr_t start, vaddr_t end)
+{
+	if (end <= start || !range_ok(start, end - start))
+		return -EINVAL;
+	return half_of(start, end - start);
+}
+
+/* An entry wholly inside a protected range: rewritten in place, same
+ * size, no side-table change (order and counter stay). */
+static int protect_whole(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va,
+                         unsigned prot)
+{
+	mmu_entry_t n = mmu_mkprot(e, prot);
+	unsigned k = native_order(e.order);
+	struct pt_attr a = attr_of(n);
+	int err = mmu_cur->be->rewrite(ta, va, k, 1ull << (e.order - k), e.pa, &a);
+	if (!err)
+		note_change(ta, half, va, entry_bytes(e.order), false);
+	return err;
+}
+
+/*
+ * Remove (prot NULL) or protect every entry overlapping [start, end) of
+ * one half. A straddling entry is removed and its pieces outside the
+ * range placed again with the old translation, the piece inside (when
+ * protecting) with the new protection. Entries already of that
+ * protection are left alone, straddling or not. Leaves partial changes
+ * for op_end to unwind.
+ */
+static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t end,
+                         const unsigned *prot)
+{
+	int err = 0;
+	vaddr_t va = start;
+	struct mmu_leaf l;
+	uint64_t n;
+	while (!err && va < end && !mmu_cur->be->next(ta, va, end - 1, &l)) {
+		mmu_entry_t e;
+		vaddr_t base;
+		if ((err = find_entry(ta, l.va > va ? l.va : va, &e, &base)))
+			break;
+		vaddr_t last = base + (entry_bytes(e.order) - 1);
+		va = last + 1;
+		if (prot && e.prot == *prot)
+			;
+		else if (prot && !mmu_cur->attr_ok(*prot, e.memtype))
+			err = -EINVAL;
+		else if (base >= start && last <= end - 1 && !prot && mmu_cur->be->unmap_run &&
+		         !attr_of(e).annotated &&
+		         (n = mmu_cur->be->unmap_run(ta, base, end - 1, e.order, &err)) != 0) {
+			/* A run of plain leaves in one table: one pass, counted once. */
+			if (!err)
+				err = count(ta, half, e, -(int64_t)n);
+			if (!err)
+				note_change(ta, half, base, n * entry_bytes(e.order), false);
+			va = base + n * entry_bytes(e.order);
+		} else if (base >= start && last <= end - 1)
+			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
+		else {
+			vaddr_t from = base < start ? start : base;
+			vaddr_t to = last > end - 1 ? end : last + 1;
+			err = unplace(ta, half, e, base);
+			if (!err && base < start)
+				err = place_pieces(ta, half, e, base, start, e.pa);
+			if (!err && last > end - 1)
+				err = place_pieces(ta, half, e, end, last + 1, e.pa + (end - base));
+			if (!err && prot)
+				err = place_pieces(ta, half, mmu_mkprot(e, *prot), from, to,
+				                   e.pa + (from - base));
+		}
+		if (!va)
+			break;
+	}
+	return err;
+}
+
+/* Returns 0, -EINVAL (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on
+ * error the transaction is as before the call. */
+int mmu_remove_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	int half = range_half(start, end);
+	if (half < 0)
+		return half;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	save_counts(ta, half);
+	err = each_in_range(ta, half, start, end, NULL);
+	if (!err)
+		err = mmu_cur->be->reclaim(ta, start, end - 1);
+	err = op_end_restoring(ta, half, err);
+	if (!err)
+		ta->has_current = false;
+	return err;
+}
+
+/* Returns 0, -EINVAL (unaligned, empty, a protection the hardware cannot
+ * express), -ERANGE, -EBUSY or -ENOMEM; on error the transaction is as
+ * before the call. */
+int mmu_protect_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, unsigned prot)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	int half = range_half(start, end);
+	if (half < 0)
+		return half;
+	if (!prot_valid(prot) || ((prot & MMU_USER) && half == HALF_KERNEL))
+		return -EINVAL;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	save_counts(ta, half);
+	err = each_in_range(ta, half, start, end, &prot);
+	err = op_end_restoring(ta, half, err);
+	if (!err)
+		ta->has_current = false;
+	return err;
+}
+
+/*
+ * len / size(e) entries like e from va, pa advancing. An entry that needs
+ * no side-table record goes to the backend as one run of native leaves
+ * (one pass over each table); others one by one. Returns 0, -EINVAL,
+ * -ERANGE, -EEXIST, -EBUSY or -ENOMEM; on error the transaction is as
+ * before the call.
+ */
+int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len)
+{
+	if (!txn_ok(ta))
+		return -EINVAL;
+	int half = check_entry(e, va);
+	if (half < 0)
+		return half;
+	uint64_t bytes = entry_bytes(e.order);
+	if (!len || (len & (bytes - 1)) || len - 1 > ~e.pa ||
+	    (mmu_cur->pa_bits < 64 && (e.pa + (len - 1)) >> mmu_cur->pa_bits))
+		return -EINVAL;
+	if (half_of(va, len) != half)
+		return -ERANGE;
+	int err = op_begin(ta, half);
+	if (err)
+		return err;
+	save_counts(ta, half);
+	struct pt_attr a = attr_of(e);
+	if (!a.annotated) {
+		err = mmu_cur->be->map(ta, va, e.order, len / bytes, e.pa, &a);
+		if (!err)
+			err = count(ta, half, e, (int64_t)(len / bytes));
+		if (!err)
+			note_change(ta, half, va, len, true);
+	} else {
+		for (uint64_t off = 0; !err && off < len; off += bytes) {
+			mmu_entry_t one = e;
+			one.pa = e.pa + off;
+			err = place(ta, half, one, va + off);
+		}
+	}
+	err = op_end_restoring(ta, half, err);
+	if (!err) {
+		ta->has_current = true;
+		ta->cur = e;
+		ta->cur.pa = e.pa + (len - bytes);
+		ta->cur_va = ta->find_va = va + (len - bytes);
+	}
+	return err;
+}
+
 /* ---- scanning and statistics ------------------------------------------------ */
 
 static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 {
-	uint8_t keep = MMU_EF_GLOBAL | MMU_EF_COUNTED;
+	uint8_t keep = MMU_EF_GLOBAL | MMU_EF_COUNTED | MMU_EF_OLD | MMU_EF_CLEAN;
 	return a.pa == b.pa && a.order == b.order && a.prot == b.prot &&
 	       a.memtype == b.memtype && (a.flags & keep) == (b.flags & keep) &&
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
@@ -750,6 +929,32 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 	return mmu_commit(&ta);
 }
 
+bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
+		return false;
+	mmu_transaction_t ta;
+	mmu_entry_t e;
+	mmu_transaction(&ta, t);
+	if (!mmu_find(&ta, va, &e)) {
+		unsigned p = e.prot, kind = access & (MMU_READ | MMU_WRITE | MMU_EXEC);
+		bool allowed = (!(access & MMU_USER) || (p & MMU_USER)) &&
+		               (kind == MMU_EXEC ? p & MMU_EXEC : kind == MMU_WRITE ? p & MMU_WRITE :
+		                p & MMU_READ);
+		bool old = e.flags & MMU_EF_OLD, clean = kind == MMU_WRITE && (e.flags & MMU_EF_CLEAN);
+		if (allowed && (old || clean)) {
+			e.flags &= (uint8_t)~(MMU_EF_OLD | (clean ? MMU_EF_CLEAN : 0));
+			if (mmu_update(&ta, e)) {
+				mmu_forget(&ta);
+				return false;
+			}
+			return !mmu_commit(&ta);   /* a failed commit is over, nothing changed */
+		}
+	}
+	mmu_forget(&ta);
+	return false;
+}
+
 void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -786,6 +991,21 @@ size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
 	size_t at = t->mode->be->snapshot(t, buf, max);
 	at = meta_snapshot(t->meta, buf, max, at);
 	return meta_snapshot(t->mode->kernel_meta, buf, max, at);
+}
+
+/* mmu_host_init, before it drops the simulated memory: -EBUSY while a set
+ * exists; otherwise forget the mode and its kernel half without freeing
+ * (their pages go with the memory) and number sets from 1 again, as at
+ * process start (mmu-api.md, "Host build"). */
+int mmu_host_forget(void)
+{
+	if (all_sets)
+		return -EBUSY;
+	mmu_cur = NULL;
+	next_asid = 1;
+	for (size_t i = 0; i < mmu_nmodes; i++)
+		mmu_modes[i]->kernel_gen++;   /* no view cached before survives */
+	return 0;
 }
 
 uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind)

@@ -2,6 +2,10 @@
 #include "pt_vmsa.h"
 #include "cpu_features.h"
 
+_Static_assert(MMU_MEM_NORMAL == VMSA_ATTR_NORMAL && MMU_MEM_DEVICE == VMSA_ATTR_DEVICE &&
+               MMU_MEM_UNCACHED == VMSA_ATTR_UNCACHED,
+               "AttrIndx is the memtype: VMSA_MAIR_EL1 relies on the enum's values");
+
 #ifdef MMU_HOST
 /* The simulated CPU: every granule, FEAT_LPA2, FEAT_LVA and FEAT_LPA. */
 void vmsa_read_cpu(struct vmsa_cpu *c)
@@ -21,7 +25,8 @@ int vmsa_probe(unsigned page_shift, unsigned va_bits, unsigned pa_bits)
 	bool granule = page_shift == 12 ? c.tgran4 : page_shift == 14 ? c.tgran16 :
 	               page_shift == 16 && c.tgran64;
 	bool wide = va_bits > 48 || pa_bits > 48;
-	if (!granule || (wide && !(page_shift == 16 ? c.lva_lpa : c.lpa2)))
+	bool wide_ok = page_shift == 16 ? c.lva_lpa : page_shift == 14 ? c.lpa2_16k : c.lpa2;
+	if (!granule || (wide && !wide_ok))
 		return -ENOTSUP;
 	return 0;
 }

@@ -6,7 +6,8 @@
  * arm64_secondary_entry (entry.S) with the MMU off.
  *
  * Per-CPU register: TPIDR_EL1 = the CPU's struct cpu; TPIDR_EL0 (what
- * picolibc's TLS uses) = its TLS block in that struct.
+ * picolibc's TLS uses) = its TLS block in that struct, put back from
+ * arch_boot on every exception from EL0 (vectors.S).
  *
  * IPIs: with a GICv2 (the DTB's "arm,cortex-a15-gic" or "arm,gic-400",
  * QEMU virt's default), software-generated interrupt 0 (GICv2 spec 4.3.15,
@@ -72,11 +73,20 @@ static void tls_prepare(struct cpu *c)
 	smp_tls_prepare(c, __tls_base, __tdata_end, __tls_end);
 }
 
+/* TPIDR_EL0 = c's TLS block (what picolibc's _set_tls makes of it, kept in
+ * c->arch_boot for vectors.S: the value to restore after EL0 ran), and
+ * TPIDR_EL1 = c. */
+static void set_registers(struct cpu *c)
+{
+	_set_tls(c->tls_block);
+	c->arch_boot = read_sysreg(tpidr_el0);
+	write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+}
+
 void arch_cpu_set_self(struct cpu *c)
 {
 	tls_prepare(c);
-	_set_tls(c->tls_block);
-	write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+	set_registers(c);
 }
 
 struct cpu *arch_cpu_self(void)
@@ -88,8 +98,7 @@ struct cpu *arch_cpu_self(void)
 __attribute__((noreturn)) void arm64_secondary_setup(struct cpu *c);
 void arm64_secondary_setup(struct cpu *c)
 {
-	_set_tls(c->tls_block);
-	write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c);
+	set_registers(c);
 	arm64_pan_enable();
 	smp_secondary_main(c);
 }

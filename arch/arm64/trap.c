@@ -7,6 +7,7 @@
 #include "arch.h"
 #include "mmu.h"
 #include "arm64.h"
+#include "vm.h"
 #include "probe.h"
 #include "sysreg.h"
 #include "trap_frame.h"
@@ -131,9 +132,13 @@ bool arch_fixup_probe(struct trap_info *ti)
 	return true;
 }
 
-/* Called by vectors.S for every exception taken to EL1. */
-void arm64_trap(struct trap_frame *f);
-void arm64_trap(struct trap_frame *f)
+#define EC_SVC64	0x15		/* SVC in AArch64 state */
+#define VECTOR_LOWER_A64_SYNC 8	/* lower EL in AArch64, synchronous */
+
+/* Called by vectors.S for every exception taken to EL1; returns the frame
+ * to resume (include/arch.h, "user mode"). */
+struct trap_frame *arm64_trap(struct trap_frame *f);
+struct trap_frame *arm64_trap(struct trap_frame *f)
 {
 	static char cause[96];
 	const struct probe_fixup *p = probe_fixup_find(f);
@@ -144,12 +149,17 @@ void arm64_trap(struct trap_frame *f)
 		.cause_code = f->esr,
 		.pc = f->elr,
 		.fp = f->x[29],
+		.user = f->vector >= VECTOR_LOWER_A64_SYNC,
 		.frame = f,
 	};
 
+	if (f->vector == VECTOR_LOWER_A64_SYNC && ec == EC_SVC64) {
+		syscall_handle(f);      /* ELR is past the SVC already (Arm ARM D1.10.1) */
+		return task_resume_frame(f);
+	}
 	if (p && (p->match & PROBE_ALWAYS)) {
 		probe_fixup_apply(f, p);
-		return;
+		return f;
 	}
 
 	/* ESR_EL1 and FAR_EL1 describe only synchronous exceptions and SErrors. */
@@ -163,6 +173,16 @@ void arm64_trap(struct trap_frame *f)
 		describe_fsc(cause + n, sizeof(cause) - n, ISS_ABORT_FSC(iss));
 		ti.access = !data ? MMU_EXEC : (iss & ISS_ABORT_WNR) ? MMU_WRITE : MMU_READ;
 		ti.has_fault_addr = !(iss & ISS_ABORT_FNV);
+		/*
+		 * Translation, access flag and permission faults (DFSC/IFSC
+		 * 0b0001xx-0b0011xx, and 0b101011 for a translation fault at
+		 * level -1 with FEAT_LPA2; Arm ARM D17.2.40): the core's fault
+		 * path may resolve them (demand paging, copy-on-write).
+		 */
+		unsigned fsc = ISS_ABORT_FSC(iss);
+		if (ti.has_fault_addr && ((fsc >= 0x04 && fsc <= 0x0f) || fsc == 0x2b) &&
+		    fault_handle(f->far, ti.access, ec == EC_DABT_LOWER || ec == EC_IABT_LOWER) == 0)
+			return f;       /* resolved: the access runs again */
 	} else {
 		if (ec_names[ec])
 			ti.cause = ec_names[ec];
@@ -173,6 +193,7 @@ void arm64_trap(struct trap_frame *f)
 	if (ti.has_fault_addr)
 		ti.fault_addr = f->far;
 	trap_handle(&ti);
+	return task_resume_frame(f);
 }
 
 void arch_dump_frame(const struct trap_frame *f)

@@ -14,7 +14,7 @@ ARCH_CFLAGS     := --specs=$(PICOLIBC_SPECS) -misa-spec=2.2 -march=rv64imac -mab
 ARCH_LDFLAGS    := -Wl,--no-warn-rwx-segments -Wl,--defsym=KERNEL_LINK_VA=$(KERNEL_LINK_VA)
 ARCH_SRCS       := arch/riscv/entry.S arch/riscv/probe.S arch/riscv/setup.c \
 		   arch/riscv/trap.c arch/riscv/sbi.c arch/riscv/cpu.c arch/riscv/smp.c
-ARCH_SRCS       += arch/riscv/cache.c arch/riscv/user_guard.c
+ARCH_SRCS       += arch/riscv/cache.c arch/riscv/user_guard.c arch/riscv/user.c
 LDSCRIPT        := arch/riscv/kernel.ld
 ARCH_USES_PICOLIBC := y
 ARCH_HAS_PIO    := n
@@ -22,6 +22,7 @@ ARCH_HAS_PIO    := n
 # U-Boot booti load at RAM + text_offset.
 KERNEL_IMAGE    := $(BUILD)/origami.bin
 
+MKIMAGE_ARCH    := riscv
 QEMU_SYSTEM     := qemu-system-riscv64
 ARCH_QEMU_ARGS  :=
 GDB_ARCH        := riscv:rv64
@@ -33,3 +34,7 @@ QEMU_EXIT_OF_STATUS :=
 # there is a page fault (the name is older than translation).
 BAD_PA          := 0x0
 ARCH_CFLAGS     += -DBAD_PA=$(BAD_PA)ull
+# User programs (mk/user.mk): picolibc's rv64imac/lp64 multilib, no FP
+# (traps save no FP state), anywhere in the address space (medany).
+USER_ARCH_CFLAGS := --specs=$(PICOLIBC_SPECS) -misa-spec=2.2 -march=rv64imac -mabi=lp64 \
+		    -mcmodel=medany

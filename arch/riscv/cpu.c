@@ -24,7 +24,7 @@ static const char *hart_isa(void)
 	if (!bi || !bi->dtb)
 		return NULL;
 	/* Devicetree spec 3.8: cpu nodes are named by their reg, the hart id. */
-	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 	node = fdt_find_node(bi->dtb, path);
 	if (node < 0 || !(isa = fdt_prop(bi->dtb, node, "riscv,isa", &len)) ||
 	    !len || isa[len - 1] != '\0')
@@ -38,7 +38,7 @@ void arch_describe_cpu(char *buf, size_t len)
 	const char *isa = hart_isa();
 
 	ksnprintf(buf, len, "hart %llu, %s, mvendorid 0x%lx marchid 0x%lx mimpid 0x%lx",
-		  bi ? (unsigned long long)bi->hartid : 0ull, isa ? isa : "isa unknown",
+		  bi ? (unsigned long long)bi->boot_cpu_id : 0ull, isa ? isa : "isa unknown",
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MVENDORID, 0, 0).value,
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MARCHID, 0, 0).value,
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MIMPID, 0, 0).value);
@@ -72,7 +72,7 @@ bool riscv_has_ext(const char *ext)
 
 	if (!bi || !bi->dtb)
 		return false;
-	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 	node = fdt_find_node(bi->dtb, path);
 	if (node >= 0 && (list = fdt_prop(bi->dtb, node, "riscv,isa-extensions", &len)) &&
 	    len && list[len - 1] == '\0') {
@@ -106,13 +106,82 @@ static uint64_t table_pte(const uint64_t *table)
  * riscv_satp_try puts the caller's satp back and fences. Shared by the
  * banner and the MMU layer (pt_sv.c).
  */
+/* The Linux binding's mmu-type values (Documentation/devicetree/bindings/
+ * riscv/cpus.yaml) as level counts; 0 for riscv,none or a word we do not
+ * know (which then sets no ceiling: the probe alone decides). */
+/* Sv57, the deepest mode of the privileged spec (4.1.11); each level
+ * below it takes 9 VA bits off (Sv39 = 3 levels). */
+#define SV_MAX_LEVELS 5
+#define SV_VA_BITS(levels) (39 + 9 * ((levels) - 3))
+
+static unsigned mmu_type_levels(const char *type)
+{
+	static const struct { const char *name; unsigned levels; } types[] = {
+		{ "riscv,sv39", 3 }, { "riscv,sv48", 4 }, { "riscv,sv57", 5 },
+	};
+
+	for (size_t i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(type, types[i].name))
+			return types[i].levels;
+	return 0;
+}
+
+/*
+ * The deepest mode the kernel may probe for: what the board folder states
+ * for its SoC, else the boot hart's mmu-type in the DTB (as Linux honours
+ * it before probing satp), else Sv57. A satp that accepts a deeper mode
+ * than the SoC documents (QEMU 7.2's sifive_u takes Sv57 on a U54) is not
+ * used. Said once on the console when it lowers the probe.
+ */
+static unsigned levels_ceiling(void)
+{
+	static unsigned ceiling;
+	const struct boot_info *bi;
+	const char *dtb_type = NULL, *source, *stated;
+	unsigned levels;
+	char path[32];
+	size_t len;
+	int node;
+
+	if (ceiling)
+		return ceiling;
+	/* Before kmain() has the boot_info (not the case today) there is no
+	 * DTB to read yet: decide later, cache nothing. */
+	if (!(bi = current_boot_info()))
+		return board_mmu_type && mmu_type_levels(board_mmu_type) ?
+		       mmu_type_levels(board_mmu_type) : SV_MAX_LEVELS;
+	if (bi->dtb) {
+		ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
+		node = fdt_find_node(bi->dtb, path);
+		if (node >= 0 && (dtb_type = fdt_prop(bi->dtb, node, "mmu-type", &len)) &&
+		    (!len || dtb_type[len - 1] != '\0'))
+			dtb_type = NULL;
+	}
+	if (board_mmu_type && (levels = mmu_type_levels(board_mmu_type))) {
+		source = "the board's SoC";
+		stated = board_mmu_type;
+	} else if ((levels = mmu_type_levels(dtb_type))) {
+		source = "the DTB";
+		stated = dtb_type;
+	} else {
+		ceiling = SV_MAX_LEVELS;
+		return ceiling;
+	}
+	ceiling = levels;
+	if (ceiling < SV_MAX_LEVELS)
+		kprintf("riscv64: paging ceiling sv%u (%s: %s; DTB mmu-type %s): "
+			"no deeper mode is probed\n", SV_VA_BITS(ceiling), source, stated,
+			dtb_type ? dtb_type : "absent");
+	return ceiling;
+}
+
 bool riscv_satp_mode_ok(unsigned levels)
 {
 	const unsigned top = (1u << SV_LEVEL_BITS) - 1;
 	const uint64_t *root = boot_map_root;
 	uint64_t satp;
 
-	if (levels < 3 || levels > 5)
+	if (levels < 3 || levels > SV_MAX_LEVELS || levels > levels_ceiling())
 		return false;
 	for (unsigned l = 4; l <= levels; l++) {
 		probe_roots[l - 4][top] = table_pte(root);

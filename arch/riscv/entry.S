@@ -144,7 +144,7 @@ high:	/* From here on every address is the link address. */
 	li	ra, 0
 	mv	a0, s1
 	mv	a1, s2
-	call	riscv_setup		/* (a0 hart id, a1 dtb physical): does not return */
+	call	arch_setup		/* (a0 hart id, a1 dtb physical): does not return */
 5:	wfi
 	j	5b
 
@@ -231,16 +231,22 @@ link_address_of_secondary_high:
 
 /*
  * Every trap: save all integer registers and the trap CSRs as a struct
- * trap_frame (trap.c), call riscv_trap(frame), and return to frame->sepc,
- * which a probe fixup may have changed. The kernel uses no FP, so there is
- * no FP state to save.
+ * trap_frame (riscv.h), call riscv_trap(frame), and resume the frame it
+ * returns: the same one (maybe with sepc changed by a probe fixup), or
+ * another task's after a task switch (include/arch.h, "user mode"). The
+ * kernel uses no FP, and user code is built without it (user/), so there
+ * is no FP state to save.
  *
- * Traps run on their own stack, so that a wild or overflowed sp is still
- * reported. sscratch holds the top of that stack, or 0 while a trap is
- * being handled: a trap inside the handler stays on the stack it is on
- * (the scheme of Linux's riscv entry.S, where sscratch = 0 means "kernel").
+ * sscratch says where a trap starts (the scheme of Linux's riscv
+ * entry.S): while a user task runs, the top of its kernel stack; in the
+ * kernel outside any trap, the top of the trap stack, so that a wild or
+ * overflowed kernel sp is still reported; 0 while a trap is being handled:
+ * a nested trap stays on the stack it is on.
  */
 #define FRAME_SIZE (36 * 8)
+/* This CPU's trap stack top, from the kernel's tp (its struct cpu's TLS
+ * block, include/smp.h). */
+#define TRAP_STACK_TOP_FROM_TP (SMP_CPU_TRAP_STACK_OFFSET - SMP_CPU_TLS_BLOCK_OFFSET)
 #define SAVE(n) sd x##n, (n * 8)(sp)
 #define LOAD(n) ld x##n, (n * 8)(sp)
 
@@ -248,15 +254,11 @@ link_address_of_secondary_high:
 	.balign 4			/* stvec direct mode: 4-byte aligned */
 	.globl riscv_trap_vector
 riscv_trap_vector:
-	csrrw	sp, sscratch, sp	/* sp = trap stack top; sscratch = old sp */
+	csrrw	sp, sscratch, sp	/* sp = where traps start; sscratch = old sp */
 	bnez	sp, 1f
 	csrr	sp, sscratch		/* nested: sscratch was 0, stay where we are */
-	addi	sp, sp, -FRAME_SIZE
-	sd	zero, (0 * 8)(sp)	/* x0's slot: 0 marks a nested frame */
-	j	2f
 1:	addi	sp, sp, -FRAME_SIZE
-	sd	sp, (0 * 8)(sp)		/* the outermost frame: this CPU's trap stack top - FRAME_SIZE */
-2:	SAVE(1);  SAVE(3);  SAVE(4);  SAVE(5);  SAVE(6);  SAVE(7);  SAVE(8)
+	SAVE(1);  SAVE(3);  SAVE(4);  SAVE(5);  SAVE(6);  SAVE(7);  SAVE(8)
 	SAVE(9);  SAVE(10); SAVE(11); SAVE(12); SAVE(13); SAVE(14); SAVE(15)
 	SAVE(16); SAVE(17); SAVE(18); SAVE(19); SAVE(20); SAVE(21); SAVE(22)
 	SAVE(23); SAVE(24); SAVE(25); SAVE(26); SAVE(27); SAVE(28); SAVE(29)
@@ -267,29 +269,89 @@ riscv_trap_vector:
 	sd	t0, (32 * 8)(sp)
 	csrr	t0, sstatus
 	sd	t0, (33 * 8)(sp)
-	csrr	t0, scause
-	sd	t0, (34 * 8)(sp)
-	csrr	t0, stval
-	sd	t0, (35 * 8)(sp)
-	mv	a0, sp
+	csrr	t1, scause
+	sd	t1, (34 * 8)(sp)
+	csrr	t1, stval
+	sd	t1, (35 * 8)(sp)
+	/* From U-mode (sstatus.SPP = 0, privileged spec 4.1.1.2): tp is the
+	 * task's; the kernel's (this CPU's TLS block, in its struct cpu:
+	 * smp.c) is in x0's slot, where the return to U-mode left it. */
+	andi	t0, t0, SSTATUS_SPP
+	bnez	t0, 3f
+	ld	tp, (0 * 8)(sp)
+3:	mv	a0, sp
 	call	riscv_trap
+	/* a0: the frame to resume (riscv_tasks_enter comes here too). */
+riscv_trap_resume:
+	mv	sp, a0
 	ld	t0, (32 * 8)(sp)
 	csrw	sepc, t0
 	ld	t0, (33 * 8)(sp)
 	csrw	sstatus, t0
-	/* Leaving the outermost trap: the next one starts at the top of this
-	 * CPU's trap stack again (each CPU has its own: smp.c). */
-	ld	t0, (0 * 8)(sp)
-	beqz	t0, 3f
-	addi	t0, t0, FRAME_SIZE
+	andi	t0, t0, SSTATUS_SPP
+	addi	t1, sp, FRAME_SIZE
+	bnez	t0, 4f
+	/* To U-mode: the next trap starts at the top of this task's kernel
+	 * stack, where its frame is, and finds this CPU's tp in x0's slot. */
+	sd	tp, (0 * 8)(sp)
+	csrw	sscratch, t1
+	j	2f
+	/* Leaving the outermost kernel trap: the next one starts at the top
+	 * of this CPU's trap stack again (each CPU has its own: smp.c). */
+4:	ld	t0, TRAP_STACK_TOP_FROM_TP(tp)
+	bne	t0, t1, 2f
 	csrw	sscratch, t0
-3:	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
+2:	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
 	LOAD(9);  LOAD(10); LOAD(11); LOAD(12); LOAD(13); LOAD(14); LOAD(15)
 	LOAD(16); LOAD(17); LOAD(18); LOAD(19); LOAD(20); LOAD(21); LOAD(22)
 	LOAD(23); LOAD(24); LOAD(25); LOAD(26); LOAD(27); LOAD(28); LOAD(29)
 	LOAD(30); LOAD(31)
 	LOAD(2)				/* last: sp before the trap */
 	sret
+
+/*
+ * arch_tasks_enter(ctx, first): the kernel's callee-saved registers, sp
+ * and ra into ctx, then resume the user frame first. arch_tasks_leave(ctx)
+ * (from a trap handler, on some task's kernel stack) returns from it.
+ */
+	.globl arch_tasks_enter
+arch_tasks_enter:
+	sd	ra, (0 * 8)(a0)
+	sd	sp, (1 * 8)(a0)
+	sd	s0, (2 * 8)(a0)
+	sd	s1, (3 * 8)(a0)
+	sd	s2, (4 * 8)(a0)
+	sd	s3, (5 * 8)(a0)
+	sd	s4, (6 * 8)(a0)
+	sd	s5, (7 * 8)(a0)
+	sd	s6, (8 * 8)(a0)
+	sd	s7, (9 * 8)(a0)
+	sd	s8, (10 * 8)(a0)
+	sd	s9, (11 * 8)(a0)
+	sd	s10, (12 * 8)(a0)
+	sd	s11, (13 * 8)(a0)
+	mv	a0, a1
+	j	riscv_trap_resume
+
+	.globl arch_tasks_leave
+arch_tasks_leave:
+	ld	t0, TRAP_STACK_TOP_FROM_TP(tp)	/* out of every trap: traps start there */
+	csrw	sscratch, t0
+	ld	ra, (0 * 8)(a0)
+	ld	sp, (1 * 8)(a0)
+	ld	s0, (2 * 8)(a0)
+	ld	s1, (3 * 8)(a0)
+	ld	s2, (4 * 8)(a0)
+	ld	s3, (5 * 8)(a0)
+	ld	s4, (6 * 8)(a0)
+	ld	s5, (7 * 8)(a0)
+	ld	s6, (8 * 8)(a0)
+	ld	s7, (9 * 8)(a0)
+	ld	s8, (10 * 8)(a0)
+	ld	s9, (11 * 8)(a0)
+	ld	s10, (12 * 8)(a0)
+	ld	s11, (13 * 8)(a0)
+	ret
 
 /*
  * Try a satp value: returns what satp reads back, with the satp of the
@@ -323,4 +385,5 @@ boot_stack_top:
 	.balign 16
 trap_stack:
 	.skip	TRAP_STACK_SIZE
+	.globl trap_stack_top
 trap_stack_top:

@@ -48,16 +48,63 @@ enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
 	return ARCH_TLB_ASID;
 }
 
+/*
+ * ASIDLEN (privileged spec 4.1.11): write ones to satp.ASID and read back
+ * how many stuck; 0 means the hart has no ASIDs. Only kernel code runs
+ * meanwhile, through global mappings, which match every ASID (4.3.1).
+ */
+static unsigned asid_len(uint64_t satp)
+{
+	static int bits = -1;
+
+	if (bits < 0) {
+		uint64_t probe = satp | (uint64_t)SATP_ASID_MASK << SATP_ASID_SHIFT, got;
+
+		__asm__ volatile("csrr %0, satp; csrw satp, %1; csrr %1, satp; csrw satp, %0"
+				 : "=&r"(got), "+r"(probe) : : "memory");
+		bits = __builtin_popcountll((probe >> SATP_ASID_SHIFT) & SATP_ASID_MASK);
+	}
+	return (unsigned)bits;
+}
+
+/*
+ * Which root last ran under each hardware ASID (a small cache indexed by
+ * its low bits; a miss only costs a flush), as on arm64: the MMU layer's
+ * ASIDs are cut to ASIDLEN bits, so two live sets can share one, and the
+ * TLB may hold the other's entries under it. The ASID is flushed when a
+ * different root takes it over.
+ */
+#define ASID_ROOT_CACHE 256
+static uint64_t asid_roots[ASID_ROOT_CACHE];
+
+static bool asid_held_by(uint64_t satp)
+{
+	uint64_t *slot = &asid_roots[((satp >> SATP_ASID_SHIFT) & SATP_ASID_MASK) % ASID_ROOT_CACHE];
+	bool same = *slot == satp;
+
+	*slot = satp;
+	return same;
+}
+
 /* satp = MODE (Sv39 8, Sv48 9, Sv57 10) | ASID | root PPN: translation is
  * on from the next instruction. One root: the kernel half is mirrored
- * into it. */
+ * into it, global. Entries are tagged by ASID (4.2.1), so a switch to a
+ * set whose ASID nobody else used since needs no SFENCE.VMA at all; one
+ * that another root held gets its ASID flushed (SFENCE.VMA x0, asid: not
+ * the global entries); without ASIDs, everything non-global goes. */
 void arch_mmu_activate(const struct arch_mmu_root *r)
 {
 	uint64_t satp = (uint64_t)(SATP_MODE_SV39 + r->levels - 3) << SATP_MODE_SHIFT |
-	                (uint64_t)(r->asid & SATP_ASID_MASK) << SATP_ASID_SHIFT |
 	                r->root >> PAGE_SHIFT;
+	unsigned bits = asid_len(satp);
+	uint64_t asid = r->asid & (((uint64_t)1 << bits) - 1);
 
-	__asm__ volatile("csrw satp, %0; sfence.vma zero, zero" : : "r"(satp) : "memory");
+	satp |= asid << SATP_ASID_SHIFT;
+	__asm__ volatile("csrw satp, %0" : : "r"(satp) : "memory");
+	if (!bits)
+		__asm__ volatile("sfence.vma zero, zero" ::: "memory");
+	else if (!asid_held_by(satp))
+		__asm__ volatile("sfence.vma zero, %0" : : "r"(asid) : "memory");
 }
 
 /* mmu/hooks/arch_mmu.h: A hart may cache an invalid entry (privileged spec 4.2.1). */

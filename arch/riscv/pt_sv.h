@@ -10,8 +10,7 @@
 #ifndef ORIGAMI_PT_SV_H
 #define ORIGAMI_PT_SV_H
 
-#include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
-
+#include "pt_format.h"
 #include "sv_bits.h"  /* the bits themselves, shared with entry.S */
 
 #define SV_PPN_MASK  (((1ull << 44) - 1) << SV_PPN_SHIFT)   /* bits 53:10 */
@@ -34,12 +33,11 @@ static inline enum pt_kind pt_kind(pt_entry_t e, unsigned level)
 	return (e & (SV_R | SV_X)) ? PT_LEAF : PT_TABLE;   /* spec 4.3.2 step 4 */
 }
 
-static inline bool pt_leaf_ok(unsigned level) { return true; }
-
 static inline unsigned pt_contig_lg2(unsigned level)
 {
 	return level == 0 && sv_has_svnapot ? SV_NAPOT_64K_LG2 : 0;
 }
+#define pt_contig_lg2 pt_contig_lg2
 
 static inline paddr_t sv_pa(pt_entry_t e)
 {
@@ -78,6 +76,7 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 }
 
 static inline bool pt_leaf_contig(pt_entry_t e, unsigned level) { return e & SV_N; }
+#define pt_leaf_contig pt_leaf_contig
 
 static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)
 {
@@ -103,14 +102,11 @@ static inline bool pt_attr_ok(unsigned prot, unsigned memtype)
 {
 	return memtype == MMU_MEM_NORMAL || sv_has_svpbmt;
 }
-
-static inline bool pt_needs_bbm(pt_entry_t old, pt_entry_t new, unsigned level)
-{
-	return false;   /* spec 4.2.1: any PTE may be rewritten, then SFENCE.VMA */
-}
+#define pt_attr_ok pt_attr_ok
 
 #ifdef PT_LEVELS   /* a mode file (pt_sv.c includes this for the declarations) */
 static inline int pt_mode_init(void) { return sv_probe(PT_LEVELS); }
+#define pt_mode_init pt_mode_init
 #endif
 
 static inline void pt_hwstate(struct mmu_host_hwstate *hw)
@@ -118,5 +114,10 @@ static inline void pt_hwstate(struct mmu_host_hwstate *hw)
 	hw->svnapot = sv_has_svnapot;
 	hw->svpbmt = sv_has_svpbmt;
 }
+#define pt_hwstate pt_hwstate
+
+/* Leaves at every level (spec 4.3.1); no break-before-make (spec 4.2.1:
+ * any PTE may be rewritten, then SFENCE.VMA): the defaults. */
+#include "pt_defaults.h"
 
 #endif

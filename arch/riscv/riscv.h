@@ -35,4 +35,9 @@ uint64_t riscv_satp_try(uint64_t satp);   /* entry.S */
 bool riscv_satp_mode_ok(unsigned levels);   /* Sv39/48/57 by level count */
 bool riscv_has_ext(const char *ext);        /* from the DTB, e.g. "svnapot" */
 
+/* board/<board>/: the deepest mode the SoC has, in the DTB's mmu-type words
+ * ("riscv,sv39"), where the firmware's DTB may state it wrongly; it wins
+ * over the DTB. A board that trusts its DTB does not define it (weak). */
+extern const char board_mmu_type[] __attribute__((weak));
+
 #endif

@@ -1,5 +1,8 @@
 /*
- * Calls into the SBI firmware (OpenSBI), and leaving through it.
+ * Calls into the SBI firmware (OpenSBI), and leaving through it: SBI System
+ * Reset, the legacy shutdown, and where the platform has no shutdown device
+ * (QEMU's sifive_u: OpenSBI lists none) semihosting, which carries the
+ * status to QEMU (run with -semihosting-config enable=on,target=native).
  */
 #include "arch.h"
 #include "riscv.h"
@@ -31,12 +34,43 @@ struct sbiret sbi_call(uint32_t ext, uint32_t fid, unsigned long a0, unsigned lo
 	return sbi_call5(ext, fid, a0, a1, 0, 0, 0);
 }
 
+/* RISC-V Semihosting spec 1.0, 2.2: the call is this uncompressed
+ * three-instruction sequence (a0 operation, a1 parameter block), which a
+ * debugger or QEMU recognises around the ebreak; all three in one page,
+ * hence the alignment. SYS_EXIT_EXTENDED as Arm's semihosting: the block
+ * is {reason, status}. */
+#define SEMIHOST_SYS_EXIT_EXTENDED	0x20
+#define ADP_STOPPED_APPLICATION_EXIT	0x20026
+
+static void semihost_exit(int status)
+{
+	const uint64_t block[2] = { ADP_STOPPED_APPLICATION_EXIT, (uint64_t)status };
+	register unsigned long a0 __asm__("a0") = SEMIHOST_SYS_EXIT_EXTENDED;
+	register unsigned long a1 __asm__("a1") = (unsigned long)block;
+
+	__asm__ volatile(".option push\n.option norvc\n.balign 16\n"
+			 "slli x0, x0, 0x1f\nebreak\nsrai x0, x0, 7\n.option pop"
+			 : "+r"(a0) : "r"(a1), "m"(block) : "memory");
+}
+
 void arch_poweroff(int status)
 {
+	static bool semihosting_tried;
 	unsigned long reason = status == EXIT_OK ? SBI_SRST_NO_REASON : SBI_SRST_SYSTEM_FAILURE;
 
-	sbi_call(SBI_EXT_SRST, SBI_SRST_RESET, SBI_SRST_SHUTDOWN, reason);
-	sbi_call(SBI_EXT_LEGACY_SHUTDOWN, 0, 0, 0);
+	if (sbi_call(SBI_EXT_BASE, SBI_BASE_PROBE_EXTENSION, SBI_EXT_SRST, 0).value) {
+		sbi_call(SBI_EXT_SRST, SBI_SRST_RESET, SBI_SRST_SHUTDOWN, reason);
+		/* Back: the platform has no shutdown device. The legacy call
+		 * would reach the same nothing (OpenSBI then hangs the hart),
+		 * so semihosting. Off QEMU the ebreak is a breakpoint trap,
+		 * whose report ends here again: once only, then the hart waits. */
+		if (!semihosting_tried) {
+			semihosting_tried = true;
+			semihost_exit(status);
+		}
+	} else {
+		sbi_call(SBI_EXT_LEGACY_SHUTDOWN, 0, 0, 0);
+	}
 	for (;;)
 		__asm__ volatile("wfi");
 }

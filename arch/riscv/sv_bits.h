@@ -31,6 +31,9 @@
 #define SATP_ASID_MASK  0xffff              /* ASIDLEN is at most 16 on RV64 */
 
 #define SSTATUS_SIE (1 << 1)
+#define SSTATUS_SPIE (1 << 5)
+#define SSTATUS_SPP (1 << 8)                /* 4.1.1.2: the trap came from S-mode (1) or U-mode (0) */
 #define SSTATUS_SUM (1 << 18)               /* 4.1.1.2: supervisor access to U pages */
+#define SSTATUS_FS  (3 << 13)               /* 4.1.1.5: FP state; Off (0) makes FP instructions trap */
 
 #endif

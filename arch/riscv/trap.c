@@ -7,8 +7,13 @@
 #include "arch.h"
 #include "mmu.h"
 #include "riscv.h"
+#include "sv_bits.h"
+#include "vm.h"
 
 #define SCAUSE_INTERRUPT (1ull << 63)
+/* Page faults (table 4.2): the translation refused the access; the core's
+ * fault path may resolve them (demand paging, copy-on-write). */
+#define SCAUSE_IS_PAGE_FAULT(c) ((c) == 12 || (c) == 13 || (c) == 15)
 
 const long arch_frame_record_offset = -16;
 
@@ -61,12 +66,22 @@ static const char *cause_name(uint64_t scause)
 	return scause & SCAUSE_INTERRUPT ? "unknown interrupt" : "unknown exception";
 }
 
-void riscv_trap(struct trap_frame *f);
+#define SCAUSE_ECALL_U 8       /* table 4.2: environment call from U-mode */
 
-void riscv_trap(struct trap_frame *f)
+struct trap_frame *riscv_trap(struct trap_frame *f);
+
+/* entry.S: the frame to resume is the return value (include/arch.h). */
+struct trap_frame *riscv_trap(struct trap_frame *f)
 {
 	bool interrupt = f->scause & SCAUSE_INTERRUPT;
 	unsigned access = interrupt ? 0 : exception_access(f->scause);
+	bool user = !(f->sstatus & SSTATUS_SPP);
+
+	if (user && f->scause == SCAUSE_ECALL_U) {
+		f->sepc += 4;           /* ecall has no compressed form */
+		syscall_handle(f);
+		return task_resume_frame(f);
+	}
 	struct trap_info ti = {
 		.cause = cause_name(f->scause),
 		.cause_code = f->scause,
@@ -75,10 +90,15 @@ void riscv_trap(struct trap_frame *f)
 		.pc = f->sepc,
 		.fp = f->x[8],
 		.access = access,
+		.user = user,
 		.frame = f,
 	};
 
+	if (!interrupt && SCAUSE_IS_PAGE_FAULT(f->scause) &&
+	    fault_handle(f->stval, access, user) == 0)
+		return f;               /* resolved: the access runs again */
 	trap_handle(&ti);
+	return task_resume_frame(f);
 }
 
 void arch_dump_frame(const struct trap_frame *f)

@@ -31,6 +31,8 @@
  * has them. The MMU layer then offers only the mode that runs (pt_x86.c).
  */
 #include "x86.h"
+#include "x86_bits.h"
+#include "board.h"	/* BOARD_EARLY_UART_PORT, BOARD_EXIT_PORT */
 
 #define PA(sym)		((sym) - KERNEL_VMA_OFFSET)
 
@@ -41,7 +43,8 @@
 #define ENTRIES		512
 #define LARGE_PAGE_SIZE	0x200000
 #define BOOT_PD_PAGES	4	/* 4 x 512 x 2 MiB = 4 GiB */
-#define PTE_TABLE	(PTE_P | PTE_RW)
+#define PTE_TABLE	(X86_P | X86_RW)
+#define PTE_NX_HIGH	(1 << (X86_XD_BIT - 32))	/* XD as seen in the entry's high dword */
 /* A VA's index at the PML5, PML4 and PDPT levels (SDM vol. 3, 4.5). */
 #define INDEX(va, shift) (((va) >> (shift)) & (ENTRIES - 1))
 #define PML5_INDEX(va)	INDEX(va, 48)
@@ -104,7 +107,7 @@ _start32:
 
 	/* boot_pd: [0, 4 GiB) in 2 MiB pages, read-write. */
 	mov	$PA(boot_pd), %edi
-	mov	$(PTE_P | PTE_RW | PTE_PS), %eax
+	mov	$(X86_P | X86_RW | X86_PS), %eax
 	mov	$(BOOT_PD_PAGES * ENTRIES), %ecx
 1:	mov	%eax, (%edi)
 	add	$LARGE_PAGE_SIZE, %eax
@@ -261,7 +264,7 @@ not_multiboot:
 no_long_mode:
 	mov	$PA(msg_no_long_mode), %esi
 /*
- * Nothing is set up yet: say why on COM1 and end as kernel_exit() would,
+ * Nothing is set up yet: say why on the board's early UART and end as kernel_exit() would,
  * with its ORIGAMI-EXIT line for the runner.
  */
 early_failure:
@@ -269,20 +272,20 @@ early_failure:
 	mov	$PA(msg_exit_panic), %esi
 	call	early_puts
 	mov	$EXIT_PANIC, %eax
-	outl	%eax, $DEBUG_EXIT_PORT
+	outl	%eax, $BOARD_EXIT_PORT
 1:	hlt
 	jmp	1b
 
-/* Write the string at %esi to COM1, polling. Clobbers %eax, %edx, %esi. */
+/* Write the string at %esi to the early UART, polling. Clobbers %eax, %edx, %esi. */
 early_puts:
-	mov	$(PC_COM1_PORT + UART_LSR), %dx
+	mov	$(BOARD_EARLY_UART_PORT + UART_LSR), %dx
 1:	inb	%dx, %al
 	test	$UART_LSR_THRE, %al
 	jz	1b
 	lodsb
 	test	%al, %al
 	jz	2f
-	mov	$PC_COM1_PORT, %dx
+	mov	$BOARD_EARLY_UART_PORT, %dx
 	outb	%al, %dx
 	jmp	early_puts
 2:	ret
@@ -346,6 +349,8 @@ gdt:
 	.quad	0x00af9b000000ffff	/* GDT_KERNEL_CODE: P, DPL 0, code, L */
 	.quad	0x00cf93000000ffff	/* GDT_KERNEL_DATA: P, DPL 0, data, writable */
 	.quad	0, 0			/* GDT_TSS */
+	.quad	0x00cff3000000ffff	/* GDT_USER_DATA: P, DPL 3, data, writable */
+	.quad	0x00affb000000ffff	/* GDT_USER_CODE: P, DPL 3, code, L */
 gdt_end:
 	.balign	8
 /* For LGDT in 64-bit mode: a 10-byte operand, base = the GDT's link address. */

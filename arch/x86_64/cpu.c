@@ -6,7 +6,9 @@
 
 #include "arch.h"
 #include "x86.h"
+#include "board.h"	/* BOARD_EXIT_PORT */
 #include "cpu_features.h"
+
 const char *arch_name(void)
 {
 	return "x86_64";
@@ -69,12 +71,13 @@ void arch_pio_write8(uint16_t port, uint8_t val)
 }
 
 /*
- * isa-debug-exit (board/qemu-pc/board.mk) ends QEMU on the write, with exit
- * code (status << 1) | 1. Without it there is nothing to do but stop.
+ * The board's exit port (board.h; on QEMU's PC isa-debug-exit, which ends
+ * QEMU with exit code (status << 1) | 1). Without it there is nothing to
+ * do but stop.
  */
 void arch_poweroff(int status)
 {
-	outl(DEBUG_EXIT_PORT, (uint32_t)status);
+	outl(BOARD_EXIT_PORT, (uint32_t)status);
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

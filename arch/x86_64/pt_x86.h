@@ -22,22 +22,9 @@
 #ifndef ORIGAMI_PT_X86_H
 #define ORIGAMI_PT_X86_H
 
-#include "mmu_internal.h"   /* pt_format.h and the hooks a format may call */
+#include "pt_format.h"
+#include "x86_bits.h"   /* the entry bits and the PAT, shared with boot.S */
 
-/*
- * The one PAT layout (SDM 13.12.4, "Programming the PAT"): the power-on
- * value, so the kernel programs nothing or IA32_PAT = X86_PAT_MSR. An entry
- * selects PAT entry 4 * PAT + 2 * PCD + PWT; we use 0-3 (PAT bit clear).
- */
-#define X86_PAT_WB  0x06ull
-#define X86_PAT_WT  0x04ull
-#define X86_PAT_UCM 0x07ull   /* UC-: uncached, MTRRs may make it WC */
-#define X86_PAT_UC  0x00ull
-#define X86_PAT_MSR (0x0007040600070406ull)   /* PA0-3 = WB, WT, UC-, UC; PA4-7 again */
-/* PAT index of each enum mmu_memtype. */
-#define X86_PAT_IDX_NORMAL   0   /* WB */
-#define X86_PAT_IDX_UNCACHED 2   /* UC- */
-#define X86_PAT_IDX_DEVICE   3   /* UC: strong ordering for MMIO */
 
 extern bool x86_has_page1gb;
 /* XD is usable (else non-executable is recorded, not enforced: above). */
@@ -50,19 +37,6 @@ int x86_probe(unsigned levels);
  * the declarations above alone). */
 #ifdef PT_LEVELS
 
-#define X86_P    (1ull << 0)
-#define X86_RW   (1ull << 1)
-#define X86_US   (1ull << 2)
-#define X86_PWT  (1ull << 3)
-#define X86_PCD  (1ull << 4)
-#define X86_A    (1ull << 5)
-#define X86_D    (1ull << 6)
-#define X86_PS   (1ull << 7)
-#define X86_G    (1ull << 8)
-#define X86_SW_ANNOTATED (1ull << 9)
-#define X86_ADDR_MASK (((1ull << 52) - 1) & ~0xfffull)   /* bits 51:12 */
-#define X86_SW_NOEXEC (1ull << 58)   /* ignored by the CPU: no-NX CPUs only */
-#define X86_XD   (1ull << 63)
 
 static inline enum pt_kind pt_kind(pt_entry_t e, unsigned level)
 {
@@ -77,8 +51,7 @@ static inline bool pt_leaf_ok(unsigned level)
 {
 	return level <= 1 || (level == 2 && x86_has_page1gb);
 }
-
-static inline unsigned pt_contig_lg2(unsigned level) { return 0; }
+#define pt_leaf_ok pt_leaf_ok
 
 static inline paddr_t pt_table_pa(pt_entry_t e, unsigned level) { return e & X86_ADDR_MASK; }
 
@@ -112,7 +85,6 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 	return e | (a->annotated ? X86_SW_ANNOTATED : 0);
 }
 
-static inline bool pt_leaf_contig(pt_entry_t e, unsigned level) { return false; }
 
 /* A PS page's frame is aligned (bit 12 is PAT, bits up to 20 or 29 reserved). */
 static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)
@@ -134,21 +106,15 @@ static inline void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a)
 }
 
 /* A present page is always readable (SDM 4.6): no execute-only. */
-static inline bool pt_attr_ok(unsigned prot, unsigned memtype)
-{
-	return prot & MMU_READ;
-}
-
-/* SDM 4.10.4: any entry may be rewritten in place, then invalidated; the
- * engine flushes once per commit. */
-static inline bool pt_needs_bbm(pt_entry_t old, pt_entry_t new, unsigned level)
-{
-	return false;
-}
+static inline bool pt_attr_ok(unsigned prot, unsigned memtype) { return prot & MMU_READ; }
+#define pt_attr_ok pt_attr_ok
 
 static inline int pt_mode_init(void) { return x86_probe(PT_LEVELS); }
+#define pt_mode_init pt_mode_init
 
-static inline void pt_hwstate(struct mmu_host_hwstate *hw) { }
+/* No contiguous groups; no break-before-make (SDM 4.10.4: any entry may be
+ * rewritten in place, then invalidated): the defaults. */
+#include "pt_defaults.h"
 
 #endif /* PT_LEVELS */
 #endif

@@ -9,6 +9,7 @@
 #include "smp.h"
 #include "trap_frame.h"
 #include "x86.h"
+#include "vm.h"
 
 _Static_assert(sizeof(struct trap_frame) == 23 * 8, "trap_entry.S pushes 23 registers");
 
@@ -24,9 +25,12 @@ struct idt_gate {
 } __attribute__((packed));
 
 #define GATE_INTERRUPT	0x8e	/* P, DPL 0, 64-bit interrupt gate: IF cleared */
+#define GATE_DPL3	0x60	/* the gate may be used by `int n` from ring 3 (6.12.1.1) */
 #define IST_DOUBLE_FAULT 1
 
-/* 64-bit TSS (SDM vol. 3, 7.7); only the IST is used (6.14.5). */
+/* 64-bit TSS (SDM vol. 3, 7.7): rsp[0] is the stack a trap from ring 3
+ * starts on (6.14.2, the running task's kernel stack), ist[] the #DF
+ * stack (6.14.5). */
 struct tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];
@@ -95,12 +99,20 @@ void x86_traps_init(void)
 			.offset_0_15 = stub & 0xffff,
 			.selector = GDT_KERNEL_CODE,
 			.ist = v == VEC_DF ? IST_DOUBLE_FAULT : 0,
-			.type_attr = GATE_INTERRUPT,
+			.type_attr = GATE_INTERRUPT | (v == VEC_SYSCALL ? GATE_DPL3 : 0),
 			.offset_16_31 = stub >> 16 & 0xffff,
 			.offset_32_63 = stub >> 32,
 		};
 	}
 	load_idt();
+}
+
+/* This CPU's TSS: the boot CPU's own, or the one x86_traps_init_cpu gave. */
+void arch_set_kernel_stack(uint64_t top)
+{
+	unsigned i = this_cpu()->index;
+
+	(i ? &cpu_tss[i] : &tss)->rsp[0] = top;
 }
 
 /* SDM vol. 3, table 6-1. */
@@ -158,26 +170,36 @@ static void describe_page_fault(char *buf, size_t len, uint64_t err, unsigned ac
 }
 
 /* Called by trap_entry.S for every vector. */
-void x86_trap(struct trap_frame *f);
-void x86_trap(struct trap_frame *f)
+/* Called by trap_entry.S; returns the frame to resume (include/arch.h,
+ * "user mode"). */
+struct trap_frame *x86_trap(struct trap_frame *f);
+struct trap_frame *x86_trap(struct trap_frame *f)
 {
 	static char cause[SMP_MAX_CPUS][96];	/* a trap in here ends the kernel */
 	struct trap_info ti = {
 		.cause_code = f->vector,
 		.pc = f->rip,
 		.fp = f->rbp,
+		.user = (f->cs & SEL_RPL3) == SEL_RPL3,
 		.frame = f,
 	};
 
 	if (f->vector == VEC_IPI || f->vector == VEC_SPURIOUS) {
 		x86_ipi_interrupt((unsigned)f->vector);
-		return;
+		return f;
 	}
 	ti.cause = cause[this_cpu()->index];
+	if (ti.user && f->vector == VEC_SYSCALL) {
+		syscall_handle(f);      /* rip is past the int already */
+		return task_resume_frame(f);
+	}
 	if (f->vector == VEC_PF) {
 		ti.access = page_fault_access(f);
 		ti.fault_addr = f->cr2;
 		ti.has_fault_addr = true;
+		/* the core's fault path may resolve it (demand paging, COW) */
+		if (fault_handle(f->cr2, ti.access & ~MMU_USER, f->error_code & PF_U) == 0)
+			return f;       /* resolved: the access runs again */
 		describe_page_fault(cause[this_cpu()->index], sizeof(cause[0]), f->error_code, ti.access);
 	} else if (f->vector < 32 && exception_names[f->vector]) {
 		ti.cause = exception_names[f->vector];
@@ -187,6 +209,7 @@ void x86_trap(struct trap_frame *f)
 		ti.cause = "unexpected interrupt";
 	}
 	trap_handle(&ti);
+	return task_resume_frame(f);
 }
 
 void arch_dump_frame(const struct trap_frame *f)

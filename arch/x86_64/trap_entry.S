@@ -25,8 +25,11 @@ trap_stubs:
 
 /*
  * Save the rest of struct trap_frame (trap_frame.h), call x86_trap(frame)
- * and resume where the frame's rip and rsp say: the fault is handled only
- * when a probe expected it and its fixup rewrote them.
+ * and resume the frame it returns: the same one (a fault a probe expected,
+ * its rip and rsp rewritten by the fixup; a system call), or another
+ * task's after a task switch (include/arch.h, "user mode"). A trap from
+ * ring 3 starts on TSS.rsp0, the top of the task's kernel stack, so its
+ * frame is the topmost thing there.
  */
 trap_common:
 	push	%rax
@@ -47,11 +50,17 @@ trap_common:
 	mov	%cr2, %rax
 	push	%rax
 	cld				/* the ABI's direction flag, whatever was interrupted */
+	/* RFLAGS.AC off: user code can set it (popf), and with SMAP it would
+	 * open user pages to the kernel (SDM vol. 3, 4.6.1). */
+	pushfq
+	andq	$~RFLAGS_AC, (%rsp)
+	popfq
 	mov	%rsp, %rdi
-	mov	%rsp, %rbx		/* callee-saved: the frame, across the call */
 	and	$-16, %rsp		/* the ABI's stack alignment at a call */
 	call	x86_trap
-	mov	%rbx, %rsp
+	/* rax: the frame to resume (arch_tasks_enter comes here too). */
+x86_trap_resume:
+	mov	%rax, %rsp
 	add	$8, %rsp		/* cr2 */
 	pop	%r15
 	pop	%r14
@@ -70,5 +79,36 @@ trap_common:
 	pop	%rax
 	add	$16, %rsp		/* vector, error code */
 	iretq
+
+/*
+ * arch_tasks_enter(ctx, first): the kernel's callee-saved registers, rsp
+ * and return address into ctx, then resume the user frame first.
+ * arch_tasks_leave(ctx), from a trap handler, returns from it.
+ */
+	.globl	arch_tasks_enter
+arch_tasks_enter:
+	mov	(%rsp), %rax		/* return address */
+	mov	%rax, 0(%rdi)
+	lea	8(%rsp), %rax		/* rsp after the return */
+	mov	%rax, 8(%rdi)
+	mov	%rbx, 16(%rdi)
+	mov	%rbp, 24(%rdi)
+	mov	%r12, 32(%rdi)
+	mov	%r13, 40(%rdi)
+	mov	%r14, 48(%rdi)
+	mov	%r15, 56(%rdi)
+	mov	%rsi, %rax
+	jmp	x86_trap_resume
+
+	.globl	arch_tasks_leave
+arch_tasks_leave:
+	mov	8(%rdi), %rsp
+	mov	16(%rdi), %rbx
+	mov	24(%rdi), %rbp
+	mov	32(%rdi), %r12
+	mov	40(%rdi), %r13
+	mov	48(%rdi), %r14
+	mov	56(%rdi), %r15
+	jmp	*0(%rdi)
 
 	.section .note.GNU-stack, "", @progbits	/* no executable stack */

@@ -9,7 +9,15 @@
 #define GDT_KERNEL_CODE	0x08
 #define GDT_KERNEL_DATA	0x10
 #define GDT_TSS		0x18	/* a 16-byte system descriptor: slots 3 and 4 */
-#define GDT_ENTRIES	5
+#define GDT_USER_DATA	0x28	/* DPL 3: user tasks (ring 3) */
+#define GDT_USER_CODE	0x30
+#define GDT_ENTRIES	7
+#define SEL_RPL3	3	/* a selector's requested privilege level 3 (3.4.2) */
+/* The system-call vector: an interrupt gate user code may use (DPL 3). */
+#define VEC_SYSCALL	0x80
+#define RFLAGS_IF	(1 << 9)
+#define RFLAGS_AC	(1 << 18)	/* with SMAP: supervisor access to user pages allowed */
+#define RFLAGS_RESERVED1 (1 << 1)	/* always 1 (SDM vol. 1, 3.4.3) */
 
 /*
  * The kernel's virtual layout (include/arch.h, "The boot map"). The image
@@ -61,14 +69,6 @@
 #define CPUID_80000001_EDX_PAGE1GB	(1 << 26)
 #define CPUID_80000001_EDX_LM		(1 << 29)
 
-/*
- * Paging-structure entry bits, for boot.S's boot map only (SDM vol. 3,
- * 4.5); everything later goes through mmu_*.
- */
-#define PTE_P		(1 << 0)
-#define PTE_RW		(1 << 1)
-#define PTE_PS		(1 << 7)
-#define PTE_NX_HIGH	0x80000000	/* bit 63, as seen in the entry's high dword */
 
 /* #PF error code (SDM vol. 3, 4.7). */
 #define PF_P		(1 << 0)
@@ -98,8 +98,8 @@
 #define MULTIBOOT_INFO_CMDLINE	(1 << 2)	/* flags bit: cmdline valid (3.3) */
 #define MULTIBOOT_INFO_CMDLINE_OFF 16		/* offset of the cmdline field */
 
-/* The PC's first serial port (COM1), the console from the first byte on. */
-#define PC_COM1_PORT	0x3f8
+/* The console before anything is known is the board's (board.h,
+ * BOARD_EARLY_UART_PORT): an ns16550 by port I/O. */
 #define UART_LSR	5		/* ns16550 line status register */
 #define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
 

@@ -3,5 +3,16 @@
 BIOS             :=
 QEMU_CPU_DEFAULT := max
 BOARD_QEMU_ARGS  :=
-# hw/arm/virt.c: RAM starts at 1 GiB (arch/arm64/arch.mk links there).
-ARM64_DRAM_BASE  := 0x40000000
+# U-Boot as the firmware (-bios, at EL1 here), then distro boot from
+# virtio-blk: no -kernel, so U-Boot's fw_cfg boot finds nothing first.
+UBOOT            := /usr/lib/u-boot/qemu_arm64/u-boot.bin
+IMAGE_BOOTS       = $(QEMU_SYSTEM) -M virt -cpu max -m $(QEMU_MEM) -bios $(UBOOT) -drive file=$(IMAGE_DISK),format=raw,if=none,id=hd0 -device virtio-blk-device,drive=hd0 -nographic
+# The FIT image: the Image and QEMU's own DTB for this machine (dumped by
+# QEMU itself), each with a SHA-256 that bootm checks.
+IMAGE_FIT_ITS    := board/qemu-virt/arm64.its
+IMAGE_FIT_DTB    := $(BUILD)/image/qemu-virt.dtb
+$(IMAGE_FIT_DTB): $(BOARD_MK) board/qemu-virt/arm64.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(QEMU_SYSTEM) -M $(QEMU_MACHINE),dumpdtb=$@.raw -cpu max -m $(QEMU_MEM) -nographic >/dev/null 2>&1
+	$(Q)dtc -q -I dtb -O dtb -o $@ $@.raw   # QEMU pads its blob to 1 MiB
+	$(Q)rm -f $@.raw

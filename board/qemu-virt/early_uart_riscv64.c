@@ -7,3 +7,9 @@ const struct uart_desc board_early_uart = {
 	.reg_shift = 0,
 	.reg_io_width = 1,
 };
+
+/* QEMU's rv64 CPU takes Sv57 in satp, but QEMU 7.2's virt DTB says
+ * mmu-type "riscv,sv48" for every rv64 CPU (hw/riscv/virt.c writes it
+ * unconditionally): the board states the CPU model's real ceiling, and
+ * the probe finds what a given -cpu has. */
+const char board_mmu_type[] = "riscv,sv57";

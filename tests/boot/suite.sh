@@ -99,3 +99,39 @@ run_parallel() {
 	done
 	wait
 }
+
+# For suites that read a boot log: $log is the log, $rc the exit status.
+has_line() {
+	tr -d '\r' <"$log" | grep -Eq -- "$1"
+}
+
+# expect NAME REGEX...: every REGEX matches a line of $log.
+expect() {
+	local name=$1 re missing=""
+	shift
+	for re in "$@"; do
+		has_line "$re" || missing="$missing [$re]"
+	done
+	if [ -z "$missing" ]; then
+		pass "$name"
+	else
+		fail "$name: no line matching$missing in $log"
+	fi
+}
+
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then
+		pass "$1: exit $rc"
+	else
+		fail "$1: exit $rc, expected $2 (log: $log)"
+	fi
+}
+
+# The ported arches a QEMU suite covers: all, or those TEST_ARCH names
+# (make test TEST_ARCH=arm64, one CI job per arch).
+test_arches() {
+	local a
+	for a in $(make -s ports); do
+		case " ${TEST_ARCH:-$a} " in *" $a "*) echo "$a" ;; esac
+	done
+}

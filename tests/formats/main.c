@@ -25,6 +25,9 @@
 	/* as 4K-48, and 512G blocks at Arm level 0 (DS = 1) */                           \
 	X(arm64_4k_52, "arm64-4k-52", 1ull << 0 | 1ull << 4 | 1ull << 9 | 1ull << 13 |     \
 	                              1ull << 18 | 1ull << 22 | 1ull << 27)                \
+	/* as 16K-48, and 64G blocks at Arm level 1 (DS = 1) */                           \
+	X(arm64_16k_52, "arm64-16k-52", 1ull << 0 | 1ull << 7 | 1ull << 11 | 1ull << 16 |  \
+	                                1ull << 22)                                        \
 	/* as 64K-48, and 4T blocks at Arm level 1 (52-bit OA) */                         \
 	X(arm64_64k_52, "arm64-64k-52", 1ull << 0 | 1ull << 5 | 1ull << 13 | 1ull << 18 |  \
 	                                1ull << 26)                                        \

@@ -49,6 +49,7 @@ static const char *uart_kind_name(enum uart_kind k)
 	case UART_NS16550_MMIO: return "ns16550";
 	case UART_NS16550_PIO: return "ns16550-pio";
 	case UART_PL011: return "pl011";
+	case UART_SIFIVE: return "sifive";
 	default: return "none";
 	}
 }

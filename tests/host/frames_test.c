@@ -7,6 +7,7 @@
  * (tests/suites.d/frames.sh) counts them.
  */
 #include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,65 @@ void *phys_to_virt(uint64_t pa)
 int kprintf(const char *fmt, ...)
 {
 	return 0;
+}
+
+/* A panic is what a bad free must do: caught here while a test expects one
+ * (the message kept, to check it names the address), fatal otherwise. */
+static jmp_buf panic_jmp;
+static bool panic_armed;
+static char panic_msg[256];
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
+	va_end(ap);
+	if (panic_armed)
+		longjmp(panic_jmp, 1);
+	fprintf(stderr, "panic: %s\n", panic_msg);
+	abort();
+}
+
+/* frames_free that reports a panic: 0, or -1 with the message in panic_msg. */
+static int try_free(uint64_t pa, unsigned shift)
+{
+	panic_msg[0] = 0;
+	panic_armed = true;
+	if (setjmp(panic_jmp)) {
+		panic_armed = false;
+		return -1;
+	}
+	frames_free(pa, shift);
+	panic_armed = false;
+	return 0;
+}
+
+/* frames_put panics, naming pa. */
+static bool put_panics_naming(uint64_t pa)
+{
+	char hex[32];
+
+	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)pa);
+	panic_msg[0] = 0;
+	panic_armed = true;
+	if (setjmp(panic_jmp)) {
+		panic_armed = false;
+		return strstr(panic_msg, hex) != NULL;
+	}
+	frames_put(pa);
+	panic_armed = false;
+	return false;
+}
+
+/* A bad free panics and its message names the address. */
+static bool panics_naming(uint64_t pa, unsigned shift)
+{
+	char hex[32];
+
+	snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)pa);
+	return try_free(pa, shift) == -1 && strstr(panic_msg, hex);
 }
 
 static void result(bool ok, const char *fmt, ...)
@@ -116,7 +176,7 @@ static void test_basic(void)
 		result(st.in_use[0] == 2 && st.in_use[2] == 1 && st.in_use[4] == 2 &&
 		       st.in_use[9] == 1 && st.in_use[8] == 1, "in_use counts");
 		for (unsigned i = 0; i < 7; i++)
-			result(frames_free(got[i], shifts[i]) == 0, "free %#llx", (unsigned long long)got[i]);
+			result(try_free(got[i], shifts[i]) == 0, "free %#llx", (unsigned long long)got[i]);
 		frames_get_stats(&st);
 		result(st.free_bytes == st.total_bytes, "everything free again");
 		uint64_t pa = frames_alloc(12);
@@ -155,9 +215,13 @@ static void test_exhaust(void)
 		}
 		result(ok, "frames distinct and inside the RAM");
 		for (uint64_t i = 0; i < n; i++)   /* free in a scattered order */
-			result(frames_free(pas[(i * 7919) % n], 12) == 0, "free");
+			result(try_free(pas[(i * 7919) % n], 12) == 0, "free");
 		frames_get_stats(&st);
 		result(st.free_bytes == st.total_bytes && st.in_use[0] == 0, "all free");
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < sizeof(st.free_blocks) / sizeof(st.free_blocks[0]); i++)
+			sum += st.free_blocks[i] << (FRAME_MIN_SHIFT + i);
+		result(sum == st.free_bytes, "free blocks per order add up to the free bytes");
 		uint64_t pa = frames_alloc((unsigned)big_before);
 		result(pa != 0, "the largest block (shift %llu) exists again: buddies merged",
 		       (unsigned long long)big_before);
@@ -232,26 +296,91 @@ static void test_exclusions(void)
 
 static void test_bad_frees(void)
 {
-	GROUP("bad frees are -EINVAL and change nothing; bad shifts give 0") {
+	GROUP("bad frees panic naming the address and change nothing; bad shifts give 0") {
 		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
 		frames_init(&bi, ~0ull, FRAME_MIN_SHIFT);
 		uint64_t a = frames_alloc(16), b = frames_alloc(12);
 		struct frames_stats before, after;
 		frames_get_stats(&before);
-		result(frames_free(a + PAGE, 12) == -EINVAL, "inside a larger block");
-		result(frames_free(a, 12) == -EINVAL, "wrong (smaller) shift");
-		result(frames_free(a, 17) == -EINVAL, "wrong (larger) shift");
-		result(frames_free(a + 1, 16) == -EINVAL, "misaligned");
-		result(frames_free(0x1000, 12) == -EINVAL, "not managed memory");
-		result(frames_free(SIM_BASE + SIM_BYTES, 12) == -EINVAL, "past the end");
-		result(frames_free(b, 11) == -EINVAL && frames_free(b, 31) == -EINVAL, "shift out of range");
+		result(panics_naming(a + PAGE, 12), "inside a larger block");
+		result(panics_naming(a, 12), "wrong (smaller) shift");
+		result(panics_naming(a, 17), "wrong (larger) shift");
+		result(panics_naming(a + 1, 16), "misaligned");
+		result(panics_naming(0x1000, 12), "not managed memory");
+		result(panics_naming(SIM_BASE + SIM_BYTES, 12), "past the end");
+		result(panics_naming(b, 11) && panics_naming(b, 31), "shift out of range");
 		frames_get_stats(&after);
 		result(!memcmp(&before, &after, sizeof(before)), "nothing changed");
-		result(frames_free(b, 12) == 0, "the right free");
-		result(frames_free(b, 12) == -EINVAL, "double free");
-		result(frames_free(a, 16) == 0 && frames_free(a, 16) == -EINVAL, "double free, 64K");
+		result(try_free(b, 12) == 0, "the right free");
+		result(panics_naming(b, 12), "double free");
+		result(try_free(a, 16) == 0 && panics_naming(a, 16), "double free, 64K");
 		result(frames_alloc(11) == 0 && frames_alloc(FRAME_MAX_SHIFT + 1) == 0 &&
 		       frames_alloc(64) == 0, "alloc with a bad shift: 0");
+	}
+}
+
+/* RAM beyond the boot window joins later, keeping what is allocated. */
+static void test_add_above(void)
+{
+	GROUP("RAM above the window added later; earlier allocations kept") {
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		uint64_t limit = SIM_BASE + SIM_BYTES / 2;
+		struct frames_stats a, b;
+		frames_init(&bi, limit, FRAME_MIN_SHIFT);
+		uint64_t x = frames_alloc(12);
+		frames_get_stats(&a);
+		result(a.total_bytes + a.meta_bytes == SIM_BYTES / 2, "first half only");
+		result(frames_add_above(&bi, limit, FRAME_MIN_SHIFT) == 0, "add the rest");
+		frames_get_stats(&b);
+		result(b.total_bytes + b.meta_bytes == SIM_BYTES && b.zones == 2 &&
+		       b.free_bytes > a.free_bytes && b.in_use[0] == 1, "both halves, the allocation kept");
+		result(frames_add_above(&bi, SIM_BASE + SIM_BYTES, FRAME_MIN_SHIFT) == -ENOENT,
+		       "nothing above the RAM: -ENOENT");
+		bool high = false;
+		uint64_t pa;
+		while ((pa = frames_alloc(20)))
+			high |= pa >= limit;
+		result(high, "blocks come from the added half");
+		result(try_free(x, 12) == 0, "the earlier frame still frees");
+	}
+}
+
+/* frames_alloc_pages: per-4K references, partial give-back, merging. */
+static void test_pages(void)
+{
+	GROUP("mapped frames: counted per 4K frame, freed at the last put, merged back") {
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		frames_init(&bi, ~0ull, FRAME_MIN_SHIFT);
+		struct frames_stats st0, st;
+		frames_get_stats(&st0);
+		uint64_t pa = frames_alloc_pages(21);
+		result(pa && !(pa & ((1ull << 21) - 1)) && all_zero(pa, 1ull << 21), "2M block, aligned, zeroed");
+		frames_get_stats(&st);
+		result(st.in_use[0] == 512 && st.mapped_frames == 512, "counted as 512 4K frames");
+		result(frames_refcount(pa) == 1 && frames_refcount(pa + (511ull << 12)) == 1, "each at 1");
+		frames_get(pa + PAGE);
+		result(frames_refcount(pa + PAGE) == 2, "get: 2");
+		result(frames_put(pa + PAGE) == 1 && frames_refcount(pa + PAGE) == 1, "put: 1");
+		result(panics_naming(pa, 12), "frames_free of a mapped frame panics");
+		for (uint64_t i = 0; i < 512; i += 2)    /* every other frame back */
+			frames_put(pa + i * PAGE);
+		frames_get_stats(&st);
+		result(st.free_bytes == st0.free_bytes - 256 * PAGE && st.mapped_frames == 256,
+		       "half given back frame by frame");
+		for (uint64_t i = 1; i < 512; i += 2)
+			frames_put(pa + i * PAGE);
+		frames_get_stats(&st);
+		result(st.free_bytes == st0.free_bytes && st.mapped_frames == 0 && st.in_use[0] == 0,
+		       "all back");
+		result(put_panics_naming(pa), "a double put panics naming the address");
+		uint64_t big = frames_alloc(21);
+		result(big == pa, "the 2M block merged back (%#llx)", (unsigned long long)big);
+		try_free(big, 21);
+		frames_fail_alloc_after(1);
+		uint64_t x = frames_alloc(12), y = frames_alloc(12);
+		frames_fail_alloc_after(-1);
+		result(x && !y, "failure injection: the second allocation fails");
+		try_free(x, 12);
 	}
 }
 
@@ -293,13 +422,13 @@ static void test_random(void)
 				uint64_t f = (live[i].pa - SIM_BASE) / PAGE, nf = (1ull << live[i].shift) / PAGE;
 				for (uint64_t k = 0; k < nf; k++)
 					owner[f + k] = 0;
-				result(frames_free(live[i].pa, live[i].shift) == 0, "free");
+				result(try_free(live[i].pa, live[i].shift) == 0, "free");
 				live[i] = live[--nlive];
 			}
 		}
 		while (nlive) {
 			nlive--;
-			result(frames_free(live[nlive].pa, live[nlive].shift) == 0, "final free");
+			result(try_free(live[nlive].pa, live[nlive].shift) == 0, "final free");
 		}
 		struct frames_stats st;
 		frames_get_stats(&st);
@@ -321,6 +450,8 @@ int main(void)
 	test_exhaust();
 	test_exclusions();
 	test_bad_frees();
+	test_pages();
+	test_add_above();
 	test_random();
 	free(sim);
 	free(low);

@@ -380,7 +380,7 @@ static void case_geometry(struct ctx *c)
 {
 	static const char *const hw[] = {
 		"sv39", "sv48", "sv57", "arm64-4k-48", "arm64-16k-48", "arm64-64k-48",
-		"arm64-4k-52", "arm64-64k-52", "x86-64-4level", "x86-64-5level",
+		"arm64-4k-52", "arm64-16k-52", "arm64-64k-52", "x86-64-4level", "x86-64-5level",
 		"radix-6level", "hashed",
 	};
 	size_t n = mmu_mode_count(), nhw = sizeof(hw) / sizeof(hw[0]);
@@ -1520,6 +1520,201 @@ static void case_alloc_fail(struct ctx *c)
 		failf(c, "the workload needed only %ld table allocations: expected a real workload", n);
 }
 
+/* The range calls: a run of entries of several orders (plain, composed,
+ * counted) added in one call, protected and removed across entry
+ * boundaries, the straddled entries keeping the rest of their
+ * translation; statistics and table pages exact; bad input refused with
+ * nothing changed. */
+static void case_ranges(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned list[3] = { 0, 3, c->big };
+	for (unsigned i = 0; i < 3 && !c->fails; i++) {
+		unsigned o = list[i];
+		if (o + 2 > c->env.geo.max_order)
+			continue;
+		uint64_t size = sz(c, o), len = 4 * size;
+		vaddr_t va = uva(c, o + 2, 1);
+		paddr_t pa = pa_for(c, o + 2, i);
+		mmu_entry_t e = ent(pa, R | W, o);
+		if (i == 1)
+			e = mmu_mkcount(e, 5);
+		struct mmu_stats st0 = *stats(c, t);
+		char what[96];
+		snprintf(what, sizeof(what), "mmu_add_range of 4 entries of order %u", o);
+
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, t);
+		if (!EXPECT_RC(c, mmu_add_range(&ta, e, va, len), 0, "%s", what)) {
+			mmu_forget(&ta);
+			continue;
+		}
+		if (mmu_current_va(&ta) != va + len - size)
+			failf(c, "%s: current entry expected at %#" PRIx64 ", got %#" PRIx64, what,
+			      va + len - size, mmu_current_va(&ta));
+		for (unsigned k = 0; k < 4; k++) {
+			struct want w = want_of(va + k * size, pa + k * size, o, R | W);
+			expect_entry_ta(c, &ta, &w, what);
+		}
+		/* Overlapping, or bad: refused, and the transaction unchanged. */
+		EXPECT_RC(c, mmu_add_range(&ta, ent(pa, R, o), va + len - size, 2 * size), -EEXIST,
+		          "%s: a range overlapping the last entry", what);
+		expect_unmapped(c, t, &ta, va + len, "after an overlapping mmu_add_range");
+		EXPECT_RC(c, mmu_add_range(&ta, e, va + len, 0), -EINVAL, "%s: length 0", what);
+		EXPECT_RC(c, mmu_add_range(&ta, e, va + len, size - page / 2), -EINVAL,
+		          "%s: length not a multiple of the entry", what);
+		EXPECT_RC(c, mmu_add_range(&ta, ent(pa, R, o), c->env.user_top - size, 2 * size), -ERANGE,
+		          "%s: across the top of the user half", what);
+		expect_unmapped(c, t, &ta, va + len, "after refused mmu_add_range calls");
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+		for (unsigned k = 0; k < 4; k++) {
+			struct want w = want_of(va + k * size, pa + k * size, o, R | W);
+			expect_entry(c, t, &w, what);
+		}
+		struct mmu_stats st = *stats(c, t);
+		if (st.entries[o] != st0.entries[o] + 4 || st.mapped_bytes != st0.mapped_bytes + len ||
+		    st.counters[5] != st0.counters[5] + (i == 1 ? len / page : 0))
+			failf(c, "%s: entries[%u] expected +4, got +%" PRIu64 "; mapped_bytes +%#" PRIx64
+			      ", got +%#" PRIx64 "; counters[5] +%" PRIu64 ", got +%" PRIu64, what, o,
+			      st.entries[o] - st0.entries[o], len, st.mapped_bytes - st0.mapped_bytes,
+			      i == 1 ? len / page : 0, st.counters[5] - st0.counters[5]);
+
+		/* Protect: entry 0 and 2 straddle the ends (whole ones for
+		 * base pages), entry 1 lies inside and keeps its size. */
+		vaddr_t start = o ? va + size / 2 : va + size, end = o ? va + 2 * size + size / 2 : va + 3 * size;
+		snprintf(what, sizeof(what), "mmu_protect_range across entries of order %u", o);
+		uint64_t f0 = st.tlb_flushes;
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_protect_range(&ta, start, end, W), -EINVAL, "%s: write without read", what);
+		EXPECT_RC(c, mmu_protect_range(&ta, start, end + page / 2, R), -EINVAL, "%s: misaligned end", what);
+		EXPECT_RC(c, mmu_protect_range(&ta, start, end, R), 0, "%s", what);
+		EXPECT_RC(c, mmu_update(&ta, e), -ENOENT, "%s: no entry current afterwards", what);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+		expect_range(c, t, va, pa, start - va, R | W, MMU_MEM_NORMAL, what);
+		expect_range(c, t, start, pa + (start - va), end - start, R, MMU_MEM_NORMAL, what);
+		expect_range(c, t, end, pa + (end - va), va + len - end, R | W, MMU_MEM_NORMAL, what);
+		struct want w1 = want_of(va + size, pa + size, o, R);
+		expect_entry(c, t, &w1, "an entry wholly inside a protected range keeps its size");
+		st = *stats(c, t);
+		if (st.mapped_bytes != st0.mapped_bytes + len ||
+		    st.counters[5] != st0.counters[5] + (i == 1 ? len / page : 0))
+			failf(c, "%s: mapped_bytes or counters changed", what);
+		if (!c->env.arm64 && st.tlb_flushes != f0 + 1)
+			failf(c, "%s: tlb_flushes expected +1, got +%" PRIu64, what, st.tlb_flushes - f0);
+
+		/* Remove all but the first and last base page, then the rest. */
+		snprintf(what, sizeof(what), "mmu_remove_range inside entries of order %u", o);
+		f0 = st.tlb_flushes;
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_remove_range(&ta, va + page, va + len - page / 2), -EINVAL,
+		          "%s: misaligned end", what);
+		EXPECT_RC(c, mmu_remove_range(&ta, va + page, va + page), -EINVAL, "%s: empty", what);
+		EXPECT_RC(c, mmu_remove_range(&ta, c->env.user_top - page, c->env.user_top + page), -ERANGE,
+		          "%s: across the top of the user half", what);
+		EXPECT_RC(c, mmu_remove_range(&ta, va + page, va + len - page), 0, "%s", what);
+		expect_unmapped(c, t, &ta, va + page, what);
+		expect_unmapped(c, t, &ta, va + len - 2 * page, what);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+		expect_range(c, t, va, pa, page, R | W, MMU_MEM_NORMAL, what);
+		expect_range(c, t, va + len - page, pa + len - page, page, R | W, MMU_MEM_NORMAL, what);
+		for (vaddr_t v = va + page; v < va + len - page; v += (len - 2 * page) / 8 > page ? (len - 2 * page) / 8 : page)
+			expect_unmapped(c, t, NULL, v, what);
+		st = *stats(c, t);
+		if (st.mapped_bytes != st0.mapped_bytes + 2 * page)
+			failf(c, "%s: mapped_bytes expected +%#" PRIx64 ", got +%#" PRIx64, what,
+			      2 * page, st.mapped_bytes - st0.mapped_bytes);
+		if (!c->env.arm64 && st.tlb_flushes != f0 + 1)
+			failf(c, "%s: tlb_flushes expected +1, got +%" PRIu64, what, st.tlb_flushes - f0);
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_remove_range(&ta, va, va + len), 0, "%s: the rest", what);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+		st = *stats(c, t);
+		if (st.mapped_bytes != st0.mapped_bytes || st.table_pages != st0.table_pages ||
+		    memcmp(st.counters, st0.counters, sizeof(st.counters)))
+			failf(c, "%s: everything removed: mapped_bytes +%#" PRIx64 ", table_pages %" PRIu64
+			      " (expected %" PRIu64 ")", what, st.mapped_bytes - st0.mapped_bytes,
+			      st.table_pages, st0.table_pages);
+	}
+}
+
+/* -ENOMEM at every allocation inside each range call leaves the
+ * transaction as it was: committed right after, the set's tables are bit
+ * for bit as before and the statistics unchanged. */
+static void case_ranges_enomem(struct ctx *c)
+{
+	if (!hx_fail_alloc_after(-1)) {
+		c->skipped = "no allocation-failure injection here";
+		return;
+	}
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	unsigned o = c->big;
+	uint64_t size = sz(c, o), page = sz(c, 0);
+	vaddr_t va = uva(c, o + 2, 1);
+	paddr_t pa = pa_for(c, o + 2, 0);
+	if (!EXPECT_RC(c, add_commit(t, ent(pa, R | W, o), va), 0, "the first entry"))
+		return;
+	mmu_transaction_t ta;
+	for (int kind = 0; kind < 4 && !c->fails; kind++) {
+		static const char *const names[] = { "mmu_add_range", "mmu_add_range (counted)",
+		                                     "mmu_protect_range", "mmu_remove_range" };
+		long n;
+		int rc = -ENOMEM;
+		for (n = 0; rc == -ENOMEM && n < 20000 && !c->fails; n++) {
+			struct hx_snap s = take(t);
+			struct mmu_stats st0 = *stats(c, t);
+			mmu_transaction(&ta, t);
+			/* Something already changed in the transaction, so the
+			 * failing call must unwind to it, not to nothing. */
+			EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 7), R, 0), uva(c, 0, 0)), 0, "a first change");
+			hx_fail_alloc_after(n);
+			switch (kind) {
+			case 0:
+				rc = mmu_add_range(&ta, ent(pa + 4 * size, R, 0), va + size + size / 2, 8 * page);
+				break;
+			case 1:
+				rc = mmu_add_range(&ta, mmu_mkcount(ent(pa + 4 * size, R, 0), 1),
+				                   va + size + size / 2, 8 * page);
+				break;
+			case 2:
+				rc = mmu_protect_range(&ta, va + page, va + size - page, R);
+				break;
+			default:
+				rc = mmu_remove_range(&ta, va + 2 * page, va + size - 3 * page);
+				break;
+			}
+			hx_fail_alloc_after(-1);
+			if (rc == -ENOMEM) {
+				char what[96];
+				snprintf(what, sizeof(what), "%s failing at allocation %ld, then commit", names[kind], n);
+				mmu_entry_t got;
+				EXPECT_RC(c, mmu_find(&ta, uva(c, 0, 0), &got), 0, "%s: the first change", what);
+				EXPECT_RC(c, mmu_find(&ta, uva(c, 0, 0), &got), 0, "%s: the first change", what);
+				EXPECT_RC(c, mmu_remove(&ta), 0, "%s: undoing the first change", what);
+				EXPECT_RC(c, mmu_commit(&ta), 0, "%s", what);
+				expect_same(c, t, &s, what);
+				struct mmu_stats st = *stats(c, t);
+				if (st.mapped_bytes != st0.mapped_bytes || st.table_pages != st0.table_pages ||
+				    memcmp(st.entries, st0.entries, sizeof(st.entries)) ||
+				    memcmp(st.counters, st0.counters, sizeof(st.counters)))
+					failf(c, "%s: statistics changed (mapped_bytes +%#" PRIx64 ", table_pages %"
+					      PRIu64 " -> %" PRIu64 ")", what, st.mapped_bytes - st0.mapped_bytes,
+					      st0.table_pages, st.table_pages);
+			} else {
+				EXPECT_RC(c, rc, 0, "%s with no allocation failing", names[kind]);
+				mmu_forget(&ta);
+			}
+			drop_snap(&s);
+		}
+		if (n < 2 && kind != 2 && !c->fails && !c->env.arm64)
+			failf(c, "%s needed no table allocation: expected the test to inject some", names[kind]);
+	}
+}
+
 /* ======================================================================== */
 
 struct test_case {
@@ -1541,6 +1736,8 @@ static const struct test_case cases[] = {
 	{ "errors", case_errors },
 	{ "forget", case_forget },
 	{ "alloc_fail", case_alloc_fail },
+	{ "ranges", case_ranges },
+	{ "ranges_enomem", case_ranges_enomem },
 };
 
 size_t conformance_ncases(void)

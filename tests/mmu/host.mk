@@ -42,7 +42,7 @@ mmu-diff: $(MMU_TEST_DIR)/diff
 FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Others' code: warnings stay warnings under clang, so a clang-only one
 # cannot stop the fuzzer.
-FUZZ_LIB_CFLAGS := -std=c11 -O1 -g -Iinclude -Immu -DMMU_HOST=1 -DMMU_LAYER $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link
+FUZZ_LIB_CFLAGS := -std=c11 -O1 -g -Iinclude -Immu -Immu/format -DMMU_HOST=1 -DMMU_LAYER $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link
 FUZZ_CFLAGS := -std=c11 -O1 -g $(HOST_WARN) -Iinclude $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link
 FUZZ_LIB_OBJS := $(LIBMMU_SRCS:%.c=build/fuzz/obj/%.o)
 FUZZ_CORPUS := build/fuzz/corpus

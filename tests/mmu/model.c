@@ -522,12 +522,20 @@ static void restore_current(struct model *m)
 		      m->find_va, m->cur_va, mmu_current_va(&m->ta));
 }
 
-static void check_all(struct model *m)
+static void check_all(struct model *m, bool check_open)
 {
+	/* The current entry as the model tracks it, before any check moves
+	 * it: a wrong one after a split or a range call shows here. */
+	if (m->open && m->cur == CUR_SET && mmu_current_va(&m->ta) != m->cur_va)
+		failf(m, "current entry: expected base %#" PRIx64 ", got %#" PRIx64, m->cur_va,
+		      mmu_current_va(&m->ta));
 	for (int s = 0; s < MODEL_SETS && !m->fails; s++) {
 		if (!m->live[s])
 			continue;
-		if (m->open && s == m->tset) {
+		if (m->open && s == m->tset && !check_open) {
+			/* Left alone, so the next update or remove works on
+			 * the current entry the transaction itself kept. */
+		} else if (m->open && s == m->tset) {
 			/* Checking moves the current entry; with none current
 			 * (after mmu_remove) the next update must still see none. */
 			if (m->cur != CUR_NONE) {
@@ -945,6 +953,181 @@ static void op_remove(struct model *m, struct model_src *src)
 		m->bbm = true;
 }
 
+/* A base-page range in a window whose ends are aligned to random orders. */
+static void pick_range(struct model *m, struct model_src *src, vaddr_t win,
+                       vaddr_t *start, vaddr_t *end)
+{
+	uint64_t wsize = pg(m, m->win_order);
+	uint64_t a = pg(m, pick_order(m, src)), b = pg(m, pick_order(m, src));
+	*start = win + src_below(src, wsize / a) * a;
+	uint64_t room = win + wsize - *start;
+	uint64_t len = (1 + src_below(src, room / b > 1 ? room / b : 1)) * b;
+	*end = *start + (len < room ? len : room);
+}
+
+/* mmu_add_range: a run of 1..4 entries like a random one. */
+static void op_add_range(struct model *m, struct model_src *src)
+{
+	bool kernel = src_below(src, 4) == 0;
+	unsigned order = pick_order(m, src);
+	uint64_t n = 1 + src_below(src, 4);
+	struct mentry e = pick_entry(m, src, order, kernel);
+	struct mview *v = pend_view(m, e.va);
+	vaddr_t wend = window_of(m, kernel) + pg(m, m->win_order);
+	while (n > 1 && e.va + n * e.size > wend)
+		n--;
+	if (!view_has_room(v, n))
+		return;
+	uint64_t len = n * e.size;
+	mmu_entry_t x = mk(&e);
+	int want = view_overlaps(v, e.va, len) ? -EEXIST : 0;
+	const char *why = "";
+	switch (src_below(src, 12)) {
+	case 0:
+		len = 0, want = -EINVAL, why = "length 0";
+		break;
+	case 1:
+		if (order)
+			len += pg(m, 0), want = -EINVAL, why = "length not a multiple of the entry";
+		break;
+	case 2:
+		x = mmu_mkprot(x, bad_prots[src_below(src, 6)]), want = -EINVAL, why = "bad prot";
+		break;
+	}
+	int rc = mmu_add_range(&m->ta, x, e.va, len);
+	tracef(m, "add_range va %#" PRIx64 " %" PRIu64 " x order %u pa %#" PRIx64 " prot %#x mt %u g %d cnt %d %s -> %d",
+	       e.va, n, order, e.pa, mmu_entry_prot(x), e.memtype, e.global, e.counter, why, rc);
+	if (out_of_memory(m, rc, "add_range"))
+		return;
+	if (rc != want) {
+		failf(m, "mmu_add_range va %#" PRIx64 " len %#" PRIx64 " order %u %s: expected %d, got %d",
+		      e.va, len, order, why, want, rc);
+		return;
+	}
+	if (rc)
+		return;
+	for (uint64_t i = 0; i < n; i++) {
+		struct mentry one = e;
+		one.va = e.va + i * e.size;
+		one.pa = e.pa + i * e.size;
+		view_insert(v, &one);
+	}
+	if (m->env.arch == MMU_HOST_ARM64 && order > 0)
+		m->bbm = true;
+	m->changes++;
+	m->cur = CUR_SET;
+	m->cur_va = m->find_va = e.va + len - e.size;
+}
+
+/* A range of a window for mmu_remove_range or mmu_protect_range, with an
+ * occasional bad one. Returns the error the call must give. */
+static int pick_bad_range(struct model *m, struct model_src *src, bool kernel,
+                          vaddr_t *start, vaddr_t *end, const char **why)
+{
+	pick_range(m, src, window_of(m, kernel), start, end);
+	*why = "";
+	switch (src_below(src, 16)) {
+	case 0:
+		*end = *start, *why = "empty";
+		return -EINVAL;
+	case 1:
+		*start += pg(m, 0) / 2, *why = "misaligned start";
+		return -EINVAL;
+	case 2:
+		*start = m->env.user_top - pg(m, 0), *end = *start + 2 * pg(m, 0);
+		*why = "across the top of the user half";
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static void op_remove_range(struct model *m, struct model_src *src)
+{
+	bool kernel = src_below(src, 4) == 0;
+	struct mview *v = kernel ? &m->gpend : &m->pend;
+	if (!view_has_room(v, 2))
+		return;
+	vaddr_t start, end;
+	const char *why;
+	int want = pick_bad_range(m, src, kernel, &start, &end, &why);
+	int rc = mmu_remove_range(&m->ta, start, end);
+	tracef(m, "remove_range [%#" PRIx64 ", %#" PRIx64 ") %s -> %d", start, end, why, rc);
+	if (out_of_memory(m, rc, "remove_range"))
+		return;
+	if (rc != want) {
+		failf(m, "mmu_remove_range [%#" PRIx64 ", %#" PRIx64 ") %s: expected %d, got %d",
+		      start, end, why, want, rc);
+		return;
+	}
+	if (rc)
+		return;
+	view_cut(v, start, end);
+	m->changes++;
+	m->cur = CUR_NONE;
+	/* Straddled blocks split, tables left for later blocks:
+	 * break-before-make on ARM64 (Arm ARM D8.16.1). */
+	if (m->env.arch == MMU_HOST_ARM64)
+		m->bbm = true;
+}
+
+static void op_protect_range(struct model *m, struct model_src *src)
+{
+	bool kernel = src_below(src, 4) == 0;
+	struct mview *v = kernel ? &m->gpend : &m->pend;
+	if (!view_has_room(v, 4))
+		return;
+	vaddr_t start, end;
+	const char *why;
+	int want = pick_bad_range(m, src, kernel, &start, &end, &why);
+	unsigned prot = pick_prot(m, src, !kernel);
+	if (!want && src_below(src, 12) == 0)
+		prot = bad_prots[src_below(src, 6)], want = -EINVAL, why = "bad prot";
+	int rc = mmu_protect_range(&m->ta, start, end, prot);
+	tracef(m, "protect_range [%#" PRIx64 ", %#" PRIx64 ") prot %#x %s -> %d", start, end, prot,
+	       why, rc);
+	if (out_of_memory(m, rc, "protect_range"))
+		return;
+	if (rc != want) {
+		failf(m, "mmu_protect_range [%#" PRIx64 ", %#" PRIx64 ") prot %#x %s: expected %d, got %d",
+		      start, end, prot, why, want, rc);
+		return;
+	}
+	if (rc)
+		return;
+	/* Entries inside keep their size; straddling ones become extents:
+	 * the parts outside with the old protection, the part inside with
+	 * the new. */
+	struct mentry add[4];
+	size_t nadd = 0;
+	for (size_t i = 0; i < v->n;) {
+		struct mentry *e = &v->e[i];
+		if (!overlaps(e, start, end - start) || e->prot == prot) {
+			i++;
+			continue;
+		}
+		if (e->va >= start && e->va + e->size <= end) {
+			e->prot = prot;
+			i++;
+			continue;
+		}
+		vaddr_t lo = e->va > start ? e->va : start;
+		vaddr_t hi = e->va + e->size < end ? e->va + e->size : end;
+		if (e->va < start)
+			add[nadd++] = extent_of(e, e->va, start - e->va);
+		if (e->va + e->size > end)
+			add[nadd++] = extent_of(e, end, e->va + e->size - end);
+		add[nadd] = extent_of(e, lo, hi - lo);
+		add[nadd++].prot = prot;
+		view_delete(v, e);
+		if (m->env.arch == MMU_HOST_ARM64)
+			m->bbm = true;
+	}
+	for (size_t i = 0; i < nadd; i++)
+		view_insert(v, &add[i]);
+	m->changes++;
+	m->cur = CUR_NONE;
+}
+
 static uint64_t flushes_of(struct model *m, int s)
 {
 	struct mmu_stats st;
@@ -1075,18 +1258,6 @@ static uint8_t *snapshot_of(struct model *m, int s, size_t *len)
 	uint8_t *buf = malloc(*len ? *len : 1);
 	mmu_host_snapshot(&m->sets[s], buf, *len);
 	return buf;
-}
-
-/* A base-page range in a window whose ends are aligned to random orders. */
-static void pick_range(struct model *m, struct model_src *src, vaddr_t win,
-                       vaddr_t *start, vaddr_t *end)
-{
-	uint64_t wsize = pg(m, m->win_order);
-	uint64_t a = pg(m, pick_order(m, src)), b = pg(m, pick_order(m, src));
-	*start = win + src_below(src, wsize / a) * a;
-	uint64_t room = win + wsize - *start;
-	uint64_t len = (1 + src_below(src, room / b > 1 ? room / b : 1)) * b;
-	*end = *start + (len < room ? len : room);
 }
 
 static void op_clear(struct model *m, struct model_src *src)
@@ -1265,7 +1436,7 @@ void model_step(struct model *m, struct model_src *src)
 	if (m->oom)
 		mmu_host_fail_alloc_after((long)src_below(src, 8));
 	if (m->open) {
-		unsigned r = (unsigned)src_below(src, 20);
+		unsigned r = (unsigned)src_below(src, 24);
 		if (r < 6)
 			op_add(m, src);
 		else if (r < 9)
@@ -1278,8 +1449,14 @@ void model_step(struct model *m, struct model_src *src)
 			op_commit(m);
 		else if (r < 19)
 			op_forget(m);
-		else
+		else if (r < 20)
 			op_busy(m, src);
+		else if (r < 22)
+			op_add_range(m, src);
+		else if (r < 23)
+			op_remove_range(m, src);
+		else
+			op_protect_range(m, src);
 	} else {
 		unsigned r = (unsigned)src_below(src, 12);
 		if (r < 6)
@@ -1296,7 +1473,7 @@ void model_step(struct model *m, struct model_src *src)
 	mmu_host_fail_alloc_after(-1);
 	m->oom = false;
 	if (!m->fails)
-		check_all(m);
+		check_all(m, src_below(src, 2));
 }
 
 int model_init(struct model *m, const struct mode_env *env, const char *label)
@@ -1350,7 +1527,7 @@ int model_init(struct model *m, const struct mode_env *env, const char *label)
 		return -1;
 	}
 	m->exec_only_ok = rc == 0;
-	check_all(m);
+	check_all(m, true);
 	return m->fails ? -1 : 0;
 }
 

@@ -1,11 +1,11 @@
 #!/bin/bash
 # Purity check of the arch-neutral kernel: nothing under core/ may see a
-# page table. It may include only include/*.h, its own headers and the C
-# library's; it may not name a level (pgd, pud, pmd, pte, pml4, pdpt,
-# satp, ttbr, cr3, level, levels) nor use a constant that looks like a
-# descriptor bit or field (a hex literal >= 0x100 that is one bit or one
-# run of bits, a shift by 12, 21, 30, 39 or 48). Comments and strings do
-# not count.
+# page table. It may include only include/*.h (and include/uapi/*.h), its
+# own headers and the C library's; it may not name a level (pgd, pud, pmd,
+# pte, pml4, pdpt, satp, ttbr, cr3, level, levels) nor use a constant that
+# looks like a descriptor bit or field (a hex literal >= 0x100 that is one
+# bit or one run of bits, a shift by 12, 21, 30, 39 or 48). Comments and
+# strings do not count.
 #
 #   tests/purity/check.sh [DIR]     (default: core)
 #
@@ -17,7 +17,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 
 # Headers of the MMU engine, the formats and the architectures.
 internal=$(cd "$root" && find arch mmu host -name '*.h' -printf '%f\n' 2>/dev/null | sort -u | tr '\n' ' ')
-public=$(cd "$root" && find include -maxdepth 1 -name '*.h' -printf '%f\n' | sort -u | tr '\n' ' ')
+# include/*.h, and include/uapi/*.h: the system-call table, which user
+# programs see too.
+public=$(cd "$root" && find include -maxdepth 1 -name '*.h' -printf '%f\n';
+	find include/uapi -maxdepth 1 -name '*.h' -printf '%f\n' 2>/dev/null)
+public=$(echo "$public" | sort -u | tr '\n' ' ')
 own=$(find "$dir" -name '*.h' -printf '%f\n' | sort -u | tr '\n' ' ')
 
 offences=$(find "$dir" -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) | sort |

@@ -7,6 +7,8 @@
 # --smp N: QEMU -smp N (default 1, or $SMP from the environment), before
 # --qemu-args, which may give its own.
 #
+# --kernel none: no -kernel at all (firmware given in --qemu-args boots from
+# a disk there).
 # --qemu-args: more QEMU options, after the board's and the CPU (e.g.
 # "-machine virtualization=on": QEMU merges repeated -machine options; a
 # second -cpu replaces the first).
@@ -16,6 +18,9 @@
 # with a line "ORIGAMI-EXIT: <status>"; that status is our exit code.
 # Where QEMU's own exit code carries the status too (QEMU_EXIT_OF_STATUS),
 # the two must agree.
+#
+# --timeout 0: no timeout (coreutils timeout(1) with 0); `make debug` uses
+# it, since a gdb session lasts as long as the person at it wants.
 #
 # Exit codes: the kernel's status (0 = success), or
 #   124  timeout: the kernel hung
@@ -45,18 +50,13 @@ if [ -z "$arch" ]; then
 	echo "run-qemu: --arch is required" >&2
 	exit 2
 fi
-# Without --board: the one board this arch has been built for.
+# Without --board: the arch's default board (the Makefile's).
 if [ -z "$board" ]; then
-	set -- build/"$arch"-*/qemu.env
-	if [ ! -f "$1" ]; then
-		echo "run-qemu: no build of $arch: run 'make ARCH=$arch' first" >&2
-		exit 2
-	elif [ $# -ne 1 ]; then
-		echo "run-qemu: $arch is built for several boards, say which with --board" >&2
+	board=$(make -s --no-print-directory ARCH="$arch" default-board 2>/dev/null)
+	if [ -z "$board" ]; then
+		echo "run-qemu: no default board for $arch" >&2
 		exit 2
 	fi
-	board=${1#build/"$arch"-}
-	board=${board%/qemu.env}
 fi
 build=${build:-build/$arch-$board}
 env=$build/qemu.env
@@ -71,13 +71,18 @@ kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}
 
-set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} -smp "$smp" $qemu_args -kernel "$kernel" -nographic -no-reboot
+[ "$kernel" = none ] && kernel=
+set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} -smp "$smp" $qemu_args ${kernel:+-kernel "$kernel"} -nographic -no-reboot
 [ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
 if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234
 	echo "run-qemu: waiting for gdb; in another terminal run:"
 	echo "  gdb-multiarch -ex 'set architecture $GDB_ARCH' -ex 'file $KERNEL_ELF' -ex 'target remote localhost:1234'"
-	echo "run-qemu: timeout ${timeout}s; quit QEMU with Ctrl-A x"
+	if [ "$timeout" = 0 ]; then
+		echo "run-qemu: no timeout while you debug; quit QEMU with Ctrl-A x"
+	else
+		echo "run-qemu: timeout ${timeout}s; quit QEMU with Ctrl-A x"
+	fi
 fi
 echo "run-qemu: $QEMU_SYSTEM $*" >&2
 

@@ -5,5 +5,5 @@
 set -u
 . tests/boot/suite.sh
 
-verdict_test core host-core-test build/host-tests/core_test
+verdict_test core build/tests/core/core_test build/tests/core/core_test
 suite_end

@@ -8,12 +8,12 @@ set -u
 
 dir=build/tests/fdt
 mkdir -p "$dir"
-if ! make -s host-fdt-test >"$dir/build.log" 2>&1; then
+if ! make -s build/tests/fdt/fdt_test >"$dir/build.log" 2>&1; then
 	fail "build fdt_test (log: $dir/build.log)"
 	suite_end
 	exit
 fi
-fdt_test=build/host-tests/fdt_test
+fdt_test=build/tests/fdt/fdt_test
 
 # ---- the DTBs ----
 dump_dtb() {   # NAME QEMU-SYSTEM ARGS...
@@ -33,6 +33,16 @@ dump_dtb riscv-virt-numa qemu-system-riscv64 -M virt -m 1G -smp 2 \
 dump_dtb riscv-sifive-u qemu-system-riscv64 -M sifive_u -m 512M
 dump_dtb arm64-virt qemu-system-aarch64 -M virt -cpu max -m 384M
 dump_dtb arm64-virt-highmem qemu-system-aarch64 -M virt -cpu max -m 6G
+# The Raspberry Pi DTBs from Debian's kernel package (tools/setup.sh): their
+# UARTs sit behind /soc's ranges (bus 0x7e... seen by the CPU elsewhere).
+for name in bcm2837-rpi-3-b bcm2711-rpi-4-b; do
+	if [ -f "build/field/dtbs/$name.dtb" ]; then
+		cp "build/field/dtbs/$name.dtb" "$dir/$name.dtb"
+		dtbs+=("$name")
+	else
+		fail "$name: build/field/dtbs/$name.dtb missing (tools/setup.sh fetches it)"
+	fi
+done
 if dtc -q -I dts -O dtb -o "$dir/sample.dtb" tests/host/fdt_sample.dts; then
 	dtbs+=(sample)
 else
@@ -59,6 +69,29 @@ reg_pairs() {   # DTB PARENT NODE
 	done
 }
 
+# ADDR in NODE's parent's space as a CPU address, through that parent's
+# ranges (one bus level: the DTBs here have no deeper one).
+cpu_address() {   # DTB NODE ADDR
+	local bus=${2%/*} ac pac sc r child cpu size
+	[ -z "$bus" ] && { echo "$3"; return; }
+	r=($(fdtget -t u "$1" "$bus" ranges 2>/dev/null))
+	[ ${#r[@]} -eq 0 ] && { echo "$3"; return; }
+	ac=$(fdtget -t u -d 2 "$1" "$bus" '#address-cells')
+	sc=$(fdtget -t u -d 1 "$1" "$bus" '#size-cells')
+	pac=$(fdtget -t u -d 2 "$1" "$(dirname "$bus")" '#address-cells')
+	while [ ${#r[@]} -gt 0 ]; do
+		child=$(cells_to_hex "$ac" "${r[@]:0:ac}")
+		cpu=$(cells_to_hex "$pac" "${r[@]:ac:pac}")
+		size=$(cells_to_hex "$sc" "${r[@]:ac+pac:sc}")
+		if (($3 >= child && $3 - child < size)); then
+			printf '0x%x\n' $(($3 - child + cpu))
+			return
+		fi
+		r=("${r[@]:ac+pac+sc}")
+	done
+	echo "unmapped $3"
+}
+
 enabled() {   # DTB NODE
 	local status
 	status=$(fdtget -d okay "$1" "$2" status)
@@ -82,21 +115,25 @@ expected_facts() {   # DTB
 	path=$(fdtget -d '' "$dtb" /chosen stdout-path)
 	path=${path%%:*}
 	[ -n "$path" ] && [ "${path#/}" = "$path" ] && path=$(fdtget "$dtb" /aliases "$path")
-	kind=none
+	kind=none shift_default=0 width_default=1
 	if [ -n "$path" ]; then
 		for compat in $(fdtget "$dtb" "$path" compatible); do
 			case $compat in
 			ns16550a|ns16550|ns8250|snps,dw-apb-uart) kind=ns16550; break ;;
 			arm,pl011) kind=pl011; break ;;
+			sifive,uart0) kind=sifive; break ;;
+			# Linux 8250_bcm2835aux.c: registers 4 bytes apart.
+			brcm,bcm2835-aux-uart) kind=ns16550 shift_default=2 width_default=4; break ;;
 			esac
 		done
 	fi
 	if [ $kind = none ]; then
 		echo "uart (none)"
 	else
-		echo "uart $kind $(reg_pairs "$dtb" "${path%/*}" "$path" | head -n 1 | cut -d' ' -f1)" \
-			"$(fdtget -t u -d 0 "$dtb" "$path" reg-shift)" \
-			"$(fdtget -t u -d 1 "$dtb" "$path" reg-io-width)"
+		echo "uart $kind $(cpu_address "$dtb" "$path" \
+			"$(reg_pairs "$dtb" "${path%/*}" "$path" | head -n 1 | cut -d' ' -f1)")" \
+			"$(fdtget -t u -d $shift_default "$dtb" "$path" reg-shift)" \
+			"$(fdtget -t u -d $width_default "$dtb" "$path" reg-io-width)"
 	fi
 }
 
@@ -123,7 +160,9 @@ expect_fact riscv-virt "memory 0x80000000 0x10000000"
 expect_fact riscv-virt "uart ns16550 0x10000000 0 1"
 expect_fact riscv-virt-numa "memory 0x80000000 0x20000000"
 expect_fact riscv-virt-numa "memory 0xa0000000 0x20000000"
-expect_fact riscv-sifive-u "uart (none)"
+expect_fact riscv-sifive-u "uart sifive 0x10010000 0 1"
+expect_fact bcm2837-rpi-3-b "uart ns16550 0x3f215040 2 4"
+expect_fact bcm2711-rpi-4-b "uart ns16550 0xfe215040 2 4"
 expect_fact arm64-virt "memory 0x40000000 0x18000000"
 expect_fact arm64-virt "uart pl011 0x9000000 0 1"
 expect_fact arm64-virt-highmem "memory 0x40000000 0x180000000"

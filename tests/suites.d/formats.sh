@@ -8,4 +8,4 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/boot/suite.sh
 
-counted_test formats build/host-san/tests/formats/formats
+counted_test formats build/tests/formats/formats

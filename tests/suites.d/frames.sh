@@ -5,5 +5,5 @@
 set -u
 . tests/boot/suite.sh
 
-verdict_test frames host-frames-test build/host-tests/frames_test
+verdict_test frames build/tests/frames/frames_test build/tests/frames/frames_test
 suite_end

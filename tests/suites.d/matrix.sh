@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-arch: per-arch
 # The paging matrix: every mode of every arch booted in QEMU on the CPUs
 # that have it, with MATRIX_SMP (4) CPUs, each boot running the kernel's
 # MMU suite on the live MMU (tests/kernel/mmu_hwtest.c, tests/mmu/ cases:
@@ -26,6 +27,7 @@ arm64|arm64-4k-48|max|arm64-4k-48
 arm64|arm64-16k-48|max|arm64-16k-48
 arm64|arm64-64k-48|max|arm64-64k-48
 arm64|arm64-4k-52|max|arm64-4k-52
+arm64|arm64-16k-52|max|arm64-16k-52
 arm64|arm64-64k-52|max|arm64-64k-52
 arm64|arm64-4k-48|cortex-a57|arm64-4k-48
 arm64|arm64-64k-48|cortex-a57|arm64-64k-48
@@ -49,7 +51,7 @@ filter=${1:-}
 dir=build/tests/matrix
 mkdir -p "$dir"
 
-for arch in $(make -s ports); do
+for arch in $(test_arches); do
 	if ! make -s ARCH="$arch" all >"$dir/$arch-build.log" 2>&1; then
 		echo "matrix: $arch does not build (log: $dir/$arch-build.log)"
 	fi
@@ -65,8 +67,10 @@ cell() {
 }
 
 cells=()
+arches=" $(echo $(test_arches)) "
 while IFS='|' read -r arch mode cpu runs; do
 	[ -n "$arch" ] || continue
+	[[ $arches == *" $arch "* ]] || continue
 	[ -z "$filter" ] || [[ "$arch $mode $cpu" =~ $filter ]] || continue
 	cells+=("$arch|$mode|$cpu|$runs")
 done <<<"$CELLS"

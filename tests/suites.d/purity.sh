@@ -3,6 +3,14 @@
 # finds nothing under core/, and it does find each kind of violation when
 # one is planted in a copy of core/ (and does not flag comments, strings
 # or constants that are not descriptor-shaped).
+#
+# Then the walls the build keeps (Makefile, "Rooms"): in a copy of the
+# tree, a deliberate crossing planted in a real file must fail that file's
+# own make rule (core/ reading a set's private field, a format including
+# an engine header, arch setup code including a format), while the
+# unplanted copy builds; and probes compiled with each room's flags (make
+# room-cc) must fail for every other crossing, next to a control that
+# must compile. Kernel images carry no host introspection (nm).
 set -u
 passed=0 failed=0
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
@@ -65,6 +73,106 @@ clean "a level word in a string" 'static const char *msg = "satp level 0x1ff000"
 clean "a magic number" 'static const unsigned magic = 0xd00dfeedu;'
 clean "a small constant" 'static const unsigned char reg = 0x18;'
 clean "a word containing a level name" 'int complete, compute;'
+
+# ---- the walls of the build ----
+tree=$tmp/tree
+mkdir -p "$tree"
+git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$tree" 2>/dev/null || cp -r . "$tree"
+rm -rf "$tree/build"
+ports=$(make -s ports)
+
+# wall ARCH NAME FILE LINE TARGET: TARGET (a make target of FILE) builds in
+# the copy, and fails once LINE is appended to FILE, with a missing header
+# or an incomplete type as the reason.
+wall() {
+	local arch=$1 name=$2 file=$3 line=$4 target=$5 out
+	if ! out=$(make -s -C "$tree" ARCH="$arch" "$target" 2>&1); then
+		fail "$arch: $target does not build even unplanted: $out"
+		return
+	fi
+	cp "$tree/$file" "$tree/$file.orig"
+	printf '%s\n' "$line" >>"$tree/$file"
+	rm -f "$tree/$target"
+	if out=$(make -s -C "$tree" ARCH="$arch" "$target" 2>&1); then
+		fail "$arch: $name ($line in $file) builds"
+	elif grep -qE 'No such file|incomplete type|has no member' <<<"$out"; then
+		pass "$arch: $name fails the build ($(grep -m1 -oE "[^ ]*(No such file|incomplete type|has no member).*" <<<"$out"))"
+	else
+		fail "$arch: $name fails for another reason: $out"
+	fi
+	mv "$tree/$file.orig" "$tree/$file"
+}
+# probe ARCH ROOM WANT NAME CODE: CODE compiled with ROOM's flags must
+# compile (WANT ok) or fail (WANT fail).
+probe() {
+	local arch=$1 room=$2 want=$3 name=$4 cc
+	cc=$(make -s ARCH="$arch" room-cc ROOM="$room")
+	printf '%s\n' "$5" >"$tmp/probe.c"
+	if $cc -fsyntax-only "$tmp/probe.c" >"$tmp/probe.log" 2>&1; then got=ok; else got=fail; fi
+	if [ $got = $want ]; then
+		pass "$arch $room room: $name: $want"
+	else
+		fail "$arch $room room: $name: expected $want, got $got: $(head -n 3 "$tmp/probe.log")"
+	fi
+}
+
+for arch in $ports; do
+	case $arch in
+	riscv64) dir=riscv format=pt_sv.h mode=pt_mode_sv39 setup=setup.c ;;
+	arm64) dir=arm64 format=pt_vmsa.h mode=pt_mode_arm64_4k_48 setup=setup.c ;;
+	x86_64) dir=x86_64 format=pt_x86.h mode=pt_mode_x86_4level setup=cpu.c ;;
+	*) continue ;;
+	esac
+	obj() { echo "build/$arch-$board/obj/$1.o"; }
+	board=$(sed -n "s/^board_default_$arch *:= *//p" Makefile)
+	wall $arch "core/ reading a set's private field" core/mmu_boot.c \
+		'unsigned probe_asid(mmu_translation_set_t *t) { return t->asid; }' "$(obj core/mmu_boot)"
+	wall $arch "a format including an engine header" arch/$dir/$format \
+		'#include "pt_engine.h"' "build/$arch-$board/walls/$mode.ok"
+	wall $arch "arch setup including a format" arch/$dir/$setup \
+		"#include \"$format\"" "$(obj arch/$dir/${setup%.c})"
+
+	probe $arch core ok "the contract (control)" \
+		'#include "mmu.h"
+#include "mmu_kernel.h"
+#include "arch.h"
+int f(mmu_translation_set_t *t) { return mmu_new_translation_set(t) ? 0 : (int)mmu_kernel_asid(t); }'
+	probe $arch core fail "a set's field" '#include "mmu.h"
+unsigned f(mmu_translation_set_t *t) { return t->asid; }'
+	probe $arch core fail "an entry's field" '#include "mmu.h"
+paddr_t f(mmu_entry_t e) { return e.pa; }'
+	probe $arch core fail "MMU_LAYER defined by hand" '#define MMU_LAYER
+#include "mmu.h"'
+	probe $arch core fail "the engine's header" '#include "mmu_internal.h"'
+	probe $arch core fail "the arch-MMU hooks (TLB kinds, roots)" '#include "arch_mmu.h"'
+	probe $arch core fail "an arch header" '#include "cpu_features.h"'
+	probe $arch arch ok "arch.h (control)" '#include "arch.h"'
+	probe $arch arch fail "a format" "#include \"$format\""
+	probe $arch arch fail "the arch-MMU hooks" '#include "arch_mmu.h"'
+	probe $arch archmmu ok "the arch-MMU hooks (control)" '#include "arch_mmu.h"'
+	probe $arch archmmu fail "a format" "#include \"$format\""
+	probe $arch format ok "the format interface and defaults (control)" \
+		'#include "pt_format.h"
+#include "pt_defaults.h"'
+	probe $arch format fail "the engine" '#include "pt_engine.h"'
+	probe $arch format fail "the engine's internals" '#include "mmu_internal.h"'
+	probe $arch format fail "the real mmu types" '#include "mmu_types.h"'
+	probe $arch engine ok "its own headers (control)" '#include "mmu_internal.h"'
+	probe $arch engine fail "an arch header" '#include "cpu_features.h"'
+
+	# Kernel images: no host introspection (pt_engine.h's, under MMU_HOST).
+	elf=build/$arch-$board/origami.elf
+	if make -s ARCH=$arch all >/dev/null 2>&1 && [ -f "$elf" ]; then
+		n=$(nm "$elf" | grep -cE ' (eng_hwstate|snap_tables|eng_snapshot|meta_snapshot|mmu_host_[a-z_]*)$')
+		if [ "$n" -eq 0 ]; then
+			pass "$arch: the kernel image has no host introspection symbols"
+		else
+			fail "$arch: the kernel image has $n host introspection symbols"
+		fi
+	else
+		fail "$arch: the kernel does not build"
+	fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,4 +7,4 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/boot/suite.sh
 
-counted_test ref build/host-san/tests/ref/ref_test
+counted_test ref build/tests/ref/ref_test

@@ -32,7 +32,7 @@ SMP_JOBS=${SMP_JOBS:-2}
 dir=build/tests/smp
 mkdir -p "$dir"
 
-ports=" $(make -s ports) "
+ports=" $(test_arches | tr '\n' ' ') "
 for arch in $ports; do
 	make -s ARCH="$arch" all >"$dir/$arch-build.log" 2>&1 ||
 		fail "$arch: build (log: $dir/$arch-build.log)"

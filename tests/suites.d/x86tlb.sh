@@ -9,7 +9,7 @@ set -u
 
 dir=build/tests/x86tlb
 mkdir -p "$dir"
-if make -s x86tlb-test-build >"$dir/build.log" 2>&1; then
+if make -s build/tests/x86tlb/tlb_test >"$dir/build.log" 2>&1; then
 	"$dir/tlb_test" >"$dir/x86tlb.log" 2>&1
 	count_verdicts "$dir/x86tlb.log" $? "the x86 TLB model"
 else

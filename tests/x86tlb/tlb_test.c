@@ -29,7 +29,7 @@
  * global range, no CR3 reload for a big range, every set on PCID 0).
  *
  * tests/suites.d/x86tlb.sh builds and runs it; by hand:
- *   make x86tlb-test; build/tests/x86tlb/tlb_test [STEPS]
+ *   make test-x86tlb, or build/tests/x86tlb/tlb_test [STEPS]
  * (TLB_TEST_RANDOM_ONLY=1: the random part alone).
  */
 #define X86_CPU_MODEL

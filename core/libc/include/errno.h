@@ -6,7 +6,12 @@
 #define ENOENT   2
 #define EIO      5
 #define E2BIG    7
+#define ENOEXEC  8
+#define EBADF    9
+#define ECHILD  10
+#define EAGAIN  11
 #define ENOMEM  12
+#define EACCES  13
 #define EFAULT  14
 #define EBUSY   16
 #define EEXIST  17
@@ -14,6 +19,7 @@
 #define EINVAL  22
 #define ENOSPC  28
 #define ERANGE  34
+#define ENOSYS  38
 #define ENOTSUP 95
 
 #endif

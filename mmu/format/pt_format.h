@@ -28,14 +28,21 @@
  *   PT_PA_BITS         output address bits a descriptor can hold
  *   PT_HOST_ARCH       enum mmu_host_arch of the reference walker to use
  *
- * and then, in the format header, these functions (all static inline):
+ * and then, in the format header, these functions (all static inline).
+ * Those marked [default] are optional: mmu/format/pt_defaults.h, which a
+ * format includes last, supplies the simplest hardware's behaviour for
+ * each one the format did not define (as a macro of its own name).
+ *
+ * A format sees only this directory (mmu/format/), include/ and its own
+ * arch's headers: the build compiles every format header alone with just
+ * those paths, so a format that reaches for the engine fails to build.
  *
  *   enum pt_kind pt_kind(pt_entry_t e, unsigned level);
  *       PT_ABSENT, PT_TABLE (points to the next level) or PT_LEAF.
- *   bool pt_leaf_ok(unsigned level);
+ *   bool pt_leaf_ok(unsigned level);                  [default: true]
  *       Whether a leaf may sit at this level (in the mode being built: it
  *       may read the mode's feature flags).
- *   unsigned pt_contig_lg2(unsigned level);
+ *   unsigned pt_contig_lg2(unsigned level);           [default: 0]
  *       log2 of the entries in a contiguous group at this level (ARM64
  *       contiguous hint, RISC-V Svnapot), 0 where the level has none.
  *   paddr_t pt_table_pa(pt_entry_t e, unsigned level);
@@ -48,25 +55,28 @@
  *   paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va);
  *       Output address of the slot that translates va.
  *   void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a);
- *   bool pt_leaf_contig(pt_entry_t e, unsigned level);
- *   bool pt_attr_ok(unsigned prot, unsigned memtype);
+ *   bool pt_leaf_contig(pt_entry_t e, unsigned level); [default: false]
+ *   bool pt_attr_ok(unsigned prot, unsigned memtype);  [default: true]
  *       Whether the hardware can express this prot (e.g. exec-only) and
  *       memory type (e.g. RISC-V without Svpbmt has only PMAs).
  *   bool pt_needs_bbm(pt_entry_t old, pt_entry_t new, unsigned level);
+ *                                                      [default: false]
  *       Whether replacing the live old by new needs break-before-make
  *       (Arm ARM D8.16.1); false everywhere but ARM64.
- *   int pt_mode_init(void);
+ *   int pt_mode_init(void);                           [default: 0]
  *       Called by mmu_select_mode: reads CPU features (host: simulated
  *       ones); -ENOTSUP if this CPU cannot run the mode.
- *   void pt_hwstate(struct mmu_host_hwstate *hw);
+ *   void pt_hwstate(struct mmu_host_hwstate *hw);     [default: nothing]
  *       Fills the feature flags a hardware walker needs (svnapot, lpa2...).
  */
 #ifndef ORIGAMI_PT_FORMAT_H
 #define ORIGAMI_PT_FORMAT_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "mmu.h"
+#include "mmu_host.h"   /* struct mmu_host_hwstate, for pt_hwstate */
 
 typedef uint64_t pt_entry_t;
 
@@ -81,5 +91,8 @@ struct pt_attr {
 	bool    dirty;
 	bool    annotated;   /* software bit: the side table holds more (mmu/meta.c) */
 };
+
+/* A broken invariant inside the MMU layer: print and stop (mmu/bug.c). */
+__attribute__((noreturn, format(printf, 1, 2))) void panic_mmu(const char *fmt, ...);
 
 #endif
