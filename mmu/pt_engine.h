@@ -611,7 +611,7 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 		mmu_env_publish_barrier();
 		vaddr_t sva = slot_va(pg->va, l, first);
 		struct mmu_flush f = { sva, sva + n * lvl_bytes(l), (n * lvl_bytes(l)) >> lvl_shift(0),
-		                       pg->kernel };
+		                       pg->kernel, false };
 		mmu_env_tlb_flush(ta->set, &f);
 		for (size_t j = first; j < first + n; j++)
 			__atomic_store_n(&live[j], priv[j], __ATOMIC_RELEASE);
@@ -650,7 +650,7 @@ static void eng_publish_def(mmu_transaction_t *ta)
 			mmu_env_publish_barrier();
 			vaddr_t sva = slot_va(d->table_va, d->level, d->idx);
 			struct mmu_flush f = { sva, sva + lvl_bytes(d->level),
-			                       lvl_bytes(d->level) >> lvl_shift(0), d->kernel };
+			                       lvl_bytes(d->level) >> lvl_shift(0), d->kernel, false };
 			mmu_env_tlb_flush(ta->set, &f);
 		}
 		__atomic_store_n(live, d->val, __ATOMIC_RELEASE);
