@@ -28,7 +28,7 @@ struct boot_info {
 	struct mem_range reserved[BOOT_MAX_RANGES]; /* firmware, DTB, kernel image */
 	unsigned nreserved;
 	uint64_t kernel_start, kernel_end;       /* physical extent of the image */
-	uint64_t hartid;                         /* boot CPU id (RISC-V hart) */
+	uint64_t boot_cpu_id;                    /* boot CPU: RISC-V hart id, arm64 MPIDR_EL1 affinity */
 	struct uart_desc uart;
 };
 
@@ -42,7 +42,7 @@ __attribute__((noreturn)) void kernel_exit(int status);
 const struct boot_info *current_boot_info(void);
 
 /* core/boot_fdt.c: kmain() calls it when the arch set bi->dtb, so a DTB
- * arch only fills dtb, hartid and kernel_start/end. Fills memory, reserved
+ * arch only fills dtb, boot_cpu_id and kernel_start/end. Fills memory, reserved
  * ranges (the DTB's own included), bootargs and the console (stdout-path,
  * else board_early_uart). Returns 0 or the fdt_* error. */
 int boot_info_from_fdt(struct boot_info *bi, const void *dtb);

@@ -1,7 +1,7 @@
 /*
  * The MMU abstraction layer: the only interface core/ has to translation.
  *
- * The contract (names, signatures, semantics) is ../shared/design/mmu-api.md.
+ * The contract (names, signatures, semantics) is docs/mmu-api.md.
  * The core sees translations (mmu_entry_t), address spaces
  * (mmu_translation_set_t) and transactions (mmu_transaction_t); never a
  * level, a table or a descriptor bit, and never a field of these types
@@ -41,7 +41,7 @@ typedef struct mmu_transaction mmu_transaction_t;
  */
 #define MMU_ENTRY_WORDS 2
 #define MMU_SET_WORDS   96
-#define MMU_TXN_WORDS   24
+#define MMU_TXN_WORDS   96
 
 #ifdef MMU_LAYER
 #include "mmu_types.h"

@@ -55,7 +55,6 @@ int mmu_select_mode(const char *name)
 		meta_fini(&mmu_cur->kernel_meta);
 		mmu_cur = NULL;
 	}
-	mmu_walk_gen++;
 	int err = m->init(m);
 	if (err)
 		return err;
@@ -245,16 +244,14 @@ static int op_end(mmu_transaction_t *ta, int half, int err)
 /* Calls that count changes before they can still fail keep a copy. */
 static void save_counts(mmu_transaction_t *ta, int half)
 {
-	ta->st->saved_counts = ta->st->counts[half];
-	ta->st->saved_flush = ta->st->flush;
+	(void)half;
+	txn_save_counts(ta);
 }
 
 static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 {
-	if (err) {
-		ta->st->counts[half] = ta->st->saved_counts;
-		ta->st->flush = ta->st->saved_flush;
-	}
+	if (err)
+		txn_restore_counts(ta);
 	return op_end(ta, half, err);
 }
 
@@ -269,7 +266,7 @@ static void release(mmu_transaction_t *ta)
 
 static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes)
 {
-	struct txn_flush *f = &ta->st->flush;
+	struct txn_flush *f = &ta->flush;
 	f->changed = true;
 	if (va < f->start)
 		f->start = va;
@@ -279,15 +276,36 @@ static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t by
 	f->global |= half == HALF_KERNEL;
 }
 
-/* n entries like e added (n > 0) or removed (n < 0). */
-static void count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
+/* n entries like e added (n > 0) or removed (n < 0): in the transaction
+ * object while a few orders change, else in its state. Returns 0 or
+ * -ENOMEM (the state could not be allocated). */
+static int count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
 {
-	struct mmu_set_counts *c = &ta->st->counts[half];
 	uint64_t bytes = entry_bytes(e.order);
+	struct txn_delta *d = &ta->delta[half];
+	if (!(e.flags & MMU_EF_COUNTED)) {
+		unsigned i = 0;
+		while (i < d->used && d->order[i] != e.order)
+			i++;
+		if (i < sizeof(d->order)) {
+			if (i == d->used) {
+				d->order[d->used++] = (uint8_t)e.order;
+				d->n[i] = 0;
+			}
+			d->n[i] += n;
+			d->mapped += n * (int64_t)bytes;
+			return 0;
+		}
+	}
+	int err = txn_need_state(ta);
+	if (err)
+		return err;
+	struct mmu_set_counts *c = &ta->st->counts[half];
 	c->entries[e.order] += (uint64_t)n;
 	c->mapped_bytes += (uint64_t)n * bytes;
 	if (e.flags & MMU_EF_COUNTED)
 		c->counters[e.counter] += (uint64_t)n * (bytes >> mmu_cur->geo.page_shift);
+	return 0;
 }
 
 static uint64_t meta_value(mmu_entry_t e)
@@ -304,10 +322,10 @@ static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	int err = mmu_cur->be->map(ta, va, n, 1ull << (e.order - n), e.pa, &a);
 	if (!err && a.annotated)
 		err = meta_set(ta, half, va, meta_value(e));
-	if (!err) {
-		count(ta, half, e, +1);
+	if (!err)
+		err = count(ta, half, e, +1);
+	if (!err)
 		note_change(ta, half, va, entry_bytes(e.order));
-	}
 	return err;
 }
 
@@ -317,10 +335,10 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	int err = mmu_cur->be->unmap(ta, va, n, 1ull << (e.order - n));
 	if (!err && attr_of(e).annotated)
 		err = meta_del(ta, half, va);
-	if (!err) {
-		count(ta, half, e, -1);
+	if (!err)
+		err = count(ta, half, e, -1);
+	if (!err)
 		note_change(ta, half, va, entry_bytes(e.order));
-	}
 	return err;
 }
 
@@ -500,11 +518,8 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 			err = meta_del(ta, half, va);
 		else if (!err && a.annotated)
 			err = meta_set(ta, half, va, meta_value(e));
-		if (!err) {
-			count(ta, half, old, -1);
-			count(ta, half, e, +1);
+		if (!err && !(err = count(ta, half, old, -1)) && !(err = count(ta, half, e, +1)))
 			note_change(ta, half, va, new_bytes);
-		}
 	} else if (e.order < old.order) {
 		err = unplace(ta, half, old, old_va);
 		for (vaddr_t p = old_va; !err && p - old_va < entry_bytes(old.order); p += new_bytes) {
@@ -559,7 +574,7 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 	 * the tables just freed). */
 	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
 	meta_fini(&t->meta);
-	mmu_walk_gen++;
+	t->gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
@@ -733,6 +748,7 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 	int err = 0;
 	vaddr_t va = start;
 	struct mmu_leaf l;
+	uint64_t n;
 	while (!err && va < end && !mmu_cur->be->next(ta, va, end - 1, &l)) {
 		mmu_entry_t e;
 		vaddr_t base;
@@ -744,7 +760,16 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			;
 		else if (prot && !mmu_cur->attr_ok(*prot, e.memtype))
 			err = -EINVAL;
-		else if (base >= start && last <= end - 1)
+		else if (base >= start && last <= end - 1 && !prot && mmu_cur->be->unmap_run &&
+		         !attr_of(e).annotated &&
+		         (n = mmu_cur->be->unmap_run(ta, base, end - 1, e.order, &err)) != 0) {
+			/* A run of plain leaves in one table: one pass, counted once. */
+			if (!err)
+				err = count(ta, half, e, -(int64_t)n);
+			if (!err)
+				note_change(ta, half, base, n * entry_bytes(e.order));
+			va = base + n * entry_bytes(e.order);
+		} else if (base >= start && last <= end - 1)
 			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
 		else {
 			vaddr_t from = base < start ? start : base;
@@ -836,10 +861,10 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	struct pt_attr a = attr_of(e);
 	if (!a.annotated) {
 		err = mmu_cur->be->map(ta, va, e.order, len / bytes, e.pa, &a);
-		if (!err) {
-			count(ta, half, e, (int64_t)(len / bytes));
+		if (!err)
+			err = count(ta, half, e, (int64_t)(len / bytes));
+		if (!err)
 			note_change(ta, half, va, len);
-		}
 	} else {
 		for (uint64_t off = 0; !err && off < len; off += bytes) {
 			mmu_entry_t one = e;
@@ -974,7 +999,8 @@ int mmu_host_forget(void)
 		return -EBUSY;
 	mmu_cur = NULL;
 	next_asid = 1;
-	mmu_walk_gen++;
+	for (size_t i = 0; i < mmu_nmodes; i++)
+		mmu_modes[i]->kernel_gen++;   /* no view cached before survives */
 	return 0;
 }
 

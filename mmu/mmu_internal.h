@@ -75,11 +75,19 @@ struct mmu_backend {
 	                paddr_t pa, const struct pt_attr *a);
 	/* Remove count existing leaves of that order. */
 	int  (*unmap)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count);
+	/* Optional: remove the run of existing non-annotated leaves of a
+	 * native order that starts at va, inside [va, last], as far as one
+	 * table holds it; returns how many (0: use unmap). *err on failure. */
+	uint64_t (*unmap_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+	                      int *err);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
 	 * break-before-make where the format needs it). */
 	void (*publish)(mmu_transaction_t *ta, struct txn_page *pg);
+	/* Commit: make the transaction's deferred stores (txn.h), if the
+	 * backend defers any. */
+	void (*publish_def)(mmu_transaction_t *ta);
 	/* Commit, after every page is published and the TLB flushed. */
 	void (*after_publish)(mmu_transaction_t *ta);
 #ifdef MMU_HOST
@@ -107,7 +115,13 @@ struct mmu_mode {
 	struct mmu_set_counts kernel_counts;
 	uint64_t kernel_table_pages;
 	struct mmu_transaction *kernel_owner;
+	uint64_t kernel_gen;              /* bumped by every commit that changed the kernel half */
 };
+
+#ifdef MMU_HOST
+/* Bytes of transaction bookkeeping pages allocated (mmu_host_alloc_counts). */
+extern uint64_t mmu_host_book_bytes;
+#endif
 
 /* Per-build table of modes (host/modes_host.c, arch/<arch>/mmu_modes.c),
  * written as a list of mode symbols:
@@ -138,7 +152,10 @@ int mmu_host_forget(void);
 paddr_t mmu_env_alloc(unsigned shift);
 /* The same, contents undefined: for pages the caller overwrites whole
  * (private copies, bookkeeping), so nobody zeroes them for nothing. */
-paddr_t mmu_env_alloc_dirty(unsigned shift);
+paddr_t mmu_env_alloc_uninit(unsigned shift);
+/* The old name, for mmu/txn.c until its rewrite (issue 12) calls
+ * mmu_env_alloc_uninit: "dirty" is kept for the PTE bit alone. */
+#define mmu_env_alloc_dirty mmu_env_alloc_uninit
 void    mmu_env_free(paddr_t pa, unsigned shift);
 void   *mmu_env_phys_to_virt(paddr_t pa);
 /* Make table stores visible to the hardware walker before what follows. */

@@ -73,13 +73,10 @@ x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^x86: paging controls: PGE \(no NX\)
 x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 '
 
-# Seconds a boot may take before it counts as a hang: every boot runs the
-# MMU, vm and tasks suites, and a loaded 2-CPU machine runs several QEMUs.
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-60}
 # boot ARCH NAME BOOTARGS [TIMEOUT [RUNNER OPTIONS...]]: sets $log and $rc.
 boot() {
 	log=build/tests/boot/$1-$2.log
-	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-$BOOT_TIMEOUT}" \
+	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-120}" \
 		--log "$log" "${@:5}" >"$log.runner" 2>&1
 	rc=$?
 }
@@ -158,7 +155,7 @@ for arch in $(test_arches); do
 	while IFS='|' read -r config_arch name qemu_args bootargs status lines; do
 		[ "$config_arch" = "$arch" ] || continue
 		IFS='|' read -ra lines <<<"$lines"
-		boot "$arch" "$name" "$bootargs" "$BOOT_TIMEOUT" --qemu-args "$qemu_args"
+		boot "$arch" "$name" "$bootargs" 120 --qemu-args "$qemu_args"
 		expect_rc "$arch-$name" "$status"
 		expect "$arch-$name" "${lines[@]}"
 	done <<<"$CONFIGS"
@@ -180,7 +177,7 @@ for arch in $(test_arches); do
 			-nographic >/dev/null 2>&1
 		if [ -f "$dtb" ] && fdtput -t s "$dtb" /cpus/cpu@0 riscv,isa rv64imac &&
 			fdtput -t s "$dtb" /cpus/cpu@0 riscv,isa-extensions i m a c svpbmt; then
-			boot riscv64 isa-extensions "" "$BOOT_TIMEOUT" --cpu rv64,svpbmt=on --qemu-args "-dtb $dtb"
+			boot riscv64 isa-extensions "" 30 --cpu rv64,svpbmt=on --qemu-args "-dtb $dtb"
 			expect_rc "riscv64-isa-extensions" $EXIT_OK
 			expect "riscv64-isa-extensions" '^paging: sv39 sv48 sv57 \+svpbmt$' \
 				'-> 0x0000000010000000 +1 x 4K +rw-- +device +global$'
