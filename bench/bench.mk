@@ -23,9 +23,9 @@ NEW ?= $(BENCH_DIR)/results.json
 
 .PHONY: bench bench-compare
 
-$(BENCH_BIN): bench/bench.c include/mmu.h include/mmu_host.h $(LIBMMU)
+$(BENCH_BIN): bench/bench.c bench/direct.c bench/direct.h include/mmu.h include/mmu_host.h $(LIBMMU)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/bench.c $(LIBMMU) -o $@
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/bench.c bench/direct.c $(LIBMMU) -o $@
 
 $(BENCH_CMP): bench/compare.c
 	@mkdir -p $(dir $@)

@@ -178,14 +178,16 @@ static unsigned native_index(unsigned order)
 }
 
 /* txn_view, remembered: a lookup in the transaction's page hash per read
- * was most of the time of a bulk map. An entry holds while mmu_walk_gen
- * is unchanged (it moves whenever a page becomes private, is freed or
- * unwound, and at commit and forget), for the transaction that made it.
+ * was most of the time of a bulk map. An entry holds while the
+ * transaction's, the set's and the kernel half's generations are
+ * unchanged (txn_gen_ok: they move whenever a page becomes private, is
+ * freed or unwound, and at commit and forget), for the transaction that
+ * made it.
  * The hashed mode is host-only, so one static cache serves. */
 #define VCACHE 64
 static struct vcache {
 	mmu_transaction_t *ta;
-	uint64_t gen;
+	uint64_t gen, sgen, kgen;
 	paddr_t  pa;
 	void    *ptr;
 } vcache[VCACHE];
@@ -193,8 +195,9 @@ static struct vcache {
 static void *view(mmu_transaction_t *ta, paddr_t pa)
 {
 	struct vcache *c = &vcache[(pa >> H_PAGE_SHIFT) % VCACHE];
-	if (c->pa != pa || c->ta != ta || c->gen != mmu_walk_gen)
-		*c = (struct vcache){ ta, mmu_walk_gen, pa, txn_view(ta, pa) };
+	if (c->pa != pa || c->ta != ta || !txn_gen_ok(ta, c->gen, c->sgen, c->kgen))
+		*c = (struct vcache){ ta, ta->gen, ta->set->gen, ta->set->mode->kernel_gen, pa,
+		                      txn_view(ta, pa) };
 	return c->ptr;
 }
 

@@ -60,6 +60,7 @@ static struct {
 	uint32_t      free_list[MAX_ORDER + 1];
 	size_t        untouched;       /* frames at and above this were never handed out */
 	size_t        pages_in_use;    /* allocated pages of any size */
+	uint64_t      allocs;          /* allocations ever made (the bench counts them) */
 	long          allocs_left;     /* mmu_host_fail_alloc_after; -1: unlimited */
 } phys = { .allocs_left = -1 };
 
@@ -180,6 +181,14 @@ void mmu_host_fail_alloc_after(long n)
 	unlock();
 }
 
+uint64_t mmu_host_book_bytes;   /* counted by mmu/txn.c */
+
+void mmu_host_alloc_counts(uint64_t *allocs, uint64_t *book_bytes)
+{
+	*allocs = phys.allocs;
+	*book_bytes = mmu_host_book_bytes;
+}
+
 size_t mmu_host_tables_in_use(void)
 {
 	return phys.pages_in_use;
@@ -252,6 +261,7 @@ static paddr_t alloc_page(unsigned shift, bool zero)
 	}
 	phys.frames[f].order = (uint8_t)order;
 	phys.pages_in_use++;
+	phys.allocs++;
 	unlock();
 
 	if (zero)

@@ -134,6 +134,7 @@ struct frames_stats {
 	uint64_t free_bytes;
 	uint64_t meta_bytes;    /* taken from RAM for the per-frame state */
 	uint64_t in_use[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1];  /* allocated blocks per shift */
+	uint64_t free_blocks[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1]; /* free blocks per shift */
 	uint64_t mapped_frames; /* 4 KiB frames of frames_alloc_pages still referenced */
 	unsigned zones;         /* contiguous ranges managed */
 };
@@ -144,6 +145,10 @@ struct frames_stats {
  * for a granule outside [FRAME_MIN_SHIFT, FRAME_MAX_SHIFT], or -ENOMEM
  * when no usable frame is left. Every earlier allocation is forgotten. */
 int      frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift);
+/* Add bi's usable RAM at and above from (once the kernel's set maps all
+ * RAM, mmu_boot adds what the boot map's window left out), keeping what is
+ * allocated. Returns 0, -EINVAL (granule), -ENOENT (no RAM there). */
+int      frames_add_above(const struct boot_info *bi, uint64_t from, unsigned granule_shift);
 /* A zeroed block of 2^shift bytes: its physical address, or 0 (no block
  * that large is free, or shift out of range). */
 uint64_t frames_alloc(unsigned shift);

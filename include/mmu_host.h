@@ -17,6 +17,9 @@ void   mmu_host_fail_alloc_after(long n);
 /* Table pages allocated and not freed, shared ones and transaction
  * bookkeeping pages included. */
 size_t mmu_host_tables_in_use(void);
+/* For the bench: page allocations made since mmu_host_init, and bytes of
+ * transaction bookkeeping pages (records, journal) among them. */
+void   mmu_host_alloc_counts(uint64_t *allocs, uint64_t *book_bytes);
 /* The hardware's view (see host/ref_*.c). access is MMU_READ, MMU_WRITE or
  * MMU_EXEC, plus MMU_USER for a user-mode access. Returns 0 and the physical
  * address, or -EFAULT. */

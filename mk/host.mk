@@ -50,6 +50,7 @@ include mk/tests.mk
 # Areas that keep their own rules (tests/mmu, tests/vm...) and the bench.
 include $(wildcard tests/*/host.mk)
 include bench/bench.mk
+include bench/vm_bench.mk
 
 # ---- make explain: every mode maps the same small address space; what
 # each wrote, side by side (tools/explain/), into docs/explain.md. Each mode

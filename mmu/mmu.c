@@ -55,7 +55,6 @@ int mmu_select_mode(const char *name)
 		meta_fini(&mmu_cur->kernel_meta);
 		mmu_cur = NULL;
 	}
-	mmu_walk_gen++;
 	int err = m->init(m);
 	if (err)
 		return err;
@@ -109,6 +108,18 @@ mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter)
 {
 	e.flags |= MMU_EF_COUNTED;
 	e.counter = counter > 0xff ? 0xff : (uint8_t)counter;
+	return e;
+}
+
+mmu_entry_t mmu_mkold(mmu_entry_t e)
+{
+	e.flags = (uint8_t)((e.flags | MMU_EF_OLD) & ~MMU_EF_ACCESSED);
+	return e;
+}
+
+mmu_entry_t mmu_mkclean(mmu_entry_t e)
+{
+	e.flags = (uint8_t)((e.flags | MMU_EF_CLEAN) & ~MMU_EF_DIRTY);
 	return e;
 }
 
@@ -186,9 +197,13 @@ static struct pt_attr attr_of(mmu_entry_t e)
 	return (struct pt_attr){
 		.prot = e.prot, .memtype = e.memtype,
 		.global = e.flags & MMU_EF_GLOBAL,
-		/* Set up front: no A/D fault on hardware that does not manage
-		 * them (RISC-V without Svadu, Arm without FEAT_HAFDBS). */
-		.accessed = true, .dirty = (e.prot & MMU_WRITE) != 0,
+		/* Set up front unless mmu_mkold/mmu_mkclean asked otherwise:
+		 * no A/D fault on hardware that does not manage them (RISC-V
+		 * without Svadu, Arm without FEAT_HAFDBS) for entries no one
+		 * watches. */
+		.accessed = !(e.flags & MMU_EF_OLD),
+		.dirty = !(e.flags & MMU_EF_CLEAN) &&
+		         ((e.prot & MMU_WRITE) || (e.flags & MMU_EF_DIRTY)),
 		.annotated = n != e.order || (e.flags & MMU_EF_COUNTED),
 	};
 }
@@ -229,16 +244,14 @@ static int op_end(mmu_transaction_t *ta, int half, int err)
 /* Calls that count changes before they can still fail keep a copy. */
 static void save_counts(mmu_transaction_t *ta, int half)
 {
-	ta->st->saved_counts = ta->st->counts[half];
-	ta->st->saved_flush = ta->st->flush;
+	(void)half;
+	txn_save_counts(ta);
 }
 
 static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 {
-	if (err) {
-		ta->st->counts[half] = ta->st->saved_counts;
-		ta->st->flush = ta->st->saved_flush;
-	}
+	if (err)
+		txn_restore_counts(ta);
 	return op_end(ta, half, err);
 }
 
@@ -253,7 +266,7 @@ static void release(mmu_transaction_t *ta)
 
 static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes)
 {
-	struct txn_flush *f = &ta->st->flush;
+	struct txn_flush *f = &ta->flush;
 	f->changed = true;
 	if (va < f->start)
 		f->start = va;
@@ -263,15 +276,36 @@ static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t by
 	f->global |= half == HALF_KERNEL;
 }
 
-/* n entries like e added (n > 0) or removed (n < 0). */
-static void count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
+/* n entries like e added (n > 0) or removed (n < 0): in the transaction
+ * object while a few orders change, else in its state. Returns 0 or
+ * -ENOMEM (the state could not be allocated). */
+static int count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
 {
-	struct mmu_set_counts *c = &ta->st->counts[half];
 	uint64_t bytes = entry_bytes(e.order);
+	struct txn_delta *d = &ta->delta[half];
+	if (!(e.flags & MMU_EF_COUNTED)) {
+		unsigned i = 0;
+		while (i < d->used && d->order[i] != e.order)
+			i++;
+		if (i < sizeof(d->order)) {
+			if (i == d->used) {
+				d->order[d->used++] = (uint8_t)e.order;
+				d->n[i] = 0;
+			}
+			d->n[i] += n;
+			d->mapped += n * (int64_t)bytes;
+			return 0;
+		}
+	}
+	int err = txn_need_state(ta);
+	if (err)
+		return err;
+	struct mmu_set_counts *c = &ta->st->counts[half];
 	c->entries[e.order] += (uint64_t)n;
 	c->mapped_bytes += (uint64_t)n * bytes;
 	if (e.flags & MMU_EF_COUNTED)
 		c->counters[e.counter] += (uint64_t)n * (bytes >> mmu_cur->geo.page_shift);
+	return 0;
 }
 
 static uint64_t meta_value(mmu_entry_t e)
@@ -288,10 +322,10 @@ static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	int err = mmu_cur->be->map(ta, va, n, 1ull << (e.order - n), e.pa, &a);
 	if (!err && a.annotated)
 		err = meta_set(ta, half, va, meta_value(e));
-	if (!err) {
-		count(ta, half, e, +1);
+	if (!err)
+		err = count(ta, half, e, +1);
+	if (!err)
 		note_change(ta, half, va, entry_bytes(e.order));
-	}
 	return err;
 }
 
@@ -301,10 +335,10 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	int err = mmu_cur->be->unmap(ta, va, n, 1ull << (e.order - n));
 	if (!err && attr_of(e).annotated)
 		err = meta_del(ta, half, va);
-	if (!err) {
-		count(ta, half, e, -1);
+	if (!err)
+		err = count(ta, half, e, -1);
+	if (!err)
 		note_change(ta, half, va, entry_bytes(e.order));
-	}
 	return err;
 }
 
@@ -341,10 +375,9 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 	}
 	if (l.attr.global)
 		e.flags |= MMU_EF_GLOBAL;
-	if (l.attr.accessed)
-		e.flags |= MMU_EF_ACCESSED;
-	if (l.attr.dirty)
-		e.flags |= MMU_EF_DIRTY;
+	/* Old and clean as read, so an update of the entry keeps them. */
+	e.flags |= l.attr.accessed ? MMU_EF_ACCESSED : MMU_EF_OLD;
+	e.flags |= l.attr.dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN;
 	*out = e;
 	*base = at;
 	return 0;
@@ -485,11 +518,8 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 			err = meta_del(ta, half, va);
 		else if (!err && a.annotated)
 			err = meta_set(ta, half, va, meta_value(e));
-		if (!err) {
-			count(ta, half, old, -1);
-			count(ta, half, e, +1);
+		if (!err && !(err = count(ta, half, old, -1)) && !(err = count(ta, half, e, +1)))
 			note_change(ta, half, va, new_bytes);
-		}
 	} else if (e.order < old.order) {
 		err = unplace(ta, half, old, old_va);
 		for (vaddr_t p = old_va; !err && p - old_va < entry_bytes(old.order); p += new_bytes) {
@@ -544,7 +574,7 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 	 * the tables just freed). */
 	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
 	meta_fini(&t->meta);
-	mmu_walk_gen++;
+	t->gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
@@ -718,6 +748,7 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 	int err = 0;
 	vaddr_t va = start;
 	struct mmu_leaf l;
+	uint64_t n;
 	while (!err && va < end && !mmu_cur->be->next(ta, va, end - 1, &l)) {
 		mmu_entry_t e;
 		vaddr_t base;
@@ -729,7 +760,16 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			;
 		else if (prot && !mmu_cur->attr_ok(*prot, e.memtype))
 			err = -EINVAL;
-		else if (base >= start && last <= end - 1)
+		else if (base >= start && last <= end - 1 && !prot && mmu_cur->be->unmap_run &&
+		         !attr_of(e).annotated &&
+		         (n = mmu_cur->be->unmap_run(ta, base, end - 1, e.order, &err)) != 0) {
+			/* A run of plain leaves in one table: one pass, counted once. */
+			if (!err)
+				err = count(ta, half, e, -(int64_t)n);
+			if (!err)
+				note_change(ta, half, base, n * entry_bytes(e.order));
+			va = base + n * entry_bytes(e.order);
+		} else if (base >= start && last <= end - 1)
 			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
 		else {
 			vaddr_t from = base < start ? start : base;
@@ -821,10 +861,10 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	struct pt_attr a = attr_of(e);
 	if (!a.annotated) {
 		err = mmu_cur->be->map(ta, va, e.order, len / bytes, e.pa, &a);
-		if (!err) {
-			count(ta, half, e, (int64_t)(len / bytes));
+		if (!err)
+			err = count(ta, half, e, (int64_t)(len / bytes));
+		if (!err)
 			note_change(ta, half, va, len);
-		}
 	} else {
 		for (uint64_t off = 0; !err && off < len; off += bytes) {
 			mmu_entry_t one = e;
@@ -846,7 +886,7 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 
 static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 {
-	uint8_t keep = MMU_EF_GLOBAL | MMU_EF_COUNTED;
+	uint8_t keep = MMU_EF_GLOBAL | MMU_EF_COUNTED | MMU_EF_OLD | MMU_EF_CLEAN;
 	return a.pa == b.pa && a.order == b.order && a.prot == b.prot &&
 	       a.memtype == b.memtype && (a.flags & keep) == (b.flags & keep) &&
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
@@ -883,6 +923,32 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 		return err;
 	}
 	return mmu_commit(&ta);
+}
+
+bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
+		return false;
+	mmu_transaction_t ta;
+	mmu_entry_t e;
+	mmu_transaction(&ta, t);
+	if (!mmu_find(&ta, va, &e)) {
+		unsigned p = e.prot, kind = access & (MMU_READ | MMU_WRITE | MMU_EXEC);
+		bool allowed = (!(access & MMU_USER) || (p & MMU_USER)) &&
+		               (kind == MMU_EXEC ? p & MMU_EXEC : kind == MMU_WRITE ? p & MMU_WRITE :
+		                p & MMU_READ);
+		bool old = e.flags & MMU_EF_OLD, clean = kind == MMU_WRITE && (e.flags & MMU_EF_CLEAN);
+		if (allowed && (old || clean)) {
+			e.flags &= (uint8_t)~(MMU_EF_OLD | (clean ? MMU_EF_CLEAN : 0));
+			if (mmu_update(&ta, e)) {
+				mmu_forget(&ta);
+				return false;
+			}
+			return !mmu_commit(&ta);   /* a failed commit is over, nothing changed */
+		}
+	}
+	mmu_forget(&ta);
+	return false;
 }
 
 void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)
@@ -933,7 +999,8 @@ int mmu_host_forget(void)
 		return -EBUSY;
 	mmu_cur = NULL;
 	next_asid = 1;
-	mmu_walk_gen++;
+	for (size_t i = 0; i < mmu_nmodes; i++)
+		mmu_modes[i]->kernel_gen++;   /* no view cached before survives */
 	return 0;
 }
 

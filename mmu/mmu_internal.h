@@ -34,6 +34,8 @@ struct txn_page;
 #define MMU_EF_ACCESSED  (1u << 1)
 #define MMU_EF_DIRTY     (1u << 2)
 #define MMU_EF_COUNTED   (1u << 3)
+#define MMU_EF_OLD       (1u << 4)   /* mmu_mkold: written with Accessed clear */
+#define MMU_EF_CLEAN     (1u << 5)   /* mmu_mkclean: written with Dirty clear */
 
 /* One native translation, as a backend reports it. */
 struct mmu_leaf {
@@ -73,11 +75,19 @@ struct mmu_backend {
 	                paddr_t pa, const struct pt_attr *a);
 	/* Remove count existing leaves of that order. */
 	int  (*unmap)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count);
+	/* Optional: remove the run of existing non-annotated leaves of a
+	 * native order that starts at va, inside [va, last], as far as one
+	 * table holds it; returns how many (0: use unmap). *err on failure. */
+	uint64_t (*unmap_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+	                      int *err);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
 	 * break-before-make where the format needs it). */
 	void (*publish)(mmu_transaction_t *ta, struct txn_page *pg);
+	/* Commit: make the transaction's deferred stores (txn.h), if the
+	 * backend defers any. */
+	void (*publish_def)(mmu_transaction_t *ta);
 	/* Commit, after every page is published and the TLB flushed. */
 	void (*after_publish)(mmu_transaction_t *ta);
 #ifdef MMU_HOST
@@ -105,7 +115,13 @@ struct mmu_mode {
 	struct mmu_set_counts kernel_counts;
 	uint64_t kernel_table_pages;
 	struct mmu_transaction *kernel_owner;
+	uint64_t kernel_gen;              /* bumped by every commit that changed the kernel half */
 };
+
+#ifdef MMU_HOST
+/* Bytes of transaction bookkeeping pages allocated (mmu_host_alloc_counts). */
+extern uint64_t mmu_host_book_bytes;
+#endif
 
 /* Per-build table of modes (host/modes_host.c, arch/<arch>/mmu_modes.c),
  * written as a list of mode symbols:

@@ -40,26 +40,71 @@ struct mmu_translation_set {
 	uint64_t table_pages;                /* table pages owned (not the shared kernel half) */
 	uint64_t tlb_flushes;
 	uint64_t tlb_ops[4];                 /* by kind: page, range, asid, all */
+	uint64_t gen;                        /* bumped by every commit and forget that changed
+	                                        it: cached views of its tables are stale */
 	uint32_t asid;
 	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
 	struct mmu_set_counts counts;
 };
 
-/* The journal and the map of privatised pages live in pages of their own. */
+/*
+ * What a transaction needs for a small change lives here, in the object
+ * the caller holds (mmu/txn.h explains the design): a few deferred stores
+ * into live tables, the statistics' deltas, the range to flush. Only a
+ * bigger change (page copies, new tables, frees, side-table records)
+ * allocates the state behind st.
+ */
+#define TXN_DEFER 8                  /* deferred stores held inline */
+
+struct txn_def {                     /* one store into a live table, made at commit */
+	uint64_t *word;                  /* the live descriptor */
+	uint64_t val;
+	paddr_t  page;                   /* the table page holding it */
+	vaddr_t  table_va;               /* first va the table translates */
+	uint16_t idx;
+	uint8_t  level;
+	bool     kernel;
+};
+
+struct txn_delta {                   /* statistics change of one half, inline */
+	int64_t  mapped;
+	int64_t  n[3];                   /* entries of order[i] */
+	uint8_t  order[3];
+	uint8_t  used;
+};
+
+struct txn_flush {
+	vaddr_t  start, end;
+	uint64_t pages;
+	bool     global, changed;
+};
+
 struct mmu_transaction {
 	struct mmu_translation_set *set;
-	struct mmu_txn_state *st;            /* allocated on first change, NULL before */
+	struct mmu_txn_state *st;            /* allocated when a change needs it, NULL before */
 	uint32_t magic;                      /* MMU_TXN_MAGIC while open */
 	int      status;                     /* sticky error (e.g. -EBUSY) */
 	bool     has_current;
 	vaddr_t  cur_va;                     /* base va of the current entry */
 	vaddr_t  find_va;                    /* address last given to mmu_find */
 	mmu_entry_t cur;                     /* the current entry as last reported */
+	uint64_t op_seq;                     /* changing calls begun, numbering them */
+	uint64_t gen;                        /* bumped when this transaction moves or frees
+	                                        a page a cached view may point to */
+	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
+	struct txn_delta delta[2], saved_delta[2];   /* user half, kernel half */
+	struct {
+		uint8_t n, mark;             /* stores held; n at the start of the call */
+		uint8_t spill_n;             /* n before they moved into page copies */
+		uint64_t spill_op;           /* the call that moved them, 0 if none */
+		struct txn_def e[TXN_DEFER];
+	} def;
 	struct {                             /* the table that held the last leaf touched */
-		uint64_t gen;                /* valid while equal to mmu_walk_gen */
+		uint64_t gen, sgen, kgen;    /* valid while equal to ta->gen, set->gen, kernel_gen */
 		vaddr_t  first, last;        /* what the table translates */
 		void    *view;               /* its contents as this transaction sees them */
 		struct txn_page *pg;         /* its private copy, NULL while only live */
+		paddr_t  pa;                 /* the table page */
 		uint32_t level;
 	} walk;
 };

@@ -95,6 +95,13 @@ static void native_level(unsigned order, unsigned *level, bool *contig)
 
 /* ---- reading ---- */
 
+/* Entry i of a table as the transaction sees it: the table's contents
+ * (live or private) under the transaction's deferred stores. */
+static inline pt_entry_t rd(const mmu_transaction_t *ta, const void *tbl, size_t i)
+{
+	return txn_read(ta, (const uint64_t *)tbl + i);
+}
+
 static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
 {
 	bool contig = pt_leaf_contig(e, l);
@@ -111,9 +118,12 @@ static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
  * the root each time). A root is remembered for its half only: with one
  * root per set, the kernel half's slots live in the mode's master root. */
 static void remember(mmu_transaction_t *ta, unsigned l, vaddr_t va, void *view,
-                     struct txn_page *pg)
+                     struct txn_page *pg, paddr_t pa)
 {
-	ta->walk.gen = mmu_walk_gen;
+	ta->walk.pa = pa;
+	ta->walk.gen = ta->gen;
+	ta->walk.sgen = ta->set->gen;
+	ta->walk.kgen = THIS_MODE.kernel_gen;
 	ta->walk.level = l;
 	if (l == PT_TOP) {
 		bool kernel = in_kernel_half(va);
@@ -129,37 +139,40 @@ static void remember(mmu_transaction_t *ta, unsigned l, vaddr_t va, void *view,
 
 static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
 {
-	return ta->walk.gen == mmu_walk_gen && va >= ta->walk.first && last <= ta->walk.last;
+	return ta->walk.view && txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen) &&
+	       va >= ta->walk.first && last <= ta->walk.last;
 }
 
 static int eng_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 {
 	if (remembered(ta, va, va)) {
 		unsigned l = ta->walk.level;
-		pt_entry_t e = ((const pt_entry_t *)ta->walk.view)[lvl_index(va, l)];
+		pt_entry_t e = rd(ta, ta->walk.view, lvl_index(va, l));
 		if (pt_kind(e, l) == PT_LEAF) {
 			leaf_of(e, l, va, out);
 			return 0;
 		}
 	}
 	bool kernel = in_kernel_half(va);
-	struct txn_page *pg = txn_lookup(ta, root_pa(ta->set, kernel));
-	const pt_entry_t *tbl = pg ? pg->ptr : mmu_env_phys_to_virt(root_pa(ta->set, kernel));
+	paddr_t tpa = root_pa(ta->set, kernel);
+	struct txn_page *pg = txn_lookup(ta, tpa);
+	const pt_entry_t *tbl = pg ? pg->ptr : mmu_env_phys_to_virt(tpa);
 	for (unsigned l = PT_TOP;; l--) {
-		pt_entry_t e = tbl[lvl_index(va, l)];
+		pt_entry_t e = rd(ta, tbl, lvl_index(va, l));
 		switch (pt_kind(e, l)) {
 		case PT_ABSENT:
 			return -ENOENT;
 		case PT_LEAF:
-			remember(ta, l, va, (void *)tbl, pg);
+			remember(ta, l, va, (void *)tbl, pg, tpa);
 			leaf_of(e, l, va, out);
 			return 0;
 		case PT_TABLE:
 			if (l == 0)
 				panic_mmu("%s: table descriptor at level 0 for %#llx", PT_MODE_NAME,
 				          (unsigned long long)va);
-			pg = txn_lookup(ta, pt_table_pa(e, l));
-			tbl = pg ? pg->ptr : mmu_env_phys_to_virt(pt_table_pa(e, l));
+			tpa = pt_table_pa(e, l);
+			pg = txn_lookup(ta, tpa);
+			tbl = pg ? pg->ptr : mmu_env_phys_to_virt(tpa);
 		}
 	}
 }
@@ -171,7 +184,7 @@ static int next_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table
 {
 	const pt_entry_t *tbl = txn_view(ta, tpa);
 	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
-		pt_entry_t e = tbl[i];
+		pt_entry_t e = rd(ta, tbl, i);
 		vaddr_t sva = slot_va(table_va, l, i);
 		enum pt_kind k = pt_kind(e, l);
 		if (k == PT_LEAF) {
@@ -199,11 +212,12 @@ static int eng_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_
 		vaddr_t end = last < ta->walk.last ? last : ta->walk.last;
 		size_t i = lvl_index(va, l), n = lvl_index(end, l);
 		for (; i <= n; i++) {
-			enum pt_kind k = pt_kind(tbl[i], l);
+			pt_entry_t e = rd(ta, tbl, i);
+			enum pt_kind k = pt_kind(e, l);
 			if (k == PT_LEAF) {
 				vaddr_t base = l == PT_TOP ? root_va(in_kernel_half(va)) : ta->walk.first;
 				vaddr_t sva = slot_va(base, l, i);
-				leaf_of(tbl[i], l, va > sva ? va : sva, out);
+				leaf_of(e, l, va > sva ? va : sva, out);
 				return 0;
 			}
 			if (k == PT_TABLE)
@@ -228,9 +242,32 @@ static int eng_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_
 
 /* ---- changing ---- */
 
+/* Move the deferred stores into copies of their pages (txn.h): done
+ * before any live table is copied, so that no copy misses one of them. */
+static int spill(mmu_transaction_t *ta)
+{
+	uint8_t n;
+	txn_def_spill_begin(ta, &n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct txn_def *d = &ta->def.e[i];
+		int err = 0;
+		struct txn_page *pg = txn_own(ta, d->page, &err);
+		if (!pg)
+			return err;
+		pg->level = d->level;
+		pg->va = d->table_va;
+		pg->kernel = d->kernel;
+		if ((err = txn_store(ta, pg, d->idx, d->val)))
+			return err;
+	}
+	return 0;
+}
+
 static struct txn_page *own_table(mmu_transaction_t *ta, paddr_t pa, unsigned l,
                                   vaddr_t table_va, bool kernel, int *err)
 {
+	if (ta->def.n && !txn_lookup(ta, pa) && (*err = spill(ta)))
+		return NULL;
 	struct txn_page *pg = txn_own(ta, pa, err);
 	if (pg) {
 		pg->level = (uint8_t)l;
@@ -241,12 +278,14 @@ static struct txn_page *own_table(mmu_transaction_t *ta, paddr_t pa, unsigned l,
 }
 
 /* A table as a change walks it: owned (made private) only when a store
- * into it is due, so a walk that merely passes through copies nothing. */
+ * into it cannot be deferred, so a walk that merely passes through copies
+ * nothing. Looked up again when the transaction moved pages (gen). */
 struct table {
 	paddr_t pa;
-	struct txn_page *pg;         /* NULL until owned (or found private) */
+	struct txn_page *pg;         /* NULL while only live */
 	pt_entry_t *view;
 	vaddr_t va;
+	uint64_t gen;
 	unsigned level;
 	bool kernel;
 };
@@ -254,24 +293,45 @@ struct table {
 static void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigned l,
                      vaddr_t va, bool kernel)
 {
-	*t = (struct table){ .pa = pa, .pg = txn_lookup(ta, pa), .va = va, .level = l,
-	                     .kernel = kernel };
+	*t = (struct table){ .pa = pa, .pg = txn_lookup(ta, pa), .va = va, .gen = ta->gen,
+	                     .level = l, .kernel = kernel };
 	t->view = t->pg ? t->pg->ptr : mmu_env_phys_to_virt(pa);
+}
+
+static pt_entry_t tget(mmu_transaction_t *ta, struct table *t, size_t i)
+{
+	if (t->gen != ta->gen)
+		table_at(ta, t, t->pa, t->level, t->va, t->kernel);
+	return rd(ta, t->view, i);
+}
+
+static bool contig_leaf(pt_entry_t e, unsigned l)
+{
+	return pt_contig_lg2(l) && pt_kind(e, l) == PT_LEAF && pt_leaf_contig(e, l);
 }
 
 static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
+	pt_entry_t old = tget(ta, t, i);
 	if (!t->pg) {
+		/* A contiguous group changes whole, with break-before-make
+		 * over the group (eng_publish): never deferred. */
+		struct txn_def d = { (uint64_t *)&t->view[i], v, t->pa, t->va, (uint16_t)i,
+		                     (uint8_t)t->level, t->kernel };
+		if (!contig_leaf(old, t->level) && !contig_leaf(v, t->level) && txn_defer(ta, &d))
+			return 0;
 		int err = 0;
 		t->pg = own_table(ta, t->pa, t->level, t->va, t->kernel, &err);
 		if (!t->pg)
 			return err;
 		t->view = t->pg->ptr;
+		t->gen = ta->gen;
 	}
 	return txn_store(ta, t->pg, i, v);
 }
 
-/* A new table for slot i of parent, linked in. */
+/* A new table for slot i of parent, linked in: built privately, linked
+ * with one store. */
 static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vaddr_t sva,
                      struct table *child)
 {
@@ -282,8 +342,11 @@ static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vadd
 	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
 	*child = (struct table){ .pa = pg->pa, .pg = pg, .view = pg->ptr, .va = sva,
-	                         .level = parent->level - 1, .kernel = parent->kernel };
-	return table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
+	                         .gen = ta->gen, .level = parent->level - 1,
+	                         .kernel = parent->kernel };
+	err = table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
+	child->gen = ta->gen;
+	return err;
 }
 
 /* Whether a subtree maps nothing (tables left empty count as nothing). */
@@ -291,8 +354,9 @@ static bool subtree_empty(mmu_transaction_t *ta, paddr_t tpa, unsigned l)
 {
 	const pt_entry_t *tbl = txn_view(ta, tpa);
 	for (size_t i = 0; i < lvl_entries(l); i++) {
-		enum pt_kind k = pt_kind(tbl[i], l);
-		if (k == PT_LEAF || (k == PT_TABLE && !subtree_empty(ta, pt_table_pa(tbl[i], l), l - 1)))
+		pt_entry_t e = rd(ta, tbl, i);
+		enum pt_kind k = pt_kind(e, l);
+		if (k == PT_LEAF || (k == PT_TABLE && !subtree_empty(ta, pt_table_pa(e, l), l - 1)))
 			return false;
 	}
 	return true;
@@ -300,13 +364,14 @@ static bool subtree_empty(mmu_transaction_t *ta, paddr_t tpa, unsigned l)
 
 static int free_subtree(mmu_transaction_t *ta, paddr_t tpa, unsigned l, bool kernel)
 {
-	const pt_entry_t *tbl = txn_view(ta, tpa);
-	for (size_t i = 0; l > 0 && i < lvl_entries(l); i++)
-		if (pt_kind(tbl[i], l) == PT_TABLE) {
-			int err = free_subtree(ta, pt_table_pa(tbl[i], l), l - 1, kernel);
+	for (size_t i = 0; l > 0 && i < lvl_entries(l); i++) {
+		pt_entry_t e = rd(ta, txn_view(ta, tpa), i);
+		if (pt_kind(e, l) == PT_TABLE) {
+			int err = free_subtree(ta, pt_table_pa(e, l), l - 1, kernel);
 			if (err)
 				return err;
 		}
+	}
 	return txn_free(ta, tpa, kernel);
 }
 
@@ -324,7 +389,7 @@ struct leaf_change {
 static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t sva,
                        const struct leaf_change *c)
 {
-	pt_entry_t e = t->view[i];
+	pt_entry_t e = tget(ta, t, i);
 	enum pt_kind k = pt_kind(e, c->level);
 	if (c->op == OP_MAP) {
 		if (k == PT_LEAF)
@@ -362,7 +427,7 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 				return err;
 			continue;
 		}
-		pt_entry_t e = t->view[i];
+		pt_entry_t e = tget(ta, t, i);
 		struct table child;
 		switch (pt_kind(e, l)) {
 		case PT_TABLE:
@@ -388,7 +453,7 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 			return err;
 	}
 	if (l == c->level)
-		remember(ta, l, va, t->view, t->pg);
+		remember(ta, l, va, t->view, t->pg, t->pa);
 	return 0;
 }
 
@@ -402,14 +467,61 @@ static int change(mmu_transaction_t *ta, enum leaf_op op, vaddr_t va, unsigned o
 	vaddr_t last = va + ((count << lvl_shift(0) << order) - 1);
 	struct table t;
 	if (remembered(ta, va, last) && ta->walk.level == c.level) {
-		t = (struct table){ .pa = 0, .pg = ta->walk.pg, .view = ta->walk.view,
+		/* The cached table: straight to its slots. */
+		t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
 		                    .va = c.level == PT_TOP ? root_va(c.kernel) : ta->walk.first,
-		                    .level = c.level, .kernel = c.kernel };
-		if (t.pg)   /* a cached table already private: straight to its slots */
-			return change_range(ta, &t, va, last, &c);
+		                    .gen = ta->gen, .level = c.level, .kernel = c.kernel };
+		return change_range(ta, &t, va, last, &c);
 	}
 	table_at(ta, &t, root_pa(ta->set, c.kernel), PT_TOP, root_va(c.kernel), c.kernel);
 	return change_range(ta, &t, va, last, &c);
+}
+
+/*
+ * Remove the run of leaves of one native order that starts at va, inside
+ * [va, last], in the table holding va: one pass over the table's slots,
+ * stopping at anything else (a hole, another size, an annotated leaf, the
+ * table's end). Returns how many; 0 when the order is a contiguous one
+ * (those go entry by entry). On error the call is unwound by the caller.
+ */
+static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+                              int *err)
+{
+	unsigned level;
+	bool contig, kernel = in_kernel_half(va);
+	native_level(order, &level, &contig);
+	if (contig)
+		return 0;
+	struct table t;
+	if (remembered(ta, va, va) && ta->walk.level == level) {
+		t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
+		                    .va = level == PT_TOP ? root_va(kernel) : ta->walk.first,
+		                    .gen = ta->gen, .level = level, .kernel = kernel };
+	} else {
+		table_at(ta, &t, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), kernel);
+		for (unsigned l = PT_TOP; l > level; l--) {
+			size_t i = lvl_index(va, l);
+			pt_entry_t e = tget(ta, &t, i);
+			if (pt_kind(e, l) != PT_TABLE)
+				return 0;
+			table_at(ta, &t, pt_table_pa(e, l), l - 1, slot_va(t.va, l, i), kernel);
+		}
+	}
+	uint64_t n = 0;
+	for (size_t i = lvl_index(va, level); i < lvl_entries(level); i++, n++) {
+		vaddr_t sva = slot_va(t.va, level, i);
+		pt_entry_t e = tget(ta, &t, i);
+		struct pt_attr a;
+		if (sva < va || sva + (lvl_bytes(level) - 1) > last || pt_kind(e, level) != PT_LEAF ||
+		    contig_leaf(e, level))
+			break;
+		pt_leaf_attr(e, level, &a);
+		if (a.annotated || (*err = table_store(ta, &t, i, 0)))
+			break;
+	}
+	if (n)
+		remember(ta, level, va, t.view, t.pg, t.pa);
+	return n;
 }
 
 static int eng_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
@@ -435,7 +547,7 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
                       vaddr_t va, vaddr_t last, bool kernel)
 {
 	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); l > 0 && i <= end; i++) {
-		pt_entry_t e = ((const pt_entry_t *)txn_view(ta, tpa))[i];
+		pt_entry_t e = rd(ta, txn_view(ta, tpa), i);
 		if (pt_kind(e, l) != PT_TABLE)
 			continue;
 		vaddr_t sva = slot_va(table_va, l, i), slast = sva + (lvl_bytes(l) - 1);
@@ -444,7 +556,7 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
 		                     last < slast ? last : slast, kernel);
 		if (err)
 			return err;
-		if (!txn_lookup(ta, child))
+		if (!txn_lookup(ta, child) && !txn_def_in_page(ta, child))
 			continue;   /* unchanged, so not empty: committed tables never are */
 		/* Look right past the reclaimed range first: removing pages in
 		 * order, the next one is there, and the scan stops at once. */
@@ -452,11 +564,12 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
 		size_t n = lvl_entries(l - 1), j = lvl_index(last < slast ? last : slast, l - 1);
 		bool empty = true;
 		for (size_t k = 1; empty && k <= n; k++)
-			empty = pt_kind(ctbl[(j + k) & (n - 1)], l - 1) == PT_ABSENT;
+			empty = pt_kind(rd(ta, ctbl, (j + k) & (n - 1)), l - 1) == PT_ABSENT;
 		if (!empty)
 			continue;
-		struct txn_page *pg = own_table(ta, tpa, l, table_va, kernel, &err);
-		if (!pg || (err = txn_store(ta, pg, i, 0)) || (err = txn_free(ta, child, kernel)))
+		struct table parent;
+		table_at(ta, &parent, tpa, l, table_va, kernel);
+		if ((err = table_store(ta, &parent, i, 0)) || (err = txn_free(ta, child, kernel)))
 			return err;
 	}
 	return 0;
@@ -522,9 +635,32 @@ static void mirror_kernel_slots(paddr_t root)
 #endif
 }
 
+/* The deferred stores, each with one atomic store, under the same
+ * break-before-make rule as eng_publish (they never touch a contiguous
+ * group: table_store copies the page for those). */
+static void eng_publish_def(mmu_transaction_t *ta)
+{
+	for (unsigned i = 0; i < ta->def.n; i++) {
+		const struct txn_def *d = &ta->def.e[i];
+		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
+		if (old == d->val || txn_def_superseded(ta, i))
+			continue;
+		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level)) {
+			__atomic_store_n(live, 0, __ATOMIC_RELEASE);
+			mmu_env_publish_barrier();
+			vaddr_t sva = slot_va(d->table_va, d->level, d->idx);
+			struct mmu_flush f = { sva, sva + lvl_bytes(d->level),
+			                       lvl_bytes(d->level) >> lvl_shift(0), d->kernel };
+			mmu_env_tlb_flush(ta->set, &f);
+		}
+		__atomic_store_n(live, d->val, __ATOMIC_RELEASE);
+	}
+}
+
 static void eng_after_publish(mmu_transaction_t *ta)
 {
-	if (!PT_SPLIT_ROOTS && txn_lookup(ta, THIS_MODE.kernel_root))
+	if (!PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
+	                        txn_def_in_page(ta, THIS_MODE.kernel_root)))
 		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)
 			mirror_kernel_slots(t->root);
 }
@@ -638,8 +774,10 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.kernel_init = eng_kernel_init, .kernel_fini = eng_kernel_fini,
 	.set_init = eng_set_init, .set_fini = eng_set_fini,
 	.lookup = eng_lookup, .next = eng_next,
-	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .reclaim = eng_reclaim,
-	.publish = eng_publish, .after_publish = eng_after_publish,
+	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .unmap_run = eng_unmap_run,
+	.reclaim = eng_reclaim,
+	.publish = eng_publish, .publish_def = eng_publish_def,
+	.after_publish = eng_after_publish,
 #ifdef MMU_HOST
 	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
 #endif

@@ -37,8 +37,6 @@ struct txn_journal {
 
 #define NBUCKETS (sizeof(((struct mmu_txn_state *)0)->buckets) / sizeof(struct txn_page *))
 
-uint64_t mmu_walk_gen = 1;
-
 static unsigned bucket_of(paddr_t pa)
 {
 	return (unsigned)((pa >> 12) * 0x9E3779B97F4A7C15ull >> 55) % NBUCKETS;
@@ -57,6 +55,9 @@ static void *arena_take(struct txn_arena **head, size_t bytes)
 		paddr_t pa = mmu_env_alloc_dirty(BOOK_SHIFT);
 		if (!pa)
 			return NULL;
+#ifdef MMU_HOST
+		mmu_host_book_bytes += BOOK_BYTES;
+#endif
 		a = mmu_env_phys_to_virt(pa);
 		a->next = *head;
 		a->pa = pa;
@@ -76,11 +77,14 @@ static int state_create(mmu_transaction_t *ta)
 		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
 	st->arena = arena;
-	st->counts[0] = ta->set->counts;
-	st->counts[1] = ta->set->mode->kernel_counts;
-	st->flush.start = ~(vaddr_t)0;
+	st->born_op = ta->op_seq;
 	ta->st = st;
 	return 0;
+}
+
+int txn_need_state(mmu_transaction_t *ta)
+{
+	return ta->st ? 0 : state_create(ta);
 }
 
 static void state_destroy(mmu_transaction_t *ta)
@@ -91,7 +95,7 @@ static void state_destroy(mmu_transaction_t *ta)
 		mmu_env_free(a->pa, BOOK_SHIFT);
 	}
 	ta->st = NULL;
-	mmu_walk_gen++;
+	ta->gen++;
 }
 
 static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_t val)
@@ -135,7 +139,6 @@ static void journal_pop(struct mmu_txn_state *st)
 		*b = pg->next;
 		st->all = pg->all;
 		mmu_env_free(pg->pa, txn_page_shift());
-		mmu_walk_gen++;
 	}
 }
 
@@ -174,29 +177,111 @@ static void journal_compact(struct mmu_txn_state *st, uint64_t from)
 
 int txn_op_begin(mmu_transaction_t *ta)
 {
-	if (!ta->st) {
-		int err = state_create(ta);
-		if (err)
-			return err;
+	ta->op_seq++;
+	ta->def.mark = ta->def.n;
+	if (ta->st) {
+		ta->st->op_mark = ta->st->jlen;
+		ta->st->op_kept = 0;
+		ta->st->saved_valid = false;
 	}
-	ta->st->op_mark = ta->st->jlen;
-	ta->st->op_kept = 0;
-	ta->st->op_seq++;
 	return 0;
+}
+
+void txn_save_counts(mmu_transaction_t *ta)
+{
+	ta->saved_flush = ta->flush;
+	ta->saved_delta[0] = ta->delta[0];
+	ta->saved_delta[1] = ta->delta[1];
+	if (ta->st) {
+		memcpy(ta->st->saved_counts, ta->st->counts, sizeof(ta->st->counts));
+		ta->st->saved_valid = true;
+	}
+}
+
+void txn_restore_counts(mmu_transaction_t *ta)
+{
+	ta->flush = ta->saved_flush;
+	ta->delta[0] = ta->saved_delta[0];
+	ta->delta[1] = ta->saved_delta[1];
+	/* A state created by this call goes whole in txn_op_end. */
+	if (ta->st && ta->st->saved_valid)
+		memcpy(ta->st->counts, ta->st->saved_counts, sizeof(ta->st->counts));
 }
 
 void txn_op_end(mmu_transaction_t *ta, int err)
 {
 	struct mmu_txn_state *st = ta->st;
-	if (!st)
-		return;
 	if (!err) {
-		journal_compact(st, st->op_mark);
+		if (st)
+			journal_compact(st, st->op_mark);
 		return;
 	}
-	while (st->jlen > st->op_mark)
-		journal_pop(st);
-	mmu_walk_gen++;
+	if (st) {
+		while (st->jlen > st->op_mark)
+			journal_pop(st);
+		if (st->born_op == ta->op_seq)
+			state_destroy(ta);     /* held nothing before this call */
+	}
+	if (ta->def.spill_op == ta->op_seq) {
+		ta->def.spill_op = 0;      /* the page copies are gone: the stores are back */
+		ta->def.n = ta->def.spill_n;
+	}
+	if (ta->def.n > ta->def.mark)
+		ta->def.n = ta->def.mark;
+	ta->gen++;
+}
+
+/* ---- deferred stores ---- */
+
+bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
+{
+	if (ta->def.spill_op)
+		return false;
+	/* A store of this call to a word it already stored replaces it;
+	 * one to a word an earlier call stored goes on top (undone by
+	 * truncation). */
+	for (unsigned i = ta->def.mark; i < ta->def.n; i++)
+		if (ta->def.e[i].word == d->word) {
+			ta->def.e[i].val = d->val;
+			return true;
+		}
+	if (ta->def.n == TXN_DEFER)
+		return false;
+	ta->def.e[ta->def.n++] = *d;
+	return true;
+}
+
+uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v)
+{
+	for (unsigned i = ta->def.n; i-- > 0;)
+		if (ta->def.e[i].word == word)
+			return ta->def.e[i].val;
+	return v;
+}
+
+bool txn_def_in_page(const mmu_transaction_t *ta, paddr_t pa)
+{
+	for (unsigned i = 0; i < ta->def.n; i++)
+		if (ta->def.e[i].page == pa)
+			return true;
+	return false;
+}
+
+void txn_def_spill_begin(mmu_transaction_t *ta, uint8_t *n)
+{
+	*n = ta->def.n;
+	ta->def.spill_op = ta->op_seq;
+	ta->def.spill_n = ta->def.n;
+	ta->def.n = 0;
+	ta->gen++;
+}
+
+bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i)
+{
+	for (unsigned j = i + 1; j < ta->def.n; j++)
+		if (ta->def.e[j].word == ta->def.e[i].word)
+			return true;
+	return false;
 }
 
 struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa)
@@ -218,7 +303,13 @@ void *txn_view(mmu_transaction_t *ta, paddr_t pa)
 
 static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, int *err)
 {
-	struct mmu_txn_state *st = ta->st;
+	struct mmu_txn_state *st;
+	if (txn_need_state(ta)) {
+		mmu_env_free(pa, txn_page_shift());
+		*err = -ENOMEM;
+		return NULL;
+	}
+	st = ta->st;
 	struct txn_page *pg = arena_take(&st->arena, sizeof(*pg));
 	if (!pg || journal(st, J_OWN, pg, 0)) {
 		mmu_env_free(pa, txn_page_shift());
@@ -226,14 +317,14 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 		return NULL;
 	}
 	*pg = (struct txn_page){ .live = live, .pa = pa, .ptr = mmu_env_phys_to_virt(pa),
-	                         .born_op = st->op_seq,
+	                         .born_op = ta->op_seq,
 	                         .dirty_lo = UINT32_MAX };
 	struct txn_page **b = &st->buckets[bucket_of(live ? live : pa)];
 	pg->next = *b;
 	*b = pg;
 	pg->all = st->all;
 	st->all = pg;
-	mmu_walk_gen++;
+	ta->gen++;
 	return pg;
 }
 
@@ -267,7 +358,7 @@ struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
 int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val)
 {
 	uint64_t *w = (uint64_t *)pg->ptr + idx;
-	if (pg->born_op != ta->st->op_seq && *w != val) {
+	if (pg->born_op != ta->op_seq && *w != val) {
 		int err = journal(ta->st, J_STORE, w, *w);
 		if (err)
 			return err;
@@ -282,7 +373,7 @@ int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t v
 
 int txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val)
 {
-	if (*word != val) {
+	if (*word != val && ta->st->born_op != ta->op_seq) {
 		int err = journal(ta->st, J_STORE, word, *word);
 		if (err)
 			return err;
@@ -293,8 +384,9 @@ int txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val)
 
 int txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel)
 {
-	mmu_walk_gen++;
-	return journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa);
+	int err = txn_need_state(ta);
+	ta->gen++;
+	return err ? err : journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa);
 }
 
 struct txn_page *txn_pages(mmu_transaction_t *ta)
@@ -305,6 +397,9 @@ struct txn_page *txn_pages(mmu_transaction_t *ta)
 void txn_forget(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
+	if (st || ta->def.n)
+		ta->set->gen++;    /* views of private pages cached elsewhere are stale */
+	ta->def.n = 0;
 	if (!st)
 		return;
 	while (st->jlen)
@@ -312,36 +407,78 @@ void txn_forget(mmu_transaction_t *ta)
 	state_destroy(ta);
 }
 
+static void add_delta(struct mmu_set_counts *c, const struct txn_delta *d)
+{
+	c->mapped_bytes += (uint64_t)d->mapped;
+	for (unsigned i = 0; i < d->used; i++)
+		c->entries[d->order[i]] += (uint64_t)d->n[i];
+}
+
+static void add_counts(struct mmu_set_counts *c, const struct mmu_set_counts *d)
+{
+	c->mapped_bytes += d->mapped_bytes;
+	for (unsigned i = 0; i < 64; i++)
+		c->entries[i] += d->entries[i];
+	for (unsigned i = 0; i < 8; i++)
+		c->counters[i] += d->counters[i];
+}
+
+/* Whether a change of that half is pending (pages, deferred stores). */
+static bool kernel_changed(mmu_transaction_t *ta)
+{
+	if (ta->flush.global || ta->delta[1].used || ta->delta[1].mapped)
+		return true;
+	for (unsigned i = 0; i < ta->def.n; i++)
+		if (ta->def.e[i].kernel)
+			return true;
+	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
+		if (pg->kernel)
+			return true;
+	return false;
+}
+
 /*
- * Publish: every shadow over its live page (backend hook: atomic stores,
- * break-before-make), one TLB invalidation, then free what the transaction
- * unlinked, after the invalidation so no walker can still reach it.
+ * Publish: every private copy over its live page and every deferred store
+ * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
+ * then free what the transaction unlinked, after the invalidation so no
+ * walker can still reach it.
  */
 void txn_commit(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
 	mmu_translation_set_t *t = ta->set;
 	const struct mmu_backend *be = t->mode->be;
-	if (!st)
+	if (!st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used && !ta->delta[1].used)
 		return;
+	bool kernel = kernel_changed(ta);
 
 	mmu_env_publish_barrier();   /* new tables complete before any link to them */
-	for (struct txn_page *pg = st->all; pg; pg = pg->all)
+	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
 		if (pg->live && pg->raw && pg->dirty_lo <= pg->dirty_hi)
 			memcpy((uint64_t *)mmu_env_phys_to_virt(pg->live) + pg->dirty_lo,
 			       (uint64_t *)pg->ptr + pg->dirty_lo,
 			       (pg->dirty_hi - pg->dirty_lo + 1) * sizeof(uint64_t));
 		else if (pg->live)
 			be->publish(ta, pg);
+	if (ta->def.n)
+		be->publish_def(ta);
 	if (be->after_publish)
 		be->after_publish(ta);
 	mmu_env_publish_barrier();
-	if (st->flush.changed) {
-		struct mmu_flush f = { st->flush.start, st->flush.end, st->flush.pages,
-		                       st->flush.global };
+	if (ta->flush.changed) {
+		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
+		                       ta->flush.global };
 		mmu_env_tlb_flush(t, &f);
 	}
 
+	add_delta(&t->counts, &ta->delta[0]);
+	add_delta(&t->mode->kernel_counts, &ta->delta[1]);
+	t->gen++;
+	if (kernel)
+		t->mode->kernel_gen++;
+	ta->def.n = 0;
+	if (!st)
+		return;
 	int64_t gained[2] = { 0, 0 };
 	for (struct txn_page *pg = st->all; pg; pg = pg->all)
 		if (!pg->live)
@@ -353,13 +490,12 @@ void txn_commit(mmu_transaction_t *ta)
 			struct jentry *e = &j->e[i];
 			if (e->kind != J_FREE_USER && e->kind != J_FREE_KERNEL)
 				continue;
-			bool kernel = e->kind == J_FREE_KERNEL;
+			bool kern = e->kind == J_FREE_KERNEL;
 			struct txn_page *pg = txn_lookup(ta, e->val);
+			gained[kern]--;
 			if (pg && !pg->live) {
-				gained[kernel]--;   /* born and died here */
-				mmu_env_free(pg->pa, txn_page_shift());
+				mmu_env_free(pg->pa, txn_page_shift());   /* born and died here */
 			} else {
-				gained[kernel]--;
 				mmu_env_free(e->val, txn_page_shift());
 				if (pg)
 					mmu_env_free(pg->pa, txn_page_shift());
@@ -373,7 +509,7 @@ void txn_commit(mmu_transaction_t *ta)
 
 	t->table_pages += gained[0];
 	t->mode->kernel_table_pages += gained[1];
-	t->counts = st->counts[0];
-	t->mode->kernel_counts = st->counts[1];
+	add_counts(&t->counts, &st->counts[0]);
+	add_counts(&t->mode->kernel_counts, &st->counts[1]);
 	state_destroy(ta);
 }

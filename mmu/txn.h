@@ -1,27 +1,39 @@
 /*
  * Transactions over table pages: the mechanism behind mmu_transaction(),
  * shared by every backend (radix engine, hashed table) and the side table.
+ * docs/transactions.md describes the design; in short:
  *
- * A transaction never stores into a page the hardware can see. The first
- * change to a live page makes a private copy (a "shadow"); pages allocated
- * by the transaction are private from birth. Every later read of that page
- * in the transaction goes to the private copy (txn_view), so the
- * transaction sees its own changes. mmu_commit publishes each shadow over
- * its live page with single-word atomic stores (the backend's publish hook
- * orders them and does break-before-make where the format needs it), then
- * one TLB invalidation, then frees what was unlinked. mmu_forget drops the
- * private pages: the live tables were never touched, so they are restored
- * bit for bit by construction.
+ * A transaction never stores into a page the hardware can see before
+ * commit. Its cost follows the stores it must make:
+ *
+ *  - A store into a live table is first deferred: kept in the transaction
+ *    object itself (txn_defer, up to TXN_DEFER of them), read back through
+ *    txn_read, made at commit with one atomic store each. A one-page change
+ *    copies no page and allocates nothing.
+ *  - Past that, the stores move into private copies of their pages (the
+ *    backend's spill), and later stores go there too: the first change to
+ *    a live page copies it once, every later read of the page in the
+ *    transaction goes to the copy (txn_view), and commit publishes each
+ *    copy with one atomic store per changed descriptor.
+ *  - Tables allocated by the transaction are private from birth: a fresh
+ *    subtree is built where no walker sees it and linked with one store.
+ *  - Tables unlinked are freed only after commit's one TLB invalidation.
+ *
+ * mmu_forget drops the deferred stores and the private pages: the live
+ * tables were never touched, so they are restored bit for bit by
+ * construction.
  *
  * Each API call is all-or-nothing inside the transaction: the front end
- * brackets it with txn_op_begin/txn_op_end, and a failed call is undone
- * from a journal. Only stores into pages that were private before the call
- * began need journaling; pages made private during the call are simply
- * dropped, so a bulk map into fresh tables journals nothing.
+ * brackets it with txn_op_begin/txn_op_end, and a failed call is undone:
+ * deferred stores by truncation, page stores from a journal. Only stores
+ * into pages that were private before the call began need journaling;
+ * pages made private during the call are simply dropped, so a bulk map
+ * into fresh tables journals nothing.
  *
- * The transaction's own bookkeeping (records, journal) lives in pages
- * taken from the same allocator, so an allocation failure anywhere is an
- * ordinary -ENOMEM that unwinds the call.
+ * The state behind ta->st (page records, journal, statistics beyond what
+ * fits inline) lives in bookkeeping pages taken from the same allocator,
+ * created by the first change that needs it, so an allocation failure
+ * anywhere is an ordinary -ENOMEM that unwinds the call.
  */
 #ifndef ORIGAMI_MMU_TXN_H
 #define ORIGAMI_MMU_TXN_H
@@ -42,10 +54,17 @@ struct txn_page {
 	struct txn_page *all;    /* every record, newest first */
 };
 
-/* Bracket one API call. txn_op_begin returns 0, -EBUSY or -ENOMEM;
- * txn_op_end(ta, err) undoes the call's changes when err != 0. */
+/* Bracket one API call. txn_op_begin returns 0; txn_op_end(ta, err)
+ * undoes the call's changes when err != 0. */
 int  txn_op_begin(mmu_transaction_t *ta);
 void txn_op_end(mmu_transaction_t *ta, int err);
+/* Keep the statistics and flush range as they are, for txn_restore_counts
+ * when the call fails after counting. */
+void txn_save_counts(mmu_transaction_t *ta);
+void txn_restore_counts(mmu_transaction_t *ta);
+
+/* The state behind ta->st, created if need be: 0 or -ENOMEM. */
+int  txn_need_state(mmu_transaction_t *ta);
 
 /* The transaction's view of page pa (its private copy if it has one). */
 void *txn_view(mmu_transaction_t *ta, paddr_t pa);
@@ -65,6 +84,29 @@ int  txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val);
  * commits. Returns 0 or -ENOMEM. */
 int  txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel);
 
+/* ---- deferred stores into live tables (the radix engine's) ---- */
+
+/* Defer d (a store into a live page with no private copy): true, or false
+ * when there is no room or the stores already moved into page copies
+ * (then the caller owns the page and stores there). */
+bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d);
+/* The word as the transaction sees it: the newest deferred store into it,
+ * else its contents. */
+uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v);
+static inline uint64_t txn_read(const mmu_transaction_t *ta, const uint64_t *word)
+{
+	uint64_t v = *word;
+	return ta->def.n ? txn_def_read(ta, word, v) : v;
+}
+/* Whether a deferred store targets the page pa. */
+bool txn_def_in_page(const mmu_transaction_t *ta, paddr_t pa);
+/* The stores move into page copies: the caller (the backend, which knows
+ * how to own a table) copies each store's page and stores into it. Marks
+ * the move so that an unwind of this call brings the stores back. */
+void txn_def_spill_begin(mmu_transaction_t *ta, uint8_t *n);
+/* Whether deferred store i is superseded by a newer one to the same word. */
+bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i);
+
 /* Size of a table page in the current mode. */
 unsigned txn_page_shift(void);
 
@@ -75,7 +117,8 @@ void txn_forget(mmu_transaction_t *ta);
 /* Iterate the transaction's private pages (publish). */
 struct txn_page *txn_pages(mmu_transaction_t *ta);
 
-/* What the front end keeps per transaction, beside the pages. */
+/* What a transaction keeps beside the pages when a change needs more than
+ * the transaction object holds. */
 struct mmu_txn_state {
 	struct txn_arena *arena;      /* pages holding records and journal */
 	struct txn_page *buckets[128];   /* hash of private pages by live/own pa */
@@ -83,25 +126,22 @@ struct mmu_txn_state {
 	struct txn_journal *jhead;    /* current journal chunk */
 	uint64_t jlen;                /* entries ever appended */
 	uint64_t op_mark;             /* jlen at txn_op_begin */
-	uint64_t op_seq;              /* calls begun, numbering them */
 	uint64_t op_kept;             /* entries of this call that outlive it */
-	bool     owns_set, owns_kernel;
+	uint64_t born_op;             /* the call that created the state */
 	/* Pending values of the set's fields, published at commit. */
 	uint64_t meta_root[2];        /* side table roots: user, kernel */
 	uint64_t meta_valid[2];
-	struct mmu_set_counts counts[2];   /* user half, kernel half */
-	struct mmu_set_counts saved_counts; /* before the current call, when it may unwind */
-	/* What changed, for the one TLB invalidation at commit. */
-	struct txn_flush {
-		vaddr_t  start, end;
-		uint64_t pages;
-		bool     global, changed;
-	} flush, saved_flush;
+	/* Statistics change beyond what fits in ta->delta: added at commit. */
+	struct mmu_set_counts counts[2];   /* user half, kernel half (mod 2^64) */
+	struct mmu_set_counts saved_counts[2];
+	bool saved_valid;
 };
 
-/* Bumped by anything that can move or free a table page a cached walk
- * (mmu_transaction_t.walk) points to: a new private copy, a free, an
- * unwind, a commit. Cheap to compare, so the cache needs no other care. */
-extern uint64_t mmu_walk_gen;
+/* Whether a cached view taken at (gen, sgen, kgen) is still good. */
+static inline bool txn_gen_ok(const mmu_transaction_t *ta, uint64_t gen, uint64_t sgen,
+                              uint64_t kgen)
+{
+	return gen == ta->gen && sgen == ta->set->gen && kgen == ta->set->mode->kernel_gen;
+}
 
 #endif
