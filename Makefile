@@ -114,7 +114,8 @@ help:
 	@echo '  bench          benchmarks of every mode (build/bench/); bench-compare: two runs'
 	@echo 'Other:'
 	@echo '  setup          install missing Debian packages (tools/setup.sh)'
-	@echo '  ports          the arches whose port exists'
+	@echo '  ports          the arches whose port exists; boards: every arch and board pair'
+	@echo '  image          the board'"'"'s flashable image, the dd line, serial settings (docs/boards.md)'
 	@echo '  clean          remove build/'
 	@echo
 	@echo 'Variables:'
@@ -129,6 +130,7 @@ help:
 	@echo '  TIMEOUT=       seconds before run calls a boot a hang (default 30)'
 	@echo '  DEBUG_TIMEOUT= the same for debug (default 0: none)'
 	@echo '  KERNEL_TESTS=n an image without the kernel-side tests (build/<arch>-<board>-notests/)'
+	@echo '  TEST_ARCH=     make test for these arches'"'"' boots only (host: the host suites)'
 	@echo '  V=1            full command lines'
 	@echo '  BENCH_RUNS= BENCH_MODES= OLD= NEW=   see bench/bench.mk'
 	@echo '  DIFF_SEEDS= DIFF_STEPS= FUZZ_SECONDS=   see tests/mmu/host.mk
@@ -220,7 +222,7 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 ROOM_core    := -Iinclude
 ROOM_arch    := -Iinclude -Iarch/$(ARCH_DIR) -Iboard/$(BOARD)
 ROOM_archmmu := $(ROOM_arch) -Immu/hooks
-ROOM_format  := $(ROOM_arch) -Immu/format
+ROOM_format  := -Iinclude -Iarch/$(ARCH_DIR) -Immu/format
 ROOM_mode    := $(ROOM_format) -Immu -DMMU_LAYER
 ROOM_engine  := -Iinclude -Immu -Immu/format -Immu/hooks -DMMU_LAYER
 ROOMS        := core arch archmmu format mode engine

@@ -4,7 +4,7 @@
 #   make bench                 build libmmu.a (-O2, no sanitizers) and bench/bench.c,
 #                              run every mode pinned to a CPU: table on stdout,
 #                              build/bench/results.json (+ results.txt, and
-#                              results.md, copied to docs/benchmarks.md); the
+#                              results.md, copied to docs/benchmark-results.md); the
 #                              previous results.json is kept as results.prev.json
 #   make bench-compare [OLD=build/bench/results.prev.json] [NEW=build/bench/results.json]
 #                              print what changed between two runs
@@ -38,9 +38,8 @@ bench: $(BENCH_BIN) $(BENCH_CMP)
 	$(Q)if [ -f $(BENCH_DIR)/results.json ]; then cp $(BENCH_DIR)/results.json $(BENCH_DIR)/results.prev.json; fi
 	$(Q)BENCH_RUNS=$(BENCH_RUNS) $(BENCH_BIN) -o $(BENCH_DIR)/results.json \
 		-t $(BENCH_DIR)/results.txt -m $(BENCH_DIR)/results.md $(BENCH_MODES)
-	$(Q)mkdir -p docs
-	$(Q){ cat bench/benchmarks-head.md; cat $(BENCH_DIR)/results.md; } > docs/benchmarks.md
-	@echo "bench: docs/benchmarks.md ($(BENCH_DIR)/results.md)"
+	$(Q){ printf '# Benchmark results\n\nWritten by `make bench` (method: [benchmarks.md](benchmarks.md)).\n\n'; \
+		cat $(BENCH_DIR)/results.md; } >docs/benchmark-results.md
 
 bench-compare: $(BENCH_CMP)
 	$(Q)for f in $(OLD) $(NEW); do if [ ! -f $$f ]; then \

@@ -49,7 +49,6 @@ static unsigned segment_prot(uint32_t pflags)
 /* Returns 0 with *entry set, -ENOEXEC (not an executable of this machine,
  * or segments outside the file or the user half), -ENOMEM, or what
  * vm_mmap returned. vs must be the active space (vm_current()). */
-int elf_load(struct vm_space *vs, const void *elf, size_t len, uint64_t *entry);
 int elf_load(struct vm_space *vs, const void *elf, size_t len, uint64_t *entry)
 {
 	const uint8_t *file = elf;

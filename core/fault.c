@@ -29,7 +29,16 @@ static const char *access_word(unsigned access)
 int fault_handle(vaddr_t addr, unsigned access, bool user)
 {
 	struct vm_space *vs = current_space;
+	mmu_translation_set_t *set = vs ? &vs->set : mmu_kernel_set();
 	access &= MMU_READ | MMU_WRITE | MMU_EXEC;
+
+	/* First the MMU layer: an access only the Accessed or Dirty state
+	 * refused (hardware that does not manage them) is fixed there. */
+	if (set && mmu_fault_accessed(set, addr, access | (user ? MMU_USER : 0))) {
+		if (vs)
+			vs->counts.ad_faults++;
+		return 0;
+	}
 
 	/* No task, or an address no area can hold (the kernel half): not a
 	 * fault the core resolves; the arch's trap report says the rest. */

@@ -87,6 +87,7 @@ static void list_push(struct zone *z, uint64_t pa, unsigned order)
 	fa.free_list[order] = pa;
 	*state_of(z, pa) = (uint8_t)(ST_FREE | order);
 	fa.st.free_bytes += FRAME << order;
+	fa.st.free_blocks[order]++;
 }
 
 static void list_remove(struct zone *z, uint64_t pa, unsigned order)
@@ -101,6 +102,7 @@ static void list_remove(struct zone *z, uint64_t pa, unsigned order)
 		block(b->next)->prev = b->prev;
 	*state_of(z, pa) = 0;
 	fa.st.free_bytes -= FRAME << order;
+	fa.st.free_blocks[order]--;
 }
 
 /* Frames of [base, end) into free blocks: at each address the largest
@@ -138,21 +140,20 @@ static void zone_add(uint64_t base, uint64_t end)
 	zone_fill(z, z->base, end);
 }
 
-int frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift)
+/* Zones for the usable RAM of bi inside [from, to), in whole granules. */
+static void add_ram(const struct boot_info *bi, uint64_t from, uint64_t to, unsigned granule_shift)
 {
 	static struct boot_info usable;   /* too big for an early stack */
 	const uint64_t granule = 1ull << granule_shift;
 
-	if (granule_shift < FRAME_MIN_SHIFT || granule_shift > FRAME_MAX_SHIFT)
-		return -EINVAL;
-	memset(&fa, 0, sizeof(fa));
-	fa.fail_after = -1;
 	usable = *bi;
 	memmap_remove_reserved(&usable);   /* again: whatever the caller did */
 	for (unsigned i = 0; i < usable.nram; i++) {
 		uint64_t base = usable.ram[i].base, end = base + usable.ram[i].size;
-		if (end < base || end > phys_limit)
-			end = phys_limit;
+		if (end < base || end > to)
+			end = to;
+		if (base < from)
+			base = from;
 		base = (base + granule - 1) & ~(granule - 1);
 		end &= ~(granule - 1);
 		if (base < granule)
@@ -161,7 +162,26 @@ int frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granul
 			zone_add(base, end);
 	}
 	fa.st.zones = fa.nzones;
+}
+
+int frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift)
+{
+	if (granule_shift < FRAME_MIN_SHIFT || granule_shift > FRAME_MAX_SHIFT)
+		return -EINVAL;
+	memset(&fa, 0, sizeof(fa));
+	fa.fail_after = -1;
+	add_ram(bi, 0, phys_limit, granule_shift);
 	return fa.st.free_bytes ? 0 : -ENOMEM;
+}
+
+int frames_add_above(const struct boot_info *bi, uint64_t from, unsigned granule_shift)
+{
+	uint64_t before = fa.st.total_bytes;
+
+	if (granule_shift < FRAME_MIN_SHIFT || granule_shift > FRAME_MAX_SHIFT)
+		return -EINVAL;
+	add_ram(bi, from, ~0ull, granule_shift);
+	return fa.st.total_bytes > before ? 0 : -ENOENT;
 }
 
 uint64_t frames_alloc(unsigned shift)

@@ -143,17 +143,17 @@ static int run_mmu_suite(const struct boot_info *bi)
 #if KERNEL_TESTS
 	mmu_hw_tests(&t);
 	mmu_conformance_tests(&t);
-#else
-	kprintf("mmu-suite: not in this image (built with KERNEL_TESTS=n)\n");
-	return EXIT_OK;
-#endif
 	kprintf("mmu-suite: %s: %u passed, %u failed\n", mmu_current_mode(), t.passed, t.failed);
+	/* The vm suite (tests/vm/kernel.c): test.vm=off skips it. */
 	if (!(cmdline_get(bi->cmdline, "test.vm", arg, sizeof(arg)) && !strcmp(arg, "off"))) {
 		struct ktest v = { .suite = "vm" };
 		vm_kernel_tests(&v);
 		kprintf("vm-suite: %s: %u passed, %u failed\n", mmu_current_mode(), v.passed, v.failed);
 		t.failed += v.failed;
 	}
+#else
+	kprintf("mmu-suite: not in this image (built with KERNEL_TESTS=n)\n");
+#endif
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
 }
 

@@ -23,6 +23,7 @@
 #include "arch.h"
 #include "mmu.h"
 #include "mmu_kernel.h"
+#include "vm.h"
 
 static mmu_translation_set_t kernel_as;
 static bool kernel_as_made;       /* kernel_as holds a set */
@@ -230,66 +231,10 @@ static void build_address_space(const struct boot_info *bi, const struct arch_im
 
 /* ---- the dump ---- */
 
-/* Adjacent entries of one order, prot, memory type and globality whose
- * physical addresses continue each other: one line. */
-struct run {
-	unsigned count, order, prot;
-	vaddr_t va, next_va;
-	paddr_t pa, next_pa;
-	enum mmu_memtype type;
-	bool global;
-	unsigned runs, entries;
-};
-
-static const char *const memtype_names[] = { "normal", "device", "uncached" };
-
-static void run_print(struct run *r)
-{
-	char size[16];
-
-	if (!r->count)
-		return;
-	kprintf("mmu:   0x%016llx-0x%016llx -> 0x%016llx  %4u x %-5s %c%c%c%c  %-8s %s\n",
-		(unsigned long long)r->va, (unsigned long long)r->next_va - 1,
-		(unsigned long long)r->pa, r->count,
-		ksize_name(size, sizeof(size), page_bytes() << r->order),
-		r->prot & MMU_READ ? 'r' : '-', r->prot & MMU_WRITE ? 'w' : '-',
-		r->prot & MMU_EXEC ? 'x' : '-', r->prot & MMU_USER ? 'u' : '-',
-		r->type < 3 ? memtype_names[r->type] : "?", r->global ? "global" : "");
-	r->runs++;
-	r->count = 0;
-}
-
-static mmu_entry_t dump_entry(mmu_entry_t e, vaddr_t va, void *priv)
-{
-	struct run *r = priv;
-	unsigned order = mmu_entry_order(e), prot = mmu_entry_prot(e);
-	paddr_t pa = mmu_entry_pa(e);
-	uint64_t bytes = page_bytes() << order;
-
-	if ((prot & MMU_WRITE) && (prot & MMU_EXEC))
-		panic("mmu: W^X: %#llx is writable and executable", (unsigned long long)va);
-	if (!(r->count && va == r->next_va && pa == r->next_pa && order == r->order &&
-	      prot == r->prot && mmu_entry_memtype(e) == r->type &&
-	      mmu_entry_global(e) == r->global)) {
-		run_print(r);
-		r->va = va;
-		r->pa = pa;
-		r->order = order;
-		r->prot = prot;
-		r->type = mmu_entry_memtype(e);
-		r->global = mmu_entry_global(e);
-	}
-	r->count++;
-	r->entries++;
-	r->next_va = va + bytes;
-	r->next_pa = pa + bytes;
-	return e;
-}
-
 static void dump(void)
 {
-	struct run r = { 0 };
+	static const struct ptdump_opts wx = { .wx_panic = true };
+	struct ptdump_counts n;
 	struct mmu_stats st;
 	struct frames_stats fs;
 	vaddr_t start = arch_direct_map_va();
@@ -303,10 +248,9 @@ static void dump(void)
 		"%llu TLB invalidations issued\n", (unsigned long long)(st.mapped_bytes >> 10),
 		(unsigned long long)((fs.total_bytes - fs.free_bytes) >> 10),
 		(unsigned long long)st.tlb_flushes);
-	if ((err = mmu_scan(&kernel_as, start, ~0ull, dump_entry, &r)))
+	if ((err = ptdump(&kernel_as, start, ~0ull, "mmu: ", &wx, &n)))
 		panic("mmu: scanning the kernel half: error %d", err);
-	run_print(&r);
-	kprintf("mmu: %u entries in %u runs\n", r.entries, r.runs);
+	kprintf("mmu: %u entries in %u runs\n", n.entries, n.runs);
 }
 
 /* ---- the self-check ---- */
@@ -415,6 +359,13 @@ void mmu_boot(const struct boot_info *bi)
 	self_check(bi, &img);
 	mmu_activate(&kernel_as);
 	check_switch();
+	/* The kernel's set maps all RAM: what lay beyond the boot map's
+	 * window (x86 above 4 GiB, riscv/arm64 above 64 GiB) joins now. */
+	if (!frames_add_above(bi, arch_phys_window_end(), arch_largest_base_page_shift())) {
+		char window[16];
+		kprintf("frames: RAM above the boot map's %s window added\n",
+			ksize_name(window, sizeof(window), arch_phys_window_end()));
+	}
 	frames_get_stats(&fs);
 	kprintf("frames: %llu KiB free of %llu KiB (%u zones)\n",
 		(unsigned long long)(fs.free_bytes >> 10), (unsigned long long)(fs.total_bytes >> 10),

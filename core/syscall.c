@@ -11,8 +11,6 @@
 #include "vm.h"
 #include "uapi/origami_syscall.h"
 
-void task_syscall_enter(void);
-
 /* Console output goes out in pieces of this many bytes, each copied in. */
 #define WRITE_CHUNK 256
 #define FD_STDOUT 1

@@ -32,6 +32,11 @@
  * whose copy faults (fault handler, vm_fault, an mmu transaction), with
  * the trap frame of the user registers on top. */
 #define TASK_KSTACK_SHIFT 14
+/* The lowest word of every kernel stack: a task whose kernel path ran
+ * past its stack would have overwritten the frame below it in memory
+ * (stacks have no guard page: they are direct-map blocks). Checked on
+ * every return to user mode; a mismatch is a broken invariant. */
+#define KSTACK_CANARY 0x6f72696761d1c0deull
 /* User stack: an anonymous area, demand paged, placed by vm_mmap. */
 #define USER_STACK_SIZE (256u << 10)
 
@@ -102,6 +107,7 @@ static struct task *task_alloc(const char *name)
 		if (!t->kstack_pa)
 			return NULL;
 		t->pid = next_pid++;
+		*(uint64_t *)phys_to_virt(t->kstack_pa) = KSTACK_CANARY;
 		ksnprintf(t->name, sizeof(t->name), "%s", name);
 		t->frame = (struct trap_frame *)(uintptr_t)(kstack_top(t) - arch_trap_frame_size);
 		return t;
@@ -115,8 +121,6 @@ static void task_free_unstarted(struct task *t)
 	t->kstack_pa = 0;
 	t->state = TASK_FREE;
 }
-
-int elf_load(struct vm_space *vs, const void *elf, size_t len, uint64_t *entry);
 
 int task_spawn(const char *name, const void *elf, size_t len, uint64_t arg0, uint64_t arg1)
 {
@@ -175,7 +179,12 @@ struct trap_frame *task_resume_frame(struct trap_frame *f)
 
 	/* Only the trap that came from the current task's user mode switches:
 	 * a nested trap (a copy helper's fault) returns where it was. */
-	if (!resched || !current || f != current->frame)
+	if (!current || f != current->frame)
+		return f;
+	if (*(uint64_t *)phys_to_virt(current->kstack_pa) != KSTACK_CANARY)
+		panic("task %d (%s): kernel stack overflow (the word at 0x%llx is gone)",
+		      current->pid, current->name, (unsigned long long)current->kstack_pa);
+	if (!resched)
 		return f;
 	resched = false;
 	next = pick_next();
@@ -313,8 +322,6 @@ long task_wait(uint64_t status_uptr)
 	return 0;
 }
 
-/* For core/syscall.c: run before every system call. */
-void task_syscall_enter(void);
 void task_syscall_enter(void)
 {
 	reap();

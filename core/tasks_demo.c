@@ -34,7 +34,7 @@ static void demo_end(const struct task *t, void *priv)
 
 int tasks_demo(void)
 {
-	const struct user_program *hello = user_program("hello");
+	struct user_program hello;
 	struct frames_stats before, after;
 	struct demo_result r = { { 0, 0 }, 0, 0, false };
 	int *pid = r.pid;
@@ -44,10 +44,12 @@ int tasks_demo(void)
 		kprintf("tasks: no paging mode, no user tasks\n");
 		return EXIT_OK;
 	}
+	if (user_program("hello", &hello))
+		panic("tasks: no hello program in the image");
 	r.dump = cmdline_get(current_boot_info()->cmdline, "tasks.dump", arg, sizeof(arg));
 	frames_get_stats(&before);
 	for (int i = 0; i < 2; i++) {
-		pid[i] = task_spawn("hello", hello->elf, hello->len, i, 0);
+		pid[i] = task_spawn("hello", hello.elf, hello.len, i, 0);
 		if (pid[i] < 0) {
 			kprintf("tasks: spawn failed: %d\n", pid[i]);
 			return EXIT_TEST_FAIL;

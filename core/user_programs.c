@@ -3,6 +3,7 @@
  * in the kernel image as they are: ELF files the loader reads
  * (core/elf_load.c). USER_ELF_DIR is where the build put them.
  */
+#include <errno.h>
 #include <string.h>
 #include "task.h"
 
@@ -18,16 +19,22 @@
 EMBED(hello);
 EMBED(utest);
 
-#define PROGRAM(name) { #name, user_elf_##name, 0 }
+#define PROGRAM(name) { #name, user_elf_##name, user_elf_##name##_end }
 
-const struct user_program *user_program(const char *name)
+static const struct { const char *name, *start, *end; } programs[] = {
+	PROGRAM(hello),
+	PROGRAM(utest),
+};
+
+int user_program(const char *name, struct user_program *out)
 {
-	static struct user_program programs[] = { PROGRAM(hello), PROGRAM(utest) };
-
-	programs[0].len = (size_t)(user_elf_hello_end - user_elf_hello);
-	programs[1].len = (size_t)(user_elf_utest_end - user_elf_utest);
-	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
-		if (!strcmp(programs[i].name, name))
-			return &programs[i];
-	return NULL;
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
+		if (strcmp(programs[i].name, name))
+			continue;
+		out->name = programs[i].name;
+		out->elf = programs[i].start;
+		out->len = (size_t)(programs[i].end - programs[i].start);
+		return 0;
+	}
+	return -ENOENT;
 }

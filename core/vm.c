@@ -471,59 +471,6 @@ static void put_frames(paddr_t pa, uint64_t bytes)
 		frames_put(pa + off);
 }
 
-/* ---- range changes inside one transaction ------------------------------
- * Stand-ins for mmu_remove_range / mmu_protect_range (issue 12): the same
- * meaning, driven by the gathered entries so holes cost nothing. An entry
- * straddling an end is split into base pages, the outside ones keeping
- * their translation. */
-
-/* Make the current entry found at va a base page (splitting a larger one):
- * returns 0 and the base page's entry in *out. */
-static int split_to_base(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
-{
-	mmu_entry_t e;
-	int err = mmu_find(ta, va, &e);
-
-	if (err)
-		return err;
-	if (mmu_entry_order(e)) {
-		vaddr_t base = mmu_current_va(ta), piece = va & ~(page_bytes() - 1);
-		mmu_entry_t p = mmu_mkentry(mmu_entry_pa(e) + (piece - base), mmu_entry_prot(e));
-		if ((err = mmu_update(ta, p)))
-			return err;
-		e = p;
-	}
-	*out = e;
-	return 0;
-}
-
-/* prot == 0: remove; otherwise give entries this prot. */
-static int range_change(mmu_transaction_t *ta, struct gather *g, vaddr_t start, vaddr_t end,
-                        unsigned prot)
-{
-	struct gather_it it = { 0, 0 };
-	struct gentry ge;
-	mmu_entry_t e;
-	int err = 0;
-
-	while (!err && gather_next(g, &it, &ge)) {
-		vaddr_t ge_end = ge.va + order_bytes(ge.order);
-		if (ge.va >= start && ge_end <= end) {
-			err = mmu_find(ta, ge.va, &e);
-			if (!err)
-				err = prot ? mmu_update(ta, mmu_mkprot(e, prot)) : mmu_remove(ta);
-			continue;
-		}
-		vaddr_t lo = ge.va > start ? ge.va : start, hi = ge_end < end ? ge_end : end;
-		for (vaddr_t va = lo; !err && va < hi; va += page_bytes()) {
-			err = split_to_base(ta, va, &e);
-			if (!err)
-				err = prot ? mmu_update(ta, mmu_mkprot(e, prot)) : mmu_remove(ta);
-		}
-	}
-	return err;
-}
-
 /* After the commit: frames of the gathered entries inside [start, end)
  * lose the reference their mapping held. */
 static void put_gathered(struct gather *g, vaddr_t start, vaddr_t end)
@@ -548,6 +495,7 @@ int vm_space_init(struct vm_space *vs)
 		return err;
 	vs->lo = VM_USER_LOW > page_bytes() ? VM_USER_LOW : page_bytes();
 	vs->hi = user_top();
+	vs->max_order = ~0u;
 	vs->live = true;
 	return 0;
 }
@@ -629,7 +577,7 @@ static int unmap_locked(struct vm_space *vs, vaddr_t start, vaddr_t end, struct 
 		return err;
 	if (g.n) {
 		mmu_transaction(&ta, &vs->set);
-		err = range_change(&ta, &g, start, end, 0);
+		err = mmu_remove_range(&ta, start, end);
 		if (err)
 			mmu_forget(&ta);
 		else
@@ -720,7 +668,6 @@ int vm_mprotect(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot)
 	uint64_t l = round_len(len);
 	vaddr_t end = addr + l;
 	struct spare s;
-	struct gather g;
 	mmu_transaction_t ta;
 	int err;
 
@@ -730,8 +677,6 @@ int vm_mprotect(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot)
 		return -ENOMEM;
 	if ((err = spare_fill(&s, splits_needed(vs, addr, end))))
 		goto out;
-	if ((err = gather_range(vs, &g, addr, end)))
-		goto out;
 	/*
 	 * After a fork a writable area's frames may be shared: they stay
 	 * read-only and the first write takes them back or copies them.
@@ -739,15 +684,12 @@ int vm_mprotect(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot)
 	unsigned eprot = entry_prot(prot);
 	if (vs->cow)
 		eprot = entry_prot(prot & ~MMU_WRITE);
-	if (g.n) {
-		mmu_transaction(&ta, &vs->set);
-		err = range_change(&ta, &g, addr, end, eprot);
-		if (err)
-			mmu_forget(&ta);
-		else
-			err = mmu_commit(&ta);
-	}
-	gather_free(&g);
+	mmu_transaction(&ta, &vs->set);
+	err = mmu_protect_range(&ta, addr, end, eprot);
+	if (err)
+		mmu_forget(&ta);
+	else
+		err = mmu_commit(&ta);
 	if (err)
 		goto out;
 	split_at(vs, addr, &s);
@@ -772,7 +714,7 @@ static int move_entries(mmu_transaction_t *ta, struct gather *g, vaddr_t old, ui
 {
 	struct gather_it it = { 0, 0 };
 	struct gentry ge;
-	int err = range_change(ta, g, old, old + len, 0);
+	int err = mmu_remove_range(ta, old, old + len);
 
 	while (!err && gather_next(g, &it, &ge)) {
 		vaddr_t ge_end = ge.va + order_bytes(ge.order);
@@ -877,10 +819,21 @@ static struct vm_area *clone_tree(const struct vm_area *n, bool *nomem)
 	return c;
 }
 
-static mmu_entry_t write_protect_fn(mmu_entry_t e, vaddr_t va, void *priv)
+/* Every writable area's entries read-only, in one transaction. */
+static int write_protect(struct vm_space *vs)
 {
-	unsigned p = mmu_entry_prot(e);
-	return p & MMU_WRITE ? mmu_mkprot(e, p & ~MMU_WRITE) : e;
+	mmu_transaction_t ta;
+	int err = 0;
+
+	mmu_transaction(&ta, &vs->set);
+	for (struct vm_area *a = vm_next_area(vs, 0); a && !err; a = vm_next_area(vs, a->end))
+		if (a->prot & MMU_WRITE)
+			err = mmu_protect_range(&ta, a->start, a->end, entry_prot(a->prot & ~MMU_WRITE));
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
 }
 
 static mmu_entry_t get_entry_fn(mmu_entry_t e, vaddr_t va, void *priv)
@@ -903,13 +856,14 @@ int vm_fork(struct vm_space *child, struct vm_space *parent)
 	}
 	/*
 	 * Writable private pages become read-only in the parent in one
-	 * transaction (the scan's), then the child copies the tables: both
+	 * transaction (mmu_protect_range per writable area), then the child
+	 * copies the tables: both
 	 * see them read-only, and the first write to either side copies or
 	 * takes back the frame (vm_fault). If the copy fails the parent keeps
 	 * read-only entries, which its next writes take back.
 	 */
 	memset(child, 0, sizeof(*child));
-	err = mmu_scan(&parent->set, 0, user_top(), write_protect_fn, NULL);
+	err = write_protect(parent);
 	if (!err)
 		err = mmu_dup_translation_set(&child->set, &parent->set);
 	if (err) {
@@ -922,6 +876,7 @@ int vm_fork(struct vm_space *child, struct vm_space *parent)
 	child->nareas = parent->nareas;
 	child->lo = parent->lo;
 	child->hi = parent->hi;
+	child->max_order = parent->max_order;
 	child->cow = parent->cow = true;
 	child->live = true;
 	return 0;
@@ -951,18 +906,21 @@ static bool range_empty(struct vm_space *vs, vaddr_t va, uint64_t len)
 	return !mmu_scan(&vs->set, va, va + len, found_fn, &found) && !found;
 }
 
-/* Not mapped yet: a zeroed frame of the largest order the area, the
- * alignment, the neighbouring translations and free memory allow. */
-static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr)
+/* Not mapped yet (ta found nothing at addr; anon_map ends it): a zeroed
+ * frame of the largest order the area, the alignment, the neighbouring
+ * translations and free memory allow. Mapped
+ * accessed, and dirty only for a write (as Linux does): a read fault of a
+ * writable area leaves the page clean until its first write. */
+static int anon_map(struct vm_space *vs, struct vm_area *a, mmu_transaction_t *ta, vaddr_t addr,
+                    unsigned access)
 {
 	unsigned eprot = entry_prot(a->prot);
-	mmu_transaction_t ta;
 	bool wanted_larger = false;
 
 	for (unsigned o = largest_order_within(a->end - a->start) + 1; o-- > 0; ) {
 		uint64_t size = order_bytes(o);
 		vaddr_t base = addr & ~(size - 1);
-		if (!data_order(o) || base < a->start || a->end - base < size ||
+		if (!data_order(o) || o > vs->max_order || base < a->start || a->end - base < size ||
 		    (o && !range_empty(vs, base, size)))
 			continue;
 		paddr_t pa = frames_alloc_pages(pshift() + o);
@@ -970,12 +928,14 @@ static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr)
 			wanted_larger = true;
 			continue;
 		}
-		mmu_transaction(&ta, &vs->set);
-		int err = mmu_add(&ta, mmu_mksize(mmu_mkentry(pa, eprot), o), base);
+		mmu_entry_t e = mmu_mksize(mmu_mkentry(pa, eprot), o);
+		if (!(access & MMU_WRITE))
+			e = mmu_mkclean(e);
+		int err = mmu_add(ta, e, base);
 		if (!err)
-			err = mmu_commit(&ta);
+			err = mmu_commit(ta);
 		else
-			mmu_forget(&ta);
+			mmu_forget(ta);
 		if (err) {
 			put_frames(pa, size);
 			return err;
@@ -984,6 +944,7 @@ static int anon_map(struct vm_space *vs, struct vm_area *a, vaddr_t addr)
 		vs->counts.fallbacks += wanted_larger;
 		return 0;
 	}
+	mmu_forget(ta);
 	return -ENOMEM;
 }
 
@@ -1009,7 +970,8 @@ static int anon_cow(struct vm_space *vs, struct vm_area *a, mmu_transaction_t *t
 	int err;
 
 	if (!frames_shared(mmu_entry_pa(e), order_bytes(order))) {
-		err = mmu_update(ta, mmu_mkprot(e, prot));
+		/* made afresh: accessed and dirty, this is a write */
+		err = mmu_update(ta, mmu_mksize(mmu_mkentry(mmu_entry_pa(e), prot), order));
 		if (!err && !(err = mmu_commit(ta)))
 			vs->counts.cow_reuses++;
 		return err;
@@ -1047,10 +1009,8 @@ static int anon_fault(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsi
 
 	mmu_transaction(&ta, &vs->set);
 	err = mmu_find(&ta, addr, &e);
-	if (err == -ENOENT) {
-		mmu_forget(&ta);
-		return anon_map(vs, a, addr);
-	}
+	if (err == -ENOENT)   /* the transaction that looked maps it (and ends) */
+		return anon_map(vs, a, &ta, addr, access);
 	if (!err && (access & MMU_WRITE) && !(mmu_entry_prot(e) & MMU_WRITE)) {
 		err = anon_cow(vs, a, &ta, e, addr);
 		if (err)
@@ -1095,18 +1055,6 @@ static void prot_name(char *buf, unsigned prot)
 	buf[4] = 0;
 }
 
-static mmu_entry_t dump_fn(mmu_entry_t e, vaddr_t va, void *priv)
-{
-	char p[5], size[16];
-
-	prot_name(p, mmu_entry_prot(e));
-	ksize_name(size, sizeof(size), order_bytes(mmu_entry_order(e)));
-	kprintf("    %016llx %5s -> %012llx %s%s%s (refs %u)\n", (unsigned long long)va, size,
-		(unsigned long long)mmu_entry_pa(e), p, mmu_entry_accessed(e) ? " A" : "",
-		mmu_entry_dirty(e) ? " D" : "", frames_refcount(mmu_entry_pa(e)));
-	return e;
-}
-
 static void dump_areas(const struct vm_area *n)
 {
 	char p[5];
@@ -1124,9 +1072,17 @@ void vm_dump(struct vm_space *vs)
 {
 	kprintf("vm: space %p: %zu areas, %llu faults\n", (void *)vs, vs->nareas,
 		(unsigned long long)vs->counts.faults);
+	static const struct ptdump_opts ad = { .accessed_dirty = true };
+	struct ptdump_counts n;
+
 	dump_areas(vs->root);
 	kprintf("  translations (user half):\n");
-	mmu_scan(&vs->set, 0, user_top(), dump_fn, NULL);
+	ptdump(&vs->set, 0, user_top(), "  ", &ad, &n);
+	kprintf("  %u entries in %u runs; %llu faults (%llu refused), %llu copy-on-write copies, "
+		"%llu frames taken back, %llu accessed/dirty emulations\n", n.entries, n.runs,
+		(unsigned long long)vs->counts.faults, (unsigned long long)vs->counts.segv,
+		(unsigned long long)vs->counts.cow_copies, (unsigned long long)vs->counts.cow_reuses,
+		(unsigned long long)vs->counts.ad_faults);
 }
 
 struct check { const struct vm_area *prev; size_t n; bool bad; };

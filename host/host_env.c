@@ -274,7 +274,7 @@ paddr_t mmu_env_alloc(unsigned shift)
 	return alloc_page(shift, true);
 }
 
-paddr_t mmu_env_alloc_dirty(unsigned shift)
+paddr_t mmu_env_alloc_uninit(unsigned shift)
 {
 	return alloc_page(shift, false);
 }

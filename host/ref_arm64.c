@@ -180,7 +180,8 @@ struct table_limits {
 static bool leaf_permits(uint64_t d, const struct table_limits *tl, unsigned access)
 {
 	const bool el0_data = (d & DESC_AP_EL0) && !tl->no_el0;
-	const bool writable = !(d & DESC_AP_RO) && !tl->read_only;
+	/* DBM: hardware dirty state (TCR_EL1.HD) makes a clean page writable */
+	const bool writable = (!(d & DESC_AP_RO) || (d & DESC_DBM)) && !tl->read_only;
 	const bool el0_exec = !(d & DESC_UXN) && !tl->uxn;
 	const bool el1_exec = !(d & DESC_PXN) && !tl->pxn && !(el0_data && writable);
 	const bool pan = el0_data || el0_exec;

@@ -3,8 +3,10 @@
  * includes this and mmu.h; it never includes anything under arch/.
  *
  * Boot flow (every arch):
- *   arch entry (asm) -> arch_setup(): stack, BSS, traps, CPU state
- *     -> fills struct boot_info (DTB or Multiboot) -> kmain(&bi) (core/main.c)
+ *   arch entry (asm): stack, BSS, traps, the boot map
+ *     -> arch_setup() (arch/<dir>/setup.c; its arguments are what the
+ *        entry hands over, so each arch declares its own): CPU state,
+ *        fills struct boot_info (DTB or Multiboot) -> kmain(&bi) (core/main.c)
  *     -> core: console, memory map, banner, tests -> arch_poweroff(status)
  */
 #ifndef ORIGAMI_ARCH_H

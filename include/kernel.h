@@ -28,7 +28,7 @@ struct boot_info {
 	struct mem_range reserved[BOOT_MAX_RANGES]; /* firmware, DTB, kernel image */
 	unsigned nreserved;
 	uint64_t kernel_start, kernel_end;       /* physical extent of the image */
-	uint64_t hartid;                         /* boot CPU id (RISC-V hart) */
+	uint64_t boot_cpu_id;                    /* boot CPU: RISC-V hart id, arm64 MPIDR_EL1 affinity */
 	struct uart_desc uart;
 };
 
@@ -42,7 +42,7 @@ __attribute__((noreturn)) void kernel_exit(int status);
 const struct boot_info *current_boot_info(void);
 
 /* core/boot_fdt.c: kmain() calls it when the arch set bi->dtb, so a DTB
- * arch only fills dtb, hartid and kernel_start/end. Fills memory, reserved
+ * arch only fills dtb, boot_cpu_id and kernel_start/end. Fills memory, reserved
  * ranges (the DTB's own included), bootargs and the console (stdout-path,
  * else board_early_uart). Returns 0 or the fdt_* error. */
 int boot_info_from_fdt(struct boot_info *bi, const void *dtb);
@@ -134,6 +134,7 @@ struct frames_stats {
 	uint64_t free_bytes;
 	uint64_t meta_bytes;    /* taken from RAM for the per-frame state */
 	uint64_t in_use[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1];  /* allocated blocks per shift */
+	uint64_t free_blocks[FRAME_MAX_SHIFT - FRAME_MIN_SHIFT + 1]; /* free blocks per shift */
 	uint64_t mapped_frames; /* 4 KiB frames of frames_alloc_pages still referenced */
 	unsigned zones;         /* contiguous ranges managed */
 };
@@ -144,6 +145,10 @@ struct frames_stats {
  * for a granule outside [FRAME_MIN_SHIFT, FRAME_MAX_SHIFT], or -ENOMEM
  * when no usable frame is left. Every earlier allocation is forgotten. */
 int      frames_init(const struct boot_info *bi, uint64_t phys_limit, unsigned granule_shift);
+/* Add bi's usable RAM at and above from (once the kernel's set maps all
+ * RAM, mmu_boot adds what the boot map's window left out), keeping what is
+ * allocated. Returns 0, -EINVAL (granule), -ENOENT (no RAM there). */
+int      frames_add_above(const struct boot_info *bi, uint64_t from, unsigned granule_shift);
 /* A zeroed block of 2^shift bytes: its physical address, or 0 (no block
  * that large is free, or shift out of range). */
 uint64_t frames_alloc(unsigned shift);

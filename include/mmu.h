@@ -1,7 +1,7 @@
 /*
  * The MMU abstraction layer: the only interface core/ has to translation.
  *
- * The contract (names, signatures, semantics) is ../shared/design/mmu-api.md.
+ * The contract (names, signatures, semantics) is docs/mmu-api.md.
  * The core sees translations (mmu_entry_t), address spaces
  * (mmu_translation_set_t) and transactions (mmu_transaction_t); never a
  * level, a table or a descriptor bit, and never a field of these types
@@ -75,6 +75,8 @@ mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t);
 mmu_entry_t mmu_mkglobal(mmu_entry_t e);                   /* valid in every translation set */
 mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);     /* size = base page << order */
 mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter);  /* stats counter 0..7 */
+mmu_entry_t mmu_mkold(mmu_entry_t e);     /* Accessed clear: report the next access */
+mmu_entry_t mmu_mkclean(mmu_entry_t e);   /* Dirty clear: report the next write */
 
 paddr_t  mmu_entry_pa(mmu_entry_t e);
 unsigned mmu_entry_prot(mmu_entry_t e);
@@ -106,6 +108,17 @@ int     mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
 int     mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
 int     mmu_remove(mmu_transaction_t *ta);
 
+/*
+ * Accessed/dirty emulation, for the fault path (not part of the fixed
+ * contract): where the hardware does not manage the bits, an access to an
+ * old entry, or a write to a clean writable one, faults. The core's fault
+ * entry asks here first: if the entry covering va allows access (MMU_READ,
+ * MMU_WRITE or MMU_EXEC, plus MMU_USER for a user access) and only its
+ * Accessed (or, for a write, Dirty) state refused it, the state is set in
+ * one transaction and the call returns true (retry the access); otherwise
+ * false and nothing changed.
+ */
+bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access);
 /* ---- range operations (ordinary transaction calls, all-or-nothing) ---- */
 
 int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len);

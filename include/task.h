@@ -59,7 +59,9 @@ void tasks_on_end(task_end_fn fn, void *priv);
  * copy-on-write counts (call it from a tasks_on_end function). */
 void task_report(const struct task *t);
 
-/* The system-call side (core/syscall.c). */
+/* The system-call side (core/syscall.c). task_syscall_enter: first thing
+ * of every system call (bookkeeping, and the call is a switch point). */
+void task_syscall_enter(void);
 long task_fork(void);
 long task_wait(uint64_t status_uptr);
 void task_exit(struct task *t, int status);   /* status: wait status */
@@ -77,9 +79,14 @@ void task_kill_on_trap(const struct trap_info *ti);
 int  copy_from_user(void *dst, uint64_t usrc, size_t n);
 int  copy_to_user(uint64_t udst, const void *src, size_t n);
 
-/* The built-in user programs (user/, embedded by the Makefile). */
+/* The built-in user programs (user/, embedded by the Makefile): 0 with
+ * *out filled, or -ENOENT. */
 struct user_program { const char *name; const void *elf; size_t len; };
-const struct user_program *user_program(const char *name);
+int  user_program(const char *name, struct user_program *out);
+/* core/elf_load.c: the PT_LOAD segments of an ELF executable of this
+ * machine as areas of vs, which must be the active space. Returns 0 with
+ * *entry set, -ENOEXEC, -ENOMEM, or what vm_mmap returned. */
+int  elf_load(struct vm_space *vs, const void *elf, size_t len, uint64_t *entry);
 
 /* Boot argument test.tasks: the user-mode suite (tests/tasks/). */
 struct ktest;

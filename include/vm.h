@@ -62,6 +62,7 @@ struct vm_counts {
 	uint64_t fallbacks;                 /* faults that wanted a larger frame than free memory had */
 	uint64_t segv;                      /* faults refused: no area (-EFAULT) or protection (-EACCES) */
 	uint64_t spurious;                  /* faults on a page already mapped as the access needs */
+	uint64_t ad_faults;                 /* faults the MMU layer resolved as accessed/dirty emulation */
 };
 
 struct vm_space {
@@ -69,6 +70,7 @@ struct vm_space {
 	struct vm_area *root;               /* AVL tree of areas */
 	size_t nareas;
 	vaddr_t lo, hi;                     /* mmap range: areas live in [lo, hi) */
+	unsigned max_order;                 /* largest page order faults map (policy; default: any) */
 	bool cow;                           /* has forked or been forked: frames may be shared */
 	bool live;
 	struct vm_counts counts;
@@ -118,6 +120,17 @@ struct vm_area *vm_next_area(struct vm_space *vs, vaddr_t addr);
 int  vm_fault(struct vm_space *vs, vaddr_t addr, unsigned access, bool user);
 /* ptdump of the user half (every entry through mmu_scan) and the areas. */
 void vm_dump(struct vm_space *vs);
+
+/* core/ptdump.c: ptdump of [start, end) of any set, one line per run of
+ * like entries, each line starting with prefix. Returns mmu_scan's 0 or
+ * error; *out (may be NULL) gets the counts. */
+struct ptdump_opts {
+	bool accessed_dirty;    /* show (and split runs by) accessed/dirty */
+	bool wx_panic;          /* a writable and executable entry is a broken invariant */
+};
+struct ptdump_counts { unsigned entries, runs; };
+int  ptdump(mmu_translation_set_t *t, vaddr_t start, vaddr_t end, const char *prefix,
+            const struct ptdump_opts *opt, struct ptdump_counts *out);
 /* Tests: the tree's invariants (order, no overlap, AVL balance and heights,
  * neighbours with equal prot/flags/ops merged, node count). Returns 0 or
  * -EINVAL after printing what is broken. */

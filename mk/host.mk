@@ -6,8 +6,8 @@
 #   build/host-san/libmmu.a  -O1, AddressSanitizer + UndefinedBehaviorSanitizer:
 #                            what `make test` links the MMU tests against
 #
-# The host test programs' rules are in mk/tests.mk (and the MMU suite's in
-# tests/mmu/host.mk); they link $(LIBMMU_SAN) or $(LIBMMU).
+# The host test programs' rules are in mk/tests.mk (and those of areas that
+# keep their own in tests/<area>/host.mk); they link $(LIBMMU_SAN) or $(LIBMMU).
 
 Q ?= @
 HOST_CC      ?= cc
@@ -47,8 +47,10 @@ $(LIBMMU_SAN): $(LIBMMU_SAN_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 include mk/tests.mk
-include tests/mmu/host.mk
+# Areas that keep their own rules (tests/mmu, tests/vm...) and the bench.
+include $(wildcard tests/*/host.mk)
 include bench/bench.mk
+include bench/vm_bench.mk
 
 # ---- make explain: every mode maps the same small address space; what
 # each wrote, side by side (tools/explain/), into docs/explain.md. Each mode

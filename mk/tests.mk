@@ -12,6 +12,8 @@
 #   test-ref      the host environment and reference walkers (tests/ref/)
 #   test-reinit   mmu_host_init again, every mode (tests/reinit/)
 #   test-x86tlb   the x86 TLB code against a model CPU (tests/x86tlb/)
+#   test-vm       core/vm.c and core/frames.c on the MMU library, every mode
+#                 (tests/vm/); VM_SEEDS, VM_STEPS lengthen its random run
 
 T := build/tests
 # The public API only (include/): core code and tests of the contract.
@@ -80,7 +82,16 @@ $(T)/x86tlb/tlb_test: tests/x86tlb/tlb_test.c arch/x86_64/mmu_arch.c arch/x86_64
 	$(Q)$(HOST_CC) -std=gnu11 -O1 -g $(HOST_WARN) $(HOST_SANFLAGS) \
 		-Iinclude -Immu/hooks -Iarch/x86_64 $< -o $@
 
+# The core's memory code (core/vm.c, core/ptdump.c, core/frames.c) on the
+# MMU library, every mode (tests/vm/vm_test.c).
+VM_CORE_SRCS := core/vm.c core/ptdump.c core/frames.c core/memmap.c core/printf.c
+VM_HOST_SRCS := tests/vm/host_ram.c $(VM_CORE_SRCS)
+$(T)/vm/vm_test: tests/vm/vm_test.c $(VM_HOST_SRCS) tests/vm/ad.h tests/vm/host_ram.h include/vm.h \
+		include/kernel.h include/mmu.h include/mmu_host.h $(LIBMMU_SAN)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_TEST_CFLAGS) tests/vm/vm_test.c $(VM_HOST_SRCS) $(LIBMMU_SAN) -o $@
+
 HOST_TESTS := fdt/fdt_test core/core_test frames/frames_test formats/formats hashed/hashed_test \
-	reinit/reinit_test ref/ref_test x86tlb/tlb_test
+	reinit/reinit_test ref/ref_test x86tlb/tlb_test vm/vm_test
 .PHONY: $(foreach t,$(HOST_TESTS),test-$(patsubst %/,%,$(dir $(t))))
 $(foreach t,$(HOST_TESTS),$(eval test-$(patsubst %/,%,$(dir $(t))): $(T)/$(t) ; $(T)/$(t)))

@@ -21,7 +21,7 @@ paddr_t mmu_env_alloc(unsigned shift)
 }
 
 /* The frame allocator always zeroes; nothing to save here. */
-paddr_t mmu_env_alloc_dirty(unsigned shift)
+paddr_t mmu_env_alloc_uninit(unsigned shift)
 {
 	return frames_alloc(shift);
 }

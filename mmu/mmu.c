@@ -111,6 +111,18 @@ mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter)
 	return e;
 }
 
+mmu_entry_t mmu_mkold(mmu_entry_t e)
+{
+	e.flags = (uint8_t)((e.flags | MMU_EF_OLD) & ~MMU_EF_ACCESSED);
+	return e;
+}
+
+mmu_entry_t mmu_mkclean(mmu_entry_t e)
+{
+	e.flags = (uint8_t)((e.flags | MMU_EF_CLEAN) & ~MMU_EF_DIRTY);
+	return e;
+}
+
 paddr_t mmu_entry_pa(mmu_entry_t e) { return e.pa; }
 unsigned mmu_entry_prot(mmu_entry_t e) { return e.prot; }
 unsigned mmu_entry_order(mmu_entry_t e) { return e.order; }
@@ -185,9 +197,13 @@ static struct pt_attr attr_of(mmu_entry_t e)
 	return (struct pt_attr){
 		.prot = e.prot, .memtype = e.memtype,
 		.global = e.flags & MMU_EF_GLOBAL,
-		/* Set up front: no A/D fault on hardware that does not manage
-		 * them (RISC-V without Svadu, Arm without FEAT_HAFDBS). */
-		.accessed = true, .dirty = (e.prot & MMU_WRITE) != 0,
+		/* Set up front unless mmu_mkold/mmu_mkclean asked otherwise:
+		 * no A/D fault on hardware that does not manage them (RISC-V
+		 * without Svadu, Arm without FEAT_HAFDBS) for entries no one
+		 * watches. */
+		.accessed = !(e.flags & MMU_EF_OLD),
+		.dirty = !(e.flags & MMU_EF_CLEAN) &&
+		         ((e.prot & MMU_WRITE) || (e.flags & MMU_EF_DIRTY)),
 		.annotated = n != e.order || (e.flags & MMU_EF_COUNTED),
 	};
 }
@@ -359,10 +375,9 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 	}
 	if (l.attr.global)
 		e.flags |= MMU_EF_GLOBAL;
-	if (l.attr.accessed)
-		e.flags |= MMU_EF_ACCESSED;
-	if (l.attr.dirty)
-		e.flags |= MMU_EF_DIRTY;
+	/* Old and clean as read, so an update of the entry keeps them. */
+	e.flags |= l.attr.accessed ? MMU_EF_ACCESSED : MMU_EF_OLD;
+	e.flags |= l.attr.dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN;
 	*out = e;
 	*base = at;
 	return 0;
@@ -871,7 +886,7 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 
 static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 {
-	uint8_t keep = MMU_EF_GLOBAL | MMU_EF_COUNTED;
+	uint8_t keep = MMU_EF_GLOBAL | MMU_EF_COUNTED | MMU_EF_OLD | MMU_EF_CLEAN;
 	return a.pa == b.pa && a.order == b.order && a.prot == b.prot &&
 	       a.memtype == b.memtype && (a.flags & keep) == (b.flags & keep) &&
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
@@ -908,6 +923,32 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 		return err;
 	}
 	return mmu_commit(&ta);
+}
+
+bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
+		return false;
+	mmu_transaction_t ta;
+	mmu_entry_t e;
+	mmu_transaction(&ta, t);
+	if (!mmu_find(&ta, va, &e)) {
+		unsigned p = e.prot, kind = access & (MMU_READ | MMU_WRITE | MMU_EXEC);
+		bool allowed = (!(access & MMU_USER) || (p & MMU_USER)) &&
+		               (kind == MMU_EXEC ? p & MMU_EXEC : kind == MMU_WRITE ? p & MMU_WRITE :
+		                p & MMU_READ);
+		bool old = e.flags & MMU_EF_OLD, clean = kind == MMU_WRITE && (e.flags & MMU_EF_CLEAN);
+		if (allowed && (old || clean)) {
+			e.flags &= (uint8_t)~(MMU_EF_OLD | (clean ? MMU_EF_CLEAN : 0));
+			if (mmu_update(&ta, e)) {
+				mmu_forget(&ta);
+				return false;
+			}
+			return !mmu_commit(&ta);   /* a failed commit is over, nothing changed */
+		}
+	}
+	mmu_forget(&ta);
+	return false;
 }
 
 void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)

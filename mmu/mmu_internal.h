@@ -34,6 +34,8 @@ struct txn_page;
 #define MMU_EF_ACCESSED  (1u << 1)
 #define MMU_EF_DIRTY     (1u << 2)
 #define MMU_EF_COUNTED   (1u << 3)
+#define MMU_EF_OLD       (1u << 4)   /* mmu_mkold: written with Accessed clear */
+#define MMU_EF_CLEAN     (1u << 5)   /* mmu_mkclean: written with Dirty clear */
 
 /* One native translation, as a backend reports it. */
 struct mmu_leaf {
@@ -150,7 +152,10 @@ int mmu_host_forget(void);
 paddr_t mmu_env_alloc(unsigned shift);
 /* The same, contents undefined: for pages the caller overwrites whole
  * (private copies, bookkeeping), so nobody zeroes them for nothing. */
-paddr_t mmu_env_alloc_dirty(unsigned shift);
+paddr_t mmu_env_alloc_uninit(unsigned shift);
+/* The old name, for mmu/txn.c until its rewrite (issue 12) calls
+ * mmu_env_alloc_uninit: "dirty" is kept for the PTE bit alone. */
+#define mmu_env_alloc_dirty mmu_env_alloc_uninit
 void    mmu_env_free(paddr_t pa, unsigned shift);
 void   *mmu_env_phys_to_virt(paddr_t pa);
 /* Make table stores visible to the hardware walker before what follows. */

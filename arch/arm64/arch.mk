@@ -32,7 +32,7 @@ ARCH_SRCS := $(addprefix arch/arm64/,entry.S vectors.S probe.S firmware.S \
 # reason is gone; it stays until a change of the printed text is checked
 # against every suite.
 ARCH_SRCS += core/libc/stdio.c
-ARCH_SRCS += arch/arm64/cache.c arch/arm64/user_guard.c arch/arm64/user.c
+ARCH_SRCS += arch/arm64/cache.c arch/arm64/user_guard.c arch/arm64/boot_console.c arch/arm64/user.c
 LDSCRIPT := arch/arm64/kernel.ld
 ARCH_USES_PICOLIBC := y
 ARCH_HAS_PIO := n

@@ -33,4 +33,10 @@ long arm64_psci_hvc(unsigned long fn);
  * (ID_AA64MMFR0_EL1.PARange). */
 unsigned arm64_pa_bits(void);
 
+/* boot_console.c: the console's GiB of the boot map's direct map split so
+ * that the console is Device memory (before kmain), and the line saying
+ * what the MMU makes of it (with the banner). */
+void arm64_boot_console_device(const void *dtb);
+void arm64_boot_console_report(void);
+
 #endif

@@ -137,17 +137,22 @@ static uint64_t ttbr_baddr(uint64_t pa, bool pa52)
 /* The mode's TCR_EL1: both halves of va_bits with the mode's granule, IPS
  * = the CPU's PA size (up to 48 bits unless the mode has a 52-bit OA),
  * DS for 52 bits with 4K/16K (FEAT_LPA2; 64K-52 is FEAT_LPA + FEAT_LVA,
- * no DS), AS for 16-bit ASIDs. */
+ * no DS), AS for 16-bit ASIDs, HA/HD where FEAT_HAFDBS lets the hardware
+ * keep the Access flag and the dirty state (Arm ARM D8, "Hardware management of
+ * the Access flag / dirty state"; without them the layer emulates both
+ * from the fault, mmu_fault_accessed). */
 static uint64_t mode_tcr(const struct arch_mmu_root *r, bool pa52)
 {
 	uint64_t tsz = 64 - r->va_bits;
 	uint64_t ips = id_field(read_sysreg(id_aa64mmfr0_el1), ID_MMFR0_PARANGE_SHIFT);
+	unsigned hafdbs = id_field(read_sysreg(id_aa64mmfr1_el1), ID_MMFR1_HAFDBS_SHIFT);
 
 	if (!pa52 && ips > TCR_IPS_48)
 		ips = TCR_IPS_48;
 	return tsz << TCR_T0SZ_SHIFT | tsz << TCR_T1SZ_SHIFT | TCR_WALK_ATTRS |
 	       tcr_granules(r->page_shift) | ips << TCR_IPS_SHIFT |
-	       (pa52 && r->page_shift < 16 ? TCR_DS : 0) | (asid16() ? TCR_AS : 0);
+	       (pa52 && r->page_shift < 16 ? TCR_DS : 0) | (asid16() ? TCR_AS : 0) |
+	       (hafdbs >= 1 ? TCR_HA : 0) | (hafdbs >= 2 ? TCR_HD : 0);
 }
 
 extern char arm64_boot_idmap[];                    /* entry.S */

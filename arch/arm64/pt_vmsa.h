@@ -99,7 +99,8 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 {
 	pt_entry_t e = vmsa_addr(pa) | VMSA_VALID | (level == 0 ? VMSA_TABLE : 0);
 	e |= (pt_entry_t)a->memtype << VMSA_ATTRINDX_SHIFT | (VMSA_DS ? 0 : VMSA_SH_INNER);
-	e |= a->prot & MMU_WRITE ? 0 : VMSA_AP_RO;
+	bool writable = a->prot & MMU_WRITE;   /* clean: read-only + DBM (vmsa_bits.h) */
+	e |= (writable && a->dirty ? 0 : VMSA_AP_RO) | (writable ? VMSA_DBM : 0);
 	if (a->prot & MMU_USER)
 		e |= VMSA_AP_EL0 | VMSA_PXN | (a->prot & MMU_EXEC ? 0 : VMSA_UXN);
 	else
@@ -117,11 +118,13 @@ static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)
 static inline void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a)
 {
 	bool user = e & VMSA_AP_EL0;
-	a->prot = MMU_READ | (e & VMSA_AP_RO ? 0 : MMU_WRITE) | (user ? MMU_USER : 0) |
+	bool writable = !(e & VMSA_AP_RO) || (e & VMSA_DBM);
+	a->prot = MMU_READ | (writable ? MMU_WRITE : 0) | (user ? MMU_USER : 0) |
 	          (e & (user ? VMSA_UXN : VMSA_PXN) ? 0 : MMU_EXEC);
 	a->memtype = (uint8_t)((e & VMSA_ATTRINDX_MASK) >> VMSA_ATTRINDX_SHIFT);
 	a->global = !(e & VMSA_NG), a->accessed = e & VMSA_AF;
-	a->dirty = e & VMSA_SW_DIRTY, a->annotated = e & VMSA_SW_ANNOTATED;
+	a->dirty = (e & VMSA_SW_DIRTY) || ((e & VMSA_DBM) && !(e & VMSA_AP_RO));
+	a->annotated = e & VMSA_SW_ANNOTATED;
 }
 
 /* Every valid AP value grants read: execute-only cannot be expressed. */

@@ -46,8 +46,9 @@ void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa)
 	boot_info.kernel_start = image_pa;
 	boot_info.kernel_end = image_pa + (uint64_t)(_end - _start);
 	/* MPIDR_EL1 Aff3 (39:32) and Aff2..Aff0 (23:0): the CPU's id. */
-	boot_info.hartid = read_sysreg(mpidr_el1) & 0xff00ffffffull;
+	boot_info.boot_cpu_id = read_sysreg(mpidr_el1) & 0xff00ffffffull;
 	arm64_psci_init(boot_info.dtb);
+	arm64_boot_console_device(boot_info.dtb);
 	kmain(&boot_info);
 }
 
@@ -161,6 +162,7 @@ void arch_describe_paging(char *buf, size_t len)
 {
 	struct vmsa_cpu c;
 
+	arm64_boot_console_report();
 	vmsa_read_cpu(&c);
 	const struct { bool ok; const char *name; } modes[] = {
 		{ c.tgran4,  "arm64-4k-48" },

@@ -75,6 +75,8 @@
 #define TCR_IPS_48		5	/* the PARange encoding of 48 bits */
 #define TCR_AS			(ARM64_U64(1) << 36)	/* 16-bit ASIDs */
 #define TCR_DS			(ARM64_U64(1) << 59)	/* FEAT_LPA2: 52-bit VA and OA, 4K/16K */
+#define TCR_HA			(ARM64_U64(1) << 39)	/* FEAT_HAFDBS: hardware Access flag */
+#define TCR_HD			(ARM64_U64(1) << 40)	/* FEAT_HAFDBS: hardware dirty state (DBM) */
 #define TCR_WALK_ATTRS		(TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | \
 				 TCR_IRGN1_WBWA | TCR_ORGN1_WBWA | TCR_SH1_INNER)
 /* The boot map's TCR_EL1 (entry.S): 4 KiB granule and 48-bit VAs in both
@@ -97,6 +99,7 @@
 #define ID_MMFR0_TGRAN4_SHIFT	28
 #define ID_MMFR0_TGRAN4_NONE	0xf
 #define ID_MMFR1_PAN_SHIFT	20
+#define ID_MMFR1_HAFDBS_SHIFT	0	/* 1: Access flag, 2: and dirty state */
 #define ID_MMFR1_PAN3		3
 
 /* CTR_EL0.DminLine (19:16): log2 of the words in the smallest D-cache line. */

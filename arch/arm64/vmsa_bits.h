@@ -28,12 +28,19 @@
 #define VMSA_ATTRINDX_MASK  (ARM64_U64(7) << VMSA_ATTRINDX_SHIFT)
 #define VMSA_SH_MASK        (ARM64_U64(3) << 8)
 #define VMSA_SH_INNER       (ARM64_U64(3) << 8)    /* Inner Shareable (DS = 0 only) */
-/* Software bits (58:55). Without FEAT_HAFDBS/DBM nothing in hardware
- * records a write, so "dirty" is what the MMU layer says (a writable page
- * starts dirty); a bit of its own keeps it apart from AP[2] and leaves DBM
- * (bit 51) free for hardware dirty management later (as Linux does). */
+/* Software bits (58:55): annotated (a composed or counted entry) and a
+ * dirty bit of its own (see VMSA_DBM below). */
 #define VMSA_SW_ANNOTATED   (ARM64_U64(1) << 55)
 #define VMSA_SW_DIRTY       (ARM64_U64(1) << 56)
+/*
+ * Dirty state (Arm ARM D8, "Hardware management of the dirty state"; the
+ * scheme Linux uses): a writable page is DBM; while clean it is also
+ * read-only (AP[2]), so with TCR_EL1.HD the first write clears AP[2], and
+ * without it the write faults and the layer marks it dirty
+ * (mmu_fault_accessed). VMSA_SW_DIRTY keeps "dirty" on a page made
+ * read-only later (copy-on-write).
+ */
+#define VMSA_DBM            (ARM64_U64(1) << 51)
 
 /*
  * The one MAIR_EL1 layout: AttrIndx n selects byte n. The indices are the

@@ -24,7 +24,7 @@ static const char *hart_isa(void)
 	if (!bi || !bi->dtb)
 		return NULL;
 	/* Devicetree spec 3.8: cpu nodes are named by their reg, the hart id. */
-	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 	node = fdt_find_node(bi->dtb, path);
 	if (node < 0 || !(isa = fdt_prop(bi->dtb, node, "riscv,isa", &len)) ||
 	    !len || isa[len - 1] != '\0')
@@ -38,7 +38,7 @@ void arch_describe_cpu(char *buf, size_t len)
 	const char *isa = hart_isa();
 
 	ksnprintf(buf, len, "hart %llu, %s, mvendorid 0x%lx marchid 0x%lx mimpid 0x%lx",
-		  bi ? (unsigned long long)bi->hartid : 0ull, isa ? isa : "isa unknown",
+		  bi ? (unsigned long long)bi->boot_cpu_id : 0ull, isa ? isa : "isa unknown",
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MVENDORID, 0, 0).value,
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MARCHID, 0, 0).value,
 		  sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MIMPID, 0, 0).value);
@@ -72,7 +72,7 @@ bool riscv_has_ext(const char *ext)
 
 	if (!bi || !bi->dtb)
 		return false;
-	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 	node = fdt_find_node(bi->dtb, path);
 	if (node >= 0 && (list = fdt_prop(bi->dtb, node, "riscv,isa-extensions", &len)) &&
 	    len && list[len - 1] == '\0') {
@@ -109,6 +109,11 @@ static uint64_t table_pte(const uint64_t *table)
 /* The Linux binding's mmu-type values (Documentation/devicetree/bindings/
  * riscv/cpus.yaml) as level counts; 0 for riscv,none or a word we do not
  * know (which then sets no ceiling: the probe alone decides). */
+/* Sv57, the deepest mode of the privileged spec (4.1.11); each level
+ * below it takes 9 VA bits off (Sv39 = 3 levels). */
+#define SV_MAX_LEVELS 5
+#define SV_VA_BITS(levels) (39 + 9 * ((levels) - 3))
+
 static unsigned mmu_type_levels(const char *type)
 {
 	static const struct { const char *name; unsigned levels; } types[] = {
@@ -140,9 +145,13 @@ static unsigned levels_ceiling(void)
 
 	if (ceiling)
 		return ceiling;
-	bi = current_boot_info();
-	if (bi && bi->dtb) {
-		ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->hartid);
+	/* Before kmain() has the boot_info (not the case today) there is no
+	 * DTB to read yet: decide later, cache nothing. */
+	if (!(bi = current_boot_info()))
+		return board_mmu_type && mmu_type_levels(board_mmu_type) ?
+		       mmu_type_levels(board_mmu_type) : SV_MAX_LEVELS;
+	if (bi->dtb) {
+		ksnprintf(path, sizeof(path), "/cpus/cpu@%llx", (unsigned long long)bi->boot_cpu_id);
 		node = fdt_find_node(bi->dtb, path);
 		if (node >= 0 && (dtb_type = fdt_prop(bi->dtb, node, "mmu-type", &len)) &&
 		    (!len || dtb_type[len - 1] != '\0'))
@@ -155,13 +164,13 @@ static unsigned levels_ceiling(void)
 		source = "the DTB";
 		stated = dtb_type;
 	} else {
-		ceiling = 5;
+		ceiling = SV_MAX_LEVELS;
 		return ceiling;
 	}
 	ceiling = levels;
-	if (ceiling < 5)
+	if (ceiling < SV_MAX_LEVELS)
 		kprintf("riscv64: paging ceiling sv%u (%s: %s; DTB mmu-type %s): "
-			"no deeper mode is probed\n", 39 + 9 * (ceiling - 3), source, stated,
+			"no deeper mode is probed\n", SV_VA_BITS(ceiling), source, stated,
 			dtb_type ? dtb_type : "absent");
 	return ceiling;
 }
@@ -172,7 +181,7 @@ bool riscv_satp_mode_ok(unsigned levels)
 	const uint64_t *root = boot_map_root;
 	uint64_t satp;
 
-	if (levels < 3 || levels > levels_ceiling())
+	if (levels < 3 || levels > SV_MAX_LEVELS || levels > levels_ceiling())
 		return false;
 	for (unsigned l = 4; l <= levels; l++) {
 		probe_roots[l - 4][top] = table_pte(root);

@@ -143,7 +143,7 @@ high:	/* From here on every address is the link address. */
 	li	ra, 0
 	mv	a0, s1
 	mv	a1, s2
-	call	riscv_setup		/* (a0 hart id, a1 dtb physical): does not return */
+	call	arch_setup		/* (a0 hart id, a1 dtb physical): does not return */
 5:	wfi
 	j	5b
 

@@ -4,16 +4,16 @@
  */
 #include "arch.h"
 
-__attribute__((noreturn)) void riscv_setup(uint64_t hartid, uint64_t dtb_pa);
+__attribute__((noreturn)) void arch_setup(uint64_t hartid, uint64_t dtb_pa);
 
 /* entry.S has translation on: the DTB through the direct map. */
-void riscv_setup(uint64_t hartid, uint64_t dtb_pa)
+void arch_setup(uint64_t hartid, uint64_t dtb_pa)
 {
 	static struct boot_info bi;
 	struct arch_image_layout img;
 
 	arch_image_layout(&img);
-	bi.hartid = hartid;
+	bi.boot_cpu_id = hartid;
 	bi.dtb = phys_to_virt(dtb_pa);
 	bi.kernel_start = img.text;
 	bi.kernel_end = img.end;

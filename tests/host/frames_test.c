@@ -218,6 +218,10 @@ static void test_exhaust(void)
 			result(try_free(pas[(i * 7919) % n], 12) == 0, "free");
 		frames_get_stats(&st);
 		result(st.free_bytes == st.total_bytes && st.in_use[0] == 0, "all free");
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < sizeof(st.free_blocks) / sizeof(st.free_blocks[0]); i++)
+			sum += st.free_blocks[i] << (FRAME_MIN_SHIFT + i);
+		result(sum == st.free_bytes, "free blocks per order add up to the free bytes");
 		uint64_t pa = frames_alloc((unsigned)big_before);
 		result(pa != 0, "the largest block (shift %llu) exists again: buddies merged",
 		       (unsigned long long)big_before);
@@ -312,6 +316,32 @@ static void test_bad_frees(void)
 		result(try_free(a, 16) == 0 && panics_naming(a, 16), "double free, 64K");
 		result(frames_alloc(11) == 0 && frames_alloc(FRAME_MAX_SHIFT + 1) == 0 &&
 		       frames_alloc(64) == 0, "alloc with a bad shift: 0");
+	}
+}
+
+/* RAM beyond the boot window joins later, keeping what is allocated. */
+static void test_add_above(void)
+{
+	GROUP("RAM above the window added later; earlier allocations kept") {
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		uint64_t limit = SIM_BASE + SIM_BYTES / 2;
+		struct frames_stats a, b;
+		frames_init(&bi, limit, FRAME_MIN_SHIFT);
+		uint64_t x = frames_alloc(12);
+		frames_get_stats(&a);
+		result(a.total_bytes + a.meta_bytes == SIM_BYTES / 2, "first half only");
+		result(frames_add_above(&bi, limit, FRAME_MIN_SHIFT) == 0, "add the rest");
+		frames_get_stats(&b);
+		result(b.total_bytes + b.meta_bytes == SIM_BYTES && b.zones == 2 &&
+		       b.free_bytes > a.free_bytes && b.in_use[0] == 1, "both halves, the allocation kept");
+		result(frames_add_above(&bi, SIM_BASE + SIM_BYTES, FRAME_MIN_SHIFT) == -ENOENT,
+		       "nothing above the RAM: -ENOENT");
+		bool high = false;
+		uint64_t pa;
+		while ((pa = frames_alloc(20)))
+			high |= pa >= limit;
+		result(high, "blocks come from the added half");
+		result(try_free(x, 12) == 0, "the earlier frame still frees");
 	}
 }
 
@@ -421,6 +451,7 @@ int main(void)
 	test_exclusions();
 	test_bad_frees();
 	test_pages();
+	test_add_above();
 	test_random();
 	free(sim);
 	free(low);

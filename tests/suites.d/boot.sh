@@ -25,7 +25,8 @@ EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
 # follows CPUID (5-level and 1 GiB pages on max, neither on qemu64); the
 # Multiboot memory map reaches above 4 GiB (-m 5G: QEMU's pc keeps 3 GiB
 # below the PCI hole and puts 2 GiB at 4 GiB) and that RAM is in the
-# kernel's direct map; a CPU without NX runs with translation on and still
+# kernel's direct map and, once the kernel's set is on, in the frame
+# allocator; a CPU without NX runs with translation on and still
 # reports fetch faults as such; a stack overflow reports as a double fault
 # (IST stack). x86_64's depth is chosen by boot.S before long mode (the
 # first mmu.mode= word, as the kernel reads it; a near miss is no
@@ -67,7 +68,7 @@ x86_64|mmu-first-wins|-cpu max|mmu.mode=x86-64-4level mmu.mode=x86-64-5level|0|^
 x86_64|mmu-qemu64-no-5level|-cpu qemu64|mmu.mode=x86-64-5level|0|^mmu: mmu.mode=x86-64-5level: not supported by this CPU; using x86-64-4level$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)
 x86_64|mmu-unknown||mmu.mode=x86-64-4levelx|1|^mmu: mmu.mode=x86-64-4levelx: no such paging mode of x86_64; its modes: x86-64-4level x86-64-5level$|^ORIGAMI-EXIT: 1$
 x86_64|mmu-other-arch||mmu.mode=sv48|1|^mmu: mmu.mode=sv48: no such paging mode of x86_64; its modes: x86-64-4level x86-64-5level$|^ORIGAMI-EXIT: 1$
-x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^mmu: +0xffff800100000000-0xffff80017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
+x86_64|ram-above-4g|-m 5G||0|^ram: 0x0000000100000000-0x000000017fffffff \(2097152 KiB\)$|^frames: RAM above the boot map.s 4G window added$|^mmu: +0xffff800100000000-0xffff80017fffffff -> 0x0000000100000000 +2 x 1G +rw-- +normal +global$|^mmu: translation on with the kernel.s set \(x86-64-5level, root 0x[0-9a-f]+\)
 x86_64|no-nx|-cpu qemu64,-nx|test.probe=0|0|^x86: paging controls: PGE \(no NX\) \(no PCID\)$|^mmu: translation on with the kernel.s set \(x86-64-4level, root 0x[0-9a-f]+\)|^test.probe: exec 0x0: rc -14, trapped: #PF page fault \(exec|^test.probe: passed$
 x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 '
@@ -75,7 +76,7 @@ x86_64|stack-overflow||test.fault=stack|3|^TRAP: #DF double fault
 # boot ARCH NAME BOOTARGS [TIMEOUT [RUNNER OPTIONS...]]: sets $log and $rc.
 boot() {
 	log=build/tests/boot/$1-$2.log
-	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-30}" \
+	tests/qemu/run-qemu.sh --arch "$1" --bootargs "$3" --timeout "${4:-120}" \
 		--log "$log" "${@:5}" >"$log.runner" 2>&1
 	rc=$?
 }

@@ -7,5 +7,5 @@
 set -u
 . tests/boot/suite.sh
 
-verdict_test vm vm-test build/tests/vm/vm_test
+verdict_test vm build/tests/vm/vm_test build/tests/vm/vm_test
 suite_end

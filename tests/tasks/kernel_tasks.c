@@ -70,11 +70,11 @@ static void record_end(const struct task *t, void *priv)
 	}
 }
 
-static const struct user_program *utest(void)
+static struct user_program utest(void)
 {
-	const struct user_program *p = user_program("utest");
+	struct user_program p;
 
-	if (!p)
+	if (user_program("utest", &p))
 		panic("tasks suite: no utest program embedded");
 	return p;
 }
@@ -82,9 +82,11 @@ static const struct user_program *utest(void)
 /* Run the checks which[0..n) with addr, one task each, to their end. */
 static bool run(struct ended *e, const enum utest *which, unsigned n, uint64_t addr, int *pids)
 {
+	struct user_program p = utest();
+
 	memset(e, 0, sizeof(*e));
 	for (unsigned i = 0; i < n; i++) {
-		pids[i] = task_spawn("utest", utest()->elf, utest()->len, which[i], addr);
+		pids[i] = task_spawn("utest", p.elf, p.len, which[i], addr);
 		if (pids[i] < 0) {
 			kprintf("tasks suite: spawn failed: %d\n", pids[i]);
 			return false;

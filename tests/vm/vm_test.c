@@ -25,41 +25,16 @@
 #include "kernel.h"
 #include "mmu_host.h"
 #include "vm.h"
+#include "ad.h"
+#include "host_ram.h"
 
 /* Data frames: a simulated RAM far from the library's table memory. */
-#define SIM_BASE  0x400000000ull
 #define SIM_BYTES (160ull << 20)
 #define TABLE_MEM (64ull << 20)
 #define MAX_SPACES 4
 
-static uint8_t *sim;
 static unsigned failures, checks;
-
-void *phys_to_virt(uint64_t pa)
-{
-	if (pa >= SIM_BASE && pa < SIM_BASE + SIM_BYTES)
-		return sim + (pa - SIM_BASE);
-	fprintf(stderr, "phys_to_virt(%#llx): outside the simulated RAM\n", (unsigned long long)pa);
-	abort();
-}
-
-void console_write(const char *s, size_t n)
-{
-	fwrite(s, 1, n, stdout);
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stdout, "FAIL panic: ");
-	vfprintf(stdout, fmt, ap);
-	fprintf(stdout, "\n");
-	va_end(ap);
-	fflush(stdout);
-	abort();
-}
+static struct boot_info ram;
 
 static bool result(bool ok, const char *fmt, ...)
 {
@@ -89,11 +64,8 @@ static uint64_t page;     /* the mode's base page */
 
 static void start_mode(size_t m)
 {
-	struct boot_info bi = { .nram = 1 };
-
-	bi.ram[0] = (struct mem_range){ SIM_BASE, SIM_BYTES };
 	if (mmu_select_mode(mmu_mode_name(m)) ||
-	    frames_init(&bi, ~0ull, FRAME_MIN_SHIFT))
+	    frames_init(&ram, ~0ull, FRAME_MIN_SHIFT))
 		panic("set-up of mode %s failed", mmu_mode_name(m));
 	page = 1ull << mmu_geometry()->page_shift;
 }
@@ -290,6 +262,41 @@ static void test_cow(void)
 	result(pa_of(&p, moved + 2 * page) == before && pa_of(&p, a) == 0, "same frame at the new place, old gone");
 	result(!touch(&p, moved + 3 * page, MMU_READ, &x) && *x == 103, "data moved");
 	vm_space_destroy(&p);
+	back_to(&b0);
+}
+
+/* Accessed/dirty: how faults map pages, mmu_mkold/mmu_mkclean, and the
+ * emulation the fault path asks the MMU layer for first. (The host's
+ * reference walkers never fault for A/D, as hardware managing them would
+ * not; the kernel suite shows the live MMU's side.) */
+static void test_accessed_dirty(void)
+{
+	struct baseline b0 = take_baseline();
+	struct vm_space vs;
+	vaddr_t a;
+	uint8_t *p;
+	bool acc, dirty;
+
+	vm_space_init(&vs);
+	result(!vm_mmap(&vs, 0, 4 * page, MMU_READ | MMU_WRITE, 0, &a), "mmap");
+	result(!touch(&vs, a, MMU_READ, &p) && find_ad(&vs, a, &acc, &dirty) && acc && !dirty,
+	       "a read fault maps the page accessed and clean");
+	result(!touch(&vs, a + page, MMU_WRITE, &p) && find_ad(&vs, a + page, &acc, &dirty) && acc && dirty,
+	       "a write fault maps it accessed and dirty");
+	result(mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       acc && dirty, "a write to the clean page: the layer marks it dirty");
+	result(!mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER), "nothing left to fix: false");
+	result(!mmu_scan(&vs.set, a, a + 4 * page, age_fn, NULL) && find_ad(&vs, a, &acc, &dirty) &&
+	       !acc && !dirty, "mmu_mkold/mmu_mkclean through mmu_scan: old and clean");
+	result(mmu_fault_accessed(&vs.set, a, MMU_READ | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       acc && !dirty, "a read of the old page: accessed, still clean");
+	result(mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       acc && dirty, "then a write: dirty");
+	result(!vm_mprotect(&vs, a, 4 * page, MMU_READ) && !mmu_scan(&vs.set, a, a + 4 * page, age_fn, NULL) &&
+	       !mmu_fault_accessed(&vs.set, a, MMU_WRITE | MMU_USER) && find_ad(&vs, a, &acc, &dirty) &&
+	       !acc && !dirty, "a write to a read-only page is not the layer's to fix");
+	result(!mmu_fault_accessed(&vs.set, a + 2 * page, MMU_READ | MMU_USER), "nor an unmapped page");
+	vm_space_destroy(&vs);
 	back_to(&b0);
 }
 
@@ -621,8 +628,7 @@ int main(int argc, char **argv)
 	unsigned seeds = argc > 1 ? (unsigned)atoi(argv[1]) : es ? (unsigned)atoi(es) : 3;
 	unsigned steps = argc > 2 ? (unsigned)atoi(argv[2]) : et ? (unsigned)atoi(et) : 400;
 
-	sim = aligned_alloc(1 << 21, SIM_BYTES);
-	if (!sim || mmu_host_init(TABLE_MEM))
+	if (host_ram_init(SIM_BYTES, &ram) || mmu_host_init(TABLE_MEM))
 		return 2;
 	for (size_t m = 0; m < mmu_mode_count(); m++) {
 		start_mode(m);
@@ -635,9 +641,11 @@ int main(int argc, char **argv)
 			 mmu_mode_name(m));
 		GROUP(name)
 			test_cow();
+		snprintf(name, sizeof(name), "%s: accessed and dirty", mmu_mode_name(m));
+		GROUP(name)
+			test_accessed_dirty();
 		printf("mode %s:\n", mmu_mode_name(m));
 		test_random(seeds, steps);
 	}
-	free(sim);
 	return failures ? 1 : 0;
 }

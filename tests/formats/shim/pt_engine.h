@@ -150,18 +150,24 @@ static void t_known(void)
                                (unsigned long long)(got), (unsigned long long)(want))
 #if defined(VMSA_VALID)
 	/* Arm ARM D8.3: page 0b11 | AttrIndx 0 | AP 00 | SH 11 (DS = 0) | AF |
-	 * PXN | UXN, software bit 56 (our dirty). */
+	 * DBM (bit 51: writable, dirty state managed) | PXN | UXN, software
+	 * bit 56 (our dirty). */
 	if (PT_PAGE_SHIFT == 12 && PT_PA_BITS == 48) {
-		KNOWN(pt_mk_leaf(&krw, 0x123456789000ull, 0, false), 0x0160123456789703ull);
+		KNOWN(pt_mk_leaf(&krw, 0x123456789000ull, 0, false), 0x0168123456789703ull);
+		/* the same page clean: read-only (AP[2]) with DBM, no bit 56, so
+		 * the first write sets the dirty state (HD) or faults */
+		struct pt_attr krw_clean = krw;
+		krw_clean.dirty = false;
+		KNOWN(pt_mk_leaf(&krw_clean, 0x123456789000ull, 0, false), 0x0068123456789783ull);
 		/* block 0b01 at Arm level 2 | AttrIndx 1 | AP 11 | SH | AF | nG |
 		 * PXN (user page), UXN clear (executable) */
 		KNOWN(pt_mk_leaf(&urx_dev, 0xabcde00000ull, 1, false), 0x002000abcde00fc5ull);
-		KNOWN(pt_mk_leaf(&krw_x, 0x40000000ull, 2, true), 0x0150000040000701ull);
+		KNOWN(pt_mk_leaf(&krw_x, 0x40000000ull, 2, true), 0x0158000040000701ull);
 		KNOWN(pt_mk_table(0x80001000ull, 3, false), 0x80001003ull);
 	}
-	/* DS = 1: OA[51:50] in bits 9:8, no SH. */
+	/* DS = 1: OA[51:50] in bits 9:8, no SH; DBM on the writable page. */
 	if (PT_PAGE_SHIFT == 12 && PT_PA_BITS == 52) {
-		KNOWN(pt_mk_leaf(&krw, 0xf012345678000ull, 0, false), 0x0163012345678703ull);
+		KNOWN(pt_mk_leaf(&krw, 0xf012345678000ull, 0, false), 0x016b012345678703ull);
 		KNOWN(pt_mk_table(0xc000000001000ull, 4, true), 0x1303ull);
 		KNOWN(pt_mk_leaf(&kro, 0x8000000000ull, 3, false), 0x0060008000000481ull);
 	}
