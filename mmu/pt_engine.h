@@ -563,7 +563,7 @@ static void break_make(mmu_transaction_t *ta, pt_entry_t *live, const pt_entry_t
 		__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
 	mmu_env_publish_barrier();
 	struct mmu_flush f = { sva, sva + n * lvl_bytes(l), (n * lvl_bytes(l)) >> lvl_shift(0),
-	                       kernel };
+	                       kernel, false };
 	mmu_env_tlb_flush(ta->set, &f);
 	for (size_t j = 0; j < n; j++)
 		__atomic_store_n(&live[j], val[j], __ATOMIC_RELEASE);
