@@ -44,6 +44,7 @@ struct mmu_translation_set {
 	                                        it: cached views of its tables are stale */
 	uint32_t asid;
 	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
+	uint64_t hw_ctx;                     /* kernel: generation << 32 | hardware ASID, 0: none yet */
 	struct mmu_set_counts counts;
 };
 
@@ -77,6 +78,7 @@ struct txn_flush {
 	vaddr_t  start, end;
 	uint64_t pages;
 	bool     global, changed;
+	bool     adds_only;   /* every change so far was a new entry where none was */
 };
 
 struct mmu_transaction {

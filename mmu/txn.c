@@ -487,7 +487,7 @@ void txn_commit(mmu_transaction_t *ta)
 	mmu_env_publish_barrier();
 	if (ta->flush.changed) {
 		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
-		                       ta->flush.global };
+		                       ta->flush.global, ta->flush.adds_only };
 		mmu_env_tlb_flush(t, &f);
 	}
 
