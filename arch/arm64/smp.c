@@ -122,7 +122,13 @@ int arch_cpu_start(struct cpu *c)
 	__asm__ volatile("dsb ish" ::: "memory");
 	if (fc && !strcmp(fc->enable_method, "spin-table") && fc->release_addr) {
 		volatile uint64_t *release = phys_to_virt(fc->release_addr);
+		int err;
 
+		/* The release addresses are in memory the DTB reserves (the
+		 * Pi's /memreserve/ of page 0), which the kernel's direct map
+		 * leaves out: map the one word first. */
+		if ((err = smp_map_device(fc->release_addr, sizeof(*release))))
+			return err;
 		/* The waiting CPU polls with its caches off: clean the line
 		 * to the point of coherency before the SEV. */
 		*release = entry_pa;
