@@ -9,8 +9,7 @@
  *   64K with a 52-bit OA (FEAT_LPA): OA[51:48] in bits 15:12.
  * Levels: ours n is the Arm ARM's 3 - n (0 = pages); the root is Arm level
  * 0 (4K-48, 16K-48, 16K-52), 1 (64K) or -1 (4K-52); a level resolves
- * granule - 3 VA bits. The bits (D8.3, "Translation table descriptor
- * formats") are in vmsa_bits.h.
+ * granule - 3 VA bits. The bits (D8.3) are in vmsa_bits.h.
  */
 #ifndef ORIGAMI_PT_VMSA_H
 #define ORIGAMI_PT_VMSA_H
@@ -83,9 +82,7 @@ static inline paddr_t pt_table_pa(pt_entry_t e, unsigned level) { return vmsa_pa
 
 /* D8.3 table descriptor; APTable/UXNTable/PXNTable/NSTable 0: no limit. */
 static inline pt_entry_t pt_mk_table(paddr_t table, unsigned level, bool user_half)
-{
-	return vmsa_addr(table) | VMSA_TABLE | VMSA_VALID;
-}
+{ return vmsa_addr(table) | VMSA_TABLE | VMSA_VALID; }
 
 /*
  * Stage 1 permissions (D8.4, "Memory access control"): AP[2:1] = 00 EL1

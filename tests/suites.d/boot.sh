@@ -155,7 +155,7 @@ for arch in $(test_arches); do
 	while IFS='|' read -r config_arch name qemu_args bootargs status lines; do
 		[ "$config_arch" = "$arch" ] || continue
 		IFS='|' read -ra lines <<<"$lines"
-		boot "$arch" "$name" "$bootargs" 30 --qemu-args "$qemu_args"
+		boot "$arch" "$name" "$bootargs" 120 --qemu-args "$qemu_args"
 		expect_rc "$arch-$name" "$status"
 		expect "$arch-$name" "${lines[@]}"
 	done <<<"$CONFIGS"

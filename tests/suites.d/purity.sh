@@ -116,6 +116,16 @@ probe() {
 	fi
 }
 
+# Every format header checkable against its manual: at most 150 lines.
+for f in arch/*/pt_*.h host/pt_*.h; do
+	n=$(wc -l <"$f")
+	if [ "$n" -le 150 ]; then
+		pass "$f: $n lines (at most 150)"
+	else
+		fail "$f: $n lines, more than 150"
+	fi
+done
+
 for arch in $ports; do
 	case $arch in
 	riscv64) dir=riscv format=pt_sv.h mode=pt_mode_sv39 setup=setup.c ;;
