@@ -93,8 +93,9 @@ endif
 BOOTARGS ?=
 MMU_MODE ?=
 TIMEOUT  ?= 30
-# CPUs QEMU gives the machine (-smp); the kernel starts all of them.
-SMP      ?= 1
+# CPUs QEMU gives the machine (-smp; empty: the machine's default); the
+# kernel starts all of them.
+SMP      ?=
 KERNEL_BOOTARGS := $(strip $(BOOTARGS) $(if $(MMU_MODE),mmu.mode=$(MMU_MODE)))
 
 .DEFAULT_GOAL := all
@@ -318,7 +319,7 @@ qemu-env:
 	@if cmp -s $(QEMU_ENV).tmp $(QEMU_ENV); then rm $(QEMU_ENV).tmp; else mv $(QEMU_ENV).tmp $(QEMU_ENV); fi
 
 RUNNER := tests/qemu/run-qemu.sh --arch $(ARCH) --board $(BOARD) --build $(BUILD) \
-	--timeout $(TIMEOUT) --smp $(SMP) $(if $(QEMU_CPU),--cpu '$(QEMU_CPU)') \
+	--timeout $(TIMEOUT) $(if $(SMP),--smp $(SMP)) $(if $(QEMU_CPU),--cpu '$(QEMU_CPU)') \
 	--bootargs '$(KERNEL_BOOTARGS)'
 
 setup:

@@ -14,10 +14,11 @@
  * GICD_SGIR) to the target's CPU interface; the target waits in WFI,
  * which an IRQ pending at its CPU interface ends even with PSTATE.I set
  * (Arm ARM D1.6.2), and acknowledges it by hand (GICC_IAR, GICC_EOIR):
- * the kernel never takes interrupts. Without one (GICv3, the Pi 3's local
- * controller): WFE, woken by SEV after the mailbox store (the event
- * register makes a SEV between the waiter's look at its mailbox and its
- * WFE wake that WFE: D1.6.1), which QEMU runs as a busy loop.
+ * the kernel never takes interrupts. On the Pis 2 and 3: mailbox 0 of the
+ * target core's local interrupt controller, the same WFI. Without either
+ * (GICv3): WFE, woken by SEV after the mailbox store (the event register
+ * makes a SEV between the waiter's look at its mailbox and its WFE wake
+ * that WFE: D1.6.1), which QEMU runs as a busy loop.
  *
  * TLB shootdowns need no IPI: arch_tlb_flush already broadcast its
  * TLBI ...IS to the Inner Shareable domain, and its DSB ISH waited for
@@ -111,7 +112,8 @@ static const struct fdt_cpu *fdt_cpu_of(uint64_t id)
 	return NULL;
 }
 
-/* Returns 0, -ENOTSUP (no enable-method we know), -EIO (PSCI refused). */
+/* Returns 0, -ENOTSUP (no enable-method we know), -EIO (PSCI refused), or
+ * the MMU layer's error mapping a spin-table release word. */
 int arch_cpu_start(struct cpu *c)
 {
 	const struct fdt_cpu *fc = fdt_cpu_of(c->hwid);
@@ -124,15 +126,14 @@ int arch_cpu_start(struct cpu *c)
 		volatile uint64_t *release = phys_to_virt(fc->release_addr);
 		int err;
 
-		/* The release addresses are in memory the DTB reserves (the
-		 * Pi's /memreserve/ of page 0), which the kernel's direct map
-		 * leaves out: map the one word first. */
-		if ((err = smp_map_device(fc->release_addr, sizeof(*release))))
+		/* The release word sits in memory the firmware reserved
+		 * (the Pi's at 0xd8-0xf0), outside the kernel's direct map
+		 * of RAM: mapped as device memory, which also reaches the
+		 * CPU polling it with its caches off. */
+		if ((err = smp_map_device(fc->release_addr, sizeof(uint64_t))))
 			return err;
-		/* The waiting CPU polls with its caches off: clean the line
-		 * to the point of coherency before the SEV. */
 		*release = entry_pa;
-		__asm__ volatile("dc civac, %0; dsb ish; sev" : : "r"(release) : "memory");
+		__asm__ volatile("dsb sy; sev" ::: "memory");
 		return 0;
 	}
 	if (fc && strcmp(fc->enable_method, "psci"))
@@ -164,9 +165,21 @@ void arch_smp_poll(void)
 #define GIC_REGS_BYTES   0x1000
 
 static struct {
-	volatile uint32_t *dist, *cpu;   /* NULL: no GICv2, WFE/SEV instead */
+	volatile uint32_t *dist, *cpu;   /* NULL: no GICv2 */
 	uint8_t iface[SMP_MAX_CPUS];     /* each CPU's interface bit (GICD_ITARGETSR0) */
 } gic;
+
+/* The BCM2836/7 per-core local interrupt controller (the Pis 2 and 3; the
+ * DTB's "brcm,bcm2836-l1-intc", BCM2836 "ARM Quad A7 core" document,
+ * section 4.7): mailbox 0 of each core, whose bits raise its IRQ. Its reg
+ * is physical on the Pi 3 (/soc's ranges map 0x40000000 to itself). */
+#define L1_MBOX_INT_CTRL(core)  (0x50 + 4 * (core))    /* bit 0: mailbox 0 IRQ */
+#define L1_MBOX0_SET(core)      (0x80 + 0x10 * (core)) /* write 1s to set */
+#define L1_MBOX0_CLR(core)      (0xc0 + 0x10 * (core)) /* read; write 1s to clear */
+#define L1_REGS_BYTES           0x100
+#define L1_MBOX0_IRQ            1u
+#define L1_CORE_MASK            0xffu                  /* MPIDR Aff0 */
+static volatile uint32_t *l1_intc;                     /* NULL: none */
 
 static int gic_find(const void *dtb, struct mem_range reg[2])
 {
@@ -190,14 +203,22 @@ void arch_ipi_init(void)
 		const struct boot_info *bi = current_boot_info();
 		struct mem_range reg[2];
 
-		if (!bi || !bi->dtb || gic_find(bi->dtb, reg) ||
-		    smp_map_device(reg[0].base, GIC_REGS_BYTES) ||
-		    smp_map_device(reg[1].base, GIC_REGS_BYTES))
+		unsigned n;
+
+		if (!bi || !bi->dtb)
 			return;
-		gic.dist = phys_to_virt(reg[0].base);
-		gic.cpu = phys_to_virt(reg[1].base);
-		gic.dist[GICD_CTLR / 4] = GIC_ENABLE;
+		if (!gic_find(bi->dtb, reg) && !smp_map_device(reg[0].base, GIC_REGS_BYTES) &&
+		    !smp_map_device(reg[1].base, GIC_REGS_BYTES)) {
+			gic.dist = phys_to_virt(reg[0].base);
+			gic.cpu = phys_to_virt(reg[1].base);
+			gic.dist[GICD_CTLR / 4] = GIC_ENABLE;
+		} else if (!fdt_compatible_reg(bi->dtb, "brcm,bcm2836-l1-intc", reg, 1, &n) &&
+		           !smp_map_device(reg[0].base, L1_REGS_BYTES)) {
+			l1_intc = phys_to_virt(reg[0].base);
+		}
 	}
+	if (l1_intc)
+		l1_intc[L1_MBOX_INT_CTRL(self->hwid & L1_CORE_MASK) / 4] = L1_MBOX0_IRQ;
 	if (!gic.dist)
 		return;
 	gic.dist[GICD_ISENABLER0 / 4] = GIC_SGI_MASK;
@@ -213,15 +234,25 @@ void arch_ipi_send(struct cpu *c)
 	if (gic.dist && gic.iface[c->index])
 		gic.dist[GICD_SGIR / 4] = (uint32_t)gic.iface[c->index] << GIC_SGIR_TARGETS_SHIFT |
 		                          GIC_SGI_IPI;
+	else if (l1_intc)
+		l1_intc[L1_MBOX0_SET(c->hwid & L1_CORE_MASK) / 4] = 1;
 	else
 		__asm__ volatile("sev" ::: "memory");
 }
 
 void arch_cpu_idle(void)
 {
+	struct cpu *self = this_cpu();
 	uint32_t iar;
 
-	if (!gic.dist || !gic.iface[this_cpu()->index]) {
+	if (l1_intc) {
+		unsigned core = self->hwid & L1_CORE_MASK;
+
+		__asm__ volatile("wfi" ::: "memory");
+		l1_intc[L1_MBOX0_CLR(core) / 4] = l1_intc[L1_MBOX0_CLR(core) / 4];
+		return;
+	}
+	if (!gic.dist || !gic.iface[self->index]) {
 		__asm__ volatile("wfe" ::: "memory");
 		return;
 	}

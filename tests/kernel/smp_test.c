@@ -19,7 +19,7 @@
 #include "smp.h"
 
 /* Remap rounds, and reads B makes of a round before it acknowledges it. */
-#define REMAP_ROUNDS     40
+#define REMAP_ROUNDS     16
 #define READS_PER_ROUND  64
 /* How long a CPU waits for the other before calling the test failed, in
  * polls: generous for QEMU's vCPUs on a loaded host. */
@@ -293,7 +293,7 @@ free_frames:
  * hold its entries under).
  */
 #define ASID_SETS_PER_CPU 3
-#define ASID_STEPS        96
+#define ASID_STEPS        48
 
 static struct {
 	mmu_translation_set_t sets[SMP_MAX_CPUS * ASID_SETS_PER_CPU];

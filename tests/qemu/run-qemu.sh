@@ -4,8 +4,9 @@
 #   run-qemu.sh --arch A [--board B] [--build DIR] [--kernel IMG] [--cpu C] [--bootargs S]
 #               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S] [--smp N]
 #
-# --smp N: QEMU -smp N (default 1, or $SMP from the environment), before
-# --qemu-args, which may give its own.
+# --smp N: QEMU -smp N (or $SMP from the environment; neither: the
+# machine's default, 1 on virt and pc, all cores on raspi3b and sifive_u),
+# before --qemu-args, which may give its own.
 #
 # --kernel none: no -kernel at all (firmware given in --qemu-args boots from
 # a disk there).
@@ -28,7 +29,7 @@
 #   126  QEMU's exit code contradicts the ORIGAMI-EXIT line
 set -u
 
-arch= board= build= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args= smp=${SMP:-1}
+arch= board= build= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args= smp=${SMP:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift ;;
@@ -74,7 +75,7 @@ cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}
 
 [ "$kernel" = none ] && kernel=
-set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} -smp "$smp" $qemu_args ${kernel:+-kernel "$kernel"} -nographic -no-reboot
+set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} ${smp:+-smp "$smp"} $qemu_args ${kernel:+-kernel "$kernel"} -nographic -no-reboot
 [ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
 if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234
