@@ -42,6 +42,8 @@
 #   QEMU_CPU_DEFAULT  -cpu value unless QEMU_CPU= is given
 #   BOARD_SRCS    board files (board_early_uart: the console before the DTB)
 #   BOARD_QEMU_ARGS extra QEMU options
+#   QEMU_SMP_FIXED  the CPU count of a machine QEMU models with a fixed one
+#                 (raspi3b: 4); SMP= and --smp are then ignored
 #   IMAGE_*       the image recipe of `make image` (mk/image.mk)
 #
 # The MMU layer joins the kernel through KERNEL_MMU_SRCS.
@@ -90,6 +92,9 @@ endif
 BOOTARGS ?=
 MMU_MODE ?=
 TIMEOUT  ?= 30
+# CPUs QEMU gives the machine (-smp; empty: the machine's default); the
+# kernel starts all of them.
+SMP      ?=
 KERNEL_BOOTARGS := $(strip $(BOOTARGS) $(if $(MMU_MODE),mmu.mode=$(MMU_MODE)))
 
 .DEFAULT_GOAL := all
@@ -198,11 +203,12 @@ LIBC_CFLAGS := -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isys
 endif
 
 # The suites the kernel runs on the live MMU (core/main.c): the MMU suite
-# (the hardware checks and the host conformance cases), the vm suite and
-# the user-mode suite (test.tasks). Linked in unless KERNEL_TESTS=n.
+# (the hardware checks and the host conformance cases), the vm suite, the
+# user-mode suite (test.tasks) and, with more than one CPU, the SMP suite.
+# Linked in unless KERNEL_TESTS=n.
 KERNEL_TEST_SRCS := $(if $(filter y,$(KERNEL_TESTS)),tests/kernel/mmu_hwtest.c \
 	tests/mmu/conformance.c tests/mmu/kernel_harness.c tests/vm/kernel.c \
-	tests/tasks/kernel_tasks.c)
+	tests/tasks/kernel_tasks.c tests/kernel/smp_test.c)
 # User programs, embedded in the image (mk/user.mk).
 include mk/user.mk
 KERNEL_SRCS := $(ARCH_SRCS) $(BOARD_SRCS) $(CORE_SRCS) $(KERNEL_MMU_SRCS) $(KERNEL_TEST_SRCS)
@@ -214,7 +220,8 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 # types (mmu/mmu_types.h) come with -DMMU_LAYER and mmu/ on the path.
 #   core     core/, kernel-side tests: include/ only
 #   arch     arch/<dir>/ setup, traps, CPU, and the boards: no MMU header
-#   archmmu  arch/<dir>/mmu_arch.c: + the arch-MMU hooks (mmu/hooks/)
+#   archmmu  arch/<dir>/mmu_arch.c, and smp.c (its TLB shootdowns run the
+#            hooks on other CPUs): + the arch-MMU hooks (mmu/hooks/)
 #   format   a format's CPU probe (pt_<format>.c), and every format header
 #            alone (below): + the format interface (mmu/format/), no engine
 #   mode     pt_mode_*.c, mmu_modes.c: a format and the engine
@@ -229,7 +236,7 @@ ROOMS        := core arch archmmu format mode engine
 room_srcs_engine  := $(filter mmu/%,$(KERNEL_SRCS))
 room_srcs_mode    := $(filter $(ARCH_MODE_SRCS),$(KERNEL_SRCS))
 room_srcs_format  := $(filter $(ARCH_FORMAT_SRCS),$(KERNEL_SRCS))
-room_srcs_archmmu := $(filter arch/%/mmu_arch.c,$(KERNEL_SRCS))
+room_srcs_archmmu := $(filter arch/%/mmu_arch.c arch/%/smp.c,$(KERNEL_SRCS))
 room_srcs_core    := $(filter core/% tests/%,$(KERNEL_SRCS))
 room_srcs_arch    := $(filter arch/% board/%,$(filter-out $(room_srcs_mode) $(room_srcs_format) \
 	$(room_srcs_archmmu),$(KERNEL_SRCS)))
@@ -304,13 +311,14 @@ qemu-env:
 		"KERNEL_IMAGE='$(KERNEL_IMAGE)'" \
 		"KERNEL_ELF='$(BUILD)/origami.elf'" \
 		"QEMU_EXIT_OF_STATUS='$(QEMU_EXIT_OF_STATUS)'" \
+		"QEMU_SMP_FIXED='$(QEMU_SMP_FIXED)'" \
 		"GDB_ARCH='$(GDB_ARCH)'" \
 		"ADDR2LINE='$(KADDR2LINE)'" \
 		"BAD_PA='$(BAD_PA)'" >$(QEMU_ENV).tmp
 	@if cmp -s $(QEMU_ENV).tmp $(QEMU_ENV); then rm $(QEMU_ENV).tmp; else mv $(QEMU_ENV).tmp $(QEMU_ENV); fi
 
 RUNNER := tests/qemu/run-qemu.sh --arch $(ARCH) --board $(BOARD) --build $(BUILD) \
-	--timeout $(TIMEOUT) $(if $(QEMU_CPU),--cpu '$(QEMU_CPU)') \
+	--timeout $(TIMEOUT) $(if $(SMP),--smp $(SMP)) $(if $(QEMU_CPU),--cpu '$(QEMU_CPU)') \
 	--bootargs '$(KERNEL_BOOTARGS)'
 
 setup:

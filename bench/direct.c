@@ -78,7 +78,8 @@ static const struct fmt fmts[2] = {
 
 /* The leaf slot for va, tables allocated on the way when alloc is set;
  * NULL when a table is missing. */
-static uint64_t *walk(const struct fmt *f, uint64_t *root, uint64_t va, int alloc)
+static inline __attribute__((always_inline))
+uint64_t *walk(const struct fmt *f, uint64_t *root, uint64_t va, int alloc)
 {
 	uint64_t *tbl = root;
 	for (unsigned l = f->levels - 1; l > 0; l--) {
@@ -96,13 +97,14 @@ static uint64_t *walk(const struct fmt *f, uint64_t *root, uint64_t va, int allo
 }
 
 /* One page: what a page-fault handler calls. */
-__attribute__((noinline)) static void map_one(const struct fmt *f, uint64_t *root, uint64_t va,
-                                              uint64_t pa)
+static inline __attribute__((always_inline))
+void map_one(const struct fmt *f, uint64_t *root, uint64_t va, uint64_t pa)
 {
 	*walk(f, root, va, 1) = f->leaf(pa);
 }
 
-__attribute__((noinline)) static void unmap_one(const struct fmt *f, uint64_t *root, uint64_t va)
+static inline __attribute__((always_inline))
+void unmap_one(const struct fmt *f, uint64_t *root, uint64_t va)
 {
 	uint64_t *pte = walk(f, root, va, 0);
 	if (pte)
@@ -150,10 +152,12 @@ static double med(double *v, int n)
 	return v[n / 2];
 }
 
-int direct_bench(int which, uint64_t va0, uint64_t pa0, uint64_t npages, int runs,
-                 struct direct_result *out)
+/* Inlined per format with f constant, so the format's helpers compile to
+ * the plain bit operations a kernel writes (no calls through pointers). */
+static inline __attribute__((always_inline))
+int run_fmt(const struct fmt *f, uint64_t va0, uint64_t pa0, uint64_t npages, int runs,
+            struct direct_result *out)
 {
-	const struct fmt *f = &fmts[which];
 	double v[DIRECT_W][DIRECT_MAX_RUNS];
 	uint64_t sum_bad = 0;
 	if (runs > DIRECT_MAX_RUNS)
@@ -172,11 +176,15 @@ int direct_bench(int which, uint64_t va0, uint64_t pa0, uint64_t npages, int run
 			*walk(f, root, va0 + i * PG, 0) = 0;
 		reclaim(f, root, f->levels - 1);
 		uint64_t t3 = ticks();
-		for (uint64_t i = 0; i < npages; i++)
+		for (uint64_t i = 0; i < npages; i++) {
 			map_one(f, root, va0 + i * PG, pa0 + i * PG);
+			__asm__ volatile("" ::: "memory");   /* one call per page: no merging */
+		}
 		uint64_t t4 = ticks();
-		for (uint64_t i = 0; i < npages; i++)
+		for (uint64_t i = 0; i < npages; i++) {
 			unmap_one(f, root, va0 + i * PG);
+			__asm__ volatile("" ::: "memory");
+		}
 		uint64_t t5 = ticks();
 		reclaim(f, root, f->levels - 1);
 		page_free(root);
@@ -191,4 +199,23 @@ int direct_bench(int which, uint64_t va0, uint64_t pa0, uint64_t npages, int run
 	for (int w = 0; w < DIRECT_W; w++)
 		out->ns[w] = med(v[w], runs);
 	return sum_bad ? -1 : 0;
+}
+
+__attribute__((noinline)) static int run_x86(uint64_t va0, uint64_t pa0, uint64_t n, int runs,
+                                             struct direct_result *out)
+{
+	return run_fmt(&fmts[DIRECT_X86], va0, pa0, n, runs, out);
+}
+
+__attribute__((noinline)) static int run_sv39(uint64_t va0, uint64_t pa0, uint64_t n, int runs,
+                                              struct direct_result *out)
+{
+	return run_fmt(&fmts[DIRECT_SV39], va0, pa0, n, runs, out);
+}
+
+int direct_bench(int which, uint64_t va0, uint64_t pa0, uint64_t npages, int runs,
+                 struct direct_result *out)
+{
+	return which == DIRECT_X86 ? run_x86(va0, pa0, npages, runs, out)
+	                           : run_sv39(va0, pa0, npages, runs, out);
 }

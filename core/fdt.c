@@ -621,6 +621,83 @@ int fdt_stdout_uart(const void *dtb, struct uart_desc *out)
 	return 0;
 }
 
+/* Devicetree spec 3.7 and 3.8: the children of /cpus with device_type
+ * "cpu" that are not disabled, their ids from "reg" (#address-cells of
+ * /cpus: 1 or 2), and how each is started. */
+int fdt_cpus(const void *dtb, struct fdt_cpu *out, unsigned max, unsigned *n)
+{
+	struct fdt f;
+	uint32_t cpus_node, parent, child = 0, len;
+	const char *name;
+	int err;
+
+	*n = 0;
+	if ((err = load_trusting_size(dtb, &f)))
+		return err;
+	if (find_path(&f, "/cpus", &cpus_node, &parent))
+		return -ENOENT;
+	unsigned ac = cells(&f, cpus_node, "#address-cells", 1);
+	while (next_child(&f, cpus_node, &child, &name)) {
+		const uint8_t *type = get_prop(&f, child, "device_type", &len);
+		const uint8_t *reg, *p;
+
+		if (!string_prop_is(type, len, "cpu") || node_disabled(&f, child))
+			continue;
+		if (!(reg = get_prop(&f, child, "reg", &len)) || len < 4 * ac || ac < 1 || ac > 2)
+			return fail("%s: no usable reg", name);
+		if (*n >= max)
+			return -ENOSPC;
+		struct fdt_cpu *c = &out[(*n)++];
+		memset(c, 0, sizeof(*c));
+		c->id = ac == 2 ? be64(reg) : be32(reg);
+		const uint8_t *nul;
+		if ((p = get_prop(&f, child, "enable-method", &len)) && (nul = memchr(p, 0, len))) {
+			size_t k = (size_t)(nul - p);
+			if (k >= sizeof(c->enable_method))
+				k = sizeof(c->enable_method) - 1;
+			memcpy(c->enable_method, p, k);
+		}
+		if ((p = get_prop(&f, child, "cpu-release-addr", &len)) && (len == 4 || len == 8))
+			c->release_addr = len == 8 ? be64(p) : be32(p);
+		c->has_mmu = get_prop(&f, child, "mmu-type", &len) != NULL;
+	}
+	return *n ? 0 : -ENOENT;
+}
+
+/* The first enabled node compatible with compat, anywhere in the tree: its
+ * reg as (address, size) pairs, with its parent's cells. */
+int fdt_compatible_reg(const void *dtb, const char *compat, struct mem_range *out,
+                       unsigned max, unsigned *n)
+{
+	struct fdt f;
+	struct fdt_token t;
+	uint32_t stack[FDT_MAX_DEPTH], off = 0, len;
+	int depth = -1, err;
+
+	*n = 0;
+	if ((err = load_trusting_size(dtb, &f)))
+		return err;
+	for (;; off = t.next) {
+		if ((err = next_token(&f, off, &t)))
+			return err;
+		if (t.tag == FDT_END)
+			return -ENOENT;
+		if (t.tag == FDT_END_NODE && depth >= 0)
+			depth--;
+		if (t.tag != FDT_BEGIN_NODE)
+			continue;
+		if (++depth >= FDT_MAX_DEPTH)
+			return fail("nodes nested deeper than %d", FDT_MAX_DEPTH);
+		stack[depth] = t.off;
+		const uint8_t *c = get_prop(&f, t.off, "compatible", &len);
+		if (!c || !compatible_with(c, len, compat) || node_disabled(&f, t.off))
+			continue;
+		if ((err = read_reg(&f, t.off, depth ? stack[depth - 1] : 0, out, max, n)))
+			return err;
+		return *n ? 0 : -ENOENT;
+	}
+}
+
 int fdt_find_node(const void *dtb, const char *path)
 {
 	struct fdt f;

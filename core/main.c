@@ -7,6 +7,7 @@
 #include <string.h>
 #include "arch.h"
 #include "mmu.h"
+#include "smp.h"
 #include "task.h"
 
 #define ORIGAMI_VERSION "0.1"
@@ -44,6 +45,10 @@ static void print_banner(const struct boot_info *bi)
 	kprintf("board: %s\n", bi->board);
 	arch_describe_cpu(buf, sizeof(buf));
 	kprintf("cpu: %s\n", buf);
+	kprintf("cpus: %u (ids", smp_cpu_count);
+	for (i = 0; i < smp_cpu_count; i++)
+		kprintf(" %#llx", (unsigned long long)cpus[i].hwid);
+	kprintf(", boot CPU first)\n");
 	arch_describe_paging(buf, sizeof(buf));
 	kprintf("paging: %s\n", buf[0] ? buf : "none");
 	kprintf("kernel: 0x%016llx-0x%016llx\n", (unsigned long long)bi->kernel_start,
@@ -157,6 +162,28 @@ static int run_mmu_suite(const struct boot_info *bi)
 	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
 }
 
+/* The SMP suite (tests/kernel/smp_test.c) once more than one CPU is
+ * online; test.smp=off skips it. */
+static int run_smp_suite(const struct boot_info *bi)
+{
+	struct ktest t = { .suite = "smp" };
+	char arg[8];
+
+	if (cmdline_get(bi->cmdline, "test.smp", arg, sizeof(arg)) && !strcmp(arg, "off"))
+		return EXIT_OK;
+	if (__builtin_popcountll(smp_online_mask()) < 2 || !mmu_kernel_set())
+		return EXIT_OK;
+#if KERNEL_TESTS
+	smp_tests(&t);
+#else
+	kprintf("smp-suite: not in this image (built with KERNEL_TESTS=n)\n");
+	return EXIT_OK;
+#endif
+	kprintf("smp-suite: %u CPUs: %u passed, %u failed\n",
+		(unsigned)__builtin_popcountll(smp_online_mask()), t.passed, t.failed);
+	return t.failed ? EXIT_TEST_FAIL : EXIT_OK;
+}
+
 /*
  * User tasks: the demo (two tasks, a fork, the report; tasks.demo=off
  * skips it), or with test.tasks the user-mode suite instead.
@@ -239,9 +266,14 @@ void kmain(struct boot_info *bi)
 		kprintf("cmdline: longer than %zu bytes, cut\n", sizeof(cmdline) - 1);
 	ksnprintf(cmdline, sizeof(cmdline), "%s", bi->cmdline ? bi->cmdline : "");
 	bi->cmdline = cmdline;
+	smp_init(bi);
 	print_banner(bi);
 	mmu_boot(bi);
+	if (mmu_kernel_set())
+		smp_boot();
 	if ((err = run_mmu_suite(bi)))
+		kernel_exit(err);
+	if ((err = run_smp_suite(bi)))
 		kernel_exit(err);
 	if ((err = run_tasks(bi)))
 		kernel_exit(err);

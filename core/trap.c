@@ -9,30 +9,48 @@
  */
 #include "arch.h"
 #include "mmu.h"
+#include "smp.h"
 #include "task.h"
 
-static struct {
+/* Per CPU: each CPU's probes expect faults of their own. */
+struct expected_fault {
 	bool armed;
 	uint64_t addr;              /* ~0: any address */
 	bool taken;
 	struct trap_info info;
-} expected;
+};
+static struct expected_fault expected_of[SMP_MAX_CPUS];
+
+/* This CPU's slot; the boot CPU's before its per-CPU register is set
+ * (arch_cpu_self() is then compared, never followed). */
+static struct expected_fault *expected_here(void)
+{
+	struct cpu *c = arch_cpu_self();
+	uintptr_t i = (uintptr_t)(c - cpus);
+
+	if ((uintptr_t)c < (uintptr_t)cpus || i >= SMP_MAX_CPUS || c != &cpus[i])
+		i = 0;
+	return &expected_of[i];
+}
 
 void trap_expect_fault(uint64_t addr)
 {
-	expected.armed = true;
-	expected.addr = addr;
-	expected.taken = false;
+	struct expected_fault *e = expected_here();
+
+	e->armed = true;
+	e->addr = addr;
+	e->taken = false;
 }
 
 bool trap_take_expected(struct trap_info *out)
 {
-	bool taken = expected.taken;
+	struct expected_fault *e = expected_here();
+	bool taken = e->taken;
 
 	if (taken && out)
-		*out = expected.info;
-	expected.armed = false;
-	expected.taken = false;
+		*out = e->info;
+	e->armed = false;
+	e->taken = false;
 	return taken;
 }
 
@@ -53,10 +71,9 @@ int trap_probe(unsigned access, uint64_t va, uint64_t *val, struct trap_info *ti
 	return rc;
 }
 
-static bool is_expected(const struct trap_info *ti)
+static bool is_expected(const struct expected_fault *e, const struct trap_info *ti)
 {
-	return expected.armed && ti->has_fault_addr &&
-	       (expected.addr == ~0ull || expected.addr == ti->fault_addr);
+	return e->armed && ti->has_fault_addr && (e->addr == ~0ull || e->addr == ti->fault_addr);
 }
 
 static const char *access_name(unsigned access)
@@ -72,6 +89,7 @@ static const char *access_name(unsigned access)
 void trap_handle(struct trap_info *ti)
 {
 	static bool reporting;
+	struct expected_fault *e = expected_here();
 
 	/* Anything user code did that the fault path (core/fault.c, called
 	 * by the arch first) did not resolve ends the task, not the kernel. */
@@ -79,11 +97,11 @@ void trap_handle(struct trap_info *ti)
 		task_kill_on_trap(ti);
 		return;
 	}
-	if (is_expected(ti) && arch_fixup_probe(ti)) {
-		expected.info = *ti;
-		expected.info.frame = NULL;     /* gone once the handler returns */
-		expected.armed = false;
-		expected.taken = true;
+	if (is_expected(e, ti) && arch_fixup_probe(ti)) {
+		e->info = *ti;
+		e->info.frame = NULL;     /* gone once the handler returns */
+		e->armed = false;
+		e->taken = true;
 		return;
 	}
 	if (reporting) {
@@ -99,9 +117,9 @@ void trap_handle(struct trap_info *ti)
 	else
 		kprintf("  addr:   none\n");
 	kprintf("  access: %s\n", access_name(ti->access));
-	if (expected.armed)
+	if (e->armed)
 		kprintf("  (a test expected a fault at 0x%llx through a probe)\n",
-			(unsigned long long)expected.addr);
+			(unsigned long long)e->addr);
 	kprintf("registers:\n");
 	arch_dump_frame(ti->frame);
 	backtrace_from(ti->fp);

@@ -626,12 +626,22 @@ static void free_table(paddr_t dpa)
 }
 
 /* An empty table: its directory. Returns 0 or -ENOMEM. */
+/* Bucket pages of the tables made from now on (D): tests shrink it to
+ * one, 31 buckets, so that random work fills buckets and builds overflow
+ * chains. */
+static unsigned dir_pages = H_DIR_PAGES;
+
+void mmu_host_set_hashed_pages(unsigned d)
+{
+	dir_pages = d >= 1 && d <= H_DIR_PAGES ? d : H_DIR_PAGES;
+}
+
 static int make_table(paddr_t *out)
 {
 	paddr_t dpa = mmu_env_alloc(H_PAGE_SHIFT);
 	if (!dpa)
 		return -ENOMEM;
-	((uint64_t *)mmu_env_phys_to_virt(dpa))[DIR_D] = H_DIR_PAGES;
+	((uint64_t *)mmu_env_phys_to_virt(dpa))[DIR_D] = dir_pages;
 	*out = dpa;
 	return 0;
 }

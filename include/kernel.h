@@ -110,6 +110,22 @@ int  fdt_memory(const void *dtb, struct mem_range *out, unsigned max, unsigned *
 int  fdt_reserved(const void *dtb, struct mem_range *out, unsigned max, unsigned *n);
 int  fdt_bootargs(const void *dtb, const char **out);
 int  fdt_stdout_uart(const void *dtb, struct uart_desc *out);
+/* The CPUs of /cpus (device_type "cpu", not disabled): id from reg
+ * (RISC-V hart id, MPIDR affinity), enable-method ("psci",
+ * "spin-table", ...; empty if none), cpu-release-addr (spin-table) and
+ * whether it has an mmu-type (RISC-V: harts without one cannot run us).
+ * 0, -ENOENT (no /cpus or no CPU), -ENOSPC (more than max). */
+struct fdt_cpu {
+	uint64_t id;
+	char     enable_method[16];
+	uint64_t release_addr;
+	bool     has_mmu;
+};
+int  fdt_cpus(const void *dtb, struct fdt_cpu *out, unsigned max, unsigned *n);
+/* The reg ranges of the first enabled node compatible with compat (e.g.
+ * "arm,cortex-a15-gic": distributor, CPU interface). 0, -ENOENT, -ENOSPC. */
+int  fdt_compatible_reg(const void *dtb, const char *compat, struct mem_range *out,
+                        unsigned max, unsigned *n);
 /* Generic lookups. fdt_find_node: offset of the node at an absolute path
  * ("/cpus/cpu@0"; a component without "@" also matches "name@unit"), or
  * -ENOENT. fdt_prop: the value of a property of that node and its length,

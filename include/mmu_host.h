@@ -61,5 +61,8 @@ uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind);
 /* RISC-V only: whether the simulated CPU has Svnapot / Svpbmt (default both
  * on). Takes effect at the next mmu_select_mode. */
 void mmu_host_set_riscv_ext(bool svnapot, bool svpbmt);
+/* The hashed mode: bucket pages (D, 1..480) of the tables made from now on;
+ * 0 restores the default (480). */
+void mmu_host_set_hashed_pages(unsigned d);
 
 #endif

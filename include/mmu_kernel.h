@@ -17,8 +17,9 @@ void     mmu_kernel_describe_mode(char *buf, size_t len);
 /* Physical address of the root table the hardware is given for t (its user
  * half's root where the kernel half has its own). */
 paddr_t  mmu_kernel_root_pa(const mmu_translation_set_t *t);
-/* The set's number as the MMU layer hands it to the arch, which cuts it to
- * the hardware's ASID width (8 or 16 bits, x86 PCID 12). */
+/* The set's number in the MMU layer. Not its hardware ASID: that is handed
+ * out when a CPU first loads the set, per generation (mmu/env_kernel.c,
+ * smp_set_asid in include/smp.h). */
 unsigned mmu_kernel_asid(const mmu_translation_set_t *t);
 
 #endif

@@ -264,9 +264,13 @@ static void release(mmu_transaction_t *ta)
 	ta->magic = 0;
 }
 
-static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes)
+/* adds: the change only made an entry where there was none (place), which
+ * no TLB can hold a translation of on arm64 and x86; the kernel's TLB
+ * shootdown skips other CPUs for those (mmu/env_kernel.c). */
+static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes, bool adds)
 {
 	struct txn_flush *f = &ta->flush;
+	f->adds_only = (f->changed ? f->adds_only : true) && adds;
 	f->changed = true;
 	if (va < f->start)
 		f->start = va;
@@ -325,7 +329,7 @@ static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	if (!err)
 		err = count(ta, half, e, +1);
 	if (!err)
-		note_change(ta, half, va, entry_bytes(e.order));
+		note_change(ta, half, va, entry_bytes(e.order), true);
 	return err;
 }
 
@@ -338,7 +342,7 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	if (!err)
 		err = count(ta, half, e, -1);
 	if (!err)
-		note_change(ta, half, va, entry_bytes(e.order));
+		note_change(ta, half, va, entry_bytes(e.order), false);
 	return err;
 }
 
@@ -519,7 +523,7 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 		else if (!err && a.annotated)
 			err = meta_set(ta, half, va, meta_value(e));
 		if (!err && !(err = count(ta, half, old, -1)) && !(err = count(ta, half, e, +1)))
-			note_change(ta, half, va, new_bytes);
+			note_change(ta, half, va, new_bytes, false);
 	} else if (e.order < old.order) {
 		err = unplace(ta, half, old, old_va);
 		for (vaddr_t p = old_va; !err && p - old_va < entry_bytes(old.order); p += new_bytes) {
@@ -730,7 +734,7 @@ static int protect_whole(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t
 	struct pt_attr a = attr_of(n);
 	int err = mmu_cur->be->rewrite(ta, va, k, 1ull << (e.order - k), e.pa, &a);
 	if (!err)
-		note_change(ta, half, va, entry_bytes(e.order));
+		note_change(ta, half, va, entry_bytes(e.order), false);
 	return err;
 }
 
@@ -767,7 +771,7 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			if (!err)
 				err = count(ta, half, e, -(int64_t)n);
 			if (!err)
-				note_change(ta, half, base, n * entry_bytes(e.order));
+				note_change(ta, half, base, n * entry_bytes(e.order), false);
 			va = base + n * entry_bytes(e.order);
 		} else if (base >= start && last <= end - 1)
 			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
@@ -864,7 +868,7 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 		if (!err)
 			err = count(ta, half, e, (int64_t)(len / bytes));
 		if (!err)
-			note_change(ta, half, va, len);
+			note_change(ta, half, va, len, true);
 	} else {
 		for (uint64_t off = 0; !err && off < len; off += bytes) {
 			mmu_entry_t one = e;

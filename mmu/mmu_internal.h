@@ -165,6 +165,7 @@ struct mmu_flush {
 	vaddr_t  start, end;   /* [start, end) covers every changed translation */
 	uint64_t pages;        /* base pages whose translation changed */
 	bool     global;       /* kernel half: cached for every ASID */
+	bool     adds_only;    /* only new entries where there were none */
 };
 /* The TLB maintenance for it, chosen by the arch (one page, a range, the
  * ASID, everything); adds what it issued to t->tlb_ops[] and

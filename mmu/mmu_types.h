@@ -44,6 +44,7 @@ struct mmu_translation_set {
 	                                        it: cached views of its tables are stale */
 	uint32_t asid;
 	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
+	uint64_t hw_ctx;                     /* kernel: generation << 32 | hardware ASID, 0: none yet */
 	struct mmu_set_counts counts;
 };
 
@@ -77,6 +78,7 @@ struct txn_flush {
 	vaddr_t  start, end;
 	uint64_t pages;
 	bool     global, changed;
+	bool     adds_only;   /* every change so far was a new entry where none was */
 };
 
 struct mmu_transaction {
@@ -92,6 +94,7 @@ struct mmu_transaction {
 	uint64_t gen;                        /* bumped when this transaction moves or frees
 	                                        a page a cached view may point to */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
+	struct txn_flush bbm;                /* commit: descriptors broken before make */
 	struct txn_delta delta[2], saved_delta[2];   /* user half, kernel half */
 	struct {
 		uint8_t n, mark;             /* stores held; n at the start of the call */

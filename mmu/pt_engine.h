@@ -242,41 +242,6 @@ static int eng_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_
 
 /* ---- changing ---- */
 
-/* Move the deferred stores into copies of their pages (txn.h): done
- * before any live table is copied, so that no copy misses one of them. */
-static int spill(mmu_transaction_t *ta)
-{
-	uint8_t n;
-	txn_def_spill_begin(ta, &n);
-	for (unsigned i = 0; i < n; i++) {
-		const struct txn_def *d = &ta->def.e[i];
-		int err = 0;
-		struct txn_page *pg = txn_own(ta, d->page, &err);
-		if (!pg)
-			return err;
-		pg->level = d->level;
-		pg->va = d->table_va;
-		pg->kernel = d->kernel;
-		if ((err = txn_store(ta, pg, d->idx, d->val)))
-			return err;
-	}
-	return 0;
-}
-
-static struct txn_page *own_table(mmu_transaction_t *ta, paddr_t pa, unsigned l,
-                                  vaddr_t table_va, bool kernel, int *err)
-{
-	if (ta->def.n && !txn_lookup(ta, pa) && (*err = spill(ta)))
-		return NULL;
-	struct txn_page *pg = txn_own(ta, pa, err);
-	if (pg) {
-		pg->level = (uint8_t)l;
-		pg->va = table_va;
-		pg->kernel = kernel;
-	}
-	return pg;
-}
-
 /* A table as a change walks it: owned (made private) only when a store
  * into it cannot be deferred, so a walk that merely passes through copies
  * nothing. Looked up again when the transaction moved pages (gen). */
@@ -305,6 +270,18 @@ static pt_entry_t tget(mmu_transaction_t *ta, struct table *t, size_t i)
 	return rd(ta, t->view, i);
 }
 
+/* The table the cursor holds, if it translates [va, last] at level l. */
+static bool cached_table(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned l,
+                         bool kernel, struct table *t)
+{
+	if (!remembered(ta, va, last) || ta->walk.level != l)
+		return false;
+	*t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
+	                     .va = l == PT_TOP ? root_va(kernel) : ta->walk.first,
+	                     .gen = ta->gen, .level = l, .kernel = kernel };
+	return true;
+}
+
 static bool contig_leaf(pt_entry_t e, unsigned l)
 {
 	return pt_contig_lg2(l) && pt_kind(e, l) == PT_LEAF && pt_leaf_contig(e, l);
@@ -321,9 +298,11 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 		if (!contig_leaf(old, t->level) && !contig_leaf(v, t->level) && txn_defer(ta, &d))
 			return 0;
 		int err = 0;
-		t->pg = own_table(ta, t->pa, t->level, t->va, t->kernel, &err);
-		if (!t->pg)
+		if (!(t->pg = txn_own(ta, t->pa, &err)))
 			return err;
+		t->pg->level = (uint8_t)t->level;
+		t->pg->va = t->va;
+		t->pg->kernel = t->kernel;
 		t->view = t->pg->ptr;
 		t->gen = ta->gen;
 	}
@@ -466,13 +445,8 @@ static int change(mmu_transaction_t *ta, enum leaf_op op, vaddr_t va, unsigned o
 		c.attr = *a;
 	vaddr_t last = va + ((count << lvl_shift(0) << order) - 1);
 	struct table t;
-	if (remembered(ta, va, last) && ta->walk.level == c.level) {
-		/* The cached table: straight to its slots. */
-		t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
-		                    .va = c.level == PT_TOP ? root_va(c.kernel) : ta->walk.first,
-		                    .gen = ta->gen, .level = c.level, .kernel = c.kernel };
-		return change_range(ta, &t, va, last, &c);
-	}
+	if (cached_table(ta, va, last, c.level, c.kernel, &t))
+		return change_range(ta, &t, va, last, &c);   /* straight to its slots */
 	table_at(ta, &t, root_pa(ta->set, c.kernel), PT_TOP, root_va(c.kernel), c.kernel);
 	return change_range(ta, &t, va, last, &c);
 }
@@ -493,11 +467,7 @@ static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, u
 	if (contig)
 		return 0;
 	struct table t;
-	if (remembered(ta, va, va) && ta->walk.level == level) {
-		t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
-		                    .va = level == PT_TOP ? root_va(kernel) : ta->walk.first,
-		                    .gen = ta->gen, .level = level, .kernel = kernel };
-	} else {
+	if (!cached_table(ta, va, va, level, kernel, &t)) {
 		table_at(ta, &t, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), kernel);
 		for (unsigned l = PT_TOP; l > level; l--) {
 			size_t i = lvl_index(va, l);
@@ -583,12 +553,31 @@ static int eng_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 
 /* ---- commit ---- */
 
-/* Publish a private copy over its live table, one atomic store per changed
- * descriptor among those the transaction stored into. Where the format
- * needs break-before-make (Arm ARM D8.16.1), the old translation is
- * invalidated and flushed first; for a contiguous group that is the whole
- * group (D8.6: the TLB may hold it as one entry), so no walker ever mixes
- * old and new members of a group. */
+/*
+ * Commit in two passes where the format needs break-before-make (Arm ARM
+ * D8.16.1): eng_publish and eng_publish_def store every change that needs
+ * none and break (invalidate) every descriptor that does, noting what those
+ * translated; eng_after_publish then flushes that once for all of them and
+ * makes them. A contiguous group breaks whole (D8.6: the TLB may hold it as
+ * one entry), so no walker mixes old and new members. A split or merge of
+ * many live blocks costs one invalidation, not one per block.
+ */
+static void break_slots(mmu_transaction_t *ta, pt_entry_t *live, size_t n, vaddr_t sva,
+                        unsigned l, bool kernel)
+{
+	struct txn_flush *f = &ta->bbm;
+	vaddr_t last = sva + (n * lvl_bytes(l) - 1);
+	for (size_t j = 0; j < n; j++)
+		__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
+	if (!f->changed || sva < f->start)
+		f->start = sva;
+	if (!f->changed || last > f->end)
+		f->end = last;   /* inclusive here */
+	f->pages += (n * lvl_bytes(l)) >> lvl_shift(0);
+	f->global |= kernel;
+	f->changed = true;
+}
+
 static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 {
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
@@ -606,15 +595,7 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 			n = (size_t)1 << pt_contig_lg2(l);
 			first = i & ~(n - 1);
 		}
-		for (size_t j = first; j < first + n; j++)
-			__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
-		mmu_env_publish_barrier();
-		vaddr_t sva = slot_va(pg->va, l, first);
-		struct mmu_flush f = { sva, sva + n * lvl_bytes(l), (n * lvl_bytes(l)) >> lvl_shift(0),
-		                       pg->kernel };
-		mmu_env_tlb_flush(ta->set, &f);
-		for (size_t j = first; j < first + n; j++)
-			__atomic_store_n(&live[j], priv[j], __ATOMIC_RELEASE);
+		break_slots(ta, &live[first], n, slot_va(pg->va, l, first), l, pg->kernel);
 		i = first + n - 1;
 	}
 }
@@ -636,8 +617,8 @@ static void mirror_kernel_slots(paddr_t root)
 }
 
 /* The deferred stores, each with one atomic store, under the same
- * break-before-make rule as eng_publish (they never touch a contiguous
- * group: table_store copies the page for those). */
+ * break-before-make rule (they never touch a contiguous group:
+ * table_store copies the page for those). */
 static void eng_publish_def(mmu_transaction_t *ta)
 {
 	for (unsigned i = 0; i < ta->def.n; i++) {
@@ -645,148 +626,39 @@ static void eng_publish_def(mmu_transaction_t *ta)
 		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
 		if (old == d->val || txn_def_superseded(ta, i))
 			continue;
-		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level)) {
-			__atomic_store_n(live, 0, __ATOMIC_RELEASE);
-			mmu_env_publish_barrier();
-			vaddr_t sva = slot_va(d->table_va, d->level, d->idx);
-			struct mmu_flush f = { sva, sva + lvl_bytes(d->level),
-			                       lvl_bytes(d->level) >> lvl_shift(0), d->kernel };
-			mmu_env_tlb_flush(ta->set, &f);
-		}
-		__atomic_store_n(live, d->val, __ATOMIC_RELEASE);
+		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))
+			break_slots(ta, live, 1, slot_va(d->table_va, d->level, d->idx), d->level,
+			            d->kernel);
+		else
+			__atomic_store_n(live, d->val, __ATOMIC_RELEASE);
 	}
 }
 
 static void eng_after_publish(mmu_transaction_t *ta)
 {
+	struct txn_flush *f = &ta->bbm;
+	if (f->changed) {   /* the broken descriptors: one flush, then make */
+		mmu_env_publish_barrier();
+		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false };
+		mmu_env_tlb_flush(ta->set, &fl);
+		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
+			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
+			const pt_entry_t *priv = pg->ptr;
+			for (size_t i = pg->dirty_lo; live && i <= pg->dirty_hi; i++)
+				if (live[i] != priv[i])
+					__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
+		}
+		for (unsigned i = 0; i < ta->def.n; i++)
+			if (*ta->def.e[i].word != ta->def.e[i].val && !txn_def_superseded(ta, i))
+				__atomic_store_n(ta->def.e[i].word, ta->def.e[i].val, __ATOMIC_RELEASE);
+		f->changed = false;
+	}
 	if (!PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
 	                        txn_def_in_page(ta, THIS_MODE.kernel_root)))
 		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)
 			mirror_kernel_slots(t->root);
 }
 
-/* ---- sets and the shared kernel half ---- */
-
-static void free_tables(paddr_t tpa, unsigned l, size_t first, size_t end)
-{
-	const pt_entry_t *tbl = mmu_env_phys_to_virt(tpa);
-	for (size_t i = first; l > 0 && i < end; i++)
-		if (pt_kind(tbl[i], l) == PT_TABLE)
-			free_tables(pt_table_pa(tbl[i], l), l - 1, 0, lvl_entries(l - 1));
-	mmu_env_free(tpa, PT_PAGE_SHIFT);
-}
-
-static size_t user_slots(void)
-{
-	return PT_SPLIT_ROOTS ? lvl_entries(PT_TOP) : lvl_entries(PT_TOP) / 2;
-}
-
-static int eng_kernel_init(void)
-{
-	THIS_MODE.kernel_root = mmu_env_alloc(PT_PAGE_SHIFT);
-	return THIS_MODE.kernel_root ? 0 : -ENOMEM;
-}
-
-static void eng_kernel_fini(void)
-{
-	free_tables(THIS_MODE.kernel_root, PT_TOP, PT_SPLIT_ROOTS ? 0 : user_slots(),
-	            lvl_entries(PT_TOP));
-	THIS_MODE.kernel_root = 0;
-}
-
-static int eng_set_init(mmu_translation_set_t *t)
-{
-	t->root = mmu_env_alloc(PT_PAGE_SHIFT);
-	if (!t->root)
-		return -ENOMEM;
-	mirror_kernel_slots(t->root);
-	t->table_pages = 1;
-	return 0;
-}
-
-static void eng_set_fini(mmu_translation_set_t *t)
-{
-	free_tables(t->root, PT_TOP, 0, user_slots());
-	t->root = 0;
-}
-
-/* ---- host introspection (host builds only: kernel images carry none) ---- */
-#ifdef MMU_HOST
-
-static void eng_hwstate(mmu_translation_set_t *t, struct mmu_host_hwstate *out)
-{
-	out->arch = PT_HOST_ARCH;
-	out->va_bits = PT_VA_BITS;
-	out->page_shift = PT_PAGE_SHIFT;
-	out->levels = PT_LEVELS;
-	out->root = t->root;
-	out->kernel_root = PT_SPLIT_ROOTS ? THIS_MODE.kernel_root : 0;
-	pt_hwstate(out);
-}
-
-static size_t snap_tables(paddr_t tpa, unsigned l, char *buf, size_t max, size_t at)
-{
-	size_t bytes = (size_t)1 << PT_PAGE_SHIFT;
-	if (at + bytes <= max)
-		memcpy(buf + at, mmu_env_phys_to_virt(tpa), bytes);
-	at += bytes;
-	const pt_entry_t *tbl = mmu_env_phys_to_virt(tpa);
-	for (size_t i = 0; l > 0 && i < lvl_entries(l); i++)
-		if (pt_kind(tbl[i], l) == PT_TABLE)
-			at = snap_tables(pt_table_pa(tbl[i], l), l - 1, buf, max, at);
-	return at;
-}
-
-static size_t eng_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
-{
-	size_t at = snap_tables(t->root, PT_TOP, buf, max, 0);
-	if (PT_SPLIT_ROOTS)
-		at = snap_tables(THIS_MODE.kernel_root, PT_TOP, buf, max, at);
-	return at;
-}
-#endif
-
-/* ---- the mode ---- */
-
-static int eng_init(struct mmu_mode *m)
-{
-	int err = pt_mode_init();
-	if (err)
-		return err;
-	uint64_t native = 0;
-	for (unsigned l = 0; l < PT_LEVELS; l++) {
-		if (pt_leaf_ok(l))
-			native |= 1ull << (l * PT_INDEX_BITS);
-		if (pt_contig_lg2(l))
-			native |= 1ull << (l * PT_INDEX_BITS + pt_contig_lg2(l));
-	}
-	m->geo = (struct mmu_geometry){
-		.va_bits = PT_VA_BITS, .page_shift = PT_PAGE_SHIFT, .levels = PT_LEVELS,
-		.native_orders = native, .max_order = PT_VA_BITS - 1 - PT_PAGE_SHIFT,
-	};
-	m->user_top = PT_SPLIT_ROOTS ? 1ull << PT_VA_BITS : 1ull << (PT_VA_BITS - 1);
-	m->kernel_base = -m->user_top;
-	m->pa_bits = PT_PA_BITS;
-	return 0;
-}
-
-static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
-	.kernel_init = eng_kernel_init, .kernel_fini = eng_kernel_fini,
-	.set_init = eng_set_init, .set_fini = eng_set_fini,
-	.lookup = eng_lookup, .next = eng_next,
-	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .unmap_run = eng_unmap_run,
-	.reclaim = eng_reclaim,
-	.publish = eng_publish, .publish_def = eng_publish_def,
-	.after_publish = eng_after_publish,
-#ifdef MMU_HOST
-	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
-#endif
-};
-
-struct mmu_mode THIS_MODE = {
-	.name = PT_MODE_NAME,
-	.host_arch = PT_HOST_ARCH,
-	.init = eng_init,
-	.attr_ok = pt_attr_ok,
-	.be = &PT_CAT(backend_, PT_MODE),
-};
+/* The sets, the shared kernel half, host introspection and the mode
+ * itself: the engine's instantiation as a paging mode. */
+#include "pt_engine_mode.h"

@@ -267,15 +267,6 @@ bool txn_def_in_page(const mmu_transaction_t *ta, paddr_t pa)
 	return false;
 }
 
-void txn_def_spill_begin(mmu_transaction_t *ta, uint8_t *n)
-{
-	*n = ta->def.n;
-	ta->def.spill_op = ta->op_seq;
-	ta->def.spill_n = ta->def.n;
-	ta->def.n = 0;
-	ta->gen++;
-}
-
 bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i)
 {
 	for (unsigned j = i + 1; j < ta->def.n; j++)
@@ -328,10 +319,39 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 	return pg;
 }
 
+/* Move the deferred stores into copies of their pages: done before any
+ * live page is copied, so that no copy misses one of them. Undone with
+ * the call if it fails (txn_op_end). */
+static int spill(mmu_transaction_t *ta)
+{
+	unsigned n = ta->def.n;
+	ta->def.spill_op = ta->op_seq;
+	ta->def.spill_n = ta->def.n;
+	ta->def.n = 0;
+	ta->gen++;
+	for (unsigned i = 0; i < n; i++) {
+		const struct txn_def *d = &ta->def.e[i];
+		int err = 0;
+		struct txn_page *pg = txn_own(ta, d->page, &err);
+		if (!pg)
+			return err;
+		pg->level = d->level;
+		pg->va = d->table_va;
+		pg->kernel = d->kernel;
+		if ((err = txn_store(ta, pg, d->idx, d->val)))
+			return err;
+	}
+	return 0;
+}
+
 struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err)
 {
 	struct txn_page *pg = txn_lookup(ta, pa);
 	if (pg)
+		return pg;
+	if (ta->def.n && (*err = spill(ta)))
+		return NULL;
+	if ((pg = txn_lookup(ta, pa)))
 		return pg;
 	paddr_t copy = mmu_env_alloc_dirty(txn_page_shift());
 	if (!copy) {
@@ -467,7 +487,7 @@ void txn_commit(mmu_transaction_t *ta)
 	mmu_env_publish_barrier();
 	if (ta->flush.changed) {
 		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
-		                       ta->flush.global };
+		                       ta->flush.global, ta->flush.adds_only };
 		mmu_env_tlb_flush(t, &f);
 	}
 

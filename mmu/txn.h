@@ -10,8 +10,8 @@
  *    object itself (txn_defer, up to TXN_DEFER of them), read back through
  *    txn_read, made at commit with one atomic store each. A one-page change
  *    copies no page and allocates nothing.
- *  - Past that, the stores move into private copies of their pages (the
- *    backend's spill), and later stores go there too: the first change to
+ *  - Past that, the stores move into private copies of their pages (a
+ *    spill, in txn_own), and later stores go there too: the first change to
  *    a live page copies it once, every later read of the page in the
  *    transaction goes to the copy (txn_view), and commit publishes each
  *    copy with one atomic store per changed descriptor.
@@ -100,10 +100,6 @@ static inline uint64_t txn_read(const mmu_transaction_t *ta, const uint64_t *wor
 }
 /* Whether a deferred store targets the page pa. */
 bool txn_def_in_page(const mmu_transaction_t *ta, paddr_t pa);
-/* The stores move into page copies: the caller (the backend, which knows
- * how to own a table) copies each store's page and stores into it. Marks
- * the move so that an unwind of this call brings the stores back. */
-void txn_def_spill_begin(mmu_transaction_t *ta, uint8_t *n);
 /* Whether deferred store i is superseded by a newer one to the same word. */
 bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i);
 

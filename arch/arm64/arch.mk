@@ -23,7 +23,7 @@ ARCH_CFLAGS := --specs=$(PICOLIBC_SPECS) -mstrict-align -fno-pie -mno-outline-at
 # binary); the kernel's own set gives the sections their permissions.
 ARCH_LDFLAGS := -no-pie -Wl,--no-warn-rwx-segments -Wl,--defsym=ARM64_TEXT_OFFSET=$(ARM64_TEXT_OFFSET)
 ARCH_SRCS := $(addprefix arch/arm64/,entry.S vectors.S probe.S firmware.S \
-	setup.c trap.c poweroff.c)
+	setup.c trap.c poweroff.c smp.c)
 # picolibc was not built with -mstrict-align. Its tinystdio vsnprintf copies
 # va_lists and clears its FILE with 16-byte SIMD pairs (stp q0, q1) at
 # 8-byte aligned stack addresses: an Alignment fault on Device memory, so

@@ -28,6 +28,11 @@ void arm64_semihost_exit(int status);
 long arm64_semihost(unsigned long op, const void *params);
 long arm64_psci_smc(unsigned long fn);
 long arm64_psci_hvc(unsigned long fn);
+/* The same calls with three arguments (CPU_ON), and the conduit the DTB
+ * named (PSCI_NOT_SUPPORTED, -1, when there is none). */
+long arm64_psci_smc4(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);
+long arm64_psci_hvc4(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);
+long arm64_psci_call4(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);
 
 /* setup.c: bits of physical address the CPU implements
  * (ID_AA64MMFR0_EL1.PARange). */

@@ -24,6 +24,7 @@
  */
 #include "sysreg.h"
 #include "early_uart.h"
+#include "smp.h"		/* struct cpu's offsets, for the secondary entry */
 
 /* Semihosting for AArch32 and AArch64, SYS_WRITE0: print the
  * NUL-terminated string at x1 on the host's console. */
@@ -31,6 +32,58 @@
 /* include/kernel.h */
 #define EXIT_PANIC		2
 #define EXIT_TRAP		3
+
+/* EL1 with the MMU off, FP/SIMD usable, and the early vectors: until the
+ * MMU is on, an exception reports through early_failure. Uses x0. */
+.macro el1_early_state
+	ldr	x0, =SCTLR_EL1_MMU_OFF
+	msr	sctlr_el1, x0
+	mov	x0, #CPACR_EL1_FPEN
+	msr	cpacr_el1, x0
+	adrp	x0, early_vectors
+	add	x0, x0, :lo12:early_vectors
+	msr	vbar_el1, x0
+	isb
+.endm
+
+/* The drop from EL2 to EL1 that el2_to_el1 (below) describes, for the
+ * boot CPU and for the others (arm64_secondary_entry). Uses x0, x1. */
+.macro el2_to_el1 el1_label
+	mrs	x0, id_aa64pfr0_el1
+	ubfx	x0, x0, #ID_AA64PFR0_EL1_GIC_SHIFT, #4
+	cbz	x0, 1001f
+	mrs	x0, ICC_SRE_EL2
+	mov	x1, #ICC_SRE_EL2_SRE_ENABLE
+	orr	x0, x0, x1
+	msr	ICC_SRE_EL2, x0
+1001:
+	mov	x0, #HCR_EL2_RW
+	msr	hcr_el2, x0
+	isb
+	/*
+	 * Without FEAT_E2H0, HCR_EL2.E2H is RES1 and stays set: CNTHCTL_EL2
+	 * and CPTR_EL2 then have their E2H=1 layouts.
+	 */
+	mrs	x0, hcr_el2
+	tbnz	x0, #HCR_EL2_E2H_BIT, 1002f
+	mov	x0, #CNTHCTL_EL2_EL1_ACCESS
+	mov	x1, #CPTR_EL2_NO_TRAPS
+	b	1003f
+1002:	mov	x0, #CNTHCTL_EL2_E2H_EL1_ACCESS
+	mov	x1, #CPTR_EL2_E2H_NO_FP_TRAPS
+1003:	msr	cnthctl_el2, x0
+	msr	cptr_el2, x1
+	msr	cntvoff_el2, xzr
+	msr	hstr_el2, xzr
+	msr	vttbr_el2, xzr
+	mov	x0, #SPSR_EL1H_DAIF
+	msr	spsr_el2, x0
+	adr	x0, \el1_label
+	msr	elr_el2, x0
+	isb
+	eret
+.endm
+
 
 	.section .text.head, "ax"
 	.globl	_start
@@ -70,50 +123,10 @@ primary_entry:
  * trap to it afterwards.
  */
 el2_to_el1:
-	mrs	x0, id_aa64pfr0_el1
-	ubfx	x0, x0, #ID_AA64PFR0_EL1_GIC_SHIFT, #4
-	cbz	x0, 1f
-	mrs	x0, ICC_SRE_EL2
-	mov	x1, #ICC_SRE_EL2_SRE_ENABLE
-	orr	x0, x0, x1
-	msr	ICC_SRE_EL2, x0
-1:
-	mov	x0, #HCR_EL2_RW
-	msr	hcr_el2, x0
-	isb
-	/*
-	 * Without FEAT_E2H0, HCR_EL2.E2H is RES1 and stays set: CNTHCTL_EL2
-	 * and CPTR_EL2 then have their E2H=1 layouts.
-	 */
-	mrs	x0, hcr_el2
-	tbnz	x0, #HCR_EL2_E2H_BIT, 2f
-	mov	x0, #CNTHCTL_EL2_EL1_ACCESS
-	mov	x1, #CPTR_EL2_NO_TRAPS
-	b	3f
-2:	mov	x0, #CNTHCTL_EL2_E2H_EL1_ACCESS
-	mov	x1, #CPTR_EL2_E2H_NO_FP_TRAPS
-3:	msr	cnthctl_el2, x0
-	msr	cptr_el2, x1
-	msr	cntvoff_el2, xzr
-	msr	hstr_el2, xzr
-	msr	vttbr_el2, xzr
-	mov	x0, #SPSR_EL1H_DAIF
-	msr	spsr_el2, x0
-	adr	x0, el1_entry
-	msr	elr_el2, x0
-	isb
-	eret
+	el2_to_el1 el1_entry
 
 el1_entry:
-	ldr	x0, =SCTLR_EL1_MMU_OFF
-	msr	sctlr_el1, x0
-	mov	x0, #CPACR_EL1_FPEN
-	msr	cpacr_el1, x0
-	/* Until the MMU is on, an exception reports through early_failure. */
-	adrp	x0, early_vectors
-	add	x0, x0, :lo12:early_vectors
-	msr	vbar_el1, x0
-	isb
+	el1_early_state
 
 	/*
 	 * The boot map maps the image with 2 MiB blocks: where the loader put
@@ -177,6 +190,48 @@ el1_high:
 	adrp	x1, msg_returned
 	add	x1, x1, :lo12:msg_returned
 	b	early_failure
+	.cfi_endproc
+
+/*
+ * Every other CPU, started by PSCI CPU_ON or released from its spin
+ * table (smp.c) at the physical address of this label, MMU off, at EL2 or
+ * EL1. It leaves EL2 as the boot CPU did, turns the boot map on (its
+ * tables are intact in .bss; the boot CPU wrote them with the MMU off, so
+ * no cache holds stale lines of them, and this CPU must not invalidate
+ * .bss: the boot CPU's dirty lines are in it now), jumps high, takes the
+ * stacks of its struct cpu (arm64_secondary_cpu, which smp.c set before
+ * starting it) and goes to C (arm64_secondary_setup).
+ */
+	.globl	arm64_secondary_entry
+arm64_secondary_entry:
+	mov	x23, xzr
+	mrs	x20, CurrentEL
+	cmp	x20, #CURRENTEL_EL2
+	b.ne	secondary_el1
+	el2_to_el1 secondary_el1
+secondary_el1:
+	el1_early_state
+	bl	boot_mmu_on
+	ldr	x0, =secondary_high
+	br	x0
+secondary_high:
+	.cfi_startproc
+	.cfi_undefined x30
+	ldr	x0, =arm64_vectors
+	msr	vbar_el1, x0
+	isb
+	ldr	x19, =arm64_secondary_cpu
+	ldr	x19, [x19]
+	ldr	x0, [x19, #SMP_CPU_TRAP_STACK_OFFSET]
+	mov	sp, x0
+	ldr	x0, [x19, #SMP_CPU_STACK_OFFSET]
+	msr	sp_el0, x0
+	msr	spsel, #0
+	msr	daifclr, #4
+	mov	x29, xzr
+	mov	x0, x19
+	bl	arm64_secondary_setup	/* does not return */
+	b	early_hang
 	.cfi_endproc
 
 /*

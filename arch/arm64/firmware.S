@@ -28,16 +28,20 @@ arm64_semihost:
  * Calling Convention: function ID in w0, result in x0).
  */
 	.globl	arm64_psci_smc
+	.globl	arm64_psci_smc4
 	.type	arm64_psci_smc, %function
 arm64_psci_smc:
+arm64_psci_smc4:			/* the same, with x1-x3 as the C caller set them */
 1:	smc	#0
 2:	ret
 	probe_fixup 1b, 2b, PROBE_MATCH_PC | PROBE_ALWAYS
 	.size	arm64_psci_smc, . - arm64_psci_smc
 
 	.globl	arm64_psci_hvc
+	.globl	arm64_psci_hvc4
 	.type	arm64_psci_hvc, %function
 arm64_psci_hvc:
+arm64_psci_hvc4:
 1:	hvc	#0
 2:	ret
 	probe_fixup 1b, 2b, PROBE_MATCH_PC | PROBE_ALWAYS

@@ -44,6 +44,20 @@ static bool asid16(void)
 	       ID_MMFR0_ASIDBITS_16;
 }
 
+/* mmu/hooks/arch_mmu.h: Translation faults are not cached (Arm ARM D8.16.1). */
+const bool arch_tlb_caches_invalid = false;
+
+/* ID_AA64MMFR0_EL1.ASIDBits (D19.2); TCR_EL1.AS follows it. */
+unsigned arch_asid_bits(void)
+{
+	return asid16() ? 16 : 8;
+}
+
+unsigned arch_mmu_current_asid(void)
+{
+	return (unsigned)(read_sysreg(ttbr0_el1) >> TTBR_ASID_SHIFT) & (asid16() ? ASID16_MASK : ASID8_MASK);
+}
+
 static uint64_t asid_field(unsigned asid)
 {
 	return (uint64_t)(asid & (asid16() ? ASID16_MASK : ASID8_MASK)) << TTBR_ASID_SHIFT;

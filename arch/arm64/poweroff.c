@@ -17,6 +17,7 @@
 #define PSCI_SYSTEM_OFF			0x84000008
 
 static long (*psci_call)(unsigned long fn);
+static long (*psci_call4)(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);
 
 /* The DTB's /psci node names the conduit (Linux
  * Documentation/devicetree/bindings/arm/psci.yaml, "method"). Without a
@@ -36,9 +37,17 @@ void arm64_psci_init(const void *dtb)
 	if (!method || len == 0 || method[len - 1] != '\0')
 		return;
 	if (strcmp(method, "smc") == 0)
-		psci_call = arm64_psci_smc;
+		psci_call = arm64_psci_smc, psci_call4 = arm64_psci_smc4;
 	else if (strcmp(method, "hvc") == 0)
-		psci_call = arm64_psci_hvc;
+		psci_call = arm64_psci_hvc, psci_call4 = arm64_psci_hvc4;
+}
+
+/* PSCI 5.2.1: NOT_SUPPORTED. */
+#define PSCI_NOT_SUPPORTED (-1)
+
+long arm64_psci_call4(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	return psci_call4 ? psci_call4(fn, a1, a2, a3) : PSCI_NOT_SUPPORTED;
 }
 
 void arm64_semihost_exit(int status)

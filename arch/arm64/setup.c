@@ -7,12 +7,13 @@
 #include <picotls.h>
 #include "arch.h"
 #include "arm64.h"
+#include "smp.h"
 #include "early_uart.h"
 #include "sysreg.h"
 #include "cpu_features.h"
 
 /* kernel.ld */
-extern char _start[], _end[], __tls_base[];
+extern char _start[], _end[];
 
 /* entry.S's failure path reads board_early_uart with these. */
 _Static_assert(offsetof(struct uart_desc, kind) == EARLY_UART_KIND_OFFSET &&
@@ -21,9 +22,6 @@ _Static_assert(offsetof(struct uart_desc, kind) == EARLY_UART_KIND_OFFSET &&
                UART_PL011 == EARLY_UART_KIND_PL011, "early_uart.h disagrees with kernel.h");
 
 unsigned arm64_entry_el;
-/* TPIDR_EL0 of the kernel (its TLS block), which vectors.S puts back on
- * every exception from EL0: user code sets TPIDR_EL0 as it likes. */
-uint64_t arm64_kernel_tpidr;
 uint64_t arm64_image_pa;
 
 /* AAPCS64 6.4.6: x29 points at the frame record {caller's x29, x30}. */
@@ -36,8 +34,7 @@ static struct boot_info boot_info;
 __attribute__((noreturn)) void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa);
 void arch_setup(uint64_t dtb_pa, unsigned entry_el, uint64_t image_pa)
 {
-	_set_tls(__tls_base);
-	arm64_kernel_tpidr = read_sysreg(tpidr_el0);
+	arch_cpu_set_self(&cpus[0]);   /* TPIDR_EL1, and TPIDR_EL0: its TLS block */
 	arm64_entry_el = entry_el;
 	arm64_image_pa = image_pa;
 	arm64_pan_enable();

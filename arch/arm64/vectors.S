@@ -13,6 +13,7 @@
  * running task's kernel stack (where its frame goes); from EL1 the kernel
  * runs on SP_EL0 and SP_EL1 is the exception stack (entry.S).
  */
+#include "smp.h"		/* SMP_CPU_ARCH_BOOT_OFFSET */
 #include "trap_frame.h"
 
 .macro	fpsimd op		/* q0-q31 at [x2] on, by pairs (stp or ldp) */
@@ -93,11 +94,12 @@ trap_save:
 	add	x2, sp, #FRAME_Q(0)
 	fpsimd	stp
 	/* From EL0 (vectors 8-15): TPIDR_EL0 is the task's; the kernel's TLS
-	 * (picolibc's errno) is at the value arch_setup() recorded. */
+	 * (picolibc's errno) is this CPU's, whose TPIDR_EL0 value its struct
+	 * cpu keeps (TPIDR_EL1, arch_boot: smp.c). */
 	cmp	x0, #8
 	b.lo	1f
-	adrp	x2, arm64_kernel_tpidr
-	ldr	x2, [x2, :lo12:arm64_kernel_tpidr]
+	mrs	x2, tpidr_el1
+	ldr	x2, [x2, #SMP_CPU_ARCH_BOOT_OFFSET]
 	msr	tpidr_el0, x2
 1:
 

@@ -13,7 +13,7 @@ ARCH_CFLAGS     := --specs=$(PICOLIBC_SPECS) -misa-spec=2.2 -march=rv64imac -mab
 # maps the sections W^X (core/mmu_boot.c).
 ARCH_LDFLAGS    := -Wl,--no-warn-rwx-segments -Wl,--defsym=KERNEL_LINK_VA=$(KERNEL_LINK_VA)
 ARCH_SRCS       := arch/riscv/entry.S arch/riscv/probe.S arch/riscv/setup.c \
-		   arch/riscv/trap.c arch/riscv/sbi.c arch/riscv/cpu.c
+		   arch/riscv/trap.c arch/riscv/sbi.c arch/riscv/cpu.c arch/riscv/smp.c
 ARCH_SRCS       += arch/riscv/cache.c arch/riscv/user_guard.c arch/riscv/user.c
 LDSCRIPT        := arch/riscv/kernel.ld
 ARCH_USES_PICOLIBC := y

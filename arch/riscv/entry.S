@@ -16,6 +16,7 @@
  */
 #include "sv_bits.h"
 #include "boot_map.h"
+#include "smp.h"		/* struct cpu's offsets, for the secondary entry */
 
 #define BOOT_STACK_SIZE 16384
 #define TRAP_STACK_SIZE 16384
@@ -148,6 +149,49 @@ high:	/* From here on every address is the link address. */
 	j	5b
 
 /*
+ * Every other hart, started by SBI HSM hart_start (SBI spec v2.0, 9.1) at
+ * the physical address of this label: a0 = hart id, a1 = its struct cpu
+ * (link address, smp.c), S-mode, satp = 0. The boot map is still intact
+ * (.bss, never freed): turn it on as the boot hart did, jump high, take
+ * the stacks and the thread pointer smp_boot prepared, and go to C, which
+ * switches to the kernel's set (smp_secondary_main).
+ */
+	.globl	riscv_secondary_entry
+riscv_secondary_entry:
+	csrci	sstatus, SSTATUS_SIE
+	csrw	sie, zero
+	li	t0, SSTATUS_SUM
+	csrc	sstatus, t0
+	mv	s1, a1
+	.option push
+	.option norelax
+	lla	t0, boot_map_root
+	srli	t0, t0, SV_PAGE_SHIFT
+	li	t1, SATP_MODE_SV39
+	slli	t1, t1, SATP_MODE_SHIFT
+	or	t0, t0, t1
+	sfence.vma
+	csrw	satp, t0
+	sfence.vma
+	lla	t0, link_address_of_secondary_high
+	ld	t0, (t0)
+	jr	t0
+secondary_high:
+	ld	sp, SMP_CPU_STACK_OFFSET(s1)
+	ld	tp, SMP_CPU_TLS_OFFSET(s1)
+	.option pop
+	la	t0, riscv_trap_vector
+	csrw	stvec, t0
+	ld	t0, SMP_CPU_TRAP_STACK_OFFSET(s1)
+	csrw	sscratch, t0
+	li	s0, 0
+	li	ra, 0
+	mv	a0, s1
+	call	smp_secondary_main	/* does not return */
+1:	wfi
+	j	1b
+
+/*
  * Nothing to run on: say why on the SBI console (legacy console_putchar,
  * SBI spec 5.2, which OpenSBI keeps) and power off (SRST), with the exit
  * line the QEMU runner reads. Translation is off; PC-relative only.
@@ -182,6 +226,8 @@ msg_no_sv39:
 	.balign	8
 link_address_of_high:
 	.dword	high
+link_address_of_secondary_high:
+	.dword	secondary_high
 
 /*
  * Every trap: save all integer registers and the trap CSRs as a struct
@@ -198,6 +244,9 @@ link_address_of_high:
  * a nested trap stays on the stack it is on.
  */
 #define FRAME_SIZE (36 * 8)
+/* This CPU's trap stack top, from the kernel's tp (its struct cpu's TLS
+ * block, include/smp.h). */
+#define TRAP_STACK_TOP_FROM_TP (SMP_CPU_TRAP_STACK_OFFSET - SMP_CPU_TLS_BLOCK_OFFSET)
 #define SAVE(n) sd x##n, (n * 8)(sp)
 #define LOAD(n) ld x##n, (n * 8)(sp)
 
@@ -225,13 +274,11 @@ riscv_trap_vector:
 	csrr	t1, stval
 	sd	t1, (35 * 8)(sp)
 	/* From U-mode (sstatus.SPP = 0, privileged spec 4.1.1.2): tp is the
-	 * task's; the kernel's TLS block (picolibc's errno) is __tls_base. */
+	 * task's; the kernel's (this CPU's TLS block, in its struct cpu:
+	 * smp.c) is in x0's slot, where the return to U-mode left it. */
 	andi	t0, t0, SSTATUS_SPP
 	bnez	t0, 3f
-	.option push
-	.option norelax
-	lla	tp, __tls_base
-	.option pop
+	ld	tp, (0 * 8)(sp)
 3:	mv	a0, sp
 	call	riscv_trap
 	/* a0: the frame to resume (riscv_tasks_enter comes here too). */
@@ -245,12 +292,13 @@ riscv_trap_resume:
 	addi	t1, sp, FRAME_SIZE
 	bnez	t0, 4f
 	/* To U-mode: the next trap starts at the top of this task's kernel
-	 * stack, where its frame is. */
+	 * stack, where its frame is, and finds this CPU's tp in x0's slot. */
+	sd	tp, (0 * 8)(sp)
 	csrw	sscratch, t1
 	j	2f
 	/* Leaving the outermost kernel trap: the next one starts at the top
-	 * of the trap stack again. */
-4:	la	t0, trap_stack_top
+	 * of this CPU's trap stack again (each CPU has its own: smp.c). */
+4:	ld	t0, TRAP_STACK_TOP_FROM_TP(tp)
 	bne	t0, t1, 2f
 	csrw	sscratch, t0
 2:	LOAD(1);  LOAD(3);  LOAD(4);  LOAD(5);  LOAD(6);  LOAD(7);  LOAD(8)
@@ -287,7 +335,7 @@ arch_tasks_enter:
 
 	.globl arch_tasks_leave
 arch_tasks_leave:
-	la	t0, trap_stack_top	/* out of every trap: traps start there */
+	ld	t0, TRAP_STACK_TOP_FROM_TP(tp)	/* out of every trap: traps start there */
 	csrw	sscratch, t0
 	ld	ra, (0 * 8)(a0)
 	ld	sp, (1 * 8)(a0)
@@ -337,4 +385,5 @@ boot_stack_top:
 	.balign 16
 trap_stack:
 	.skip	TRAP_STACK_SIZE
+	.globl trap_stack_top
 trap_stack_top:

@@ -107,6 +107,36 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 		__asm__ volatile("sfence.vma zero, %0" : : "r"(asid) : "memory");
 }
 
+/* mmu/hooks/arch_mmu.h: A hart may cache an invalid entry (privileged spec 4.2.1). */
+const bool arch_tlb_caches_invalid = true;
+
+/* ASIDLEN: the ASID bits satp keeps when all are written as ones
+ * (privileged spec 4.1.11), probed once on the boot hart with the current
+ * root (only global kernel mappings are used meanwhile); every hart of a
+ * platform is taken to have the same. */
+unsigned arch_asid_bits(void)
+{
+	static unsigned bits = ~0u;
+	uint64_t satp, probe;
+
+	if (bits != ~0u)
+		return bits;
+	__asm__ volatile("csrr %0, satp" : "=r"(satp));
+	probe = satp | (uint64_t)SATP_ASID_MASK << SATP_ASID_SHIFT;
+	__asm__ volatile("csrw satp, %1; csrr %0, satp; csrw satp, %2; sfence.vma zero, zero"
+			 : "=&r"(probe) : "r"(probe), "r"(satp) : "memory");
+	bits = (unsigned)__builtin_popcountll((probe >> SATP_ASID_SHIFT) & SATP_ASID_MASK);
+	return bits;
+}
+
+unsigned arch_mmu_current_asid(void)
+{
+	uint64_t satp;
+
+	__asm__ volatile("csrr %0, satp" : "=r"(satp));
+	return (unsigned)((satp >> SATP_ASID_SHIFT) & SATP_ASID_MASK);
+}
+
 /* What entry.S's boot map reaches through the direct map. */
 uint64_t arch_phys_window_end(void)
 {

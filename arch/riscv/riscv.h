@@ -17,6 +17,9 @@ struct sbiret {
 	long value;
 };
 struct sbiret sbi_call(uint32_t ext, uint32_t fid, unsigned long a0, unsigned long a1);
+struct sbiret sbi_call5(uint32_t ext, uint32_t fid, unsigned long a0, unsigned long a1,
+                        unsigned long a2, unsigned long a3, unsigned long a4);
+void riscv_smp_early(uint64_t hartid);   /* smp.c: the boot hart's id */
 
 #define SBI_EXT_BASE 0x10
 #define SBI_BASE_GET_SPEC_VERSION  0

@@ -12,7 +12,8 @@ ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=kernel -mno-red-zone \
 	-fno-pie -fno-asynchronous-unwind-tables -fcf-protection=none
 ARCH_LDFLAGS := -no-pie -Wl,-m,elf_x86_64 -Wl,-z,max-page-size=4096 \
 	-Wl,--build-id=none -Wl,--no-warn-rwx-segments
-ARCH_SRCS := $(addprefix arch/x86_64/,boot.S trap_entry.S probe.S setup.c trap.c cpu.c)
+ARCH_SRCS := $(addprefix arch/x86_64/,boot.S trap_entry.S probe.S setup.c trap.c cpu.c \
+	smp.c smp_entry.S)
 ARCH_SRCS += arch/x86_64/cache.c arch/x86_64/user_guard.c arch/x86_64/cpu_features.c \
 	arch/x86_64/user.c
 LDSCRIPT := arch/x86_64/kernel.ld

@@ -19,6 +19,7 @@
 
 #include "arch.h"
 #include "arch_mmu.h"
+#include "smp.h"
 #include "x86.h"
 #include "cpu_features.h"
 
@@ -44,19 +45,34 @@ void arch_mmu_publish_barrier(void)
 
 /* What the TLB code uses, from CPUID once, at the first activation. */
 static struct {
-	bool ready;
 	bool pcid;      /* CPUID.01H:ECX.PCID[17]: CR4.PCIDE on */
 	bool invpcid;   /* CPUID.(EAX=07H,ECX=0):EBX.INVPCID[10] */
 } tlb;
 
-/* The set loaded in CR3 (none before the first activation: the boot map). */
-static bool have_current;
-static unsigned current_asid;
-
 /* Per PCID: PCID_OWNED | the ASID whose entries it may hold, all current;
  * 0: whatever it holds is stale. */
 #define PCID_OWNED (1ull << 32)
-static uint64_t pcid_owner[PCID_COUNT];
+
+/* What one CPU's TLB holds is that CPU's: each has its own CR3, CR4 and
+ * PCIDs (a TLB shootdown runs arch_tlb_flush on the CPU it concerns,
+ * arch/x86_64/smp.c). */
+static struct tlb_cpu {
+	bool ready;                     /* its paging controls are on */
+	bool have_current;              /* a set is loaded in CR3 (else the boot map) */
+	unsigned current_asid;
+	uint64_t pcid_owner[PCID_COUNT];
+} tlb_cpu[SMP_MAX_CPUS];
+
+#ifdef X86_CPU_MODEL
+#define HERE (&tlb_cpu[0])              /* tlb_test.c models one CPU */
+#define OTHER_CPUS false
+#else
+#define HERE (&tlb_cpu[this_cpu()->index])
+#define OTHER_CPUS (smp_cpu_count > 1)
+#endif
+#define have_current (HERE->have_current)
+#define current_asid (HERE->current_asid)
+#define pcid_owner   (HERE->pcid_owner)
 
 static unsigned pcid_of(unsigned asid)
 {
@@ -163,6 +179,20 @@ enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
 	return by_page;
 }
 
+/* mmu/hooks/arch_mmu.h: Not-present entries are not cached (SDM vol. 3A 4.10.2.3). */
+const bool arch_tlb_caches_invalid = false;
+
+/* PCIDs are 12 bits (4.10.1); without them there are no tags at all. */
+unsigned arch_asid_bits(void)
+{
+	return cpuid(1, 0).ecx & CPUID_1_ECX_PCID ? 12 : 0;
+}
+
+unsigned arch_mmu_current_asid(void)
+{
+	return read_cr4() & CR4_PCIDE ? (unsigned)(read_cr3() & CR3_PCID_MASK) : 0;
+}
+
 /*
  * The paging controls the kernel's sets need, once, before their first
  * CR3 write (SDM vol. 3A 2.5 and 4.6): CR4.PGE (their kernel half is
@@ -194,7 +224,9 @@ static void enable_paging_features(void)
 		cr4 |= CR4_PCIDE;
 	}
 	write_cr4(cr4);
-	tlb.ready = true;
+	HERE->ready = true;
+	if (HERE != &tlb_cpu[0])
+		return;   /* the same on every CPU: said once */
 	kprintf("x86: paging controls: PGE%s%s%s%s%s\n", c.nx ? " NXE" : " (no NX)",
 		cr4 & CR4_SMEP ? " SMEP" : "", cr4 & CR4_SMAP ? " SMAP" : "",
 		tlb.pcid ? " PCIDE" : " (no PCID)", tlb.invpcid ? " INVPCID" : "");
@@ -215,9 +247,14 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 		      r->levels, levels);
 	if (r->root & ((1ull << PAGE_SHIFT) - 1))
 		panic("arch_mmu_activate: root %#llx is not page aligned", (unsigned long long)r->root);
-	if (!tlb.ready)
+	if (!HERE->ready)
 		enable_paging_features();
 	if (tlb.pcid) {
+		/* A set this CPU leaves is no longer in its shootdown mask
+		 * (docs/smp.md): commits on other CPUs may make what its PCID
+		 * holds stale unseen, so it is not trusted again. */
+		if (OTHER_CPUS && have_current && current_asid != r->asid)
+			pcid_owner[pcid_of(current_asid)] = 0;
 		cr3 |= pcid_of(r->asid);
 		if (pcid_holds(r->asid))
 			cr3 |= CR3_NOFLUSH;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "smp.h"
 #include "x86.h"
 
 /* Multiboot information (spec 3.3): the fields used, at their offsets. */
@@ -109,7 +110,9 @@ void arch_setup(uint32_t multiboot_info)
 	static struct boot_info bi;
 	const struct multiboot_info *mbi = phys_to_virt(multiboot_info);
 
-	/* Traps and console first: whatever goes wrong from here is reported. */
+	/* The per-CPU register first (trap handling reads it), then traps
+	 * and console: whatever goes wrong from here is reported. */
+	arch_cpu_set_self(&cpus[0]);
 	x86_traps_init();
 	bi.uart = board_early_uart;
 	console_init(&bi.uart);

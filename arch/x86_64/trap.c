@@ -3,8 +3,10 @@
  * decoding of a trap into struct trap_info for trap_handle() (core/trap.c),
  * and the fixups of the probes in probe.S.
  */
+#include <string.h>
 #include "arch.h"
 #include "mmu.h"
+#include "smp.h"
 #include "trap_frame.h"
 #include "x86.h"
 #include "vm.h"
@@ -48,18 +50,49 @@ static struct idt_gate idt[VEC_COUNT] __attribute__((aligned(16)));
 static struct tss tss;
 static uint8_t double_fault_stack[8192] __attribute__((aligned(16)));
 
+/* The other CPUs' GDTs and TSSs (x86_traps_init_cpu); index 0 is the
+ * boot CPU's, boot.S's gdt and tss above. */
+static uint64_t cpu_gdt[SMP_MAX_CPUS][GDT_ENTRIES] __attribute__((aligned(16)));
+static struct tss cpu_tss[SMP_MAX_CPUS];
+
+/* TSS t with #DF on df_top, described in gdt_of and loaded (SDM vol. 3,
+ * 7.2.3: the 16-byte TSS descriptor). */
+static void load_tss(uint64_t *gdt_of, struct tss *t, uint64_t df_top)
+{
+	uint64_t base = (uint64_t)t;
+
+	t->ist[IST_DOUBLE_FAULT - 1] = df_top;
+	t->iomap_base = sizeof(*t);	/* no I/O permission bitmap */
+	gdt_of[GDT_TSS / 8] = (sizeof(*t) - 1) | (base & 0xffffff) << 16 |
+			      (uint64_t)TSS_AVAILABLE_64 << 40 | (base >> 24 & 0xff) << 56;
+	gdt_of[GDT_TSS / 8 + 1] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
+}
+
+static void load_idt(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
+		sizeof(idt) - 1, (uint64_t)idt,
+	};
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void x86_traps_init_cpu(unsigned index, uint64_t df_stack_top)
+{
+	uint64_t *g = cpu_gdt[index];
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {
+		sizeof(cpu_gdt[0]) - 1, (uint64_t)g,
+	};
+
+	memcpy(g, gdt, sizeof(cpu_gdt[0]));
+	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
+	load_tss(g, &cpu_tss[index], df_stack_top);
+	load_idt();
+}
+
 void x86_traps_init(void)
 {
-	uint64_t base = (uint64_t)&tss;
-
-	tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)double_fault_stack + sizeof(double_fault_stack);
-	tss.iomap_base = sizeof(tss);	/* no I/O permission bitmap */
-	/* The 16-byte TSS descriptor (SDM vol. 3, 7.2.3). */
-	gdt[GDT_TSS / 8] = (sizeof(tss) - 1) | (base & 0xffffff) << 16 |
-			   (uint64_t)TSS_AVAILABLE_64 << 40 | (base >> 24 & 0xff) << 56;
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
-	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
-
+	load_tss(gdt, &tss, (uint64_t)double_fault_stack + sizeof(double_fault_stack));
 	for (unsigned v = 0; v < VEC_COUNT; v++) {
 		uint64_t stub = (uint64_t)trap_stubs + v * TRAP_STUB_SIZE;
 		idt[v] = (struct idt_gate){
@@ -71,15 +104,15 @@ void x86_traps_init(void)
 			.offset_32_63 = stub >> 32,
 		};
 	}
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
-		sizeof(idt) - 1, (uint64_t)idt,
-	};
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	load_idt();
 }
 
+/* This CPU's TSS: the boot CPU's own, or the one x86_traps_init_cpu gave. */
 void arch_set_kernel_stack(uint64_t top)
 {
-	tss.rsp[0] = top;
+	unsigned i = this_cpu()->index;
+
+	(i ? &cpu_tss[i] : &tss)->rsp[0] = top;
 }
 
 /* SDM vol. 3, table 6-1. */
@@ -142,9 +175,8 @@ static void describe_page_fault(char *buf, size_t len, uint64_t err, unsigned ac
 struct trap_frame *x86_trap(struct trap_frame *f);
 struct trap_frame *x86_trap(struct trap_frame *f)
 {
-	static char cause[96];	/* one CPU, and a trap in here ends the kernel */
+	static char cause[SMP_MAX_CPUS][96];	/* a trap in here ends the kernel */
 	struct trap_info ti = {
-		.cause = cause,
 		.cause_code = f->vector,
 		.pc = f->rip,
 		.fp = f->rbp,
@@ -152,6 +184,11 @@ struct trap_frame *x86_trap(struct trap_frame *f)
 		.frame = f,
 	};
 
+	if (f->vector == VEC_IPI || f->vector == VEC_SPURIOUS) {
+		x86_ipi_interrupt((unsigned)f->vector);
+		return f;
+	}
+	ti.cause = cause[this_cpu()->index];
 	if (ti.user && f->vector == VEC_SYSCALL) {
 		syscall_handle(f);      /* rip is past the int already */
 		return task_resume_frame(f);
@@ -163,7 +200,7 @@ struct trap_frame *x86_trap(struct trap_frame *f)
 		/* the core's fault path may resolve it (demand paging, COW) */
 		if (fault_handle(f->cr2, ti.access & ~MMU_USER, f->error_code & PF_U) == 0)
 			return f;       /* resolved: the access runs again */
-		describe_page_fault(cause, sizeof(cause), f->error_code, ti.access);
+		describe_page_fault(cause[this_cpu()->index], sizeof(cause[0]), f->error_code, ti.access);
 	} else if (f->vector < 32 && exception_names[f->vector]) {
 		ti.cause = exception_names[f->vector];
 	} else if (f->vector < 32) {

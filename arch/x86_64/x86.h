@@ -32,6 +32,15 @@
 /* What boot.S's direct map covers, and so the frame allocator's window. */
 #define BOOT_DIRECT_MAP_END	0x100000000	/* 4 GiB */
 
+/* Where the other CPUs start (smp_entry.S): a page of the low memory the
+ * kernel never hands out (setup.c), addressed by the STARTUP IPI's vector
+ * (address >> 12, SDM vol. 3, 10.4.4.1). */
+#define AP_TRAMPOLINE_PA	0x8000
+/* Interrupt vectors of the kernel's own (smp.c): the IPI that wakes a CPU
+ * and carries TLB shootdowns, and the local APIC's spurious vector. */
+#define VEC_IPI		0xf0
+#define VEC_SPURIOUS	0xff
+
 /* Control registers (SDM vol. 3, 2.5). */
 #define CR0_PE		(1 << 0)
 #define CR0_WP		(1 << 16)
@@ -99,6 +108,11 @@
 
 /* trap.c: the TSS (for the #DF stack) and the IDT, before anything can trap. */
 void x86_traps_init(void);
+/* trap.c: the same on another CPU: a GDT and TSS of its own (a TSS is busy
+ * once loaded), #DF on df_stack_top, the shared IDT. */
+void x86_traps_init_cpu(unsigned index, uint64_t df_stack_top);
+/* smp.c: an interrupt on VEC_IPI or VEC_SPURIOUS (trap.c dispatches it). */
+void x86_ipi_interrupt(unsigned vector);
 
 static inline void outb(uint16_t port, uint8_t val)
 {

@@ -84,6 +84,22 @@ counted_test() {
 	exit $rc
 }
 
+# run_parallel JOBS FUNC ROW...: FUNC ROW for every ROW, JOBS of them at a
+# time (QEMU boots: CI has 2 cores); returns when all have ended.
+run_parallel() {
+	local jobs=$1 fn=$2 running=0 row
+	shift 2
+	for row in "$@"; do
+		"$fn" "$row" &
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+	done
+	wait
+}
+
 # For suites that read a boot log: $log is the log, $rc the exit status.
 has_line() {
 	tr -d '\r' <"$log" | grep -Eq -- "$1"

@@ -598,11 +598,12 @@ static void user_only(const struct place *pl, paddr_t frame)
 /* ---- 4: ASIDs ---- */
 
 /*
- * The MMU layer numbers sets 1, 2, 3... and each arch cuts the number to
- * its ASID width (8 or 16 bits, PCID 12): a set made 2^16 sets after
- * another has the same hardware ASID on every arch. Both live, mapping
- * one VA to two frames: each must read its own after every switch (the
- * arch must not trust what the TLB holds under a shared ASID).
+ * The MMU layer numbers sets 1, 2, 3...: a set made 2^16 sets after
+ * another has a number equal to it modulo every ASID width (8 or 16 bits,
+ * PCID 12). Both live, mapping one VA to two frames: each must read its
+ * own after every switch. (Hardware ASIDs are handed out per generation
+ * when a set is loaded, mmu/env_kernel.c, so the two do not share one;
+ * the SMP suite forces roll-overs, tests/kernel/smp_test.c.)
  */
 #define ASID_WRAP (1u << 16)
 

@@ -44,6 +44,7 @@ int mode_enter(const struct mode_cfg *cfg, struct mode_env *env)
 	memset(env, 0, sizeof(*env));
 	env->cfg = *cfg;
 	mmu_host_set_riscv_ext(cfg->svnapot, !cfg->nopbmt);
+	mmu_host_set_hashed_pages(cfg->hashed_pages);
 	int rc = mmu_select_mode(cfg->name);
 	if (rc) {
 		fprintf(stderr, "FAIL mode=%s: mmu_select_mode: expected 0, got %d\n",
@@ -98,15 +99,22 @@ size_t mode_configs(struct mode_cfg *out, size_t max)
 		struct mode_cfg c = { .name = mmu_mode_name(i), .svnapot = true };
 		snprintf(c.label, sizeof(c.label), "%s", c.name);
 		struct mode_env env;
-		bool riscv = mode_enter(&c, &env) == 0 && env.arch == MMU_HOST_RISCV;
+		bool ok = mode_enter(&c, &env) == 0;
 		out[n++] = c;
-		if (riscv && n < max) {
+		if (ok && env.arch == MMU_HOST_RISCV && n < max) {
 			c.svnapot = false;
 			snprintf(c.label, sizeof(c.label), "%s-nonapot", c.name);
 			out[n++] = c;
 		}
+		/* Few buckets: full buckets and overflow chains under random work. */
+		if (ok && env.arch == MMU_HOST_HASHED && n < max) {
+			c.hashed_pages = 1;
+			snprintf(c.label, sizeof(c.label), "%s-tiny", c.name);
+			out[n++] = c;
+		}
 	}
 	mmu_host_set_riscv_ext(true, true);
+	mmu_host_set_hashed_pages(0);
 	return n;
 }
 

@@ -26,6 +26,8 @@ struct mode_cfg {
 	bool svnapot;
 	bool nopbmt;             /* RISC-V without Svpbmt (only the conformance
 	                            suite adds these) */
+	unsigned hashed_pages;   /* hashed: bucket pages per table, 0 = default
+	                            ("hashed-tiny": 1 page, 31 buckets) */
 	char label[40];          /* "sv39", "sv39-nonapot", ... for messages */
 };
 

@@ -2,7 +2,11 @@
 # Boot one kernel build in QEMU and turn its exit status into ours.
 #
 #   run-qemu.sh --arch A [--board B] [--build DIR] [--kernel IMG] [--cpu C] [--bootargs S]
-#               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S]
+#               [--timeout SECS] [--log FILE] [--gdb] [--qemu-args S] [--smp N]
+#
+# --smp N: QEMU -smp N (or $SMP from the environment; neither: the
+# machine's default, 1 on virt and pc, all cores on raspi3b and sifive_u),
+# before --qemu-args, which may give its own.
 #
 # --kernel none: no -kernel at all (firmware given in --qemu-args boots from
 # a disk there).
@@ -25,7 +29,7 @@
 #   126  QEMU's exit code contradicts the ORIGAMI-EXIT line
 set -u
 
-arch= board= build= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args=
+arch= board= build= kernel= cpu= bootargs= log= gdb=n timeout=30 qemu_args= smp=${SMP:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift ;;
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--gdb) gdb=y ;;
 	--qemu-args) qemu_args=$2; shift ;;
+	--smp) smp=$2; shift ;;
 	*) echo "run-qemu: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -61,14 +66,16 @@ if [ ! -f "$env" ]; then
 	exit 2
 fi
 QEMU_SYSTEM= QEMU_ARGS= QEMU_CPU_DEFAULT= KERNEL_IMAGE= KERNEL_ELF= QEMU_EXIT_OF_STATUS= GDB_ARCH=
-ADDR2LINE=
+ADDR2LINE= QEMU_SMP_FIXED=
 . "./$env"
+# A machine with a fixed number of CPUs (board.mk QEMU_SMP_FIXED) takes no other.
+[ -n "$QEMU_SMP_FIXED" ] && smp=$QEMU_SMP_FIXED
 kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}
 
 [ "$kernel" = none ] && kernel=
-set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} $qemu_args ${kernel:+-kernel "$kernel"} -nographic -no-reboot
+set -- $QEMU_ARGS ${cpu:+-cpu "$cpu"} ${smp:+-smp "$smp"} $qemu_args ${kernel:+-kernel "$kernel"} -nographic -no-reboot
 [ -n "$bootargs" ] && set -- "$@" -append "$bootargs"
 if [ $gdb = y ]; then
 	set -- "$@" -S -gdb tcp::1234

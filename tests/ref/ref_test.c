@@ -322,9 +322,9 @@ static void test_env(void)
 	set_context("host_env tlb policy");
 	mmu_translation_set_t t;
 	memset(&t, 0, sizeof(t));
-	const struct mmu_flush one = { 0x1000, 0x2000, 1, false };
-	const struct mmu_flush many = { 0x1000, 0x9000, 8, false };
-	const struct mmu_flush global_one = { 0x1000, 0x2000, 1, true };
+	const struct mmu_flush one = { 0x1000, 0x2000, 1, false, false };
+	const struct mmu_flush many = { 0x1000, 0x9000, 8, false, false };
+	const struct mmu_flush global_one = { 0x1000, 0x2000, 1, true, false };
 	mmu_env_tlb_flush(&t, &one);
 	mmu_env_tlb_flush(&t, &many);
 	mmu_env_tlb_flush(&t, &many);

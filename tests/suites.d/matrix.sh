@@ -1,10 +1,11 @@
 #!/bin/bash
 # test-arch: per-arch
 # The paging matrix: every mode of every arch booted in QEMU on the CPUs
-# that have it, each boot running the kernel's MMU suite on the live MMU
-# (tests/kernel/mmu_hwtest.c, tests/mmu/ cases: "mmu-suite: MODE: N passed, N
-# failed"). One result line per (arch, mode, cpu) with the suite's own
-# counts, then the total. A cell that does not reach its suite line (a
+# that have it, with MATRIX_SMP (4) CPUs, each boot running the kernel's
+# MMU suite on the live MMU (tests/kernel/mmu_hwtest.c, tests/mmu/ cases:
+# "mmu-suite: MODE: N passed, N failed"), then its SMP suite
+# (tests/kernel/smp_test.c). One result line per (arch, mode, cpu) with
+# the suites' own counts, then the total. A cell that does not reach its suite line (a
 # panic, a trap, a hang) counts as one failure, with its log named.
 #
 #   bash tests/suites.d/matrix.sh [FILTER]      FILTER: a regex on "arch mode cpu"
@@ -39,8 +40,13 @@ x86_64|x86-64-5level|qemu64|x86-64-4level
 # aligned, next to the kernel): QEMU gives it lazily, so this costs little.
 MATRIX_MEM=${MATRIX_MEM:-3G}
 MATRIX_TIMEOUT=${MATRIX_TIMEOUT:-180}
-# Cells run two at a time (CI has 2 cores; each QEMU is one TCG thread).
+# Cells run two at a time (CI has 2 cores; each QEMU is one TCG thread per
+# CPU, and idle CPUs sleep in WFI/HLT).
 MATRIX_JOBS=${MATRIX_JOBS:-2}
+# CPUs per cell: the MMU suite then runs with the others idle on the
+# kernel's set (every commit's shootdown reaches them), and each cell runs
+# the SMP suite too (its counts join the cell's; "smp-suite: N CPUs").
+MATRIX_SMP=${MATRIX_SMP:-4}
 filter=${1:-}
 dir=build/tests/matrix
 mkdir -p "$dir"
@@ -55,7 +61,7 @@ done
 cell() {
 	local log="$dir/$1-$2-${3//,/_}.log"
 	tests/qemu/run-qemu.sh --arch "$1" --cpu "$3" --bootargs "mmu.mode=$2" \
-		--timeout "$MATRIX_TIMEOUT" --qemu-args "-m $MATRIX_MEM" --log "$log" \
+		--timeout "$MATRIX_TIMEOUT" --smp "$MATRIX_SMP" --qemu-args "-m $MATRIX_MEM" --log "$log" \
 		>"$log.runner" 2>&1
 	echo $? >"$log.rc"
 }
@@ -69,17 +75,12 @@ while IFS='|' read -r arch mode cpu runs; do
 	cells+=("$arch|$mode|$cpu|$runs")
 done <<<"$CELLS"
 
-running=0
-for c in "${cells[@]}"; do
-	IFS='|' read -r arch mode cpu runs <<<"$c"
-	cell "$arch" "$mode" "$cpu" &
-	running=$((running + 1))
-	if [ "$running" -ge "$MATRIX_JOBS" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-done
-wait
+cell_row() {
+	local arch mode cpu runs
+	IFS='|' read -r arch mode cpu runs <<<"$1"
+	cell "$arch" "$mode" "$cpu"
+}
+run_parallel "$MATRIX_JOBS" cell_row "${cells[@]}"
 
 for c in "${cells[@]}"; do
 	IFS='|' read -r arch mode cpu runs <<<"$c"
@@ -97,6 +98,16 @@ for c in "${cells[@]}"; do
 			f=$((f + 1)) note=" (no fallback message)"
 		elif [ "$rc" != 0 ] && [ "$f" -eq 0 ]; then
 			f=1 note=" (exit $rc)"
+		fi
+		if [ "$MATRIX_SMP" -gt 1 ]; then
+			sline=$(tr -d '\r' <"$log" | grep -E '^smp-suite: ' | tail -n 1)
+			if [[ "$sline" =~ ^smp-suite:\ ([0-9]+)\ CPUs:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] &&
+				[ "${BASH_REMATCH[1]}" = "$MATRIX_SMP" ]; then
+				p=$((p + BASH_REMATCH[2])) f=$((f + BASH_REMATCH[3]))
+				note="$note (smp: ${BASH_REMATCH[2]} passed)"
+			else
+				f=$((f + 1)) note="$note (no smp-suite line for $MATRIX_SMP CPUs)"
+			fi
 		fi
 		echo "$name $ran: $p passed, $f failed$note"
 	else

@@ -285,6 +285,7 @@ static void reset_model(bool pcid, bool invpcid)
 	memset(&cpu, 0, sizeof(cpu));
 	memset(cache, 0, sizeof(cache));
 	memset(&tlb, 0, sizeof(tlb));
+	memset(tlb_cpu, 0, sizeof(tlb_cpu));
 	memset(pcid_owner, 0, sizeof(pcid_owner));
 	have_current = false;
 	current_asid = 0;

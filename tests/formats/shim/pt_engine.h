@@ -195,6 +195,25 @@ static void t_known(void)
 	KNOWN(X86_PAT_MSR >> (8 * X86_PAT_IDX_DEVICE) & 0xff, X86_PAT_UC);
 	CHECK(!pt_attr_ok(MMU_EXEC, MMU_MEM_NORMAL) && !pt_attr_ok(MMU_EXEC | MMU_USER, 0),
 	      "execute-only must be refused");
+#elif defined(SV_V)
+	/* RISC-V privileged spec 4.4.1 (Sv39 PTE; Sv48/Sv57 the same at these
+	 * levels): V 0, R 1, W 2, X 3, U 4, G 5, A 6, D 7, PPN from bit 10;
+	 * Svpbmt (chapter "Svpbmt") PBMT bits 62:61, 1 NC, 2 IO; Svnapot N
+	 * bit 63 with PPN[3:0] = 0b1000 for 64 KiB. */
+	struct pt_attr kro_nc = kro;
+	kro_nc.memtype = MMU_MEM_UNCACHED;
+	/* page: V R W G A D, PPN 0x123456789 */
+	KNOWN(pt_mk_leaf(&krw, 0x123456789000ull, 0, false), 0x48d159e24e7ull);
+	/* megapage: V R X U A, PBMT IO, PPN 0xabcde00 */
+	KNOWN(pt_mk_leaf(&urx_dev, 0xabcde00000ull, 1, false), 0x4000002af378005bull);
+	/* gigapage: V R G A, W/X/U/D clear */
+	KNOWN(pt_mk_leaf(&kro, 0x40000000ull, 2, false), 0x10000063ull);
+	/* non-leaf: V alone, PPN 0x80001 (D, A, U reserved, 4.3.1) */
+	KNOWN(pt_mk_table(0x80001000ull, 2, true), 0x20000401ull);
+	/* NAPOT 64 KiB at 0x87650000: N, PPN 0x87658 */
+	KNOWN(pt_mk_leaf(&krw, 0x87650000ull, 0, true), 0x8000000021d960e7ull);
+	/* PBMT NC, PPN 1 */
+	KNOWN(pt_mk_leaf(&kro_nc, 0x1000ull, 0, false), 0x2000000000000463ull);
 #endif
 #undef KNOWN
 }

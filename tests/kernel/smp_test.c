@@ -1,0 +1,425 @@
+/*
+ * The in-kernel SMP suite (include/smp.h, smp_tests), run by kmain() (core/main.c) when
+ * more than one CPU is online:
+ *  1. every online CPU answers a cross-call, on its own stack, and finds
+ *     its own struct cpu through the per-CPU register;
+ *  2. the TLB shootdown: CPU A remaps a page that CPU B keeps reading;
+ *     once A's mmu_commit returned (A then publishes the round), B must
+ *     never read the old frame through it. Round r maps frame r mod
+ *     REMAP_FRAMES, which holds r: B, having seen round r published,
+ *     must read r or more. Without the shootdown B's TLB keeps the old
+ *     translation and this fails (docs/smp.md, "Tests");
+ *  3. ASID roll-over under many sets (asid_test).
+ * Everything is freed again; the frame allocator's counts must agree.
+ */
+#include <errno.h>
+#include <string.h>
+#include "arch.h"
+#include "mmu.h"
+#include "smp.h"
+
+/* Remap rounds, and reads B makes of a round before it acknowledges it. */
+#define REMAP_ROUNDS     16
+#define READS_PER_ROUND  64
+/* How long a CPU waits for the other before calling the test failed, in
+ * polls: generous for QEMU's vCPUs on a loaded host. */
+#define WAIT_POLLS       200000000ull
+/* The user-half page the remap test uses, in a set of its own. */
+#define REMAP_VA         0x40000000ull
+/* Frames the rounds rotate through: a frame is rewritten for a new round
+ * only when B acknowledged the round after the one that unmapped it. */
+#define REMAP_FRAMES     4
+
+/* ---- 1. cross-calls and per-CPU data ---- */
+
+static struct {
+	volatile uint64_t ran;                 /* mask of CPUs that ran who_am_i */
+	volatile uint64_t bad_self;            /* ...and found another CPU's struct */
+	volatile uint64_t sp[SMP_MAX_CPUS];
+} who;
+
+static void who_am_i(void *arg)
+{
+	struct cpu *c = this_cpu();
+	unsigned i = (unsigned)(c - cpus);
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+
+	(void)arg;
+	if (i >= smp_cpu_count || c->index != i)
+		__atomic_fetch_or(&who.bad_self, 1ull << (i < 64 ? i : 63), __ATOMIC_RELAXED);
+	else
+		who.sp[i] = sp;
+	__atomic_fetch_or(&who.ran, 1ull << c->index, __ATOMIC_RELEASE);
+}
+
+/* Run on CPU 1: a call of its own to the CPU *arg. */
+static void relay(void *arg)
+{
+	const unsigned *target = arg;
+
+	smp_call(1ull << *target, who_am_i, NULL);
+}
+
+static void cross_calls(struct ktest *t)
+{
+	uint64_t online = smp_online_mask();
+	bool stacks_ok = true;
+
+	memset((void *)&who, 0, sizeof(who));
+	smp_call(online, who_am_i, NULL);
+	ktest_check(t, who.ran == online && !who.bad_self,
+		    "cross-call: every online CPU (mask %#llx) ran it and found its own struct cpu "
+		    "(ran %#llx, wrong %#llx)", (unsigned long long)online,
+		    (unsigned long long)who.ran, (unsigned long long)who.bad_self);
+	for (unsigned i = 1; i < smp_cpu_count; i++) {
+		uint64_t top = cpus[i].stack_top, sp = who.sp[i];
+
+		if ((online & (1ull << i)) && !(sp < top && sp >= top - (1ull << CPU_STACK_SHIFT)))
+			stacks_ok = false;
+	}
+	ktest_check(t, stacks_ok, "cross-call: each secondary CPU ran it on its own stack");
+	/* Calls from a secondary CPU to another: both ends of the mailbox
+	 * work on every CPU, not only from the boot CPU. */
+	if (smp_cpu_count > 2 && (online & 6) == 6) {
+		who.ran = 0;
+		unsigned target = 2;
+
+		smp_call(1ull << 1, relay, &target);
+		ktest_check(t, who.ran == (1ull << 2), "cross-call: CPU 1 calls CPU 2 (ran %#llx)",
+			    (unsigned long long)who.ran);
+	}
+}
+
+/* ---- 2. the TLB shootdown ---- */
+
+static struct {
+	mmu_translation_set_t set;
+	volatile uint64_t round;        /* A: the last round whose commit returned */
+	volatile uint64_t acked;        /* B: the last round it read READS_PER_ROUND times */
+	volatile bool stop, started;
+	volatile uint64_t stale;        /* B: reads of the old frame after the commit */
+	volatile uint64_t first_stale;  /* the round of the first (REMAP_ROUNDS + 1: none) */
+	volatile uint64_t reads;
+	volatile uint64_t faults;       /* B: reads that faulted (arm64 break-before-make) */
+	volatile uint64_t asid_checks, asid_wrong;   /* B: its registers' ASID against the set's */
+} rm;
+
+/* CPU B: read REMAP_VA through rm.set until told to stop. */
+static void remap_reader(void *arg)
+{
+	uint64_t seen = ~0ull, count = 0;
+
+	(void)arg;
+	mmu_activate(&rm.set);
+	__atomic_store_n(&rm.started, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&rm.stop, __ATOMIC_ACQUIRE)) {
+		uint64_t r = __atomic_load_n(&rm.round, __ATOMIC_ACQUIRE);
+		uint64_t v;
+
+		/* A remap that changes the frame of a live page may go
+		 * through an invalid entry (Arm ARM D8.16.1, break-before-
+		 * make): a read in that window faults, and is tried again. */
+		if (trap_probe(MMU_READ, REMAP_VA, &v, NULL)) {
+			rm.faults++;
+			continue;
+		}
+		rm.reads++;
+		/* The ASID this CPU runs the set under must stay the set's:
+		 * shootdowns name the set's. */
+		if (!(rm.reads % READS_PER_ROUND)) {
+			rm.asid_checks++;
+			if (smp_cpu_asid() != smp_set_asid(&rm.set))
+				rm.asid_wrong++;
+		}
+		if (v < r) {
+			if (!rm.stale)
+				rm.first_stale = r;
+			rm.stale++;
+		}
+		if (r != seen) {
+			seen = r;
+			count = 0;
+		} else if (++count == READS_PER_ROUND) {
+			__atomic_store_n(&rm.acked, r, __ATOMIC_RELEASE);
+		}
+	}
+	mmu_activate(mmu_kernel_set());
+}
+
+static bool wait_for(volatile uint64_t *what, uint64_t value)
+{
+	for (uint64_t polls = 0; polls < WAIT_POLLS; polls++)
+		if (__atomic_load_n(what, __ATOMIC_ACQUIRE) == value)
+			return true;
+	return false;
+}
+
+/* set maps REMAP_VA to pa (a new entry, or in place of the one there). */
+static int map_page(mmu_translation_set_t *set, paddr_t pa, bool replace)
+{
+	mmu_transaction_t ta;
+	mmu_entry_t e = mmu_mkentry(pa, MMU_READ | MMU_WRITE);
+	int err;
+
+	mmu_transaction(&ta, set);
+	err = replace ? mmu_find(&ta, REMAP_VA, NULL) : 0;
+	if (!err)
+		err = replace ? mmu_update(&ta, e) : mmu_add(&ta, e, REMAP_VA);
+	if (err) {
+		mmu_forget(&ta);
+		return err;
+	}
+	return mmu_commit(&ta);
+}
+
+/* Before each round's remap, churn (if any) may do what else the test
+ * wants to happen between the reader's reads (the ASID test: roll-overs);
+ * returns 0 or an error that ends the test. */
+static void remap_test(struct ktest *t, const char *name, unsigned reader, int (*churn)(uint64_t))
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	struct smp_tlb_stats before, after;
+	paddr_t frame[REMAP_FRAMES];
+	uint64_t r;
+	bool timely = true;
+	int err;
+
+	memset((void *)&rm, 0, sizeof(rm));
+	bool have = true;
+	for (unsigned i = 0; i < REMAP_FRAMES; i++)
+		have &= (frame[i] = frames_alloc(g->page_shift)) != 0;
+	if (!have || (err = mmu_new_translation_set(&rm.set))) {
+		ktest_check(t, false, "%s: %u frames and a translation set", name, REMAP_FRAMES);
+		goto free_frames;
+	}
+	*(volatile uint64_t *)phys_to_virt(frame[0]) = 0;
+	if ((err = map_page(&rm.set, frame[0], false))) {
+		ktest_check(t, false, "%s: map %#llx (error %d)", name, (unsigned long long)REMAP_VA, err);
+		goto free_set;
+	}
+	rm.acked = ~0ull;   /* round 0 is acknowledged only once B has read it */
+	smp_get_tlb_stats(&before);
+	smp_call_async(reader, remap_reader, NULL);
+	for (r = 0; r < REMAP_ROUNDS; r++) {
+		if (!wait_for(&rm.acked, r)) {
+			timely = false;
+			break;
+		}
+		*(volatile uint64_t *)phys_to_virt(frame[(r + 1) % REMAP_FRAMES]) = r + 1;
+		if ((churn && (err = churn(r))) ||
+		    (err = map_page(&rm.set, frame[(r + 1) % REMAP_FRAMES], true)))
+			break;
+		__atomic_store_n(&rm.round, r + 1, __ATOMIC_RELEASE);
+	}
+	if (timely && !err)
+		timely = wait_for(&rm.acked, REMAP_ROUNDS);
+	/* A commit that only adds an entry, while the reader runs the set:
+	 * no shootdown where TLBs cache no invalid entries. */
+	struct smp_tlb_stats mid, post;
+	int add_err = -EINVAL;
+	paddr_t spare = frame[(r + 2) % REMAP_FRAMES];
+	if (timely && !err) {
+		mmu_transaction_t ta;
+
+		smp_get_tlb_stats(&mid);
+		mmu_transaction(&ta, &rm.set);
+		add_err = mmu_add(&ta, mmu_mkentry(spare, MMU_READ), REMAP_VA + (1ull << g->page_shift));
+		if (add_err)
+			mmu_forget(&ta);
+		else
+			add_err = mmu_commit(&ta);
+		smp_get_tlb_stats(&post);
+	}
+	__atomic_store_n(&rm.stop, true, __ATOMIC_RELEASE);
+	smp_call_wait(reader);
+	smp_get_tlb_stats(&after);
+
+	ktest_check(t, !err && timely, "%s: %u rounds of remapping %#llx on CPU %u while CPU %u "
+		    "reads it (error %d, %s)", name, REMAP_ROUNDS, (unsigned long long)REMAP_VA,
+		    this_cpu()->index, reader, err, timely ? "in time" : "the reader stopped answering");
+	ktest_check(t, !rm.stale, "%s: after each commit returned, CPU %u never read the old "
+		    "frame (%llu stale reads of %llu, first in round %llu; %llu reads faulted)",
+		    name, reader, (unsigned long long)rm.stale, (unsigned long long)rm.reads,
+		    (unsigned long long)rm.first_stale, (unsigned long long)rm.faults);
+	ktest_check(t, !rm.asid_wrong, "%s: CPU %u's registers held the set's hardware ASID "
+		    "(%llu checks, %llu wrong)", name, reader, (unsigned long long)rm.asid_checks,
+		    (unsigned long long)rm.asid_wrong);
+	if (!add_err) {
+		uint64_t shot_add = 0;
+		for (unsigned k = SMP_SHOOTDOWN_NONE + 1; k < SMP_SHOOTDOWN_KINDS; k++)
+			shot_add += post.shootdowns[k] - mid.shootdowns[k];
+		bool need = smp_adds_need_shootdown();
+		ktest_check(t, need ? shot_add >= 1 : shot_add == 0 && post.adds_skipped > mid.adds_skipped,
+			    "%s: a commit that only adds a page while CPU %u runs the set: %llu "
+			    "shootdowns (%s)", name, reader, (unsigned long long)shot_add,
+			    need ? "needed: harts may cache invalid entries" :
+			    "none needed: no TLB holds invalid entries");
+	} else if (timely && !err) {
+		ktest_check(t, false, "%s: add a page next to %#llx (error %d)", name,
+			    (unsigned long long)REMAP_VA, add_err);
+	}
+	uint64_t shot = 0;   /* shootdowns that did something */
+	for (unsigned k = SMP_SHOOTDOWN_NONE + 1; k < SMP_SHOOTDOWN_KINDS; k++)
+		shot += after.shootdowns[k] - before.shootdowns[k];
+	kprintf("smp: %s: %llu commits, %llu flushes, %llu shootdowns "
+		"(none %llu, broadcast %llu, firmware %llu, IPI %llu) reaching %llu CPUs\n",
+		name, (unsigned long long)r, (unsigned long long)(after.flushes - before.flushes),
+		(unsigned long long)shot,
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_NONE] - before.shootdowns[SMP_SHOOTDOWN_NONE]),
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_BROADCAST] - before.shootdowns[SMP_SHOOTDOWN_BROADCAST]),
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_FIRMWARE] - before.shootdowns[SMP_SHOOTDOWN_FIRMWARE]),
+		(unsigned long long)(after.shootdowns[SMP_SHOOTDOWN_IPI] - before.shootdowns[SMP_SHOOTDOWN_IPI]),
+		(unsigned long long)(after.targets - before.targets));
+	ktest_check(t, shot >= r, "%s: each of the %llu commits reached the reader's CPU "
+		    "(%llu shootdowns)", name, (unsigned long long)r, (unsigned long long)shot);
+free_set:
+	mmu_remove_translation_set(&rm.set);
+free_frames:
+	for (unsigned i = 0; i < REMAP_FRAMES; i++)
+		if (frame[i])
+			frames_free(frame[i], g->page_shift);
+}
+
+/* ---- 3. ASID roll-over under many sets ---- */
+
+/*
+ * With ASIDs cut to a few more than the CPUs (smp_asid_limit), many sets
+ * take turns on the CPUs; each must read its own frame every time (no
+ * two sets' entries under one ASID in any TLB). Then the remap test again
+ * while the other sets roll the ASIDs over before every round and a third
+ * CPU loads the reader's set in between (a new context for it, unless the
+ * roll-over kept the ASID the reader runs under, as it must: else the
+ * shootdown of the next commit names an ASID the reader's TLB does not
+ * hold its entries under).
+ */
+#define ASID_SETS_PER_CPU 3
+#define ASID_STEPS        48
+
+static struct {
+	mmu_translation_set_t sets[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
+	paddr_t frames[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
+	bool live[SMP_MAX_CPUS * ASID_SETS_PER_CPU];
+	unsigned nsets;
+	volatile uint64_t wrong, checks;
+	unsigned helper;
+} as;
+
+/* On some CPU: load set k (arg), read its page, leave it loaded. */
+static void asid_visit(void *arg)
+{
+	unsigned k = (unsigned)(uintptr_t)arg;
+	uint64_t v = ~0ull;
+
+	mmu_activate(&as.sets[k]);
+	if (trap_probe(MMU_READ, REMAP_VA, &v, NULL) || v != k ||
+	    smp_cpu_asid() != smp_set_asid(&as.sets[k]))
+		__atomic_fetch_add(&as.wrong, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&as.checks, 1, __ATOMIC_RELAXED);
+}
+
+static void back_to_kernel_set(void *arg)
+{
+	(void)arg;
+	mmu_activate(mmu_kernel_set());
+}
+
+/* On the helper CPU: load the reader's set, then the kernel's again. */
+static void load_reader_set(void *arg)
+{
+	(void)arg;
+	mmu_activate(&rm.set);
+	mmu_activate(mmu_kernel_set());
+}
+
+/* Between two remap rounds: every other set on this CPU (more than the
+ * ASIDs: at least one roll-over), the reader's set on the helper. */
+static int asid_churn(uint64_t round)
+{
+	for (unsigned k = 0; k < as.nsets; k++)
+		asid_visit((void *)(uintptr_t)((k + round) % as.nsets));
+	mmu_activate(mmu_kernel_set());
+	if (as.helper)
+		smp_call(1ull << as.helper, load_reader_set, NULL);
+	return 0;
+}
+
+static void asid_test(struct ktest *t, uint64_t online, unsigned reader)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	unsigned ncpu = (unsigned)__builtin_popcountll(online), limit = smp_cpu_count + 2;
+	uint64_t before = smp_asid_rollovers();
+	int err = 0;
+
+	memset(&as, 0, sizeof(as));
+	as.nsets = smp_cpu_count * ASID_SETS_PER_CPU;
+	for (unsigned k = 0; k < as.nsets && !err; k++) {
+		if (!(as.frames[k] = frames_alloc(g->page_shift))) {
+			err = -ENOMEM;
+			break;
+		}
+		*(volatile uint64_t *)phys_to_virt(as.frames[k]) = k;
+		if ((err = mmu_new_translation_set(&as.sets[k])))
+			break;
+		as.live[k] = true;
+		err = map_page(&as.sets[k], as.frames[k], false);
+	}
+	if (!ktest_check(t, !err, "ASID: %u sets, each mapping %#llx to a frame of its own "
+			 "(error %d)", as.nsets, (unsigned long long)REMAP_VA, err))
+		goto out;
+	smp_asid_limit(limit);
+	for (unsigned step = 0; step < ASID_STEPS; step++) {
+		unsigned cpu = step % smp_cpu_count, k = (step * 7 + step / as.nsets) % as.nsets;
+
+		if (online & (1ull << cpu))
+			smp_call(1ull << cpu, asid_visit, (void *)(uintptr_t)k);
+	}
+	smp_call(online, back_to_kernel_set, NULL);
+	bool tags = smp_asid_tags();   /* else every switch flushes: no roll-over */
+	if (!tags)
+		kprintf("SKIP smp: ASID roll-overs: this CPU has no ASIDs (PCIDs): the sets are "
+			"checked, the roll-over counts are not\n");
+	ktest_check(t, !as.wrong && (!tags || smp_asid_rollovers() - before >= 2),
+		    "ASID: %u sets on %u CPUs with %u hardware ASIDs: %llu loads, each read its own "
+		    "frame under its own ASID (%llu wrong), %llu roll-overs", as.nsets, ncpu, tags ? limit - 1 : 0,
+		    (unsigned long long)as.checks, (unsigned long long)as.wrong,
+		    (unsigned long long)(smp_asid_rollovers() - before));
+	for (unsigned i = 1; i < smp_cpu_count && !as.helper; i++)
+		if (i != reader && (online & (1ull << i)))
+			as.helper = i;
+	before = smp_asid_rollovers();
+	remap_test(t, "ASID roll-over remap", reader, asid_churn);
+	ktest_check(t, !as.wrong && (!tags || smp_asid_rollovers() - before >= REMAP_ROUNDS),
+		    "ASID roll-over remap: %llu roll-overs during it, every set read its own frame "
+		    "(%llu wrong)", (unsigned long long)(smp_asid_rollovers() - before),
+		    (unsigned long long)as.wrong);
+	smp_asid_limit(0);
+out:
+	for (unsigned k = 0; k < as.nsets; k++) {
+		if (as.live[k])
+			mmu_remove_translation_set(&as.sets[k]);
+		if (as.frames[k])
+			frames_free(as.frames[k], g->page_shift);
+	}
+}
+
+void smp_tests(struct ktest *t)
+{
+	struct frames_stats before, after;
+	uint64_t online = smp_online_mask();
+	unsigned reader = 0;
+
+	frames_get_stats(&before);
+	cross_calls(t);
+	for (unsigned i = 1; i < smp_cpu_count && !reader; i++)
+		if (online & (1ull << i))
+			reader = i;
+	if (reader) {
+		remap_test(t, "remap", reader, NULL);
+		asid_test(t, online, reader);
+	}
+	frames_get_stats(&after);
+	ktest_check(t, after.free_bytes == before.free_bytes,
+		    "no frame leaked: %llu KiB free before, %llu KiB after",
+		    (unsigned long long)(before.free_bytes >> 10),
+		    (unsigned long long)(after.free_bytes >> 10));
+}

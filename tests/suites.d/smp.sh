@@ -1,0 +1,79 @@
+#!/bin/bash
+# More than one CPU: every arch boots with QEMU -smp N, starts every CPU
+# on the kernel's set and runs the kernel's SMP suite (tests/kernel/
+# smp_test.c: cross-calls, the TLB shootdown of a page another CPU keeps
+# reading, ASID roll-overs under many sets). Each boot must exit 0, say
+# "cpus: N" and "smp: N of N CPUs online", and its SMP suite's PASS/FAIL
+# lines count here; with N = 1 there is no SMP suite.
+#
+# Rows: arch|case|-smp|QEMU options|bootargs. Beyond the plain boots: the
+# secondary CPUs through every path the boot CPU has (riscv Sv39; arm64
+# entered at EL2 with PSCI by SMC, the 64K granule's trampoline, Cortex-A57;
+# x86 4-level paging, a CPU without NX, qemu64), and 1 and 2 CPUs.
+set -u
+. tests/boot/suite.sh
+
+CONFIGS='
+riscv64|plain|4||
+riscv64|sv39|4||mmu.mode=sv39 test.mmu=off
+riscv64|two|2||test.mmu=off
+riscv64|one|1||test.mmu=off
+arm64|plain|4||
+arm64|el2-smc|4|-machine virtualization=on|test.mmu=off
+arm64|64k|4||mmu.mode=arm64-64k-48 test.mmu=off
+arm64|a57|4|-cpu cortex-a57|test.mmu=off
+x86_64|plain|4||
+x86_64|4level|4||mmu.mode=x86-64-4level test.mmu=off
+x86_64|qemu64|4|-cpu qemu64|test.mmu=off
+x86_64|no-nx|4|-cpu qemu64,-nx|test.mmu=off
+'
+SMP_TIMEOUT=${SMP_TIMEOUT:-300}
+SMP_JOBS=${SMP_JOBS:-2}
+dir=build/tests/smp
+mkdir -p "$dir"
+
+ports=" $(test_arches | tr '\n' ' ') "
+for arch in $ports; do
+	make -s ARCH="$arch" all >"$dir/$arch-build.log" 2>&1 ||
+		fail "$arch: build (log: $dir/$arch-build.log)"
+done
+
+# run ROW: one boot, its log and exit status.
+run() {
+	local arch name n qargs bootargs log
+	IFS='|' read -r arch name n qargs bootargs <<<"$1"
+	log="$dir/$arch-$name.log"
+	tests/qemu/run-qemu.sh --arch "$arch" --smp "$n" --qemu-args "$qargs" --bootargs "$bootargs" \
+		--timeout "$SMP_TIMEOUT" --log "$log" >"$log.runner" 2>&1
+	echo $? >"$log.rc"
+}
+
+rows=()
+while IFS='|' read -r arch name n qargs bootargs; do
+	[ -n "$arch" ] && [[ $ports == *" $arch "* ]] && rows+=("$arch|$name|$n|$qargs|$bootargs")
+done <<<"$CONFIGS"
+
+run_parallel "$SMP_JOBS" run "${rows[@]}"
+
+for r in "${rows[@]}"; do
+	IFS='|' read -r arch name n qargs bootargs <<<"$r"
+	log="$dir/$arch-$name.log"
+	rc=$(cat "$log.rc" 2>/dev/null || echo "?")
+	what="$arch-$name (-smp $n)"
+	if [ "$rc" = 0 ]; then pass "$what: exit 0"; else fail "$what: exit $rc (log: $log)"; fi
+	missing=
+	for re in "^cpus: $n \\(" "^smp: $n of $n CPUs online on the kernel's set$"; do
+		tr -d '\r' <"$log" | grep -Eq -- "$re" || missing="$missing [$re]"
+	done
+	if [ "$n" -gt 1 ]; then
+		re="^smp-suite: $n CPUs: [0-9]+ passed, 0 failed$"
+		tr -d '\r' <"$log" | grep -Eq -- "$re" || missing="$missing [$re]"
+	elif tr -d '\r' <"$log" | grep -q '^smp-suite:'; then
+		missing="$missing [no smp-suite line with one CPU]"
+	fi
+	if [ -z "$missing" ]; then pass "$what: CPUs and suite lines"; else fail "$what:$missing in $log"; fi
+	tr -d '\r' <"$log" | grep -E '^(PASS|FAIL) smp: ' >"$log.verdicts"
+	count_verdicts "$log.verdicts" 0 "$what" "$what: "
+	tr -d '\r' <"$log" | grep -E '^(smp: .*shootdowns|SKIP smp)' | sed "s/^/    $what: /"
+done
+suite_end
