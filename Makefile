@@ -42,6 +42,8 @@
 #   QEMU_CPU_DEFAULT  -cpu value unless QEMU_CPU= is given
 #   BOARD_SRCS    board files (board_early_uart: the console before the DTB)
 #   BOARD_QEMU_ARGS extra QEMU options
+#   QEMU_SMP_FIXED  the CPU count of a machine QEMU models with a fixed one
+#                 (raspi3b: 4); SMP= and --smp are then ignored
 #   IMAGE_*       the image recipe of `make image` (mk/image.mk)
 #
 # The MMU layer joins the kernel through KERNEL_MMU_SRCS.
@@ -309,6 +311,7 @@ qemu-env:
 		"KERNEL_IMAGE='$(KERNEL_IMAGE)'" \
 		"KERNEL_ELF='$(BUILD)/origami.elf'" \
 		"QEMU_EXIT_OF_STATUS='$(QEMU_EXIT_OF_STATUS)'" \
+		"QEMU_SMP_FIXED='$(QEMU_SMP_FIXED)'" \
 		"GDB_ARCH='$(GDB_ARCH)'" \
 		"ADDR2LINE='$(KADDR2LINE)'" \
 		"BAD_PA='$(BAD_PA)'" >$(QEMU_ENV).tmp

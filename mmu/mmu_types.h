@@ -94,6 +94,7 @@ struct mmu_transaction {
 	uint64_t gen;                        /* bumped when this transaction moves or frees
 	                                        a page a cached view may point to */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
+	struct txn_flush bbm;                /* commit: descriptors broken before make */
 	struct txn_delta delta[2], saved_delta[2];   /* user half, kernel half */
 	struct {
 		uint8_t n, mark;             /* stores held; n at the start of the call */

@@ -553,26 +553,31 @@ static int eng_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 
 /* ---- commit ---- */
 
-/* Replace n live descriptors from sva at level l by val[], where the
- * format needs break-before-make (Arm ARM D8.16.1): invalidate them all,
- * flush what they translated, then make. */
-static void break_make(mmu_transaction_t *ta, pt_entry_t *live, const pt_entry_t *val,
-                       size_t n, vaddr_t sva, unsigned l, bool kernel)
+/*
+ * Commit in two passes where the format needs break-before-make (Arm ARM
+ * D8.16.1): eng_publish and eng_publish_def store every change that needs
+ * none and break (invalidate) every descriptor that does, noting what those
+ * translated; eng_after_publish then flushes that once for all of them and
+ * makes them. A contiguous group breaks whole (D8.6: the TLB may hold it as
+ * one entry), so no walker mixes old and new members. A split or merge of
+ * many live blocks costs one invalidation, not one per block.
+ */
+static void break_slots(mmu_transaction_t *ta, pt_entry_t *live, size_t n, vaddr_t sva,
+                        unsigned l, bool kernel)
 {
+	struct txn_flush *f = &ta->bbm;
+	vaddr_t last = sva + (n * lvl_bytes(l) - 1);
 	for (size_t j = 0; j < n; j++)
 		__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
-	mmu_env_publish_barrier();
-	struct mmu_flush f = { sva, sva + n * lvl_bytes(l), (n * lvl_bytes(l)) >> lvl_shift(0),
-	                       kernel, false };
-	mmu_env_tlb_flush(ta->set, &f);
-	for (size_t j = 0; j < n; j++)
-		__atomic_store_n(&live[j], val[j], __ATOMIC_RELEASE);
+	if (!f->changed || sva < f->start)
+		f->start = sva;
+	if (!f->changed || last > f->end)
+		f->end = last;   /* inclusive here */
+	f->pages += (n * lvl_bytes(l)) >> lvl_shift(0);
+	f->global |= kernel;
+	f->changed = true;
 }
 
-/* Publish a private copy over its live table, one atomic store per changed
- * descriptor among those the transaction stored into, break-before-make
- * where needed; for a contiguous group that is the whole group (D8.6: the
- * TLB may hold it as one entry), so no walker mixes old and new members. */
 static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 {
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
@@ -590,7 +595,7 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 			n = (size_t)1 << pt_contig_lg2(l);
 			first = i & ~(n - 1);
 		}
-		break_make(ta, &live[first], &priv[first], n, slot_va(pg->va, l, first), l, pg->kernel);
+		break_slots(ta, &live[first], n, slot_va(pg->va, l, first), l, pg->kernel);
 		i = first + n - 1;
 	}
 }
@@ -612,8 +617,8 @@ static void mirror_kernel_slots(paddr_t root)
 }
 
 /* The deferred stores, each with one atomic store, under the same
- * break-before-make rule as eng_publish (they never touch a contiguous
- * group: table_store copies the page for those). */
+ * break-before-make rule (they never touch a contiguous group:
+ * table_store copies the page for those). */
 static void eng_publish_def(mmu_transaction_t *ta)
 {
 	for (unsigned i = 0; i < ta->def.n; i++) {
@@ -622,8 +627,8 @@ static void eng_publish_def(mmu_transaction_t *ta)
 		if (old == d->val || txn_def_superseded(ta, i))
 			continue;
 		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))
-			break_make(ta, live, &d->val, 1, slot_va(d->table_va, d->level, d->idx),
-			           d->level, d->kernel);
+			break_slots(ta, live, 1, slot_va(d->table_va, d->level, d->idx), d->level,
+			            d->kernel);
 		else
 			__atomic_store_n(live, d->val, __ATOMIC_RELEASE);
 	}
@@ -631,6 +636,23 @@ static void eng_publish_def(mmu_transaction_t *ta)
 
 static void eng_after_publish(mmu_transaction_t *ta)
 {
+	struct txn_flush *f = &ta->bbm;
+	if (f->changed) {   /* the broken descriptors: one flush, then make */
+		mmu_env_publish_barrier();
+		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false };
+		mmu_env_tlb_flush(ta->set, &fl);
+		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
+			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
+			const pt_entry_t *priv = pg->ptr;
+			for (size_t i = pg->dirty_lo; live && i <= pg->dirty_hi; i++)
+				if (live[i] != priv[i])
+					__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
+		}
+		for (unsigned i = 0; i < ta->def.n; i++)
+			if (*ta->def.e[i].word != ta->def.e[i].val && !txn_def_superseded(ta, i))
+				__atomic_store_n(ta->def.e[i].word, ta->def.e[i].val, __ATOMIC_RELEASE);
+		f->changed = false;
+	}
 	if (!PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
 	                        txn_def_in_page(ta, THIS_MODE.kernel_root)))
 		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)

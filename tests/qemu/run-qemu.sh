@@ -66,8 +66,10 @@ if [ ! -f "$env" ]; then
 	exit 2
 fi
 QEMU_SYSTEM= QEMU_ARGS= QEMU_CPU_DEFAULT= KERNEL_IMAGE= KERNEL_ELF= QEMU_EXIT_OF_STATUS= GDB_ARCH=
-ADDR2LINE=
+ADDR2LINE= QEMU_SMP_FIXED=
 . "./$env"
+# A machine with a fixed number of CPUs (board.mk QEMU_SMP_FIXED) takes no other.
+[ -n "$QEMU_SMP_FIXED" ] && smp=$QEMU_SMP_FIXED
 kernel=${kernel:-$KERNEL_IMAGE}
 cpu=${cpu:-$QEMU_CPU_DEFAULT}
 log=${log:-$build/console.log}

@@ -8,7 +8,9 @@
 # - sifive-unleashed (QEMU sifive_u): the SiFive UART, the board's Sv39
 #   ceiling over the DTB's sv48 with its message, semihosting's exit;
 # - raspi3b (QEMU raspi3b) with Debian's Pi 3 DTB: entered at EL2, the mini
-#   UART behind /soc's ranges, Device memory in the boot map (AT S1E1R says
+#   UART behind /soc's ranges, the three other cores started through the
+#   DTB's spin table (their release words in the reserved page 0), Device
+#   memory in the boot map (AT S1E1R says
 #   so: QEMU models no cache to show a Normal mapping's harm); then Debian's U-Boot rpi_3 from the SD card
 #   `make image` built;
 # - the DTB's mmu-type honoured where the board states none (the
@@ -193,19 +195,20 @@ if has_arch arm64; then
 	fi
 
 	if make -s ARCH=arm64 BOARD=raspi3b >"$dir/raspi3b-build.log" 2>&1; then
-		boot raspi3b --arch arm64 --board raspi3b --timeout 120
+		boot raspi3b --arch arm64 --board raspi3b --timeout 300
 		expect_rc "raspi3b" $EXIT_OK
 		expect "raspi3b: EL2, the DTB's mini UART behind /soc ranges, Device in the boot map" \
 			'^board: raspi3b$' '^cpu: Arm Cortex-A53 .*, entered at EL2$' \
 			'^arm64: boot map: console 0x3f215040 is device memory \(MAIR attr 0x04\), its GiB split' \
 			'^mmu: +0x[0-9a-f]+-0x[0-9a-f]+ -> 0x000000003f215000 +1 x 4K +rw-- +device' \
 			'^reserved: 0x0000000000000000-0x0000000000000fff' \
+			'^cpus: 4 \(ids 0 0x1 0x2 0x3' '^smp: 4 of 4 CPUs online' \
 			"$mmu_suite_passed" '^ORIGAMI-EXIT: 0$'
 		# Debian's U-Boot rpi_3 as kernel8.img, from the SD card image:
 		# QEMU loads it as the Pi firmware would load kernel8.img.
 		sd=build/arm64-raspi3b/image/disk.img
 		if [ -f "$dir/arm64-raspi3b/kernel8.img" ]; then
-			boot raspi3b-uboot --arch arm64 --board raspi3b --timeout 180 \
+			boot raspi3b-uboot --arch arm64 --board raspi3b --timeout 300 \
 				--kernel "$dir/arm64-raspi3b/kernel8.img" \
 				--qemu-args "-drive file=$sd,if=sd,format=raw"
 			expect_rc "raspi3b U-Boot rpi_3 from the SD card" $EXIT_OK
