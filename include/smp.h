@@ -134,17 +134,19 @@ void smp_tls_prepare(struct cpu *c, const char *tdata, const char *tdata_end, co
 
 /* ---- what each arch gives (arch/<dir>/smp.c) ---- */
 /* The CPUs the firmware reports, boot CPU included, as hardware ids into
- * ids[0 .. return value); the boot CPU's id in *boot. */
+ * ids[0 .. return value) (at most max; smp_init puts the boot CPU first). */
 unsigned arch_cpu_enumerate(const struct boot_info *bi, uint64_t *ids, unsigned max);
-/* This CPU's hardware id. */
+/* The boot CPU's hardware id (asked once, by smp_init on the boot CPU). */
 uint64_t arch_cpu_hwid(void);
 /* Point this CPU's per-CPU register (and thread pointer) at c. */
 void arch_cpu_set_self(struct cpu *c);
 struct cpu *arch_cpu_self(void);
 /* Start CPU c: it enters the arch's secondary entry with translation on
  * through the boot map, on c->stack_top, with arch_cpu_set_self(c) done,
- * and calls smp_secondary_main(c). Returns 0 or a negative errno (the
- * firmware refused). */
+ * and calls smp_secondary_main(c). One CPU at a time: smp_boot waits for
+ * each (a CPU that comes later than that wait reads the next one's
+ * start-up word on arm64 and x86: a known hole). Returns 0 or a negative
+ * errno (the firmware refused, no enable-method). */
 int  arch_cpu_start(struct cpu *c);
 /* Set up this CPU's interrupt/IPI reception (secondary and boot CPU). */
 void arch_ipi_init(void);

@@ -4,6 +4,7 @@
  * 4.2.1 (SFENCE.VMA), 4.3-4.5 (Sv39/48/57).
  */
 #include "arch.h"
+#include "smp.h"   /* smp_cpu_count */
 #include "arch_mmu.h"
 #include "sv_bits.h"
 #include "boot_map.h"
@@ -103,7 +104,10 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 	__asm__ volatile("csrw satp, %0" : : "r"(satp) : "memory");
 	if (!bits)
 		__asm__ volatile("sfence.vma zero, zero" ::: "memory");
-	else if (!asid_held_by(satp))
+	else if (!asid_held_by(satp) || smp_cpu_count > 1)
+		/* With more CPUs, a set this hart left was out of its
+		 * shootdowns (RFENCE goes to the harts running the set,
+		 * docs/smp.md): what the ASID holds here may be stale. */
 		__asm__ volatile("sfence.vma zero, %0" : : "r"(asid) : "memory");
 }
 
