@@ -28,7 +28,9 @@
  * which misses a changed page is caught however long it is.
  *
  * mmu_host_tlb_check(t) re-walks every entry of t's ASID and every global
- * one and counts those a walk now answers differently.
+ * one and counts those a walk now answers differently, plus those a flush
+ * left in its own range stale at the time (a break-before-make flush is
+ * followed by the make, so a wrong one is only visible then).
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -53,6 +55,8 @@ struct tlb_entry {
 static struct {
 	unsigned         page_shift;
 	struct tlb_entry e[TLB_SLOTS];
+	unsigned         missed;          /* stale entries flushes kept, unreported */
+	char             first[256];      /* the first stale entry, described */
 } tlb;
 
 static atomic_flag tlb_busy = ATOMIC_FLAG_INIT;
@@ -71,7 +75,7 @@ static void unlock(void)
 void host_tlb_reset(void)
 {
 	lock();
-	memset(tlb.e, 0, sizeof(tlb.e));
+	memset(&tlb, 0, sizeof(tlb));
 	unlock();
 }
 
@@ -113,20 +117,47 @@ void host_tlb_fill(mmu_translation_set_t *t, const struct mmu_host_hwstate *hw, 
 	unlock();
 }
 
+/* Whether e, cached for t's ASID or global, still says what a walk says;
+ * if not, counts it in *stale and describes the first in tlb.first. */
+static bool fresh(mmu_translation_set_t *t, const struct mmu_host_hwstate *hw,
+                  const struct tlb_entry *e, unsigned *stale, const char *when)
+{
+	paddr_t pa = 0;
+	int rc = ref_translate(hw, e->va, e->access, &pa);
+
+	if (rc == 0 && pa == e->pa)
+		return true;
+	if (!(*stale)++)
+		snprintf(tlb.first, sizeof(tlb.first), "stale TLB entry %s(%s%u) va %#" PRIx64
+		         " access %#x caches pa %#" PRIx64 ", a walk now gives rc %d pa %#" PRIx64, when,
+		         e->global ? "global, checked through ASID " : "ASID ", t->asid, e->va,
+		         e->access, e->pa, rc, pa);
+	return false;
+}
+
 void host_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	uint64_t page = 1ull << tlb.page_shift;
+	struct mmu_host_hwstate hw;
+	bool walkable = f->end > f->start && mmu_host_hwstate(t, &hw) == 0;
 
 	lock();
 	for (size_t i = 0; i < TLB_SLOTS; i++) {
 		struct tlb_entry *e = &tlb.e[i];
 		if (!e->valid || e->mode != t->mode)
 			continue;
-		if (!f->global && (e->global || e->asid != t->asid))
-			continue;
 		if (f->end > f->start && (e->va >= f->end || e->va + page <= f->start))
 			continue;
-		e->valid = false;
+		if (f->global || (!e->global && e->asid == t->asid)) {
+			e->valid = false;
+			continue;
+		}
+		/* Left in the flushed range: the range covers every change
+		 * already published (struct mmu_flush), so a global entry
+		 * there a non-global flush kept must still be right. Break-
+		 * before-make's flush is checked here, between break and make. */
+		if (walkable && e->global)
+			fresh(t, &hw, e, &tlb.missed, "kept by the flush of its range ");
 	}
 	unlock();
 }
@@ -134,25 +165,19 @@ void host_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 int mmu_host_tlb_check(mmu_translation_set_t *t)
 {
 	struct mmu_host_hwstate hw;
-	int stale = 0;
+	unsigned stale;
 
-	if (mmu_host_hwstate(t, &hw) != 0)
-		return 0;
 	lock();
-	for (size_t i = 0; i < TLB_SLOTS; i++) {
-		const struct tlb_entry *e = &tlb.e[i];
-		paddr_t pa = 0;
-		if (!e->valid || e->mode != t->mode || (!e->global && e->asid != t->asid))
-			continue;
-		int rc = ref_translate(&hw, e->va, e->access, &pa);
-		if (rc == 0 && pa == e->pa)
-			continue;
-		if (!stale++)
-			fprintf(stderr, "origami host: stale TLB entry (%s%u) va %#" PRIx64 " access %#x"
-			        " caches pa %#" PRIx64 ", a walk now gives rc %d pa %#" PRIx64 "\n",
-			        e->global ? "global, checked through ASID " : "ASID ", t->asid,
-			        e->va, e->access, e->pa, rc, pa);
-	}
+	stale = tlb.missed;
+	tlb.missed = 0;
+	if (mmu_host_hwstate(t, &hw) == 0)
+		for (size_t i = 0; i < TLB_SLOTS; i++) {
+			const struct tlb_entry *e = &tlb.e[i];
+			if (e->valid && e->mode == t->mode && (e->global || e->asid == t->asid))
+				fresh(t, &hw, e, &stale, "");
+		}
+	if (stale)
+		fprintf(stderr, "origami host: %s\n", tlb.first);
 	unlock();
-	return stale;
+	return (int)stale;
 }
