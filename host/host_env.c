@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "mmu_internal.h"
+#include "tlb.h"
 
 #define HOST_PHYS_BASE          0x80000000ull
 #define HOST_PHYS_DEFAULT_BYTES (256ull << 20)
@@ -146,6 +147,7 @@ int mmu_host_init(size_t phys_bytes)
 		return err;
 	}
 	phys_release();
+	host_tlb_reset();
 	phys.pages_in_use = 0;
 	phys.allocs_left = -1;
 	phys.untouched = 0;
@@ -344,7 +346,8 @@ void mmu_env_activate(mmu_translation_set_t *t)
 
 /*
  * The policy the kernel uses: one page by address, a global change
- * everywhere, anything else the set's whole ASID.
+ * everywhere, anything else the set's whole ASID. The software TLB
+ * (host/tlb.c) drops what f asks for.
  */
 void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
@@ -358,4 +361,5 @@ void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 		kind = MMU_TLB_ASID;
 	t->tlb_ops[kind]++;
 	t->tlb_flushes++;
+	host_tlb_flush(t, f);
 }

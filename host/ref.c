@@ -3,6 +3,7 @@
  * reference walker of its architecture (host/ref_<arch>.c).
  */
 #include "ref.h"
+#include "tlb.h"
 
 int ref_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa)
 {
@@ -22,5 +23,8 @@ int mmu_host_hw_translate(mmu_translation_set_t *t, vaddr_t va, unsigned access,
 
 	if (mmu_host_hwstate(t, &hw) != 0)
 		return -EFAULT;
-	return ref_translate(&hw, va, access, pa);
+	int rc = ref_translate(&hw, va, access, pa);
+	if (rc == 0)
+		host_tlb_fill(t, &hw, va, access, *pa);
+	return rc;
 }

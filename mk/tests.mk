@@ -69,7 +69,7 @@ $(T)/reinit/reinit_test: tests/reinit/reinit_test.c include/mmu.h include/mmu_ho
 
 # ---- white-box: the host environment and the reference walkers, built
 # from host/host_env.c and host/ref*.c directly, without the engine ----
-REF_TEST_SRCS := tests/ref/ref_test.c host/host_env.c $(wildcard host/ref*.c)
+REF_TEST_SRCS := tests/ref/ref_test.c host/host_env.c host/tlb.c $(wildcard host/ref*.c)
 $(T)/ref/ref_test: $(REF_TEST_SRCS) $(LIBMMU_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS_SAN) -Ihost $(REF_TEST_SRCS) -o $@

@@ -50,6 +50,9 @@ int mmu_select_mode(const char *name)
 		return -ENOTSUP;
 	if (all_sets)
 		return -EBUSY;
+#ifdef MMU_HOST
+	host_tlb_reset();   /* new kernel tables: a kernel would flush everything */
+#endif
 	if (mmu_cur) {
 		mmu_cur->be->kernel_fini();
 		meta_fini(&mmu_cur->kernel_meta);

@@ -143,6 +143,8 @@ mmu_translation_set_t *mmu_sets(void);
 /* mmu/mmu.c, for mmu_host_init: -EBUSY while a set exists, else forget the
  * selected mode without freeing anything (the memory goes). */
 int mmu_host_forget(void);
+/* host/tlb.c: empty the software TLB (mmu_select_mode's new kernel half). */
+void host_tlb_reset(void);
 #endif
 
 /* ---- environment: the host simulator or the kernel provide these ---- */

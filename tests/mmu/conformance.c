@@ -723,6 +723,19 @@ static mmu_entry_t scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
 	return log->make_ro ? mmu_mkprot(e, mmu_entry_prot(e) & ~W) : e;
 }
 
+/* No translation of these sets that the walker saw is still cached
+ * differently from the tables (hx_tlb_stale). */
+static void expect_tlb_fresh(struct ctx *c, mmu_translation_set_t **sets, const char *const *names,
+                             int n, const char *after)
+{
+	for (int s = 0; s < n; s++) {
+		int stale = hx_tlb_stale(sets[s]);
+		if (stale)
+			failf(c, "%s, after %s: %d stale TLB entries (the first is on stderr)", names[s],
+			      after, stale);
+	}
+}
+
 /* A global entry added through A is in B (created before) and C (after),
  * in tables none of them copies; removing it removes it everywhere. */
 static void case_globals(struct ctx *c)
@@ -750,6 +763,8 @@ static void case_globals(struct ctx *c)
 		return;
 	mmu_translation_set_t *all[3] = { a, b, cc };
 	const char *names[3] = { "global in A", "global in B (older)", "global in C (newer)" };
+	/* Each set's view of the globals was walked (and cached in the host's
+	 * TLB): a kernel-half change through one set must drop them for all. */
 	for (int s = 0; s < 3; s++)
 		for (int i = 0; i < 3; i++)
 			expect_entry(c, all[s], &w[i], names[s]);
@@ -784,6 +799,7 @@ static void case_globals(struct ctx *c)
 	EXPECT_RC(c, mmu_scan(b, c->kwin, kend, scan_fn, &log), 0, "mmu_scan of the globals from B");
 	if (log.n != 3)
 		failf(c, "mmu_scan of the globals from B: expected 3 calls, got %u", log.n);
+	expect_tlb_fresh(c, all, names, 3, "mmu_scan through B removed write");
 	for (int s = 0; s < 3; s++)
 		for (int i = 0; i < 3; i++) {
 			struct want ro = w[i];
@@ -797,6 +813,7 @@ static void case_globals(struct ctx *c)
 	/* Removing through the newest set removes it everywhere. */
 	for (int i = 0; i < 3; i++)
 		EXPECT_RC(c, remove_commit(cc, w[i].va), 0, "remove global %d through C", i);
+	expect_tlb_fresh(c, all, names, 3, "removing the globals through C");
 	for (int s = 0; s < 3; s++)
 		for (int i = 0; i < 3; i++)
 			expect_unmapped(c, all[s], NULL, w[i].va, names[s]);

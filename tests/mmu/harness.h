@@ -100,6 +100,12 @@ bool    hx_hw_check(mmu_translation_set_t *t, vaddr_t va, bool mapped, paddr_t p
 /* t is about to be removed (the CPU must not be left running on it). */
 void    hx_set_gone(mmu_translation_set_t *t);
 
+/* How many translations of t (its ASID and the globals) that hx_hw_check
+ * saw are still cached and differ from the tables now: the host's
+ * software TLB (mmu_host_tlb_check); 0 in the kernel, whose live TLB
+ * checks are its own cases. */
+int     hx_tlb_stale(mmu_translation_set_t *t);
+
 /* Every table allocation after the next n fails (n = -1: none). Returns
  * false if the environment cannot inject failures. */
 bool    hx_fail_alloc_after(long n);

@@ -65,6 +65,11 @@ void hx_set_gone(mmu_translation_set_t *t)
 {
 }
 
+int hx_tlb_stale(mmu_translation_set_t *t)
+{
+	return mmu_host_tlb_check(t);
+}
+
 bool hx_fail_alloc_after(long n)
 {
 	mmu_host_fail_alloc_after(n);

@@ -81,6 +81,13 @@ void hx_set_gone(mmu_translation_set_t *t)
 		run_on(K.kset);
 }
 
+/* A CPU's TLB cannot be read back; the kernel's own cases fault on what
+ * a flush should have dropped. */
+int hx_tlb_stale(mmu_translation_set_t *t)
+{
+	return 0;
+}
+
 /* ---- memory ------------------------------------------------------------- */
 
 size_t hx_tables_in_use(void)

@@ -1434,6 +1434,20 @@ static void op_drop(struct model *m, struct model_src *src)
 
 /* ---- the machine ------------------------------------------------------------------ */
 
+/* Outside a transaction every translation the walker cached (check_walk
+ * fills the host's software TLB) must still be what the tables say: a
+ * commit that flushed too narrow a scope (a kernel-half change flushed for
+ * one ASID, a range missing a changed page) leaves a stale one. */
+static void check_tlb(struct model *m)
+{
+	for (int s = 0; s < MODEL_SETS && !m->fails; s++) {
+		int stale = m->live[s] ? mmu_host_tlb_check(&m->sets[s]) : 0;
+		if (stale)
+			failf(m, "TLB of set %d (ASID and globals): %d cached translations differ from a walk"
+			      " (the first is on stderr)", s, stale);
+	}
+}
+
 void model_step(struct model *m, struct model_src *src)
 {
 	if (m->fails)
@@ -1480,6 +1494,8 @@ void model_step(struct model *m, struct model_src *src)
 	}
 	mmu_host_fail_alloc_after(-1);
 	m->oom = false;
+	if (!m->fails && !m->open)
+		check_tlb(m);
 	if (!m->fails)
 		check_all(m, src_below(src, 2));
 }

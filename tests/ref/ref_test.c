@@ -1181,6 +1181,71 @@ static void test_dispatch(void)
 	CHECK(mmu_host_hw_translate(&t, 0x5123, U | R, &pa) == -EFAULT, "unknown arch translated");
 }
 
+/*
+ * The software TLB (host/tlb.c) drops what each flush asks for and no
+ * more: two sets (ASIDs 1 and 2) on the same tables, a user page each has
+ * cached and a kernel-half (global) page both have, then the tables change
+ * under them and only the right flushes make mmu_host_tlb_check clean.
+ */
+static void test_tlb_model(void)
+{
+	const struct layout l = x86_layout(4);
+	const vaddr_t uva = 0x5000, kva = 0xffff800000005000ull;
+	mmu_translation_set_t a, b;
+	paddr_t pa = 0;
+
+	set_context("host software TLB");
+	reset_memory();
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.asid = 1, b.asid = 2;
+	stub_hw = (struct mmu_host_hwstate){ .arch = MMU_HOST_X86_64, .va_bits = 48,
+	                                     .page_shift = 12, .levels = 4, .root = new_table(12) };
+	const paddr_t upte = slot_at(&l, stub_hw.root, uva, 3), kpte = slot_at(&l, stub_hw.root, kva, 3);
+	wr(upte, x86_leaf(0x9000, 0, X_US));
+	wr(kpte, x86_leaf(0xa000, 0, X_G));
+	CHECK(mmu_host_hw_translate(&a, uva, U | R, &pa) == 0 && mmu_host_hw_translate(&b, uva, U | R, &pa) == 0 &&
+	      mmu_host_hw_translate(&a, kva, R, &pa) == 0 && mmu_host_hw_translate(&b, kva, R, &pa) == 0,
+	      "the walks that fill the TLB");
+	CHECK(mmu_host_tlb_check(&a) == 0 && mmu_host_tlb_check(&b) == 0, "stale entries before any change");
+
+	/* The kernel page moves: a non-global flush, even of its page, keeps
+	 * the global entry (RISC-V 4.2.1, x86 INVPCID type 0). */
+	wr(kpte, x86_leaf(0xb000, 0, X_G));
+	CHECK(mmu_host_hw_translate(&a, kva, R, &pa) == 0 && pa == 0xb000, "the walk sees the new pa");
+	CHECK(mmu_host_tlb_check(&a) == 1 && mmu_host_tlb_check(&b) == 1,
+	      "a changed global page is stale through both ASIDs");
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false });
+	/* Counted twice: kept stale by the flush of its own range, and stale now. */
+	CHECK(mmu_host_tlb_check(&b) == 2, "a non-global flush of a changed global page: dropped, or not reported");
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva + 0x1000, kva + 0x3000, 2, true, false });
+	CHECK(mmu_host_tlb_check(&b) == 1, "a global flush of other pages dropped the entry");
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, true, false });
+	CHECK(mmu_host_tlb_check(&a) == 0 && mmu_host_tlb_check(&b) == 0,
+	      "a global flush of the page left it stale");
+
+	/* The user page moves: each ASID's entry goes with its own flush. */
+	CHECK(mmu_host_hw_translate(&a, uva, U | R, &pa) == 0 && mmu_host_hw_translate(&b, uva, U | R, &pa) == 0,
+	      "refill the user page");
+	wr(upte, x86_leaf(0xc000, 0, X_US));
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva + 0x1000, uva + 0x2000, 1, false, false });
+	CHECK(mmu_host_tlb_check(&a) == 1 && mmu_host_tlb_check(&b) == 1, "a flush of the next page dropped it");
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false });
+	CHECK(mmu_host_tlb_check(&a) == 0 && mmu_host_tlb_check(&b) == 1,
+	      "a flush of ASID 1 dropped ASID 2's entry, or not its own");
+	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false });
+	CHECK(mmu_host_tlb_check(&b) == 0, "a whole-ASID flush left an entry");
+
+	/* A stale entry stays stale: walking again does not refresh it. */
+	CHECK(mmu_host_hw_translate(&a, uva, U | R, &pa) == 0, "refill");
+	wr(upte, x86_leaf(0xd000, 0, X_US));
+	CHECK(mmu_host_hw_translate(&a, uva, U | R, &pa) == 0 && pa == 0xd000 && mmu_host_tlb_check(&a) == 1,
+	      "a second walk replaced the stale entry");
+	reset_memory();
+	CHECK(mmu_host_tlb_check(&a) == 0, "mmu_host_init kept cached entries");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1201,6 +1266,7 @@ int main(void)
 	test_x86_permissions();
 	test_radix6();
 	test_dispatch();
+	test_tlb_model();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
