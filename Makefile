@@ -42,8 +42,9 @@
 #   QEMU_CPU_DEFAULT  -cpu value unless QEMU_CPU= is given
 #   BOARD_SRCS    board files (board_early_uart: the console before the DTB)
 #   BOARD_QEMU_ARGS extra QEMU options
-#   QEMU_SMP_FIXED  the CPU count of a machine QEMU models with a fixed one
-#                 (raspi3b: 4); SMP= and --smp are then ignored
+#   QEMU_SMP_FIXED  the CPU count the board's QEMU machine runs with
+#                 where it accepts no other or no fewer (raspi3b: 4,
+#                 sifive_u: 2); SMP= and --smp are then ignored
 #   IMAGE_*       the image recipe of `make image` (mk/image.mk)
 #
 # The MMU layer joins the kernel through KERNEL_MMU_SRCS.

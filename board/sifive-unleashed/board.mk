@@ -8,6 +8,9 @@ QEMU_MEM         := 256M
 QEMU_CPU_DEFAULT :=
 BIOS             := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 BOARD_SRCS       := board/sifive-unleashed/board.c
+# QEMU's sifive_u needs the E51 and at least one U54 (-smp 2 at least):
+# the monitor hart and the hart the kernel runs on.
+QEMU_SMP_FIXED   := 2
 BOARD_QEMU_ARGS  :=
 # Power-off: QEMU's sifive_u has no shutdown device (OpenSBI: "Platform
 # Shutdown Device: ---"), so SBI System Reset fails and arch_poweroff()

@@ -182,6 +182,19 @@ paddr_t f(mmu_entry_t e) { return e.pa; }'
 	else
 		fail "$arch: the kernel does not build"
 	fi
+	# KERNEL_TESTS=n: the same kernel without the kernel-side tests.
+	notests=build/$arch-$board-notests/origami.elf
+	if make -s ARCH=$arch KERNEL_TESTS=n all >/dev/null 2>&1 && [ -f "$notests" ]; then
+		with=$(nm "$elf" | grep -cE ' (mmu_hw_tests|mmu_conformance_tests)$')
+		without=$(nm "$notests" | grep -cE ' (mmu_hw_tests|mmu_conformance_tests)$')
+		if [ "$with" -eq 2 ] && [ "$without" -eq 0 ]; then
+			pass "$arch: KERNEL_TESTS=n leaves the kernel-side tests out ($(wc -c <"$elf") -> $(wc -c <"$notests") bytes of ELF)"
+		else
+			fail "$arch: test entry points: $with in the image, $without with KERNEL_TESTS=n (expected 2 and 0)"
+		fi
+	else
+		fail "$arch: KERNEL_TESTS=n does not build"
+	fi
 done
 
 echo "$passed passed, $failed failed"
