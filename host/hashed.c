@@ -526,15 +526,12 @@ static int change(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t co
 	return a ? 0 : dir_add(ta, kernel, DIR_COUNT0 + idx, -(int64_t)count);
 }
 
-static int hs_rewrite(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
-                      paddr_t pa, const struct pt_attr *a)
+static int hs_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, unsigned order,
+                     uint64_t count, paddr_t pa, const struct pt_attr *a)
 {
-	return change(ta, va, order, count, pa, a);
-}
-
-static int hs_unmap(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count)
-{
-	return change(ta, va, order, count, 0, NULL);
+	if (op == MMU_LEAF_MAP)
+		return hs_map(ta, va, order, count, pa, a);
+	return change(ta, va, order, count, pa, op == MMU_LEAF_REWRITE ? a : NULL);
 }
 
 /* Nothing is left to do: change() frees a page as soon as it is emptied,
@@ -728,7 +725,7 @@ static const struct mmu_backend backend_hashed = {
 	.kernel_init = hs_kernel_init, .kernel_fini = hs_kernel_fini,
 	.set_init = hs_set_init, .set_fini = hs_set_fini,
 	.lookup = hs_lookup, .next = hs_next,
-	.map = hs_map, .rewrite = hs_rewrite, .unmap = hs_unmap, .reclaim = hs_reclaim,
+	.change = hs_change, .reclaim = hs_reclaim,
 	.publish = hs_publish, .after_publish = hs_after_publish,
 	.hwstate = hs_hwstate, .snapshot = hs_snapshot,
 };

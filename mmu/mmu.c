@@ -326,7 +326,7 @@ static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 {
 	struct pt_attr a = attr_of(e);
 	unsigned n = e.order && !a.annotated ? e.order : native_order(e.order);
-	int err = mmu_cur->be->map(ta, va, n, 1ull << (e.order - n), e.pa, &a);
+	int err = mmu_cur->be->change(ta, MMU_LEAF_MAP, va, n, 1ull << (e.order - n), e.pa, &a);
 	if (!err && a.annotated)
 		err = meta_set(ta, half, va, meta_value(e));
 	if (!err)
@@ -339,7 +339,7 @@ static int place(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 {
 	unsigned n = native_order(e.order);
-	int err = mmu_cur->be->unmap(ta, va, n, 1ull << (e.order - n));
+	int err = mmu_cur->be->change(ta, MMU_LEAF_UNMAP, va, n, 1ull << (e.order - n), 0, NULL);
 	if (!err && attr_of(e).annotated)
 		err = meta_del(ta, half, va);
 	if (!err)
@@ -519,7 +519,7 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	if (e.order == old.order) {
 		unsigned n = native_order(e.order);
 		struct pt_attr a = attr_of(e);
-		err = mmu_cur->be->rewrite(ta, va, n, 1ull << (e.order - n), e.pa, &a);
+		err = mmu_cur->be->change(ta, MMU_LEAF_REWRITE, va, n, 1ull << (e.order - n), e.pa, &a);
 		bool was = attr_of(old).annotated;
 		if (!err && was && !a.annotated)
 			err = meta_del(ta, half, va);
@@ -735,7 +735,7 @@ static int protect_whole(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t
 	mmu_entry_t n = mmu_mkprot(e, prot);
 	unsigned k = native_order(e.order);
 	struct pt_attr a = attr_of(n);
-	int err = mmu_cur->be->rewrite(ta, va, k, 1ull << (e.order - k), e.pa, &a);
+	int err = mmu_cur->be->change(ta, MMU_LEAF_REWRITE, va, k, 1ull << (e.order - k), e.pa, &a);
 	if (!err)
 		note_change(ta, half, va, entry_bytes(e.order), false);
 	return err;
@@ -867,7 +867,7 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	save_counts(ta, half);
 	struct pt_attr a = attr_of(e);
 	if (!a.annotated) {
-		err = mmu_cur->be->map(ta, va, e.order, len / bytes, e.pa, &a);
+		err = mmu_cur->be->change(ta, MMU_LEAF_MAP, va, e.order, len / bytes, e.pa, &a);
 		if (!err)
 			err = count(ta, half, e, (int64_t)(len / bytes));
 		if (!err)

@@ -45,6 +45,13 @@ struct mmu_leaf {
 	struct pt_attr attr;
 };
 
+/* What mmu_backend.change does to a run of leaves. */
+enum mmu_leaf_op {
+	MMU_LEAF_MAP,        /* create them where nothing is mapped */
+	MMU_LEAF_REWRITE,    /* replace existing leaves in place */
+	MMU_LEAF_UNMAP,      /* remove existing leaves (pa and a unused) */
+};
+
 /*
  * A backend deals in native orders only; composing, splitting and the side
  * table are the front end's. Every function that changes state does so
@@ -66,15 +73,11 @@ struct mmu_backend {
 	 * end inclusively here so the top of the address space has no
 	 * overflow.) */
 	int  (*next)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out);
-	/* Map count consecutive leaves of a native order from va -> pa.
-	 * -EEXIST if any of the range is mapped; -ENOMEM. */
-	int  (*map)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
-	            paddr_t pa, const struct pt_attr *a);
-	/* Replace count existing leaves of that order in place. */
-	int  (*rewrite)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
-	                paddr_t pa, const struct pt_attr *a);
-	/* Remove count existing leaves of that order. */
-	int  (*unmap)(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count);
+	/* Apply op to count consecutive leaves of a native order from va
+	 * (to pa, with a, for a map or rewrite): -EEXIST if a map finds any
+	 * of the range mapped; -ENOMEM. */
+	int  (*change)(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, unsigned order,
+	               uint64_t count, paddr_t pa, const struct pt_attr *a);
 	/* Optional: remove the run of existing non-annotated leaves of a
 	 * native order that starts at va, inside [va, last], as far as one
 	 * table holds it; returns how many (0: use unmap). *err on failure. */

@@ -81,12 +81,9 @@ static inline vaddr_t root_va(bool kernel)
 static void native_level(unsigned order, unsigned *level, bool *contig)
 {
 	for (unsigned l = 0; l < PT_LEVELS; l++) {
-		if (pt_leaf_ok(l) && order == l * PT_INDEX_BITS) {
-			*level = l, *contig = false;
-			return;
-		}
-		if (pt_contig_lg2(l) && order == l * PT_INDEX_BITS + pt_contig_lg2(l)) {
-			*level = l, *contig = true;
+		unsigned block = l * PT_INDEX_BITS, group = block + pt_contig_lg2(l);
+		if ((pt_leaf_ok(l) && order == block) || (pt_contig_lg2(l) && order == group)) {
+			*level = l, *contig = order != block;
 			return;
 		}
 	}
@@ -102,149 +99,9 @@ static inline pt_entry_t rd(const mmu_transaction_t *ta, const void *tbl, size_t
 	return txn_read(ta, (const uint64_t *)tbl + i);
 }
 
-static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
-{
-	bool contig = pt_leaf_contig(e, l);
-	unsigned order = l * PT_INDEX_BITS + (contig ? pt_contig_lg2(l) : 0);
-	vaddr_t slot = va & ~(lvl_bytes(l) - 1);
-	out->order = order;
-	out->va = va & ~((lvl_bytes(0) << order) - 1);
-	out->pa = pt_leaf_pa(e, l, va) - (slot - out->va);
-	pt_leaf_attr(e, l, &out->attr);
-}
-
-/* Remember the level-l table that translates va as the one the next call
- * will most likely need (a cursor, so sequential work does not walk from
- * the root each time). A root is remembered for its half only: with one
- * root per set, the kernel half's slots live in the mode's master root. */
-static void remember(mmu_transaction_t *ta, unsigned l, vaddr_t va, void *view,
-                     struct txn_page *pg, paddr_t pa)
-{
-	ta->walk.pa = pa;
-	ta->walk.gen = ta->gen;
-	ta->walk.sgen = ta->set->gen;
-	ta->walk.kgen = THIS_MODE.kernel_gen;
-	ta->walk.level = l;
-	if (l == PT_TOP) {
-		bool kernel = in_kernel_half(va);
-		ta->walk.first = kernel ? THIS_MODE.kernel_base : 0;
-		ta->walk.last = kernel ? ~(vaddr_t)0 : THIS_MODE.user_top - 1;
-	} else {
-		ta->walk.first = va & ~(lvl_bytes(l + 1) - 1);
-		ta->walk.last = ta->walk.first + (lvl_bytes(l + 1) - 1);
-	}
-	ta->walk.view = view;
-	ta->walk.pg = pg;
-}
-
-static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
-{
-	return ta->walk.view && txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen) &&
-	       va >= ta->walk.first && last <= ta->walk.last;
-}
-
-static int eng_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
-{
-	if (remembered(ta, va, va)) {
-		unsigned l = ta->walk.level;
-		pt_entry_t e = rd(ta, ta->walk.view, lvl_index(va, l));
-		if (pt_kind(e, l) == PT_LEAF) {
-			leaf_of(e, l, va, out);
-			return 0;
-		}
-	}
-	bool kernel = in_kernel_half(va);
-	paddr_t tpa = root_pa(ta->set, kernel);
-	struct txn_page *pg = txn_lookup(ta, tpa);
-	const pt_entry_t *tbl = pg ? pg->ptr : mmu_env_phys_to_virt(tpa);
-	for (unsigned l = PT_TOP;; l--) {
-		pt_entry_t e = rd(ta, tbl, lvl_index(va, l));
-		switch (pt_kind(e, l)) {
-		case PT_ABSENT:
-			return -ENOENT;
-		case PT_LEAF:
-			remember(ta, l, va, (void *)tbl, pg, tpa);
-			leaf_of(e, l, va, out);
-			return 0;
-		case PT_TABLE:
-			if (l == 0)
-				panic_mmu("%s: table descriptor at level 0 for %#llx", PT_MODE_NAME,
-				          (unsigned long long)va);
-			tpa = pt_table_pa(e, l);
-			pg = txn_lookup(ta, tpa);
-			tbl = pg ? pg->ptr : mmu_env_phys_to_virt(tpa);
-		}
-	}
-}
-
-/* First leaf overlapping [va, last] under the table tpa at level l, which
- * translates from table_va. */
-static int next_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
-                   vaddr_t va, vaddr_t last, struct mmu_leaf *out)
-{
-	const pt_entry_t *tbl = txn_view(ta, tpa);
-	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
-		pt_entry_t e = rd(ta, tbl, i);
-		vaddr_t sva = slot_va(table_va, l, i);
-		enum pt_kind k = pt_kind(e, l);
-		if (k == PT_LEAF) {
-			leaf_of(e, l, va > sva ? va : sva, out);
-			return 0;
-		}
-		if (k == PT_TABLE) {
-			vaddr_t slast = sva + (lvl_bytes(l) - 1);
-			if (!next_in(ta, pt_table_pa(e, l), l - 1, sva, va > sva ? va : sva,
-			             last < slast ? last : slast, out))
-				return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static int eng_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out)
-{
-	/* Sequential scans (clear, copy, scan) mostly continue in the table
-	 * that held the previous leaf: look there first, and walk from the
-	 * root only past its end or at a table entry. */
-	if (remembered(ta, va, va)) {
-		unsigned l = ta->walk.level;
-		const pt_entry_t *tbl = ta->walk.view;
-		vaddr_t end = last < ta->walk.last ? last : ta->walk.last;
-		size_t i = lvl_index(va, l), n = lvl_index(end, l);
-		for (; i <= n; i++) {
-			pt_entry_t e = rd(ta, tbl, i);
-			enum pt_kind k = pt_kind(e, l);
-			if (k == PT_LEAF) {
-				vaddr_t base = l == PT_TOP ? root_va(in_kernel_half(va)) : ta->walk.first;
-				vaddr_t sva = slot_va(base, l, i);
-				leaf_of(e, l, va > sva ? va : sva, out);
-				return 0;
-			}
-			if (k == PT_TABLE)
-				break;
-		}
-		if (i > n) {
-			if (end == last)
-				return -ENOENT;
-			va = end + 1;
-		}
-	}
-	vaddr_t user_last = THIS_MODE.user_top - 1;
-	if (va <= user_last &&
-	    !next_in(ta, root_pa(ta->set, false), PT_TOP, root_va(false), va,
-	             last < user_last ? last : user_last, out))
-		return 0;
-	if (last < THIS_MODE.kernel_base)
-		return -ENOENT;
-	vaddr_t kva = va > THIS_MODE.kernel_base ? va : THIS_MODE.kernel_base;
-	return next_in(ta, root_pa(ta->set, true), PT_TOP, root_va(true), kva, last, out);
-}
-
-/* ---- changing ---- */
-
-/* A table as a change walks it: owned (made private) only when a store
- * into it cannot be deferred, so a walk that merely passes through copies
- * nothing. Looked up again when the transaction moved pages (gen). */
+/* A table as a walk sees it: owned (made private) by a change only when a
+ * store into it cannot be deferred, so a walk that merely passes through
+ * copies nothing. Looked up again when the transaction moved pages (gen). */
 struct table {
 	paddr_t pa;
 	struct txn_page *pg;         /* NULL while only live */
@@ -270,17 +127,144 @@ static pt_entry_t tget(mmu_transaction_t *ta, struct table *t, size_t i)
 	return rd(ta, t->view, i);
 }
 
-/* The table the cursor holds, if it translates [va, last] at level l. */
-static bool cached_table(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned l,
-                         bool kernel, struct table *t)
+static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
 {
-	if (!remembered(ta, va, last) || ta->walk.level != l)
-		return false;
-	*t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
-	                     .va = l == PT_TOP ? root_va(kernel) : ta->walk.first,
-	                     .gen = ta->gen, .level = l, .kernel = kernel };
-	return true;
+	bool contig = pt_leaf_contig(e, l);
+	unsigned order = l * PT_INDEX_BITS + (contig ? pt_contig_lg2(l) : 0);
+	vaddr_t slot = va & ~(lvl_bytes(l) - 1);
+	out->order = order;
+	out->va = va & ~((lvl_bytes(0) << order) - 1);
+	out->pa = pt_leaf_pa(e, l, va) - (slot - out->va);
+	pt_leaf_attr(e, l, &out->attr);
 }
+
+/* Remember table t, which translates va, as the one the next call will
+ * most likely need (a cursor, so sequential work does not walk from the
+ * root each time). A root is remembered for its half only: with one root
+ * per set, the kernel half's slots live in the mode's master root. */
+static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
+{
+	unsigned l = t->level;
+	ta->walk.pa = t->pa;
+	ta->walk.gen = ta->gen;
+	ta->walk.sgen = ta->set->gen;
+	ta->walk.kgen = THIS_MODE.kernel_gen;
+	ta->walk.level = l;
+	if (l == PT_TOP) {
+		ta->walk.first = t->kernel ? THIS_MODE.kernel_base : 0;
+		ta->walk.last = t->kernel ? ~(vaddr_t)0 : THIS_MODE.user_top - 1;
+	} else {
+		ta->walk.first = va & ~(lvl_bytes(l + 1) - 1);
+		ta->walk.last = ta->walk.first + (lvl_bytes(l + 1) - 1);
+	}
+	ta->walk.view = t->view;
+	ta->walk.pg = t->pg;
+}
+
+static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
+{
+	return ta->walk.view && txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen) &&
+	       va >= ta->walk.first && last <= ta->walk.last;
+}
+
+/* Where a walk for [va, last] down to level `to` starts: the cursor's
+ * table when it covers the range at or above that level, else the root of
+ * va's half. */
+static void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned to,
+                       struct table *t)
+{
+	bool kernel = in_kernel_half(va);
+	unsigned l = ta->walk.level;
+	if (remembered(ta, va, last) && l >= to)
+		*t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
+		                     .va = l == PT_TOP ? root_va(kernel) : ta->walk.first,
+		                     .gen = ta->gen, .level = l, .kernel = kernel };
+	else
+		table_at(ta, t, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), kernel);
+}
+
+/* Walk from there towards level `to`, stopping early at an entry that is
+ * not a table: t ends at the table whose slot for va holds it (t->level >
+ * to when the walk stopped early). */
+static void descend(mmu_transaction_t *ta, vaddr_t va, unsigned to, struct table *t)
+{
+	walk_start(ta, va, va, to, t);
+	for (unsigned l = t->level; l > to; l--) {
+		size_t i = lvl_index(va, l);
+		pt_entry_t e = tget(ta, t, i);
+		if (pt_kind(e, l) != PT_TABLE)
+			return;
+		table_at(ta, t, pt_table_pa(e, l), l - 1, slot_va(t->va, l, i), t->kernel);
+	}
+}
+
+static int eng_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
+{
+	struct table t;
+	descend(ta, va, 0, &t);
+	pt_entry_t e = tget(ta, &t, lvl_index(va, t.level));
+	enum pt_kind k = pt_kind(e, t.level);
+	if (k == PT_TABLE)   /* descend goes on at a table above level 0 */
+		panic_mmu("%s: table descriptor at level 0 for %#llx", PT_MODE_NAME,
+		          (unsigned long long)va);
+	if (k == PT_ABSENT)
+		return -ENOENT;
+	remember(ta, &t, va);
+	leaf_of(e, t.level, va, out);
+	return 0;
+}
+
+/* First leaf overlapping [va, last] under the level-l table tbl, which
+ * translates from table_va. */
+static int next_in(mmu_transaction_t *ta, const pt_entry_t *tbl, unsigned l, vaddr_t table_va,
+                   vaddr_t va, vaddr_t last, struct mmu_leaf *out)
+{
+	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
+		pt_entry_t e = rd(ta, tbl, i);
+		vaddr_t sva = slot_va(table_va, l, i);
+		enum pt_kind k = pt_kind(e, l);
+		if (k == PT_LEAF) {
+			leaf_of(e, l, va > sva ? va : sva, out);
+			return 0;
+		}
+		if (k == PT_TABLE) {
+			vaddr_t slast = sva + (lvl_bytes(l) - 1);
+			if (!next_in(ta, txn_view(ta, pt_table_pa(e, l)), l - 1, sva,
+			             va > sva ? va : sva, last < slast ? last : slast, out))
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int eng_next(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out)
+{
+	/* Sequential scans (clear, copy, scan) mostly continue in the table
+	 * that held the previous leaf: look there first, and walk from the
+	 * root only past its end. */
+	if (remembered(ta, va, va)) {
+		unsigned l = ta->walk.level;
+		vaddr_t base = l == PT_TOP ? root_va(in_kernel_half(va)) : ta->walk.first;
+		vaddr_t end = last < ta->walk.last ? last : ta->walk.last;
+		if (!next_in(ta, ta->walk.view, l, base, va, end, out))
+			return 0;
+		if (end == last)
+			return -ENOENT;
+		va = end + 1;
+	}
+	vaddr_t user_last = THIS_MODE.user_top - 1;
+	if (va <= user_last &&
+	    !next_in(ta, txn_view(ta, root_pa(ta->set, false)), PT_TOP, root_va(false), va,
+	             last < user_last ? last : user_last, out))
+		return 0;
+	if (last < THIS_MODE.kernel_base)
+		return -ENOENT;
+	vaddr_t kva = va > THIS_MODE.kernel_base ? va : THIS_MODE.kernel_base;
+	return next_in(ta, txn_view(ta, root_pa(ta->set, true)), PT_TOP, root_va(true), kva, last,
+	               out);
+}
+
+/* ---- changing ---- */
 
 static bool contig_leaf(pt_entry_t e, unsigned l)
 {
@@ -320,11 +304,8 @@ static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vadd
 		return err;
 	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
-	*child = (struct table){ .pa = pg->pa, .pg = pg, .view = pg->ptr, .va = sva,
-	                         .gen = ta->gen, .level = parent->level - 1,
-	                         .kernel = parent->kernel };
 	err = table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
-	child->gen = ta->gen;
+	table_at(ta, child, pg->pa, parent->level - 1, sva, parent->kernel);
 	return err;
 }
 
@@ -354,10 +335,8 @@ static int free_subtree(mmu_transaction_t *ta, paddr_t tpa, unsigned l, bool ker
 	return txn_free(ta, tpa, kernel);
 }
 
-enum leaf_op { OP_MAP, OP_REWRITE, OP_UNMAP };
-
 struct leaf_change {
-	enum leaf_op op;
+	enum mmu_leaf_op op;
 	unsigned level;
 	bool contig, kernel;
 	vaddr_t va0;             /* first va of the change */
@@ -370,7 +349,7 @@ static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t
 {
 	pt_entry_t e = tget(ta, t, i);
 	enum pt_kind k = pt_kind(e, c->level);
-	if (c->op == OP_MAP) {
+	if (c->op == MMU_LEAF_MAP) {
 		if (k == PT_LEAF)
 			return -EEXIST;
 		if (k == PT_TABLE) {
@@ -384,10 +363,10 @@ static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t
 	} else if (k != PT_LEAF) {
 		panic_mmu("%s: no leaf at %#llx level %u to %s", PT_MODE_NAME,
 		          (unsigned long long)sva, c->level,
-		          c->op == OP_UNMAP ? "unmap" : "rewrite");
+		          c->op == MMU_LEAF_UNMAP ? "unmap" : "rewrite");
 	}
 	pt_entry_t v = 0;
-	if (c->op != OP_UNMAP)
+	if (c->op != MMU_LEAF_UNMAP)
 		v = pt_mk_leaf(&c->attr, c->pa0 + (sva - c->va0), c->level, c->contig);
 	return table_store(ta, t, i, v);
 }
@@ -413,13 +392,13 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 			table_at(ta, &child, pt_table_pa(e, l), l - 1, sva, c->kernel);
 			break;
 		case PT_ABSENT:
-			if (c->op != OP_MAP)
+			if (c->op != MMU_LEAF_MAP)
 				panic_mmu("%s: no table above %#llx at level %u", PT_MODE_NAME,
 				          (unsigned long long)sva, l);
 			err = new_table(ta, t, i, sva, &child);
 			break;
 		case PT_LEAF:
-			if (c->op == OP_MAP)
+			if (c->op == MMU_LEAF_MAP)
 				return -EEXIST;
 			panic_mmu("%s: leaf at level %u above %#llx, expected level %u",
 			          PT_MODE_NAME, l, (unsigned long long)sva, c->level);
@@ -432,12 +411,12 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 			return err;
 	}
 	if (l == c->level)
-		remember(ta, l, va, t->view, t->pg, t->pa);
+		remember(ta, t, va);
 	return 0;
 }
 
-static int change(mmu_transaction_t *ta, enum leaf_op op, vaddr_t va, unsigned order,
-                  uint64_t count, paddr_t pa, const struct pt_attr *a)
+static int eng_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, unsigned order,
+                      uint64_t count, paddr_t pa, const struct pt_attr *a)
 {
 	struct leaf_change c = { .op = op, .va0 = va, .pa0 = pa, .kernel = in_kernel_half(va) };
 	native_level(order, &c.level, &c.contig);
@@ -445,9 +424,7 @@ static int change(mmu_transaction_t *ta, enum leaf_op op, vaddr_t va, unsigned o
 		c.attr = *a;
 	vaddr_t last = va + ((count << lvl_shift(0) << order) - 1);
 	struct table t;
-	if (cached_table(ta, va, last, c.level, c.kernel, &t))
-		return change_range(ta, &t, va, last, &c);   /* straight to its slots */
-	table_at(ta, &t, root_pa(ta->set, c.kernel), PT_TOP, root_va(c.kernel), c.kernel);
+	walk_start(ta, va, last, c.level, &t);
 	return change_range(ta, &t, va, last, &c);
 }
 
@@ -462,21 +439,14 @@ static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, u
                               int *err)
 {
 	unsigned level;
-	bool contig, kernel = in_kernel_half(va);
+	bool contig;
 	native_level(order, &level, &contig);
 	if (contig)
 		return 0;
 	struct table t;
-	if (!cached_table(ta, va, va, level, kernel, &t)) {
-		table_at(ta, &t, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), kernel);
-		for (unsigned l = PT_TOP; l > level; l--) {
-			size_t i = lvl_index(va, l);
-			pt_entry_t e = tget(ta, &t, i);
-			if (pt_kind(e, l) != PT_TABLE)
-				return 0;
-			table_at(ta, &t, pt_table_pa(e, l), l - 1, slot_va(t.va, l, i), kernel);
-		}
-	}
+	descend(ta, va, level, &t);
+	if (t.level != level)
+		return 0;
 	uint64_t n = 0;
 	for (size_t i = lvl_index(va, level); i < lvl_entries(level); i++, n++) {
 		vaddr_t sva = slot_va(t.va, level, i);
@@ -490,25 +460,8 @@ static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, u
 			break;
 	}
 	if (n)
-		remember(ta, level, va, t.view, t.pg, t.pa);
+		remember(ta, &t, va);
 	return n;
-}
-
-static int eng_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
-                   paddr_t pa, const struct pt_attr *a)
-{
-	return change(ta, OP_MAP, va, order, count, pa, a);
-}
-
-static int eng_rewrite(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count,
-                       paddr_t pa, const struct pt_attr *a)
-{
-	return change(ta, OP_REWRITE, va, order, count, pa, a);
-}
-
-static int eng_unmap(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t count)
-{
-	return change(ta, OP_UNMAP, va, order, count, 0, NULL);
 }
 
 /* Unlink and free the tables under tpa left empty in [va, last]. Only
@@ -600,22 +553,6 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	}
 }
 
-/* One root per set holds the kernel half too: copy the master's kernel
- * slots into every set after the master changed (as Linux does for the
- * kernel part of each pgd). */
-static void mirror_kernel_slots(paddr_t root)
-{
-#if !PT_SPLIT_ROOTS
-	const pt_entry_t *master = mmu_env_phys_to_virt(THIS_MODE.kernel_root);
-	pt_entry_t *slots = mmu_env_phys_to_virt(root);
-	for (size_t i = lvl_entries(PT_TOP) / 2; i < lvl_entries(PT_TOP); i++)
-		if (slots[i] != master[i])
-			__atomic_store_n(&slots[i], master[i], __ATOMIC_RELEASE);
-#else
-	(void)root;
-#endif
-}
-
 /* The deferred stores, each with one atomic store, under the same
  * break-before-make rule (they never touch a contiguous group:
  * table_store copies the page for those). */
@@ -633,6 +570,8 @@ static void eng_publish_def(mmu_transaction_t *ta)
 			__atomic_store_n(live, d->val, __ATOMIC_RELEASE);
 	}
 }
+
+static void mirror_kernel_half(mmu_transaction_t *ta);   /* pt_engine_mode.h */
 
 static void eng_after_publish(mmu_transaction_t *ta)
 {
@@ -653,10 +592,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 				__atomic_store_n(ta->def.e[i].word, ta->def.e[i].val, __ATOMIC_RELEASE);
 		f->changed = false;
 	}
-	if (!PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
-	                        txn_def_in_page(ta, THIS_MODE.kernel_root)))
-		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)
-			mirror_kernel_slots(t->root);
+	mirror_kernel_half(ta);
 }
 
 /* The sets, the shared kernel half, host introspection and the mode

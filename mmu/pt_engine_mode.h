@@ -6,6 +6,32 @@
  */
 /* ---- sets and the shared kernel half ---- */
 
+/* One root per set holds the kernel half too: copy the master's kernel
+ * slots into every set after the master changed (as Linux does for the
+ * kernel part of each pgd). */
+static void mirror_kernel_slots(paddr_t root)
+{
+#if !PT_SPLIT_ROOTS
+	const pt_entry_t *master = mmu_env_phys_to_virt(THIS_MODE.kernel_root);
+	pt_entry_t *slots = mmu_env_phys_to_virt(root);
+	for (size_t i = lvl_entries(PT_TOP) / 2; i < lvl_entries(PT_TOP); i++)
+		if (slots[i] != master[i])
+			__atomic_store_n(&slots[i], master[i], __ATOMIC_RELEASE);
+#else
+	(void)root;
+#endif
+}
+
+/* After a commit that changed the master's kernel slots. */
+static void mirror_kernel_half(mmu_transaction_t *ta)
+{
+	if (!PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
+	                        txn_def_in_page(ta, THIS_MODE.kernel_root)))
+		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)
+			mirror_kernel_slots(t->root);
+}
+
+
 static void free_tables(paddr_t tpa, unsigned l, size_t first, size_t end)
 {
 	const pt_entry_t *tbl = mmu_env_phys_to_virt(tpa);
@@ -113,7 +139,7 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.kernel_init = eng_kernel_init, .kernel_fini = eng_kernel_fini,
 	.set_init = eng_set_init, .set_fini = eng_set_fini,
 	.lookup = eng_lookup, .next = eng_next,
-	.map = eng_map, .rewrite = eng_rewrite, .unmap = eng_unmap, .unmap_run = eng_unmap_run,
+	.change = eng_change, .unmap_run = eng_unmap_run,
 	.reclaim = eng_reclaim,
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,

@@ -75,6 +75,8 @@ int main(int argc, char **argv)
 	}
 	mmu_host_set_riscv_ext(true, true);
 	free(m->snap);
+	free(m->now);
+	free(m->before);
 	free(m);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

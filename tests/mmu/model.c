@@ -623,6 +623,20 @@ static struct mentry pick_entry(struct model *m, struct model_src *src, unsigned
  * which the checks after the step prove against the unchanged model. */
 static void check_restored(struct model *m, int s, const char *what);
 
+/* Set s's snapshot into *buf, grown to fit and kept for the next one: one
+ * walk of the tables when it fits, as it mostly does (sizing first walked
+ * twice, and a fresh buffer per snapshot cost page faults under ASan). */
+static size_t snap_into(struct model *m, int s, uint8_t **buf, size_t *cap)
+{
+	size_t need = mmu_host_snapshot(&m->sets[s], *buf, *cap);
+	if (need > *cap) {
+		*buf = realloc(*buf, need);
+		*cap = need;
+		need = mmu_host_snapshot(&m->sets[s], *buf, *cap);
+	}
+	return need;
+}
+
 static bool out_of_memory(struct model *m, int rc, const char *what)
 {
 	if (!m->oom || rc != -ENOMEM)
@@ -656,13 +670,7 @@ static void op_begin(struct model *m, struct model_src *src)
 	m->bbm = false;
 	m->cur = CUR_NONE;
 	m->tables_at_begin = mmu_host_tables_in_use();
-	size_t need = mmu_host_snapshot(&m->sets[s], m->snap, m->snap_cap);
-	if (need > m->snap_cap) {
-		m->snap = realloc(m->snap, need);
-		m->snap_cap = need;
-		need = mmu_host_snapshot(&m->sets[s], m->snap, m->snap_cap);
-	}
-	m->snap_len = need;
+	m->snap_len = snap_into(m, s, &m->snap, &m->snap_cap);
 	tracef(m, "begin on set %d", s);
 }
 
@@ -1198,13 +1206,10 @@ static void check_restored(struct model *m, int s, const char *what)
 	size_t tables = mmu_host_tables_in_use();
 	if (tables != m->tables_at_begin)
 		failf(m, "%s: tables in use expected %zu, got %zu", what, m->tables_at_begin, tables);
-	size_t need = mmu_host_snapshot(&m->sets[s], NULL, 0);
-	uint8_t *now = malloc(need ? need : 1);
-	mmu_host_snapshot(&m->sets[s], now, need);
-	if (need != m->snap_len || memcmp(now, m->snap, need) != 0)
+	size_t need = snap_into(m, s, &m->now, &m->now_cap);
+	if (need != m->snap_len || memcmp(m->now, m->snap, need) != 0)
 		failf(m, "%s: snapshot of set %d differs from the one at mmu_transaction (%zu vs %zu bytes)",
 		      what, s, m->snap_len, need);
-	free(now);
 }
 
 static void op_forget(struct model *m)
@@ -1252,20 +1257,15 @@ static int pick_free(struct model *m)
 
 static bool snapshot_same(struct model *m, int s, const uint8_t *before, size_t len)
 {
-	size_t need = mmu_host_snapshot(&m->sets[s], NULL, 0);
-	uint8_t *now = malloc(need ? need : 1);
-	mmu_host_snapshot(&m->sets[s], now, need);
-	bool same = need == len && memcmp(now, before, len) == 0;
-	free(now);
-	return same;
+	size_t need = snap_into(m, s, &m->now, &m->now_cap);
+	return need == len && memcmp(m->now, before, len) == 0;
 }
 
+/* The snapshot before an operation, in m->before (valid until the next). */
 static uint8_t *snapshot_of(struct model *m, int s, size_t *len)
 {
-	*len = mmu_host_snapshot(&m->sets[s], NULL, 0);
-	uint8_t *buf = malloc(*len ? *len : 1);
-	mmu_host_snapshot(&m->sets[s], buf, *len);
-	return buf;
+	*len = snap_into(m, s, &m->before, &m->before_cap);
+	return m->before;
 }
 
 static void op_clear(struct model *m, struct model_src *src)
@@ -1307,7 +1307,6 @@ static void op_clear(struct model *m, struct model_src *src)
 				if (m->live[o] && o != s)
 					m->flushes[o] = flushes_of(m, o);
 	}
-	free(before);
 }
 
 static void op_copy(struct model *m, struct model_src *src)
@@ -1371,7 +1370,6 @@ static void op_copy(struct model *m, struct model_src *src)
 		}
 		check_flushes(m, d, copied, copied, m->env.arch == MMU_HOST_ARM64, "copy_range");
 	}
-	free(before);
 }
 
 static void op_dup(struct model *m, struct model_src *src)
@@ -1502,11 +1500,13 @@ void model_step(struct model *m, struct model_src *src)
 
 int model_init(struct model *m, const struct mode_env *env, const char *label)
 {
-	uint8_t *snap = m->snap;
-	size_t cap = m->snap_cap;
+	/* The snapshot buffers outlive a run. */
+	uint8_t *snap = m->snap, *now = m->now, *before = m->before;
+	size_t cap = m->snap_cap, now_cap = m->now_cap, before_cap = m->before_cap;
 	memset(m, 0, sizeof(*m));
-	m->snap = snap;
-	m->snap_cap = cap;
+	m->snap = snap, m->snap_cap = cap;
+	m->now = now, m->now_cap = now_cap;
+	m->before = before, m->before_cap = before_cap;
 	m->env = *env;
 	m->label = label;
 

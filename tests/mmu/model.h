@@ -134,6 +134,8 @@ struct model {
 	vaddr_t cur_va, find_va;
 	uint8_t *snap;                       /* mmu_host_snapshot at begin */
 	size_t snap_len, snap_cap;
+	uint8_t *now, *before;               /* scratch snapshots, kept between steps */
+	size_t now_cap, before_cap;
 	size_t tables_at_begin;
 
 	char trace[32][160];                 /* the last operations, for reports */

@@ -61,7 +61,7 @@ if build "$out/fuzz"; then
 	echo "--- fuzz: $out/fuzz -max_total_time=$fuzz_seconds"
 	if "$out/fuzz" -max_total_time="$fuzz_seconds" -timeout=60 -print_final_stats=1 \
 		-artifact_prefix="$out/" "$corpus" >"$out/fuzz.log" 2>&1; then
-		grep -E '^stat::number_of_executed_units|^Done' "$out/fuzz.log"
+		grep -E '^stat::number_of_executed_units|^Done|^fuzz ops: total' "$out/fuzz.log"
 		echo "PASS fuzz: ${fuzz_seconds}s"
 		passed=$((passed + 1))
 	else
