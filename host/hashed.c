@@ -551,12 +551,12 @@ static bool is_dir(mmu_transaction_t *ta, paddr_t live)
 
 /* The slots [*lo, *hi] a private page's stores can have changed (txn
  * tracks the words stored into); false if none. */
-static bool dirty_slots(const struct txn_page *pg, unsigned *lo, unsigned *hi)
+static bool stored_slots(const struct txn_page *pg, unsigned *lo, unsigned *hi)
 {
-	if (pg->dirty_lo > pg->dirty_hi || pg->dirty_hi < H_HDR_WORDS)
+	if (pg->stored_lo > pg->stored_hi || pg->stored_hi < H_HDR_WORDS)
 		return false;
-	*lo = pg->dirty_lo < H_HDR_WORDS ? 0 : (pg->dirty_lo - H_HDR_WORDS) / 2;
-	*hi = (pg->dirty_hi - H_HDR_WORDS) / 2;
+	*lo = pg->stored_lo < H_HDR_WORDS ? 0 : (pg->stored_lo - H_HDR_WORDS) / 2;
+	*hi = (pg->stored_hi - H_HDR_WORDS) / 2;
 	return true;
 }
 
@@ -567,7 +567,7 @@ static void hs_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	uint64_t *live = mmu_env_phys_to_virt(pg->live);
 	const uint64_t *priv = pg->ptr;
 	unsigned lo, hi;
-	if (is_dir(ta, pg->live) || !dirty_slots(pg, &lo, &hi))
+	if (is_dir(ta, pg->live) || !stored_slots(pg, &lo, &hi))
 		return;
 	for (unsigned s = lo; s <= hi; s++) {
 		uint64_t old = live[tag_word(s)];
@@ -584,12 +584,12 @@ static void hs_after_publish(mmu_transaction_t *ta)
 	for (int dirs = 0; dirs < 2; dirs++)
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			if (!pg->live || pg->raw || is_dir(ta, pg->live) != dirs ||
-			    pg->dirty_lo > pg->dirty_hi)
+			    pg->stored_lo > pg->stored_hi)
 				continue;
 			uint64_t *live = mmu_env_phys_to_virt(pg->live);
 			const uint64_t *priv = pg->ptr;
 			unsigned lo, hi;
-			if (!dirs && dirty_slots(pg, &lo, &hi))
+			if (!dirs && stored_slots(pg, &lo, &hi))
 				for (unsigned s = lo; s <= hi; s++) {
 					unsigned t = tag_word(s);
 					if (live[t + 1] != priv[t + 1])
@@ -599,9 +599,9 @@ static void hs_after_publish(mmu_transaction_t *ta)
 				}
 			/* Header (links last: word 0) or directory words. */
 			unsigned end = dirs ? H_PAGE_BYTES / 8 : H_HDR_WORDS;
-			if (end > pg->dirty_hi + 1)
-				end = pg->dirty_hi + 1;
-			for (unsigned i = end; i-- > pg->dirty_lo;)
+			if (end > pg->stored_hi + 1)
+				end = pg->stored_hi + 1;
+			for (unsigned i = end; i-- > pg->stored_lo;)
 				if (live[i] != priv[i])
 					__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 		}

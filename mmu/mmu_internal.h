@@ -158,9 +158,6 @@ paddr_t mmu_env_alloc(unsigned shift);
 /* The same, contents undefined: for pages the caller overwrites whole
  * (private copies, bookkeeping), so nobody zeroes them for nothing. */
 paddr_t mmu_env_alloc_uninit(unsigned shift);
-/* The old name, for mmu/txn.c until its rewrite (issue 12) calls
- * mmu_env_alloc_uninit: "dirty" is kept for the PTE bit alone. */
-#define mmu_env_alloc_dirty mmu_env_alloc_uninit
 void    mmu_env_free(paddr_t pa, unsigned shift);
 void   *mmu_env_phys_to_virt(paddr_t pa);
 /* Make table stores visible to the hardware walker before what follows. */

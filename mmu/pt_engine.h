@@ -536,7 +536,7 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
 	const pt_entry_t *priv = pg->ptr;
 	unsigned l = pg->level;
-	for (size_t i = pg->dirty_lo; i <= pg->dirty_hi; i++) {
+	for (size_t i = pg->stored_lo; i <= pg->stored_hi; i++) {
 		if (live[i] == priv[i])
 			continue;
 		if (pt_kind(live[i], l) == PT_ABSENT || !pt_needs_bbm(live[i], priv[i], l)) {
@@ -583,7 +583,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
 			const pt_entry_t *priv = pg->ptr;
-			for (size_t i = pg->dirty_lo; live && i <= pg->dirty_hi; i++)
+			for (size_t i = pg->stored_lo; live && i <= pg->stored_hi; i++)
 				if (live[i] != priv[i])
 					__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 		}

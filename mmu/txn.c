@@ -52,7 +52,7 @@ static void *arena_take(struct txn_arena **head, size_t bytes)
 	struct txn_arena *a = *head;
 	bytes = (bytes + 7) & ~(size_t)7;
 	if (!a || a->used + bytes > ARENA_ROOM) {
-		paddr_t pa = mmu_env_alloc_dirty(BOOK_SHIFT);
+		paddr_t pa = mmu_env_alloc_uninit(BOOK_SHIFT);
 		if (!pa)
 			return NULL;
 #ifdef MMU_HOST
@@ -309,7 +309,7 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 	}
 	*pg = (struct txn_page){ .live = live, .pa = pa, .ptr = mmu_env_phys_to_virt(pa),
 	                         .born_op = ta->op_seq,
-	                         .dirty_lo = UINT32_MAX };
+	                         .stored_lo = UINT32_MAX };
 	struct txn_page **b = &st->buckets[bucket_of(live ? live : pa)];
 	pg->next = *b;
 	*b = pg;
@@ -353,7 +353,7 @@ struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err)
 		return NULL;
 	if ((pg = txn_lookup(ta, pa)))
 		return pg;
-	paddr_t copy = mmu_env_alloc_dirty(txn_page_shift());
+	paddr_t copy = mmu_env_alloc_uninit(txn_page_shift());
 	if (!copy) {
 		*err = -ENOMEM;
 		return NULL;
@@ -384,10 +384,10 @@ int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t v
 			return err;
 	}
 	*w = val;
-	if (idx < pg->dirty_lo)
-		pg->dirty_lo = (uint32_t)idx;
-	if (idx > pg->dirty_hi)
-		pg->dirty_hi = (uint32_t)idx;
+	if (idx < pg->stored_lo)
+		pg->stored_lo = (uint32_t)idx;
+	if (idx > pg->stored_hi)
+		pg->stored_hi = (uint32_t)idx;
 	return 0;
 }
 
@@ -474,10 +474,10 @@ void txn_commit(mmu_transaction_t *ta)
 
 	mmu_env_publish_barrier();   /* new tables complete before any link to them */
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
-		if (pg->live && pg->raw && pg->dirty_lo <= pg->dirty_hi)
-			memcpy((uint64_t *)mmu_env_phys_to_virt(pg->live) + pg->dirty_lo,
-			       (uint64_t *)pg->ptr + pg->dirty_lo,
-			       (pg->dirty_hi - pg->dirty_lo + 1) * sizeof(uint64_t));
+		if (pg->live && pg->raw && pg->stored_lo <= pg->stored_hi)
+			memcpy((uint64_t *)mmu_env_phys_to_virt(pg->live) + pg->stored_lo,
+			       (uint64_t *)pg->ptr + pg->stored_lo,
+			       (pg->stored_hi - pg->stored_lo + 1) * sizeof(uint64_t));
 		else if (pg->live)
 			be->publish(ta, pg);
 	if (ta->def.n)

@@ -49,7 +49,7 @@ struct txn_page {
 	uint8_t  level;          /* backend's use */
 	bool     kernel;         /* belongs to the shared kernel half */
 	bool     raw;            /* software-only page: published by plain copy */
-	uint32_t dirty_lo, dirty_hi;   /* words stored into: [lo, hi], empty if lo > hi */
+	uint32_t stored_lo, stored_hi;   /* words stored into: [lo, hi], empty if lo > hi */
 	struct txn_page *next;   /* hash chain */
 	struct txn_page *all;    /* every record, newest first */
 };
