@@ -392,9 +392,21 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 
 /* ---- transactions --------------------------------------------------------- */
 
+/* Views cached under (transaction, generations) (host/hashed.c's view
+ * cache) must never match a later transaction or set that reuses the same
+ * memory: each transaction and each set starts its generation at a value
+ * of its own, 2^32 apart, so counting up inside one never reaches the
+ * next. */
+static uint64_t gen_epoch;
+static uint64_t fresh_gen(void)
+{
+	return __atomic_add_fetch(&gen_epoch, 1, __ATOMIC_RELAXED) << 32;
+}
+
 void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 {
 	memset(ta, 0, sizeof(*ta));
+	ta->gen = fresh_gen();
 	ta->set = t;
 	ta->magic = MMU_TXN_MAGIC;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
@@ -556,6 +568,7 @@ int mmu_new_translation_set(mmu_translation_set_t *t)
 	if (!t || !mmu_cur)
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
+	t->gen = fresh_gen();
 	t->mode = mmu_cur;
 	t->asid = next_asid++;
 	int err = mmu_cur->be->set_init(t);
@@ -796,21 +809,26 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 	return err;
 }
 
-/* Returns 0, -EINVAL (unaligned, empty), -ERANGE, -EBUSY or -ENOMEM; on
- * error the transaction is as before the call. */
-int mmu_remove_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end)
+/* One all-or-nothing pass over [start, end): remove (prot NULL: every
+ * entry, then the tables left empty) or protect. Returns 0, -EINVAL
+ * (unaligned, empty, a protection the hardware cannot express), -ERANGE,
+ * -EBUSY or -ENOMEM; on error the transaction is as before the call. No
+ * entry is current afterwards. */
+static int range_op(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, const unsigned *prot)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
 	int half = range_half(start, end);
 	if (half < 0)
 		return half;
+	if (prot && (!prot_valid(*prot) || ((*prot & MMU_USER) && half == HALF_KERNEL)))
+		return -EINVAL;
 	int err = op_begin(ta, half);
 	if (err)
 		return err;
 	save_counts(ta, half);
-	err = each_in_range(ta, half, start, end, NULL);
-	if (!err)
+	err = each_in_range(ta, half, start, end, prot);
+	if (!err && !prot)
 		err = mmu_cur->be->reclaim(ta, start, end - 1);
 	err = op_end_restoring(ta, half, err);
 	if (!err)
@@ -818,27 +836,14 @@ int mmu_remove_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end)
 	return err;
 }
 
-/* Returns 0, -EINVAL (unaligned, empty, a protection the hardware cannot
- * express), -ERANGE, -EBUSY or -ENOMEM; on error the transaction is as
- * before the call. */
+int mmu_remove_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end)
+{
+	return range_op(ta, start, end, NULL);
+}
+
 int mmu_protect_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, unsigned prot)
 {
-	if (!txn_ok(ta))
-		return -EINVAL;
-	int half = range_half(start, end);
-	if (half < 0)
-		return half;
-	if (!prot_valid(prot) || ((prot & MMU_USER) && half == HALF_KERNEL))
-		return -EINVAL;
-	int err = op_begin(ta, half);
-	if (err)
-		return err;
-	save_counts(ta, half);
-	err = each_in_range(ta, half, start, end, &prot);
-	err = op_end_restoring(ta, half, err);
-	if (!err)
-		ta->has_current = false;
-	return err;
+	return range_op(ta, start, end, &prot);
 }
 
 /*
