@@ -69,7 +69,17 @@ int  txn_need_state(mmu_transaction_t *ta);
 /* The transaction's view of page pa (its private copy if it has one). */
 void *txn_view(mmu_transaction_t *ta, paddr_t pa);
 /* The private record of pa, or NULL if the page is still only live. */
-struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa);
+struct txn_page *txn_lookup_state(mmu_transaction_t *ta, paddr_t pa);
+static inline struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa)
+{
+	return ta->st ? txn_lookup_state(ta, pa) : NULL;   /* no state, no private page */
+}
+
+/* Generations: a transaction starts below TXN_GEN_EPOCH and takes a value
+ * of its own (txn_fresh_gen, 2^32 apart) with its first private page; a
+ * set takes one when it is created. */
+#define TXN_GEN_EPOCH (1ull << 32)
+uint64_t txn_fresh_gen(void);
 /* Make pa private (copying it if live). Returns NULL and sets *err. */
 struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err);
 /* A new zeroed table page, private, of the user or kernel half. Returns
