@@ -194,7 +194,9 @@ static int check_entry(mmu_entry_t e, vaddr_t va)
 	return half;
 }
 
-static struct pt_attr attr_of(mmu_entry_t e)
+/* Inlined: a struct of bytes returned in a register is stored byte by
+ * byte and reloaded as a word, a store-forwarding stall per call. */
+static inline __attribute__((always_inline)) struct pt_attr attr_of(mmu_entry_t e)
 {
 	unsigned n = native_order(e.order);
 	return (struct pt_attr){
@@ -352,13 +354,21 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 
 mmu_entry_t mmu_entry_of_leaf(const struct pt_attr *a, paddr_t pa, unsigned order)
 {
-	mmu_entry_t e = { .pa = pa, .order = order, .prot = a->prot, .memtype = a->memtype };
-	if (a->global)
-		e.flags |= MMU_EF_GLOBAL;
+	return mmu_entry_with_key(pa, mmu_entry_key_of_leaf(a, order));
+}
+
+uint64_t mmu_entry_key_of_leaf(const struct pt_attr *a, unsigned order)
+{
 	/* Old and clean as read, so an update of the entry keeps them. */
-	e.flags |= a->accessed ? MMU_EF_ACCESSED : MMU_EF_OLD;
-	e.flags |= a->dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN;
-	return e;
+	unsigned flags = (a->global ? MMU_EF_GLOBAL : 0) |
+	                 (a->accessed ? MMU_EF_ACCESSED : MMU_EF_OLD) |
+	                 (a->dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN);
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
+	               __builtin_offsetof(struct mmu_entry, prot) == 12 &&
+	               __builtin_offsetof(struct mmu_entry, memtype) == 13 &&
+	               __builtin_offsetof(struct mmu_entry, flags) == 14,
+	               "mmu_entry_key_of_leaf: the key's bytes are the fields in memory order");
+	return order | (uint64_t)a->prot << 32 | (uint64_t)a->memtype << 40 | (uint64_t)flags << 48;
 }
 
 /* The entry covering va, as the API reports it: composed entries whole. */

@@ -137,8 +137,11 @@ static inline mmu_entry_t mmu_entry_with_key(paddr_t pa, uint64_t key)
 	__builtin_memcpy(&e.order, &key, sizeof(key));
 	return e;
 }
-/* The entry a plain leaf (not annotated) of that order reads as (mmu.c). */
+/* The entry a plain leaf (not annotated) of that order reads as (mmu.c),
+ * and its fields as a key, computed in a register (an entry built in
+ * memory byte by byte and read back as a word stalls the load). */
 mmu_entry_t mmu_entry_of_leaf(const struct pt_attr *a, paddr_t pa, unsigned order);
+uint64_t mmu_entry_key_of_leaf(const struct pt_attr *a, unsigned order);
 
 struct mmu_mode {
 	const char *name;

@@ -33,6 +33,15 @@ static uint64_t eng_leaf_bits(const struct pt_attr *a, unsigned order)
 	return l == PT_LEVELS ? 0 : pt_mk_leaf(a, 0, l, false);
 }
 
+/* Slot i of t as the transaction sees it. A private table holds no
+ * deferred store (stores are deferred only into live tables, and they
+ * move into copies before any live table becomes private: txn_own), so
+ * its contents are the answer. */
+static inline pt_entry_t slot_read(const mmu_transaction_t *ta, const struct table *t, size_t i)
+{
+	return t->pg ? t->view[i] : rd(ta, t->view, i);
+}
+
 /* Store v into slot i of t without allocating and without a journal entry:
  * the call cannot fail after it (the front end checked everything that
  * could), so nothing needs undoing. A private table takes it directly; a
@@ -89,7 +98,7 @@ static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t b
 	if (!table_for(ta, va, l, &t))
 		return MMU_FAST_MISS;   /* a table to create: the general path */
 	size_t i = lvl_index(va, l);
-	if (pt_kind(tget(ta, &t, i), l) != PT_ABSENT)
+	if (pt_kind(slot_read(ta, &t, i), l) != PT_ABSENT)
 		return MMU_FAST_MISS;   /* -EEXIST, or empty tables to replace */
 	if (!store_one(ta, &t, i, bits | leaf_oa(pa, l)))
 		return MMU_FAST_MISS;
@@ -104,11 +113,11 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 	pt_entry_t e = 0;
 	enum pt_kind k = PT_TABLE;
 	if (cursor_table(ta, va, l, &t))
-		k = pt_kind(e = rd(ta, t.view, lvl_index(va, l)), l);
+		k = pt_kind(e = slot_read(ta, &t, lvl_index(va, l)), l);
 	if (k == PT_TABLE) {   /* no cursor, or va's leaf is further down */
 		descend(ta, va, 0, &t);
 		l = t.level;
-		k = pt_kind(e = tget(ta, &t, lvl_index(va, l)), l);
+		k = pt_kind(e = slot_read(ta, &t, lvl_index(va, l)), l);
 	}
 	if (k == PT_ABSENT)
 		return -ENOENT;
@@ -124,7 +133,7 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 		pt_leaf_attr(e, l, &a);
 		if (a.annotated)
 			return MMU_FAST_MISS;   /* the side table holds the entry */
-		f->find_word = mmu_entry_key(mmu_entry_of_leaf(&a, 0, l * PT_INDEX_BITS));
+		f->find_word = mmu_entry_key_of_leaf(&a, l * PT_INDEX_BITS);
 		f->find_key = key;
 		f->find_level = l;
 	}
@@ -140,7 +149,7 @@ static bool only_slot(mmu_transaction_t *ta, struct table *t, size_t i)
 {
 	size_t n = lvl_entries(t->level);
 	for (size_t k = 1; k < n; k++)
-		if (pt_kind(tget(ta, t, (i + k) & (n - 1)), t->level) != PT_ABSENT)
+		if (pt_kind(slot_read(ta, t, (i + k) & (n - 1)), t->level) != PT_ABSENT)
 			return false;
 	return true;
 }
@@ -152,7 +161,7 @@ static int eng_remove_one(mmu_transaction_t *ta, vaddr_t va, unsigned order)
 	if (l == PT_LEVELS || l == PT_TOP || !table_for(ta, va, l, &t))
 		return MMU_FAST_MISS;
 	size_t i = lvl_index(va, l);
-	pt_entry_t e = tget(ta, &t, i);
+	pt_entry_t e = slot_read(ta, &t, i);
 	struct pt_attr a;
 	if (pt_kind(e, l) != PT_LEAF || pt_leaf_contig(e, l))
 		return MMU_FAST_MISS;

@@ -243,24 +243,6 @@ void txn_op_end(mmu_transaction_t *ta, int err)
 
 /* ---- deferred stores ---- */
 
-bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
-{
-	if (ta->def.spill_op)
-		return false;
-	/* A store of this call to a word it already stored replaces it;
-	 * one to a word an earlier call stored goes on top (undone by
-	 * truncation). */
-	for (unsigned i = ta->def.mark; i < ta->def.n; i++)
-		if (ta->def.e[i].word == d->word) {
-			ta->def.e[i].val = d->val;
-			return true;
-		}
-	if (ta->def.n == TXN_DEFER)
-		return false;
-	ta->def.e[ta->def.n++] = *d;
-	return true;
-}
-
 uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v)
 {
 	for (unsigned i = ta->def.n; i-- > 0;)

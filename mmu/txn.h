@@ -98,8 +98,25 @@ int  txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel);
 
 /* Defer d (a store into a live page with no private copy): true, or false
  * when there is no room or the stores already moved into page copies
- * (then the caller owns the page and stores there). */
-bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d);
+ * (then the caller owns the page and stores there). Inline, so that d's
+ * fields go straight into place. */
+static inline bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
+{
+	if (ta->def.spill_op)
+		return false;
+	/* A store of this call to a word it already stored replaces it;
+	 * one to a word an earlier call stored goes on top (undone by
+	 * truncation). */
+	for (unsigned i = ta->def.mark; i < ta->def.n; i++)
+		if (ta->def.e[i].word == d->word) {
+			ta->def.e[i].val = d->val;
+			return true;
+		}
+	if (ta->def.n == TXN_DEFER)
+		return false;
+	ta->def.e[ta->def.n++] = *d;
+	return true;
+}
 /* The word as the transaction sees it: the newest deferred store into it,
  * else its contents. */
 uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v);
