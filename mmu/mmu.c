@@ -457,12 +457,28 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 	d->mapped += n * (int64_t)bytes;
 }
 
-/* A new call, for the deferred stores (txn_op_begin's part the shortcuts
- * need: they neither journal nor spill). */
-static void op_begin_fast(mmu_transaction_t *ta)
+/* Before a shortcut stores: the transaction may change the half, the
+ * order's count fits the inline delta, and a new call begins for the
+ * deferred stores (txn_op_begin's part the shortcuts need: they neither
+ * journal nor spill). The count's slot, or -1: the general path. */
+static int fast_begin(mmu_transaction_t *ta, int half, unsigned order)
 {
-	ta->op_seq++;
-	ta->def.mark = ta->def.n;
+	int i = may_change(ta, half) ? delta_slot(&ta->delta[half], order) : -1;
+	if (i >= 0) {
+		ta->op_seq++;
+		ta->def.mark = ta->def.n;
+	}
+	return i;
+}
+
+/* After it stored: one entry of order at va added (n = 1) or removed
+ * (n = -1), counted, in the flush range, the half claimed (op_end). */
+static void fast_end(mmu_transaction_t *ta, int half, int i, unsigned order, int64_t n, vaddr_t va)
+{
+	uint64_t bytes = entry_bytes(order);
+	delta_add(&ta->delta[half], i, order, n, bytes);
+	note_change(ta, half, va, bytes, n > 0);
+	claim(ta, half);
 }
 
 /* Remember e (valid, checked by check_entry) for the next mmu_add. */
@@ -478,42 +494,24 @@ static void add_cache(mmu_transaction_t *ta, mmu_entry_t e)
 static int add_fast(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	uint64_t bytes = entry_bytes(e.order);
-	int half = e.flags & MMU_EF_GLOBAL ? HALF_KERNEL : HALF_USER;
+	int half = e.flags & MMU_EF_GLOBAL ? HALF_KERNEL : HALF_USER, i;
 	if (((va | e.pa) & (bytes - 1)) || half_of(va, bytes) != half ||
 	    (mmu_cur->pa_bits < 64 && (e.pa + (bytes - 1)) >> mmu_cur->pa_bits) ||
-	    !may_change(ta, half))
+	    (i = fast_begin(ta, half, e.order)) < 0 ||
+	    mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
 		return MMU_FAST_MISS;
-	struct txn_delta *d = &ta->delta[half];
-	int i = delta_slot(d, e.order);
-	if (i < 0)
-		return MMU_FAST_MISS;
-	op_begin_fast(ta);
-	if (mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
-		return MMU_FAST_MISS;
-	delta_add(d, i, e.order, +1, bytes);
-	note_change(ta, half, va, bytes, true);
-	claim(ta, half);
+	fast_end(ta, half, i, e.order, +1, va);
 	return 0;
 }
 
 static int remove_fast(mmu_transaction_t *ta, mmu_entry_t cur, vaddr_t va)
 {
 	const struct mmu_backend *be = mmu_cur->be;
-	int half = half_of(va, 1);
+	int half = half_of(va, 1), i;
 	if (!be->remove_one || (cur.flags & MMU_EF_COUNTED) || native_order(cur.order) != cur.order ||
-	    !may_change(ta, half))
+	    (i = fast_begin(ta, half, cur.order)) < 0 || be->remove_one(ta, va, cur.order))
 		return MMU_FAST_MISS;
-	struct txn_delta *d = &ta->delta[half];
-	int i = delta_slot(d, cur.order);
-	if (i < 0)
-		return MMU_FAST_MISS;
-	op_begin_fast(ta);
-	if (be->remove_one(ta, va, cur.order))
-		return MMU_FAST_MISS;
-	uint64_t bytes = entry_bytes(cur.order);
-	delta_add(d, i, cur.order, -1, bytes);
-	note_change(ta, half, va, bytes, false);
-	claim(ta, half);
+	fast_end(ta, half, i, cur.order, -1, va);
 	return 0;
 }
 

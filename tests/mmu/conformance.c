@@ -1470,7 +1470,9 @@ static void case_cursor(struct ctx *c)
 			if (mmu_entry_accessed(got) == old || mmu_entry_dirty(got) != dirty)
 				failf(c, "%s: accessed %d dirty %d, expected %d %d", what, mmu_entry_accessed(got),
 				      mmu_entry_dirty(got), !old, dirty);
-			if (pass)
+			/* Old or clean pages fault on CPUs that do not manage A/D
+			 * (Arm without FEAT_HAFDBS, RISC-V without Svadu). */
+			if (pass && !(v[k].flags & (OLD | CLEAN)))
 				expect_walk_at(c, t, w[k].va, w[k].pa, w[k].prot, what);
 		}
 		if (!pass) {
