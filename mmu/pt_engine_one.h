@@ -11,10 +11,17 @@
  */
 
 /* The output address field of a leaf: the fast paths cache the rest of
- * the descriptor (pt_format.h, pt_leaf_oa). */
+ * the descriptor (pt_format.h, pt_leaf_oa). Formats that do not say it
+ * get it from pt_mk_leaf, which folds to the same with constant
+ * attributes. */
 static inline pt_entry_t leaf_oa(paddr_t pa, unsigned l)
 {
+#ifdef pt_leaf_oa
 	return pt_leaf_oa(pa, l);
+#else
+	static const struct pt_attr a0 = { .prot = MMU_READ };
+	return pt_mk_leaf(&a0, pa, l, false) ^ pt_mk_leaf(&a0, 0, l, false);
+#endif
 }
 
 /* The level of a native order without a contiguous group; PT_LEVELS if

@@ -41,10 +41,6 @@ static inline paddr_t vmsa_pa(pt_entry_t e)
 	       (VMSA_LPA64 ? (e >> 12 & 0xf) << 48 : 0);
 }
 
-/* The OA field of a page or block descriptor (Arm ARM D8.3). */
-static inline pt_entry_t pt_leaf_oa(paddr_t pa, unsigned level) { return vmsa_addr(pa); }
-#define pt_leaf_oa pt_leaf_oa
-
 /* Bits 1:0: 0b11 table (page at Arm level 3), 0b01 block (reserved at Arm
  * level 3, where it faults like 0b00), 0bx0 invalid. */
 static inline enum pt_kind pt_kind(pt_entry_t e, unsigned level)

@@ -25,17 +25,6 @@ static inline unsigned pt_contig_lg2(unsigned level) { return 0; }
 static inline bool pt_leaf_contig(pt_entry_t e, unsigned level) { return false; }
 #endif
 
-/* A plain leaf's address field, where pt_mk_leaf ORs it into the rest
- * (pt_format.h): derived from pt_mk_leaf itself when the format does not
- * say it more directly. */
-#ifndef pt_leaf_oa
-static inline pt_entry_t pt_leaf_oa(paddr_t pa, unsigned level)
-{
-	static const struct pt_attr a0 = { .prot = MMU_READ };
-	return pt_mk_leaf(&a0, pa, level, false) ^ pt_mk_leaf(&a0, 0, level, false);
-}
-#endif
-
 /* Every prot and memory type can be expressed. */
 #ifndef pt_attr_ok
 static inline bool pt_attr_ok(unsigned prot, unsigned memtype) { return true; }
