@@ -588,11 +588,13 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 		txn_forget(t->owner);
 		release(t->owner);
 	}
-	t->mode->be->set_fini(t);
 	/* The arch's ASID is t->asid cut to its width: a later set gets this
-	 * one's back, and must find nothing of it cached (nor any walk through
-	 * the tables just freed). */
+	 * one's back, and must find nothing of it cached. Flushed before the
+	 * tables are freed, as a commit frees unlinked tables after its TLB
+	 * operation: no cached walk may lead into a freed page (the host's
+	 * walk caches, host/tlb.c, report one). */
 	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
+	t->mode->be->set_fini(t);
 	meta_fini(&t->meta);
 	t->gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)

@@ -1441,8 +1441,8 @@ static void check_tlb(struct model *m)
 	for (int s = 0; s < MODEL_SETS && !m->fails; s++) {
 		int stale = m->live[s] ? mmu_host_tlb_check(&m->sets[s]) : 0;
 		if (stale)
-			failf(m, "TLB of set %d (ASID and globals): %d cached translations differ from a walk"
-			      " (the first is on stderr)", s, stale);
+			failf(m, "TLB of set %d (ASID and globals): %d cached translations differ from a walk,"
+			      " or tables were freed under a cached walk (the first is on stderr)", s, stale);
 	}
 }
 
