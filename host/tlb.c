@@ -321,7 +321,7 @@ int mmu_host_tlb_check_range(mmu_translation_set_t *t, vaddr_t first, vaddr_t la
 
 	lock();
 	stale = tlb.missed + tlb.freed;
-	if (mmu_host_hwstate(t, &hw) == 0)
+	if (first <= last && mmu_host_hwstate(t, &hw) == 0)
 		for (size_t i = 0; i < tlb.nused; i++) {
 			const struct tlb_entry *e = &tlb.e[tlb.used[i]];
 			if (e->mode == t->mode && (e->global || e->asid == t->asid) &&

@@ -67,7 +67,7 @@ uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind);
  * operation), and prints the first to stderr. */
 int      mmu_host_tlb_check(mmu_translation_set_t *t);
 /* The same for the cached translations of pages in [first, last] only
- * (both inclusive); the table pages freed under a cached walk
+ * (both inclusive; none if first > last); the table pages freed under a cached walk
  * (host/tlb.c: the paging-structure caches) are counted by either. */
 int      mmu_host_tlb_check_range(mmu_translation_set_t *t, vaddr_t first, vaddr_t last);
 
