@@ -169,6 +169,10 @@ paddr_t mmu_env_alloc(unsigned shift);
 paddr_t mmu_env_alloc_uninit(unsigned shift);
 void    mmu_env_free(paddr_t pa, unsigned shift);
 void   *mmu_env_phys_to_virt(paddr_t pa);
+/* A word of software state kept beside (not in) the allocated page pa: 0
+ * when the page is allocated, forgotten when it is freed. The radix engine
+ * keeps its per-table counts there (pt_engine_range.h). */
+uint32_t *mmu_env_table_word(paddr_t pa);
 /* Make table stores visible to the hardware walker before what follows. */
 void    mmu_env_publish_barrier(void);
 /* What a commit (or one break-before-make step) changed. */

@@ -488,6 +488,7 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 		if (live[i] == priv[i])
 			continue;
 		if (pt_kind(live[i], l) == PT_ABSENT || !pt_needs_bbm(live[i], priv[i], l)) {
+			cnt_change(pg->live, l, live[i], priv[i]);
 			__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 			continue;
 		}
@@ -496,6 +497,8 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 			n = (size_t)1 << pt_contig_lg2(l);
 			first = i & ~(n - 1);
 		}
+		for (size_t j = first; j < first + n; j++)   /* made after the flush */
+			cnt_change(pg->live, l, live[j], priv[j]);
 		break_slots(ta, &live[first], n, slot_va(pg->va, l, first), l, pg->kernel);
 		i = first + n - 1;
 	}
@@ -511,6 +514,7 @@ static void eng_publish_def(mmu_transaction_t *ta)
 		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
 		if (old == d->val || txn_def_superseded(ta, i))
 			continue;
+		cnt_change(d->page, d->level, old, d->val);
 		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))
 			break_slots(ta, live, 1, slot_va(d->table_va, d->level, d->idx), d->level,
 			            d->kernel);
@@ -524,6 +528,7 @@ static void mirror_kernel_half(mmu_transaction_t *ta);   /* pt_engine_mode.h */
 static void eng_after_publish(mmu_transaction_t *ta)
 {
 	struct txn_flush *f = &ta->bbm;
+	count_born(ta);
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
 		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false };

@@ -9,8 +9,8 @@
  *    once and advanced by the page size;
  *  - eng_unmap_run: a table wholly inside the range and holding only plain
  *    leaves is unlinked with one store and freed after commit's TLB
- *    operation, without a store per entry; otherwise a run of leaves in one
- *    pass;
+ *    operation, its leaves known from its count (below) without reading
+ *    them; otherwise a run of leaves in one pass;
  *  - eng_protect_run: a run of leaves rewritten in one pass.
  *
  * Stores go straight into a page made private during this call (nothing
@@ -111,6 +111,90 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 	return (int)(k - i);
 }
 
+/*
+ * Per-table counts, kept beside every table below the root
+ * (mmu_env_table_word, never in the table): how many of its entries are
+ * plain leaves of its level (CNT_PLAIN units) and how many are anything
+ * else that is valid: a table, a member of a contiguous group, a leaf with
+ * a side-table record (CNT_OTHER units). They describe committed tables:
+ * commit adds what each published store changed (cnt_change, from
+ * eng_publish and eng_publish_def) and counts the tables born in the
+ * transaction (count_born). So a table the transaction has not touched (no
+ * private copy, no deferred store into it) has an exact count, and
+ * eng_unmap_run removes such a table whole, its leaves counted for the
+ * statistics, without reading one of its entries. Nothing to undo on
+ * failure or forget: nothing is counted before commit.
+ */
+#define CNT_PLAIN 1u
+#define CNT_OTHER (1u << 16)   /* a page holds at most 8192 entries */
+
+static uint32_t cnt_of(pt_entry_t e, unsigned l)
+{
+	enum pt_kind k = pt_kind(e, l);
+	struct pt_attr a;
+	if (k == PT_ABSENT)
+		return 0;
+	if (k == PT_TABLE || contig_leaf(e, l))
+		return CNT_OTHER;
+	pt_leaf_attr(e, l, &a);
+	return a.annotated ? CNT_OTHER : CNT_PLAIN;
+}
+
+/* Commit: entry old of the live table at level l becomes new. */
+static void cnt_change(paddr_t table, unsigned l, pt_entry_t old, pt_entry_t new)
+{
+	if (l == PT_TOP)
+		return;   /* a root is never unlinked: no count */
+	uint32_t *w = mmu_env_table_word(table);
+	*w = *w - cnt_of(old, l) + cnt_of(new, l);
+}
+
+/* The count of slots [lo, hi] of a level-l table; leaves with the
+ * attribute bits of the last plain one are not decoded again. */
+static uint32_t cnt_scan(const pt_entry_t *tbl, unsigned l, size_t lo, size_t hi)
+{
+	uint32_t c = 0;
+	pt_entry_t mask = 0, attr = 0;
+	for (size_t i = lo; i <= hi; i++) {
+		pt_entry_t e = tbl[i];
+		if (mask && (e & ~mask) == attr) {
+			c += CNT_PLAIN;
+			continue;
+		}
+		uint32_t k = cnt_of(e, l);
+		c += k;
+		if (k == CNT_PLAIN) {
+			struct pt_attr a;
+			pt_leaf_attr(e, l, &a);
+			mask = addr_mask(&a, l);
+			attr = e & ~mask;
+		}
+	}
+	return c;
+}
+
+/* Commit: the count of every table born in the transaction. */
+static void count_born(mmu_transaction_t *ta)
+{
+	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
+		if (!pg->live && !pg->raw && pg->level != PT_TOP)
+			*mmu_env_table_word(pg->pa) = pg->stored_lo > pg->stored_hi ? 0 :
+				cnt_scan(pg->ptr, pg->level, pg->stored_lo, pg->stored_hi);
+}
+
+/* How many plain leaves table t holds by its count, UINT64_MAX when it
+ * holds anything else or the transaction touched it (then the count is
+ * not its contents as this transaction sees them). */
+static uint64_t counted_leaves(mmu_transaction_t *ta, struct table *t)
+{
+	if (t->gen != ta->gen)
+		table_at(ta, t, t->pa, t->level, t->va, t->kernel);
+	if (t->pg || txn_def_in_page(ta, t->pa))
+		return UINT64_MAX;
+	uint32_t w = *mmu_env_table_word(t->pa);
+	return w >= CNT_OTHER ? UINT64_MAX : w;
+}
+
 /* Unlink table t (which translates va) from its parent with one store and
  * free it after commit's TLB operation. Returns 0 or -ENOMEM. */
 static int unlink_table(mmu_transaction_t *ta, vaddr_t va, const struct table *t)
@@ -183,8 +267,9 @@ static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, 
 	uint64_t n = 0;
 	if (level < PT_TOP) {
 		vaddr_t tlast = t.va + (lvl_bytes(level + 1) - 1);
-		if (t.va >= first && tlast <= last && (n = plain_leaves(ta, &t)) != UINT64_MAX &&
-		    n) {
+		if (t.va >= first && tlast <= last &&
+		    ((n = counted_leaves(ta, &t)) != UINT64_MAX ||
+		     (n = plain_leaves(ta, &t)) != UINT64_MAX) && n) {
 			*err = unlink_table(ta, va, &t);
 			*next = tlast + 1;
 			return n;
