@@ -484,11 +484,13 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
 	const pt_entry_t *priv = pg->ptr;
 	unsigned l = pg->level;
+	struct cnt_cache co = { 0, 0 }, cn = { 0, 0 };
+	uint32_t delta = 0;   /* to the table's count (pt_engine_range.h) */
 	for (size_t i = pg->stored_lo; i <= pg->stored_hi; i++) {
 		if (live[i] == priv[i])
 			continue;
 		if (pt_kind(live[i], l) == PT_ABSENT || !pt_needs_bbm(live[i], priv[i], l)) {
-			cnt_change(pg->live, l, live[i], priv[i]);
+			delta += cnt_class(&cn, priv[i], l) - cnt_class(&co, live[i], l);
 			__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 			continue;
 		}
@@ -498,10 +500,11 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 			first = i & ~(n - 1);
 		}
 		for (size_t j = first; j < first + n; j++)   /* made after the flush */
-			cnt_change(pg->live, l, live[j], priv[j]);
+			delta += cnt_class(&cn, priv[j], l) - cnt_class(&co, live[j], l);
 		break_slots(ta, &live[first], n, slot_va(pg->va, l, first), l, pg->kernel);
 		i = first + n - 1;
 	}
+	cnt_add(pg->live, l, delta);
 }
 
 /* The deferred stores, each with one atomic store, under the same

@@ -140,35 +140,53 @@ static uint32_t cnt_of(pt_entry_t e, unsigned l)
 	return a.annotated ? CNT_OTHER : CNT_PLAIN;
 }
 
+/* The class of entries (cnt_of) with the attribute bits of the last plain
+ * leaf seen is known without decoding them again. */
+struct cnt_cache {
+	pt_entry_t mask, attr;
+};
+
+static inline uint32_t cnt_class(struct cnt_cache *cc, pt_entry_t e, unsigned l)
+{
+	if (cc->mask && (e & ~cc->mask) == cc->attr)
+		return CNT_PLAIN;
+	uint32_t k = cnt_of(e, l);
+	if (k == CNT_PLAIN) {
+		struct pt_attr a;
+		pt_leaf_attr(e, l, &a);
+		cc->mask = addr_mask(&a, l);
+		cc->attr = e & ~cc->mask;
+	}
+	return k;
+}
+
+/* Commit: add delta (a sum of cnt_of differences, modulo 2^32) to the
+ * count of the live table at level l. */
+static void cnt_add(paddr_t table, unsigned l, uint32_t delta)
+{
+	if (l != PT_TOP && delta)   /* a root is never unlinked: no count */
+		*mmu_env_table_word(table) += delta;
+}
+
 /* Commit: entry old of the live table at level l becomes new. */
 static void cnt_change(paddr_t table, unsigned l, pt_entry_t old, pt_entry_t new)
 {
-	if (l == PT_TOP)
-		return;   /* a root is never unlinked: no count */
-	uint32_t *w = mmu_env_table_word(table);
-	*w = *w - cnt_of(old, l) + cnt_of(new, l);
+	cnt_add(table, l, cnt_of(new, l) - cnt_of(old, l));
 }
 
-/* The count of slots [lo, hi] of a level-l table; leaves with the
- * attribute bits of the last plain one are not decoded again. */
+/* The count of slots [lo, hi] of a level-l table. */
 static uint32_t cnt_scan(const pt_entry_t *tbl, unsigned l, size_t lo, size_t hi)
 {
+	struct cnt_cache cc = { 0, 0 };
 	uint32_t c = 0;
-	pt_entry_t mask = 0, attr = 0;
 	for (size_t i = lo; i <= hi; i++) {
-		pt_entry_t e = tbl[i];
-		if (mask && (e & ~mask) == attr) {
-			c += CNT_PLAIN;
-			continue;
-		}
-		uint32_t k = cnt_of(e, l);
-		c += k;
-		if (k == CNT_PLAIN) {
-			struct pt_attr a;
-			pt_leaf_attr(e, l, &a);
-			mask = addr_mask(&a, l);
-			attr = e & ~mask;
-		}
+		pt_entry_t notaddr = ~cc.mask, attr = cc.attr;
+		size_t j = i;
+		while (cc.mask && j <= hi && (tbl[j] & notaddr) == attr)   /* plain, as the last */
+			j++;
+		c += (uint32_t)(j - i) * CNT_PLAIN;
+		if ((i = j) <= hi)
+			c += cnt_class(&cc, tbl[i], l);
 	}
 	return c;
 }
