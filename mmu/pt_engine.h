@@ -391,8 +391,8 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 {
 	unsigned l = t->level;
 	size_t i = lvl_index(va, l), end = lvl_index(last, l);
-	if (l == c->level && c->op == MMU_LEAF_MAP && !c->contig) {
-		/* A run of plain leaves: one tight loop while the slots are empty. */
+	if (l == c->level && c->op == MMU_LEAF_MAP) {
+		/* A run of leaves: one tight loop while the slots are empty. */
 		int n = fill_leaves(ta, t, i, end, c);
 		if (n < 0)
 			return n;

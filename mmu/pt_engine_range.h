@@ -13,9 +13,10 @@
  *    them; otherwise a run of leaves in one pass;
  *  - eng_protect_run: a run of leaves rewritten in one pass.
  *
- * Stores go straight into a page made private during this call (nothing
- * to journal: a failed call drops the page whole, txn.h); anything else
- * goes through table_store.
+ * Stores go straight into a private page: nothing to journal if it became
+ * private during this call (a failed call drops it whole, txn.h), one
+ * journal entry for a run of new entries into an older one
+ * (txn_stored_run); anything else goes through table_store.
  */
 
 /* Runs at least this long make a live table private up front: their
@@ -62,7 +63,7 @@ static void run_stored(struct txn_page *pg, size_t lo, size_t hi)
 {
 	if (lo < pg->stored_lo)
 		pg->stored_lo = (uint32_t)lo;
-	if (hi > pg->stored_hi || pg->stored_hi == UINT32_MAX)
+	if (hi > pg->stored_hi)
 		pg->stored_hi = (uint32_t)hi;
 }
 
@@ -77,10 +78,10 @@ static size_t run_end(vaddr_t va, vaddr_t last, unsigned l)
 }
 
 /*
- * Slots i.. end of t get c's leaves for as long as they are empty: the
- * descriptor is built once and advanced by the page size (checked linear
- * over the run: a format whose address field is split, as Arm's 52-bit
- * PA with 64K pages, builds each one). Returns how many slots it filled
+ * Slots i.. end of t get c's leaves (or whole contiguous groups) for as
+ * long as they are empty: the descriptor is built once and advanced by
+ * the page size (checked linear over the run: a format whose address
+ * field is split, as Arm's 52-bit PA with 64K pages, builds each one). Returns how many slots it filled
  * (0: the caller goes slot by slot) or -ENOMEM.
  */
 static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t end,
@@ -91,23 +92,33 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 	int err = run_begin(ta, t, n);
 	if (err)
 		return err;
-	if (!run_fresh(ta, t))
-		return 0;
+	if (!t->pg || t->gen != ta->gen)
+		return 0;   /* a short run into a live table: deferred stores */
 	pt_entry_t *w = t->pg->ptr;
 	uint64_t step = lvl_bytes(l);
 	paddr_t pa = c->pa0 + (slot_va(t->va, l, i) - c->va0);
-	pt_entry_t d = pt_mk_leaf(&c->attr, pa, l, false);
-	pt_entry_t inc = pt_mk_leaf(&c->attr, pa + step, l, false) - d;
-	bool linear = pt_mk_leaf(&c->attr, pa + (n - 1) * step, l, false) == d + (n - 1) * inc;
+	bool g = c->contig;
+	pt_entry_t d = pt_mk_leaf(&c->attr, pa, l, g);
+	pt_entry_t inc = pt_mk_leaf(&c->attr, pa + step, l, g) - d;
+	bool linear = pt_mk_leaf(&c->attr, pa + (n - 1) * step, l, g) == d + (n - 1) * inc;
 	size_t k = i;
+	if (g && (i | (end + 1)) & (((size_t)1 << pt_contig_lg2(l)) - 1))
+		return 0;   /* a contiguous group is made whole or not at all */
 	if (linear)
 		for (; k <= end && !w[k]; k++, d += inc)
 			w[k] = d;
 	else
 		for (; k <= end && !w[k]; k++)
-			w[k] = pt_mk_leaf(&c->attr, pa + (k - i) * step, l, false);
-	if (k > i)
-		run_stored(t->pg, i, k - 1);
+			w[k] = pt_mk_leaf(&c->attr, pa + (k - i) * step, l, g);
+	if (g && (k & (((size_t)1 << pt_contig_lg2(l)) - 1))) {
+		/* stopped inside a group: undo its members, slot by slot from it */
+		size_t from = k & ~(((size_t)1 << pt_contig_lg2(l)) - 1);
+		for (size_t j = from; j < k; j++)
+			w[j] = 0;
+		k = from;
+	}
+	if (k > i && (err = txn_stored_run(ta, t->pg, i, k - 1)))
+		return err;
 	return (int)(k - i);
 }
 
