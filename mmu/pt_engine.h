@@ -484,7 +484,7 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
 	const pt_entry_t *priv = pg->ptr;
 	unsigned l = pg->level;
-	struct cnt_cache co = { 0, 0 }, cn = { 0, 0 };
+	struct cnt_cache co = { 0, 0, 0 }, cn = { 0, 0, 0 };
 	uint32_t delta = 0;   /* to the table's count (pt_engine_range.h) */
 	for (size_t i = pg->stored_lo; i <= pg->stored_hi; i++) {
 		if (live[i] == priv[i])

@@ -151,22 +151,24 @@ static uint32_t cnt_of(pt_entry_t e, unsigned l)
 	return a.annotated ? CNT_OTHER : CNT_PLAIN;
 }
 
-/* The class of entries (cnt_of) with the attribute bits of the last plain
- * leaf seen is known without decoding them again. */
+/* Leaves with the attribute bits of the last leaf classified (cnt_of)
+ * are of its class: known without decoding them again. */
 struct cnt_cache {
 	pt_entry_t mask, attr;
+	uint32_t cls;
 };
 
 static inline uint32_t cnt_class(struct cnt_cache *cc, pt_entry_t e, unsigned l)
 {
 	if (cc->mask && (e & ~cc->mask) == cc->attr)
-		return CNT_PLAIN;
+		return cc->cls;
 	uint32_t k = cnt_of(e, l);
-	if (k == CNT_PLAIN) {
+	if (k && pt_kind(e, l) == PT_LEAF) {
 		struct pt_attr a;
 		pt_leaf_attr(e, l, &a);
 		cc->mask = addr_mask(&a, l);
 		cc->attr = e & ~cc->mask;
+		cc->cls = k;
 	}
 	return k;
 }
@@ -188,14 +190,14 @@ static void cnt_change(paddr_t table, unsigned l, pt_entry_t old, pt_entry_t new
 /* The count of slots [lo, hi] of a level-l table. */
 static uint32_t cnt_scan(const pt_entry_t *tbl, unsigned l, size_t lo, size_t hi)
 {
-	struct cnt_cache cc = { 0, 0 };
+	struct cnt_cache cc = { 0, 0, 0 };
 	uint32_t c = 0;
 	for (size_t i = lo; i <= hi; i++) {
 		pt_entry_t notaddr = ~cc.mask, attr = cc.attr;
 		size_t j = i;
-		while (cc.mask && j <= hi && (tbl[j] & notaddr) == attr)   /* plain, as the last */
+		while (cc.mask && j <= hi && (tbl[j] & notaddr) == attr)   /* as the last leaf */
 			j++;
-		c += (uint32_t)(j - i) * CNT_PLAIN;
+		c += (uint32_t)(j - i) * cc.cls;
 		if ((i = j) <= hi)
 			c += cnt_class(&cc, tbl[i], l);
 	}
