@@ -784,14 +784,22 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			err = -EINVAL;
 		else if (base >= start && last <= end - 1 && !prot && mmu_cur->be->unmap_run &&
 		         !attr_of(e).annotated &&
-		         (n = mmu_cur->be->unmap_run(ta, base, end - 1, e.order, &err)) != 0) {
-			/* A run of plain leaves in one table: one pass, counted once. */
+		         (n = mmu_cur->be->unmap_run(ta, start, base, end - 1, e.order, &va,
+		                                     &err)) != 0) {
+			/* A run of plain leaves in one table, or the whole table:
+			 * one pass or one unlink, counted once. */
 			if (!err)
 				err = count(ta, half, e, -(int64_t)n);
 			if (!err)
-				note_change(ta, half, base, n * entry_bytes(e.order), false);
-			va = base + n * entry_bytes(e.order);
-		} else if (base >= start && last <= end - 1)
+				note_change(ta, half, base, va - base, false);
+		} else if (base >= start && last <= end - 1 && prot && mmu_cur->be->protect_run &&
+		           !attr_of(e).annotated &&
+		           mmu_cur->be->protect_run(ta, base, end - 1, e.order, *prot, &va, &err)) {
+			if (!err)   /* a run of plain leaves in one table, in one pass */
+				note_change(ta, half, base, va - base, false);
+		} else if (err)
+			;   /* a run failed before its first change */
+		else if (base >= start && last <= end - 1)
 			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
 		else {
 			vaddr_t from = base < start ? start : base;
