@@ -744,11 +744,13 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 		txn_forget(t->owner);
 		release(t->owner);
 	}
-	t->mode->be->set_fini(t);
 	/* The arch's ASID is t->asid cut to its width: a later set gets this
-	 * one's back, and must find nothing of it cached (nor any walk through
-	 * the tables just freed). */
+	 * one's back, and must find nothing of it cached. Flushed before the
+	 * tables are freed, as a commit frees unlinked tables after its TLB
+	 * operation: no cached walk may lead into a freed page (the host's
+	 * walk caches, host/tlb.c, report one). */
 	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
+	t->mode->be->set_fini(t);
 	meta_fini(&t->meta);
 	t->gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
@@ -938,14 +940,22 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			err = -EINVAL;
 		else if (base >= start && last <= end - 1 && !prot && mmu_cur->be->unmap_run &&
 		         !attr_of(e).annotated &&
-		         (n = mmu_cur->be->unmap_run(ta, base, end - 1, e.order, &err)) != 0) {
-			/* A run of plain leaves in one table: one pass, counted once. */
+		         (n = mmu_cur->be->unmap_run(ta, start, base, end - 1, e.order, &va,
+		                                     &err)) != 0) {
+			/* A run of plain leaves in one table, or the whole table:
+			 * one pass or one unlink, counted once. */
 			if (!err)
 				err = count(ta, half, e, -(int64_t)n);
 			if (!err)
-				note_change(ta, half, base, n * entry_bytes(e.order), false);
-			va = base + n * entry_bytes(e.order);
-		} else if (base >= start && last <= end - 1)
+				note_change(ta, half, base, va - base, false);
+		} else if (base >= start && last <= end - 1 && prot && mmu_cur->be->protect_run &&
+		           !attr_of(e).annotated &&
+		           mmu_cur->be->protect_run(ta, base, end - 1, e.order, *prot, &va, &err)) {
+			if (!err)   /* a run of plain leaves in one table, in one pass */
+				note_change(ta, half, base, va - base, false);
+		} else if (err)
+			;   /* a run failed before its first change */
+		else if (base >= start && last <= end - 1)
 			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
 		else {
 			vaddr_t from = base < start ? start : base;

@@ -78,11 +78,20 @@ struct mmu_backend {
 	 * of the range mapped; -ENOMEM. */
 	int  (*change)(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, unsigned order,
 	               uint64_t count, paddr_t pa, const struct pt_attr *a);
-	/* Optional: remove the run of existing non-annotated leaves of a
-	 * native order that starts at va, inside [va, last], as far as one
-	 * table holds it; returns how many (0: use unmap). *err on failure. */
-	uint64_t (*unmap_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
-	                      int *err);
+	/* Optional: remove the existing non-annotated leaves of a native
+	 * order from va, inside [va, last], as far as one table holds them
+	 * (or that whole table, when it lies inside [first, last]: the range
+	 * being removed, mapping nothing before va any more). Returns how many
+	 * leaves went and sets *next past what was handled (0: use unmap).
+	 * *err on failure. */
+	uint64_t (*unmap_run)(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
+	                      unsigned order, vaddr_t *next, int *err);
+	/* Optional: give the run of existing non-annotated leaves of a native
+	 * order from va, inside [va, last], in one table, the protection prot
+	 * (every other attribute kept). Returns how many leaves it covered and
+	 * sets *next past them (0: rewrite entry by entry). *err on failure. */
+	uint64_t (*protect_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+	                        unsigned prot, vaddr_t *next, int *err);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
@@ -203,6 +212,10 @@ paddr_t mmu_env_alloc(unsigned shift);
 paddr_t mmu_env_alloc_uninit(unsigned shift);
 void    mmu_env_free(paddr_t pa, unsigned shift);
 void   *mmu_env_phys_to_virt(paddr_t pa);
+/* A word of software state kept beside (not in) the allocated page pa: 0
+ * when the page is allocated, forgotten when it is freed. The radix engine
+ * keeps its per-table counts there (pt_engine_range.h). */
+uint32_t *mmu_env_table_word(paddr_t pa);
 /* Make table stores visible to the hardware walker before what follows. */
 void    mmu_env_publish_barrier(void);
 /* What a commit (or one break-before-make step) changed. */

@@ -269,6 +269,21 @@ static bool contig_leaf(pt_entry_t e, unsigned l)
 	return pt_contig_lg2(l) && pt_kind(e, l) == PT_LEAF && pt_leaf_contig(e, l);
 }
 
+/* Make table t private (a copy of the live page), for stores that cannot
+ * be deferred. Returns 0 or -ENOMEM. */
+static int own_table(mmu_transaction_t *ta, struct table *t)
+{
+	int err = 0;
+	if (!(t->pg = txn_own(ta, t->pa, &err)))
+		return err;
+	t->pg->level = (uint8_t)t->level;
+	t->pg->va = t->va;
+	t->pg->kernel = t->kernel;
+	t->view = t->pg->ptr;
+	t->gen = ta->gen;
+	return 0;
+}
+
 static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	pt_entry_t old = tget(ta, t, i);
@@ -279,14 +294,9 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 		                     (uint8_t)t->level, t->kernel };
 		if (!contig_leaf(old, t->level) && !contig_leaf(v, t->level) && txn_defer(ta, &d))
 			return 0;
-		int err = 0;
-		if (!(t->pg = txn_own(ta, t->pa, &err)))
+		int err = own_table(ta, t);
+		if (err)
 			return err;
-		t->pg->level = (uint8_t)t->level;
-		t->pg->va = t->va;
-		t->pg->kernel = t->kernel;
-		t->view = t->pg->ptr;
-		t->gen = ta->gen;
 	}
 	return txn_store(ta, t->pg, i, v);
 }
@@ -369,13 +379,24 @@ static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t
 	return table_store(ta, t, i, v);
 }
 
+static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t end,
+                       const struct leaf_change *c);   /* pt_engine_range.h */
+
 /* Apply c to every slot of level c->level in [va, last] under t, creating
  * tables on the way for a map. */
 static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vaddr_t last,
                         const struct leaf_change *c)
 {
 	unsigned l = t->level;
-	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
+	size_t i = lvl_index(va, l), end = lvl_index(last, l);
+	if (l == c->level && c->op == MMU_LEAF_MAP) {
+		/* A run of leaves: one tight loop while the slots are empty. */
+		int n = fill_leaves(ta, t, i, end, c);
+		if (n < 0)
+			return n;
+		i += (size_t)n;
+	}
+	for (; i <= end; i++) {
 		vaddr_t sva = slot_va(t->va, l, i);
 		int err = 0;
 		if (l == c->level) {
@@ -426,81 +447,8 @@ static int eng_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, un
 	return change_range(ta, &t, va, last, &c);
 }
 
-/*
- * Remove the run of leaves of one native order that starts at va, inside
- * [va, last], in the table holding va: one pass over the table's slots,
- * stopping at anything else (a hole, another size, an annotated leaf, the
- * table's end). Returns how many; 0 when the order is a contiguous one
- * (those go entry by entry). On error the call is unwound by the caller.
- */
-static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
-                              int *err)
-{
-	unsigned level;
-	bool contig;
-	native_level(order, &level, &contig);
-	if (contig)
-		return 0;
-	struct table t;
-	descend(ta, va, level, &t);
-	if (t.level != level)
-		return 0;
-	uint64_t n = 0;
-	for (size_t i = lvl_index(va, level); i < lvl_entries(level); i++, n++) {
-		vaddr_t sva = slot_va(t.va, level, i);
-		pt_entry_t e = tget(ta, &t, i);
-		struct pt_attr a;
-		if (sva < va || sva + (lvl_bytes(level) - 1) > last || pt_kind(e, level) != PT_LEAF ||
-		    contig_leaf(e, level))
-			break;
-		pt_leaf_attr(e, level, &a);
-		if (a.annotated || (*err = table_store(ta, &t, i, 0)))
-			break;
-	}
-	if (n)
-		remember(ta, &t, va);
-	return n;
-}
-
-/* Unlink and free the tables under tpa left empty in [va, last]. Only
- * private tables can have changed, so only they are checked. */
-static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
-                      vaddr_t va, vaddr_t last, bool kernel)
-{
-	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); l > 0 && i <= end; i++) {
-		pt_entry_t e = rd(ta, txn_view(ta, tpa), i);
-		if (pt_kind(e, l) != PT_TABLE)
-			continue;
-		vaddr_t sva = slot_va(table_va, l, i), slast = sva + (lvl_bytes(l) - 1);
-		paddr_t child = pt_table_pa(e, l);
-		int err = reclaim_in(ta, child, l - 1, sva, va > sva ? va : sva,
-		                     last < slast ? last : slast, kernel);
-		if (err)
-			return err;
-		if (!txn_lookup(ta, child) && !txn_def_in_page(ta, child))
-			continue;   /* unchanged, so not empty: committed tables never are */
-		/* Look right past the reclaimed range first: removing pages in
-		 * order, the next one is there, and the scan stops at once. */
-		const pt_entry_t *ctbl = txn_view(ta, child);
-		size_t n = lvl_entries(l - 1), j = lvl_index(last < slast ? last : slast, l - 1);
-		bool empty = true;
-		for (size_t k = 1; empty && k <= n; k++)
-			empty = pt_kind(rd(ta, ctbl, (j + k) & (n - 1)), l - 1) == PT_ABSENT;
-		if (!empty)
-			continue;
-		struct table parent;
-		table_at(ta, &parent, tpa, l, table_va, kernel);
-		if ((err = table_store(ta, &parent, i, 0)) || (err = txn_free(ta, child, kernel)))
-			return err;
-	}
-	return 0;
-}
-
-static int eng_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
-{
-	bool kernel = in_kernel_half(first);
-	return reclaim_in(ta, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), first, last, kernel);
-}
+/* The range loops: fill, unmap and protect runs, reclaim. */
+#include "pt_engine_range.h"
 
 /* ---- commit ---- */
 
@@ -534,10 +482,13 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
 	const pt_entry_t *priv = pg->ptr;
 	unsigned l = pg->level;
+	struct cnt_cache co = { 0, 0, 0 }, cn = { 0, 0, 0 };
+	uint32_t delta = 0;   /* to the table's count (pt_engine_range.h) */
 	for (size_t i = pg->stored_lo; i <= pg->stored_hi; i++) {
 		if (live[i] == priv[i])
 			continue;
 		if (pt_kind(live[i], l) == PT_ABSENT || !pt_needs_bbm(live[i], priv[i], l)) {
+			delta += cnt_class(&cn, priv[i], l) - cnt_class(&co, live[i], l);
 			__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 			continue;
 		}
@@ -546,9 +497,12 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 			n = (size_t)1 << pt_contig_lg2(l);
 			first = i & ~(n - 1);
 		}
+		for (size_t j = first; j < first + n; j++)   /* made after the flush */
+			delta += cnt_class(&cn, priv[j], l) - cnt_class(&co, live[j], l);
 		break_slots(ta, &live[first], n, slot_va(pg->va, l, first), l, pg->kernel);
 		i = first + n - 1;
 	}
+	cnt_add(pg->live, l, delta);
 }
 
 /* The deferred stores, each with one atomic store, under the same
@@ -561,6 +515,7 @@ static void eng_publish_def(mmu_transaction_t *ta)
 		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
 		if (old == d->val || txn_def_superseded(ta, i))
 			continue;
+		cnt_change(d->page, d->level, old, d->val);
 		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))
 			break_slots(ta, live, 1, slot_va(d->table_va, d->level, d->idx), d->level,
 			            d->kernel);
@@ -574,6 +529,7 @@ static void mirror_kernel_half(mmu_transaction_t *ta);   /* pt_engine_mode.h */
 static void eng_after_publish(mmu_transaction_t *ta)
 {
 	struct txn_flush *f = &ta->bbm;
+	count_born(ta);
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
 		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false };

@@ -17,12 +17,12 @@ struct txn_arena {
 };
 #define ARENA_ROOM (BOOK_BYTES - sizeof(struct txn_arena))
 
-enum jkind { J_OWN, J_STORE, J_FREE_USER, J_FREE_KERNEL };
+enum jkind { J_OWN, J_STORE, J_ZERO, J_FREE_USER, J_FREE_KERNEL };
 
 struct jentry {
 	enum jkind kind;
-	void    *ptr;         /* J_OWN: the record; J_STORE: the word */
-	uint64_t val;         /* J_STORE: old value; J_FREE_*: pa */
+	void    *ptr;         /* J_OWN: the record; J_STORE, J_ZERO: the (first) word */
+	uint64_t val;         /* J_STORE: old value; J_ZERO: words; J_FREE_*: pa */
 };
 
 /* Journal chunks come from the arena too: a small transaction then needs
@@ -125,7 +125,7 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 	}
 	j->e[j->n++] = (struct jentry){ kind, ptr, val };
 	st->jlen++;
-	st->op_kept += kind != J_STORE;
+	st->op_kept += kind != J_STORE && kind != J_ZERO;
 	return 0;
 }
 
@@ -139,6 +139,8 @@ static void journal_pop(struct mmu_txn_state *st)
 	st->jlen--;
 	if (e->kind == J_STORE) {
 		*(uint64_t *)e->ptr = e->val;
+	} else if (e->kind == J_ZERO) {
+		memset(e->ptr, 0, e->val * sizeof(uint64_t));
 	} else if (e->kind == J_OWN) {
 		/* Records are undone newest first, so this one heads both lists. */
 		struct txn_page *pg = e->ptr;
@@ -173,7 +175,7 @@ static void journal_compact(struct mmu_txn_state *st, uint64_t from)
 	size_t ri = from - rc->base, wi = ri;
 	for (; rc; rc = rc->next, ri = 0)
 		for (; ri < rc->n; ri++) {
-			if (rc->e[ri].kind == J_STORE)
+			if (rc->e[ri].kind == J_STORE || rc->e[ri].kind == J_ZERO)
 				continue;
 			if (wi == JCHUNK)
 				wc = wc->next, wi = 0;
@@ -386,6 +388,23 @@ int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t v
 		pg->stored_lo = (uint32_t)idx;
 	if (idx > pg->stored_hi)
 		pg->stored_hi = (uint32_t)idx;
+	return 0;
+}
+
+int txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t hi)
+{
+	uint64_t *w = (uint64_t *)pg->ptr + lo;
+	if (pg->born_op != ta->op_seq) {
+		int err = journal(ta->st, J_ZERO, w, hi - lo + 1);
+		if (err) {
+			memset(w, 0, (hi - lo + 1) * sizeof(uint64_t));
+			return err;
+		}
+	}
+	if (lo < pg->stored_lo)
+		pg->stored_lo = (uint32_t)lo;
+	if (hi > pg->stored_hi)
+		pg->stored_hi = (uint32_t)hi;
 	return 0;
 }
 

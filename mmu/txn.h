@@ -88,6 +88,11 @@ struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err);
 /* Store into a private page; journaled when the page predates the call.
  * Returns 0 or -ENOMEM (then nothing was stored). */
 int  txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val);
+/* Words [lo, hi] of the private page pg, all 0 before this call, were
+ * just stored into directly (a run of new entries): journaled as one entry
+ * (undone by zeroing them) when the page predates the call. Returns 0, or
+ * -ENOMEM after zeroing them again. */
+int  txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t hi);
 /* Store into a word of the transaction state (journaled). */
 int  txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val);
 /* Free a table page (live or private) of that half when the transaction
