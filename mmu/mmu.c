@@ -286,6 +286,26 @@ static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t by
 	f->global |= half == HALF_KERNEL;
 }
 
+/* The slot of order in the half's inline statistics, or -1 if they are
+ * full (then count() needs the state: the general path). */
+static int delta_slot(const struct txn_delta *d, unsigned order)
+{
+	for (unsigned i = 0; i < d->used; i++)
+		if (d->order[i] == order)
+			return (int)i;
+	return d->used < sizeof(d->order) ? d->used : -1;
+}
+
+static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes)
+{
+	if (i == d->used) {
+		d->order[d->used++] = (uint8_t)order;
+		d->n[i] = 0;
+	}
+	d->n[i] += n;
+	d->mapped += n * (int64_t)bytes;
+}
+
 /* n entries like e added (n > 0) or removed (n < 0): in the transaction
  * object while a few orders change, else in its state. Returns 0 or
  * -ENOMEM (the state could not be allocated). */
@@ -293,19 +313,10 @@ static int count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
 {
 	uint64_t bytes = entry_bytes(e.order);
 	struct txn_delta *d = &ta->delta[half];
-	if (!(e.flags & MMU_EF_COUNTED)) {
-		unsigned i = 0;
-		while (i < d->used && d->order[i] != e.order)
-			i++;
-		if (i < sizeof(d->order)) {
-			if (i == d->used) {
-				d->order[d->used++] = (uint8_t)e.order;
-				d->n[i] = 0;
-			}
-			d->n[i] += n;
-			d->mapped += n * (int64_t)bytes;
-			return 0;
-		}
+	int i;
+	if (!(e.flags & MMU_EF_COUNTED) && (i = delta_slot(d, e.order)) >= 0) {
+		delta_add(d, i, e.order, n, bytes);
+		return 0;
 	}
 	int err = txn_need_state(ta);
 	if (err)
@@ -435,26 +446,6 @@ static void claim(mmu_transaction_t *ta, int half)
 	ta->set->owner = ta;
 	if (half == HALF_KERNEL)
 		mmu_cur->kernel_owner = ta;
-}
-
-/* The slot of order in the half's inline statistics, or -1 if they are
- * full (then count() needs the state: the general path). */
-static int delta_slot(const struct txn_delta *d, unsigned order)
-{
-	for (unsigned i = 0; i < d->used; i++)
-		if (d->order[i] == order)
-			return (int)i;
-	return d->used < sizeof(d->order) ? d->used : -1;
-}
-
-static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes)
-{
-	if (i == d->used) {
-		d->order[d->used++] = (uint8_t)order;
-		d->n[i] = 0;
-	}
-	d->n[i] += n;
-	d->mapped += n * (int64_t)bytes;
 }
 
 /* Before a shortcut stores: the transaction may change the half, the
