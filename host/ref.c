@@ -17,6 +17,30 @@ int ref_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access
 	return -EFAULT;
 }
 
+int ref_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	switch (hw->arch) {
+	case MMU_HOST_RISCV:  return ref_riscv_census(hw, c);
+	case MMU_HOST_ARM64:  return ref_arm64_census(hw, c);
+	case MMU_HOST_X86_64: return ref_x86_census(hw, c);
+	case MMU_HOST_RADIX6: return ref_radix6_census(hw, c);
+	case MMU_HOST_HASHED: return -ENOTSUP;
+	}
+	return -ENOTSUP;
+}
+
+int mmu_host_census(mmu_translation_set_t *t, struct mmu_host_census *out)
+{
+	struct mmu_host_hwstate hw;
+	struct ref_census c = { 0 };
+
+	if (mmu_host_hwstate(t, &hw) != 0)
+		return -EINVAL;
+	int rc = ref_census(&hw, &c);
+	*out = (struct mmu_host_census){ c.mapped, c.leaves, c.tables };
+	return rc;
+}
+
 _Thread_local struct ref_walk_rec *ref_walk_rec;
 
 /* The walk fills the host's TLB (host/tlb.c): the translation if allowed,

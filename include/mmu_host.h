@@ -71,6 +71,14 @@ int      mmu_host_tlb_check(mmu_translation_set_t *t);
  * (host/tlb.c: the paging-structure caches) are counted by either. */
 int      mmu_host_tlb_check_range(mmu_translation_set_t *t, vaddr_t first, vaddr_t last);
 
+/* What the reference rules find in t's tables (both halves, host/ref.h):
+ * bytes mapped by valid leaf descriptors, those descriptors, and the
+ * table pages below the roots. 0, or -ENOTSUP for the hashed mode. */
+struct mmu_host_census {
+	uint64_t mapped_bytes, leaves, tables;
+};
+int mmu_host_census(mmu_translation_set_t *t, struct mmu_host_census *out);
+
 /* RISC-V only: whether the simulated CPU has Svnapot / Svpbmt (default both
  * on). Takes effect at the next mmu_select_mode. */
 void mmu_host_set_riscv_ext(bool svnapot, bool svpbmt);
