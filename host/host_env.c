@@ -51,6 +51,7 @@ struct frame {
 	bool     free_head;  /* heads a block that is on free_list[order] */
 	bool     ever_allocated;
 	uint32_t next, prev; /* free list links, frame numbers */
+	uint32_t word;       /* the head's: mmu_env_table_word, 0 when allocated */
 };
 
 static struct {
@@ -274,6 +275,7 @@ static paddr_t alloc_page(unsigned shift, bool zero)
 		fr->ever_allocated = true;
 	}
 	phys.frames[f].order = (uint8_t)order;
+	phys.frames[f].word = 0;
 	phys.pages_in_use++;
 	phys.allocs++;
 	unlock();
@@ -325,6 +327,7 @@ void mmu_env_free(paddr_t pa, unsigned shift)
 
 	for (uint32_t i = 0; i < (1u << order); i++)
 		phys.frames[f + i].state = FRAME_FREE;
+	fr->word = 0;
 	phys.pages_in_use--;
 	while (order < MAX_ORDER) {   /* merge with the buddy while it is free whole */
 		uint32_t buddy = f ^ (1u << order);
@@ -337,6 +340,17 @@ void mmu_env_free(paddr_t pa, unsigned shift)
 	}
 	list_push(order, f);
 	unlock();
+}
+
+uint32_t *mmu_env_table_word(paddr_t pa)
+{
+	struct frame *fr = NULL;
+	if (phys.mem && pa >= HOST_PHYS_BASE && pa - HOST_PHYS_BASE < phys.bytes)
+		fr = &phys.frames[(pa - HOST_PHYS_BASE) >> FRAME_SHIFT];
+	if (!fr || fr->state != FRAME_ALLOC_HEAD)
+		broken_invariant("mmu_env_table_word: %#llx is not an allocated page",
+		                 (unsigned long long)pa);
+	return &fr->word;
 }
 
 void *mmu_env_phys_to_virt(paddr_t pa)

@@ -99,6 +99,7 @@ static struct {
 	struct walk_entry w[WALK_SLOTS];
 	uint32_t          wused[WALK_SLOTS];
 	size_t            nwused;
+	bool              filled;             /* anything cached since the last reset */
 	const void       *mode;               /* whose tables filled what is cached */
 	unsigned          missed;             /* stale entries flushes kept, unreported */
 	unsigned          freed;              /* tables freed under a walk entry, unreported */
@@ -126,6 +127,7 @@ static void clear_locked(void)
 	for (size_t i = 0; i < tlb.nwused; i++)
 		tlb.w[tlb.wused[i]].valid = false;
 	tlb.nused = tlb.nwused = 0;
+	__atomic_store_n(&tlb.filled, false, __ATOMIC_RELEASE);
 	tlb.mode = NULL;
 }
 
@@ -198,6 +200,7 @@ void host_tlb_fill(mmu_translation_set_t *t, const struct mmu_host_hwstate *hw, 
 		want.pos = (unsigned)tlb.nused;
 		*e = want;
 		tlb.used[tlb.nused++] = (uint32_t)(e - tlb.e);
+		__atomic_store_n(&tlb.filled, true, __ATOMIC_RELEASE);
 		tlb.page_shift = hw->page_shift;
 	}
 	unlock();
@@ -223,6 +226,7 @@ void host_tlb_fill_walk(mmu_translation_set_t *t, vaddr_t va, const struct ref_w
 		                          .pos = (unsigned)tlb.nwused, .base = base,
 		                          .table = r->table[k], .mode = t->mode };
 		tlb.wused[tlb.nwused++] = (uint32_t)(w - tlb.w);
+		__atomic_store_n(&tlb.filled, true, __ATOMIC_RELEASE);
 	}
 	unlock();
 }
@@ -259,11 +263,9 @@ static bool flush_drops(mmu_translation_set_t *t, const struct mmu_flush *f, boo
 void host_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	/* Programs that never translate through the reference walker (the
-	 * benchmarks) cache nothing: their flushes must not pay anything. */
-	lock();
-	bool empty = !tlb.nused && !tlb.nwused;
-	unlock();
-	if (empty)
+	 * benchmarks) cache nothing: their flushes must not pay anything,
+	 * not even the lock (a one-page commit's flush). */
+	if (!__atomic_load_n(&tlb.filled, __ATOMIC_ACQUIRE))
 		return;
 	uint64_t page = 1ull << tlb.page_shift;
 	struct mmu_host_hwstate hw;
