@@ -78,6 +78,12 @@ struct mmu_host_census {
 	uint64_t mapped_bytes, leaves, tables;
 };
 int mmu_host_census(mmu_translation_set_t *t, struct mmu_host_census *out);
+/* The radix engine's per-table counts (mmu/pt_engine_range.h: plain leaves
+ * and other valid entries, kept beside each table below the roots) against
+ * the census: every table's two counts must add up to its valid
+ * descriptors. Returns 0, or minus the number of tables whose counts are
+ * wrong (the first is printed to stderr). The hashed mode keeps none: 0. */
+int mmu_host_check_counts(mmu_translation_set_t *t);
 
 /* RISC-V only: whether the simulated CPU has Svnapot / Svpbmt (default both
  * on). Takes effect at the next mmu_select_mode. */

@@ -562,8 +562,9 @@ static void check_stats(struct model *m, int s)
 }
 
 /* The reference rules' census of set s's tables (both halves) maps what
- * the model says it translates: a leaf left outside the windows the walks
- * look at shows here. */
+ * the model says it translates (a leaf left outside the windows the walks
+ * look at shows here), and every table's per-table count adds up to its
+ * valid entries. */
 static void check_census(struct model *m, int s)
 {
 	struct mmu_host_census got;
@@ -577,6 +578,10 @@ static void check_census(struct model *m, int s)
 	if (got.mapped_bytes != want.mapped_bytes)
 		failf(m, "census of set %d's tables: mapped bytes expected %#" PRIx64 ", the leaf descriptors map %#" PRIx64,
 		      s, want.mapped_bytes, got.mapped_bytes);
+	int wrong = mmu_host_check_counts(&m->sets[s]);
+	if (wrong)
+		failf(m, "per-table counts of set %d: %d tables' counts differ from their valid entries"
+		      " (the first is on stderr)", s, -wrong);
 }
 
 static void restore_current(struct model *m)
