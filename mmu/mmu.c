@@ -349,6 +349,19 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	return err;
 }
 
+/* A leaf with no side-table record as the entry the API reports. */
+static mmu_entry_t leaf_entry(const struct mmu_leaf *l)
+{
+	mmu_entry_t e = { .pa = l->pa, .order = l->order, .prot = l->attr.prot,
+	                  .memtype = l->attr.memtype };
+	if (l->attr.global)
+		e.flags |= MMU_EF_GLOBAL;
+	/* Old and clean as read, so an update of the entry keeps them. */
+	e.flags |= l->attr.accessed ? MMU_EF_ACCESSED : MMU_EF_OLD;
+	e.flags |= l->attr.dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN;
+	return e;
+}
+
 /* The entry covering va, as the API reports it: composed entries whole. */
 static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)
 {
@@ -359,8 +372,7 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 	int err = mmu_cur->be->lookup(ta, va, &l);
 	if (err)
 		return err;
-	mmu_entry_t e = { .pa = l.pa, .order = l.order, .prot = l.attr.prot,
-	                  .memtype = l.attr.memtype };
+	mmu_entry_t e = leaf_entry(&l);
 	vaddr_t at = l.va;
 	if (l.attr.annotated) {
 		uint64_t v = 0;
@@ -380,11 +392,6 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 			e.counter = (uint8_t)(((v & META_COUNTER) >> 8) - 1);
 		}
 	}
-	if (l.attr.global)
-		e.flags |= MMU_EF_GLOBAL;
-	/* Old and clean as read, so an update of the entry keeps them. */
-	e.flags |= l.attr.accessed ? MMU_EF_ACCESSED : MMU_EF_OLD;
-	e.flags |= l.attr.dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN;
 	*out = e;
 	*base = at;
 	return 0;
@@ -912,6 +919,31 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
 }
 
+/* Leaves mmu_scan reads at a time from one table. */
+#define SCAN_RUN 64
+
+/* fn over n plain leaves of one table; those it changes go through
+ * mmu_update (after a change of size, the rest are read again). *va:
+ * where the scan goes on. Returns 0 or mmu_update's error. */
+static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *run, unsigned n,
+                    mmu_scan_fn fn, void *priv, vaddr_t *va)
+{
+	for (unsigned i = 0; i < n; i++) {
+		mmu_entry_t e = leaf_entry(&run[i]), keep = fn(e, run[i].va, priv);
+		vaddr_t next = run[i].va + entry_bytes(e.order);
+		*va = next ? next : ~(vaddr_t)0;
+		if (same_entry(e, keep))
+			continue;
+		int err = mmu_find(ta, run[i].va, NULL);
+		if (!err)
+			err = mmu_update(ta, keep);
+		if (err || keep.order != e.order)
+			return err;   /* a split or merge: the rest is read again */
+		/* rewritten in place: the other leaves read stay as they were */
+	}
+	return 0;
+}
+
 /* Calls fn once per entry overlapping [start, end), in address order, and
  * applies what it returns through mmu_update, all in one transaction.
  * Returns 0, or the first error (then nothing changed). */
@@ -924,9 +956,17 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 	mmu_transaction(&ta, t);
 	int err = 0;
 	vaddr_t va = start;
-	struct mmu_leaf l;
+	struct mmu_leaf l, run[SCAN_RUN];
 	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
 		mmu_entry_t e;
+		unsigned n = 0;
+		if (!l.attr.annotated && mmu_cur->be->leaves &&
+		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, run, SCAN_RUN)) != 0) {
+			/* Plain leaves of one table, read in one pass: a walk only
+			 * for the first one the callback changes. */
+			err = scan_run(&ta, run, n, fn, priv, &va);
+			continue;
+		}
 		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
 		if (err)
 			break;

@@ -390,6 +390,44 @@ static uint64_t eng_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	return n;
 }
 
+/*
+ * The read cursor of mmu_scan: the leaf holding va and the plain leaves
+ * after it in the same table (see mmu_backend.leaves), one read each;
+ * leaves with the attribute bits of the previous one are not decoded
+ * again. The table is remembered, so the next call starts there.
+ */
+static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
+                           struct mmu_leaf *out, unsigned max)
+{
+	struct table t;
+	descend(ta, va, 0, &t);
+	unsigned l = t.level, n = 0;
+	bool direct = direct_reads(ta, &t);
+	pt_entry_t mask = 0, attr = 0;
+	for (size_t i = lvl_index(va, l); n < max && i < lvl_entries(l); i++, n++) {
+		vaddr_t sva = slot_va(t.va, l, i);
+		pt_entry_t e = direct ? t.view[i] : rd(ta, t.view, i);
+		if (n && (sva > last || sva < va))
+			break;   /* past the range, or wrapped past the top */
+		if (mask && (e & ~mask) == attr) {
+			out[n] = out[n - 1];
+			out[n].va = sva;
+			out[n].pa = pt_leaf_pa(e, l, sva);
+			continue;
+		}
+		if (pt_kind(e, l) != PT_LEAF || contig_leaf(e, l))
+			break;
+		leaf_of(e, l, sva, &out[n]);
+		if (out[n].attr.annotated)
+			break;
+		mask = addr_mask(&out[n].attr, l);
+		attr = e & ~mask;
+	}
+	if (n)
+		remember(ta, &t, va);
+	return n;
+}
+
 /* Unlink and free the tables under tpa left empty in [va, last]. Only
  * private tables can have changed, so only they are checked. */
 static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
