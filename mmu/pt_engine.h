@@ -20,6 +20,9 @@
 #define PT_CAT_(a, b) a##b
 #define PT_CAT(a, b) PT_CAT_(a, b)
 #define THIS_MODE PT_CAT(mmu_mode_, PT_MODE)
+/* The walker's small steps, inlined into every walk (a call per level was
+ * much of a one-page transaction's time). */
+#define PT_HOT inline __attribute__((always_inline))
 
 _Static_assert(PT_TOP_BITS >= 1 && PT_TOP_BITS <= PT_PAGE_SHIFT - 3,
                "the root must index at least two and at most a page of entries");
@@ -86,7 +89,7 @@ static void native_level(unsigned order, unsigned *level, bool *contig)
 
 /* Entry i of a table as the transaction sees it: the table's contents
  * (live or private) under the transaction's deferred stores. */
-static inline pt_entry_t rd(const mmu_transaction_t *ta, const void *tbl, size_t i)
+static PT_HOT pt_entry_t rd(const mmu_transaction_t *ta, const void *tbl, size_t i)
 {
 	return txn_read(ta, (const uint64_t *)tbl + i);
 }
@@ -102,9 +105,10 @@ struct table {
 	uint64_t gen;
 	unsigned level;
 	bool kernel;
+	bool cursor;                 /* still the cursor's table (ta->walk), unmoved */
 };
 
-static void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigned l,
+static PT_HOT void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigned l,
                      vaddr_t va, bool kernel)
 {
 	*t = (struct table){ .pa = pa, .pg = txn_lookup(ta, pa), .va = va, .gen = ta->gen,
@@ -112,7 +116,7 @@ static void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigne
 	t->view = t->pg ? t->pg->ptr : mmu_env_phys_to_virt(pa);
 }
 
-static pt_entry_t tget(mmu_transaction_t *ta, struct table *t, size_t i)
+static PT_HOT pt_entry_t tget(mmu_transaction_t *ta, struct table *t, size_t i)
 {
 	if (t->gen != ta->gen)
 		table_at(ta, t, t->pa, t->level, t->va, t->kernel);
@@ -153,7 +157,7 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	ta->walk.pg = t->pg;
 }
 
-static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
+static PT_HOT bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
 {
 	return ta->walk.view && txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen) &&
 	       va >= ta->walk.first && last <= ta->walk.last;
@@ -162,7 +166,7 @@ static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
 /* Where a walk for [va, last] down to level `to` starts: the cursor's
  * table when it covers the range at or above that level, else the root of
  * va's half. */
-static void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned to,
+static PT_HOT void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned to,
                        struct table *t)
 {
 	bool kernel = in_kernel_half(va);
@@ -170,7 +174,7 @@ static void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned
 	if (remembered(ta, va, last) && l >= to)
 		*t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
 		                     .va = l == PT_TOP ? root_va(kernel) : ta->walk.first,
-		                     .gen = ta->gen, .level = l, .kernel = kernel };
+		                     .gen = ta->gen, .level = l, .kernel = kernel, .cursor = true };
 	else
 		table_at(ta, t, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), kernel);
 }
@@ -178,16 +182,18 @@ static void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned
 /* Walk from there towards level `to`, stopping early at an entry that is
  * not a table: t ends at the table whose slot for va holds it (t->level >
  * to when the walk stopped early). */
-static void descend(mmu_transaction_t *ta, vaddr_t va, unsigned to, struct table *t)
+static void descend(mmu_transaction_t *ta, vaddr_t va, unsigned to, struct table *out)
 {
-	walk_start(ta, va, va, to, t);
-	for (unsigned l = t->level; l > to; l--) {
+	struct table t;   /* a local the compiler keeps in registers: *out is written once */
+	walk_start(ta, va, va, to, &t);
+	for (unsigned l = t.level; l > to; l--) {
 		size_t i = lvl_index(va, l);
-		pt_entry_t e = tget(ta, t, i);
+		pt_entry_t e = rd(ta, t.view, i);   /* a walk moves no page: t.gen holds */
 		if (pt_kind(e, l) != PT_TABLE)
-			return;
-		table_at(ta, t, pt_table_pa(e, l), l - 1, slot_va(t->va, l, i), t->kernel);
+			break;
+		table_at(ta, &t, pt_table_pa(e, l), l - 1, slot_va(t.va, l, i), t.kernel);
 	}
+	*out = t;
 }
 
 static int eng_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
@@ -543,6 +549,8 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	mirror_kernel_half(ta);
 }
 
-/* The sets, the shared kernel half, host introspection and the mode
- * itself: the engine's instantiation as a paging mode. */
+/* The one-entry calls' shortcuts; the sets, the shared kernel half, host
+ * introspection and the mode itself: the engine's instantiation as a
+ * paging mode. */
+#include "pt_engine_one.h"
 #include "pt_engine_mode.h"

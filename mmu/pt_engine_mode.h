@@ -144,6 +144,8 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.reclaim = eng_reclaim,
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,
+	.leaf_bits = eng_leaf_bits, .add_one = eng_add_one,
+	.find_one = eng_find_one, .remove_one = eng_remove_one,
 #ifdef MMU_HOST
 	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
 #endif

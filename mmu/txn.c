@@ -42,6 +42,16 @@ static unsigned bucket_of(paddr_t pa)
 	return (unsigned)((pa >> 12) * 0x9E3779B97F4A7C15ull >> 55) % NBUCKETS;
 }
 
+/* A generation of its own for each transaction and set: views cached under
+ * (transaction, generations) (host/hashed.c's view cache) must never match
+ * a later transaction or set that reuses the same memory, so each starts
+ * 2^32 above the last, and counting up inside one never reaches the next. */
+static uint64_t gen_epoch;
+uint64_t txn_fresh_gen(void)
+{
+	return __atomic_add_fetch(&gen_epoch, 1, __ATOMIC_RELAXED) << 32;
+}
+
 unsigned txn_page_shift(void)
 {
 	return mmu_cur->geo.page_shift;
@@ -235,24 +245,6 @@ void txn_op_end(mmu_transaction_t *ta, int err)
 
 /* ---- deferred stores ---- */
 
-bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
-{
-	if (ta->def.spill_op)
-		return false;
-	/* A store of this call to a word it already stored replaces it;
-	 * one to a word an earlier call stored goes on top (undone by
-	 * truncation). */
-	for (unsigned i = ta->def.mark; i < ta->def.n; i++)
-		if (ta->def.e[i].word == d->word) {
-			ta->def.e[i].val = d->val;
-			return true;
-		}
-	if (ta->def.n == TXN_DEFER)
-		return false;
-	ta->def.e[ta->def.n++] = *d;
-	return true;
-}
-
 uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v)
 {
 	for (unsigned i = ta->def.n; i-- > 0;)
@@ -277,11 +269,9 @@ bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i)
 	return false;
 }
 
-struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa)
+struct txn_page *txn_lookup_state(mmu_transaction_t *ta, paddr_t pa)
 {
 	struct mmu_txn_state *st = ta->st;
-	if (!st)
-		return NULL;
 	for (struct txn_page *pg = st->buckets[bucket_of(pa)]; pg; pg = pg->next)
 		if ((pg->live ? pg->live : pg->pa) == pa)
 			return pg;
@@ -317,6 +307,14 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 	*b = pg;
 	pg->all = st->all;
 	st->all = pg;
+	/* A transaction takes its generation of its own (txn_fresh_gen) only
+	 * now, when its first private page appears: before that, every view
+	 * it could have cached is of a live page, which stays right for any
+	 * transaction at the same address until a commit moves the set's or
+	 * the kernel half's generation. A read-only or deferring transaction
+	 * never pays the atomic. */
+	if (ta->gen < TXN_GEN_EPOCH)
+		ta->gen += txn_fresh_gen();
 	ta->gen++;
 	return pg;
 }
