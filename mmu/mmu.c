@@ -1061,6 +1061,32 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
 }
 
+/* Leaves mmu_scan reads at a time from one table. */
+#define SCAN_RUN 64
+
+/* fn over n plain leaves of one table; those it changes go through
+ * mmu_update (after a change of size, the rest are read again). *va:
+ * where the scan goes on. Returns 0 or mmu_update's error. */
+static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *run, unsigned n,
+                    mmu_scan_fn fn, void *priv, vaddr_t *va)
+{
+	for (unsigned i = 0; i < n; i++) {
+		mmu_entry_t e = mmu_entry_of_leaf(&run[i].attr, run[i].pa, run[i].order);
+		mmu_entry_t keep = fn(e, run[i].va, priv);
+		vaddr_t next = run[i].va + entry_bytes(e.order);
+		*va = next ? next : ~(vaddr_t)0;
+		if (same_entry(e, keep))
+			continue;
+		int err = mmu_find(ta, run[i].va, NULL);
+		if (!err)
+			err = mmu_update(ta, keep);
+		if (err || keep.order != e.order)
+			return err;   /* a split or merge: the rest is read again */
+		/* rewritten in place: the other leaves read stay as they were */
+	}
+	return 0;
+}
+
 /* Calls fn once per entry overlapping [start, end), in address order, and
  * applies what it returns through mmu_update, all in one transaction.
  * Returns 0, or the first error (then nothing changed). */
@@ -1073,9 +1099,17 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 	mmu_transaction(&ta, t);
 	int err = 0;
 	vaddr_t va = start;
-	struct mmu_leaf l;
+	struct mmu_leaf l, run[SCAN_RUN];
 	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
 		mmu_entry_t e;
+		unsigned n = 0;
+		if (!l.attr.annotated && mmu_cur->be->leaves &&
+		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, run, SCAN_RUN)) != 0) {
+			/* Plain leaves of one table, read in one pass: a walk only
+			 * for the first one the callback changes. */
+			err = scan_run(&ta, run, n, fn, priv, &va);
+			continue;
+		}
 		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
 		if (err)
 			break;
