@@ -15,6 +15,7 @@
  */
 #include <string.h>
 #include "txn.h"
+#include "lock.h"
 
 #define PT_CAT_(a, b) a##b
 #define PT_CAT(a, b) PT_CAT_(a, b)
@@ -147,8 +148,8 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	unsigned l = t->level;
 	ta->walk.pa = t->pa;
 	ta->walk.gen = ta->gen;
-	ta->walk.sgen = ta->set->gen;
-	ta->walk.kgen = THIS_MODE.kernel_gen;
+	ta->walk.sgen = __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE);
+	ta->walk.kgen = __atomic_load_n(&THIS_MODE.kernel_gen, __ATOMIC_ACQUIRE);
 	ta->walk.level = l;
 	if (l == PT_TOP) {
 		ta->walk.first = t->kernel ? THIS_MODE.kernel_base : 0;
@@ -271,9 +272,24 @@ static bool contig_leaf(pt_entry_t e, unsigned l)
 	return pt_contig_lg2(l) && pt_kind(e, l) == PT_LEAF && pt_leaf_contig(e, l);
 }
 
+/* A store into a slot of a live user table needs the regions the slot
+ * spans (every region, above level 1), and a private copy of a live table
+ * above the leaves needs the set as a whole (mmu/lock.h). Tables born in
+ * the transaction are its own; the kernel half is claimed whole. */
+static int store_lock(mmu_transaction_t *ta, const struct table *t, size_t i)
+{
+	if (t->kernel || (t->pg && !t->pg->live))
+		return 0;
+	vaddr_t sva = slot_va(t->va, t->level, i);
+	return lock_span(ta, sva, sva + (lvl_bytes(t->level) - 1));
+}
+
 static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	pt_entry_t old = tget(ta, t, i);
+	int err = store_lock(ta, t, i);
+	if (err)
+		return err;
 	if (!t->pg) {
 		/* A contiguous group changes whole, with break-before-make
 		 * over the group (eng_publish): never deferred. */
@@ -281,7 +297,8 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 		                     (uint8_t)t->level, t->kernel };
 		if (!contig_leaf(old, t->level) && !contig_leaf(v, t->level) && txn_defer(ta, &d))
 			return 0;
-		int err = 0;
+		if (t->level && !t->kernel && (err = lock_whole(ta)))
+			return err;
 		if (!(t->pg = txn_own(ta, t->pa, &err)))
 			return err;
 		t->pg->level = (uint8_t)t->level;
@@ -464,6 +481,21 @@ static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, u
 	return n;
 }
 
+#define NONE ((size_t)-1)
+
+/* A slot of the level-l table tpa that holds something, or NONE. It looks
+ * right past `last` first: removing pages in order, the next one is there,
+ * and the scan stops at once. */
+static size_t first_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t last)
+{
+	const pt_entry_t *tbl = txn_view(ta, tpa);
+	size_t n = lvl_entries(l), j = lvl_index(last, l);
+	for (size_t k = 1; k <= n; k++)
+		if (pt_kind(rd(ta, tbl, (j + k) & (n - 1)), l) != PT_ABSENT)
+			return (j + k) & (n - 1);
+	return NONE;
+}
+
 /* Unlink and free the tables under tpa left empty in [va, last]. Only
  * private tables can have changed, so only they are checked. */
 static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
@@ -481,14 +513,18 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
 			return err;
 		if (!txn_lookup(ta, child) && !txn_def_in_page(ta, child))
 			continue;   /* unchanged, so not empty: committed tables never are */
-		/* Look right past the reclaimed range first: removing pages in
-		 * order, the next one is there, and the scan stops at once. */
-		const pt_entry_t *ctbl = txn_view(ta, child);
-		size_t n = lvl_entries(l - 1), j = lvl_index(last < slast ? last : slast, l - 1);
-		bool empty = true;
-		for (size_t k = 1; empty && k <= n; k++)
-			empty = pt_kind(rd(ta, ctbl, (j + k) & (n - 1)), l - 1) == PT_ABSENT;
-		if (!empty)
+		size_t used = first_used(ta, child, l - 1, last < slast ? last : slast);
+		/* Whether a table above level 1 is empty depends on slots other
+		 * transactions may fill or empty: settled only under every region
+		 * it spans, unless a slot in a region held says "not empty". */
+		if (l >= 2 && !kernel &&
+		    (used == NONE || !lock_holds(ta, slot_va(sva, l - 1, used),
+		                                 slot_va(sva, l - 1, used) + (lvl_bytes(l - 1) - 1)))) {
+			if ((err = lock_span(ta, sva, slast)))
+				return err;
+			used = first_used(ta, child, l - 1, last < slast ? last : slast);
+		}
+		if (used != NONE)
 			continue;
 		struct table parent;
 		table_at(ta, &parent, tpa, l, table_va, kernel);
