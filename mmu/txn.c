@@ -57,7 +57,7 @@ static void *arena_take(struct txn_arena **head, size_t bytes)
 		if (!pa)
 			return NULL;
 #ifdef MMU_HOST
-		mmu_host_book_bytes += BOOK_BYTES;
+		__atomic_fetch_add(&mmu_host_book_bytes, BOOK_BYTES, __ATOMIC_RELAXED);
 #endif
 		a = mmu_env_phys_to_virt(pa);
 		a->next = *head;
