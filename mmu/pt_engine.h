@@ -16,19 +16,11 @@
 #include <string.h>
 #include "txn.h"
 #include "lock.h"
+#include "pt_geometry.h"
 
 #define PT_CAT_(a, b) a##b
 #define PT_CAT(a, b) PT_CAT_(a, b)
 #define THIS_MODE PT_CAT(mmu_mode_, PT_MODE)
-
-#ifndef PT_INDEX_BITS
-#define PT_INDEX_BITS (PT_PAGE_SHIFT - 3)
-#endif
-#ifndef PT_SPLIT_ROOTS
-#define PT_SPLIT_ROOTS 0
-#endif
-#define PT_TOP (PT_LEVELS - 1)
-#define PT_TOP_BITS (PT_VA_BITS - PT_PAGE_SHIFT - PT_TOP * PT_INDEX_BITS)
 
 _Static_assert(PT_TOP_BITS >= 1 && PT_TOP_BITS <= PT_PAGE_SHIFT - 3,
                "the root must index at least two and at most a page of entries");
