@@ -20,6 +20,13 @@
  *             statistics, and exactly as many table pages as the same
  *             entries added by one thread into a fresh set. Removing
  *             everything gives back every page (nothing leaked).
+ *  churn      N threads each map and unmap one page of its own region,
+ *             one transaction each, so every one links or unlinks its leaf
+ *             table and the upper table they share empties whenever every
+ *             page is unmapped at once (a removal then needs the set
+ *             whole: -EBUSY, backoff, retry). After each commit a thread
+ *             finds its page as committed; at the end every page is mapped
+ *             and the tables are exact.
  *  overlap    N threads increment counters kept in the output addresses of
  *             8 shared pages (4 per region, so a transaction may hold one
  *             region and be refused the other): find, update to pa + one
@@ -48,7 +55,7 @@
 #define NCOUNT   8           /* shared counter pages */
 #define PA_BASE  0x40000000ull
 
-static unsigned nthreads = 4, ntxns = 400;
+static unsigned nthreads = 4, ntxns = 200;
 static unsigned page_shift;
 static uint64_t region;      /* what one leaf table translates */
 static vaddr_t base_va;
@@ -254,6 +261,60 @@ static void check_disjoint(struct worker *ws)
 	mmu_remove_translation_set(&ref);
 }
 
+/* ---- churn: one page a thread, linked and unlinked ---- */
+
+static void backoff(uint64_t *seed, unsigned *refused)
+{
+	*refused += *refused < 12;
+	for (volatile uint64_t spin = rnd(seed) % (16ull << *refused); spin; spin--)
+		;
+}
+
+static void *churn_thread(void *arg)
+{
+	struct worker *w = arg;
+	unsigned refused = 0;
+	/* Odd: the last transaction maps. */
+	for (unsigned done = 0; done < (ntxns | 1) && !failures;) {
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, &set);
+		bool mapped = w->model[0].pa;
+		paddr_t pa = w->next_pa;
+		int rc = 0;
+		if (mapped) {
+			rc = mmu_find(&ta, w->va, NULL);
+			if (!rc)
+				rc = mmu_remove(&ta);
+		} else {
+			rc = mmu_add(&ta, mmu_mkentry(pa, MMU_READ), w->va);
+		}
+		if (rc == -EBUSY) {
+			mmu_forget(&ta);
+			w->busy++;
+			backoff(&w->seed, &refused);
+			continue;
+		}
+		refused = 0;
+		if (rc || (rc = mmu_commit(&ta))) {
+			FAIL("churn thread %u: %d", w->id, rc);
+			mmu_forget(&ta);
+			break;
+		}
+		w->model[0] = mapped ? (struct slot){ 0, 0 } : (struct slot){ pa, MMU_READ };
+		w->next_pa += mapped ? 0 : pg();
+		w->commits++;
+		done++;
+		mmu_entry_t e;
+		mmu_transaction(&ta, &set);
+		rc = mmu_find(&ta, w->va, &e);
+		mmu_forget(&ta);
+		if (mapped ? rc != -ENOENT : rc || mmu_entry_pa(e) != pa)
+			FAIL("churn thread %u: right after its commit, find %#" PRIx64 " -> %d", w->id,
+			     w->va, rc);
+	}
+	return NULL;
+}
+
 /* ---- overlapping counters ---- */
 
 static _Atomic unsigned long committed[NCOUNT];
@@ -382,6 +443,28 @@ static int run_mode(const char *name, uint64_t seed)
 	if (mmu_host_tables_in_use() != pages_set)
 		FAIL("%s: %zu pages in use after removing everything, %zu before", name,
 		     mmu_host_tables_in_use(), pages_set);
+
+	/* churn */
+	memset(ws, 0, nthreads * sizeof(*ws));
+	for (unsigned t = 0; t < nthreads; t++) {
+		ws[t].id = t;
+		ws[t].seed = seed * 104729 + t + 1;
+		ws[t].va = base_va + t * region;
+		ws[t].next_pa = PA_BASE + ((uint64_t)(t + 1) << 36);
+		pthread_create(&th[t], NULL, churn_thread, &ws[t]);
+	}
+	for (unsigned t = 0; t < nthreads; t++)
+		pthread_join(th[t], NULL);
+	unsigned churn_busy = 0;
+	for (unsigned t = 0; t < nthreads; t++)
+		churn_busy += ws[t].busy;
+	if (failures == before)
+		check_disjoint(ws);
+	if (mmu_clear_range(&set, base_va, base_va + nthreads * region))
+		FAIL("%s: clear", name);
+	if (mmu_host_tables_in_use() != pages_set)
+		FAIL("%s: %zu pages in use after the churn, %zu before", name,
+		     mmu_host_tables_in_use(), pages_set);
 	free(ws);
 
 	/* overlap */
@@ -418,8 +501,9 @@ static int run_mode(const char *name, uint64_t seed)
 	if (mmu_host_tables_in_use() != pages0)
 		FAIL("%s: %zu pages in use after removing the set, %zu before", name,
 		     mmu_host_tables_in_use(), pages0);
-	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY retried; overlap: %lu increments: %s\n",
-	       name, commits, forgets, busy, total, failures == before ? "ok" : "FAIL");
+	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY; churn: %u -EBUSY; "
+	       "overlap: %lu increments: %s\n", name, commits, forgets, busy, churn_busy, total,
+	       failures == before ? "ok" : "FAIL");
 	return failures != before;
 }
 

@@ -79,7 +79,7 @@ fuzz: $(MMU_TEST_DIR)/fuzz
 # ThreadSanitizer: its own clang build of the library (build/host-tsan/).
 #   make mmu-conc [CONC_THREADS=4 CONC_TXNS=400]
 CONC_THREADS ?= 4
-CONC_TXNS    ?= 400
+CONC_TXNS    ?= 200
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 LIBMMU_TSAN := build/host-tsan/libmmu.a
 LIBMMU_TSAN_OBJS := $(LIBMMU_SRCS:%.c=build/host-tsan/obj/%.o)
