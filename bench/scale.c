@@ -33,6 +33,9 @@ static mmu_translation_set_t sets[MAXT];
 static bool own_sets;   /* control: each thread its own set */
 static uint64_t page, region, ntx = 200000;
 static pthread_barrier_t start;
+/* Each thread's own start and end: the main thread may be descheduled
+ * between the barrier and its clock read on a loaded machine. */
+static uint64_t t_begin[MAXT], t_end[MAXT];
 
 struct worker {
 	unsigned id;
@@ -57,30 +60,16 @@ static void pin(unsigned cpu)
 	pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
 }
 
-/* One transaction, retried on -EBUSY (counted; none is expected on
- * disjoint ranges). */
-static int txn_map(struct worker *w, vaddr_t va, paddr_t pa)
+/* One transaction: map va to pa, or (pa 0) find and remove it; retried
+ * on -EBUSY (counted; none is expected on disjoint ranges). */
+static int txn_one(struct worker *w, vaddr_t va, paddr_t pa)
 {
 	for (;;) {
 		mmu_transaction_t ta;
 		mmu_transaction(&ta, w->set);
-		int err = mmu_add(&ta, mmu_mkentry(pa, MMU_READ | MMU_WRITE), va);
-		if (!err)
-			return mmu_commit(&ta);
-		mmu_forget(&ta);
-		if (err != -EBUSY)
-			return err;
-		w->busy++;
-	}
-}
-
-static int txn_unmap(struct worker *w, vaddr_t va)
-{
-	for (;;) {
-		mmu_transaction_t ta;
-		mmu_transaction(&ta, w->set);
-		int err = mmu_find(&ta, va, NULL);
-		if (!err)
+		int err = pa ? mmu_add(&ta, mmu_mkentry(pa, MMU_READ | MMU_WRITE), va)
+		             : mmu_find(&ta, va, NULL);
+		if (!err && !pa)
 			err = mmu_remove(&ta);
 		if (!err)
 			return mmu_commit(&ta);
@@ -96,13 +85,15 @@ static void *run(void *arg)
 	struct worker *w = arg;
 	pin(w->id);
 	pthread_barrier_wait(&start);
+	t_begin[w->id] = now_ns();
 	paddr_t pa = 0x100000000ull * (w->id + 1);
 	for (uint64_t i = 0; i < ntx / 2 && !w->err; i++) {
 		vaddr_t va = w->va + (1 + i % (RANGE_PAGES - 1)) * page;
-		w->err = txn_map(w, va, pa + i % RANGE_PAGES * page);
+		w->err = txn_one(w, va, pa + i % RANGE_PAGES * page);
 		if (!w->err)
-			w->err = txn_unmap(w, va);
+			w->err = txn_one(w, va, 0);
 	}
+	t_end[w->id] = now_ns();
 	return NULL;
 }
 
@@ -112,45 +103,53 @@ static void *run(void *arg)
  * runs could have had at all. */
 static void *spin(void *arg)
 {
-	pin((unsigned)(uintptr_t)arg);
+	unsigned id = (unsigned)(uintptr_t)arg;
+	pin(id);
 	pthread_barrier_wait(&start);
+	t_begin[id] = now_ns();
 	volatile uint64_t x = 0;
 	for (uint64_t i = 0; i < ntx * 200; i++)
 		x += i;
+	t_end[id] = now_ns();
 	return NULL;
 }
 
-static double ceiling(unsigned n)
+/* Runs fn(arg[t]) on n threads released together (thread t pinned to CPU
+ * t, noting t_begin[t] and t_end[t]); their wall time, ns. */
+static uint64_t timed(unsigned n, void *(*fn)(void *), void *const *arg)
 {
 	pthread_t th[MAXT];
 	pthread_barrier_init(&start, NULL, n + 1);
 	for (unsigned t = 0; t < n; t++)
-		pthread_create(&th[t], NULL, spin, (void *)(uintptr_t)t);
+		pthread_create(&th[t], NULL, fn, arg[t]);
 	pthread_barrier_wait(&start);
-	uint64_t t0 = now_ns();
 	for (unsigned t = 0; t < n; t++)
 		pthread_join(th[t], NULL);
-	uint64_t dt = now_ns() - t0;
 	pthread_barrier_destroy(&start);
-	return (double)(n * ntx * 200) / ((double)dt / 1e9);
+	uint64_t first = t_begin[0], last = t_end[0];
+	for (unsigned t = 1; t < n; t++) {
+		first = t_begin[t] < first ? t_begin[t] : first;
+		last = t_end[t] > last ? t_end[t] : last;
+	}
+	return last - first;
+}
+
+static double ceiling(unsigned n)
+{
+	void *const cpu[MAXT] = { (void *)0, (void *)1 };
+	return (double)(n * ntx * 200) / ((double)timed(n, spin, cpu) / 1e9);
 }
 
 /* Transactions per second on n threads, or a negative errno. */
 static double measure(unsigned n, uint64_t *busy)
 {
 	struct worker w[MAXT];
-	pthread_t th[MAXT];
-	pthread_barrier_init(&start, NULL, n + 1);
+	void *arg[MAXT];
 	for (unsigned t = 0; t < n; t++) {
 		w[t] = (struct worker){ .id = t, .va = region * (64 + t), .set = &sets[own_sets ? t : 0] };
-		pthread_create(&th[t], NULL, run, &w[t]);
+		arg[t] = &w[t];
 	}
-	pthread_barrier_wait(&start);
-	uint64_t t0 = now_ns();
-	for (unsigned t = 0; t < n; t++)
-		pthread_join(th[t], NULL);
-	uint64_t dt = now_ns() - t0;
-	pthread_barrier_destroy(&start);
+	uint64_t dt = timed(n, run, arg);
 	for (unsigned t = 0; t < n; t++) {
 		*busy += w[t].busy;
 		if (w[t].err)

@@ -403,6 +403,33 @@ static void *reader_thread(void *arg)
 
 /* ---- driver ---- */
 
+/* Each thread on its own window (one leaf-table region each, all under
+ * one upper table); after joining, the set against the union of their
+ * models, then everything removed: back to pages_set pages in use. */
+static void run_windows(struct worker *ws, void *(*fn)(void *), uint64_t seed,
+                        size_t pages_set, const char *name)
+{
+	pthread_t th[MAXT];
+	int before = failures;
+	memset(ws, 0, nthreads * sizeof(*ws));
+	for (unsigned t = 0; t < nthreads; t++) {
+		ws[t].id = t;
+		ws[t].seed = seed + t + 1;
+		ws[t].va = base_va + t * region;
+		ws[t].next_pa = PA_BASE + ((uint64_t)(t + 1) << 36);
+		pthread_create(&th[t], NULL, fn, &ws[t]);
+	}
+	for (unsigned t = 0; t < nthreads; t++)
+		pthread_join(th[t], NULL);
+	if (failures == before)
+		check_disjoint(ws);
+	if (mmu_clear_range(&set, base_va, base_va + nthreads * region))
+		FAIL("%s: clear", name);
+	if (mmu_host_tables_in_use() != pages_set)
+		FAIL("%s: %zu pages in use after removing everything, %zu before", name,
+		     mmu_host_tables_in_use(), pages_set);
+}
+
 static int run_mode(const char *name, uint64_t seed)
 {
 	int before = failures;
@@ -421,50 +448,14 @@ static int run_mode(const char *name, uint64_t seed)
 	}
 	size_t pages_set = mmu_host_tables_in_use();
 
-	/* disjoint */
 	struct worker *ws = calloc(nthreads, sizeof(*ws));
-	pthread_t th[MAXT + 1];
-	for (unsigned t = 0; t < nthreads; t++) {
-		ws[t].id = t;
-		ws[t].seed = seed * 7919 + t + 1;
-		ws[t].va = base_va + t * region;
-		ws[t].next_pa = PA_BASE + ((uint64_t)(t + 1) << 36);
-		pthread_create(&th[t], NULL, disjoint_thread, &ws[t]);
-	}
-	for (unsigned t = 0; t < nthreads; t++)
-		pthread_join(th[t], NULL);
-	unsigned commits = 0, busy = 0, forgets = 0;
+	unsigned commits = 0, busy = 0, forgets = 0, churn_busy = 0;
+	run_windows(ws, disjoint_thread, seed * 7919, pages_set, name);
 	for (unsigned t = 0; t < nthreads; t++)
 		commits += ws[t].commits, busy += ws[t].busy, forgets += ws[t].forgets;
-	if (failures == before)
-		check_disjoint(ws);
-	if (mmu_clear_range(&set, base_va, base_va + nthreads * region))
-		FAIL("%s: clear", name);
-	if (mmu_host_tables_in_use() != pages_set)
-		FAIL("%s: %zu pages in use after removing everything, %zu before", name,
-		     mmu_host_tables_in_use(), pages_set);
-
-	/* churn */
-	memset(ws, 0, nthreads * sizeof(*ws));
-	for (unsigned t = 0; t < nthreads; t++) {
-		ws[t].id = t;
-		ws[t].seed = seed * 104729 + t + 1;
-		ws[t].va = base_va + t * region;
-		ws[t].next_pa = PA_BASE + ((uint64_t)(t + 1) << 36);
-		pthread_create(&th[t], NULL, churn_thread, &ws[t]);
-	}
-	for (unsigned t = 0; t < nthreads; t++)
-		pthread_join(th[t], NULL);
-	unsigned churn_busy = 0;
+	run_windows(ws, churn_thread, seed * 104729, pages_set, name);
 	for (unsigned t = 0; t < nthreads; t++)
 		churn_busy += ws[t].busy;
-	if (failures == before)
-		check_disjoint(ws);
-	if (mmu_clear_range(&set, base_va, base_va + nthreads * region))
-		FAIL("%s: clear", name);
-	if (mmu_host_tables_in_use() != pages_set)
-		FAIL("%s: %zu pages in use after the churn, %zu before", name,
-		     mmu_host_tables_in_use(), pages_set);
 	free(ws);
 
 	/* overlap */
@@ -477,7 +468,7 @@ static int run_mode(const char *name, uint64_t seed)
 	}
 	mmu_commit(&ta);
 	atomic_store(&writers_done, false);
-	pthread_t rd;
+	pthread_t rd, th[MAXT];
 	pthread_create(&rd, NULL, reader_thread, NULL);
 	for (unsigned t = 0; t < nthreads; t++)
 		pthread_create(&th[t], NULL, counter_thread, (void *)(uintptr_t)(seed * 31 + t + 1));
