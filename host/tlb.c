@@ -114,7 +114,7 @@ void host_tlb_fill(mmu_translation_set_t *t, const struct mmu_host_hwstate *hw, 
 	      e->access == access)) {
 		*e = want;
 		tlb.page_shift = hw->page_shift;
-		tlb.filled = true;
+		__atomic_store_n(&tlb.filled, true, __ATOMIC_RELEASE);
 	}
 	unlock();
 }
@@ -141,11 +141,8 @@ void host_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	/* Programs that never translate through the reference walker (the
 	 * benchmarks) cache nothing: their flushes must not pay a scan. */
-	lock();
-	bool empty = !tlb.filled;
-	unlock();
-	if (empty)
-		return;
+	if (!__atomic_load_n(&tlb.filled, __ATOMIC_ACQUIRE))
+		return;   /* and no lock taken: concurrent commits share nothing here */
 	uint64_t page = 1ull << tlb.page_shift;
 	struct mmu_host_hwstate hw;
 	bool walkable = f->end > f->start && mmu_host_hwstate(t, &hw) == 0;
