@@ -36,6 +36,17 @@ static pthread_barrier_t start;
 /* Each thread's own start and end: the main thread may be descheduled
  * between the barrier and its clock read on a loaded machine. */
 static uint64_t t_begin[MAXT], t_end[MAXT];
+/* Each transaction thread's own CPU time: what sharing the set costs in
+ * cache-line transfers and spinning shows here even when the machine gives
+ * the two threads little time side by side. */
+static uint64_t t_cpu[MAXT];
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 struct worker {
 	unsigned id;
@@ -86,6 +97,7 @@ static void *run(void *arg)
 	pin(w->id);
 	pthread_barrier_wait(&start);
 	t_begin[w->id] = now_ns();
+	uint64_t c0 = cpu_ns();
 	paddr_t pa = 0x100000000ull * (w->id + 1);
 	for (uint64_t i = 0; i < ntx / 2 && !w->err; i++) {
 		vaddr_t va = w->va + (1 + i % (RANGE_PAGES - 1)) * page;
@@ -94,6 +106,7 @@ static void *run(void *arg)
 			w->err = txn_one(w, va, 0);
 	}
 	t_end[w->id] = now_ns();
+	t_cpu[w->id] = cpu_ns() - c0;
 	return NULL;
 }
 
@@ -140,8 +153,9 @@ static double ceiling(unsigned n)
 	return (double)(n * ntx * 200) / ((double)timed(n, spin, cpu) / 1e9);
 }
 
-/* Transactions per second on n threads, or a negative errno. */
-static double measure(unsigned n, uint64_t *busy)
+/* Transactions per second on n threads, or a negative errno; *cpu: CPU
+ * nanoseconds per transaction. */
+static double measure(unsigned n, uint64_t *busy, double *cpu)
 {
 	struct worker w[MAXT];
 	void *arg[MAXT];
@@ -150,11 +164,14 @@ static double measure(unsigned n, uint64_t *busy)
 		arg[t] = &w[t];
 	}
 	uint64_t dt = timed(n, run, arg);
+	uint64_t spent = 0;
 	for (unsigned t = 0; t < n; t++) {
 		*busy += w[t].busy;
+		spent += t_cpu[t];
 		if (w[t].err)
 			return w[t].err;
 	}
+	*cpu = (double)spent / (double)(n * (ntx / 2 * 2));
 	return (double)(n * (ntx / 2 * 2)) / ((double)dt / 1e9);
 }
 
@@ -195,8 +212,9 @@ int main(int argc, char **argv)
 	}
 	int at = snprintf(table, sizeof(table),
 	                  "| mode | 1 thread (txn/s, median / best) | 2 threads, one set | 2 : 1 "
-	                  "| control: 2 threads, a set each | 2 : 1 | machine: 2 : 1 of plain arithmetic |\n"
-	                  "|---|---:|---:|---:|---:|---:|---:|\n");
+	                  "| control: 2 threads, a set each | 2 : 1 | machine: 2 : 1 of plain arithmetic "
+	                  "| CPU per transaction: 1 thread / 2 on one set / 2 on a set each |\n"
+	                  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (int m = 0; m < nmodes; m++) {
 		if (mmu_host_init(64u << 20) || mmu_select_mode(modes[m]) ||
 		    mmu_new_translation_set(&sets[0]) || mmu_new_translation_set(&sets[1])) {
@@ -217,14 +235,14 @@ int main(int argc, char **argv)
 				}
 			mmu_commit(&ta);
 		}
-		double one[64], two[64], ctl[64], c1[64], c2[64];
+		double one[64], two[64], ctl[64], c1[64], c2[64], k1[64], k2[64], kc[64];
 		uint64_t busy = 0;
 		for (int r = 0; r < runs; r++) {
 			own_sets = false;
-			one[r] = measure(1, &busy);
-			two[r] = measure(2, &busy);
+			one[r] = measure(1, &busy, &k1[r]);
+			two[r] = measure(2, &busy, &k2[r]);
 			own_sets = true;
-			ctl[r] = measure(2, &busy);
+			ctl[r] = measure(2, &busy, &kc[r]);
 			c1[r] = ceiling(1);
 			c2[r] = ceiling(2);
 			if (one[r] < 0 || two[r] < 0 || ctl[r] < 0) {
@@ -237,12 +255,16 @@ int main(int argc, char **argv)
 		qsort(ctl, runs, sizeof(double), cmp);
 		qsort(c1, runs, sizeof(double), cmp);
 		qsort(c2, runs, sizeof(double), cmp);
+		qsort(k1, runs, sizeof(double), cmp);
+		qsort(k2, runs, sizeof(double), cmp);
+		qsort(kc, runs, sizeof(double), cmp);
 		double m1 = one[runs / 2], m2 = two[runs / 2], mc = ctl[runs / 2];
 		at += snprintf(table + at, sizeof(table) - at,
 		               "| %s | %.2fM / %.2fM | %.2fM / %.2fM | **%.2fx** | %.2fM / %.2fM | %.2fx "
-		               "| %.2fx |\n",
+		               "| %.2fx | %.0f / %.0f / %.0f ns |\n",
 		               modes[m], m1 / 1e6, one[runs - 1] / 1e6, m2 / 1e6, two[runs - 1] / 1e6,
-		               m2 / m1, mc / 1e6, ctl[runs - 1] / 1e6, mc / m1, c2[runs / 2] / c1[runs / 2]);
+		               m2 / m1, mc / 1e6, ctl[runs - 1] / 1e6, mc / m1, c2[runs / 2] / c1[runs / 2],
+		               k1[runs / 2], k2[runs / 2], kc[runs / 2]);
 		if (busy)
 			fprintf(stderr, "scale: %s: %" PRIu64 " transactions refused with -EBUSY and retried\n",
 			        modes[m], busy);
@@ -261,7 +283,9 @@ int main(int argc, char **argv)
 		           "throughput over the whole run. The controls: the same two threads on a "
 		           "set each (what sharing one set costs), and two threads of plain "
 		           "arithmetic (how much of a second CPU the machine gave at all; about 2 "
-		           "when it is quiet). Load average before: %s\n\n%s",
+		           "when it is quiet). The last column is CPU time per transaction (thread "
+		           "CPU clocks, medians): sharing the set costs what the one-set figure "
+		           "grows by over the set-each one. Load average before: %s\n\n%s",
 		        ntx, runs, load, table);
 		fclose(f);
 	}
