@@ -131,9 +131,12 @@ int lock_kernel_claim(mmu_transaction_t *ta)
 
 void lock_kernel_release(mmu_transaction_t *ta)
 {
-	struct mmu_transaction *me = ta;
-	__atomic_compare_exchange_n(&ta->set->mode->kernel_owner, &me, NULL, false,
-	                            __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	struct mmu_transaction *me = ta, **owner = &ta->set->mode->kernel_owner;
+	/* Looked at first: a compare-and-swap takes the (mode-wide) cache line
+	 * even when it fails, and most transactions never claimed the half. */
+	if (__atomic_load_n(owner, __ATOMIC_RELAXED) == ta)
+		__atomic_compare_exchange_n(owner, &me, NULL, false, __ATOMIC_RELEASE,
+		                            __ATOMIC_RELAXED);
 }
 
 /* ---- the set list ---- */
