@@ -278,6 +278,17 @@ static void free_locked(uint64_t pa, unsigned shift)
 	list_push(z, pa, order);
 }
 
+/* A frames_alloc block has no reference count: the slot of its first
+ * frame is the owner's word (frames_free already insists it is 0). */
+uint32_t *frames_owner_word(uint64_t pa)
+{
+	struct zone *z = zone_of(pa, FRAME);
+	if (!z || (pa & (FRAME - 1)) || !(*state_of(z, pa) & ST_ALLOC))
+		panic("frames_owner_word: %#llx does not head an allocated block",
+		      (unsigned long long)pa);
+	return &z->ref[(pa - z->base) >> FRAME_MIN_SHIFT];
+}
+
 uint64_t frames_alloc_pages(unsigned shift)
 {
 	uint64_t pa = frames_alloc(shift);
