@@ -627,7 +627,11 @@ int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	int half = half_of(va, 1);
 	if (half < 0)
 		return -ERANGE;
-	bool held = half == HALF_KERNEL || !lock_span(ta, va, va);
+	/* The kernel half is held only once claimed by a change: an entry
+	 * found before is checked again when a change takes it (cur_still). */
+	bool held = half == HALF_KERNEL
+	            ? __atomic_load_n(&mmu_cur->kernel_owner, __ATOMIC_RELAXED) == ta
+	            : !lock_span(ta, va, va);
 	if (held) {
 		err = lookup(ta, va, &e, &base);
 		held = !err && (half == HALF_KERNEL ||
