@@ -184,7 +184,24 @@ int frames_add_above(const struct boot_info *bi, uint64_t from, unsigned granule
 	return fa.st.total_bytes > before ? 0 : -ENOENT;
 }
 
-uint64_t frames_alloc(unsigned shift)
+/* Several CPUs allocate at once (the MMU layer's transactions run in
+ * parallel, docs/transactions.md "Locking"): the free lists and counts are
+ * kept under one spin lock. Nothing allocates from an interrupt handler. */
+static uint32_t frames_lock;
+
+static void lock_frames(void)
+{
+	while (__atomic_exchange_n(&frames_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&frames_lock, __ATOMIC_RELAXED))
+			;
+}
+
+static void unlock_frames(void)
+{
+	__atomic_store_n(&frames_lock, 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t alloc_locked(unsigned shift)
 {
 	if (shift < FRAME_MIN_SHIFT || shift > FRAME_MAX_SHIFT)
 		return 0;
@@ -206,11 +223,29 @@ uint64_t frames_alloc(unsigned shift)
 	}
 	*state_of(z, pa) = (uint8_t)(ST_ALLOC | order);
 	fa.st.in_use[order]++;
-	memset(phys_to_virt(pa), 0, (size_t)(FRAME << order));
 	return pa;
 }
 
+uint64_t frames_alloc(unsigned shift)
+{
+	lock_frames();
+	uint64_t pa = alloc_locked(shift);
+	unlock_frames();
+	if (pa)   /* outside the lock: the block is this caller's alone */
+		memset(phys_to_virt(pa), 0, (size_t)FRAME << (shift - FRAME_MIN_SHIFT));
+	return pa;
+}
+
+static void free_locked(uint64_t pa, unsigned shift);
+
 void frames_free(uint64_t pa, unsigned shift)
+{
+	lock_frames();
+	free_locked(pa, shift);
+	unlock_frames();
+}
+
+static void free_locked(uint64_t pa, unsigned shift)
 {
 	if (shift < FRAME_MIN_SHIFT || shift > FRAME_MAX_SHIFT)
 		panic("frames_free: %#llx with shift %u outside [%u, %u]",
@@ -260,6 +295,7 @@ uint64_t frames_alloc_pages(unsigned shift)
 
 	if (!pa)
 		return 0;
+	lock_frames();
 	unsigned order = shift - FRAME_MIN_SHIFT;
 	struct zone *z = zone_of(pa, FRAME << order);
 	fa.st.in_use[order]--;
@@ -270,6 +306,7 @@ uint64_t frames_alloc_pages(unsigned shift)
 		z->ref[(f - z->base) >> FRAME_MIN_SHIFT] = 1;
 	}
 	fa.st.mapped_frames += 1ull << order;
+	unlock_frames();
 	return pa;
 }
 
