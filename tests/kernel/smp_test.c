@@ -9,7 +9,9 @@
  *     REMAP_FRAMES, which holds r: B, having seen round r published,
  *     must read r or more. Without the shootdown B's TLB keeps the old
  *     translation and this fails (docs/smp.md, "Tests");
- *  3. ASID roll-over under many sets (asid_test).
+ *  3. ASID roll-over under many sets (asid_test);
+ *  4. demand faults on one page from every CPU at once (fault_race_test):
+ *     the page is mapped once, every CPU sees every other's writes.
  * Everything is freed again; the frame allocator's counts must agree.
  */
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include "arch.h"
 #include "mmu.h"
 #include "smp.h"
+#include "vm.h"
 
 /* Remap rounds, and reads B makes of a round before it acknowledges it. */
 #define REMAP_ROUNDS     16
@@ -402,6 +405,157 @@ out:
 	}
 }
 
+/* ---- 4. demand faults on one page from several CPUs at once ---- */
+
+/*
+ * Every online CPU runs one address space and, at the same moment (a
+ * barrier before each round), writes its own word of a page nothing has
+ * mapped yet: each takes the demand fault, and all but one find the page
+ * mapped once they get vm_fault's lock. Each round's page lies 1 GiB from
+ * the last, beyond the reach of any leaf table in every mode (4 KiB pages:
+ * 2 MiB; 64 KiB: 512 MiB), so the racing faults also race to add tables. Then every CPU reads every
+ * word: one frame per page, or a CPU's write went to a frame the page
+ * no longer maps. Without the space's lock two CPUs allocate a frame and
+ * run transactions on the set at once (docs/memory.md, "More CPUs").
+ */
+#define FAULT_ROUNDS 64
+#define FAULT_STRIDE (1ull << 30)
+
+static struct {
+	struct vm_space vs;
+	vaddr_t base;
+	uint64_t stride;
+	unsigned ncpu;                  /* CPUs taking part */
+	volatile uint64_t arrived;      /* barrier: arrivals so far */
+	volatile uint64_t failed;       /* writes whose fault was not resolved */
+	volatile uint64_t wrong;        /* reads of another CPU's word that missed its write */
+} fr;
+
+/* Wait until all CPUs reached barrier number k (counted from 1). */
+static bool fault_barrier(uint64_t k)
+{
+	uint64_t want = k * fr.ncpu;
+
+	__atomic_fetch_add(&fr.arrived, 1, __ATOMIC_ACQ_REL);
+	for (uint64_t polls = 0; polls < WAIT_POLLS; polls++)
+		if (__atomic_load_n(&fr.arrived, __ATOMIC_ACQUIRE) >= want)
+			return true;
+	return false;
+}
+
+static uint64_t fault_word(unsigned round, unsigned slot)
+{
+	return (uint64_t)round << 8 | (slot + 1);
+}
+
+/* On each CPU; arg: its slot (0 .. ncpu - 1). */
+static void fault_racer(void *arg)
+{
+	unsigned slot = (unsigned)(uintptr_t)arg;
+
+	mmu_activate(&fr.vs.set);
+	vm_set_current(&fr.vs);
+	arch_user_access(true);
+	for (unsigned r = 0; r < FAULT_ROUNDS; r++) {
+		vaddr_t page = fr.base + r * fr.stride;
+		uint64_t v = fault_word(r, slot);
+
+		if (!fault_barrier(2 * r + 1)) {
+			__atomic_fetch_add(&fr.failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		if (trap_probe(MMU_WRITE, page + slot * sizeof(uint64_t), &v, NULL))
+			__atomic_fetch_add(&fr.failed, 1, __ATOMIC_RELAXED);
+		if (!fault_barrier(2 * r + 2)) {
+			__atomic_fetch_add(&fr.failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		for (unsigned j = 0; j < fr.ncpu; j++)
+			if (trap_probe(MMU_READ, page + j * sizeof(uint64_t), &v, NULL) ||
+			    v != fault_word(r, j))
+				__atomic_fetch_add(&fr.wrong, 1, __ATOMIC_RELAXED);
+	}
+	arch_user_access(false);
+	vm_set_current(NULL);
+	mmu_activate(mmu_kernel_set());
+}
+
+struct fault_scan { uint64_t entries, bad_order; paddr_t pa[FAULT_ROUNDS]; };
+
+static mmu_entry_t fault_scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct fault_scan *fs = priv;
+	uint64_t r = (va - fr.base) / fr.stride;
+
+	if (mmu_entry_order(e) || r >= FAULT_ROUNDS)
+		fs->bad_order++;
+	else
+		fs->pa[r] = mmu_entry_pa(e);
+	fs->entries++;
+	return e;
+}
+
+static void fault_race_test(struct ktest *t, uint64_t online)
+{
+	unsigned slots[SMP_MAX_CPUS], self = this_cpu()->index;
+	struct frames_stats before, mapped;
+
+	memset((void *)&fr, 0, sizeof(fr));
+	fr.stride = FAULT_STRIDE;
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if (online & (1ull << i))
+			slots[i] = fr.ncpu++;
+	frames_get_stats(&before);
+	int err = vm_space_init(&fr.vs);
+	if (!err) {
+		fr.vs.max_order = 0;   /* base pages: one frame per page, countable */
+		err = vm_mmap(&fr.vs, 0, FAULT_ROUNDS * fr.stride, MMU_READ | MMU_WRITE, 0, &fr.base);
+	}
+	if (!ktest_check(t, !err, "fault race: a space with a %llu MiB area (error %d)",
+			 (unsigned long long)(FAULT_ROUNDS * fr.stride >> 20), err))
+		goto out;
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if ((online & (1ull << i)) && i != self)
+			smp_call_async(i, fault_racer, (void *)(uintptr_t)slots[i]);
+	fault_racer((void *)(uintptr_t)slots[self]);
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if ((online & (1ull << i)) && i != self)
+			smp_call_wait(i);
+
+	struct fault_scan fs;
+	memset(&fs, 0, sizeof(fs));
+	err = mmu_scan(&fr.vs.set, 0, fr.base + FAULT_ROUNDS * fr.stride, fault_scan_fn, &fs);
+	bool distinct = true, single = true;
+	for (unsigned r = 0; r < FAULT_ROUNDS; r++) {
+		for (unsigned q = 0; q < r; q++)
+			distinct &= fs.pa[r] != fs.pa[q];
+		single &= fs.pa[r] && frames_refcount(fs.pa[r]) == 1;
+	}
+	frames_get_stats(&mapped);
+	const struct vm_counts *c = &fr.vs.counts;
+	ktest_check(t, !fr.failed && !fr.wrong,
+		    "fault race: %u CPUs wrote a word each of %u unmapped pages at once, then read "
+		    "all of them (%llu writes failed, %llu reads missed a write)", fr.ncpu,
+		    FAULT_ROUNDS, (unsigned long long)fr.failed, (unsigned long long)fr.wrong);
+	ktest_check(t, !err && fs.entries == FAULT_ROUNDS && !fs.bad_order && distinct && single &&
+		    c->mapped[0] == FAULT_ROUNDS &&
+		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS,
+		    "fault race: each page mapped once: %llu entries, %llu demand maps, %llu frames "
+		    "in use for %u pages (%llu faults, %llu found the page mapped by another CPU)",
+		    (unsigned long long)fs.entries, (unsigned long long)c->mapped[0],
+		    (unsigned long long)(mapped.mapped_frames - before.mapped_frames), FAULT_ROUNDS,
+		    (unsigned long long)c->faults, (unsigned long long)c->spurious);
+	vm_space_destroy(&fr.vs);
+	frames_get_stats(&mapped);
+	ktest_check(t, mapped.free_bytes == before.free_bytes,
+		    "fault race: every frame and table page back (%llu KiB free before, %llu after)",
+		    (unsigned long long)(before.free_bytes >> 10),
+		    (unsigned long long)(mapped.free_bytes >> 10));
+	return;
+out:
+	vm_space_destroy(&fr.vs);
+}
+
 void smp_tests(struct ktest *t)
 {
 	struct frames_stats before, after;
@@ -416,6 +570,7 @@ void smp_tests(struct ktest *t)
 	if (reader) {
 		remap_test(t, "remap", reader, NULL);
 		asid_test(t, online, reader);
+		fault_race_test(t, online);
 	}
 	frames_get_stats(&after);
 	ktest_check(t, after.free_bytes == before.free_bytes,
