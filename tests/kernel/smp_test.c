@@ -11,7 +11,9 @@
  *     translation and this fails (docs/smp.md, "Tests");
  *  3. ASID roll-over under many sets (asid_test);
  *  4. demand faults on one page from every CPU at once (fault_race_test):
- *     the page is mapped once, every CPU sees every other's writes.
+ *     the page is mapped once, every CPU sees every other's writes;
+ *  5. the boot CPU answers a shootdown while it spins in a loop that
+ *     never polls (spin_test: x86 must take the IPI as an interrupt).
  * Everything is freed again; the frame allocator's counts must agree.
  */
 #include <errno.h>
@@ -556,6 +558,74 @@ out:
 	vm_space_destroy(&fr.vs);
 }
 
+/* ---- 5. a shootdown reaches a CPU that spins without polling ---- */
+
+static struct {
+	mmu_translation_set_t set;
+	volatile bool done;
+	volatile int err;
+} sp;
+
+/* On the other CPU: remap the page the boot CPU's set holds. */
+static void spin_remapper(void *arg)
+{
+	paddr_t pa = *(const paddr_t *)arg;
+
+	sp.err = map_page(&sp.set, pa, true);
+	__atomic_store_n(&sp.done, true, __ATOMIC_RELEASE);
+}
+
+/*
+ * This CPU runs a set, another CPU changes a page of it (its commit must
+ * shoot this CPU's TLB down before it returns), and this CPU meanwhile
+ * spins on a flag without answering anything (no smp_call_wait, no
+ * arch_smp_poll): the commit returns only if this CPU answers at any
+ * time (x86: the IPI taken as an interrupt). Then this CPU must read the
+ * new frame.
+ */
+static void spin_test(struct ktest *t, unsigned other)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	paddr_t f[2] = { frames_alloc(g->page_shift), frames_alloc(g->page_shift) };
+	struct cpu *self = this_cpu();
+	uint64_t received = self->shootdowns_received, v = 0, polls;
+	int err = -ENOMEM;
+
+	memset((void *)&sp, 0, sizeof(sp));
+	if (f[0] && f[1] && !(err = mmu_new_translation_set(&sp.set))) {
+		*(volatile uint64_t *)phys_to_virt(f[0]) = 1;
+		*(volatile uint64_t *)phys_to_virt(f[1]) = 2;
+		if ((err = map_page(&sp.set, f[0], false)))
+			mmu_remove_translation_set(&sp.set);
+	}
+	if (!ktest_check(t, !err, "spin: a set mapping %#llx (error %d)",
+			 (unsigned long long)REMAP_VA, err))
+		goto free_frames;
+	mmu_activate(&sp.set);
+	if (trap_probe(MMU_READ, REMAP_VA, &v, NULL) || v != 1)
+		v = ~0ull;   /* the old translation, now in this CPU's TLB */
+	smp_call_async(other, spin_remapper, &f[1]);
+	for (polls = 0; polls < WAIT_POLLS && !__atomic_load_n(&sp.done, __ATOMIC_ACQUIRE); polls++)
+		;
+	bool answered = sp.done;
+	smp_call_wait(other);   /* this one polls: the remap ends either way */
+	uint64_t now = 0;
+	bool read_ok = v == 1 && !trap_probe(MMU_READ, REMAP_VA, &now, NULL) && now == 2;
+	mmu_activate(mmu_kernel_set());
+	ktest_check(t, answered && !sp.err && read_ok,
+		    "spin: CPU %u's commit on a set CPU %u runs returned while CPU %u spun without "
+		    "polling (%s after %llu spins, error %d; CPU %u then read %llu, want 2; "
+		    "%llu shootdown IPIs served)", other, self->index, self->index,
+		    answered ? "returned" : "still waiting", (unsigned long long)polls, sp.err,
+		    self->index, (unsigned long long)now,
+		    (unsigned long long)(self->shootdowns_received - received));
+	mmu_remove_translation_set(&sp.set);
+free_frames:
+	for (unsigned i = 0; i < 2; i++)
+		if (f[i])
+			frames_free(f[i], g->page_shift);
+}
+
 void smp_tests(struct ktest *t)
 {
 	struct frames_stats before, after;
@@ -571,6 +641,7 @@ void smp_tests(struct ktest *t)
 		remap_test(t, "remap", reader, NULL);
 		asid_test(t, online, reader);
 		fault_race_test(t, online);
+		spin_test(t, reader);
 	}
 	frames_get_stats(&after);
 	ktest_check(t, after.free_bytes == before.free_bytes,
