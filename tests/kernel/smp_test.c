@@ -709,7 +709,7 @@ static void fault_race_test(struct ktest *t, uint64_t online)
 	frames_get_stats(&before);
 	int err = vm_space_init(&fr.vs);
 	if (!err) {
-		fr.vs.max_order = 0;   /* base pages: one frame per page, countable */
+		fr.vs.max_order = 0;   /* base pages only, countable */
 		err = vm_mmap(&fr.vs, 0, FAULT_ROUNDS * fr.stride, MMU_READ | MMU_WRITE, 0, &fr.base);
 	}
 	if (!ktest_check(t, !err, "fault race: a space with a %llu MiB area (error %d)",
@@ -734,18 +734,21 @@ static void fault_race_test(struct ktest *t, uint64_t online)
 	}
 	frames_get_stats(&mapped);
 	const struct vm_counts *c = &fr.vs.counts;
+	/* A base page is 2^(page_shift - FRAME_MIN_SHIFT) frames (16 with 64K granules). */
+	uint64_t page_frames = 1ull << (mmu_geometry()->page_shift - FRAME_MIN_SHIFT);
 	ktest_check(t, !fr.failed && !fr.wrong,
 		    "fault race: %u CPUs wrote a word each of %u unmapped pages at once, then read "
 		    "all of them (%llu writes failed, %llu reads missed a write)", fr.ncpu,
 		    FAULT_ROUNDS, (unsigned long long)fr.failed, (unsigned long long)fr.wrong);
 	ktest_check(t, !err && fs.entries == FAULT_ROUNDS && !fs.bad_order && distinct && single &&
 		    c->mapped[0] == FAULT_ROUNDS &&
-		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS,
+		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS * page_frames,
 		    "fault race: each page mapped once: %llu entries, %llu demand maps, %llu frames "
-		    "in use for %u pages (%llu faults, %llu found the page mapped by another CPU)",
+		    "in use for %u pages of %llu frames (%llu faults, %llu found the page mapped by "
+		    "another CPU)",
 		    (unsigned long long)fs.entries, (unsigned long long)c->mapped[0],
 		    (unsigned long long)(mapped.mapped_frames - before.mapped_frames), FAULT_ROUNDS,
-		    (unsigned long long)c->faults, (unsigned long long)c->spurious);
+		    (unsigned long long)page_frames, (unsigned long long)c->faults, (unsigned long long)c->spurious);
 	vm_space_destroy(&fr.vs);
 	frames_get_stats(&mapped);
 	ktest_check(t, mapped.free_bytes == before.free_bytes,
