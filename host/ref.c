@@ -20,6 +20,34 @@ int ref_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access
 	return -EFAULT;
 }
 
+void ref_census_tables(struct ref_census *c, const struct ref_radix *r, paddr_t table, int level,
+                       uint64_t entries)
+{
+	unsigned valid = 0;
+	for (uint64_t k = 0; k < entries; k++) {
+		uint64_t d;
+		paddr_t next = 0;
+		unsigned shift = 0;
+		if (!ref_load(table, k, &d))
+			continue;
+		switch (r->kind(r->arch, d, level, &next, &shift)) {
+		case REF_INVALID:
+			continue;
+		case REF_LEAF:
+			c->mapped += 1ull << shift;
+			c->leaves++;
+			break;
+		case REF_TABLE:
+			c->tables++;
+			ref_census_tables(c, r, next, level + r->step, r->entries);
+			break;
+		}
+		valid++;
+	}
+	if (c->table)
+		c->table(c->ctx, table, level, valid);
+}
+
 int ref_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
 {
 	switch (hw->arch) {

@@ -62,12 +62,19 @@ int ref_arm64_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
 int ref_x86_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
 int ref_radix6_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
 
-/* Counts a valid leaf descriptor that maps 2^shift bytes. */
-static inline void ref_census_leaf(struct ref_census *c, unsigned shift)
-{
-	c->mapped += 1ull << shift;
-	c->leaves++;
-}
+/* How a radix walker reads one descriptor at a level for the census:
+ * REF_LEAF mapping 2^*shift bytes, or REF_TABLE leading to *next. */
+enum ref_kind { REF_INVALID, REF_LEAF, REF_TABLE };
+struct ref_radix {
+	const void *arch;         /* the walker's own configuration, for kind */
+	enum ref_kind (*kind)(const void *arch, uint64_t d, int level, paddr_t *next,
+	                      unsigned *shift);
+	uint64_t entries;         /* of a table below the roots */
+	int step;                 /* the level below level is level + step */
+};
+/* The census of the table at `table` (level, entries) and those below. */
+void ref_census_tables(struct ref_census *c, const struct ref_radix *r, paddr_t table, int level,
+                       uint64_t entries);
 
 /* ---- helpers shared by the walkers ---------------------------------- */
 
