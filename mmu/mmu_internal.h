@@ -232,6 +232,8 @@ struct mmu_flush {
 	uint64_t pages;        /* base pages whose translation changed */
 	bool     global;       /* kernel half: cached for every ASID */
 	bool     adds_only;    /* only new entries where there were none */
+	bool     tables_freed; /* a table a walker could reach was unlinked: cached
+	                        * walks through it must go too (walk caches) */
 };
 /* The TLB maintenance for it, chosen by the arch (one page, a range, the
  * ASID, everything); adds what it issued to t->tlb_ops[] and

@@ -495,6 +495,22 @@ static bool kernel_changed(mmu_transaction_t *ta)
 	return false;
 }
 
+/* Whether the commit frees a table the hardware could walk (not one born
+ * in this transaction): its flush must reach the walk caches. */
+static bool unlinks_live_table(mmu_transaction_t *ta)
+{
+	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
+		for (size_t i = 0; i < j->n; i++) {
+			const struct jentry *e = &j->e[i];
+			if (e->kind != J_FREE_USER && e->kind != J_FREE_KERNEL)
+				continue;
+			const struct txn_page *pg = txn_lookup(ta, e->val);
+			if (!pg || pg->live)
+				return true;
+		}
+	return false;
+}
+
 /*
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
@@ -525,7 +541,8 @@ void txn_commit(mmu_transaction_t *ta)
 	mmu_env_publish_barrier();
 	if (ta->flush.changed) {
 		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
-		                       ta->flush.global, ta->flush.adds_only };
+		                       ta->flush.global, ta->flush.adds_only,
+		                       st && unlinks_live_table(ta) };
 		mmu_env_tlb_flush(t, &f);
 	}
 

@@ -322,9 +322,9 @@ static void test_env(void)
 	set_context("host_env tlb policy");
 	mmu_translation_set_t t;
 	memset(&t, 0, sizeof(t));
-	const struct mmu_flush one = { 0x1000, 0x2000, 1, false, false };
-	const struct mmu_flush many = { 0x1000, 0x9000, 8, false, false };
-	const struct mmu_flush global_one = { 0x1000, 0x2000, 1, true, false };
+	const struct mmu_flush one = { 0x1000, 0x2000, 1, false, false, false };
+	const struct mmu_flush many = { 0x1000, 0x9000, 8, false, false, false };
+	const struct mmu_flush global_one = { 0x1000, 0x2000, 1, true, false, false };
 	mmu_env_tlb_flush(&t, &one);
 	mmu_env_tlb_flush(&t, &many);
 	mmu_env_tlb_flush(&t, &many);
@@ -1215,13 +1215,13 @@ static void test_tlb_model(void)
 	CHECK(mmu_host_hw_translate(&a, kva, R, &pa) == 0 && pa == 0xb000, "the walk sees the new pa");
 	CHECK(mmu_host_tlb_check(&a) == 1 && mmu_host_tlb_check(&b) == 1,
 	      "a changed global page is stale through both ASIDs");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, false, false });
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, false, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false, false });
 	/* Counted twice: kept stale by the flush of its own range, and stale now. */
 	CHECK(mmu_host_tlb_check(&b) == 2, "a non-global flush of a changed global page: dropped, or not reported");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva + 0x1000, kva + 0x3000, 2, true, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva + 0x1000, kva + 0x3000, 2, true, false, false });
 	CHECK(mmu_host_tlb_check(&b) == 1, "a global flush of other pages dropped the entry");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, true, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, true, false, false });
 	CHECK(mmu_host_tlb_check(&a) == 0 && mmu_host_tlb_check(&b) == 0,
 	      "a global flush of the page left it stale");
 
@@ -1229,12 +1229,12 @@ static void test_tlb_model(void)
 	CHECK(mmu_host_hw_translate(&a, uva, U | R, &pa) == 0 && mmu_host_hw_translate(&b, uva, U | R, &pa) == 0,
 	      "refill the user page");
 	wr(upte, x86_leaf(0xc000, 0, X_US));
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva + 0x1000, uva + 0x2000, 1, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva + 0x1000, uva + 0x2000, 1, false, false, false });
 	CHECK(mmu_host_tlb_check(&a) == 1 && mmu_host_tlb_check(&b) == 1, "a flush of the next page dropped it");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false, false });
 	CHECK(mmu_host_tlb_check(&a) == 0 && mmu_host_tlb_check(&b) == 1,
 	      "a flush of ASID 1 dropped ASID 2's entry, or not its own");
-	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false });
+	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false, false });
 	CHECK(mmu_host_tlb_check(&b) == 0, "a whole-ASID flush left an entry");
 
 	/* A stale entry stays stale: walking again does not refresh it. */
@@ -1292,10 +1292,10 @@ static void test_walk_caches(void)
 		int reported;
 		const char *what;
 	} flushes[] = {
-		{ &a, { far, far + 0x1000, 1, false, false }, 1, "a flush outside the table's span dropped the walk entry" },
-		{ &a, { uva, uva + 0x1000, 1, false, false }, 0, "a flush of a page in the table's span left the walk entry" },
-		{ &a, { 0, 0, 0, false, false }, 0, "a whole-ASID flush left a walk entry" },
-		{ &b, { 0, 0, 0, false, false }, 1, "a flush of ASID 2 dropped ASID 1's walk entry" },
+		{ &a, { far, far + 0x1000, 1, false, false, false }, 1, "a flush outside the table's span dropped the walk entry" },
+		{ &a, { uva, uva + 0x1000, 1, false, false, false }, 0, "a flush of a page in the table's span left the walk entry" },
+		{ &a, { 0, 0, 0, false, false, false }, 0, "a whole-ASID flush left a walk entry" },
+		{ &b, { 0, 0, 0, false, false, false }, 1, "a flush of ASID 2 dropped ASID 1's walk entry" },
 	};
 	for (size_t i = 0; i < sizeof(flushes) / sizeof(flushes[0]); i++) {
 		const paddr_t fresh = new_table(12);
