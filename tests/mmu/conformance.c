@@ -1875,17 +1875,15 @@ static void case_ranges_whole(struct ctx *c)
 		st = *stats(c, t);
 		if (memcmp(st.entries, st0.entries, sizeof(st.entries)) ||
 		    st.mapped_bytes != st0.mapped_bytes || st.table_pages != st0.table_pages)
-			failf(c, "%s: entries[0] %+" PRId64 ", mapped_bytes %+" PRId64 ", table_pages %"
-			      PRIu64 " (expected %" PRIu64 ")", what,
-			      (int64_t)(st.entries[0] - st0.entries[0]),
-			      (int64_t)(st.mapped_bytes - st0.mapped_bytes), st.table_pages,
-			      st0.table_pages);
+			failf(c, "%s: entries[0] +%" PRIu64 ", mapped_bytes +%#" PRIx64 ", table_pages %"
+			      PRIu64 " (expected %" PRIu64 ")", what, st.entries[0] - st0.entries[0],
+			      st.mapped_bytes - st0.mapped_bytes, st.table_pages, st0.table_pages);
 	}
 	struct mmu_stats st = *stats(c, t);
 	if (st.mapped_bytes != st0.mapped_bytes || st.table_pages != st0.table_pages)
-		failf(c, "ranges over whole tables: at the end mapped_bytes %+" PRId64
+		failf(c, "ranges over whole tables: at the end mapped_bytes +%#" PRIx64
 		      ", table_pages %" PRIu64 " (expected %" PRIu64 ")",
-		      (int64_t)(st.mapped_bytes - st0.mapped_bytes), st.table_pages, st0.table_pages);
+		      st.mapped_bytes - st0.mapped_bytes, st.table_pages, st0.table_pages);
 }
 
 /* -ENOMEM at every allocation inside each range call leaves the
