@@ -165,6 +165,8 @@ struct mmu_mode {
 	vaddr_t kernel_base;             /* kernel half: [kernel_base, 2^64) */
 	unsigned pa_bits;                /* output addresses the format can hold */
 	unsigned host_arch;              /* enum mmu_host_arch */
+	unsigned lock_shift;             /* bytes of a locking region, log2; 0: the set is
+	                                    one region (mmu/lock.h) */
 	/* Read CPU features, fill geo/user_top/kernel_base/pa_bits. Returns 0,
 	 * or -ENOTSUP when this CPU cannot run the mode. */
 	int  (*init)(struct mmu_mode *m);

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 #include "txn.h"
+#include "lock.h"
 #include "pt_geometry.h"
 
 #define PT_CAT_(a, b) a##b
@@ -143,8 +144,8 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	unsigned l = t->level;
 	ta->walk.pa = t->pa;
 	ta->walk.gen = ta->gen;
-	ta->walk.sgen = ta->set->gen;
-	ta->walk.kgen = THIS_MODE.kernel_gen;
+	ta->walk.sgen = __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE);
+	ta->walk.kgen = __atomic_load_n(&THIS_MODE.kernel_gen, __ATOMIC_ACQUIRE);
 	ta->walk.level = l;
 	if (l == PT_TOP) {
 		ta->walk.first = t->kernel ? THIS_MODE.kernel_base : 0;
@@ -269,11 +270,26 @@ static bool contig_leaf(pt_entry_t e, unsigned l)
 	return pt_contig_lg2(l) && pt_kind(e, l) == PT_LEAF && pt_leaf_contig(e, l);
 }
 
+/* A store into a slot of a live user table needs the regions the slot
+ * spans (every region, above level 1), and a private copy of a live table
+ * above the leaves needs the set as a whole (mmu/lock.h). Tables born in
+ * the transaction are its own; the kernel half is claimed whole. */
+static int store_lock(mmu_transaction_t *ta, const struct table *t, size_t i)
+{
+	if (t->kernel || (t->pg && !t->pg->live))
+		return 0;
+	vaddr_t sva = slot_va(t->va, t->level, i);
+	return lock_span(ta, sva, sva + (lvl_bytes(t->level) - 1));
+}
+
 /* Make table t private (a copy of the live page), for stores that cannot
- * be deferred. Returns 0 or -ENOMEM. */
+ * be deferred. Returns 0, -ENOMEM or -EBUSY (a table above the leaves
+ * holds other regions' slots: its copy takes the set whole, mmu/lock.h). */
 static int own_table(mmu_transaction_t *ta, struct table *t)
 {
 	int err = 0;
+	if (t->level && !t->kernel && (err = lock_whole(ta)))
+		return err;
 	if (!(t->pg = txn_own(ta, t->pa, &err)))
 		return err;
 	t->pg->level = (uint8_t)t->level;
@@ -287,6 +303,9 @@ static int own_table(mmu_transaction_t *ta, struct table *t)
 static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	pt_entry_t old = tget(ta, t, i);
+	int err = store_lock(ta, t, i);
+	if (err)
+		return err;
 	if (!t->pg) {
 		/* A contiguous group changes whole, with break-before-make
 		 * over the group (eng_publish): never deferred. */
@@ -294,8 +313,7 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 		                     (uint8_t)t->level, t->kernel };
 		if (!contig_leaf(old, t->level) && !contig_leaf(v, t->level) && txn_defer(ta, &d))
 			return 0;
-		int err = own_table(ta, t);
-		if (err)
+		if ((err = own_table(ta, t)))
 			return err;
 	}
 	return txn_store(ta, t->pg, i, v);

@@ -456,6 +456,34 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	return n;
 }
 
+/* Whether the level-l table tpa (translating from table_va) holds
+ * something, and (settled) whether that cannot change before commit: a slot
+ * found in a region the transaction holds, or could take (mmu/lock.h). The
+ * scan starts right past `last`: removing pages in order, the next one is
+ * there, and it stops at once. */
+static bool table_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
+                       vaddr_t last, bool stable, bool *settled)
+{
+	const pt_entry_t *tbl = txn_view(ta, tpa);
+	size_t n = lvl_entries(l), j = lvl_index(last, l);
+	bool used = false;
+	*settled = stable;   /* nothing found: empty, settled only if stable */
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = (j + k) & (n - 1);
+		if (pt_kind(rd(ta, tbl, i), l) == PT_ABSENT)
+			continue;
+		vaddr_t s0 = slot_va(table_va, l, i), s1 = s0 + (lvl_bytes(l) - 1);
+		/* A slot of a leaf-table region another transaction may be
+		 * emptying: held, or taken now, it stays as it is. */
+		if (stable || lock_holds(ta, s0, s1) || (l == 1 && !lock_span(ta, s0, s1))) {
+			*settled = true;
+			return true;
+		}
+		used = true;   /* for now; look on for a slot that settles it */
+	}
+	return used;
+}
+
 /* Unlink and free the tables under tpa left empty in [va, last]. Only
  * private tables can have changed, so only they are checked. */
 static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
@@ -473,14 +501,18 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
 			return err;
 		if (!txn_lookup(ta, child) && !txn_def_in_page(ta, child))
 			continue;   /* unchanged, so not empty: committed tables never are */
-		/* Look right past the reclaimed range first: removing pages in
-		 * order, the next one is there, and the scan stops at once. */
-		const pt_entry_t *ctbl = txn_view(ta, child);
-		size_t n = lvl_entries(l - 1), j = lvl_index(last < slast ? last : slast, l - 1);
-		bool empty = true;
-		for (size_t k = 1; empty && k <= n; k++)
-			empty = pt_kind(rd(ta, ctbl, (j + k) & (n - 1)), l - 1) == PT_ABSENT;
-		if (!empty)
+		/* Whether a table above level 1 is empty depends on slots other
+		 * transactions may fill or empty: settled by a slot that says
+		 * "not empty" in a region held, else only under every region the
+		 * table spans. (A level-1 table's slots are the leaf tables.) */
+		vaddr_t clast = last < slast ? last : slast;
+		bool settled, used = table_used(ta, child, l - 1, sva, clast, kernel || l < 2, &settled);
+		if (!settled) {
+			if ((err = lock_span(ta, sva, slast)))
+				return err;
+			used = table_used(ta, child, l - 1, sva, clast, true, &settled);
+		}
+		if (used)
 			continue;
 		struct table parent;
 		table_at(ta, &parent, tpa, l, table_va, kernel);

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include "txn.h"
+#include "lock.h"
 
 #define BOOK_SHIFT 12                 /* bookkeeping pages are 4 KiB everywhere */
 #define BOOK_BYTES (1u << BOOK_SHIFT)
@@ -66,7 +67,7 @@ static void *arena_take(struct txn_arena **head, size_t bytes)
 		if (!pa)
 			return NULL;
 #ifdef MMU_HOST
-		mmu_host_book_bytes += BOOK_BYTES;
+		__atomic_fetch_add(&mmu_host_book_bytes, BOOK_BYTES, __ATOMIC_RELAXED);
 #endif
 		a = mmu_env_phys_to_virt(pa);
 		a->next = *head;
@@ -325,6 +326,15 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 static int spill(mmu_transaction_t *ta)
 {
 	unsigned n = ta->def.n;
+	/* A copy of a live table above the leaves holds slots of regions other
+	 * transactions may change: that takes the set as a whole (lock.h). */
+	for (unsigned i = 0; i < n; i++)
+		if (ta->def.e[i].level && !ta->def.e[i].kernel) {
+			int err = lock_whole(ta);
+			if (err)
+				return err;
+			break;
+		}
 	ta->def.spill_op = ta->op_seq;
 	ta->def.spill_n = ta->def.n;
 	ta->def.n = 0;
@@ -445,7 +455,8 @@ void txn_forget(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
 	if (st || ta->def.n)
-		ta->set->gen++;    /* views of private pages cached elsewhere are stale */
+		/* views of private pages cached elsewhere are stale */
+		__atomic_fetch_add(&ta->set->gen, 1, __ATOMIC_RELEASE);
 	ta->def.n = 0;
 	if (!st)
 		return;
@@ -520,13 +531,18 @@ void txn_commit(mmu_transaction_t *ta)
 
 	add_delta(&t->counts, &ta->delta[0]);
 	add_delta(&t->mode->kernel_counts, &ta->delta[1]);
-	t->gen++;
+	/* Before anything is freed: a cursor (another transaction's, on
+	 * another CPU) checks the generations before trusting a table. */
+	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
 	if (kernel)
-		t->mode->kernel_gen++;
+		__atomic_fetch_add(&t->mode->kernel_gen, 1, __ATOMIC_RELEASE);
 	ta->def.n = 0;
 	if (!st)
 		return;
 	int64_t gained[2] = { 0, 0 };
+	/* Unlinked tables go only once no lockless reader can still be
+	 * walking them (lock.h). */
+	lock_wait_readers(t);
 	for (struct txn_page *pg = st->all; pg; pg = pg->all)
 		if (!pg->live)
 			gained[pg->kernel]++;
