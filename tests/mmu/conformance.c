@@ -1782,6 +1782,110 @@ static void case_ranges(struct ctx *c)
 	}
 }
 
+/* What case_ranges_whole's scan saw against what it expected: base pages
+ * from va -> pa, consecutive, of one protection. */
+struct whole_scan {
+	vaddr_t va;
+	paddr_t pa;
+	uint64_t page, n, bad;
+	unsigned prot;
+	vaddr_t first_bad;
+};
+
+static mmu_entry_t whole_scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct whole_scan *s = priv;
+	if ((va != s->va || mmu_entry_pa(e) != s->pa || mmu_entry_prot(e) != s->prot ||
+	     mmu_entry_order(e) != 0) && !s->bad++)
+		s->first_bad = va;
+	s->n++;
+	s->va = va + s->page;
+	s->pa = mmu_entry_pa(e) + s->page;
+	return e;
+}
+
+static void expect_whole(struct ctx *c, mmu_translation_set_t *t, vaddr_t va, paddr_t pa,
+                         uint64_t len, unsigned prot, const char *what)
+{
+	uint64_t page = sz(c, 0);
+	struct whole_scan s = { .va = va, .pa = pa, .page = page, .prot = prot };
+	EXPECT_RC(c, mmu_scan(t, va, va + len, whole_scan_fn, &s), 0, "%s: mmu_scan", what);
+	if (s.n != len / page || s.bad)
+		failf(c, "%s: mmu_scan saw %" PRIu64 " base pages (expected %" PRIu64 "), %" PRIu64
+		      " wrong, the first at %#" PRIx64, what, s.n, len / page, s.bad, s.first_bad);
+	expect_range(c, t, va, pa, len, prot, MMU_MEM_NORMAL, what);   /* walked, sampled */
+}
+
+/*
+ * The range calls over whole leaf tables and the partial ones around them:
+ * the per-table loops (a new table the map covers filled whole without
+ * being zeroed, a run rewritten in one pass, a committed table unlinked
+ * whole by its count, a table of this transaction removed by one read
+ * pass). Every base page is checked by mmu_scan, up to 1024 of them by the
+ * hardware walk.
+ */
+static void case_ranges_whole(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned o = c->env.geo.page_shift - 3;   /* a leaf table's span (or more) */
+	if (o + 3 > c->env.geo.max_order)
+		return;
+	uint64_t span = sz(c, o), len = 2 * span + 5 * page;
+	vaddr_t va = uva(c, o + 2, 1) + span - 3 * page;
+	paddr_t pa = pa_for(c, o + 2, 0) + span - 3 * page;
+	struct mmu_stats st0 = *stats(c, t);
+	for (unsigned round = 0; round < 2 && !c->fails; round++) {
+		const char *what = round ? "mmu_add_range then mmu_remove_range in one transaction" :
+		                           "mmu_add_range over whole leaf tables";
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, t);
+		if (!EXPECT_RC(c, mmu_add_range(&ta, ent(pa, R | W, 0), va, len), 0, "%s", what)) {
+			mmu_forget(&ta);
+			return;
+		}
+		if (round) {
+			EXPECT_RC(c, mmu_remove_range(&ta, va, va + len), 0, "%s: remove", what);
+			EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+			expect_unmapped(c, t, NULL, va + span, what);
+			break;
+		}
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+		expect_whole(c, t, va, pa, len, R | W, what);
+		struct mmu_stats st = *stats(c, t);
+		if (st.entries[0] != st0.entries[0] + len / page ||
+		    st.mapped_bytes != st0.mapped_bytes + len)
+			failf(c, "%s: entries[0] +%" PRIu64 " (expected +%" PRIu64 "), mapped_bytes +%#"
+			      PRIx64, what, st.entries[0] - st0.entries[0], len / page,
+			      st.mapped_bytes - st0.mapped_bytes);
+
+		what = "mmu_protect_range over whole leaf tables";
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_protect_range(&ta, va, va + len, R), 0, "%s", what);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+		expect_whole(c, t, va, pa, len, R, what);
+
+		what = "mmu_remove_range over whole leaf tables";
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_remove_range(&ta, va, va + len), 0, "%s", what);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
+		expect_unmapped(c, t, NULL, va + span, what);
+		st = *stats(c, t);
+		if (memcmp(st.entries, st0.entries, sizeof(st.entries)) ||
+		    st.mapped_bytes != st0.mapped_bytes || st.table_pages != st0.table_pages)
+			failf(c, "%s: entries[0] +%" PRIu64 ", mapped_bytes +%#" PRIx64 ", table_pages %"
+			      PRIu64 " (expected %" PRIu64 ")", what, st.entries[0] - st0.entries[0],
+			      st.mapped_bytes - st0.mapped_bytes, st.table_pages, st0.table_pages);
+	}
+	struct mmu_stats st = *stats(c, t);
+	if (st.mapped_bytes != st0.mapped_bytes || st.table_pages != st0.table_pages)
+		failf(c, "ranges over whole tables: at the end mapped_bytes +%#" PRIx64
+		      ", table_pages %" PRIu64 " (expected %" PRIu64 ")",
+		      st.mapped_bytes - st0.mapped_bytes, st.table_pages, st0.table_pages);
+}
+
 /* -ENOMEM at every allocation inside each range call leaves the
  * transaction as it was: committed right after, the set's tables are bit
  * for bit as before and the statistics unchanged. */
@@ -1898,6 +2002,7 @@ static const struct test_case cases[] = {
 	{ "alloc_fail", case_alloc_fail },
 	{ "ranges", case_ranges },
 	{ "ranges_enomem", case_ranges_enomem },
+	{ "ranges_whole", case_ranges_whole },
 	{ "cursor", case_cursor },
 };
 
