@@ -238,6 +238,10 @@ uint64_t frames_alloc(unsigned shift)
 
 static void free_locked(uint64_t pa, unsigned shift);
 
+/* A bad free panics with the lock released: the host test catches the
+ * panic (longjmp) and goes on allocating. */
+#define broken_free(...) do { unlock_frames(); panic(__VA_ARGS__); } while (0)
+
 void frames_free(uint64_t pa, unsigned shift)
 {
 	lock_frames();
@@ -248,21 +252,21 @@ void frames_free(uint64_t pa, unsigned shift)
 static void free_locked(uint64_t pa, unsigned shift)
 {
 	if (shift < FRAME_MIN_SHIFT || shift > FRAME_MAX_SHIFT)
-		panic("frames_free: %#llx with shift %u outside [%u, %u]",
+		broken_free("frames_free: %#llx with shift %u outside [%u, %u]",
 		      (unsigned long long)pa, shift, FRAME_MIN_SHIFT, FRAME_MAX_SHIFT);
 	unsigned order = shift - FRAME_MIN_SHIFT;
 	uint64_t size = FRAME << order;
 	struct zone *z = zone_of(pa, size);
 	if (!z)
-		panic("frames_free: %#llx (%llu bytes) is not managed memory",
+		broken_free("frames_free: %#llx (%llu bytes) is not managed memory",
 		      (unsigned long long)pa, (unsigned long long)size);
 	if ((pa & (size - 1)) || *state_of(z, pa) != (ST_ALLOC | order))
-		panic("frames_free: %#llx is not an allocated block of %llu bytes "
+		broken_free("frames_free: %#llx is not an allocated block of %llu bytes "
 		      "(double free or wrong size: state %#x)",
 		      (unsigned long long)pa, (unsigned long long)size,
 		      (pa & (size - 1)) ? 0u : *state_of(z, pa));
 	if (z->ref[(pa - z->base) >> FRAME_MIN_SHIFT])
-		panic("frames_free: %#llx is a mapped frame (%u references): frames_put it",
+		broken_free("frames_free: %#llx is a mapped frame (%u references): frames_put it",
 		      (unsigned long long)pa, z->ref[(pa - z->base) >> FRAME_MIN_SHIFT]);
 	*state_of(z, pa) = 0;
 	fa.st.in_use[order]--;
