@@ -2,23 +2,34 @@
  * The one page-fault entry of every arch (include/vm.h): each arch/<arch>/trap.c
  * decodes (address, access, user mode?) from its fault registers and calls
  * fault_handle() before its "unexpected trap" report. Which address space
- * is running is a core global behind vm_current() ("tasks" sets it on every
- * switch; "smp" will make it per CPU).
+ * a CPU runs is per CPU (vm_current(); "tasks" sets it on every switch):
+ * several CPUs may fault on one space at once, and vm_fault's lock makes
+ * the page theirs once (docs/memory.md, "More CPUs").
  */
 #include <errno.h>
 #include "kernel.h"
+#include "smp.h"
 #include "vm.h"
 
-static struct vm_space *current_space;
+/* Per CPU (smp_cpu_index: also before the per-CPU register is set). */
+static struct {
+	struct vm_space *space;         /* the space this CPU runs */
+	/* The last kernel fault vm_fault found resolved already (-EEXIST),
+	 * cleared by any other outcome: the same one again means the retry
+	 * did not help (below). */
+	bool refused_once;
+	vaddr_t refused_addr;
+	unsigned refused_access;
+} here[SMP_MAX_CPUS];
 
 struct vm_space *vm_current(void)
 {
-	return current_space;
+	return here[smp_cpu_index()].space;
 }
 
 void vm_set_current(struct vm_space *vs)
 {
-	current_space = vs;
+	here[smp_cpu_index()].space = vs;
 }
 
 static const char *access_word(unsigned access)
@@ -28,36 +39,51 @@ static const char *access_word(unsigned access)
 
 int fault_handle(vaddr_t addr, unsigned access, bool user)
 {
-	struct vm_space *vs = current_space;
+	typeof(here[0]) *cpu = &here[smp_cpu_index()];
+	struct vm_space *vs = cpu->space;
 	mmu_translation_set_t *set = vs ? &vs->set : mmu_kernel_set();
 	access &= MMU_READ | MMU_WRITE | MMU_EXEC;
 
 	/* First the MMU layer: an access only the Accessed or Dirty state
-	 * refused (hardware that does not manage them) is fixed there. */
-	if (set && mmu_fault_accessed(set, addr, access | (user ? MMU_USER : 0))) {
-		if (vs)
-			vs->counts.ad_faults++;
-		return 0;
+	 * refused (hardware that does not manage them) is fixed there, in a
+	 * transaction on the space's set: under its lock, as vm_fault's. */
+	if (vs)
+		spin_lock(&vs->lock);
+	bool ad = set && mmu_fault_accessed(set, addr, access | (user ? MMU_USER : 0));
+	if (vs) {
+		vs->counts.ad_faults += ad;
+		spin_unlock(&vs->lock);
 	}
+	if (ad)
+		return 0;
 
 	/* No task, or an address no area can hold (the kernel half): not a
 	 * fault the core resolves; the arch's trap report says the rest. */
 	if (!vs || addr < vs->lo || addr >= vs->hi)
 		return -EFAULT;
-	uint64_t spurious = vs->counts.spurious;
 	int err = vm_fault(vs, addr, access, user);
+	bool again = cpu->refused_once && cpu->refused_addr == addr && cpu->refused_access == access;
+
+	cpu->refused_once = !user && err == -EEXIST;
+	cpu->refused_addr = addr;
+	cpu->refused_access = access;
 	/*
-	 * A kernel access to a page mapped as it needs can only have been
-	 * refused by the user-memory guard (SUM, PAN, SMAP/SMEP): the kernel
-	 * touched user memory outside the copy helpers. Retrying would loop.
+	 * Mapped as the access needs already: another CPU mapped it while
+	 * this one faulted (it waited for vm_fault's lock), or a stale TLB
+	 * entry; the access is retried. A kernel access refused that way
+	 * twice in a row on this CPU can only have been refused by the
+	 * user-memory guard (SUM, PAN, SMAP/SMEP): the kernel touched user
+	 * memory outside the copy helpers. Retrying would loop.
 	 */
-	if (!err && !user && vs->counts.spurious != spurious) {
+	if (err == -EEXIST && !user && again) {
+		cpu->refused_once = false;
 		kprintf("vm: kernel %s of user address %#llx outside the copy helpers\n",
 			access_word(access), (unsigned long long)addr);
 		return -EFAULT;
 	}
-	if (!err)
+	if (!err || err == -EEXIST)
 		return 0;
+	spin_lock(&vs->lock);   /* the tree, for the report */
 	struct vm_area *a = vm_find_area(vs, addr);
 	kprintf("vm: %s %s fault at %#llx: %s", user ? "user" : "kernel", access_word(access),
 		(unsigned long long)addr,
@@ -67,6 +93,7 @@ int fault_handle(vaddr_t addr, unsigned access, bool user)
 		kprintf(" (area [%#llx, %#llx) prot %#x %s)", (unsigned long long)a->start,
 			(unsigned long long)a->end, a->prot, a->ops->name);
 	kprintf("\n");
+	spin_unlock(&vs->lock);
 	if (user)
 		vm_dump(vs);
 	return err;

@@ -24,6 +24,11 @@
  *
  * A free the allocator did not hand out (double free, foreign address,
  * wrong size) is a broken invariant of the caller: panic with the address.
+ *
+ * Any CPU may call in: one spinlock (include/kernel.h) covers every list,
+ * state byte, reference count and statistic; a block is zeroed after the
+ * lock is dropped (it is the caller's alone by then). frames_init and
+ * frames_add_above run while one CPU is up.
  */
 #include <errno.h>
 #include <string.h>
@@ -184,24 +189,16 @@ int frames_add_above(const struct boot_info *bi, uint64_t from, unsigned granule
 	return fa.st.total_bytes > before ? 0 : -ENOENT;
 }
 
-/* Several CPUs allocate at once (the MMU layer's transactions run in
- * parallel, docs/transactions.md "Locking"): the free lists and counts are
- * kept under one spin lock. Nothing allocates from an interrupt handler. */
-static uint32_t frames_lock;
+/* One lock for the whole allocator: the lists, the states, the counts. */
+static struct spinlock lock;
 
-static void lock_frames(void)
-{
-	while (__atomic_exchange_n(&frames_lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&frames_lock, __ATOMIC_RELAXED))
-			;
-}
+/* A broken invariant found with the lock held: the lock goes first, so
+ * that the panic report (and a host test that catches panics) can still
+ * reach the allocator. */
+#define broken(...) do { spin_unlock(&lock); panic(__VA_ARGS__); } while (0)
 
-static void unlock_frames(void)
-{
-	__atomic_store_n(&frames_lock, 0, __ATOMIC_RELEASE);
-}
-
-static uint64_t alloc_locked(unsigned shift)
+/* frames_alloc with the lock held, the block not zeroed yet. */
+static uint64_t alloc_held(unsigned shift)
 {
 	if (shift < FRAME_MIN_SHIFT || shift > FRAME_MAX_SHIFT)
 		return 0;
@@ -228,45 +225,32 @@ static uint64_t alloc_locked(unsigned shift)
 
 uint64_t frames_alloc(unsigned shift)
 {
-	lock_frames();
-	uint64_t pa = alloc_locked(shift);
-	unlock_frames();
-	if (pa)   /* outside the lock: the block is this caller's alone */
-		memset(phys_to_virt(pa), 0, (size_t)FRAME << (shift - FRAME_MIN_SHIFT));
+	spin_lock(&lock);
+	uint64_t pa = alloc_held(shift);
+	spin_unlock(&lock);
+	if (pa)   /* the block is the caller's alone now: zeroed outside the lock */
+		memset(phys_to_virt(pa), 0, (size_t)1 << shift);
 	return pa;
 }
 
-static void free_locked(uint64_t pa, unsigned shift);
-
-/* A bad free panics with the lock released: the host test catches the
- * panic (longjmp) and goes on allocating. */
-#define broken_free(...) do { unlock_frames(); panic(__VA_ARGS__); } while (0)
-
-void frames_free(uint64_t pa, unsigned shift)
-{
-	lock_frames();
-	free_locked(pa, shift);
-	unlock_frames();
-}
-
-static void free_locked(uint64_t pa, unsigned shift)
+static void free_held(uint64_t pa, unsigned shift)
 {
 	if (shift < FRAME_MIN_SHIFT || shift > FRAME_MAX_SHIFT)
-		broken_free("frames_free: %#llx with shift %u outside [%u, %u]",
+		broken("frames_free: %#llx with shift %u outside [%u, %u]",
 		      (unsigned long long)pa, shift, FRAME_MIN_SHIFT, FRAME_MAX_SHIFT);
 	unsigned order = shift - FRAME_MIN_SHIFT;
 	uint64_t size = FRAME << order;
 	struct zone *z = zone_of(pa, size);
 	if (!z)
-		broken_free("frames_free: %#llx (%llu bytes) is not managed memory",
+		broken("frames_free: %#llx (%llu bytes) is not managed memory",
 		      (unsigned long long)pa, (unsigned long long)size);
 	if ((pa & (size - 1)) || *state_of(z, pa) != (ST_ALLOC | order))
-		broken_free("frames_free: %#llx is not an allocated block of %llu bytes "
+		broken("frames_free: %#llx is not an allocated block of %llu bytes "
 		      "(double free or wrong size: state %#x)",
 		      (unsigned long long)pa, (unsigned long long)size,
 		      (pa & (size - 1)) ? 0u : *state_of(z, pa));
 	if (z->ref[(pa - z->base) >> FRAME_MIN_SHIFT])
-		broken_free("frames_free: %#llx is a mapped frame (%u references): frames_put it",
+		broken("frames_free: %#llx is a mapped frame (%u references): frames_put it",
 		      (unsigned long long)pa, z->ref[(pa - z->base) >> FRAME_MIN_SHIFT]);
 	*state_of(z, pa) = 0;
 	fa.st.in_use[order]--;
@@ -282,6 +266,13 @@ static void free_locked(uint64_t pa, unsigned shift)
 	list_push(z, pa, order);
 }
 
+void frames_free(uint64_t pa, unsigned shift)
+{
+	spin_lock(&lock);
+	free_held(pa, shift);
+	spin_unlock(&lock);
+}
+
 /* A frames_alloc block has no reference count: the slot of its first
  * frame is the owner's word (frames_free already insists it is 0). */
 uint32_t *frames_owner_word(uint64_t pa)
@@ -295,11 +286,13 @@ uint32_t *frames_owner_word(uint64_t pa)
 
 uint64_t frames_alloc_pages(unsigned shift)
 {
-	uint64_t pa = frames_alloc(shift);
+	spin_lock(&lock);
+	uint64_t pa = alloc_held(shift);
 
-	if (!pa)
+	if (!pa) {
+		spin_unlock(&lock);
 		return 0;
-	lock_frames();
+	}
 	unsigned order = shift - FRAME_MIN_SHIFT;
 	struct zone *z = zone_of(pa, FRAME << order);
 	fa.st.in_use[order]--;
@@ -310,7 +303,8 @@ uint64_t frames_alloc_pages(unsigned shift)
 		z->ref[(f - z->base) >> FRAME_MIN_SHIFT] = 1;
 	}
 	fa.st.mapped_frames += 1ull << order;
-	unlock_frames();
+	spin_unlock(&lock);
+	memset(phys_to_virt(pa), 0, (size_t)1 << shift);
 	return pa;
 }
 
@@ -321,42 +315,53 @@ static uint32_t *ref_of(uint64_t pa, const char *who)
 
 	if (!z || (pa & (FRAME - 1)) || *state_of(z, pa) != ST_ALLOC ||
 	    !z->ref[(pa - z->base) >> FRAME_MIN_SHIFT])
-		panic("%s: %#llx is not a mapped frame (double put or foreign address)",
+		broken("%s: %#llx is not a mapped frame (double put or foreign address)",
 		      who, (unsigned long long)pa);
 	return &z->ref[(pa - z->base) >> FRAME_MIN_SHIFT];
 }
 
 void frames_get(uint64_t pa)
 {
+	spin_lock(&lock);
 	uint32_t *r = ref_of(pa, "frames_get");
 
 	if (*r == UINT32_MAX)
-		panic("frames_get: %#llx: reference count overflow", (unsigned long long)pa);
+		broken("frames_get: %#llx: reference count overflow", (unsigned long long)pa);
 	++*r;
+	spin_unlock(&lock);
 }
 
 uint32_t frames_put(uint64_t pa)
 {
-	uint32_t *r = ref_of(pa, "frames_put");
+	spin_lock(&lock);
+	uint32_t *r = ref_of(pa, "frames_put"), left = --*r;
 
-	if (--*r)
-		return *r;
-	fa.st.mapped_frames--;
-	frames_free(pa, FRAME_MIN_SHIFT);
-	return 0;
+	if (!left) {
+		fa.st.mapped_frames--;
+		free_held(pa, FRAME_MIN_SHIFT);
+	}
+	spin_unlock(&lock);
+	return left;
 }
 
 uint32_t frames_refcount(uint64_t pa)
 {
-	return *ref_of(pa, "frames_refcount");
+	spin_lock(&lock);
+	uint32_t n = *ref_of(pa, "frames_refcount");
+	spin_unlock(&lock);
+	return n;
 }
 
 void frames_fail_alloc_after(long n)
 {
+	spin_lock(&lock);
 	fa.fail_after = n;
+	spin_unlock(&lock);
 }
 
 void frames_get_stats(struct frames_stats *out)
 {
+	spin_lock(&lock);
 	*out = fa.st;
+	spin_unlock(&lock);
 }

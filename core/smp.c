@@ -52,6 +52,18 @@ struct cpu *this_cpu(void)
 	return arch_cpu_self();
 }
 
+unsigned smp_cpu_index(void)
+{
+	/* Before smp_init the register holds whatever the firmware left:
+	 * compared with cpus[], never followed. */
+	struct cpu *c = arch_cpu_self();
+	uintptr_t i = (uintptr_t)(c - cpus);
+
+	if ((uintptr_t)c < (uintptr_t)cpus || i >= SMP_MAX_CPUS || c != &cpus[i])
+		return 0;
+	return (unsigned)i;
+}
+
 uint64_t smp_online_mask(void)
 {
 	uint64_t mask = 0;

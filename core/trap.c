@@ -21,16 +21,10 @@ struct expected_fault {
 };
 static struct expected_fault expected_of[SMP_MAX_CPUS];
 
-/* This CPU's slot; the boot CPU's before its per-CPU register is set
- * (arch_cpu_self() is then compared, never followed). */
+/* This CPU's slot (the boot CPU's before its per-CPU register is set). */
 static struct expected_fault *expected_here(void)
 {
-	struct cpu *c = arch_cpu_self();
-	uintptr_t i = (uintptr_t)(c - cpus);
-
-	if ((uintptr_t)c < (uintptr_t)cpus || i >= SMP_MAX_CPUS || c != &cpus[i])
-		i = 0;
-	return &expected_of[i];
+	return &expected_of[smp_cpu_index()];
 }
 
 void trap_expect_fault(uint64_t addr)

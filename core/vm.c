@@ -101,6 +101,7 @@ static unsigned entry_prot(unsigned prot)
 struct slab_page { uint64_t next_pa; };
 
 static struct {
+	struct spinlock lock;    /* every space's nodes come from here */
 	struct vm_area *free;
 	uint64_t pages;          /* chain of slab pages (physical) */
 	size_t live;
@@ -108,10 +109,13 @@ static struct {
 
 static struct vm_area *area_alloc(void)
 {
+	spin_lock(&slab.lock);
 	if (!slab.free) {
 		uint64_t pa = frames_alloc(FRAME_MIN_SHIFT);
-		if (!pa)
+		if (!pa) {
+			spin_unlock(&slab.lock);
 			return NULL;
+		}
 		struct slab_page *pg = phys_to_virt(pa);
 		struct vm_area *a = (struct vm_area *)(pg + 1);
 		size_t n = (FRAME_BYTES - sizeof(*pg)) / sizeof(*a);
@@ -125,6 +129,7 @@ static struct vm_area *area_alloc(void)
 	struct vm_area *a = slab.free;
 	slab.free = a->left;
 	slab.live++;
+	spin_unlock(&slab.lock);
 	memset(a, 0, sizeof(*a));
 	return a;
 }
@@ -133,16 +138,18 @@ static void area_free(struct vm_area *a)
 {
 	if (!a)
 		return;
+	spin_lock(&slab.lock);
 	a->left = slab.free;
 	slab.free = a;
-	if (--slab.live)
-		return;
-	while (slab.pages) {
-		uint64_t pa = slab.pages;
-		slab.pages = ((struct slab_page *)phys_to_virt(pa))->next_pa;
-		frames_free(pa, FRAME_MIN_SHIFT);
+	if (!--slab.live) {
+		while (slab.pages) {
+			uint64_t pa = slab.pages;
+			slab.pages = ((struct slab_page *)phys_to_virt(pa))->next_pa;
+			frames_free(pa, FRAME_MIN_SHIFT);
+		}
+		slab.free = NULL;
 	}
-	slab.free = NULL;
+	spin_unlock(&slab.lock);
 }
 
 /* Nodes an operation may need, taken before it changes anything. */
@@ -517,8 +524,11 @@ static void free_tree(struct vm_area *n)
 
 void vm_space_destroy(struct vm_space *vs)
 {
-	if (!vs->live)
+	spin_lock(&vs->lock);
+	if (!vs->live) {
+		spin_unlock(&vs->lock);
 		return;
+	}
 	/* The set is not active anywhere: no TLB can still reach the frames,
 	 * so they may go back before the tables do. */
 	if (mmu_scan(&vs->set, 0, user_top(), put_entry_fn, NULL))
@@ -528,6 +538,7 @@ void vm_space_destroy(struct vm_space *vs)
 	vs->root = NULL;
 	vs->nareas = 0;
 	vs->live = false;
+	spin_unlock(&vs->lock);
 }
 
 /* ---- get_unmapped_area -------------------------------------------------- */
@@ -599,7 +610,7 @@ static int unmap_locked(struct vm_space *vs, vaddr_t start, vaddr_t end, struct 
 	return 0;
 }
 
-int vm_munmap(struct vm_space *vs, vaddr_t addr, size_t len)
+static int munmap_held(struct vm_space *vs, vaddr_t addr, size_t len)
 {
 	uint64_t l = round_len(len);
 	struct spare s;
@@ -614,7 +625,8 @@ int vm_munmap(struct vm_space *vs, vaddr_t addr, size_t len)
 	return err;
 }
 
-int vm_mmap(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot, unsigned flags, vaddr_t *out)
+static int mmap_held(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot, unsigned flags,
+                     vaddr_t *out)
 {
 	uint64_t l = round_len(len);
 	struct spare s;
@@ -663,7 +675,7 @@ static bool covered(struct vm_space *vs, vaddr_t start, vaddr_t end)
 	return at >= end;
 }
 
-int vm_mprotect(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot)
+static int mprotect_held(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot)
 {
 	uint64_t l = round_len(len);
 	vaddr_t end = addr + l;
@@ -731,8 +743,8 @@ static int move_entries(mmu_transaction_t *ta, struct gather *g, vaddr_t old, ui
 	return err;
 }
 
-int vm_mremap(struct vm_space *vs, vaddr_t old_addr, size_t old_len, size_t new_len,
-              unsigned flags, vaddr_t *out)
+static int mremap_held(struct vm_space *vs, vaddr_t old_addr, size_t old_len, size_t new_len,
+                       unsigned flags, vaddr_t *out)
 {
 	uint64_t ol = round_len(old_len), nl = round_len(new_len);
 	vaddr_t old_end = old_addr + ol;
@@ -746,7 +758,7 @@ int vm_mremap(struct vm_space *vs, vaddr_t old_addr, size_t old_len, size_t new_
 	if (!a || old_end > a->end)
 		return -EFAULT;
 	if (nl <= ol) {                       /* shrink: the tail goes */
-		if (nl < ol && (err = vm_munmap(vs, old_addr + nl, ol - nl)))
+		if (nl < ol && (err = munmap_held(vs, old_addr + nl, ol - nl)))
 			return err;
 		*out = old_addr;
 		return 0;
@@ -844,7 +856,7 @@ static mmu_entry_t get_entry_fn(mmu_entry_t e, vaddr_t va, void *priv)
 	return e;
 }
 
-int vm_fork(struct vm_space *child, struct vm_space *parent)
+static int fork_held(struct vm_space *child, struct vm_space *parent)
 {
 	bool nomem = false;
 	struct vm_area *tree = clone_tree(parent->root, &nomem);
@@ -1018,17 +1030,19 @@ static int anon_fault(struct vm_space *vs, struct vm_area *a, vaddr_t addr, unsi
 		return err;
 	}
 	/* Mapped as the access needs: resolved already (another CPU, or a
-	 * stale TLB entry); fault_handle tells a kernel access the guard
-	 * (SUM/PAN/SMAP) refused from these. */
+	 * stale TLB entry): -EEXIST, retry; fault_handle tells a kernel
+	 * access the guard (SUM/PAN/SMAP) refused from these. */
 	mmu_forget(&ta);
-	if (!err)
+	if (!err) {
 		vs->counts.spurious++;
+		err = -EEXIST;
+	}
 	return err;
 }
 
 const struct vm_operations anon_vm_ops = { .name = "anon", .fault = anon_fault };
 
-int vm_fault(struct vm_space *vs, vaddr_t addr, unsigned access, bool user)
+static int fault_held(struct vm_space *vs, vaddr_t addr, unsigned access)
 {
 	struct vm_area *a = vm_find_area(vs, addr);
 
@@ -1042,6 +1056,65 @@ int vm_fault(struct vm_space *vs, vaddr_t addr, unsigned access, bool user)
 		return -EACCES;
 	}
 	return a->ops->fault(vs, a, addr, access);
+}
+
+/* ---- the entry points: each holds the space's lock ----------------------- */
+
+int vm_mmap(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot, unsigned flags, vaddr_t *out)
+{
+	spin_lock(&vs->lock);
+	int err = mmap_held(vs, addr, len, prot, flags, out);
+	spin_unlock(&vs->lock);
+	return err;
+}
+
+int vm_munmap(struct vm_space *vs, vaddr_t addr, size_t len)
+{
+	spin_lock(&vs->lock);
+	int err = munmap_held(vs, addr, len);
+	spin_unlock(&vs->lock);
+	return err;
+}
+
+int vm_mprotect(struct vm_space *vs, vaddr_t addr, size_t len, unsigned prot)
+{
+	spin_lock(&vs->lock);
+	int err = mprotect_held(vs, addr, len, prot);
+	spin_unlock(&vs->lock);
+	return err;
+}
+
+int vm_mremap(struct vm_space *vs, vaddr_t old_addr, size_t old_len, size_t new_len,
+              unsigned flags, vaddr_t *out)
+{
+	spin_lock(&vs->lock);
+	int err = mremap_held(vs, old_addr, old_len, new_len, flags, out);
+	spin_unlock(&vs->lock);
+	return err;
+}
+
+/* The child is new: no other CPU can reach it before this returns. */
+int vm_fork(struct vm_space *child, struct vm_space *parent)
+{
+	spin_lock(&parent->lock);
+	int err = fork_held(child, parent);
+	spin_unlock(&parent->lock);
+	return err;
+}
+
+/*
+ * The whole find-or-map under the lock: a CPU that faulted on the page
+ * another CPU is mapping waits, then finds it mapped (-EEXIST), and its
+ * frame is never allocated. Without the lock both would allocate, both
+ * transactions would add, and one frame (or a table page) would be lost.
+ */
+int vm_fault(struct vm_space *vs, vaddr_t addr, unsigned access, bool user)
+{
+	(void)user;
+	spin_lock(&vs->lock);
+	int err = fault_held(vs, addr, access);
+	spin_unlock(&vs->lock);
+	return err;
 }
 
 /* ---- ptdump and checks -------------------------------------------------- */
@@ -1070,6 +1143,7 @@ static void dump_areas(const struct vm_area *n)
 
 void vm_dump(struct vm_space *vs)
 {
+	spin_lock(&vs->lock);
 	kprintf("vm: space %p: %zu areas, %llu faults\n", (void *)vs, vs->nareas,
 		(unsigned long long)vs->counts.faults);
 	static const struct ptdump_opts ad = { .accessed_dirty = true };
@@ -1083,6 +1157,7 @@ void vm_dump(struct vm_space *vs)
 		(unsigned long long)vs->counts.faults, (unsigned long long)vs->counts.segv,
 		(unsigned long long)vs->counts.cow_copies, (unsigned long long)vs->counts.cow_reuses,
 		(unsigned long long)vs->counts.ad_faults);
+	spin_unlock(&vs->lock);
 }
 
 struct check { const struct vm_area *prev; size_t n; bool bad; };
@@ -1121,10 +1196,12 @@ int vm_check(struct vm_space *vs)
 {
 	struct check c = { NULL, 0, false };
 
+	spin_lock(&vs->lock);
 	check_node(vs->root, &c);
 	if (c.n != vs->nareas) {
 		kprintf("vm_check: %zu nodes, %zu counted\n", c.n, vs->nareas);
 		c.bad = true;
 	}
+	spin_unlock(&vs->lock);
 	return c.bad ? -EINVAL : 0;
 }

@@ -264,3 +264,38 @@ int ref_arm64_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 	}
 	return -EFAULT;   /* not reached: level 3 is always a leaf or a fault */
 }
+
+/* Census (host/ref.h): valid descriptors; below level 3 the table bit
+ * leads to the next level, else a block; at level 3 a page (D8.3). */
+static void arm_census(const struct arm_regime *r, paddr_t table, int level, uint64_t entries,
+                       struct ref_census *c)
+{
+	unsigned valid = 0;
+	for (uint64_t k = 0; k < entries; k++) {
+		uint64_t d;
+		if (!ref_load(table, k, &d) || !(d & DESC_VALID))
+			continue;
+		valid++;
+		if (level < 3 && (d & DESC_TABLE)) {
+			c->tables++;
+			arm_census(r, desc_address(r, d), level + 1, 1ull << r->stride, c);
+		} else {
+			ref_census_leaf(c, level_shift(r, level));
+		}
+	}
+	if (c->table)
+		c->table(c->ctx, table, level, valid);
+}
+
+int ref_arm64_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	struct arm_regime r;
+
+	if (!regime_init(hw, &r))
+		return -EINVAL;
+	const uint64_t entries = 1ull << (r.va_bits - level_shift(&r, r.start_level));
+	arm_census(&r, hw->root, r.start_level, entries, c);
+	if (hw->kernel_root)
+		arm_census(&r, hw->kernel_root, r.start_level, entries, c);
+	return 0;
+}

@@ -84,3 +84,29 @@ int ref_radix6_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned
 	}
 	return -EFAULT;   /* not reached: level 0 is always a leaf or a fault */
 }
+
+/* Census (host/ref.h): valid descriptors; the leaf bit makes a leaf. */
+static void r6_census(paddr_t table, int level, struct ref_census *c)
+{
+	unsigned valid = 0;
+	for (uint64_t k = 0; k < (1u << R6_INDEX_BITS); k++) {
+		uint64_t d;
+		if (!ref_load(table, k, &d) || !(d & R6_VALID))
+			continue;
+		valid++;
+		if (d & R6_LEAF) {
+			ref_census_leaf(c, R6_PAGE_SHIFT + R6_INDEX_BITS * (unsigned)level);
+		} else if (level > 0) {
+			c->tables++;
+			r6_census(ref_bits(d, 55, R6_PAGE_SHIFT), level - 1, c);
+		}
+	}
+	if (c->table)
+		c->table(c->ctx, table, level, valid);
+}
+
+int ref_radix6_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	r6_census(hw->root, R6_LEVELS - 1, c);
+	return 0;
+}

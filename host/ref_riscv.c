@@ -111,3 +111,29 @@ int ref_riscv_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 	}
 	return -EFAULT;   /* not reached: level 0 either faults or is a leaf */
 }
+
+/* Census (host/ref.h): V set; R or X makes a leaf (4.3.2 steps 3-4). */
+static void rv_census(paddr_t table, int i, struct ref_census *c)
+{
+	unsigned valid = 0;
+	for (uint64_t k = 0; k < 512; k++) {
+		uint64_t pte;
+		if (!ref_load(table, k, &pte) || !(pte & PTE_V))
+			continue;
+		valid++;
+		if (pte & (PTE_R | PTE_X)) {
+			ref_census_leaf(c, 12 + 9 * (unsigned)i);
+		} else if (i > 0) {
+			c->tables++;
+			rv_census((ref_bits(pte, 53, PTE_PPN_SHIFT) >> PTE_PPN_SHIFT) << 12, i - 1, c);
+		}
+	}
+	if (c->table)
+		c->table(c->ctx, table, i, valid);
+}
+
+int ref_riscv_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	rv_census(hw->root, (int)(hw->va_bits - 12) / 9 - 1, c);
+	return 0;
+}

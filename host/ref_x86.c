@@ -89,3 +89,29 @@ int ref_x86_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned ac
 	}
 	return -EFAULT;   /* not reached: the PT level always maps a page */
 }
+
+/* Census (host/ref.h): P set; a PTE, or PS in a PDE or PDPTE, maps a page. */
+static void x86_census(paddr_t table, int level, struct ref_census *c)
+{
+	unsigned valid = 0;
+	for (uint64_t k = 0; k < 512; k++) {
+		uint64_t e;
+		if (!ref_load(table, k, &e) || !(e & PTE_P))
+			continue;
+		valid++;
+		if (level == LEVEL_PT || ((level == LEVEL_PD || level == LEVEL_PDPT) && (e & PTE_PS))) {
+			ref_census_leaf(c, 12 + 9 * (unsigned)level);
+		} else {
+			c->tables++;
+			x86_census(ref_bits(e, MAXPHYADDR - 1, 12), level - 1, c);
+		}
+	}
+	if (c->table)
+		c->table(c->ctx, table, level, valid);
+}
+
+int ref_x86_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	x86_census(ref_bits(hw->root, MAXPHYADDR - 1, 12), hw->va_bits == 57 ? LEVEL_PML5 : LEVEL_PML4, c);
+	return 0;
+}

@@ -65,6 +65,30 @@ int  ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(
  * divides it, written to buf; returns buf. */
 const char *ksize_name(char *buf, size_t len, uint64_t bytes);
 
+/* ---- spinlocks ---- */
+/*
+ * A test-and-test-and-set lock for short critical sections shared by CPUs
+ * (frames, an address space). A CPU waiting for one keeps answering the
+ * work other CPUs leave it outside the mailbox (arch_smp_poll: x86 TLB
+ * shootdown requests): the holder may be in a commit whose shootdown
+ * waits for this CPU, which may be spinning with interrupts off (a fault
+ * handler). arch_smp_poll is a weak reference: the host builds of
+ * core/frames.c and core/vm.c have no other CPU and no such hook.
+ */
+struct spinlock { volatile uint32_t held; };
+void arch_smp_poll(void) __attribute__((weak));
+static inline void spin_lock(struct spinlock *l)
+{
+	while (__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->held, __ATOMIC_RELAXED))
+			if (arch_smp_poll)
+				arch_smp_poll();
+}
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
+}
+
 /* ---- panics: broken invariants only (core/panic.c) ---- */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 /* Frame-pointer backtrace from fp, one line per frame. */
@@ -140,8 +164,9 @@ const void *fdt_prop(const void *dtb, int node, const char *name, size_t *len);
  * whatever the arch reported), limited to what the kernel can touch now.
  * Blocks are 2^shift bytes, FRAME_MIN_SHIFT <= shift <= FRAME_MAX_SHIFT,
  * naturally aligned (pa is a multiple of 2^shift) and zeroed. Physical
- * address 0 is never handed out: 0 means "no memory". One CPU, no
- * interrupts: no locking yet.
+ * address 0 is never handed out: 0 means "no memory". Every call may
+ * come from any CPU: one lock (a spinlock) covers the lists, states and
+ * reference counts; the zeroing of a block happens outside it.
  */
 #define FRAME_MIN_SHIFT 12      /* 4 KiB */
 #define FRAME_MAX_SHIFT 30      /* 1 GiB */

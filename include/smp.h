@@ -69,6 +69,10 @@ extern unsigned smp_cpu_count;
 
 /* This CPU's struct cpu (the arch's per-CPU register). */
 struct cpu *this_cpu(void);
+/* This CPU's index in cpus[], also before smp_init set the per-CPU
+ * register (then 0: only the boot CPU runs). For per-CPU slots of code
+ * that may run that early (trap and fault paths). */
+unsigned smp_cpu_index(void);
 /* Mask of online CPUs (bit = cpus[] index). */
 uint64_t smp_online_mask(void);
 

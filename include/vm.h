@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kernel.h"
 #include "mmu.h"
 
 /* mmap / area flags */
@@ -66,6 +67,11 @@ struct vm_counts {
 };
 
 struct vm_space {
+	/* Held by every vm_* call on the space (and by vm_fault's whole
+	 * find-or-map): the tree, the counts and the set's transactions are
+	 * one CPU's at a time, so two CPUs faulting on one page map it once
+	 * (docs/memory.md, "More CPUs"). */
+	struct spinlock lock;
 	mmu_translation_set_t set;
 	struct vm_area *root;               /* AVL tree of areas */
 	size_t nareas;
@@ -115,8 +121,10 @@ struct vm_area *vm_next_area(struct vm_space *vs, vaddr_t addr);
 /* The core's page-fault entry, called by every arch's trap handler (through
  * fault_handle) after the MMU layer had its chance at accessed/dirty
  * emulation. access is MMU_READ, MMU_WRITE or MMU_EXEC. Returns 0 (resolved,
- * retry the access), -EFAULT (no area), -EACCES (against the area's
- * protection), -ENOMEM. It never maps anything the area does not allow. */
+ * retry the access), -EEXIST (the page was mapped as the access needs
+ * already: another CPU resolved it first, or a stale TLB entry; retry),
+ * -EFAULT (no area), -EACCES (against the area's protection), -ENOMEM. It
+ * never maps anything the area does not allow. */
 int  vm_fault(struct vm_space *vs, vaddr_t addr, unsigned access, bool user);
 /* ptdump of the user half (every entry through mmu_scan) and the areas. */
 void vm_dump(struct vm_space *vs);
@@ -136,8 +144,8 @@ int  ptdump(mmu_translation_set_t *t, vaddr_t start, vaddr_t end, const char *pr
  * -EINVAL after printing what is broken. */
 int  vm_check(struct vm_space *vs);
 
-/* core/fault.c: the space of the running task (NULL: none, kernel only).
- * "tasks" sets it on every switch. */
+/* core/fault.c: the space this CPU runs (NULL: none, kernel only), per
+ * CPU. "tasks" sets it on every switch. */
 struct vm_space *vm_current(void);
 void vm_set_current(struct vm_space *vs);
 /* The one fault entry of every arch: addr, access (MMU_READ/WRITE/EXEC),

@@ -293,6 +293,26 @@ static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t by
 	f->global |= half == HALF_KERNEL;
 }
 
+/* The slot of order in the half's inline statistics, or -1 if they are
+ * full (then count() needs the state: the general path). */
+static int delta_slot(const struct txn_delta *d, unsigned order)
+{
+	for (unsigned i = 0; i < d->used; i++)
+		if (d->order[i] == order)
+			return (int)i;
+	return d->used < sizeof(d->order) ? d->used : -1;
+}
+
+static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes)
+{
+	if (i == d->used) {
+		d->order[d->used++] = (uint8_t)order;
+		d->n[i] = 0;
+	}
+	d->n[i] += n;
+	d->mapped += n * (int64_t)bytes;
+}
+
 /* n entries like e added (n > 0) or removed (n < 0): in the transaction
  * object while a few orders change, else in its state. Returns 0 or
  * -ENOMEM (the state could not be allocated). */
@@ -300,19 +320,10 @@ static int count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
 {
 	uint64_t bytes = entry_bytes(e.order);
 	struct txn_delta *d = &ta->delta[half];
-	if (!(e.flags & MMU_EF_COUNTED)) {
-		unsigned i = 0;
-		while (i < d->used && d->order[i] != e.order)
-			i++;
-		if (i < sizeof(d->order)) {
-			if (i == d->used) {
-				d->order[d->used++] = (uint8_t)e.order;
-				d->n[i] = 0;
-			}
-			d->n[i] += n;
-			d->mapped += n * (int64_t)bytes;
-			return 0;
-		}
+	int i;
+	if (!(e.flags & MMU_EF_COUNTED) && (i = delta_slot(d, e.order)) >= 0) {
+		delta_add(d, i, e.order, n, bytes);
+		return 0;
 	}
 	int err = txn_need_state(ta);
 	if (err)
@@ -460,32 +471,28 @@ static void claim(mmu_transaction_t *ta)
 	__atomic_store_n(&ta->set->owner, ta, __ATOMIC_RELAXED);
 }
 
-/* The slot of order in the half's inline statistics, or -1 if they are
- * full (then count() needs the state: the general path). */
-static int delta_slot(const struct txn_delta *d, unsigned order)
+/* Before a shortcut stores (the caller took the entry's regions with
+ * may_change): the order's count fits the inline delta, and a new call begins for the
+ * deferred stores (txn_op_begin's part the shortcuts need: they neither
+ * journal nor spill). The count's slot, or -1: the general path. */
+static int fast_begin(mmu_transaction_t *ta, int half, unsigned order)
 {
-	for (unsigned i = 0; i < d->used; i++)
-		if (d->order[i] == order)
-			return (int)i;
-	return d->used < sizeof(d->order) ? d->used : -1;
-}
-
-static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes)
-{
-	if (i == d->used) {
-		d->order[d->used++] = (uint8_t)order;
-		d->n[i] = 0;
+	int i = delta_slot(&ta->delta[half], order);
+	if (i >= 0) {
+		ta->op_seq++;
+		ta->def.mark = ta->def.n;
 	}
-	d->n[i] += n;
-	d->mapped += n * (int64_t)bytes;
+	return i;
 }
 
-/* A new call, for the deferred stores (txn_op_begin's part the shortcuts
- * need: they neither journal nor spill). */
-static void op_begin_fast(mmu_transaction_t *ta)
+/* After it stored: one entry of order at va added (n = 1) or removed
+ * (n = -1), counted, in the flush range, the half claimed (op_end). */
+static void fast_end(mmu_transaction_t *ta, int half, int i, unsigned order, int64_t n, vaddr_t va)
 {
-	ta->op_seq++;
-	ta->def.mark = ta->def.n;
+	uint64_t bytes = entry_bytes(order);
+	delta_add(&ta->delta[half], i, order, n, bytes);
+	note_change(ta, half, va, bytes, n > 0);
+	claim(ta);
 }
 
 /* Remember e (valid, checked by check_entry) for the next mmu_add. */
@@ -501,42 +508,26 @@ static void add_cache(mmu_transaction_t *ta, mmu_entry_t e)
 static int add_fast(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	uint64_t bytes = entry_bytes(e.order);
-	int half = e.flags & MMU_EF_GLOBAL ? HALF_KERNEL : HALF_USER;
+	int half = e.flags & MMU_EF_GLOBAL ? HALF_KERNEL : HALF_USER, i;
 	if (((va | e.pa) & (bytes - 1)) || half_of(va, bytes) != half ||
 	    (mmu_cur->pa_bits < 64 && (e.pa + (bytes - 1)) >> mmu_cur->pa_bits) ||
-	    !may_change(ta, half, va, va + (bytes - 1)))
+	    !may_change(ta, half, va, va + (bytes - 1)) ||
+	    (i = fast_begin(ta, half, e.order)) < 0 ||
+	    mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
 		return MMU_FAST_MISS;
-	struct txn_delta *d = &ta->delta[half];
-	int i = delta_slot(d, e.order);
-	if (i < 0)
-		return MMU_FAST_MISS;
-	op_begin_fast(ta);
-	if (mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
-		return MMU_FAST_MISS;
-	delta_add(d, i, e.order, +1, bytes);
-	note_change(ta, half, va, bytes, true);
-	claim(ta);
+	fast_end(ta, half, i, e.order, +1, va);
 	return 0;
 }
 
 static int remove_fast(mmu_transaction_t *ta, mmu_entry_t cur, vaddr_t va)
 {
 	const struct mmu_backend *be = mmu_cur->be;
-	int half = half_of(va, 1);
+	int half = half_of(va, 1), i;
 	if (!be->remove_one || (cur.flags & MMU_EF_COUNTED) || native_order(cur.order) != cur.order ||
-	    !may_change(ta, half, va, va + (entry_bytes(cur.order) - 1)) || cur_still(ta))
+	    !may_change(ta, half, va, va + (entry_bytes(cur.order) - 1)) || cur_still(ta) ||
+	    (i = fast_begin(ta, half, cur.order)) < 0 || be->remove_one(ta, va, cur.order))
 		return MMU_FAST_MISS;
-	struct txn_delta *d = &ta->delta[half];
-	int i = delta_slot(d, cur.order);
-	if (i < 0)
-		return MMU_FAST_MISS;
-	op_begin_fast(ta);
-	if (be->remove_one(ta, va, cur.order))
-		return MMU_FAST_MISS;
-	uint64_t bytes = entry_bytes(cur.order);
-	delta_add(d, i, cur.order, -1, bytes);
-	note_change(ta, half, va, bytes, false);
-	claim(ta);
+	fast_end(ta, half, i, cur.order, -1, va);
 	return 0;
 }
 
@@ -1152,6 +1143,32 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
 }
 
+/* Leaves mmu_scan reads at a time from one table. */
+#define SCAN_RUN 64
+
+/* fn over n plain leaves of one table; those it changes go through
+ * mmu_update (after a change of size, the rest are read again). *va:
+ * where the scan goes on. Returns 0 or mmu_update's error. */
+static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *run, unsigned n,
+                    mmu_scan_fn fn, void *priv, vaddr_t *va)
+{
+	for (unsigned i = 0; i < n; i++) {
+		mmu_entry_t e = mmu_entry_of_leaf(&run[i].attr, run[i].pa, run[i].order);
+		mmu_entry_t keep = fn(e, run[i].va, priv);
+		vaddr_t next = run[i].va + entry_bytes(e.order);
+		*va = next ? next : ~(vaddr_t)0;
+		if (same_entry(e, keep))
+			continue;
+		int err = mmu_find(ta, run[i].va, NULL);
+		if (!err)
+			err = mmu_update(ta, keep);
+		if (err || keep.order != e.order)
+			return err;   /* a split or merge: the rest is read again */
+		/* rewritten in place: the other leaves read stay as they were */
+	}
+	return 0;
+}
+
 /* Calls fn once per entry overlapping [start, end), in address order, and
  * applies what it returns through mmu_update, all in one transaction.
  * Returns 0, or the first error (then nothing changed). */
@@ -1164,9 +1181,17 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 	mmu_transaction(&ta, t);
 	int err = 0;
 	vaddr_t va = start;
-	struct mmu_leaf l;
+	struct mmu_leaf l, run[SCAN_RUN];
 	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
 		mmu_entry_t e;
+		unsigned n = 0;
+		if (!l.attr.annotated && mmu_cur->be->leaves &&
+		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, run, SCAN_RUN)) != 0) {
+			/* Plain leaves of one table, read in one pass: a walk only
+			 * for the first one the callback changes. */
+			err = scan_run(&ta, run, n, fn, priv, &va);
+			continue;
+		}
 		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
 		if (err)
 			break;

@@ -320,12 +320,14 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 }
 
 /* A new table for slot i of parent, linked in: built privately, linked
- * with one store. */
+ * with one store. whole: the caller writes every slot of it at once (not
+ * zeroed). */
 static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vaddr_t sva,
-                     struct table *child)
+                     struct table *child, bool whole)
 {
 	int err = 0;
-	struct txn_page *pg = txn_new(ta, parent->kernel, &err);
+	struct txn_page *pg = whole ? txn_new_whole(ta, parent->kernel, &err) :
+	                              txn_new(ta, parent->kernel, &err);
 	if (!pg)
 		return err;
 	pg->level = (uint8_t)(parent->level - 1);
@@ -399,6 +401,7 @@ static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t
 
 static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t end,
                        const struct leaf_change *c);   /* pt_engine_range.h */
+static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c);
 
 /* Apply c to every slot of level c->level in [va, last] under t, creating
  * tables on the way for a map. */
@@ -432,7 +435,14 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 			if (c->op != MMU_LEAF_MAP)
 				panic_mmu("%s: no table above %#llx at level %u", PT_MODE_NAME,
 				          (unsigned long long)sva, l);
-			err = new_table(ta, t, i, sva, &child);
+			/* A leaf table the map covers whole: filled at once. */
+			if (l - 1 == c->level && va <= sva && last - sva >= lvl_bytes(l) - 1) {
+				if ((err = new_table(ta, t, i, sva, &child, true)) ||
+				    (err = fill_whole(ta, &child, c)))
+					return err;
+				continue;
+			}
+			err = new_table(ta, t, i, sva, &child, false);
 			break;
 		case PT_LEAF:
 			if (c->op == MMU_LEAF_MAP)

@@ -147,6 +147,7 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.set_init = eng_set_init, .set_fini = eng_set_fini,
 	.lookup = eng_lookup, .next = eng_next,
 	.change = eng_change, .unmap_run = eng_unmap_run, .protect_run = eng_protect_run,
+	.leaves = eng_leaves,
 	.reclaim = eng_reclaim,
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,

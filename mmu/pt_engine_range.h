@@ -77,6 +77,40 @@ static size_t run_end(vaddr_t va, vaddr_t last, unsigned l)
 	return whole - 1 < end - i ? i + (size_t)(whole - 1) : end;
 }
 
+/* Write c's leaves into slots i.. end of w, table t's private page, while
+ * they are empty (check) or all of them: the first slot not written. */
+static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table *t,
+                         const struct leaf_change *c, bool check)
+{
+	unsigned l = t->level;
+	uint64_t step = lvl_bytes(l);
+	paddr_t pa = c->pa0 + (slot_va(t->va, l, i) - c->va0);
+	size_t n = end - i + 1, k = i;
+	bool g = c->contig;
+	pt_entry_t d = pt_mk_leaf(&c->attr, pa, l, g);
+	pt_entry_t inc = pt_mk_leaf(&c->attr, pa + step, l, g) - d;
+	if (pt_mk_leaf(&c->attr, pa + (n - 1) * step, l, g) != d + (n - 1) * inc)
+		for (; k <= end && (!check || !w[k]); k++)   /* not linear: one by one */
+			w[k] = pt_mk_leaf(&c->attr, pa + (k - i) * step, l, g);
+	else if (check)
+		for (; k <= end && !w[k]; k++, d += inc)
+			w[k] = d;
+	else
+		for (; k <= end; k++, d += inc)
+			w[k] = d;
+	return k;
+}
+
+/* Table t, born in this call and not zeroed, lies wholly inside c: every
+ * slot gets c's leaf, none is checked. Returns 0. */
+static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c)
+{
+	size_t end = lvl_entries(t->level) - 1;
+	fill_slots(t->pg->ptr, 0, end, t, c, false);
+	remember(ta, t, t->va);
+	return txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
+}
+
 /*
  * Slots i.. end of t get c's leaves (or whole contiguous groups) for as
  * long as they are empty: the descriptor is built once and advanced by
@@ -94,22 +128,11 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 		return err;
 	if (!t->pg || t->gen != ta->gen)
 		return 0;   /* a short run into a live table: deferred stores */
-	pt_entry_t *w = t->pg->ptr;
-	uint64_t step = lvl_bytes(l);
-	paddr_t pa = c->pa0 + (slot_va(t->va, l, i) - c->va0);
 	bool g = c->contig;
-	pt_entry_t d = pt_mk_leaf(&c->attr, pa, l, g);
-	pt_entry_t inc = pt_mk_leaf(&c->attr, pa + step, l, g) - d;
-	bool linear = pt_mk_leaf(&c->attr, pa + (n - 1) * step, l, g) == d + (n - 1) * inc;
-	size_t k = i;
 	if (g && (i | (end + 1)) & (((size_t)1 << pt_contig_lg2(l)) - 1))
 		return 0;   /* a contiguous group is made whole or not at all */
-	if (linear)
-		for (; k <= end && !w[k]; k++, d += inc)
-			w[k] = d;
-	else
-		for (; k <= end && !w[k]; k++)
-			w[k] = pt_mk_leaf(&c->attr, pa + (k - i) * step, l, g);
+	pt_entry_t *w = t->pg->ptr;
+	size_t k = fill_slots(w, i, end, t, c, true);
 	if (g && (k & (((size_t)1 << pt_contig_lg2(l)) - 1))) {
 		/* stopped inside a group: undo its members, slot by slot from it */
 		size_t from = k & ~(((size_t)1 << pt_contig_lg2(l)) - 1);
@@ -193,10 +216,15 @@ static uint32_t cnt_scan(const pt_entry_t *tbl, unsigned l, size_t lo, size_t hi
 	struct cnt_cache cc = { 0, 0, 0 };
 	uint32_t c = 0;
 	for (size_t i = lo; i <= hi; i++) {
-		pt_entry_t notaddr = ~cc.mask, attr = cc.attr;
+		pt_entry_t na = ~cc.mask, at = cc.attr;
 		size_t j = i;
-		while (cc.mask && j <= hi && (tbl[j] & notaddr) == attr)   /* as the last leaf */
-			j++;
+		if (cc.mask) {   /* leaves like the last one: four at a time, then one */
+			while (j + 3 <= hi && !(((tbl[j] & na) ^ at) | ((tbl[j + 1] & na) ^ at) |
+			                        ((tbl[j + 2] & na) ^ at) | ((tbl[j + 3] & na) ^ at)))
+				j += 4;
+			while (j <= hi && (tbl[j] & na) == at)
+				j++;
+		}
 		c += (uint32_t)(j - i) * cc.cls;
 		if ((i = j) <= hi)
 			c += cnt_class(&cc, tbl[i], l);
@@ -387,6 +415,44 @@ static uint64_t eng_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 		remember(ta, &t, va);
 		*next = va + n * lvl_bytes(level);
 	}
+	return n;
+}
+
+/*
+ * The read cursor of mmu_scan: the leaf holding va and the plain leaves
+ * after it in the same table (see mmu_backend.leaves), one read each;
+ * leaves with the attribute bits of the previous one are not decoded
+ * again. The table is remembered, so the next call starts there.
+ */
+static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
+                           struct mmu_leaf *out, unsigned max)
+{
+	struct table t;
+	descend(ta, va, 0, &t);
+	unsigned l = t.level, n = 0;
+	bool direct = direct_reads(ta, &t);
+	pt_entry_t mask = 0, attr = 0;
+	for (size_t i = lvl_index(va, l); n < max && i < lvl_entries(l); i++, n++) {
+		vaddr_t sva = slot_va(t.va, l, i);
+		pt_entry_t e = direct ? t.view[i] : rd(ta, t.view, i);
+		if (n && (sva > last || sva < va))
+			break;   /* past the range, or wrapped past the top */
+		if (mask && (e & ~mask) == attr) {
+			out[n] = out[n - 1];
+			out[n].va = sva;
+			out[n].pa = pt_leaf_pa(e, l, sva);
+			continue;
+		}
+		if (pt_kind(e, l) != PT_LEAF || contig_leaf(e, l))
+			break;
+		leaf_of(e, l, sva, &out[n]);
+		if (out[n].attr.annotated)
+			break;
+		mask = addr_mask(&out[n].attr, l);
+		attr = e & ~mask;
+	}
+	if (n)
+		remember(ta, &t, va);
 	return n;
 }
 

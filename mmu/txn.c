@@ -372,9 +372,9 @@ struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err)
 	return record(ta, pa, copy, err);
 }
 
-struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
+static struct txn_page *born(mmu_transaction_t *ta, bool kernel, bool zero, int *err)
 {
-	paddr_t pa = mmu_env_alloc(txn_page_shift());
+	paddr_t pa = zero ? mmu_env_alloc(txn_page_shift()) : mmu_env_alloc_uninit(txn_page_shift());
 	if (!pa) {
 		*err = -ENOMEM;
 		return NULL;
@@ -383,6 +383,16 @@ struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
 	if (pg)
 		pg->kernel = kernel;
 	return pg;
+}
+
+struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
+{
+	return born(ta, kernel, true, err);
+}
+
+struct txn_page *txn_new_whole(mmu_transaction_t *ta, bool kernel, int *err)
+{
+	return born(ta, kernel, false, err);
 }
 
 int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val)

@@ -85,6 +85,9 @@ struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err);
 /* A new zeroed table page, private, of the user or kernel half. Returns
  * NULL and sets *err. */
 struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err);
+/* The same, not zeroed: for a table whose every word the caller writes
+ * before anything reads it. */
+struct txn_page *txn_new_whole(mmu_transaction_t *ta, bool kernel, int *err);
 /* Store into a private page; journaled when the page predates the call.
  * Returns 0 or -ENOMEM (then nothing was stored). */
 int  txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val);

@@ -15,12 +15,14 @@
  * arch_boot word holds its own address, so %gs:SMP_CPU_ARCH_BOOT_OFFSET
  * reads it in one instruction.
  *
- * Interrupts: the boot CPU keeps running with them off (the legacy PIC
- * may still deliver the BIOS's timer there); the others run with them on
- * from x86_ap_setup, and only VEC_IPI (and the spurious vector) can come.
- * TLB shootdowns: a request in the target's slot, then VEC_IPI; the
+ * Interrupts: every CPU runs the kernel with them on (the boot CPU from
+ * arch_ipi_init, once the legacy PICs are moved off the exception vectors
+ * and masked; the others from x86_ap_setup): only VEC_IPI and the
+ * spurious vectors can come. Trap handlers and user tasks run with them
+ * off. TLB shootdowns: a request in the target's slot, then VEC_IPI; the
  * target runs arch_tlb_flush itself (its own CR3, PCIDs and TLB) and says
- * so; the boot CPU answers its slot whenever it waits (arch_smp_poll).
+ * so, at once, or (inside a trap handler) whenever it waits
+ * (arch_smp_poll).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -350,10 +352,39 @@ enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_
 
 /* ---- start and idle ---- */
 
+/* The legacy 8259A PICs (Intel 8259A datasheet, ICW1-ICW4, OCW1): the
+ * BIOS leaves their vectors on 8-15, which are exceptions. Moved to
+ * VEC_PIC_BASE, then every line masked: the local APIC alone interrupts
+ * (Linux does the same: arch/x86/kernel/i8259.c, init_8259A). */
+#define PIC1_CMD   0x20
+#define PIC1_DATA  0x21
+#define PIC2_CMD   0xa0
+#define PIC2_DATA  0xa1
+#define ICW1_INIT  0x11   /* init, cascade, ICW4 follows */
+#define ICW3_MASTER 0x04  /* the slave on line 2 */
+#define ICW3_SLAVE  0x02  /* its cascade identity */
+#define ICW4_8086  0x01
+#define OCW1_ALL   0xff
+
+static void pic_mask_all(void)
+{
+	outb(PIC1_CMD, ICW1_INIT);
+	outb(PIC2_CMD, ICW1_INIT);
+	outb(PIC1_DATA, VEC_PIC_BASE);
+	outb(PIC2_DATA, VEC_PIC_BASE + 8);
+	outb(PIC1_DATA, ICW3_MASTER);
+	outb(PIC2_DATA, ICW3_SLAVE);
+	outb(PIC1_DATA, ICW4_8086);
+	outb(PIC2_DATA, ICW4_8086);
+	outb(PIC1_DATA, OCW1_ALL);
+	outb(PIC2_DATA, OCW1_ALL);
+}
+
 /* The boot CPU (from smp_boot) and each other (x86_ap_setup). */
 void arch_ipi_init(void)
 {
 	if (this_cpu()->index == 0) {
+		pic_mask_all();
 		apic.x2apic = cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC;
 		if (!apic.x2apic) {
 			int err = smp_map_device(apic.lapic_pa, 1ull << 12);
@@ -365,6 +396,10 @@ void arch_ipi_init(void)
 		}
 	}
 	lapic_enable();
+	/* The boot CPU answers shootdowns at once from now on, not only when
+	 * it waits (the others turn them on in x86_ap_setup). */
+	if (this_cpu()->index == 0)
+		__asm__ volatile("sti" ::: "memory");
 }
 
 int arch_cpu_start(struct cpu *c)

@@ -188,6 +188,10 @@ struct trap_frame *x86_trap(struct trap_frame *f)
 		x86_ipi_interrupt((unsigned)f->vector);
 		return f;
 	}
+	/* Every PIC line is masked: a spurious IRQ 7 or 15 (8259A datasheet,
+	 * "interrupt sequence"), which takes no EOI. */
+	if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + VEC_PIC_COUNT)
+		return f;
 	ti.cause = cause[this_cpu()->index];
 	if (ti.user && f->vector == VEC_SYSCALL) {
 		syscall_handle(f);      /* rip is past the int already */

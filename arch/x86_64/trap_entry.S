@@ -81,12 +81,16 @@ x86_trap_resume:
 	iretq
 
 /*
- * arch_tasks_enter(ctx, first): the kernel's callee-saved registers, rsp
- * and return address into ctx, then resume the user frame first.
- * arch_tasks_leave(ctx), from a trap handler, returns from it.
+ * arch_tasks_enter(ctx, first): the kernel's callee-saved registers, rsp,
+ * RFLAGS and return address into ctx, then resume the user frame first.
+ * arch_tasks_leave(ctx), from a trap handler, returns from it with the
+ * RFLAGS of the call (interrupts on again: the handler ran with them off).
  */
 	.globl	arch_tasks_enter
 arch_tasks_enter:
+	pushfq
+	pop	%rax
+	mov	%rax, 64(%rdi)
 	mov	(%rsp), %rax		/* return address */
 	mov	%rax, 0(%rdi)
 	lea	8(%rsp), %rax		/* rsp after the return */
@@ -109,6 +113,8 @@ arch_tasks_leave:
 	mov	40(%rdi), %r13
 	mov	48(%rdi), %r14
 	mov	56(%rdi), %r15
+	pushq	64(%rdi)
+	popfq
 	jmp	*0(%rdi)
 
 	.section .note.GNU-stack, "", @progbits	/* no executable stack */

@@ -40,6 +40,10 @@
  * and carries TLB shootdowns, and the local APIC's spurious vector. */
 #define VEC_IPI		0xf0
 #define VEC_SPURIOUS	0xff
+/* The legacy PICs' 16 lines, moved off the exception vectors and masked
+ * (smp.c): only their spurious IRQ 7 / 15 can still arrive there. */
+#define VEC_PIC_BASE	0x20
+#define VEC_PIC_COUNT	16
 
 /* Control registers (SDM vol. 3, 2.5). */
 #define CR0_PE		(1 << 0)

@@ -16,6 +16,10 @@
  *     then equals the union of the CPUs' models, its table pages equal
  *     those of the same entries added by one CPU, and removing it gives
  *     every frame back (conc_test).
+ *  5. demand faults on one page from every CPU at once (fault_race_test):
+ *     the page is mapped once, every CPU sees every other's writes;
+ *  6. the boot CPU answers a shootdown while it spins in a loop that
+ *     never polls (spin_test: x86 must take the IPI as an interrupt).
  * Everything is freed again; the frame allocator's counts must agree.
  */
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include "arch.h"
 #include "mmu.h"
 #include "smp.h"
+#include "vm.h"
 
 /* Remap rounds, and reads B makes of a round before it acknowledges it. */
 #define REMAP_ROUNDS     16
@@ -601,6 +606,228 @@ static void conc_test(struct ktest *t, uint64_t online, const char *name, unsign
 		    (unsigned long long)(after.free_bytes >> 10));
 }
 
+/* ---- 5. demand faults on one page from several CPUs at once ---- */
+
+/*
+ * Every online CPU runs one address space and, at the same moment (a
+ * barrier before each round), writes its own word of a page nothing has
+ * mapped yet: each takes the demand fault, and all but one find the page
+ * mapped once they get vm_fault's lock. Each round's page lies 1 GiB from
+ * the last, beyond the reach of any leaf table in every mode (4 KiB pages:
+ * 2 MiB; 64 KiB: 512 MiB), so the racing faults also race to add tables. Then every CPU reads every
+ * word: one frame per page, or a CPU's write went to a frame the page
+ * no longer maps. Without the space's lock two CPUs allocate a frame and
+ * run transactions on the set at once (docs/memory.md, "More CPUs").
+ */
+#define FAULT_ROUNDS 64
+#define FAULT_STRIDE (1ull << 30)
+
+static struct {
+	struct vm_space vs;
+	vaddr_t base;
+	uint64_t stride;
+	unsigned ncpu;                  /* CPUs taking part */
+	volatile uint64_t arrived;      /* barrier: arrivals so far */
+	volatile uint64_t failed;       /* writes whose fault was not resolved */
+	volatile uint64_t wrong;        /* reads of another CPU's word that missed its write */
+} fr;
+
+/* Wait until all CPUs reached barrier number k (counted from 1). */
+static bool fault_barrier(uint64_t k)
+{
+	uint64_t want = k * fr.ncpu;
+
+	__atomic_fetch_add(&fr.arrived, 1, __ATOMIC_ACQ_REL);
+	for (uint64_t polls = 0; polls < WAIT_POLLS; polls++)
+		if (__atomic_load_n(&fr.arrived, __ATOMIC_ACQUIRE) >= want)
+			return true;
+	return false;
+}
+
+static uint64_t fault_word(unsigned round, unsigned slot)
+{
+	return (uint64_t)round << 8 | (slot + 1);
+}
+
+/* On each CPU; arg: its slot (0 .. ncpu - 1). */
+static void fault_racer(void *arg)
+{
+	unsigned slot = (unsigned)(uintptr_t)arg;
+
+	mmu_activate(&fr.vs.set);
+	vm_set_current(&fr.vs);
+	arch_user_access(true);
+	for (unsigned r = 0; r < FAULT_ROUNDS; r++) {
+		vaddr_t page = fr.base + r * fr.stride;
+		uint64_t v = fault_word(r, slot);
+
+		if (!fault_barrier(2 * r + 1)) {
+			__atomic_fetch_add(&fr.failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		if (trap_probe(MMU_WRITE, page + slot * sizeof(uint64_t), &v, NULL))
+			__atomic_fetch_add(&fr.failed, 1, __ATOMIC_RELAXED);
+		if (!fault_barrier(2 * r + 2)) {
+			__atomic_fetch_add(&fr.failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		for (unsigned j = 0; j < fr.ncpu; j++)
+			if (trap_probe(MMU_READ, page + j * sizeof(uint64_t), &v, NULL) ||
+			    v != fault_word(r, j))
+				__atomic_fetch_add(&fr.wrong, 1, __ATOMIC_RELAXED);
+	}
+	arch_user_access(false);
+	vm_set_current(NULL);
+	mmu_activate(mmu_kernel_set());
+}
+
+struct fault_scan { uint64_t entries, bad_order; paddr_t pa[FAULT_ROUNDS]; };
+
+static mmu_entry_t fault_scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct fault_scan *fs = priv;
+	uint64_t r = (va - fr.base) / fr.stride;
+
+	if (mmu_entry_order(e) || r >= FAULT_ROUNDS)
+		fs->bad_order++;
+	else
+		fs->pa[r] = mmu_entry_pa(e);
+	fs->entries++;
+	return e;
+}
+
+static void fault_race_test(struct ktest *t, uint64_t online)
+{
+	unsigned slots[SMP_MAX_CPUS], self = this_cpu()->index;
+	struct frames_stats before, mapped;
+
+	memset((void *)&fr, 0, sizeof(fr));
+	fr.stride = FAULT_STRIDE;
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if (online & (1ull << i))
+			slots[i] = fr.ncpu++;
+	frames_get_stats(&before);
+	int err = vm_space_init(&fr.vs);
+	if (!err) {
+		fr.vs.max_order = 0;   /* base pages only, countable */
+		err = vm_mmap(&fr.vs, 0, FAULT_ROUNDS * fr.stride, MMU_READ | MMU_WRITE, 0, &fr.base);
+	}
+	if (!ktest_check(t, !err, "fault race: a space with a %llu MiB area (error %d)",
+			 (unsigned long long)(FAULT_ROUNDS * fr.stride >> 20), err))
+		goto out;
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if ((online & (1ull << i)) && i != self)
+			smp_call_async(i, fault_racer, (void *)(uintptr_t)slots[i]);
+	fault_racer((void *)(uintptr_t)slots[self]);
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if ((online & (1ull << i)) && i != self)
+			smp_call_wait(i);
+
+	struct fault_scan fs;
+	memset(&fs, 0, sizeof(fs));
+	err = mmu_scan(&fr.vs.set, 0, fr.base + FAULT_ROUNDS * fr.stride, fault_scan_fn, &fs);
+	bool distinct = true, single = true;
+	for (unsigned r = 0; r < FAULT_ROUNDS; r++) {
+		for (unsigned q = 0; q < r; q++)
+			distinct &= fs.pa[r] != fs.pa[q];
+		single &= fs.pa[r] && frames_refcount(fs.pa[r]) == 1;
+	}
+	frames_get_stats(&mapped);
+	const struct vm_counts *c = &fr.vs.counts;
+	/* A base page is 2^(page_shift - FRAME_MIN_SHIFT) frames (16 with 64K granules). */
+	uint64_t page_frames = 1ull << (mmu_geometry()->page_shift - FRAME_MIN_SHIFT);
+	ktest_check(t, !fr.failed && !fr.wrong,
+		    "fault race: %u CPUs wrote a word each of %u unmapped pages at once, then read "
+		    "all of them (%llu writes failed, %llu reads missed a write)", fr.ncpu,
+		    FAULT_ROUNDS, (unsigned long long)fr.failed, (unsigned long long)fr.wrong);
+	ktest_check(t, !err && fs.entries == FAULT_ROUNDS && !fs.bad_order && distinct && single &&
+		    c->mapped[0] == FAULT_ROUNDS &&
+		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS * page_frames,
+		    "fault race: each page mapped once: %llu entries, %llu demand maps, %llu frames "
+		    "in use for %u pages of %llu frames (%llu faults, %llu found the page mapped by "
+		    "another CPU)",
+		    (unsigned long long)fs.entries, (unsigned long long)c->mapped[0],
+		    (unsigned long long)(mapped.mapped_frames - before.mapped_frames), FAULT_ROUNDS,
+		    (unsigned long long)page_frames, (unsigned long long)c->faults, (unsigned long long)c->spurious);
+	vm_space_destroy(&fr.vs);
+	frames_get_stats(&mapped);
+	ktest_check(t, mapped.free_bytes == before.free_bytes,
+		    "fault race: every frame and table page back (%llu KiB free before, %llu after)",
+		    (unsigned long long)(before.free_bytes >> 10),
+		    (unsigned long long)(mapped.free_bytes >> 10));
+	return;
+out:
+	vm_space_destroy(&fr.vs);
+}
+
+/* ---- 6. a shootdown reaches a CPU that spins without polling ---- */
+
+static struct {
+	mmu_translation_set_t set;
+	volatile bool done;
+	volatile int err;
+} sp;
+
+/* On the other CPU: remap the page the boot CPU's set holds. */
+static void spin_remapper(void *arg)
+{
+	paddr_t pa = *(const paddr_t *)arg;
+
+	sp.err = map_page(&sp.set, pa, true);
+	__atomic_store_n(&sp.done, true, __ATOMIC_RELEASE);
+}
+
+/*
+ * This CPU runs a set, another CPU changes a page of it (its commit must
+ * shoot this CPU's TLB down before it returns), and this CPU meanwhile
+ * spins on a flag without answering anything (no smp_call_wait, no
+ * arch_smp_poll): the commit returns only if this CPU answers at any
+ * time (x86: the IPI taken as an interrupt). Then this CPU must read the
+ * new frame.
+ */
+static void spin_test(struct ktest *t, unsigned other)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	paddr_t f[2] = { frames_alloc(g->page_shift), frames_alloc(g->page_shift) };
+	struct cpu *self = this_cpu();
+	uint64_t received = self->shootdowns_received, v = 0, polls;
+	int err = -ENOMEM;
+
+	memset((void *)&sp, 0, sizeof(sp));
+	if (f[0] && f[1] && !(err = mmu_new_translation_set(&sp.set))) {
+		*(volatile uint64_t *)phys_to_virt(f[0]) = 1;
+		*(volatile uint64_t *)phys_to_virt(f[1]) = 2;
+		if ((err = map_page(&sp.set, f[0], false)))
+			mmu_remove_translation_set(&sp.set);
+	}
+	if (!ktest_check(t, !err, "spin: a set mapping %#llx (error %d)",
+			 (unsigned long long)REMAP_VA, err))
+		goto free_frames;
+	mmu_activate(&sp.set);
+	if (trap_probe(MMU_READ, REMAP_VA, &v, NULL) || v != 1)
+		v = ~0ull;   /* the old translation, now in this CPU's TLB */
+	smp_call_async(other, spin_remapper, &f[1]);
+	for (polls = 0; polls < WAIT_POLLS && !__atomic_load_n(&sp.done, __ATOMIC_ACQUIRE); polls++)
+		;
+	bool answered = sp.done;
+	smp_call_wait(other);   /* this one polls: the remap ends either way */
+	uint64_t now = 0;
+	bool read_ok = v == 1 && !trap_probe(MMU_READ, REMAP_VA, &now, NULL) && now == 2;
+	mmu_activate(mmu_kernel_set());
+	ktest_check(t, answered && !sp.err && read_ok,
+		    "spin: CPU %u's commit on a set CPU %u runs returned while CPU %u spun without "
+		    "polling (%s after %llu spins, error %d; CPU %u then read %llu, want 2; "
+		    "%llu shootdown IPIs served)", other, self->index, self->index,
+		    answered ? "returned" : "still waiting", (unsigned long long)polls, sp.err,
+		    self->index, (unsigned long long)now,
+		    (unsigned long long)(self->shootdowns_received - received));
+	mmu_remove_translation_set(&sp.set);
+free_frames:
+	for (unsigned i = 0; i < 2; i++)
+		if (f[i])
+			frames_free(f[i], g->page_shift);
+}
+
 void smp_tests(struct ktest *t)
 {
 	struct frames_stats before, after;
@@ -617,6 +844,8 @@ void smp_tests(struct ktest *t)
 		asid_test(t, online, reader);
 		conc_test(t, online, "(8 pages a CPU)", 8, 3);
 		conc_test(t, online, "(1 page a CPU, links and unlinks)", 1, 1);
+		fault_race_test(t, online);
+		spin_test(t, reader);
 	}
 	frames_get_stats(&after);
 	ktest_check(t, after.free_bytes == before.free_bytes,

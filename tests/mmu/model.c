@@ -561,6 +561,29 @@ static void check_stats(struct model *m, int s)
 		      s, m->flushes[s], got.tlb_flushes);
 }
 
+/* The reference rules' census of set s's tables (both halves) maps what
+ * the model says it translates (a leaf left outside the windows the walks
+ * look at shows here), and every table's per-table count adds up to its
+ * valid entries. */
+static void check_census(struct model *m, int s)
+{
+	struct mmu_host_census got;
+	if (mmu_host_census(&m->sets[s], &got) == -ENOTSUP)
+		return;
+	struct mmu_stats want;
+	bool exact = true;
+	memset(&want, 0, sizeof(want));
+	add_counts(m, &m->own[s], &want, &exact);
+	add_counts(m, &m->globals, &want, &exact);
+	if (got.mapped_bytes != want.mapped_bytes)
+		failf(m, "census of set %d's tables: mapped bytes expected %#" PRIx64 ", the leaf descriptors map %#" PRIx64,
+		      s, want.mapped_bytes, got.mapped_bytes);
+	int wrong = mmu_host_check_counts(&m->sets[s]);
+	if (wrong)
+		failf(m, "per-table counts of set %d: %d tables' counts differ from their valid entries"
+		      " (the first is on stderr)", s, -wrong);
+}
+
 static void restore_current(struct model *m)
 {
 	mmu_entry_t got;
@@ -615,6 +638,8 @@ static void check_spans(struct model *m, bool check_open, int sset, struct span 
 			}
 			check_stats(m, s);
 		}
+		if (thorough && !m->fails)
+			check_census(m, s);
 		check_walk(m, s, &m->own[s], m->uwin, u, thorough);
 		check_walk(m, s, &m->globals, m->kwin, uk, thorough);
 	}

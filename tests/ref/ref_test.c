@@ -1278,42 +1278,34 @@ static void test_walk_caches(void)
 	CHECK(mmu_host_tlb_check(&a) == 1, "a table freed under a cached walk (of a faulting access): not reported");
 	CHECK(mmu_host_tlb_check(&a) == 0, "reported twice");
 
-	/* A flush of a page outside the table's 2 MiB span keeps the PDE-
-	 * cache entry; one inside drops it (Arm TLBI VAE1; x86 INVLPG drops
-	 * more). */
-	const paddr_t pt2 = new_table(12);
-	wr(pde, l.table_desc(pt2, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ far, far + 0x1000, 1, false, false });
-	mmu_env_free(pt2, 12);
-	CHECK(mmu_host_tlb_check(&a) == 1, "a flush of a page outside the table's span dropped the walk entry");
-	const paddr_t pt3 = new_table(12);
-	wr(pde, l.table_desc(pt3, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false });
-	mmu_env_free(pt3, 12);
-	CHECK(mmu_host_tlb_check(&a) == 0, "a flush of a page in the table's span left the walk entry");
-	const paddr_t pt5 = new_table(12);
-	wr(pde, l.table_desc(pt5, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false });
-	mmu_env_free(pt5, 12);
-	CHECK(mmu_host_tlb_check(&a) == 0, "a whole-ASID flush left a walk entry");
-
-	/* Another ASID's flush does not drop ASID 1's walk entries. */
+	/* A fresh empty table under the PDE, walked through by set a, then
+	 * unlinked, one flush by set `by`, and freed: a flush of a page
+	 * outside the table's 2 MiB span keeps the PDE-cache entry, one
+	 * inside drops it (Arm TLBI VAE1; x86 INVLPG drops more), and so does
+	 * a whole-ASID flush of a's ASID, not of another. */
 	mmu_translation_set_t b;
 	memset(&b, 0, sizeof(b));
 	b.asid = 2;
-	const paddr_t pt4 = new_table(12);
-	wr(pde, l.table_desc(pt4, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false });
-	mmu_env_free(pt4, 12);
-	CHECK(mmu_host_tlb_check(&a) == 1, "a flush of ASID 2 dropped ASID 1's walk entry");
+	const struct {
+		mmu_translation_set_t *by;
+		struct mmu_flush f;
+		int reported;
+		const char *what;
+	} flushes[] = {
+		{ &a, { far, far + 0x1000, 1, false, false }, 1, "a flush outside the table's span dropped the walk entry" },
+		{ &a, { uva, uva + 0x1000, 1, false, false }, 0, "a flush of a page in the table's span left the walk entry" },
+		{ &a, { 0, 0, 0, false, false }, 0, "a whole-ASID flush left a walk entry" },
+		{ &b, { 0, 0, 0, false, false }, 1, "a flush of ASID 2 dropped ASID 1's walk entry" },
+	};
+	for (size_t i = 0; i < sizeof(flushes) / sizeof(flushes[0]); i++) {
+		const paddr_t fresh = new_table(12);
+		wr(pde, l.table_desc(fresh, 2));
+		CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
+		wr(pde, 0);
+		mmu_env_tlb_flush(flushes[i].by, &flushes[i].f);
+		mmu_env_free(fresh, 12);
+		CHECK(mmu_host_tlb_check(&a) == flushes[i].reported, "%s", flushes[i].what);
+	}
 	reset_memory();
 }
 
