@@ -50,7 +50,9 @@ static void who_am_i(void *arg)
 	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 
 	(void)arg;
-	if (i >= smp_cpu_count || c->index != i)
+	/* Its own struct: the index, and the id the CPU itself reports (a
+	 * CPU that started on another's start word would not match). */
+	if (i >= smp_cpu_count || c->index != i || c->hwid != arch_cpu_hwid())
 		__atomic_fetch_or(&who.bad_self, 1ull << (i < 64 ? i : 63), __ATOMIC_RELAXED);
 	else
 		who.sp[i] = sp;
@@ -502,6 +504,9 @@ static void fault_race_test(struct ktest *t, uint64_t online)
 	unsigned slots[SMP_MAX_CPUS], self = this_cpu()->index;
 	struct frames_stats before, mapped;
 
+	/* frames_get_stats counts 4 KiB frames, whatever the page size */
+	uint64_t frames_per_page = 1ull << (mmu_geometry()->page_shift - FRAME_MIN_SHIFT);
+
 	memset((void *)&fr, 0, sizeof(fr));
 	fr.stride = FAULT_STRIDE;
 	for (unsigned i = 0; i < smp_cpu_count; i++)
@@ -541,11 +546,12 @@ static void fault_race_test(struct ktest *t, uint64_t online)
 		    FAULT_ROUNDS, (unsigned long long)fr.failed, (unsigned long long)fr.wrong);
 	ktest_check(t, !err && fs.entries == FAULT_ROUNDS && !fs.bad_order && distinct && single &&
 		    c->mapped[0] == FAULT_ROUNDS &&
-		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS,
-		    "fault race: each page mapped once: %llu entries, %llu demand maps, %llu frames "
-		    "in use for %u pages (%llu faults, %llu found the page mapped by another CPU)",
-		    (unsigned long long)fs.entries, (unsigned long long)c->mapped[0],
+		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS * frames_per_page,
+		    "fault race: each page mapped once: %llu entries, %llu demand maps, %llu 4 KiB "
+		    "frames in use for %u pages of %llu (%llu faults, %llu found the page mapped by "
+		    "another CPU)", (unsigned long long)fs.entries, (unsigned long long)c->mapped[0],
 		    (unsigned long long)(mapped.mapped_frames - before.mapped_frames), FAULT_ROUNDS,
+		    (unsigned long long)frames_per_page,
 		    (unsigned long long)c->faults, (unsigned long long)c->spurious);
 	vm_space_destroy(&fr.vs);
 	frames_get_stats(&mapped);
