@@ -273,6 +273,18 @@ void frames_free(uint64_t pa, unsigned shift)
 	spin_unlock(&lock);
 }
 
+/* A frames_alloc block has no reference count: the slot of its first
+ * frame is the owner's word (frames_free already insists it is 0). No
+ * lock: the block and its word are the caller's alone. */
+uint32_t *frames_owner_word(uint64_t pa)
+{
+	struct zone *z = zone_of(pa, FRAME);
+	if (!z || (pa & (FRAME - 1)) || !(*state_of(z, pa) & ST_ALLOC))
+		panic("frames_owner_word: %#llx does not head an allocated block",
+		      (unsigned long long)pa);
+	return &z->ref[(pa - z->base) >> FRAME_MIN_SHIFT];
+}
+
 uint64_t frames_alloc_pages(unsigned shift)
 {
 	spin_lock(&lock);

@@ -51,6 +51,7 @@ struct frame {
 	bool     free_head;  /* heads a block that is on free_list[order] */
 	bool     ever_allocated;
 	uint32_t next, prev; /* free list links, frame numbers */
+	uint32_t word;       /* the head's: mmu_env_table_word, 0 when allocated */
 };
 
 static struct {
@@ -146,13 +147,25 @@ int mmu_host_init(size_t phys_bytes)
 		unlock();
 		return err;
 	}
-	phys_release();
 	host_tlb_reset();
 	phys.pages_in_use = 0;
 	phys.allocs_left = -1;
-	phys.untouched = 0;
 	for (unsigned o = 0; o <= MAX_ORDER; o++)
 		phys.free_list[o] = NO_FRAME;
+	if (phys.mem && bytes == phys.bytes) {
+		/* The same size again: back to the state of a fresh mapping
+		 * (memory zero, no frame ever allocated) at the cost of what
+		 * was handed out, which is below `untouched`. A test that
+		 * starts over per input (the fuzz target) gets the same
+		 * addresses for the same input, so a crash input reproduces
+		 * alone. */
+		memset(phys.mem, 0, phys.untouched << FRAME_SHIFT);
+		memset(phys.frames, 0, phys.untouched * sizeof(*phys.frames));
+		phys.untouched = 0;
+		goto out;
+	}
+	phys_release();
+	phys.untouched = 0;
 	if (bytes == 0 || bytes > HOST_PHYS_MAX_BYTES) {
 		err = -EINVAL;
 		goto out;
@@ -262,6 +275,7 @@ static paddr_t alloc_page(unsigned shift, bool zero)
 		fr->ever_allocated = true;
 	}
 	phys.frames[f].order = (uint8_t)order;
+	phys.frames[f].word = 0;
 	phys.pages_in_use++;
 	phys.allocs++;
 	unlock();
@@ -293,6 +307,9 @@ void mmu_env_free(paddr_t pa, unsigned shift)
 		broken_invariant("mmu_env_free: %#llx is not aligned to its size (shift %u)",
 		                 (unsigned long long)pa, shift);
 
+	/* A cached walk must not still lead into a freed table (host/tlb.c). */
+	host_tlb_table_freed(pa, 1ull << shift);
+
 	unsigned order = shift - FRAME_SHIFT;
 	lock();
 	uint32_t f = (uint32_t)((pa - HOST_PHYS_BASE) >> FRAME_SHIFT);
@@ -310,6 +327,7 @@ void mmu_env_free(paddr_t pa, unsigned shift)
 
 	for (uint32_t i = 0; i < (1u << order); i++)
 		phys.frames[f + i].state = FRAME_FREE;
+	fr->word = 0;
 	phys.pages_in_use--;
 	while (order < MAX_ORDER) {   /* merge with the buddy while it is free whole */
 		uint32_t buddy = f ^ (1u << order);
@@ -322,6 +340,17 @@ void mmu_env_free(paddr_t pa, unsigned shift)
 	}
 	list_push(order, f);
 	unlock();
+}
+
+uint32_t *mmu_env_table_word(paddr_t pa)
+{
+	struct frame *fr = NULL;
+	if (phys.mem && pa >= HOST_PHYS_BASE && pa - HOST_PHYS_BASE < phys.bytes)
+		fr = &phys.frames[(pa - HOST_PHYS_BASE) >> FRAME_SHIFT];
+	if (!fr || fr->state != FRAME_ALLOC_HEAD)
+		broken_invariant("mmu_env_table_word: %#llx is not an allocated page",
+		                 (unsigned long long)pa);
+	return &fr->word;
 }
 
 void *mmu_env_phys_to_virt(paddr_t pa)

@@ -78,4 +78,31 @@ static inline bool ref_load(paddr_t table_pa, uint64_t index, uint64_t *desc)
 	return true;
 }
 
+/*
+ * The table descriptors a walk goes through, for the host's paging-
+ * structure caches (host/tlb.c): while ref_walk_rec points somewhere, each
+ * radix walker calls ref_descend(table, shift) when a table descriptor
+ * whose entry maps 2^shift bytes leads it to the table at `table` (the
+ * entries a CPU may cache: Intel SDM vol. 3A 4.10.3, Arm ARM D8.16, RISC-V
+ * privileged spec 4.3.2). mmu_host_hw_translate sets it; the TLB's own
+ * re-walks leave it NULL.
+ */
+#define REF_WALK_MAX 8
+struct ref_walk_rec {
+	unsigned n;
+	paddr_t  table[REF_WALK_MAX];
+	unsigned shift[REF_WALK_MAX];
+};
+extern _Thread_local struct ref_walk_rec *ref_walk_rec;
+
+static inline void ref_descend(paddr_t table, unsigned shift)
+{
+	struct ref_walk_rec *r = ref_walk_rec;
+
+	if (r && r->n < REF_WALK_MAX) {
+		r->table[r->n] = table;
+		r->shift[r->n++] = shift;
+	}
+}
+
 #endif

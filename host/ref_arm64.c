@@ -243,6 +243,7 @@ int ref_arm64_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 			tl.no_el0 |= d & TABLE_AP_NO_EL0;
 			tl.read_only |= d & TABLE_AP_RO;
 			table = desc_address(&r, d);
+			ref_descend(table, shift);
 			continue;
 		}
 		/* Level 3 with bit 1 clear is reserved (D8.3); a block only at

@@ -67,6 +67,7 @@ int ref_radix6_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned
 			if (level == 0)
 				return -EFAULT;
 			table = addr;
+			ref_descend(table, shift);
 			continue;
 		}
 		if (level == R6_LEVELS - 1)

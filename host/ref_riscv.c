@@ -83,6 +83,7 @@ int ref_riscv_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 			if (i == 0)
 				return -EFAULT;
 			table = ppn << 12;
+			ref_descend(table, shift);
 			continue;
 		}
 

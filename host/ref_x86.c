@@ -74,6 +74,7 @@ int ref_x86_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned ac
 			if (level >= LEVEL_PML4 && (e & PTE_PS))
 				return -EFAULT;
 			table = ref_bits(e, MAXPHYADDR - 1, 12);
+			ref_descend(table, shift);
 			continue;
 		}
 

@@ -197,6 +197,11 @@ uint64_t frames_alloc(unsigned shift);
  * (misaligned, not managed memory, double free, wrong size, a frame of
  * frames_alloc_pages) is a broken invariant: panic with the address. */
 void     frames_free(uint64_t pa, unsigned shift);
+/* A word the owner of a frames_alloc block keeps beside it (the MMU
+ * layer's per-table counts): 0 when allocated, and it must be 0 again when
+ * the block is freed (frames_free panics otherwise). Panics on an address
+ * that does not head an allocated block. */
+uint32_t *frames_owner_word(uint64_t pa);
 /* Frames for address spaces: a zeroed block of 2^shift bytes like
  * frames_alloc, but owned 4 KiB frame by 4 KiB frame, each with a reference
  * count of 1 (copy-on-write shares frames; part of a large page can go back

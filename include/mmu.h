@@ -41,7 +41,7 @@ typedef struct mmu_transaction mmu_transaction_t;
  */
 #define MMU_ENTRY_WORDS 2
 #define MMU_SET_WORDS   96
-#define MMU_TXN_WORDS   96
+#define MMU_TXN_WORDS   104
 
 #ifdef MMU_LAYER
 #include "mmu_types.h"

@@ -58,11 +58,18 @@ size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max);
 enum mmu_tlb_kind { MMU_TLB_PAGE, MMU_TLB_RANGE, MMU_TLB_ASID, MMU_TLB_ALL };
 uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind);
 /* The software TLB (host/tlb.c): every access mmu_host_hw_translate
- * allowed stays cached, per ASID or global for the kernel half, until a
- * flush the layer issued drops it. Re-walks every cached translation of
- * t's ASID and every global one; returns how many differ from the walk
- * (stale: the layer flushed too little) and prints the first to stderr. */
+ * allowed stays cached, per ASID or global for the kernel half, and so does
+ * every table descriptor its walks went through, until a flush the layer
+ * issued drops it. Re-walks every cached translation of t's ASID and every
+ * global one; returns how many differ from the walk (stale: the layer
+ * flushed too little), plus the table pages freed since the last check
+ * while a cached walk still pointed at them (freed before the TLB
+ * operation), and prints the first to stderr. */
 int      mmu_host_tlb_check(mmu_translation_set_t *t);
+/* The same for the cached translations of pages in [first, last] only
+ * (both inclusive; none if first > last); the table pages freed under a cached walk
+ * (host/tlb.c: the paging-structure caches) are counted by either. */
+int      mmu_host_tlb_check_range(mmu_translation_set_t *t, vaddr_t first, vaddr_t last);
 
 /* RISC-V only: whether the simulated CPU has Svnapot / Svpbmt (default both
  * on). Takes effect at the next mmu_select_mode. */

@@ -32,7 +32,13 @@ paddr_t mmu_env_alloc_uninit(unsigned shift)
  * else is a broken invariant, and frames_free panics with the address. */
 void mmu_env_free(paddr_t pa, unsigned shift)
 {
+	*frames_owner_word(pa) = 0;
 	frames_free(pa, shift);
+}
+
+uint32_t *mmu_env_table_word(paddr_t pa)
+{
+	return frames_owner_word(pa);
 }
 
 void *mmu_env_phys_to_virt(paddr_t pa)

@@ -194,7 +194,9 @@ static int check_entry(mmu_entry_t e, vaddr_t va)
 	return half;
 }
 
-static struct pt_attr attr_of(mmu_entry_t e)
+/* Inlined: a struct of bytes returned in a register is stored byte by
+ * byte and reloaded as a word, a store-forwarding stall per call. */
+static inline __attribute__((always_inline)) struct pt_attr attr_of(mmu_entry_t e)
 {
 	unsigned n = native_order(e.order);
 	return (struct pt_attr){
@@ -273,8 +275,9 @@ static void release(mmu_transaction_t *ta)
 static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes, bool adds)
 {
 	struct txn_flush *f = &ta->flush;
-	f->adds_only = (f->changed ? f->adds_only : true) && adds;
-	f->changed = true;
+	if (!f->changed)   /* the first change: the range starts with it */
+		*f = (struct txn_flush){ .start = va, .end = va, .changed = true, .adds_only = true };
+	f->adds_only &= adds;
 	if (va < f->start)
 		f->start = va;
 	if (va + (bytes - 1) >= f->end)
@@ -349,6 +352,25 @@ static int unplace(mmu_transaction_t *ta, int half, mmu_entry_t e, vaddr_t va)
 	return err;
 }
 
+mmu_entry_t mmu_entry_of_leaf(const struct pt_attr *a, paddr_t pa, unsigned order)
+{
+	return mmu_entry_with_key(pa, mmu_entry_key_of_leaf(a, order));
+}
+
+uint64_t mmu_entry_key_of_leaf(const struct pt_attr *a, unsigned order)
+{
+	/* Old and clean as read, so an update of the entry keeps them. */
+	unsigned flags = (a->global ? MMU_EF_GLOBAL : 0) |
+	                 (a->accessed ? MMU_EF_ACCESSED : MMU_EF_OLD) |
+	                 (a->dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN);
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
+	               __builtin_offsetof(struct mmu_entry, prot) == 12 &&
+	               __builtin_offsetof(struct mmu_entry, memtype) == 13 &&
+	               __builtin_offsetof(struct mmu_entry, flags) == 14,
+	               "mmu_entry_key_of_leaf: the key's bytes are the fields in memory order");
+	return order | (uint64_t)a->prot << 32 | (uint64_t)a->memtype << 40 | (uint64_t)flags << 48;
+}
+
 /* The entry covering va, as the API reports it: composed entries whole. */
 static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)
 {
@@ -359,8 +381,7 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 	int err = mmu_cur->be->lookup(ta, va, &l);
 	if (err)
 		return err;
-	mmu_entry_t e = { .pa = l.pa, .order = l.order, .prot = l.attr.prot,
-	                  .memtype = l.attr.memtype };
+	mmu_entry_t e = mmu_entry_of_leaf(&l.attr, l.pa, l.order);
 	vaddr_t at = l.va;
 	if (l.attr.annotated) {
 		uint64_t v = 0;
@@ -380,35 +401,150 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 			e.counter = (uint8_t)(((v & META_COUNTER) >> 8) - 1);
 		}
 	}
-	if (l.attr.global)
-		e.flags |= MMU_EF_GLOBAL;
-	/* Old and clean as read, so an update of the entry keeps them. */
-	e.flags |= l.attr.accessed ? MMU_EF_ACCESSED : MMU_EF_OLD;
-	e.flags |= l.attr.dirty ? MMU_EF_DIRTY : MMU_EF_CLEAN;
 	*out = e;
 	*base = at;
 	return 0;
 }
 
-/* ---- transactions --------------------------------------------------------- */
+/* ---- fast paths of the one-entry calls -------------------------------------
+ *
+ * mmu_add, mmu_find and mmu_remove of one plain entry (a native order, no
+ * side-table record) are the page-fault path. Each first tries the
+ * backend's shortcut (add_one, find_one, remove_one: the cursor's table or
+ * a walk, one deferred store or one store into a private table), which
+ * takes only what needs no allocation and cannot fail after its store, so
+ * the call needs no journal and no snapshot to be all-or-nothing; it
+ * declines (MMU_FAST_MISS, nothing changed) everything else, and the
+ * general path below does the call. What the shortcut cannot see is
+ * checked here first: the transaction may change the half, the
+ * statistics fit the inline delta. mmu_add's checks of the entry alone
+ * (everything of check_entry but addresses) and its descriptor bits are
+ * cached per transaction under the entry's fields (ta->fast.add_key).
+ */
 
-/* Views cached under (transaction, generations) (host/hashed.c's view
- * cache) must never match a later transaction or set that reuses the same
- * memory: each transaction and each set starts its generation at a value
- * of its own, 2^32 apart, so counting up inside one never reaches the
- * next. */
-static uint64_t gen_epoch;
-static uint64_t fresh_gen(void)
+/* Whether ta may change that half now (op_begin's -EBUSY rule). */
+static bool may_change(mmu_transaction_t *ta, int half)
 {
-	return __atomic_add_fetch(&gen_epoch, 1, __ATOMIC_RELAXED) << 32;
+	mmu_transaction_t *o = ta->set->owner, *k = mmu_cur->kernel_owner;
+	return !ta->status && (!o || o == ta) && (half == HALF_USER || !k || k == ta);
 }
 
+/* What op_end does for a call that succeeded. */
+static void claim(mmu_transaction_t *ta, int half)
+{
+	ta->set->owner = ta;
+	if (half == HALF_KERNEL)
+		mmu_cur->kernel_owner = ta;
+}
+
+/* The slot of order in the half's inline statistics, or -1 if they are
+ * full (then count() needs the state: the general path). */
+static int delta_slot(const struct txn_delta *d, unsigned order)
+{
+	for (unsigned i = 0; i < d->used; i++)
+		if (d->order[i] == order)
+			return (int)i;
+	return d->used < sizeof(d->order) ? d->used : -1;
+}
+
+static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes)
+{
+	if (i == d->used) {
+		d->order[d->used++] = (uint8_t)order;
+		d->n[i] = 0;
+	}
+	d->n[i] += n;
+	d->mapped += n * (int64_t)bytes;
+}
+
+/* A new call, for the deferred stores (txn_op_begin's part the shortcuts
+ * need: they neither journal nor spill). */
+static void op_begin_fast(mmu_transaction_t *ta)
+{
+	ta->op_seq++;
+	ta->def.mark = ta->def.n;
+}
+
+/* Remember e (valid, checked by check_entry) for the next mmu_add. */
+static void add_cache(mmu_transaction_t *ta, mmu_entry_t e)
+{
+	const struct mmu_backend *be = mmu_cur->be;
+	struct pt_attr a = attr_of(e);
+	uint64_t bits = be->leaf_bits && !a.annotated ? be->leaf_bits(&a, e.order) : 0;
+	ta->fast.add_key = bits ? mmu_entry_key(e) : 0;
+	ta->fast.add_bits = bits;
+}
+
+static int add_fast(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+{
+	uint64_t bytes = entry_bytes(e.order);
+	int half = e.flags & MMU_EF_GLOBAL ? HALF_KERNEL : HALF_USER;
+	if (((va | e.pa) & (bytes - 1)) || half_of(va, bytes) != half ||
+	    (mmu_cur->pa_bits < 64 && (e.pa + (bytes - 1)) >> mmu_cur->pa_bits) ||
+	    !may_change(ta, half))
+		return MMU_FAST_MISS;
+	struct txn_delta *d = &ta->delta[half];
+	int i = delta_slot(d, e.order);
+	if (i < 0)
+		return MMU_FAST_MISS;
+	op_begin_fast(ta);
+	if (mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
+		return MMU_FAST_MISS;
+	delta_add(d, i, e.order, +1, bytes);
+	note_change(ta, half, va, bytes, true);
+	claim(ta, half);
+	return 0;
+}
+
+static int remove_fast(mmu_transaction_t *ta, mmu_entry_t cur, vaddr_t va)
+{
+	const struct mmu_backend *be = mmu_cur->be;
+	int half = half_of(va, 1);
+	if (!be->remove_one || (cur.flags & MMU_EF_COUNTED) || native_order(cur.order) != cur.order ||
+	    !may_change(ta, half))
+		return MMU_FAST_MISS;
+	struct txn_delta *d = &ta->delta[half];
+	int i = delta_slot(d, cur.order);
+	if (i < 0)
+		return MMU_FAST_MISS;
+	op_begin_fast(ta);
+	if (be->remove_one(ta, va, cur.order))
+		return MMU_FAST_MISS;
+	uint64_t bytes = entry_bytes(cur.order);
+	delta_add(d, i, cur.order, -1, bytes);
+	note_change(ta, half, va, bytes, false);
+	claim(ta, half);
+	return 0;
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+/* Only what a call reads before writing it is set here: a one-page
+ * transaction must not pay for clearing the whole object (768 bytes of
+ * deferred stores, caches and snapshots it mostly never touches). The
+ * generation starts at 0 and becomes one of the transaction's own with
+ * its first private page (txn.c, record()). */
 void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 {
-	memset(ta, 0, sizeof(*ta));
-	ta->gen = fresh_gen();
 	ta->set = t;
+	ta->st = NULL;
 	ta->magic = MMU_TXN_MAGIC;
+	ta->status = 0;
+	ta->has_current = false;
+	ta->op_seq = 0;
+	ta->gen = 0;
+	ta->flush.changed = false;
+	ta->flush.global = false;
+	ta->bbm = (struct txn_flush){ 0 };
+	for (int h = 0; h < 2; h++) {
+		ta->delta[h].mapped = 0;
+		ta->delta[h].used = 0;
+	}
+	ta->def.n = ta->def.mark = 0;
+	ta->def.spill_op = 0;
+	ta->walk.view = NULL;
+	ta->fast.add_key = 0;
+	ta->fast.find_word = 0;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
 		ta->status = -EINVAL;
 }
@@ -443,7 +579,14 @@ int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		return -EINVAL;
 	mmu_entry_t e;
 	vaddr_t base;
-	int err = find_entry(ta, va, &e, &base);
+	int err = MMU_FAST_MISS;
+	if (mmu_cur->be->find_one) {
+		if (half_of(va, 1) < 0)
+			return -ERANGE;
+		err = mmu_cur->be->find_one(ta, va, &e, &base);
+	}
+	if (err == MMU_FAST_MISS)
+		err = find_entry(ta, va, &e, &base);
 	if (err)
 		return err;
 	ta->has_current = true;
@@ -465,13 +608,24 @@ int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	int half = check_entry(e, va);
-	if (half < 0)
-		return half;
-	int err = op_begin(ta, half);
-	if (err)
-		return err;
-	err = op_end(ta, half, place(ta, half, e, va));
+	int err = MMU_FAST_MISS;
+	uint64_t key = mmu_entry_key(e);
+	if (key != ta->fast.add_key || !key) {   /* 0: nothing cached (prot 0 is never valid) */
+		int half = check_entry(e, va);
+		if (half < 0)
+			return half;
+		add_cache(ta, e);
+	}
+	if (ta->fast.add_key == key)
+		err = add_fast(ta, e, va);
+	if (err) {
+		int half = check_entry(e, va);
+		if (half < 0)
+			return half;
+		if ((err = op_begin(ta, half)))
+			return err;
+		err = op_end(ta, half, place(ta, half, e, va));
+	}
 	if (!err) {
 		ta->has_current = true;
 		ta->cur = e;
@@ -489,6 +643,10 @@ int mmu_remove(mmu_transaction_t *ta)
 	if (!ta->has_current)
 		return -ENOENT;
 	mmu_entry_t cur = ta->cur;
+	if (!remove_fast(ta, cur, ta->cur_va)) {
+		ta->has_current = false;
+		return 0;
+	}
 	int half = half_of(ta->cur_va, 1);
 	int err = op_begin(ta, half);
 	if (err)
@@ -568,7 +726,7 @@ int mmu_new_translation_set(mmu_translation_set_t *t)
 	if (!t || !mmu_cur)
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
-	t->gen = fresh_gen();
+	t->gen = txn_fresh_gen();
 	t->mode = mmu_cur;
 	t->asid = next_asid++;
 	int err = mmu_cur->be->set_init(t);
@@ -588,11 +746,13 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 		txn_forget(t->owner);
 		release(t->owner);
 	}
-	t->mode->be->set_fini(t);
 	/* The arch's ASID is t->asid cut to its width: a later set gets this
-	 * one's back, and must find nothing of it cached (nor any walk through
-	 * the tables just freed). */
+	 * one's back, and must find nothing of it cached. Flushed before the
+	 * tables are freed, as a commit frees unlinked tables after its TLB
+	 * operation: no cached walk may lead into a freed page (the host's
+	 * walk caches, host/tlb.c, report one). */
 	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
+	t->mode->be->set_fini(t);
 	meta_fini(&t->meta);
 	t->gen++;
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
@@ -782,14 +942,22 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			err = -EINVAL;
 		else if (base >= start && last <= end - 1 && !prot && mmu_cur->be->unmap_run &&
 		         !attr_of(e).annotated &&
-		         (n = mmu_cur->be->unmap_run(ta, base, end - 1, e.order, &err)) != 0) {
-			/* A run of plain leaves in one table: one pass, counted once. */
+		         (n = mmu_cur->be->unmap_run(ta, start, base, end - 1, e.order, &va,
+		                                     &err)) != 0) {
+			/* A run of plain leaves in one table, or the whole table:
+			 * one pass or one unlink, counted once. */
 			if (!err)
 				err = count(ta, half, e, -(int64_t)n);
 			if (!err)
-				note_change(ta, half, base, n * entry_bytes(e.order), false);
-			va = base + n * entry_bytes(e.order);
-		} else if (base >= start && last <= end - 1)
+				note_change(ta, half, base, va - base, false);
+		} else if (base >= start && last <= end - 1 && prot && mmu_cur->be->protect_run &&
+		           !attr_of(e).annotated &&
+		           mmu_cur->be->protect_run(ta, base, end - 1, e.order, *prot, &va, &err)) {
+			if (!err)   /* a run of plain leaves in one table, in one pass */
+				note_change(ta, half, base, va - base, false);
+		} else if (err)
+			;   /* a run failed before its first change */
+		else if (base >= start && last <= end - 1)
 			err = prot ? protect_whole(ta, half, e, base, *prot) : unplace(ta, half, e, base);
 		else {
 			vaddr_t from = base < start ? start : base;

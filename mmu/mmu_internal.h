@@ -78,11 +78,20 @@ struct mmu_backend {
 	 * of the range mapped; -ENOMEM. */
 	int  (*change)(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, unsigned order,
 	               uint64_t count, paddr_t pa, const struct pt_attr *a);
-	/* Optional: remove the run of existing non-annotated leaves of a
-	 * native order that starts at va, inside [va, last], as far as one
-	 * table holds it; returns how many (0: use unmap). *err on failure. */
-	uint64_t (*unmap_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
-	                      int *err);
+	/* Optional: remove the existing non-annotated leaves of a native
+	 * order from va, inside [va, last], as far as one table holds them
+	 * (or that whole table, when it lies inside [first, last]: the range
+	 * being removed, mapping nothing before va any more). Returns how many
+	 * leaves went and sets *next past what was handled (0: use unmap).
+	 * *err on failure. */
+	uint64_t (*unmap_run)(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
+	                      unsigned order, vaddr_t *next, int *err);
+	/* Optional: give the run of existing non-annotated leaves of a native
+	 * order from va, inside [va, last], in one table, the protection prot
+	 * (every other attribute kept). Returns how many leaves it covered and
+	 * sets *next past them (0: rewrite entry by entry). *err on failure. */
+	uint64_t (*protect_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+	                        unsigned prot, vaddr_t *next, int *err);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
@@ -93,12 +102,55 @@ struct mmu_backend {
 	void (*publish_def)(mmu_transaction_t *ta);
 	/* Commit, after every page is published and the TLB flushed. */
 	void (*after_publish)(mmu_transaction_t *ta);
+
+	/* Optional shortcuts of the one-entry calls (mmu.c, "fast paths"):
+	 * each takes the common case only and returns MMU_FAST_MISS, having
+	 * changed nothing, for everything else. */
+	/* The leaf descriptor of a plain entry of native order `order`,
+	 * output address left out: 0 if the order has none that add_one can
+	 * take (a contiguous group). */
+	uint64_t (*leaf_bits)(const struct pt_attr *a, unsigned order);
+	/* Map pa at va with leaf_bits' descriptor where the slot is empty in
+	 * an existing table and the store needs no allocation: 0. */
+	int  (*add_one)(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t bits,
+	                unsigned order);
+	/* The entry translating va when it is a plain leaf (no side-table
+	 * record, no contiguous group): 0, or -ENOENT. */
+	int  (*find_one)(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base);
+	/* Remove the plain leaf of that order at va when its table keeps
+	 * other entries (no reclaim): 0. */
+	int  (*remove_one)(mmu_transaction_t *ta, vaddr_t va, unsigned order);
 #ifdef MMU_HOST
 	/* Host: the registers a walker needs; pages for snapshots. */
 	void (*hwstate)(mmu_translation_set_t *t, struct mmu_host_hwstate *out);
 	size_t (*snapshot)(mmu_translation_set_t *t, void *buf, size_t max);
 #endif
 };
+
+#define MMU_FAST_MISS 1   /* a shortcut declined: the general path does the call */
+
+/* An entry's fields but its address (order, prot, memtype, flags,
+ * counter) as one word: the key of the one-entry calls' caches. */
+_Static_assert(sizeof(struct mmu_entry) == 16 && __builtin_offsetof(struct mmu_entry, order) == 8,
+               "mmu_entry_key: the fields after pa must fill one word");
+static inline uint64_t mmu_entry_key(mmu_entry_t e)
+{
+	uint64_t k;
+	__builtin_memcpy(&k, &e.order, sizeof(k));
+	return k;
+}
+static inline mmu_entry_t mmu_entry_with_key(paddr_t pa, uint64_t key)
+{
+	mmu_entry_t e;
+	e.pa = pa;
+	__builtin_memcpy(&e.order, &key, sizeof(key));
+	return e;
+}
+/* The entry a plain leaf (not annotated) of that order reads as (mmu.c),
+ * and its fields as a key, computed in a register (an entry built in
+ * memory byte by byte and read back as a word stalls the load). */
+mmu_entry_t mmu_entry_of_leaf(const struct pt_attr *a, paddr_t pa, unsigned order);
+uint64_t mmu_entry_key_of_leaf(const struct pt_attr *a, unsigned order);
 
 struct mmu_mode {
 	const char *name;
@@ -160,6 +212,10 @@ paddr_t mmu_env_alloc(unsigned shift);
 paddr_t mmu_env_alloc_uninit(unsigned shift);
 void    mmu_env_free(paddr_t pa, unsigned shift);
 void   *mmu_env_phys_to_virt(paddr_t pa);
+/* A word of software state kept beside (not in) the allocated page pa: 0
+ * when the page is allocated, forgotten when it is freed. The radix engine
+ * keeps its per-table counts there (pt_engine_range.h). */
+uint32_t *mmu_env_table_word(paddr_t pa);
 /* Make table stores visible to the hardware walker before what follows. */
 void    mmu_env_publish_barrier(void);
 /* What a commit (or one break-before-make step) changed. */

@@ -81,6 +81,17 @@ struct txn_flush {
 	bool     adds_only;   /* every change so far was a new entry where none was */
 };
 
+/* Caches of the one-entry calls (mmu/mmu.c, "fast paths"): what the last
+ * call computed that the next one most likely needs again. */
+struct txn_fast {
+	uint64_t add_key;                /* entry fields (order..counter) last checked by
+	                                    mmu_add, 0: none (prot 0 is never valid) */
+	uint64_t add_bits;               /* their leaf descriptor, output address left out */
+	uint64_t find_key;               /* a leaf descriptor without its output address */
+	uint64_t find_word;              /* the entry fields it reads as (0: none) */
+	uint32_t find_level;             /* the level find_key was read at */
+};
+
 struct mmu_transaction {
 	struct mmu_translation_set *set;
 	struct mmu_txn_state *st;            /* allocated when a change needs it, NULL before */
@@ -110,6 +121,7 @@ struct mmu_transaction {
 		paddr_t  pa;                 /* the table page */
 		uint32_t level;
 	} walk;
+	struct txn_fast fast;
 };
 
 /* The opaque view in mmu.h must pass, copy and allocate the same bytes. */

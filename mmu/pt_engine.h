@@ -15,19 +15,14 @@
  */
 #include <string.h>
 #include "txn.h"
+#include "pt_geometry.h"
 
 #define PT_CAT_(a, b) a##b
 #define PT_CAT(a, b) PT_CAT_(a, b)
 #define THIS_MODE PT_CAT(mmu_mode_, PT_MODE)
-
-#ifndef PT_INDEX_BITS
-#define PT_INDEX_BITS (PT_PAGE_SHIFT - 3)
-#endif
-#ifndef PT_SPLIT_ROOTS
-#define PT_SPLIT_ROOTS 0
-#endif
-#define PT_TOP (PT_LEVELS - 1)
-#define PT_TOP_BITS (PT_VA_BITS - PT_PAGE_SHIFT - PT_TOP * PT_INDEX_BITS)
+/* The walker's small steps, inlined into every walk (a call per level was
+ * much of a one-page transaction's time). */
+#define PT_HOT inline __attribute__((always_inline))
 
 _Static_assert(PT_TOP_BITS >= 1 && PT_TOP_BITS <= PT_PAGE_SHIFT - 3,
                "the root must index at least two and at most a page of entries");
@@ -94,7 +89,7 @@ static void native_level(unsigned order, unsigned *level, bool *contig)
 
 /* Entry i of a table as the transaction sees it: the table's contents
  * (live or private) under the transaction's deferred stores. */
-static inline pt_entry_t rd(const mmu_transaction_t *ta, const void *tbl, size_t i)
+static PT_HOT pt_entry_t rd(const mmu_transaction_t *ta, const void *tbl, size_t i)
 {
 	return txn_read(ta, (const uint64_t *)tbl + i);
 }
@@ -110,9 +105,10 @@ struct table {
 	uint64_t gen;
 	unsigned level;
 	bool kernel;
+	bool cursor;                 /* still the cursor's table (ta->walk), unmoved */
 };
 
-static void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigned l,
+static PT_HOT void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigned l,
                      vaddr_t va, bool kernel)
 {
 	*t = (struct table){ .pa = pa, .pg = txn_lookup(ta, pa), .va = va, .gen = ta->gen,
@@ -120,7 +116,7 @@ static void table_at(mmu_transaction_t *ta, struct table *t, paddr_t pa, unsigne
 	t->view = t->pg ? t->pg->ptr : mmu_env_phys_to_virt(pa);
 }
 
-static pt_entry_t tget(mmu_transaction_t *ta, struct table *t, size_t i)
+static PT_HOT pt_entry_t tget(mmu_transaction_t *ta, struct table *t, size_t i)
 {
 	if (t->gen != ta->gen)
 		table_at(ta, t, t->pa, t->level, t->va, t->kernel);
@@ -161,7 +157,7 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	ta->walk.pg = t->pg;
 }
 
-static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
+static PT_HOT bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
 {
 	return ta->walk.view && txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen) &&
 	       va >= ta->walk.first && last <= ta->walk.last;
@@ -170,7 +166,7 @@ static bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
 /* Where a walk for [va, last] down to level `to` starts: the cursor's
  * table when it covers the range at or above that level, else the root of
  * va's half. */
-static void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned to,
+static PT_HOT void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned to,
                        struct table *t)
 {
 	bool kernel = in_kernel_half(va);
@@ -178,7 +174,7 @@ static void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned
 	if (remembered(ta, va, last) && l >= to)
 		*t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
 		                     .va = l == PT_TOP ? root_va(kernel) : ta->walk.first,
-		                     .gen = ta->gen, .level = l, .kernel = kernel };
+		                     .gen = ta->gen, .level = l, .kernel = kernel, .cursor = true };
 	else
 		table_at(ta, t, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), kernel);
 }
@@ -186,16 +182,18 @@ static void walk_start(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned
 /* Walk from there towards level `to`, stopping early at an entry that is
  * not a table: t ends at the table whose slot for va holds it (t->level >
  * to when the walk stopped early). */
-static void descend(mmu_transaction_t *ta, vaddr_t va, unsigned to, struct table *t)
+static void descend(mmu_transaction_t *ta, vaddr_t va, unsigned to, struct table *out)
 {
-	walk_start(ta, va, va, to, t);
-	for (unsigned l = t->level; l > to; l--) {
+	struct table t;   /* a local the compiler keeps in registers: *out is written once */
+	walk_start(ta, va, va, to, &t);
+	for (unsigned l = t.level; l > to; l--) {
 		size_t i = lvl_index(va, l);
-		pt_entry_t e = tget(ta, t, i);
+		pt_entry_t e = rd(ta, t.view, i);   /* a walk moves no page: t.gen holds */
 		if (pt_kind(e, l) != PT_TABLE)
-			return;
-		table_at(ta, t, pt_table_pa(e, l), l - 1, slot_va(t->va, l, i), t->kernel);
+			break;
+		table_at(ta, &t, pt_table_pa(e, l), l - 1, slot_va(t.va, l, i), t.kernel);
 	}
+	*out = t;
 }
 
 static int eng_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
@@ -271,6 +269,21 @@ static bool contig_leaf(pt_entry_t e, unsigned l)
 	return pt_contig_lg2(l) && pt_kind(e, l) == PT_LEAF && pt_leaf_contig(e, l);
 }
 
+/* Make table t private (a copy of the live page), for stores that cannot
+ * be deferred. Returns 0 or -ENOMEM. */
+static int own_table(mmu_transaction_t *ta, struct table *t)
+{
+	int err = 0;
+	if (!(t->pg = txn_own(ta, t->pa, &err)))
+		return err;
+	t->pg->level = (uint8_t)t->level;
+	t->pg->va = t->va;
+	t->pg->kernel = t->kernel;
+	t->view = t->pg->ptr;
+	t->gen = ta->gen;
+	return 0;
+}
+
 static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	pt_entry_t old = tget(ta, t, i);
@@ -281,14 +294,9 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 		                     (uint8_t)t->level, t->kernel };
 		if (!contig_leaf(old, t->level) && !contig_leaf(v, t->level) && txn_defer(ta, &d))
 			return 0;
-		int err = 0;
-		if (!(t->pg = txn_own(ta, t->pa, &err)))
+		int err = own_table(ta, t);
+		if (err)
 			return err;
-		t->pg->level = (uint8_t)t->level;
-		t->pg->va = t->va;
-		t->pg->kernel = t->kernel;
-		t->view = t->pg->ptr;
-		t->gen = ta->gen;
 	}
 	return txn_store(ta, t->pg, i, v);
 }
@@ -371,13 +379,24 @@ static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t
 	return table_store(ta, t, i, v);
 }
 
+static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t end,
+                       const struct leaf_change *c);   /* pt_engine_range.h */
+
 /* Apply c to every slot of level c->level in [va, last] under t, creating
  * tables on the way for a map. */
 static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vaddr_t last,
                         const struct leaf_change *c)
 {
 	unsigned l = t->level;
-	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); i <= end; i++) {
+	size_t i = lvl_index(va, l), end = lvl_index(last, l);
+	if (l == c->level && c->op == MMU_LEAF_MAP) {
+		/* A run of leaves: one tight loop while the slots are empty. */
+		int n = fill_leaves(ta, t, i, end, c);
+		if (n < 0)
+			return n;
+		i += (size_t)n;
+	}
+	for (; i <= end; i++) {
 		vaddr_t sva = slot_va(t->va, l, i);
 		int err = 0;
 		if (l == c->level) {
@@ -428,81 +447,8 @@ static int eng_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, un
 	return change_range(ta, &t, va, last, &c);
 }
 
-/*
- * Remove the run of leaves of one native order that starts at va, inside
- * [va, last], in the table holding va: one pass over the table's slots,
- * stopping at anything else (a hole, another size, an annotated leaf, the
- * table's end). Returns how many; 0 when the order is a contiguous one
- * (those go entry by entry). On error the call is unwound by the caller.
- */
-static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
-                              int *err)
-{
-	unsigned level;
-	bool contig;
-	native_level(order, &level, &contig);
-	if (contig)
-		return 0;
-	struct table t;
-	descend(ta, va, level, &t);
-	if (t.level != level)
-		return 0;
-	uint64_t n = 0;
-	for (size_t i = lvl_index(va, level); i < lvl_entries(level); i++, n++) {
-		vaddr_t sva = slot_va(t.va, level, i);
-		pt_entry_t e = tget(ta, &t, i);
-		struct pt_attr a;
-		if (sva < va || sva + (lvl_bytes(level) - 1) > last || pt_kind(e, level) != PT_LEAF ||
-		    contig_leaf(e, level))
-			break;
-		pt_leaf_attr(e, level, &a);
-		if (a.annotated || (*err = table_store(ta, &t, i, 0)))
-			break;
-	}
-	if (n)
-		remember(ta, &t, va);
-	return n;
-}
-
-/* Unlink and free the tables under tpa left empty in [va, last]. Only
- * private tables can have changed, so only they are checked. */
-static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
-                      vaddr_t va, vaddr_t last, bool kernel)
-{
-	for (size_t i = lvl_index(va, l), end = lvl_index(last, l); l > 0 && i <= end; i++) {
-		pt_entry_t e = rd(ta, txn_view(ta, tpa), i);
-		if (pt_kind(e, l) != PT_TABLE)
-			continue;
-		vaddr_t sva = slot_va(table_va, l, i), slast = sva + (lvl_bytes(l) - 1);
-		paddr_t child = pt_table_pa(e, l);
-		int err = reclaim_in(ta, child, l - 1, sva, va > sva ? va : sva,
-		                     last < slast ? last : slast, kernel);
-		if (err)
-			return err;
-		if (!txn_lookup(ta, child) && !txn_def_in_page(ta, child))
-			continue;   /* unchanged, so not empty: committed tables never are */
-		/* Look right past the reclaimed range first: removing pages in
-		 * order, the next one is there, and the scan stops at once. */
-		const pt_entry_t *ctbl = txn_view(ta, child);
-		size_t n = lvl_entries(l - 1), j = lvl_index(last < slast ? last : slast, l - 1);
-		bool empty = true;
-		for (size_t k = 1; empty && k <= n; k++)
-			empty = pt_kind(rd(ta, ctbl, (j + k) & (n - 1)), l - 1) == PT_ABSENT;
-		if (!empty)
-			continue;
-		struct table parent;
-		table_at(ta, &parent, tpa, l, table_va, kernel);
-		if ((err = table_store(ta, &parent, i, 0)) || (err = txn_free(ta, child, kernel)))
-			return err;
-	}
-	return 0;
-}
-
-static int eng_reclaim(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
-{
-	bool kernel = in_kernel_half(first);
-	return reclaim_in(ta, root_pa(ta->set, kernel), PT_TOP, root_va(kernel), first, last, kernel);
-}
+/* The range loops: fill, unmap and protect runs, reclaim. */
+#include "pt_engine_range.h"
 
 /* ---- commit ---- */
 
@@ -536,10 +482,13 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 	pt_entry_t *live = mmu_env_phys_to_virt(pg->live);
 	const pt_entry_t *priv = pg->ptr;
 	unsigned l = pg->level;
+	struct cnt_cache co = { 0, 0, 0 }, cn = { 0, 0, 0 };
+	uint32_t delta = 0;   /* to the table's count (pt_engine_range.h) */
 	for (size_t i = pg->stored_lo; i <= pg->stored_hi; i++) {
 		if (live[i] == priv[i])
 			continue;
 		if (pt_kind(live[i], l) == PT_ABSENT || !pt_needs_bbm(live[i], priv[i], l)) {
+			delta += cnt_class(&cn, priv[i], l) - cnt_class(&co, live[i], l);
 			__atomic_store_n(&live[i], priv[i], __ATOMIC_RELEASE);
 			continue;
 		}
@@ -548,9 +497,12 @@ static void eng_publish(mmu_transaction_t *ta, struct txn_page *pg)
 			n = (size_t)1 << pt_contig_lg2(l);
 			first = i & ~(n - 1);
 		}
+		for (size_t j = first; j < first + n; j++)   /* made after the flush */
+			delta += cnt_class(&cn, priv[j], l) - cnt_class(&co, live[j], l);
 		break_slots(ta, &live[first], n, slot_va(pg->va, l, first), l, pg->kernel);
 		i = first + n - 1;
 	}
+	cnt_add(pg->live, l, delta);
 }
 
 /* The deferred stores, each with one atomic store, under the same
@@ -563,6 +515,7 @@ static void eng_publish_def(mmu_transaction_t *ta)
 		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
 		if (old == d->val || txn_def_superseded(ta, i))
 			continue;
+		cnt_change(d->page, d->level, old, d->val);
 		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))
 			break_slots(ta, live, 1, slot_va(d->table_va, d->level, d->idx), d->level,
 			            d->kernel);
@@ -576,6 +529,7 @@ static void mirror_kernel_half(mmu_transaction_t *ta);   /* pt_engine_mode.h */
 static void eng_after_publish(mmu_transaction_t *ta)
 {
 	struct txn_flush *f = &ta->bbm;
+	count_born(ta);
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
 		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false };
@@ -595,6 +549,8 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	mirror_kernel_half(ta);
 }
 
-/* The sets, the shared kernel half, host introspection and the mode
- * itself: the engine's instantiation as a paging mode. */
+/* The one-entry calls' shortcuts; the sets, the shared kernel half, host
+ * introspection and the mode itself: the engine's instantiation as a
+ * paging mode. */
+#include "pt_engine_one.h"
 #include "pt_engine_mode.h"

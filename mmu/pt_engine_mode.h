@@ -139,10 +139,12 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.kernel_init = eng_kernel_init, .kernel_fini = eng_kernel_fini,
 	.set_init = eng_set_init, .set_fini = eng_set_fini,
 	.lookup = eng_lookup, .next = eng_next,
-	.change = eng_change, .unmap_run = eng_unmap_run,
+	.change = eng_change, .unmap_run = eng_unmap_run, .protect_run = eng_protect_run,
 	.reclaim = eng_reclaim,
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,
+	.leaf_bits = eng_leaf_bits, .add_one = eng_add_one,
+	.find_one = eng_find_one, .remove_one = eng_remove_one,
 #ifdef MMU_HOST
 	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
 #endif

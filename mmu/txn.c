@@ -17,12 +17,12 @@ struct txn_arena {
 };
 #define ARENA_ROOM (BOOK_BYTES - sizeof(struct txn_arena))
 
-enum jkind { J_OWN, J_STORE, J_FREE_USER, J_FREE_KERNEL };
+enum jkind { J_OWN, J_STORE, J_ZERO, J_FREE_USER, J_FREE_KERNEL };
 
 struct jentry {
 	enum jkind kind;
-	void    *ptr;         /* J_OWN: the record; J_STORE: the word */
-	uint64_t val;         /* J_STORE: old value; J_FREE_*: pa */
+	void    *ptr;         /* J_OWN: the record; J_STORE, J_ZERO: the (first) word */
+	uint64_t val;         /* J_STORE: old value; J_ZERO: words; J_FREE_*: pa */
 };
 
 /* Journal chunks come from the arena too: a small transaction then needs
@@ -40,6 +40,16 @@ struct txn_journal {
 static unsigned bucket_of(paddr_t pa)
 {
 	return (unsigned)((pa >> 12) * 0x9E3779B97F4A7C15ull >> 55) % NBUCKETS;
+}
+
+/* A generation of its own for each transaction and set: views cached under
+ * (transaction, generations) (host/hashed.c's view cache) must never match
+ * a later transaction or set that reuses the same memory, so each starts
+ * 2^32 above the last, and counting up inside one never reaches the next. */
+static uint64_t gen_epoch;
+uint64_t txn_fresh_gen(void)
+{
+	return __atomic_add_fetch(&gen_epoch, 1, __ATOMIC_RELAXED) << 32;
 }
 
 unsigned txn_page_shift(void)
@@ -115,7 +125,7 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 	}
 	j->e[j->n++] = (struct jentry){ kind, ptr, val };
 	st->jlen++;
-	st->op_kept += kind != J_STORE;
+	st->op_kept += kind != J_STORE && kind != J_ZERO;
 	return 0;
 }
 
@@ -129,6 +139,8 @@ static void journal_pop(struct mmu_txn_state *st)
 	st->jlen--;
 	if (e->kind == J_STORE) {
 		*(uint64_t *)e->ptr = e->val;
+	} else if (e->kind == J_ZERO) {
+		memset(e->ptr, 0, e->val * sizeof(uint64_t));
 	} else if (e->kind == J_OWN) {
 		/* Records are undone newest first, so this one heads both lists. */
 		struct txn_page *pg = e->ptr;
@@ -163,7 +175,7 @@ static void journal_compact(struct mmu_txn_state *st, uint64_t from)
 	size_t ri = from - rc->base, wi = ri;
 	for (; rc; rc = rc->next, ri = 0)
 		for (; ri < rc->n; ri++) {
-			if (rc->e[ri].kind == J_STORE)
+			if (rc->e[ri].kind == J_STORE || rc->e[ri].kind == J_ZERO)
 				continue;
 			if (wi == JCHUNK)
 				wc = wc->next, wi = 0;
@@ -233,24 +245,6 @@ void txn_op_end(mmu_transaction_t *ta, int err)
 
 /* ---- deferred stores ---- */
 
-bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
-{
-	if (ta->def.spill_op)
-		return false;
-	/* A store of this call to a word it already stored replaces it;
-	 * one to a word an earlier call stored goes on top (undone by
-	 * truncation). */
-	for (unsigned i = ta->def.mark; i < ta->def.n; i++)
-		if (ta->def.e[i].word == d->word) {
-			ta->def.e[i].val = d->val;
-			return true;
-		}
-	if (ta->def.n == TXN_DEFER)
-		return false;
-	ta->def.e[ta->def.n++] = *d;
-	return true;
-}
-
 uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v)
 {
 	for (unsigned i = ta->def.n; i-- > 0;)
@@ -275,11 +269,9 @@ bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i)
 	return false;
 }
 
-struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa)
+struct txn_page *txn_lookup_state(mmu_transaction_t *ta, paddr_t pa)
 {
 	struct mmu_txn_state *st = ta->st;
-	if (!st)
-		return NULL;
 	for (struct txn_page *pg = st->buckets[bucket_of(pa)]; pg; pg = pg->next)
 		if ((pg->live ? pg->live : pg->pa) == pa)
 			return pg;
@@ -315,6 +307,14 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 	*b = pg;
 	pg->all = st->all;
 	st->all = pg;
+	/* A transaction takes its generation of its own (txn_fresh_gen) only
+	 * now, when its first private page appears: before that, every view
+	 * it could have cached is of a live page, which stays right for any
+	 * transaction at the same address until a commit moves the set's or
+	 * the kernel half's generation. A read-only or deferring transaction
+	 * never pays the atomic. */
+	if (ta->gen < TXN_GEN_EPOCH)
+		ta->gen += txn_fresh_gen();
 	ta->gen++;
 	return pg;
 }
@@ -388,6 +388,23 @@ int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t v
 		pg->stored_lo = (uint32_t)idx;
 	if (idx > pg->stored_hi)
 		pg->stored_hi = (uint32_t)idx;
+	return 0;
+}
+
+int txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t hi)
+{
+	uint64_t *w = (uint64_t *)pg->ptr + lo;
+	if (pg->born_op != ta->op_seq) {
+		int err = journal(ta->st, J_ZERO, w, hi - lo + 1);
+		if (err) {
+			memset(w, 0, (hi - lo + 1) * sizeof(uint64_t));
+			return err;
+		}
+	}
+	if (lo < pg->stored_lo)
+		pg->stored_lo = (uint32_t)lo;
+	if (hi > pg->stored_hi)
+		pg->stored_hi = (uint32_t)hi;
 	return 0;
 }
 

@@ -69,7 +69,17 @@ int  txn_need_state(mmu_transaction_t *ta);
 /* The transaction's view of page pa (its private copy if it has one). */
 void *txn_view(mmu_transaction_t *ta, paddr_t pa);
 /* The private record of pa, or NULL if the page is still only live. */
-struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa);
+struct txn_page *txn_lookup_state(mmu_transaction_t *ta, paddr_t pa);
+static inline struct txn_page *txn_lookup(mmu_transaction_t *ta, paddr_t pa)
+{
+	return ta->st ? txn_lookup_state(ta, pa) : NULL;   /* no state, no private page */
+}
+
+/* Generations: a transaction starts below TXN_GEN_EPOCH and takes a value
+ * of its own (txn_fresh_gen, 2^32 apart) with its first private page; a
+ * set takes one when it is created. */
+#define TXN_GEN_EPOCH (1ull << 32)
+uint64_t txn_fresh_gen(void);
 /* Make pa private (copying it if live). Returns NULL and sets *err. */
 struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err);
 /* A new zeroed table page, private, of the user or kernel half. Returns
@@ -78,6 +88,11 @@ struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err);
 /* Store into a private page; journaled when the page predates the call.
  * Returns 0 or -ENOMEM (then nothing was stored). */
 int  txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val);
+/* Words [lo, hi] of the private page pg, all 0 before this call, were
+ * just stored into directly (a run of new entries): journaled as one entry
+ * (undone by zeroing them) when the page predates the call. Returns 0, or
+ * -ENOMEM after zeroing them again. */
+int  txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t hi);
 /* Store into a word of the transaction state (journaled). */
 int  txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val);
 /* Free a table page (live or private) of that half when the transaction
@@ -88,8 +103,25 @@ int  txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel);
 
 /* Defer d (a store into a live page with no private copy): true, or false
  * when there is no room or the stores already moved into page copies
- * (then the caller owns the page and stores there). */
-bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d);
+ * (then the caller owns the page and stores there). Inline, so that d's
+ * fields go straight into place. */
+static inline bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
+{
+	if (ta->def.spill_op)
+		return false;
+	/* A store of this call to a word it already stored replaces it;
+	 * one to a word an earlier call stored goes on top (undone by
+	 * truncation). */
+	for (unsigned i = ta->def.mark; i < ta->def.n; i++)
+		if (ta->def.e[i].word == d->word) {
+			ta->def.e[i].val = d->val;
+			return true;
+		}
+	if (ta->def.n == TXN_DEFER)
+		return false;
+	ta->def.e[ta->def.n++] = *d;
+	return true;
+}
 /* The word as the transaction sees it: the newest deferred store into it,
  * else its contents. */
 uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v);

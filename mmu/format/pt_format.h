@@ -52,6 +52,9 @@
  *       pa is the output address of this slot (already aligned to the slot
  *       size); for a contig group, also of the group's base when the format
  *       needs it: the engine passes each slot its own pa and sets contig.
+ *       For contig false the result must be pt_mk_leaf(a, 0, level, false)
+ *       OR'ed with an address field that depends on pa and level alone:
+ *       the one-entry calls cache the first part (mmu/pt_engine_one.h).
  *   paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va);
  *       Output address of the slot that translates va.
  *   void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a);

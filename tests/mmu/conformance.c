@@ -1414,6 +1414,131 @@ static void case_forget(struct ctx *c)
 	EXPECT_RC(c, remove_commit(t, g.va), 0, "remove the global");
 }
 
+/* The one-entry calls' caches (mmu/mmu.c "fast paths", mmu/pt_engine_one.h):
+ * the cursor (the last leaf table a call used) must not outlive a table the
+ * transaction freed, split or dropped, and the per-transaction caches of
+ * an entry's checked descriptor bits (mmu_add) and of a descriptor's
+ * decoding (mmu_find) must be keyed by every field. */
+static void case_cursor(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned big = 0;   /* a block one level up where there is one */
+	for (unsigned k = c->env.geo.page_shift - 3; k < 40 && !big; k++)
+		if (native(c, k))
+			big = k;
+	for (unsigned k = 1; k < 40 && !big; k++)
+		if (native(c, k))
+			big = k;
+	vaddr_t base = uva(c, big, 2);
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+
+	/* Consecutive pages, one field changed at a time, then back. */
+	enum { OLD = 1, CLEAN = 2, GLOBAL = 4 };
+	static const struct { unsigned prot; enum mmu_memtype mt; unsigned flags; } v[] = {
+		{ R | W, MMU_MEM_NORMAL, 0 }, { R | W, MMU_MEM_NORMAL, 0 }, { R, MMU_MEM_NORMAL, 0 },
+		{ R | X, MMU_MEM_NORMAL, 0 }, { R | W, MMU_MEM_DEVICE, 0 }, { R | W, MMU_MEM_UNCACHED, 0 },
+		{ R | W, MMU_MEM_NORMAL, OLD }, { R | W, MMU_MEM_NORMAL, CLEAN },
+		{ R | W | U, MMU_MEM_NORMAL, 0 }, { R | W, MMU_MEM_NORMAL, GLOBAL },
+		{ R | W, MMU_MEM_NORMAL, 0 },
+	};
+	enum { NV = sizeof(v) / sizeof(v[0]) };
+	struct want w[NV];
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < NV; k++) {
+		mmu_entry_t e = mmu_mkmemtype(ent(pa_for(c, 0, k + 1), v[k].prot, 0), mtype(c, v[k].mt));
+		bool global = v[k].flags & GLOBAL;
+		e = v[k].flags & OLD ? mmu_mkold(e) : e;
+		e = v[k].flags & CLEAN ? mmu_mkclean(e) : e;
+		e = global ? mmu_mkglobal(e) : e;
+		w[k] = want_of(global ? kva(c, 0, k) : base + k * page, pa_for(c, 0, k + 1), 0, v[k].prot);
+		w[k].memtype = mtype(c, v[k].mt);
+		w[k].global = global;
+		EXPECT_RC(c, mmu_add(&ta, e, w[k].va), 0, "cache: mmu_add of variant %u", k);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned k = 0; k < NV; k++) {
+			char what[64];
+			snprintf(what, sizeof(what), "cache: variant %u, %s", k, pass ? "committed" : "in the transaction");
+			if (!expect_find_at(c, &ta, &w[k], w[k].va, what))
+				continue;
+			mmu_find(&ta, w[k].va, &got);
+			bool dirty = !(v[k].flags & CLEAN) && (v[k].prot & W), old = v[k].flags & OLD;
+			if (mmu_entry_accessed(got) == old || mmu_entry_dirty(got) != dirty)
+				failf(c, "%s: accessed %d dirty %d, expected %d %d", what, mmu_entry_accessed(got),
+				      mmu_entry_dirty(got), !old, dirty);
+			/* An old or clean entry may fault on first use where the
+			 * hardware does not set A/D itself (Arm ARM D8.5: without
+			 * FEAT_HAFDBS the access flag fault is the kernel's to take),
+			 * so only the other variants are walked by the hardware. */
+			if (pass && !(v[k].flags & (OLD | CLEAN)))
+				expect_walk_at(c, t, w[k].va, w[k].pa, w[k].prot, what);
+		}
+		if (!pass) {
+			EXPECT_RC(c, mmu_commit(&ta), 0, "cache: commit");
+			mmu_transaction(&ta, t);
+		}
+	}
+	mmu_forget(&ta);
+	EXPECT_RC(c, remove_commit(t, w[NV - 2].va), 0, "cache: remove the global");
+	EXPECT_RC(c, mmu_clear_range(t, base, base + sz(c, big)), 0, "cache: clear");
+
+	/* A merge frees the cursor's table: a find in the block after it. */
+	struct want blk = want_of(base, pa_for(c, big, 1), big, R | W);
+	EXPECT_RC(c, add_commit(t, ent(pa_for(c, 0, 1), R | W, 0), base), 0, "merge: one page");
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_find(&ta, base, &got), 0, "merge: find the page");
+	EXPECT_RC(c, mmu_update(&ta, ent(blk.pa, blk.prot, big)), 0, "merge: update to the block");
+	expect_find_at(c, &ta, &blk, base + page, "merge: find after the merge freed the cursor's table");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "merge: commit");
+	expect_entry(c, t, &blk, "merge: committed");
+
+	/* A split: the block's pieces and a removed one, found again. */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "split: find in the block");
+	struct want p3 = want_of(base + 3 * page, pa_for(c, 0, 7), 0, R);
+	EXPECT_RC(c, mmu_update(&ta, ent(p3.pa, R, 0)), 0, "split: update one page");
+	struct want p5 = want_of(base + 5 * page, blk.pa + 5 * page, 0, R | W);
+	expect_find_at(c, &ta, &p5, p5.va, "split: a piece after the split");
+	expect_find_at(c, &ta, &p3, p3.va, "split: the page updated");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "split: find a piece");
+	EXPECT_RC(c, mmu_remove(&ta), 0, "split: remove a piece");
+	expect_unmapped(c, t, &ta, base + 4 * page, "split: the removed piece");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "split: commit");
+	expect_entry(c, t, &p3, "split: committed");
+	expect_entry(c, t, &p5, "split: committed piece");
+	expect_unmapped(c, t, NULL, base + 4 * page, "split: committed hole");
+	EXPECT_RC(c, mmu_clear_range(t, base, base + sz(c, big)), 0, "split: clear");
+
+	/* A remove that empties (and so frees) the cursor's table, then a
+	 * page next to it, in the same transaction. */
+	struct want q = want_of(base + page, pa_for(c, 0, 3), 0, R | W);
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 2), R | W, 0), base), 0, "reclaim: add");
+	EXPECT_RC(c, mmu_find(&ta, base, &got), 0, "reclaim: find");
+	EXPECT_RC(c, mmu_remove(&ta), 0, "reclaim: remove the only page");
+	EXPECT_RC(c, mmu_add(&ta, ent(q.pa, q.prot, 0), q.va), 0, "reclaim: add next to it");
+	expect_find_at(c, &ta, &q, q.va, "reclaim: find it");
+	expect_unmapped(c, t, &ta, base, "reclaim: the removed page");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "reclaim: commit");
+	expect_entry(c, t, &q, "reclaim: committed");
+	expect_unmapped(c, t, NULL, base, "reclaim: committed hole");
+
+	/* Forget, then the same transaction object again. */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 4), R, 0), base + 2 * page), 0, "forget: add");
+	EXPECT_RC(c, mmu_find(&ta, base + 2 * page, &got), 0, "forget: find");
+	mmu_forget(&ta);
+	mmu_transaction(&ta, t);
+	expect_unmapped(c, t, &ta, base + 2 * page, "forget: the forgotten page, same object");
+	expect_find_at(c, &ta, &q, q.va, "forget: the page kept");
+	mmu_forget(&ta);
+	EXPECT_RC(c, mmu_clear_range(t, base, base + sz(c, big)), 0, "clear");
+}
+
 /* Allocation failure at every allocation point of a workload: the failing
  * step changes nothing (raw tables, table pages), and once everything is
  * removed no table page is left. */
@@ -1758,6 +1883,7 @@ static const struct test_case cases[] = {
 	{ "alloc_fail", case_alloc_fail },
 	{ "ranges", case_ranges },
 	{ "ranges_enomem", case_ranges_enomem },
+	{ "cursor", case_cursor },
 };
 
 size_t conformance_ncases(void)

@@ -120,7 +120,7 @@ size_t mode_configs(struct mode_cfg *out, size_t max)
 
 size_t host_start(struct mode_cfg *out, size_t max)
 {
-	int rc = mmu_host_init((size_t)512 << 20);
+	int rc = mmu_host_init(MODEL_HOST_BYTES);
 	if (rc) {
 		printf("FAIL: mmu_host_init(512 MiB): expected 0, got %d\n", rc);
 		return 0;
@@ -410,41 +410,81 @@ static void check_hole(struct model *m, mmu_transaction_t *ta, vaddr_t va, const
 		      what, va, -ENOENT, rc, rc ? 0 : mmu_current_va(ta), rc ? 0 : mmu_entry_order(got));
 }
 
-/* Every entry of v at its first, middle and last base page; both ends of
- * every hole in [win, win + wsize). */
-static void check_view(struct model *m, mmu_transaction_t *ta, const struct mview *v,
-                       vaddr_t win, const char *what)
+/* The part of the window [win, win + 2^win_order pages) inside sp. */
+static struct span in_window(const struct model *m, vaddr_t win, struct span sp)
 {
-	uint64_t wsize = pg(m, m->win_order);
+	vaddr_t end = win + pg(m, m->win_order);
+	struct span r = { sp.lo > win ? sp.lo : win, sp.hi < end ? sp.hi : end };
+	return r;
+}
+
+/* The part of the hole [lo, hi) inside w, in *h; false if none. */
+static bool hole_in(vaddr_t lo, vaddr_t hi, struct span w, struct span *h)
+{
+	h->lo = lo > w.lo ? lo : w.lo;
+	h->hi = hi < w.hi ? hi : w.hi;
+	return h->lo < h->hi;
+}
+
+/* Every entry of v that meets sp at its first, middle and last base page;
+ * both ends of every hole of the window, cut to sp. */
+static void check_view(struct model *m, mmu_transaction_t *ta, const struct mview *v,
+                       vaddr_t win, struct span sp, const char *what)
+{
+	struct span w = in_window(m, win, sp), h;
+	if (w.lo >= w.hi)
+		return;
 	vaddr_t hole = win;
-	for (size_t i = 0; i < v->n && !m->fails; i++) {
+	for (size_t i = 0; i < v->n && !m->fails && hole < w.hi; i++) {
 		const struct mentry *e = &v->e[i];
-		uint64_t pages = e->size >> m->env.geo.page_shift;
-		vaddr_t at[3] = { e->va, e->va + pages / 2 * pg(m, 0), e->va + e->size - pg(m, 0) };
-		for (int k = 0; k < 3 && !m->fails; k++)
-			check_find(m, ta, e, at[k], what);
-		if (e->va > hole) {
-			check_hole(m, ta, hole, what);
-			check_hole(m, ta, e->va - pg(m, 0), what);
+		if (e->va + e->size > w.lo && e->va < w.hi) {
+			uint64_t pages = e->size >> m->env.geo.page_shift;
+			vaddr_t at[3] = { e->va, e->va + pages / 2 * pg(m, 0), e->va + e->size - pg(m, 0) };
+			for (int k = 0; k < 3 && !m->fails; k++)
+				check_find(m, ta, e, at[k], what);
+		}
+		if (hole_in(hole, e->va, w, &h)) {
+			check_hole(m, ta, h.lo, what);
+			check_hole(m, ta, h.hi - pg(m, 0), what);
 		}
 		hole = e->va + e->size;
 	}
-	if (!m->fails && hole < win + wsize) {
-		check_hole(m, ta, hole, what);
-		check_hole(m, ta, win + wsize - pg(m, 0), what);
+	if (!m->fails && hole_in(hole, win + pg(m, m->win_order), w, &h)) {
+		check_hole(m, ta, h.lo, what);
+		check_hole(m, ta, h.hi - pg(m, 0), what);
 	}
 }
 
 static const unsigned accesses[] = { R, W, X, R | U, W | U, X | U };
+#define WALK_ENDS 4
 
-static void check_walk(struct model *m, int s, const struct mview *v, vaddr_t win)
+/* The walker through set s at the first, middle and last byte of every
+ * entry of v that meets sp, and at the first and last byte of every hole
+ * of the window, cut to sp: for all six accesses at each point if
+ * thorough, else each access at one of the points (which one turns with
+ * the step), so that every access and every point is still walked. */
+static void check_walk(struct model *m, int s, const struct mview *v, vaddr_t win, struct span sp,
+                       bool thorough)
 {
 	mmu_translation_set_t *t = &m->sets[s];
-	for (size_t i = 0; i < v->n && !m->fails; i++) {
+	struct span w = in_window(m, win, sp), h;
+	if (w.lo >= w.hi)
+		return;
+	/* Not thorough: at most WALK_ENDS entries at each end of the span
+	 * (where a range call's bugs sit); the full checks walk the rest. */
+	size_t first = v->n, last = 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (v->e[i].va + v->e[i].size > w.lo && v->e[i].va < w.hi)
+			first = i < first ? i : first, last = i;
+	for (size_t i = first; i <= last && i < v->n && !m->fails; i++) {
 		const struct mentry *e = &v->e[i];
+		if (!thorough && i >= first + WALK_ENDS && i + WALK_ENDS <= last)
+			continue;
 		uint64_t off[3] = { 0, e->size / 2 + 8, e->size - 1 };
 		for (int k = 0; k < 3; k++) {
 			for (size_t a = 0; a < sizeof(accesses) / sizeof(accesses[0]); a++) {
+				if (!thorough && (a + (size_t)k + m->step + i) % 3)
+					continue;
 				paddr_t pa = 0;
 				int rc = mmu_host_hw_translate(t, e->va + off[k], accesses[a], &pa);
 				bool ok = access_allowed(e->prot, accesses[a]);
@@ -458,14 +498,15 @@ static void check_walk(struct model *m, int s, const struct mview *v, vaddr_t wi
 		}
 	}
 	/* Holes: first and last byte of each gap in the window. */
-	uint64_t wsize = pg(m, m->win_order);
 	vaddr_t hole = win;
-	for (size_t i = 0; i <= v->n && !m->fails; i++) {
-		vaddr_t end = i < v->n ? v->e[i].va : win + wsize;
-		if (end > hole) {
-			vaddr_t at[2] = { hole, end - 1 };
+	for (size_t i = 0; i <= v->n && !m->fails && hole < w.hi; i++) {
+		vaddr_t end = i < v->n ? v->e[i].va : win + pg(m, m->win_order);
+		if (hole_in(hole, end, w, &h)) {
+			vaddr_t at[2] = { h.lo, h.hi - 1 };
 			for (int k = 0; k < 2; k++) {
 				for (size_t a = 0; a < sizeof(accesses) / sizeof(accesses[0]); a++) {
+					if (!thorough && (a + (size_t)k + m->step + i) % 2)
+						continue;
 					paddr_t pa = 0;
 					int rc = mmu_host_hw_translate(t, at[k], accesses[a], &pa);
 					if (rc != -EFAULT) {
@@ -530,7 +571,14 @@ static void restore_current(struct model *m)
 		      m->find_va, m->cur_va, mmu_current_va(&m->ta));
 }
 
-static void check_all(struct model *m, bool check_open)
+static const struct span everything = { 0, ~(vaddr_t)0 };
+static const struct span nothing = { 2, 1 };   /* lo > hi - 1 too */
+
+/* Set s's user half and the kernel half, where they meet us (user half
+ * of sset only) and uk (every set), through mmu_find and the walker; the
+ * statistics of every set no transaction holds. */
+static void check_spans(struct model *m, bool check_open, int sset, struct span us, struct span uk,
+                        bool thorough)
 {
 	/* The current entry as the model tracks it, before any check moves
 	 * it: a wrong one after a split or a range call shows here. */
@@ -540,32 +588,74 @@ static void check_all(struct model *m, bool check_open)
 	for (int s = 0; s < MODEL_SETS && !m->fails; s++) {
 		if (!m->live[s])
 			continue;
+		struct span u = sset < 0 || s == sset ? us : nothing;
+		bool some = u.lo < u.hi || uk.lo < uk.hi;
 		if (m->open && s == m->tset && !check_open) {
 			/* Left alone, so the next update or remove works on
 			 * the current entry the transaction itself kept. */
 		} else if (m->open && s == m->tset) {
 			/* Checking moves the current entry; with none current
 			 * (after mmu_remove) the next update must still see none. */
-			if (m->cur != CUR_NONE) {
-				check_view(m, &m->ta, &m->pend, m->uwin, "open transaction");
-				check_view(m, &m->ta, &m->gpend, m->kwin, "open transaction");
+			if (m->cur != CUR_NONE && some) {
+				check_view(m, &m->ta, &m->pend, m->uwin, u, "open transaction");
+				check_view(m, &m->ta, &m->gpend, m->kwin, uk, "open transaction");
 				restore_current(m);
 			}
 		} else {
-			size_t before = mmu_host_tables_in_use();
-			mmu_transaction_t ro;
-			mmu_transaction(&ro, &m->sets[s]);
-			check_view(m, &ro, &m->own[s], m->uwin, "committed");
-			check_view(m, &ro, &m->globals, m->kwin, "committed");
-			mmu_forget(&ro);
-			if (mmu_host_tables_in_use() != before)
-				failf(m, "read-only transaction on set %d: tables in use expected %zu, got %zu",
-				      s, before, mmu_host_tables_in_use());
+			if (some) {
+				size_t before = mmu_host_tables_in_use();
+				mmu_transaction_t ro;
+				mmu_transaction(&ro, &m->sets[s]);
+				check_view(m, &ro, &m->own[s], m->uwin, u, "committed");
+				check_view(m, &ro, &m->globals, m->kwin, uk, "committed");
+				mmu_forget(&ro);
+				if (mmu_host_tables_in_use() != before)
+					failf(m, "read-only transaction on set %d: tables in use expected %zu, got %zu",
+					      s, before, mmu_host_tables_in_use());
+			}
 			check_stats(m, s);
 		}
-		check_walk(m, s, &m->own[s], m->uwin);
-		check_walk(m, s, &m->globals, m->kwin);
+		check_walk(m, s, &m->own[s], m->uwin, u, thorough);
+		check_walk(m, s, &m->globals, m->kwin, uk, thorough);
 	}
+}
+
+/* Every view, walk and statistic of every set. */
+static void check_all(struct model *m, bool check_open)
+{
+	check_spans(m, check_open, -1, everything, everything, true);
+}
+
+/* What the current step touched (m->su of set m->sset, m->sk). */
+static void check_step(struct model *m, bool check_open)
+{
+	check_spans(m, check_open, m->sset, m->su, m->sk, false);
+}
+
+/* sp grows to cover [lo, hi). */
+static void widen(struct span *sp, vaddr_t lo, vaddr_t hi)
+{
+	if (sp->lo >= sp->hi) {
+		sp->lo = lo, sp->hi = hi;
+		return;
+	}
+	sp->lo = lo < sp->lo ? lo : sp->lo;
+	sp->hi = hi > sp->hi ? hi : sp->hi;
+}
+
+/* An operation touches [va, va + size): the next check looks at the base
+ * pages there (and, inside a transaction, the check after its commit or
+ * forget). */
+static void touch(struct model *m, vaddr_t va, uint64_t size)
+{
+	uint64_t page = pg(m, 0);
+	vaddr_t end = va + size < va ? ~(vaddr_t)0 : va + size;
+	vaddr_t lo = va & ~(page - 1);
+	vaddr_t hi = end + page - 1 < end ? ~(vaddr_t)0 : (end + page - 1) & ~(page - 1);
+	bool kernel = in_kernel(m, lo);
+	widen(kernel ? &m->sk : &m->su, lo, hi);
+	if (m->open)
+		widen(kernel ? &m->tk : &m->tu, lo, hi);
 }
 
 /* ---- choices ---------------------------------------------------------------------- */
@@ -669,9 +759,15 @@ static void op_begin(struct model *m, struct model_src *src)
 	m->changes = 0;
 	m->bbm = false;
 	m->cur = CUR_NONE;
+	m->tu = m->tk = nothing;
 	m->tables_at_begin = mmu_host_tables_in_use();
-	m->snap_len = snap_into(m, s, &m->snap, &m->snap_cap);
-	tracef(m, "begin on set %d", s);
+	/* Between full checks (fuzzing) one transaction in four keeps the
+	 * image of its set for the bit-for-bit check of forget; the others
+	 * are checked through the model and the table count. */
+	m->audit = m->full_every <= 1 || src_below(src, 4) == 0;
+	if (m->audit)
+		m->snap_len = snap_into(m, s, &m->snap, &m->snap_cap);
+	tracef(m, "begin on set %d%s", s, m->audit ? "" : " (no image kept)");
 }
 
 static void op_add(struct model *m, struct model_src *src)
@@ -722,6 +818,7 @@ static void op_add(struct model *m, struct model_src *src)
 		x = mmu_mkmemtype(x, (enum mmu_memtype)3), want = -EINVAL, why = "bad memtype";
 		break;
 	}
+	touch(m, va, e.size);
 	int rc = mmu_add(&m->ta, x, va);
 	tracef(m, "add va %#" PRIx64 " order %u pa %#" PRIx64 " prot %#x mt %u g %d cnt %d %s -> %d",
 	       va, order, mmu_entry_pa(x), mmu_entry_prot(x), e.memtype, e.global, e.counter, why, rc);
@@ -906,6 +1003,8 @@ static void op_update(struct model *m, struct model_src *src)
 		}
 		want = -EINVAL;
 	}
+	touch(m, old.va, old.size);
+	touch(m, n.va, n.size);
 	int rc = mmu_update(&m->ta, x);
 	tracef(m, "update %s of %#" PRIx64 " order %d -> va %#" PRIx64 " order %d pa %#" PRIx64
 	       " prot %#x mt %u cnt %d -> %d", what, old.va, old.order, n.va, n.order,
@@ -943,6 +1042,11 @@ static void op_remove(struct model *m, struct model_src *src)
 	if (m->cur == CUR_UNKNOWN || (m->cur == CUR_NONE && src_below(src, 3))) {
 		op_find(m, src);
 		return;
+	}
+	if (m->cur == CUR_SET) {
+		const struct mentry *c = view_at(pend_view(m, m->cur_va), m->cur_va);
+		if (c)
+			touch(m, c->va, c->size);
 	}
 	int rc = mmu_remove(&m->ta);
 	tracef(m, "remove current %#" PRIx64 " -> %d", m->cur == CUR_SET ? m->cur_va : 0, rc);
@@ -1010,6 +1114,7 @@ static void op_add_range(struct model *m, struct model_src *src)
 		x = mmu_mkprot(x, bad_prots[src_below(src, 6)]), want = -EINVAL, why = "bad prot";
 		break;
 	}
+	touch(m, e.va, len);
 	int rc = mmu_add_range(&m->ta, x, e.va, len);
 	tracef(m, "add_range va %#" PRIx64 " %" PRIu64 " x order %u pa %#" PRIx64 " prot %#x mt %u g %d cnt %d %s -> %d",
 	       e.va, n, order, e.pa, mmu_entry_prot(x), e.memtype, e.global, e.counter, why, rc);
@@ -1066,6 +1171,7 @@ static void op_remove_range(struct model *m, struct model_src *src)
 	vaddr_t start, end;
 	const char *why;
 	int want = pick_bad_range(m, src, kernel, &start, &end, &why);
+	touch(m, start, end - start);
 	int rc = mmu_remove_range(&m->ta, start, end);
 	tracef(m, "remove_range [%#" PRIx64 ", %#" PRIx64 ") %s -> %d", start, end, why, rc);
 	if (out_of_memory(m, rc, "remove_range"))
@@ -1098,6 +1204,7 @@ static void op_protect_range(struct model *m, struct model_src *src)
 	unsigned prot = pick_prot(m, src, !kernel);
 	if (!want && src_below(src, 12) == 0)
 		prot = bad_prots[src_below(src, 6)], want = -EINVAL, why = "bad prot";
+	touch(m, start, end - start);
 	int rc = mmu_protect_range(&m->ta, start, end, prot);
 	tracef(m, "protect_range [%#" PRIx64 ", %#" PRIx64 ") prot %#x %s -> %d", start, end, prot,
 	       why, rc);
@@ -1179,6 +1286,7 @@ static void op_commit(struct model *m)
 	int rc = mmu_commit(&m->ta);
 	tracef(m, "commit set %d (%u changes) -> %d", s, m->changes, rc);
 	m->open = false;
+	m->su = m->tu, m->sk = m->tk;
 	if (out_of_memory(m, rc, "commit")) {
 		/* The transaction is over and the set as it was. */
 		check_restored(m, s, "mmu_commit failing with -ENOMEM");
@@ -1206,6 +1314,8 @@ static void check_restored(struct model *m, int s, const char *what)
 	size_t tables = mmu_host_tables_in_use();
 	if (tables != m->tables_at_begin)
 		failf(m, "%s: tables in use expected %zu, got %zu", what, m->tables_at_begin, tables);
+	if (!m->audit)
+		return;
 	size_t need = snap_into(m, s, &m->now, &m->now_cap);
 	if (need != m->snap_len || memcmp(m->now, m->snap, need) != 0)
 		failf(m, "%s: snapshot of set %d differs from the one at mmu_transaction (%zu vs %zu bytes)",
@@ -1217,6 +1327,7 @@ static void op_forget(struct model *m)
 	int s = m->tset;
 	mmu_forget(&m->ta);
 	m->open = false;
+	m->su = m->tu, m->sk = m->tk;
 	tracef(m, "forget set %d (%u changes)", s, m->changes);
 	check_restored(m, s, "mmu_forget");
 }
@@ -1283,18 +1394,21 @@ static void op_clear(struct model *m, struct model_src *src)
 		start += 1, want = -EINVAL;
 	else if (fault == 2)
 		start = m->env.user_top, end = start + pg(m, 0), want = -ERANGE;
-	size_t len;
-	uint8_t *before = snapshot_of(m, s, &len);
+	m->sset = s;
+	touch(m, start, end - start);
+	/* The image before, for a call that must fail and change nothing. */
+	size_t len = 0;
+	uint8_t *before = want || m->oom ? snapshot_of(m, s, &len) : NULL;
 	int rc = mmu_clear_range(&m->sets[s], start, end);
 	tracef(m, "clear_range set %d [%#" PRIx64 ", %#" PRIx64 ") -> %d", s, start, end, rc);
 	if (out_of_memory(m, rc, "clear_range")) {
-		if (!snapshot_same(m, s, before, len))
+		if (before && !snapshot_same(m, s, before, len))
 			failf(m, "mmu_clear_range failing with -ENOMEM changed the tables of set %d", s);
 	} else if (rc != want) {
 		failf(m, "mmu_clear_range set %d [%#" PRIx64 ", %#" PRIx64 "): expected %d, got %d",
 		      s, start, end, want, rc);
 	} else if (rc) {
-		if (!snapshot_same(m, s, before, len))
+		if (before && !snapshot_same(m, s, before, len))
 			failf(m, "mmu_clear_range failing with %d changed the tables of set %d", rc, s);
 	} else {
 		struct mview old = *v;
@@ -1337,19 +1451,21 @@ static void op_copy(struct model *m, struct model_src *src)
 		ds = m->env.user_top, want = -ERANGE, why = "destination outside both halves";
 		break;
 	}
-	size_t blen;
-	uint8_t *before = snapshot_of(m, d, &blen);
+	m->sset = d;
+	touch(m, ds, len);
+	size_t blen = 0;
+	uint8_t *before = want || m->oom ? snapshot_of(m, d, &blen) : NULL;
 	int rc = mmu_copy_range(&m->sets[d], &m->sets[s], ds, ss, len);
 	tracef(m, "copy_range set %d %#" PRIx64 " <- set %d %#" PRIx64 " len %#" PRIx64 " %s -> %d",
 	       d, ds, s, ss, (uint64_t)len, why, rc);
 	if (out_of_memory(m, rc, "copy_range")) {
-		if (!snapshot_same(m, d, before, blen))
+		if (before && !snapshot_same(m, d, before, blen))
 			failf(m, "mmu_copy_range failing with -ENOMEM changed the tables of set %d", d);
 	} else if (rc != want && !(want != 0 && rc == -EEXIST && view_overlaps(dv, ds, len))) {
 		failf(m, "mmu_copy_range set %d %#" PRIx64 " <- set %d %#" PRIx64 " len %#" PRIx64
 		      " %s: expected %d, got %d", d, ds, s, ss, (uint64_t)len, why, want, rc);
 	} else if (rc) {
-		if (!snapshot_same(m, d, before, blen))
+		if (before && !snapshot_same(m, d, before, blen))
 			failf(m, "mmu_copy_range failing with %d changed the tables of set %d", rc, d);
 	} else {
 		bool copied = false;
@@ -1393,6 +1509,7 @@ static void op_dup(struct model *m, struct model_src *src)
 	m->live[d] = true;
 	m->own[d] = m->own[s];
 	m->flushes[d] = flushes_of(m, d);
+	m->full_due = true;
 }
 
 static void op_new(struct model *m)
@@ -1416,6 +1533,7 @@ static void op_new(struct model *m)
 	m->live[d] = true;
 	m->own[d].n = 0;
 	m->flushes[d] = 0;
+	m->full_due = true;
 }
 
 static void op_drop(struct model *m, struct model_src *src)
@@ -1435,14 +1553,29 @@ static void op_drop(struct model *m, struct model_src *src)
 /* Outside a transaction every translation the walker cached (check_walk
  * fills the host's software TLB) must still be what the tables say: a
  * commit that flushed too narrow a scope (a kernel-half change flushed for
- * one ASID, a range missing a changed page) leaves a stale one. */
-static void check_tlb(struct model *m)
+ * one ASID, a range missing a changed page) leaves a stale one, and one
+ * that freed a table before its flush leaves a freed table under a cached
+ * walk. Between full checks only the step's spans are re-walked. */
+static void check_tlb(struct model *m, bool full)
 {
 	for (int s = 0; s < MODEL_SETS && !m->fails; s++) {
-		int stale = m->live[s] ? mmu_host_tlb_check(&m->sets[s]) : 0;
+		if (!m->live[s])
+			continue;
+		mmu_translation_set_t *t = &m->sets[s];
+		int stale;
+		if (full) {
+			stale = mmu_host_tlb_check(t);
+		} else {
+			/* An empty range still reports the tables freed under
+			 * a cached walk. */
+			struct span u = s == m->sset && m->su.lo < m->su.hi ? m->su : nothing;
+			stale = mmu_host_tlb_check_range(t, u.lo, u.hi - 1);
+			if (m->sk.lo < m->sk.hi)
+				stale += mmu_host_tlb_check_range(t, m->sk.lo, m->sk.hi - 1);
+		}
 		if (stale)
-			failf(m, "TLB of set %d (ASID and globals): %d cached translations differ from a walk"
-			      " (the first is on stderr)", s, stale);
+			failf(m, "TLB of set %d (ASID and globals): %d cached translations differ from a walk,"
+			      " or tables were freed under a cached walk (the first is on stderr)", s, stale);
 	}
 }
 
@@ -1451,6 +1584,7 @@ void model_step(struct model *m, struct model_src *src)
 	if (m->fails)
 		return;
 	m->step++;
+	m->sset = m->open ? m->tset : 0;
 	/* Now and then, table allocations fail after the next few. */
 	m->oom = src_below(src, 10) == 0;
 	if (m->oom)
@@ -1492,16 +1626,24 @@ void model_step(struct model *m, struct model_src *src)
 	}
 	mmu_host_fail_alloc_after(-1);
 	m->oom = false;
+	bool full = m->full_due || m->full_every <= 1 || m->step % m->full_every == 0;
 	if (!m->fails && !m->open)
-		check_tlb(m);
-	if (!m->fails)
-		check_all(m, src_below(src, 2));
+		check_tlb(m, full);
+	bool check_open = src_below(src, 2);
+	if (!m->fails && full)
+		check_all(m, check_open);
+	else if (!m->fails)
+		check_step(m, check_open);
+	m->full_due = false;
+	m->su = m->sk = nothing;
+	m->sset = m->open ? m->tset : 0;
 }
 
 int model_init(struct model *m, const struct mode_env *env, const char *label)
 {
 	/* The snapshot buffers outlive a run. */
 	uint8_t *snap = m->snap, *now = m->now, *before = m->before;
+	unsigned full_every = m->full_every;   /* the caller's choice, kept */
 	size_t cap = m->snap_cap, now_cap = m->now_cap, before_cap = m->before_cap;
 	memset(m, 0, sizeof(*m));
 	m->snap = snap, m->snap_cap = cap;
@@ -1509,6 +1651,8 @@ int model_init(struct model *m, const struct mode_env *env, const char *label)
 	m->before = before, m->before_cap = before_cap;
 	m->env = *env;
 	m->label = label;
+	m->full_every = full_every;
+	m->su = m->sk = m->tu = m->tk = nothing;
 
 	/* Every native order up to 2 GiB, the smallest composed one, and the
 	 * composed one just above the largest native picked. */
@@ -1557,6 +1701,12 @@ int model_init(struct model *m, const struct mode_env *env, const char *label)
 
 void model_fini(struct model *m)
 {
+	if (!m->fails && m->full_every > 1) {
+		if (!m->open)
+			check_tlb(m, true);
+		if (!m->fails)
+			check_all(m, true);
+	}
 	bool failed = m->fails != 0;
 	if (m->open)
 		op_forget(m);

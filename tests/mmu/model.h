@@ -43,6 +43,8 @@ struct mode_env {
 };
 
 #define MODE_CFG_MAX 32
+/* The simulated memory host_start gives mmu_host_init. */
+#define MODEL_HOST_BYTES ((size_t)512 << 20)
 /* Fills out[] with every configuration (all modes mmu_mode_count() lists,
  * RISC-V ones twice); returns how many. Needs mmu_host_init() and no set. */
 size_t mode_configs(struct mode_cfg *out, size_t max);
@@ -101,6 +103,11 @@ struct mview {
 
 enum cur_state { CUR_NONE, CUR_SET, CUR_UNKNOWN };
 
+/* Addresses [lo, hi) an operation touched; empty when lo >= hi. */
+struct span {
+	vaddr_t lo, hi;
+};
+
 struct model {
 	struct mode_env env;
 	const char *label;                   /* e.g. "seed 7", for messages */
@@ -132,11 +139,22 @@ struct model {
 	bool bbm;                            /* ARM64 may add break-before-make flushes */
 	enum cur_state cur;
 	vaddr_t cur_va, find_va;
+	bool audit;                          /* snap holds the set's image at begin */
 	uint8_t *snap;                       /* mmu_host_snapshot at begin */
 	size_t snap_len, snap_cap;
 	uint8_t *now, *before;               /* scratch snapshots, kept between steps */
 	size_t now_cap, before_cap;
 	size_t tables_at_begin;
+
+	/* How much each step checks: with full_every <= 1 (diff.c) every
+	 * view, walk and cached translation after every step; otherwise
+	 * (fuzz.c) only what the step touched (the spans below), everything
+	 * every full_every steps and at model_fini. */
+	unsigned full_every;
+	bool full_due;                       /* this step asks for a full check */
+	struct span su, sk;                  /* this step: user half of set sset, kernel half */
+	int sset;
+	struct span tu, tk;                  /* the open transaction so far */
 
 	char trace[32][160];                 /* the last operations, for reports */
 	unsigned ntrace;
@@ -145,10 +163,11 @@ struct model {
 /* Sets the model up for the selected mode (env filled by mode_enter): one
  * empty set. Returns 0, or -1 after reporting a failure. */
 int model_init(struct model *m, const struct mode_env *env, const char *label);
-/* One random operation followed by a full check. */
+/* One random operation followed by a check (see full_every). */
 void model_step(struct model *m, struct model_src *src);
-/* Closes the transaction, removes every global entry and every set, and
- * checks that the table pages come back to the mode's baseline. */
+/* A full check (unless one failed already), then closes the transaction,
+ * removes every global entry and every set, and checks that the table
+ * pages come back to the mode's baseline. */
 void model_fini(struct model *m);
 
 #endif

@@ -1246,6 +1246,77 @@ static void test_tlb_model(void)
 	CHECK(mmu_host_tlb_check(&a) == 0, "mmu_host_init kept cached entries");
 }
 
+/*
+ * The paging-structure caches of the host TLB: a walk, allowed or not,
+ * caches the table descriptors it went through (Intel SDM vol. 3A
+ * 4.10.3.1: even when the walk then faults), and freeing a table one of
+ * them leads to before a flush dropped it is reported by the next check.
+ */
+static void test_walk_caches(void)
+{
+	const struct layout l = x86_layout(4);
+	const vaddr_t uva = 0x5000, hole = 0x7000, far = 0x40000000;   /* far: another PDPT slot */
+	mmu_translation_set_t a;
+	paddr_t pa = 0;
+
+	set_context("host walk caches");
+	reset_memory();
+	memset(&a, 0, sizeof(a));
+	a.asid = 1;
+	stub_hw = (struct mmu_host_hwstate){ .arch = MMU_HOST_X86_64, .va_bits = 48,
+	                                     .page_shift = 12, .levels = 4, .root = new_table(12) };
+	const paddr_t upte = slot_at(&l, stub_hw.root, uva, 3);
+	const paddr_t pt = upte & ~0xfffull, pde = slot_at(&l, stub_hw.root, uva, 2);
+	wr(upte, x86_leaf(0x9000, 0, X_US));
+
+	/* A faulting walk through the page table, then the table unlinked
+	 * and freed with no flush at all. */
+	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the hole translated");
+	CHECK(mmu_host_tlb_check(&a) == 0, "a faulting walk cached a translation");
+	wr(pde, 0);
+	mmu_env_free(pt, 12);
+	CHECK(mmu_host_tlb_check(&a) == 1, "a table freed under a cached walk (of a faulting access): not reported");
+	CHECK(mmu_host_tlb_check(&a) == 0, "reported twice");
+
+	/* A flush of a page outside the table's 2 MiB span keeps the PDE-
+	 * cache entry; one inside drops it (Arm TLBI VAE1; x86 INVLPG drops
+	 * more). */
+	const paddr_t pt2 = new_table(12);
+	wr(pde, l.table_desc(pt2, 2));
+	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
+	wr(pde, 0);
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ far, far + 0x1000, 1, false, false });
+	mmu_env_free(pt2, 12);
+	CHECK(mmu_host_tlb_check(&a) == 1, "a flush of a page outside the table's span dropped the walk entry");
+	const paddr_t pt3 = new_table(12);
+	wr(pde, l.table_desc(pt3, 2));
+	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
+	wr(pde, 0);
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false });
+	mmu_env_free(pt3, 12);
+	CHECK(mmu_host_tlb_check(&a) == 0, "a flush of a page in the table's span left the walk entry");
+	const paddr_t pt5 = new_table(12);
+	wr(pde, l.table_desc(pt5, 2));
+	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
+	wr(pde, 0);
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false });
+	mmu_env_free(pt5, 12);
+	CHECK(mmu_host_tlb_check(&a) == 0, "a whole-ASID flush left a walk entry");
+
+	/* Another ASID's flush does not drop ASID 1's walk entries. */
+	mmu_translation_set_t b;
+	memset(&b, 0, sizeof(b));
+	b.asid = 2;
+	const paddr_t pt4 = new_table(12);
+	wr(pde, l.table_desc(pt4, 2));
+	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
+	wr(pde, 0);
+	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false });
+	mmu_env_free(pt4, 12);
+	CHECK(mmu_host_tlb_check(&a) == 1, "a flush of ASID 2 dropped ASID 1's walk entry");
+	reset_memory();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1267,6 +1338,7 @@ int main(void)
 	test_radix6();
 	test_dispatch();
 	test_tlb_model();
+	test_walk_caches();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

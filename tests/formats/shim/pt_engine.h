@@ -15,12 +15,10 @@
  */
 #include <string.h>
 #include "fmt_test.h"
+#include "pt_geometry.h"
 
 #define PT_CAT_(a, b) a##b
 #define PT_CAT(a, b) PT_CAT_(a, b)
-#ifndef PT_INDEX_BITS
-#define PT_INDEX_BITS (PT_PAGE_SHIFT - 3)
-#endif
 
 #define CHECK(ok, ...) fmt_check((ok), PT_MODE_NAME, __VA_ARGS__)
 

@@ -8,17 +8,10 @@
  */
 #include "explain.h"
 #include "mmu_host.h"
+#include "pt_geometry.h"
 
 #define EX_CAT_(a, b) a##b
 #define EX_CAT(a, b) EX_CAT_(a, b)
-#ifndef PT_INDEX_BITS
-#define PT_INDEX_BITS (PT_PAGE_SHIFT - 3)
-#endif
-#ifndef PT_SPLIT_ROOTS
-#define PT_SPLIT_ROOTS 0
-#endif
-#define EX_TOP (PT_LEVELS - 1)
-#define EX_TOP_BITS (PT_VA_BITS - PT_PAGE_SHIFT - EX_TOP * PT_INDEX_BITS)
 
 static unsigned EX_CAT(walk_, PT_MODE)(mmu_translation_set_t *t, vaddr_t va,
                                        struct explain_step *out)
@@ -30,9 +23,9 @@ static unsigned EX_CAT(walk_, PT_MODE)(mmu_translation_set_t *t, vaddr_t va,
 	if (mmu_host_hwstate(t, &hw))
 		return 0;
 	paddr_t table = PT_SPLIT_ROOTS && kernel ? hw.kernel_root : hw.root;
-	for (int l = EX_TOP; l >= 0; l--) {
+	for (int l = PT_TOP; l >= 0; l--) {
 		unsigned shift = PT_PAGE_SHIFT + (unsigned)l * PT_INDEX_BITS;
-		unsigned bits = l == EX_TOP ? EX_TOP_BITS : PT_INDEX_BITS;
+		unsigned bits = l == PT_TOP ? PT_TOP_BITS : PT_INDEX_BITS;
 		unsigned idx = (unsigned)((va >> shift) & ((1ull << bits) - 1));
 		const pt_entry_t *tbl = mmu_host_phys(table);
 		pt_entry_t e = tbl[idx];
