@@ -63,8 +63,8 @@ x86_ap_trampoline_end:
 
 /*
  * At the link address, through the boot map: the GDT by its linear
- * address, the segment registers (CS by a far return), the stack of this
- * CPU's struct cpu, then C. The struct comes from this CPU's own start
+ * address, the stack of this CPU's struct cpu, the segment registers
+ * (load_kernel_segments, x86.h), then C. The struct comes from this CPU's own start
  * word (include/smp.h, smp_starts): the entry whose hwid is its APIC ID
  * (CPUID leaf 0xB EDX, the x2APIC ID, where the leaf exists; else leaf 1
  * EBX[31:24], SDM vol. 3, 10.4.6 and 10.12.8), claimed by XCHG with 0.
@@ -73,12 +73,6 @@ x86_ap_trampoline_end:
 	.text
 x86_ap_high:
 	lgdt	ap_gdt_descriptor64(%rip)
-	mov	$GDT_KERNEL_DATA, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%eax, %fs
-	mov	%eax, %gs
 	xor	%eax, %eax
 	cpuid
 	cmp	$0xb, %eax
@@ -109,11 +103,8 @@ ap_park:
 	hlt
 	jmp	ap_park
 6:	mov	SMP_CPU_STACK_OFFSET(%rdi), %rsp
-	pushq	$GDT_KERNEL_CODE
-	lea	1f(%rip), %rax
-	push	%rax
-	lretq
-1:	xor	%ebp, %ebp		/* ends the frame-pointer chain */
+	load_kernel_segments
+	xor	%ebp, %ebp		/* ends the frame-pointer chain */
 	call	x86_ap_setup		/* (rdi: struct cpu) does not return */
 	ud2
 
