@@ -11,6 +11,10 @@
 #   BENCH_RUNS=n (default 7), BENCH_MODES="sv39 x86-64-4level" (default: every mode),
 #   BENCH_JOBS=n, BENCH_WORKLOADS="pp-map split" (see bench/bench.c)
 #   bench/profile.sh [MODE] [GROUP...]   perf profile of the timed phases only
+#   make bench-scale [SCALE_RUNS=5 SCALE_TXNS=200000]
+#                              per-page transactions on one set from 1 and 2 threads
+#                              (bench/scale.c); make bench runs it too and appends its
+#                              table to docs/benchmark-results.md
 
 BENCH_DIR    := build/bench
 BENCH_BIN    := $(BENCH_DIR)/bench
@@ -21,7 +25,18 @@ BENCH_MODES  ?=
 OLD ?= $(BENCH_DIR)/results.prev.json
 NEW ?= $(BENCH_DIR)/results.json
 
-.PHONY: bench bench-compare
+SCALE_BIN    := $(BENCH_DIR)/scale
+SCALE_RUNS   ?= 5
+SCALE_TXNS   ?= 200000
+
+.PHONY: bench bench-compare bench-scale
+
+$(SCALE_BIN): bench/scale.c include/mmu.h include/mmu_host.h $(LIBMMU)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/scale.c $(LIBMMU) -lpthread -o $@
+
+bench-scale: $(SCALE_BIN)
+	$(Q)$(SCALE_BIN) -r $(SCALE_RUNS) -n $(SCALE_TXNS) -m $(BENCH_DIR)/scale.md
 
 $(BENCH_BIN): bench/bench.c bench/direct.c bench/direct.h include/mmu.h include/mmu_host.h $(LIBMMU)
 	@mkdir -p $(dir $@)
@@ -34,12 +49,14 @@ $(BENCH_CMP): bench/compare.c
 # The bench pins itself (sched_setaffinity): each mode's child to its own CPU,
 # one mode at a time, two only if a loaded machine would break the 5-minute
 # budget (BENCH_JOBS=auto, the default; BENCH_JOBS=n fixes it).
-bench: $(BENCH_BIN) $(BENCH_CMP)
+bench: $(BENCH_BIN) $(BENCH_CMP) $(SCALE_BIN)
 	$(Q)if [ -f $(BENCH_DIR)/results.json ]; then cp $(BENCH_DIR)/results.json $(BENCH_DIR)/results.prev.json; fi
 	$(Q)BENCH_RUNS=$(BENCH_RUNS) $(BENCH_BIN) -o $(BENCH_DIR)/results.json \
 		-t $(BENCH_DIR)/results.txt -m $(BENCH_DIR)/results.md $(BENCH_MODES)
 	$(Q){ printf '# Benchmark results\n\nWritten by `make bench` (method: [benchmarks.md](benchmarks.md)).\n\n'; \
 		cat $(BENCH_DIR)/results.md; } >docs/benchmark-results.md
+	$(Q)$(SCALE_BIN) -r $(SCALE_RUNS) -n $(SCALE_TXNS) -m $(BENCH_DIR)/scale.md
+	$(Q){ printf '\n'; cat $(BENCH_DIR)/scale.md; } >>docs/benchmark-results.md
 
 bench-compare: $(BENCH_CMP)
 	$(Q)for f in $(OLD) $(NEW); do if [ ! -f $$f ]; then \

@@ -196,7 +196,8 @@ static void *view(mmu_transaction_t *ta, paddr_t pa)
 {
 	struct vcache *c = &vcache[(pa >> H_PAGE_SHIFT) % VCACHE];
 	if (c->pa != pa || c->ta != ta || !txn_gen_ok(ta, c->gen, c->sgen, c->kgen))
-		*c = (struct vcache){ ta, ta->gen, ta->set->gen, ta->set->mode->kernel_gen, pa,
+		*c = (struct vcache){ ta, ta->gen, __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE),
+		                     __atomic_load_n(&ta->set->mode->kernel_gen, __ATOMIC_ACQUIRE), pa,
 		                      txn_view(ta, pa) };
 	return c->ptr;
 }

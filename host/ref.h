@@ -41,6 +41,41 @@ int ref_radix6_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned
 /* The hashed mode (host/ref_hashed.c, written with host/hashed.c). */
 int ref_hashed_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned access, paddr_t *pa);
 
+/*
+ * The census of a set's tables by the same rules: every table page the
+ * walker could reach from the roots in hw (both halves), each reported to
+ * c->table (if set) with its level and number of valid descriptors, and
+ * the bytes mapped by valid leaf descriptors (each as big as its level
+ * maps; a member of a contiguous or NAPOT group counts its own part). The
+ * radix walkers only: the hashed mode is -ENOTSUP. Returns 0.
+ */
+struct ref_census {
+	uint64_t mapped;          /* bytes mapped by valid leaf descriptors */
+	uint64_t leaves;          /* valid leaf descriptors */
+	uint64_t tables;          /* table pages below the roots */
+	void   (*table)(void *ctx, paddr_t table, int level, unsigned valid);
+	void    *ctx;
+};
+int ref_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
+int ref_riscv_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
+int ref_arm64_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
+int ref_x86_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
+int ref_radix6_census(const struct mmu_host_hwstate *hw, struct ref_census *c);
+
+/* How a radix walker reads one descriptor at a level for the census:
+ * REF_LEAF mapping 2^*shift bytes, or REF_TABLE leading to *next. */
+enum ref_kind { REF_INVALID, REF_LEAF, REF_TABLE };
+struct ref_radix {
+	const void *arch;         /* the walker's own configuration, for kind */
+	enum ref_kind (*kind)(const void *arch, uint64_t d, int level, paddr_t *next,
+	                      unsigned *shift);
+	uint64_t entries;         /* of a table below the roots */
+	int step;                 /* the level below level is level + step */
+};
+/* The census of the table at `table` (level, entries) and those below. */
+void ref_census_tables(struct ref_census *c, const struct ref_radix *r, paddr_t table, int level,
+                       uint64_t entries);
+
 /* ---- helpers shared by the walkers ---------------------------------- */
 
 static inline bool ref_access_valid(unsigned access)

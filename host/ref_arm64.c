@@ -264,3 +264,29 @@ int ref_arm64_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 	}
 	return -EFAULT;   /* not reached: level 3 is always a leaf or a fault */
 }
+
+/* Census (host/ref.h): valid descriptors; below level 3 the table bit
+ * leads to the next level, else a block; at level 3 a page (D8.3). */
+static enum ref_kind arm_kind(const void *arch, uint64_t d, int level, paddr_t *next, unsigned *shift)
+{
+	const struct arm_regime *r = arch;
+	if (!(d & DESC_VALID))
+		return REF_INVALID;
+	*shift = level_shift(r, level);
+	*next = desc_address(r, d);
+	return level < 3 && (d & DESC_TABLE) ? REF_TABLE : REF_LEAF;
+}
+
+int ref_arm64_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	struct arm_regime r;
+
+	if (!regime_init(hw, &r))
+		return -EINVAL;
+	const struct ref_radix rx = { &r, arm_kind, 1ull << r.stride, +1 };
+	const uint64_t entries = 1ull << (r.va_bits - level_shift(&r, r.start_level));
+	ref_census_tables(c, &rx, hw->root, r.start_level, entries);
+	if (hw->kernel_root)
+		ref_census_tables(c, &rx, hw->kernel_root, r.start_level, entries);
+	return 0;
+}

@@ -84,3 +84,20 @@ int ref_radix6_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned
 	}
 	return -EFAULT;   /* not reached: level 0 is always a leaf or a fault */
 }
+
+/* Census (host/ref.h): valid descriptors; the leaf bit makes a leaf. */
+static enum ref_kind r6_kind(const void *arch, uint64_t d, int level, paddr_t *next, unsigned *shift)
+{
+	if (!(d & R6_VALID))
+		return REF_INVALID;
+	*shift = R6_PAGE_SHIFT + R6_INDEX_BITS * (unsigned)level;
+	*next = ref_bits(d, 55, R6_PAGE_SHIFT);
+	return (d & R6_LEAF) || level == 0 ? REF_LEAF : REF_TABLE;
+}
+
+int ref_radix6_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	const struct ref_radix r = { NULL, r6_kind, 1u << R6_INDEX_BITS, -1 };
+	ref_census_tables(c, &r, hw->root, R6_LEVELS - 1, 1u << R6_INDEX_BITS);
+	return 0;
+}

@@ -111,3 +111,21 @@ int ref_riscv_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned 
 	}
 	return -EFAULT;   /* not reached: level 0 either faults or is a leaf */
 }
+
+/* Census (host/ref.h): V set; R or X makes a leaf, else a pointer to the
+ * next level (4.3.2 steps 3-4). */
+static enum ref_kind rv_kind(const void *arch, uint64_t pte, int i, paddr_t *next, unsigned *shift)
+{
+	if (!(pte & PTE_V))
+		return REF_INVALID;
+	*shift = 12 + 9 * (unsigned)i;
+	*next = (ref_bits(pte, 53, PTE_PPN_SHIFT) >> PTE_PPN_SHIFT) << 12;
+	return (pte & (PTE_R | PTE_X)) || i == 0 ? REF_LEAF : REF_TABLE;
+}
+
+int ref_riscv_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	const struct ref_radix r = { NULL, rv_kind, 512, -1 };
+	ref_census_tables(c, &r, hw->root, (int)(hw->va_bits - 12) / 9 - 1, 512);
+	return 0;
+}

@@ -89,3 +89,22 @@ int ref_x86_translate(const struct mmu_host_hwstate *hw, vaddr_t va, unsigned ac
 	}
 	return -EFAULT;   /* not reached: the PT level always maps a page */
 }
+
+/* Census (host/ref.h): P set; a PTE, or PS in a PDE or PDPTE, maps a page. */
+static enum ref_kind x86_kind(const void *arch, uint64_t e, int level, paddr_t *next, unsigned *shift)
+{
+	if (!(e & PTE_P))
+		return REF_INVALID;
+	*shift = 12 + 9 * (unsigned)level;
+	*next = ref_bits(e, MAXPHYADDR - 1, 12);
+	return level == LEVEL_PT || ((level == LEVEL_PD || level == LEVEL_PDPT) && (e & PTE_PS)) ?
+	       REF_LEAF : REF_TABLE;
+}
+
+int ref_x86_census(const struct mmu_host_hwstate *hw, struct ref_census *c)
+{
+	const struct ref_radix r = { NULL, x86_kind, 512, -1 };
+	ref_census_tables(c, &r, ref_bits(hw->root, MAXPHYADDR - 1, 12),
+	                  hw->va_bits == 57 ? LEVEL_PML5 : LEVEL_PML4, 512);
+	return 0;
+}

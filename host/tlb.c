@@ -289,10 +289,18 @@ void host_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 		if (walkable && e->global)
 			fresh(t, &hw, e, &tlb.missed, "kept by the flush of its range ");
 	}
-	for (size_t i = tlb.nwused; i-- > 0;) {
+	/* RISC-V: SFENCE.VMA by address drops leaf entries only (privileged
+	 * spec 4.2.1); the kernel's environment flushes the whole ASID instead
+	 * when the commit unlinked a table (mmu_flush.tables_freed), and so
+	 * does this model. */
+	bool leaves_only = walkable && hw.arch == MMU_HOST_RISCV;
+	struct mmu_flush wf = *f;
+	if (leaves_only && f->tables_freed)
+		wf.start = wf.end = 0;
+	for (size_t i = tlb.nwused; i-- > 0 && !(leaves_only && !f->tables_freed);) {
 		struct walk_entry *w = &tlb.w[tlb.wused[i]];
 		if (w->mode == t->mode &&
-		    flush_drops(t, f, w->global, w->asid, w->base, w->shift < 64 ? 1ull << w->shift : 0))
+		    flush_drops(t, &wf, w->global, w->asid, w->base, w->shift < 64 ? 1ull << w->shift : 0))
 			drop_walk(w);
 	}
 	unlock();

@@ -71,6 +71,20 @@ int      mmu_host_tlb_check(mmu_translation_set_t *t);
  * (host/tlb.c: the paging-structure caches) are counted by either. */
 int      mmu_host_tlb_check_range(mmu_translation_set_t *t, vaddr_t first, vaddr_t last);
 
+/* What the reference rules find in t's tables (both halves, host/ref.h):
+ * bytes mapped by valid leaf descriptors, those descriptors, and the
+ * table pages below the roots. 0, or -ENOTSUP for the hashed mode. */
+struct mmu_host_census {
+	uint64_t mapped_bytes, leaves, tables;
+};
+int mmu_host_census(mmu_translation_set_t *t, struct mmu_host_census *out);
+/* The radix engine's per-table counts (mmu/pt_engine_range.h: plain leaves
+ * and other valid entries, kept beside each table below the roots) against
+ * the census: every table's two counts must add up to its valid
+ * descriptors. Returns 0, or minus the number of tables whose counts are
+ * wrong (the first is printed to stderr). The hashed mode keeps none: 0. */
+int mmu_host_check_counts(mmu_translation_set_t *t);
+
 /* RISC-V only: whether the simulated CPU has Svnapot / Svpbmt (default both
  * on). Takes effect at the next mmu_select_mode. */
 void mmu_host_set_riscv_ext(bool svnapot, bool svpbmt);

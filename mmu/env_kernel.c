@@ -276,6 +276,13 @@ void smp_get_tlb_stats(struct smp_tlb_stats *out)
 void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	unsigned asid = hw_asid(t);
+	struct mmu_flush whole;
+
+	if (f->tables_freed && arch_tlb_range_keeps_walks && f->end > f->start) {
+		whole = *f;
+		whole.start = whole.end = 0;   /* the whole ASID (everything if global) */
+		f = &whole;
+	}
 	enum arch_tlb_op op = arch_tlb_flush(asid, f->start, f->end, f->pages, f->global);
 
 	t->tlb_ops[op]++;

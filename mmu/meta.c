@@ -10,6 +10,7 @@
  */
 #include <string.h>
 #include "meta.h"
+#include "lock.h"
 
 static unsigned index_bits(void) { return txn_page_shift() - 3; }
 
@@ -113,10 +114,19 @@ static struct txn_page *leaf_page(mmu_transaction_t *ta, int half, vaddr_t va, b
 	return own(ta, pa, err);
 }
 
+/* The side table's pages hold records of every region: changing them takes
+ * the set as a whole (mmu/lock.h); the kernel half is claimed whole anyway. */
+static int lock_side_table(mmu_transaction_t *ta, int half)
+{
+	return half ? 0 : lock_whole(ta);
+}
+
 int meta_set(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t val)
 {
-	int err = 0;
+	int err = lock_side_table(ta, half);
 	uint64_t n;
+	if (err)
+		return err;
 	struct txn_page *pg = leaf_page(ta, half, va, true, &err);
 	if (!pg)
 		return err;
@@ -143,8 +153,10 @@ static int free_tree(mmu_transaction_t *ta, int half, paddr_t pa, unsigned l)
 
 int meta_del(mmu_transaction_t *ta, int half, vaddr_t va)
 {
-	int err = 0;
+	int err = lock_side_table(ta, half);
 	uint64_t left;
+	if (err)
+		return err;
 	struct txn_page *pg = leaf_page(ta, half, va, false, &err);
 	size_t i = slot_of(va, 0);
 	if (!pg && !err)

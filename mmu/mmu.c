@@ -8,6 +8,7 @@
 #include <string.h>
 #include "txn.h"
 #include "meta.h"
+#include "lock.h"
 
 struct mmu_mode *mmu_cur;
 static mmu_translation_set_t *all_sets;
@@ -221,28 +222,32 @@ static bool txn_ok(mmu_transaction_t *ta)
 	       ta->set->magic == MMU_SET_MAGIC && ta->set->mode == mmu_cur;
 }
 
-/* Start a changing call on one half: -EBUSY if another transaction holds
- * it, -ENOMEM if the transaction's bookkeeping cannot be allocated. */
-static int op_begin(mmu_transaction_t *ta, int half)
+/* Take what a change of [first, last] in one half needs (mmu/lock.h):
+ * that range's regions of the set, or the kernel half whole. 0 or -EBUSY;
+ * what was taken stays taken until commit or forget. */
+static int op_lock(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
+{
+	return half == HALF_KERNEL ? lock_kernel_claim(ta) : lock_span(ta, first, last);
+}
+
+/* Start a changing call on [first, last] of one half: -EBUSY if another
+ * transaction holds part of it. */
+static int op_begin(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
 	if (ta->status)
 		return ta->status;
-	if ((ta->set->owner && ta->set->owner != ta) ||
-	    (half == HALF_KERNEL && mmu_cur->kernel_owner && mmu_cur->kernel_owner != ta))
-		return -EBUSY;
-	return txn_op_begin(ta);
+	int err = op_lock(ta, half, first, last);
+	return err ? err : txn_op_begin(ta);
 }
 
 static int op_end(mmu_transaction_t *ta, int half, int err)
 {
+	(void)half;
 	txn_op_end(ta, err);
-	if (!err) {
-		ta->set->owner = ta;
-		if (half == HALF_KERNEL)
-			mmu_cur->kernel_owner = ta;
-	}
+	if (!err)   /* the one mmu_remove_translation_set forgets */
+		__atomic_store_n(&ta->set->owner, ta, __ATOMIC_RELAXED);
 	return err;
 }
 
@@ -262,10 +267,12 @@ static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 
 static void release(mmu_transaction_t *ta)
 {
-	if (ta->set->owner == ta)
-		ta->set->owner = NULL;
-	if (mmu_cur && mmu_cur->kernel_owner == ta)
-		mmu_cur->kernel_owner = NULL;
+	struct mmu_transaction *me = ta;
+	__atomic_compare_exchange_n(&ta->set->owner, &me, NULL, false, __ATOMIC_RELAXED,
+	                            __ATOMIC_RELAXED);
+	lock_release(ta);
+	if (mmu_cur)
+		lock_kernel_release(ta);
 	ta->magic = 0;
 }
 
@@ -286,6 +293,26 @@ static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t by
 	f->global |= half == HALF_KERNEL;
 }
 
+/* The slot of order in the half's inline statistics, or -1 if they are
+ * full (then count() needs the state: the general path). */
+static int delta_slot(const struct txn_delta *d, unsigned order)
+{
+	for (unsigned i = 0; i < d->used; i++)
+		if (d->order[i] == order)
+			return (int)i;
+	return d->used < sizeof(d->order) ? d->used : -1;
+}
+
+static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes)
+{
+	if (i == d->used) {
+		d->order[d->used++] = (uint8_t)order;
+		d->n[i] = 0;
+	}
+	d->n[i] += n;
+	d->mapped += n * (int64_t)bytes;
+}
+
 /* n entries like e added (n > 0) or removed (n < 0): in the transaction
  * object while a few orders change, else in its state. Returns 0 or
  * -ENOMEM (the state could not be allocated). */
@@ -293,19 +320,10 @@ static int count(mmu_transaction_t *ta, int half, mmu_entry_t e, int64_t n)
 {
 	uint64_t bytes = entry_bytes(e.order);
 	struct txn_delta *d = &ta->delta[half];
-	if (!(e.flags & MMU_EF_COUNTED)) {
-		unsigned i = 0;
-		while (i < d->used && d->order[i] != e.order)
-			i++;
-		if (i < sizeof(d->order)) {
-			if (i == d->used) {
-				d->order[d->used++] = (uint8_t)e.order;
-				d->n[i] = 0;
-			}
-			d->n[i] += n;
-			d->mapped += n * (int64_t)bytes;
-			return 0;
-		}
+	int i;
+	if (!(e.flags & MMU_EF_COUNTED) && (i = delta_slot(d, e.order)) >= 0) {
+		delta_add(d, i, e.order, n, bytes);
+		return 0;
 	}
 	int err = txn_need_state(ta);
 	if (err)
@@ -422,47 +440,59 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
  * cached per transaction under the entry's fields (ta->fast.add_key).
  */
 
-/* Whether ta may change that half now (op_begin's -EBUSY rule). */
-static bool may_change(mmu_transaction_t *ta, int half)
+static bool same_entry(mmu_entry_t a, mmu_entry_t b);
+
+/* The current entry was found while another transaction held its regions;
+ * now that the call holds them, is it still what the caller was told?
+ * -EBUSY if a commit changed it in between. */
+static int cur_still(mmu_transaction_t *ta)
 {
-	mmu_transaction_t *o = ta->set->owner, *k = mmu_cur->kernel_owner;
-	return !ta->status && (!o || o == ta) && (half == HALF_USER || !k || k == ta);
+	mmu_entry_t e;
+	vaddr_t base;
+	if (ta->cur_locked)
+		return 0;
+	if (find_entry(ta, ta->find_va, &e, &base) || base != ta->cur_va || !same_entry(e, ta->cur))
+		return -EBUSY;
+	ta->cur_locked = true;
+	return 0;
+}
+
+/* Whether ta may change [first, last] of that half now: op_begin's
+ * locks (mmu/lock.h), taken here; a refusal sends the call down the
+ * general path, which returns the -EBUSY. */
+static bool may_change(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
+{
+	return !ta->status && !op_lock(ta, half, first, last);
 }
 
 /* What op_end does for a call that succeeded. */
-static void claim(mmu_transaction_t *ta, int half)
+static void claim(mmu_transaction_t *ta)
 {
-	ta->set->owner = ta;
-	if (half == HALF_KERNEL)
-		mmu_cur->kernel_owner = ta;
+	__atomic_store_n(&ta->set->owner, ta, __ATOMIC_RELAXED);
 }
 
-/* The slot of order in the half's inline statistics, or -1 if they are
- * full (then count() needs the state: the general path). */
-static int delta_slot(const struct txn_delta *d, unsigned order)
+/* Before a shortcut stores (the caller took the entry's regions with
+ * may_change): the order's count fits the inline delta, and a new call begins for the
+ * deferred stores (txn_op_begin's part the shortcuts need: they neither
+ * journal nor spill). The count's slot, or -1: the general path. */
+static int fast_begin(mmu_transaction_t *ta, int half, unsigned order)
 {
-	for (unsigned i = 0; i < d->used; i++)
-		if (d->order[i] == order)
-			return (int)i;
-	return d->used < sizeof(d->order) ? d->used : -1;
-}
-
-static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes)
-{
-	if (i == d->used) {
-		d->order[d->used++] = (uint8_t)order;
-		d->n[i] = 0;
+	int i = delta_slot(&ta->delta[half], order);
+	if (i >= 0) {
+		ta->op_seq++;
+		ta->def.mark = ta->def.n;
 	}
-	d->n[i] += n;
-	d->mapped += n * (int64_t)bytes;
+	return i;
 }
 
-/* A new call, for the deferred stores (txn_op_begin's part the shortcuts
- * need: they neither journal nor spill). */
-static void op_begin_fast(mmu_transaction_t *ta)
+/* After it stored: one entry of order at va added (n = 1) or removed
+ * (n = -1), counted, in the flush range, the half claimed (op_end). */
+static void fast_end(mmu_transaction_t *ta, int half, int i, unsigned order, int64_t n, vaddr_t va)
 {
-	ta->op_seq++;
-	ta->def.mark = ta->def.n;
+	uint64_t bytes = entry_bytes(order);
+	delta_add(&ta->delta[half], i, order, n, bytes);
+	note_change(ta, half, va, bytes, n > 0);
+	claim(ta);
 }
 
 /* Remember e (valid, checked by check_entry) for the next mmu_add. */
@@ -478,42 +508,26 @@ static void add_cache(mmu_transaction_t *ta, mmu_entry_t e)
 static int add_fast(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	uint64_t bytes = entry_bytes(e.order);
-	int half = e.flags & MMU_EF_GLOBAL ? HALF_KERNEL : HALF_USER;
+	int half = e.flags & MMU_EF_GLOBAL ? HALF_KERNEL : HALF_USER, i;
 	if (((va | e.pa) & (bytes - 1)) || half_of(va, bytes) != half ||
 	    (mmu_cur->pa_bits < 64 && (e.pa + (bytes - 1)) >> mmu_cur->pa_bits) ||
-	    !may_change(ta, half))
+	    !may_change(ta, half, va, va + (bytes - 1)) ||
+	    (i = fast_begin(ta, half, e.order)) < 0 ||
+	    mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
 		return MMU_FAST_MISS;
-	struct txn_delta *d = &ta->delta[half];
-	int i = delta_slot(d, e.order);
-	if (i < 0)
-		return MMU_FAST_MISS;
-	op_begin_fast(ta);
-	if (mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
-		return MMU_FAST_MISS;
-	delta_add(d, i, e.order, +1, bytes);
-	note_change(ta, half, va, bytes, true);
-	claim(ta, half);
+	fast_end(ta, half, i, e.order, +1, va);
 	return 0;
 }
 
 static int remove_fast(mmu_transaction_t *ta, mmu_entry_t cur, vaddr_t va)
 {
 	const struct mmu_backend *be = mmu_cur->be;
-	int half = half_of(va, 1);
+	int half = half_of(va, 1), i;
 	if (!be->remove_one || (cur.flags & MMU_EF_COUNTED) || native_order(cur.order) != cur.order ||
-	    !may_change(ta, half))
+	    !may_change(ta, half, va, va + (entry_bytes(cur.order) - 1)) || cur_still(ta) ||
+	    (i = fast_begin(ta, half, cur.order)) < 0 || be->remove_one(ta, va, cur.order))
 		return MMU_FAST_MISS;
-	struct txn_delta *d = &ta->delta[half];
-	int i = delta_slot(d, cur.order);
-	if (i < 0)
-		return MMU_FAST_MISS;
-	op_begin_fast(ta);
-	if (be->remove_one(ta, va, cur.order))
-		return MMU_FAST_MISS;
-	uint64_t bytes = entry_bytes(cur.order);
-	delta_add(d, i, cur.order, -1, bytes);
-	note_change(ta, half, va, bytes, false);
-	claim(ta, half);
+	fast_end(ta, half, i, cur.order, -1, va);
 	return 0;
 }
 
@@ -545,6 +559,8 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->walk.view = NULL;
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
+	ta->lk_held = 0;
+	ta->cur_locked = false;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
 		ta->status = -EINVAL;
 }
@@ -555,11 +571,17 @@ int mmu_commit(mmu_transaction_t *ta)
 	if (!txn_ok(ta))
 		return -EINVAL;
 	struct mmu_txn_state *st = ta->st;
+	mmu_translation_set_t *t = ta->set;
+	/* Publishing, the TLB operation and the statistics of one set go one
+	 * commit at a time; what each commit changes is disjoint by the
+	 * region locks, so the order is free (mmu/lock.h). */
+	lock_commit_begin(t);
 	if (st && st->meta_valid[0])
-		ta->set->meta = st->meta_root[0];
+		t->meta = st->meta_root[0];
 	if (st && st->meta_valid[1])
 		mmu_cur->kernel_meta = st->meta_root[1];
 	txn_commit(ta);
+	lock_commit_end(t);
 	release(ta);
 	return 0;
 }
@@ -572,6 +594,15 @@ void mmu_forget(mmu_transaction_t *ta)
 	release(ta);
 }
 
+/* The entry covering va: the backend's shortcut, else the general way. */
+static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *base)
+{
+	int err = MMU_FAST_MISS;
+	if (mmu_cur->be->find_one)
+		err = mmu_cur->be->find_one(ta, va, e, base);
+	return err == MMU_FAST_MISS ? find_entry(ta, va, e, base) : err;
+}
+
 /* Returns 0, -ENOENT (nothing maps va), -ERANGE (va outside the mode). */
 int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 {
@@ -579,16 +610,33 @@ int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		return -EINVAL;
 	mmu_entry_t e;
 	vaddr_t base;
-	int err = MMU_FAST_MISS;
-	if (mmu_cur->be->find_one) {
-		if (half_of(va, 1) < 0)
-			return -ERANGE;
-		err = mmu_cur->be->find_one(ta, va, &e, &base);
+	int err;
+	/* Under the region's stripe when it can be had: the entry then stays
+	 * as found until commit. Otherwise (another transaction holds it) a
+	 * lockless read of what is committed, again if a commit published
+	 * meanwhile, so that it sees all of a commit or none of it. */
+	int half = half_of(va, 1);
+	if (half < 0)
+		return -ERANGE;
+	/* The kernel half is held only once claimed by a change: an entry
+	 * found before is checked again when a change takes it (cur_still). */
+	bool held = half == HALF_KERNEL
+	            ? __atomic_load_n(&mmu_cur->kernel_owner, __ATOMIC_RELAXED) == ta
+	            : !lock_span(ta, va, va);
+	if (held) {
+		err = lookup(ta, va, &e, &base);
+		held = !err && (half == HALF_KERNEL ||
+		                !lock_span(ta, base, base + (entry_bytes(e.order) - 1)));
+	} else {
+		uint64_t seq;
+		do {
+			seq = lock_read_begin(ta->set);
+			err = lookup(ta, va, &e, &base);
+		} while (!lock_read_end(ta->set, seq));
 	}
-	if (err == MMU_FAST_MISS)
-		err = find_entry(ta, va, &e, &base);
 	if (err)
 		return err;
+	ta->cur_locked = held;
 	ta->has_current = true;
 	ta->cur = e;
 	ta->cur_va = base;
@@ -622,11 +670,12 @@ int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 		int half = check_entry(e, va);
 		if (half < 0)
 			return half;
-		if ((err = op_begin(ta, half)))
+		if ((err = op_begin(ta, half, va, va + (entry_bytes(e.order) - 1))))
 			return err;
 		err = op_end(ta, half, place(ta, half, e, va));
 	}
 	if (!err) {
+		ta->cur_locked = true;
 		ta->has_current = true;
 		ta->cur = e;
 		ta->cur_va = va;
@@ -648,9 +697,11 @@ int mmu_remove(mmu_transaction_t *ta)
 		return 0;
 	}
 	int half = half_of(ta->cur_va, 1);
-	int err = op_begin(ta, half);
+	int err = op_begin(ta, half, ta->cur_va, ta->cur_va + (entry_bytes(cur.order) - 1));
 	if (err)
 		return err;
+	if ((err = cur_still(ta)))
+		return op_end(ta, half, err);
 	save_counts(ta, half);
 	err = unplace(ta, half, cur, ta->cur_va);
 	if (!err)
@@ -681,9 +732,12 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	int half = check_entry(e, va);
 	if (half < 0)
 		return half;
-	int err = op_begin(ta, half);
+	vaddr_t old_last = old_va + (entry_bytes(old.order) - 1), last = va + (new_bytes - 1);
+	int err = op_begin(ta, half, va < old_va ? va : old_va, last > old_last ? last : old_last);
 	if (err)
 		return err;
+	if ((err = cur_still(ta)))
+		return op_end(ta, half, err);
 	save_counts(ta, half);
 
 	if (e.order == old.order) {
@@ -714,6 +768,7 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	if (!err) {
 		ta->cur = e;
 		ta->cur_va = va;
+		ta->cur_locked = true;
 	}
 	return err;
 }
@@ -728,14 +783,19 @@ int mmu_new_translation_set(mmu_translation_set_t *t)
 	memset(t, 0, sizeof(*t));
 	t->gen = txn_fresh_gen();
 	t->mode = mmu_cur;
+	/* Under the set list's lock: a kernel-half commit mirrors its root
+	 * slots into every listed set, so set_init's copy of them and the
+	 * listing must not fall between its publish and its mirroring. */
+	lock_sets();
 	t->asid = next_asid++;
 	int err = mmu_cur->be->set_init(t);
-	if (err)
-		return err;
-	t->magic = MMU_SET_MAGIC;
-	t->next = all_sets;
-	all_sets = t;
-	return 0;
+	if (!err) {
+		t->magic = MMU_SET_MAGIC;
+		t->next = all_sets;
+		all_sets = t;
+	}
+	lock_sets_end();
+	return err;
 }
 
 void mmu_remove_translation_set(mmu_translation_set_t *t)
@@ -754,12 +814,14 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
 	t->mode->be->set_fini(t);
 	meta_fini(&t->meta);
-	t->gen++;
+	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
+	lock_sets();
 	for (mmu_translation_set_t **p = &all_sets; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
 			break;
 		}
+	lock_sets_end();
 	t->magic = 0;
 }
 
@@ -840,7 +902,11 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 	mmu_transaction(&ta, dst);
 	mmu_transaction(&rd, src);
 	mmu_transaction_t *reader = dst == src ? &ta : &rd;
-	int err = op_begin(&ta, dhalf);
+	/* The source range is read under its stripes too, so it stays as
+	 * read until the copy commits. */
+	int err = op_begin(&ta, dhalf, dst_start, dst_start + (len - 1));
+	if (!err && shalf == HALF_USER)
+		err = lock_span(reader, src_start, src_start + (len - 1));
 	vaddr_t va = src_start, end = src_start + (len - 1);
 	struct mmu_leaf l;
 	if (!err && !mmu_cur->be->next(&ta, dst_start, dst_start + (len - 1), &l))
@@ -869,11 +935,13 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 		va = to + 1;
 	}
 	err = op_end(&ta, dhalf, err);
-	if (err) {
+	if (err)
 		mmu_forget(&ta);
-		return err;
-	}
-	return mmu_commit(&ta);
+	else
+		err = mmu_commit(&ta);
+	if (reader == &rd)
+		mmu_forget(&rd);   /* read only: lets its stripes go */
+	return err;
 }
 
 /* Returns 0, -EINVAL or -ENOMEM; on error dst is not initialised. */
@@ -936,6 +1004,8 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 			break;
 		vaddr_t last = base + (entry_bytes(e.order) - 1);
 		va = last + 1;
+		if ((base < start || last > end - 1) && (err = op_lock(ta, half, base, last)))
+			break;   /* straddles into regions another transaction holds */
 		if (prot && e.prot == *prot)
 			;
 		else if (prot && !mmu_cur->attr_ok(*prot, e.memtype))
@@ -991,7 +1061,7 @@ static int range_op(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, const uns
 		return half;
 	if (prot && (!prot_valid(*prot) || ((*prot & MMU_USER) && half == HALF_KERNEL)))
 		return -EINVAL;
-	int err = op_begin(ta, half);
+	int err = op_begin(ta, half, start, end - 1);
 	if (err)
 		return err;
 	save_counts(ta, half);
@@ -1034,7 +1104,7 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 		return -EINVAL;
 	if (half_of(va, len) != half)
 		return -ERANGE;
-	int err = op_begin(ta, half);
+	int err = op_begin(ta, half, va, va + (len - 1));
 	if (err)
 		return err;
 	save_counts(ta, half);
@@ -1055,6 +1125,7 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	err = op_end_restoring(ta, half, err);
 	if (!err) {
 		ta->has_current = true;
+		ta->cur_locked = true;
 		ta->cur = e;
 		ta->cur.pa = e.pa + (len - bytes);
 		ta->cur_va = ta->find_va = va + (len - bytes);
@@ -1072,6 +1143,32 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
 }
 
+/* Leaves mmu_scan reads at a time from one table. */
+#define SCAN_RUN 64
+
+/* fn over n plain leaves of one table; those it changes go through
+ * mmu_update (after a change of size, the rest are read again). *va:
+ * where the scan goes on. Returns 0 or mmu_update's error. */
+static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *run, unsigned n,
+                    mmu_scan_fn fn, void *priv, vaddr_t *va)
+{
+	for (unsigned i = 0; i < n; i++) {
+		mmu_entry_t e = mmu_entry_of_leaf(&run[i].attr, run[i].pa, run[i].order);
+		mmu_entry_t keep = fn(e, run[i].va, priv);
+		vaddr_t next = run[i].va + entry_bytes(e.order);
+		*va = next ? next : ~(vaddr_t)0;
+		if (same_entry(e, keep))
+			continue;
+		int err = mmu_find(ta, run[i].va, NULL);
+		if (!err)
+			err = mmu_update(ta, keep);
+		if (err || keep.order != e.order)
+			return err;   /* a split or merge: the rest is read again */
+		/* rewritten in place: the other leaves read stay as they were */
+	}
+	return 0;
+}
+
 /* Calls fn once per entry overlapping [start, end), in address order, and
  * applies what it returns through mmu_update, all in one transaction.
  * Returns 0, or the first error (then nothing changed). */
@@ -1084,9 +1181,17 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 	mmu_transaction(&ta, t);
 	int err = 0;
 	vaddr_t va = start;
-	struct mmu_leaf l;
+	struct mmu_leaf l, run[SCAN_RUN];
 	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
 		mmu_entry_t e;
+		unsigned n = 0;
+		if (!l.attr.annotated && mmu_cur->be->leaves &&
+		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, run, SCAN_RUN)) != 0) {
+			/* Plain leaves of one table, read in one pass: a walk only
+			 * for the first one the callback changes. */
+			err = scan_run(&ta, run, n, fn, priv, &va);
+			continue;
+		}
 		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
 		if (err)
 			break;

@@ -92,6 +92,12 @@ struct mmu_backend {
 	 * sets *next past them (0: rewrite entry by entry). *err on failure. */
 	uint64_t (*protect_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
 	                        unsigned prot, vaddr_t *next, int *err);
+	/* Optional: the leaf holding va and the ones after it in the same
+	 * table, up to max, as long as each starts inside [va, last] and is a
+	 * native leaf with no side-table record (not annotated) and no
+	 * contiguous group: how many were written to out (0: none at va). */
+	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out,
+	                   unsigned max);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
@@ -159,6 +165,8 @@ struct mmu_mode {
 	vaddr_t kernel_base;             /* kernel half: [kernel_base, 2^64) */
 	unsigned pa_bits;                /* output addresses the format can hold */
 	unsigned host_arch;              /* enum mmu_host_arch */
+	unsigned lock_shift;             /* bytes of a locking region, log2; 0: the set is
+	                                    one region (mmu/lock.h) */
 	/* Read CPU features, fill geo/user_top/kernel_base/pa_bits. Returns 0,
 	 * or -ENOTSUP when this CPU cannot run the mode. */
 	int  (*init)(struct mmu_mode *m);
@@ -224,6 +232,8 @@ struct mmu_flush {
 	uint64_t pages;        /* base pages whose translation changed */
 	bool     global;       /* kernel half: cached for every ASID */
 	bool     adds_only;    /* only new entries where there were none */
+	bool     tables_freed; /* a table a walker could reach was unlinked: cached
+	                        * walks through it must go too (walk caches) */
 };
 /* The TLB maintenance for it, chosen by the arch (one page, a range, the
  * ASID, everything); adds what it issued to t->tlb_ops[] and

@@ -46,6 +46,12 @@ struct mmu_translation_set {
 	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
 	uint64_t hw_ctx;                     /* kernel: generation << 32 | hardware ASID, 0: none yet */
 	struct mmu_set_counts counts;
+	struct {                             /* mmu/lock.h */
+		uint64_t held;               /* region stripes held by open transactions */
+		uint64_t seq;                /* odd while a commit publishes */
+		uint32_t commit;             /* the commit lock */
+		uint32_t readers;            /* lockless readers walking */
+	} lk;
 };
 
 /*
@@ -104,6 +110,8 @@ struct mmu_transaction {
 	uint64_t op_seq;                     /* changing calls begun, numbering them */
 	uint64_t gen;                        /* bumped when this transaction moves or frees
 	                                        a page a cached view may point to */
+	uint64_t lk_held;                    /* region stripes of the set it holds (lock.h) */
+	bool     cur_locked;                 /* the current entry was found under its stripes */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
 	struct txn_flush bbm;                /* commit: descriptors broken before make */
 	struct txn_delta delta[2], saved_delta[2];   /* user half, kernel half */

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 #include "txn.h"
+#include "lock.h"
 #include "pt_geometry.h"
 
 #define PT_CAT_(a, b) a##b
@@ -143,8 +144,8 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	unsigned l = t->level;
 	ta->walk.pa = t->pa;
 	ta->walk.gen = ta->gen;
-	ta->walk.sgen = ta->set->gen;
-	ta->walk.kgen = THIS_MODE.kernel_gen;
+	ta->walk.sgen = __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE);
+	ta->walk.kgen = __atomic_load_n(&THIS_MODE.kernel_gen, __ATOMIC_ACQUIRE);
 	ta->walk.level = l;
 	if (l == PT_TOP) {
 		ta->walk.first = t->kernel ? THIS_MODE.kernel_base : 0;
@@ -269,11 +270,26 @@ static bool contig_leaf(pt_entry_t e, unsigned l)
 	return pt_contig_lg2(l) && pt_kind(e, l) == PT_LEAF && pt_leaf_contig(e, l);
 }
 
+/* A store into a slot of a live user table needs the regions the slot
+ * spans (every region, above level 1), and a private copy of a live table
+ * above the leaves needs the set as a whole (mmu/lock.h). Tables born in
+ * the transaction are its own; the kernel half is claimed whole. */
+static int store_lock(mmu_transaction_t *ta, const struct table *t, size_t i)
+{
+	if (t->kernel || (t->pg && !t->pg->live))
+		return 0;
+	vaddr_t sva = slot_va(t->va, t->level, i);
+	return lock_span(ta, sva, sva + (lvl_bytes(t->level) - 1));
+}
+
 /* Make table t private (a copy of the live page), for stores that cannot
- * be deferred. Returns 0 or -ENOMEM. */
+ * be deferred. Returns 0, -ENOMEM or -EBUSY (a table above the leaves
+ * holds other regions' slots: its copy takes the set whole, mmu/lock.h). */
 static int own_table(mmu_transaction_t *ta, struct table *t)
 {
 	int err = 0;
+	if (t->level && !t->kernel && (err = lock_whole(ta)))
+		return err;
 	if (!(t->pg = txn_own(ta, t->pa, &err)))
 		return err;
 	t->pg->level = (uint8_t)t->level;
@@ -287,6 +303,9 @@ static int own_table(mmu_transaction_t *ta, struct table *t)
 static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	pt_entry_t old = tget(ta, t, i);
+	int err = store_lock(ta, t, i);
+	if (err)
+		return err;
 	if (!t->pg) {
 		/* A contiguous group changes whole, with break-before-make
 		 * over the group (eng_publish): never deferred. */
@@ -294,20 +313,21 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 		                     (uint8_t)t->level, t->kernel };
 		if (!contig_leaf(old, t->level) && !contig_leaf(v, t->level) && txn_defer(ta, &d))
 			return 0;
-		int err = own_table(ta, t);
-		if (err)
+		if ((err = own_table(ta, t)))
 			return err;
 	}
 	return txn_store(ta, t->pg, i, v);
 }
 
 /* A new table for slot i of parent, linked in: built privately, linked
- * with one store. */
+ * with one store. whole: the caller writes every slot of it at once (not
+ * zeroed). */
 static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vaddr_t sva,
-                     struct table *child)
+                     struct table *child, bool whole)
 {
 	int err = 0;
-	struct txn_page *pg = txn_new(ta, parent->kernel, &err);
+	struct txn_page *pg = whole ? txn_new_whole(ta, parent->kernel, &err) :
+	                              txn_new(ta, parent->kernel, &err);
 	if (!pg)
 		return err;
 	pg->level = (uint8_t)(parent->level - 1);
@@ -381,6 +401,7 @@ static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t
 
 static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t end,
                        const struct leaf_change *c);   /* pt_engine_range.h */
+static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c);
 
 /* Apply c to every slot of level c->level in [va, last] under t, creating
  * tables on the way for a map. */
@@ -414,7 +435,14 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 			if (c->op != MMU_LEAF_MAP)
 				panic_mmu("%s: no table above %#llx at level %u", PT_MODE_NAME,
 				          (unsigned long long)sva, l);
-			err = new_table(ta, t, i, sva, &child);
+			/* A leaf table the map covers whole: filled at once. */
+			if (l - 1 == c->level && va <= sva && last - sva >= lvl_bytes(l) - 1) {
+				if ((err = new_table(ta, t, i, sva, &child, true)) ||
+				    (err = fill_whole(ta, &child, c)))
+					return err;
+				continue;
+			}
+			err = new_table(ta, t, i, sva, &child, false);
 			break;
 		case PT_LEAF:
 			if (c->op == MMU_LEAF_MAP)
@@ -532,7 +560,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	count_born(ta);
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
-		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false };
+		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
 		mmu_env_tlb_flush(ta->set, &fl);
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;

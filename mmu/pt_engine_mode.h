@@ -26,9 +26,12 @@ static void mirror_kernel_slots(paddr_t root)
 static void mirror_kernel_half(mmu_transaction_t *ta)
 {
 	if (!PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
-	                        txn_def_in_page(ta, THIS_MODE.kernel_root)))
+	                        txn_def_in_page(ta, THIS_MODE.kernel_root))) {
+		lock_sets();   /* a set created meanwhile is listed, or copied the new slots */
 		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)
 			mirror_kernel_slots(t->root);
+		lock_sets_end();
+	}
 }
 
 
@@ -132,6 +135,10 @@ static int eng_init(struct mmu_mode *m)
 	m->user_top = PT_SPLIT_ROOTS ? 1ull << PT_VA_BITS : 1ull << (PT_VA_BITS - 1);
 	m->kernel_base = -m->user_top;
 	m->pa_bits = PT_PA_BITS;
+	/* Lock regions are what one leaf table translates: two transactions
+	 * holding different regions never store into one leaf table, and
+	 * every slot above spans several regions (mmu/lock.h). */
+	m->lock_shift = lvl_shift(1);
 	return 0;
 }
 
@@ -140,6 +147,7 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.set_init = eng_set_init, .set_fini = eng_set_fini,
 	.lookup = eng_lookup, .next = eng_next,
 	.change = eng_change, .unmap_run = eng_unmap_run, .protect_run = eng_protect_run,
+	.leaves = eng_leaves,
 	.reclaim = eng_reclaim,
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,

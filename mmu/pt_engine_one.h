@@ -10,13 +10,18 @@
  * (mmu/mmu.c, "fast paths") keeps the statistics and the flush range.
  */
 
-/* The output address field of a leaf, for formats that build a leaf as its
- * attribute bits OR'ed with the address field (pt_format.h asks it of
- * every format: the fast paths cache the attribute bits). */
+/* The output address field of a leaf: the fast paths cache the rest of
+ * the descriptor (pt_format.h, pt_leaf_oa). Formats that do not say it
+ * get it from pt_mk_leaf, which folds to the same with constant
+ * attributes. */
 static inline pt_entry_t leaf_oa(paddr_t pa, unsigned l)
 {
+#ifdef pt_leaf_oa
+	return pt_leaf_oa(pa, l);
+#else
 	static const struct pt_attr a0 = { .prot = MMU_READ };
 	return pt_mk_leaf(&a0, pa, l, false) ^ pt_mk_leaf(&a0, 0, l, false);
+#endif
 }
 
 /* The level of a native order without a contiguous group; PT_LEVELS if
@@ -46,15 +51,19 @@ static inline pt_entry_t slot_read(const mmu_transaction_t *ta, const struct tab
  * the call cannot fail after it (the front end checked everything that
  * could), so nothing needs undoing. A private table takes it directly; a
  * live one defers it (txn_defer). false: neither is possible. */
+static inline void store_private(struct txn_page *pg, size_t i, pt_entry_t v)
+{
+	((pt_entry_t *)pg->ptr)[i] = v;
+	if (i < pg->stored_lo)
+		pg->stored_lo = (uint32_t)i;
+	if (i > pg->stored_hi)
+		pg->stored_hi = (uint32_t)i;
+}
+
 static bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	if (t->pg) {
-		struct txn_page *pg = t->pg;
-		((pt_entry_t *)pg->ptr)[i] = v;
-		if (i < pg->stored_lo)
-			pg->stored_lo = (uint32_t)i;
-		if (i > pg->stored_hi)
-			pg->stored_hi = (uint32_t)i;
+		store_private(t->pg, i, v);
 		return true;
 	}
 	struct txn_def d = { (uint64_t *)&t->view[i], v, t->pa, t->va, (uint16_t)i,
@@ -62,24 +71,35 @@ static bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry
 	return txn_defer(ta, &d);
 }
 
-/* The cursor's table, when it is at level l and holds va's slot: the
+/* Whether the cursor's table is at level l and holds va's slot: the
  * common case of sequential calls, taken without a walk. */
-static inline bool cursor_table(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
+static inline bool at_cursor(const mmu_transaction_t *ta, vaddr_t va, unsigned l)
 {
-	if (!ta->walk.view || ta->walk.level != l || l == PT_TOP || va < ta->walk.first ||
-	    va > ta->walk.last || !txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen))
-		return false;
+	return ta->walk.view && ta->walk.level == l && l != PT_TOP && va >= ta->walk.first &&
+	       va <= ta->walk.last && txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen);
+}
+
+/* Slot i of the cursor's table (at_cursor), read as slot_read does. */
+static inline pt_entry_t cursor_read(const mmu_transaction_t *ta, size_t i)
+{
+	const pt_entry_t *view = ta->walk.view;
+	return ta->walk.pg ? view[i] : rd(ta, view, i);
+}
+
+static void cursor_table(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+{
 	*t = (struct table){ .pa = ta->walk.pa, .pg = ta->walk.pg, .view = ta->walk.view,
-	                     .va = ta->walk.first, .gen = ta->gen, .level = l,
+	                     .va = ta->walk.first, .gen = ta->gen, .level = ta->walk.level,
 	                     .kernel = in_kernel_half(va), .cursor = true };
-	return true;
 }
 
 /* The table that holds va's slot at level l, or false. */
 static bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
 {
-	if (cursor_table(ta, va, l, t))
+	if (at_cursor(ta, va, l)) {
+		cursor_table(ta, va, t);
 		return true;
+	}
 	descend(ta, va, l, t);
 	return t->level == l;
 }
@@ -94,10 +114,16 @@ static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t b
                        unsigned order)
 {
 	unsigned l = plain_level(order);
+	size_t i = lvl_index(va, l);
+	if (ta->walk.pg && at_cursor(ta, va, l)) {   /* a private table: store in place */
+		if (pt_kind(((const pt_entry_t *)ta->walk.view)[i], l) != PT_ABSENT)
+			return MMU_FAST_MISS;
+		store_private(ta->walk.pg, i, bits | leaf_oa(pa, l));
+		return 0;
+	}
 	struct table t;
 	if (!table_for(ta, va, l, &t))
 		return MMU_FAST_MISS;   /* a table to create: the general path */
-	size_t i = lvl_index(va, l);
 	if (pt_kind(slot_read(ta, &t, i), l) != PT_ABSENT)
 		return MMU_FAST_MISS;   /* -EEXIST, or empty tables to replace */
 	if (!store_one(ta, &t, i, bits | leaf_oa(pa, l)))
@@ -108,12 +134,12 @@ static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t b
 
 static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)
 {
-	struct table t;
+	struct table t = { .cursor = true };
 	unsigned l = ta->walk.level;
 	pt_entry_t e = 0;
 	enum pt_kind k = PT_TABLE;
-	if (cursor_table(ta, va, l, &t))
-		k = pt_kind(e = slot_read(ta, &t, lvl_index(va, l)), l);
+	if (at_cursor(ta, va, l))
+		k = pt_kind(e = cursor_read(ta, lvl_index(va, l)), l);
 	if (k == PT_TABLE) {   /* no cursor, or va's leaf is further down */
 		descend(ta, va, 0, &t);
 		l = t.level;

@@ -77,6 +77,40 @@ static size_t run_end(vaddr_t va, vaddr_t last, unsigned l)
 	return whole - 1 < end - i ? i + (size_t)(whole - 1) : end;
 }
 
+/* Write c's leaves into slots i.. end of w, table t's private page, while
+ * they are empty (check) or all of them: the first slot not written. */
+static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table *t,
+                         const struct leaf_change *c, bool check)
+{
+	unsigned l = t->level;
+	uint64_t step = lvl_bytes(l);
+	paddr_t pa = c->pa0 + (slot_va(t->va, l, i) - c->va0);
+	size_t n = end - i + 1, k = i;
+	bool g = c->contig;
+	pt_entry_t d = pt_mk_leaf(&c->attr, pa, l, g);
+	pt_entry_t inc = pt_mk_leaf(&c->attr, pa + step, l, g) - d;
+	if (pt_mk_leaf(&c->attr, pa + (n - 1) * step, l, g) != d + (n - 1) * inc)
+		for (; k <= end && (!check || !w[k]); k++)   /* not linear: one by one */
+			w[k] = pt_mk_leaf(&c->attr, pa + (k - i) * step, l, g);
+	else if (check)
+		for (; k <= end && !w[k]; k++, d += inc)
+			w[k] = d;
+	else
+		for (; k <= end; k++, d += inc)
+			w[k] = d;
+	return k;
+}
+
+/* Table t, born in this call and not zeroed, lies wholly inside c: every
+ * slot gets c's leaf, none is checked. Returns 0. */
+static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c)
+{
+	size_t end = lvl_entries(t->level) - 1;
+	fill_slots(t->pg->ptr, 0, end, t, c, false);
+	remember(ta, t, t->va);
+	return txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
+}
+
 /*
  * Slots i.. end of t get c's leaves (or whole contiguous groups) for as
  * long as they are empty: the descriptor is built once and advanced by
@@ -94,22 +128,11 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 		return err;
 	if (!t->pg || t->gen != ta->gen)
 		return 0;   /* a short run into a live table: deferred stores */
-	pt_entry_t *w = t->pg->ptr;
-	uint64_t step = lvl_bytes(l);
-	paddr_t pa = c->pa0 + (slot_va(t->va, l, i) - c->va0);
 	bool g = c->contig;
-	pt_entry_t d = pt_mk_leaf(&c->attr, pa, l, g);
-	pt_entry_t inc = pt_mk_leaf(&c->attr, pa + step, l, g) - d;
-	bool linear = pt_mk_leaf(&c->attr, pa + (n - 1) * step, l, g) == d + (n - 1) * inc;
-	size_t k = i;
 	if (g && (i | (end + 1)) & (((size_t)1 << pt_contig_lg2(l)) - 1))
 		return 0;   /* a contiguous group is made whole or not at all */
-	if (linear)
-		for (; k <= end && !w[k]; k++, d += inc)
-			w[k] = d;
-	else
-		for (; k <= end && !w[k]; k++)
-			w[k] = pt_mk_leaf(&c->attr, pa + (k - i) * step, l, g);
+	pt_entry_t *w = t->pg->ptr;
+	size_t k = fill_slots(w, i, end, t, c, true);
 	if (g && (k & (((size_t)1 << pt_contig_lg2(l)) - 1))) {
 		/* stopped inside a group: undo its members, slot by slot from it */
 		size_t from = k & ~(((size_t)1 << pt_contig_lg2(l)) - 1);
@@ -193,10 +216,15 @@ static uint32_t cnt_scan(const pt_entry_t *tbl, unsigned l, size_t lo, size_t hi
 	struct cnt_cache cc = { 0, 0, 0 };
 	uint32_t c = 0;
 	for (size_t i = lo; i <= hi; i++) {
-		pt_entry_t notaddr = ~cc.mask, attr = cc.attr;
+		pt_entry_t na = ~cc.mask, at = cc.attr;
 		size_t j = i;
-		while (cc.mask && j <= hi && (tbl[j] & notaddr) == attr)   /* as the last leaf */
-			j++;
+		if (cc.mask) {   /* leaves like the last one: four at a time, then one */
+			while (j + 3 <= hi && !(((tbl[j] & na) ^ at) | ((tbl[j + 1] & na) ^ at) |
+			                        ((tbl[j + 2] & na) ^ at) | ((tbl[j + 3] & na) ^ at)))
+				j += 4;
+			while (j <= hi && (tbl[j] & na) == at)
+				j++;
+		}
 		c += (uint32_t)(j - i) * cc.cls;
 		if ((i = j) <= hi)
 			c += cnt_class(&cc, tbl[i], l);
@@ -390,6 +418,72 @@ static uint64_t eng_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	return n;
 }
 
+/*
+ * The read cursor of mmu_scan: the leaf holding va and the plain leaves
+ * after it in the same table (see mmu_backend.leaves), one read each;
+ * leaves with the attribute bits of the previous one are not decoded
+ * again. The table is remembered, so the next call starts there.
+ */
+static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
+                           struct mmu_leaf *out, unsigned max)
+{
+	struct table t;
+	descend(ta, va, 0, &t);
+	unsigned l = t.level, n = 0;
+	bool direct = direct_reads(ta, &t);
+	pt_entry_t mask = 0, attr = 0;
+	for (size_t i = lvl_index(va, l); n < max && i < lvl_entries(l); i++, n++) {
+		vaddr_t sva = slot_va(t.va, l, i);
+		pt_entry_t e = direct ? t.view[i] : rd(ta, t.view, i);
+		if (n && (sva > last || sva < va))
+			break;   /* past the range, or wrapped past the top */
+		if (mask && (e & ~mask) == attr) {
+			out[n] = out[n - 1];
+			out[n].va = sva;
+			out[n].pa = pt_leaf_pa(e, l, sva);
+			continue;
+		}
+		if (pt_kind(e, l) != PT_LEAF || contig_leaf(e, l))
+			break;
+		leaf_of(e, l, sva, &out[n]);
+		if (out[n].attr.annotated)
+			break;
+		mask = addr_mask(&out[n].attr, l);
+		attr = e & ~mask;
+	}
+	if (n)
+		remember(ta, &t, va);
+	return n;
+}
+
+/* Whether the level-l table tpa (translating from table_va) holds
+ * something, and (settled) whether that cannot change before commit: a slot
+ * found in a region the transaction holds, or could take (mmu/lock.h). The
+ * scan starts right past `last`: removing pages in order, the next one is
+ * there, and it stops at once. */
+static bool table_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
+                       vaddr_t last, bool stable, bool *settled)
+{
+	const pt_entry_t *tbl = txn_view(ta, tpa);
+	size_t n = lvl_entries(l), j = lvl_index(last, l);
+	bool used = false;
+	*settled = stable;   /* nothing found: empty, settled only if stable */
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = (j + k) & (n - 1);
+		if (pt_kind(rd(ta, tbl, i), l) == PT_ABSENT)
+			continue;
+		vaddr_t s0 = slot_va(table_va, l, i), s1 = s0 + (lvl_bytes(l) - 1);
+		/* A slot of a leaf-table region another transaction may be
+		 * emptying: held, or taken now, it stays as it is. */
+		if (stable || lock_holds(ta, s0, s1) || (l == 1 && !lock_span(ta, s0, s1))) {
+			*settled = true;
+			return true;
+		}
+		used = true;   /* for now; look on for a slot that settles it */
+	}
+	return used;
+}
+
 /* Unlink and free the tables under tpa left empty in [va, last]. Only
  * private tables can have changed, so only they are checked. */
 static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
@@ -407,14 +501,18 @@ static int reclaim_in(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t ta
 			return err;
 		if (!txn_lookup(ta, child) && !txn_def_in_page(ta, child))
 			continue;   /* unchanged, so not empty: committed tables never are */
-		/* Look right past the reclaimed range first: removing pages in
-		 * order, the next one is there, and the scan stops at once. */
-		const pt_entry_t *ctbl = txn_view(ta, child);
-		size_t n = lvl_entries(l - 1), j = lvl_index(last < slast ? last : slast, l - 1);
-		bool empty = true;
-		for (size_t k = 1; empty && k <= n; k++)
-			empty = pt_kind(rd(ta, ctbl, (j + k) & (n - 1)), l - 1) == PT_ABSENT;
-		if (!empty)
+		/* Whether a table above level 1 is empty depends on slots other
+		 * transactions may fill or empty: settled by a slot that says
+		 * "not empty" in a region held, else only under every region the
+		 * table spans. (A level-1 table's slots are the leaf tables.) */
+		vaddr_t clast = last < slast ? last : slast;
+		bool settled, used = table_used(ta, child, l - 1, sva, clast, kernel || l < 2, &settled);
+		if (!settled) {
+			if ((err = lock_span(ta, sva, slast)))
+				return err;
+			used = table_used(ta, child, l - 1, sva, clast, true, &settled);
+		}
+		if (used)
 			continue;
 		struct table parent;
 		table_at(ta, &parent, tpa, l, table_va, kernel);

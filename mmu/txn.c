@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include "txn.h"
+#include "lock.h"
 
 #define BOOK_SHIFT 12                 /* bookkeeping pages are 4 KiB everywhere */
 #define BOOK_BYTES (1u << BOOK_SHIFT)
@@ -66,7 +67,7 @@ static void *arena_take(struct txn_arena **head, size_t bytes)
 		if (!pa)
 			return NULL;
 #ifdef MMU_HOST
-		mmu_host_book_bytes += BOOK_BYTES;
+		__atomic_fetch_add(&mmu_host_book_bytes, BOOK_BYTES, __ATOMIC_RELAXED);
 #endif
 		a = mmu_env_phys_to_virt(pa);
 		a->next = *head;
@@ -325,6 +326,15 @@ static struct txn_page *record(mmu_transaction_t *ta, paddr_t live, paddr_t pa, 
 static int spill(mmu_transaction_t *ta)
 {
 	unsigned n = ta->def.n;
+	/* A copy of a live table above the leaves holds slots of regions other
+	 * transactions may change: that takes the set as a whole (lock.h). */
+	for (unsigned i = 0; i < n; i++)
+		if (ta->def.e[i].level && !ta->def.e[i].kernel) {
+			int err = lock_whole(ta);
+			if (err)
+				return err;
+			break;
+		}
 	ta->def.spill_op = ta->op_seq;
 	ta->def.spill_n = ta->def.n;
 	ta->def.n = 0;
@@ -362,9 +372,9 @@ struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err)
 	return record(ta, pa, copy, err);
 }
 
-struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
+static struct txn_page *born(mmu_transaction_t *ta, bool kernel, bool zero, int *err)
 {
-	paddr_t pa = mmu_env_alloc(txn_page_shift());
+	paddr_t pa = zero ? mmu_env_alloc(txn_page_shift()) : mmu_env_alloc_uninit(txn_page_shift());
 	if (!pa) {
 		*err = -ENOMEM;
 		return NULL;
@@ -373,6 +383,16 @@ struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
 	if (pg)
 		pg->kernel = kernel;
 	return pg;
+}
+
+struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err)
+{
+	return born(ta, kernel, true, err);
+}
+
+struct txn_page *txn_new_whole(mmu_transaction_t *ta, bool kernel, int *err)
+{
+	return born(ta, kernel, false, err);
 }
 
 int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val)
@@ -435,7 +455,8 @@ void txn_forget(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
 	if (st || ta->def.n)
-		ta->set->gen++;    /* views of private pages cached elsewhere are stale */
+		/* views of private pages cached elsewhere are stale */
+		__atomic_fetch_add(&ta->set->gen, 1, __ATOMIC_RELEASE);
 	ta->def.n = 0;
 	if (!st)
 		return;
@@ -474,6 +495,22 @@ static bool kernel_changed(mmu_transaction_t *ta)
 	return false;
 }
 
+/* Whether the commit frees a table the hardware could walk (not one born
+ * in this transaction): its flush must reach the walk caches. */
+static bool unlinks_live_table(mmu_transaction_t *ta)
+{
+	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
+		for (size_t i = 0; i < j->n; i++) {
+			const struct jentry *e = &j->e[i];
+			if (e->kind != J_FREE_USER && e->kind != J_FREE_KERNEL)
+				continue;
+			const struct txn_page *pg = txn_lookup(ta, e->val);
+			if (!pg || pg->live)
+				return true;
+		}
+	return false;
+}
+
 /*
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
@@ -504,19 +541,25 @@ void txn_commit(mmu_transaction_t *ta)
 	mmu_env_publish_barrier();
 	if (ta->flush.changed) {
 		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
-		                       ta->flush.global, ta->flush.adds_only };
+		                       ta->flush.global, ta->flush.adds_only,
+		                       st && unlinks_live_table(ta) };
 		mmu_env_tlb_flush(t, &f);
 	}
 
 	add_delta(&t->counts, &ta->delta[0]);
 	add_delta(&t->mode->kernel_counts, &ta->delta[1]);
-	t->gen++;
+	/* Before anything is freed: a cursor (another transaction's, on
+	 * another CPU) checks the generations before trusting a table. */
+	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
 	if (kernel)
-		t->mode->kernel_gen++;
+		__atomic_fetch_add(&t->mode->kernel_gen, 1, __ATOMIC_RELEASE);
 	ta->def.n = 0;
 	if (!st)
 		return;
 	int64_t gained[2] = { 0, 0 };
+	/* Unlinked tables go only once no lockless reader can still be
+	 * walking them (lock.h). */
+	lock_wait_readers(t);
 	for (struct txn_page *pg = st->all; pg; pg = pg->all)
 		if (!pg->live)
 			gained[pg->kernel]++;

@@ -85,6 +85,9 @@ struct txn_page *txn_own(mmu_transaction_t *ta, paddr_t pa, int *err);
 /* A new zeroed table page, private, of the user or kernel half. Returns
  * NULL and sets *err. */
 struct txn_page *txn_new(mmu_transaction_t *ta, bool kernel, int *err);
+/* The same, not zeroed: for a table whose every word the caller writes
+ * before anything reads it. */
+struct txn_page *txn_new_whole(mmu_transaction_t *ta, bool kernel, int *err);
 /* Store into a private page; journaled when the page predates the call.
  * Returns 0 or -ENOMEM (then nothing was stored). */
 int  txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t val);
@@ -127,7 +130,9 @@ static inline bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
 uint64_t txn_def_read(const mmu_transaction_t *ta, const uint64_t *word, uint64_t v);
 static inline uint64_t txn_read(const mmu_transaction_t *ta, const uint64_t *word)
 {
-	uint64_t v = *word;
+	/* Atomic (relaxed: a plain load on every arch): a live word may be
+	 * stored by another CPU's commit while this walk reads it. */
+	uint64_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	return ta->def.n ? txn_def_read(ta, word, v) : v;
 }
 /* Whether a deferred store targets the page pa. */
@@ -169,7 +174,8 @@ struct mmu_txn_state {
 static inline bool txn_gen_ok(const mmu_transaction_t *ta, uint64_t gen, uint64_t sgen,
                               uint64_t kgen)
 {
-	return gen == ta->gen && sgen == ta->set->gen && kgen == ta->set->mode->kernel_gen;
+	return gen == ta->gen && sgen == __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE) &&
+	       kgen == __atomic_load_n(&ta->set->mode->kernel_gen, __ATOMIC_ACQUIRE);
 }
 
 #endif

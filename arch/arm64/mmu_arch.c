@@ -46,6 +46,7 @@ static bool asid16(void)
 
 /* mmu/hooks/arch_mmu.h: Translation faults are not cached (Arm ARM D8.16.1). */
 const bool arch_tlb_caches_invalid = false;
+const bool arch_tlb_range_keeps_walks = false;   /* TLBI VAE1IS, all levels */
 
 /* ID_AA64MMFR0_EL1.ASIDBits (D19.2); TCR_EL1.AS follows it. */
 unsigned arch_asid_bits(void)

@@ -113,6 +113,8 @@ void arch_mmu_activate(const struct arch_mmu_root *r)
 
 /* mmu/hooks/arch_mmu.h: A hart may cache an invalid entry (privileged spec 4.2.1). */
 const bool arch_tlb_caches_invalid = true;
+/* mmu/hooks/arch_mmu.h: SFENCE.VMA by address drops leaves only (4.2.1). */
+const bool arch_tlb_range_keeps_walks = true;
 
 /* ASIDLEN: the ASID bits satp keeps when all are written as ones
  * (privileged spec 4.1.11), probed once on the boot hart with the current

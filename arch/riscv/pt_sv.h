@@ -52,6 +52,10 @@ static inline pt_entry_t sv_ppn(paddr_t pa)
 static inline paddr_t pt_table_pa(pt_entry_t e, unsigned level) { return sv_pa(e); }
 
 /* Non-leaf: V only; D, A and U are reserved there (spec 4.3.1). */
+/* The PPN field (privileged spec 4.4.1, figure "Sv39 page table entry"). */
+static inline pt_entry_t pt_leaf_oa(paddr_t pa, unsigned level) { return sv_ppn(pa); }
+#define pt_leaf_oa pt_leaf_oa
+
 static inline pt_entry_t pt_mk_table(paddr_t table, unsigned level, bool user_half)
 {
 	return sv_ppn(table) | SV_V;

@@ -181,6 +181,7 @@ enum arch_tlb_op arch_tlb_flush(unsigned asid, uint64_t start, uint64_t end,
 
 /* mmu/hooks/arch_mmu.h: Not-present entries are not cached (SDM vol. 3A 4.10.2.3). */
 const bool arch_tlb_caches_invalid = false;
+const bool arch_tlb_range_keeps_walks = false;   /* INVLPG, INVPCID type 0 */
 
 /* PCIDs are 12 bits (4.10.1); without them there are no tags at all. */
 unsigned arch_asid_bits(void)

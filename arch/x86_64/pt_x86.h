@@ -86,6 +86,11 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 }
 
 
+/* Bits 51:12 (SDM tables 4-18 to 4-20); a PS page's pa is aligned, so
+ * its PAT bit 12 stays clear. */
+static inline pt_entry_t pt_leaf_oa(paddr_t pa, unsigned level) { return pa & X86_ADDR_MASK; }
+#define pt_leaf_oa pt_leaf_oa
+
 /* A PS page's frame is aligned (bit 12 is PAT, bits up to 20 or 29 reserved). */
 static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)
 {

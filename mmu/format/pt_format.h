@@ -59,6 +59,10 @@
  *       Output address of the slot that translates va.
  *   void pt_leaf_attr(pt_entry_t e, unsigned level, struct pt_attr *a);
  *   bool pt_leaf_contig(pt_entry_t e, unsigned level); [default: false]
+ *   pt_entry_t pt_leaf_oa(paddr_t pa, unsigned level);  [optional: the
+ *       engine derives it from pt_mk_leaf] The address field of a plain
+ *       leaf: pt_mk_leaf(a, pa, level, false) == pt_mk_leaf(a, 0, level,
+ *       false) | this.
  *   bool pt_attr_ok(unsigned prot, unsigned memtype);  [default: true]
  *       Whether the hardware can express this prot (e.g. exec-only) and
  *       memory type (e.g. RISC-V without Svpbmt has only PMAs).

@@ -36,6 +36,13 @@ enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_
  * (SDM vol. 3A 4.10.2.3). false: a commit that only added entries needs
  * no shootdown. */
 extern const bool arch_tlb_caches_invalid;
+/* Whether a flush by address may keep cached non-leaf entries, so that a
+ * commit that unlinked a table must flush the whole ASID: RISC-V
+ * SFENCE.VMA with rs1 != x0 invalidates only leaf entries for that address
+ * (privileged spec 4.2.1). Arm's TLBI VAE1 (not VALE1) drops the walk too
+ * (Arm ARM D8.16); x86 INVLPG drops every paging-structure cache entry of
+ * the PCID (SDM vol. 3A 4.10.4.1). */
+extern const bool arch_tlb_range_keeps_walks;
 /* Bits of hardware ASID (PCID) this CPU has: riscv ASIDLEN (probed,
  * privileged spec 4.1.11), arm64 8 or 16, x86 12 with PCIDs, else 0 (no
  * tags: every switch flushes). env_kernel.c hands them out. */

@@ -10,9 +10,15 @@
  *     must read r or more. Without the shootdown B's TLB keeps the old
  *     translation and this fails (docs/smp.md, "Tests");
  *  3. ASID roll-over under many sets (asid_test);
- *  4. demand faults on one page from every CPU at once (fault_race_test):
+ *  4. concurrent transactions: every CPU maps and unmaps pages of its own
+ *     range of one set at once, with no lock around the transactions (the
+ *     MMU layer's region locks, docs/transactions.md "Locking"); the set
+ *     then equals the union of the CPUs' models, its table pages equal
+ *     those of the same entries added by one CPU, and removing it gives
+ *     every frame back (conc_test).
+ *  5. demand faults on one page from every CPU at once (fault_race_test):
  *     the page is mapped once, every CPU sees every other's writes;
- *  5. the boot CPU answers a shootdown while it spins in a loop that
+ *  6. the boot CPU answers a shootdown while it spins in a loop that
  *     never polls (spin_test: x86 must take the IPI as an interrupt).
  * Everything is freed again; the frame allocator's counts must agree.
  */
@@ -409,7 +415,200 @@ out:
 	}
 }
 
-/* ---- 4. demand faults on one page from several CPUs at once ---- */
+/* ---- 4. concurrent transactions on one set ---- */
+
+#define CONC_PAGES   8        /* per CPU at most, in a leaf-table region of its own */
+#define CONC_TXNS    401      /* committed transactions per CPU (odd: the last maps) */
+#define CONC_VA      0x40000000ull
+
+static struct {
+	mmu_translation_set_t set;
+	uint64_t region;                             /* what one leaf table translates */
+	volatile unsigned ready;
+	unsigned ncpu;
+	unsigned pages, ops;                         /* per CPU; changes per transaction, at most */
+	int err[SMP_MAX_CPUS];
+	uint64_t busy[SMP_MAX_CPUS], commits[SMP_MAX_CPUS];
+	uint64_t lost[SMP_MAX_CPUS];                 /* own pages found otherwise than committed */
+	uint16_t model[SMP_MAX_CPUS][CONC_PAGES];   /* 0: unmapped; else 1 + its pa's serial */
+} cc;
+
+static vaddr_t conc_va(unsigned cpu, unsigned k)
+{
+	return CONC_VA + cpu * cc.region + ((vaddr_t)k << mmu_geometry()->page_shift);
+}
+
+static paddr_t conc_pa(unsigned cpu, unsigned serial)
+{
+	/* Never accessed (the set is never loaded): any aligned address. */
+	return ((paddr_t)(cpu + 1) << 32) + ((paddr_t)serial << mmu_geometry()->page_shift);
+}
+
+/* On every CPU at once: CONC_TXNS transactions of one to three changes to
+ * its own pages, each applied to its model only once committed; -EBUSY (a
+ * table above the leaves changing for another CPU) forgets and retries. */
+static void conc_worker(void *arg)
+{
+	unsigned cpu = this_cpu()->index;
+	uint64_t seed = 0x9E3779B97F4A7C15ull * (cpu + 1);
+	uint16_t scratch[CONC_PAGES];
+	unsigned serial = 0, refused = 0;
+
+	(void)arg;
+	__atomic_fetch_add(&cc.ready, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&cc.ready, __ATOMIC_ACQUIRE) < cc.ncpu)
+		;
+	for (unsigned done = 0; done < CONC_TXNS && !cc.err[cpu];) {
+		mmu_transaction_t ta;
+		int err = 0;
+
+		memcpy(scratch, cc.model[cpu], sizeof(scratch));
+		mmu_transaction(&ta, &cc.set);
+		for (unsigned n = 1 + done % cc.ops, j = 0; j < n && !err; j++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			unsigned k = (unsigned)(seed % cc.pages);
+			if (scratch[k]) {
+				err = mmu_find(&ta, conc_va(cpu, k), NULL);
+				if (!err)
+					err = mmu_remove(&ta);
+				if (!err)
+					scratch[k] = 0;
+			} else {
+				serial++;
+				err = mmu_add(&ta, mmu_mkentry(conc_pa(cpu, serial), MMU_READ | MMU_WRITE),
+				              conc_va(cpu, k));
+				if (!err)
+					scratch[k] = (uint16_t)serial;
+			}
+		}
+		if (err) {
+			mmu_forget(&ta);
+			if (err != -EBUSY) {
+				cc.err[cpu] = err;
+				continue;
+			}
+			/* The layer never waits: a refused transaction backs off
+			 * for a random while, growing with each refusal in a row,
+			 * so that CPUs that each hold their own region while
+			 * asking for the whole set do not refuse each other for
+			 * ever (docs/transactions.md, "Locking"). */
+			cc.busy[cpu]++;
+			refused += refused < 12;
+			for (uint64_t spin = seed % (16ull << refused); spin; spin--)
+				__asm__ volatile("" ::: "memory");
+			continue;
+		}
+		refused = 0;
+		if ((err = mmu_commit(&ta))) {
+			cc.err[cpu] = err;
+			break;
+		}
+		memcpy(cc.model[cpu], scratch, sizeof(scratch));
+		cc.commits[cpu]++;
+		done++;
+		/* Its own pages as committed, at once: a table another CPU
+		 * unlinked (or a link another commit overwrote) shows here. */
+		for (unsigned k = 0; k < cc.pages; k++) {
+			mmu_entry_t e;
+			mmu_transaction(&ta, &cc.set);
+			int rc = mmu_find(&ta, conc_va(cpu, k), &e);
+			mmu_forget(&ta);
+			if (cc.model[cpu][k] ? rc || mmu_entry_pa(e) != conc_pa(cpu, cc.model[cpu][k])
+			                     : rc != -ENOENT)
+				cc.lost[cpu]++;
+		}
+	}
+}
+
+/* pages per CPU, ops changes per transaction at most: with one page and
+ * one change, every transaction links or unlinks its CPU's leaf table, and
+ * the upper table all of them hang from empties whenever every CPU's page
+ * is unmapped at once (then only one transaction may unlink it). */
+static void conc_test(struct ktest *t, uint64_t online, const char *name, unsigned pages,
+                      unsigned ops)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	struct frames_stats before, after;
+	uint64_t cpus_mask = online & ~(1ull << this_cpu()->index);
+	mmu_translation_set_t ref;
+	mmu_transaction_t ta;
+	uint64_t busy = 0, commits = 0, wrong = 0, npages = 0, lost = 0;
+	int err = 0;
+
+	frames_get_stats(&before);
+	memset(&cc, 0, sizeof(cc));
+	cc.pages = pages;
+	cc.ops = ops;
+	cc.region = 1ull << (2 * g->page_shift - 3);
+	cc.ncpu = (unsigned)__builtin_popcountll(online);
+	if (cc.ncpu > SMP_MAX_CPUS || (err = mmu_new_translation_set(&cc.set))) {
+		ktest_check(t, false, "concurrent %s: a translation set (error %d)", name, err);
+		return;
+	}
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if (cpus_mask & (1ull << i))
+			smp_call_async(i, conc_worker, NULL);
+	conc_worker(NULL);
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		if (cpus_mask & (1ull << i))
+			smp_call_wait(i);
+	for (unsigned i = 0; i < smp_cpu_count; i++) {
+		busy += cc.busy[i], commits += cc.commits[i], lost += cc.lost[i];
+		if (cc.err[i] && !err)
+			err = cc.err[i];
+	}
+	ktest_check(t, !err && !lost, "concurrent %s: %u CPUs, %llu commits on disjoint ranges "
+		    "of one set, no lock around them; own pages found as committed (%llu not); "
+		    "%llu -EBUSY retried; error %d", name, cc.ncpu, (unsigned long long)commits,
+		    (unsigned long long)lost, (unsigned long long)busy, err);
+
+	/* The set against the union of the models, and the same entries
+	 * added by one CPU into a fresh set: as many table pages. */
+	bool ref_made = !mmu_new_translation_set(&ref), have_ref = ref_made;
+	mmu_transaction(&ta, &ref);
+	for (unsigned i = 0; i < smp_cpu_count; i++)
+		for (unsigned k = 0; (online & (1ull << i)) && k < cc.pages; k++) {
+			mmu_transaction_t rd;
+			mmu_entry_t e;
+			mmu_transaction(&rd, &cc.set);
+			int rc = mmu_find(&rd, conc_va(i, k), &e);
+			mmu_forget(&rd);
+			if (!cc.model[i][k]) {
+				wrong += rc != -ENOENT;
+				continue;
+			}
+			npages++;
+			wrong += rc || mmu_entry_pa(e) != conc_pa(i, cc.model[i][k]);
+			if (have_ref && mmu_add(&ta, mmu_mkentry(conc_pa(i, cc.model[i][k]),
+			                                          MMU_READ | MMU_WRITE), conc_va(i, k)))
+				have_ref = false;
+		}
+	if (mmu_commit(&ta))
+		have_ref = false;
+	struct mmu_stats st, rs;
+	mmu_stats(&cc.set, &st);
+	mmu_stats(&ref, &rs);
+	/* Statistics count the shared kernel half too: compare with ref's. */
+	ktest_check(t, !wrong && have_ref && st.entries[0] == rs.entries[0] &&
+		    st.mapped_bytes == rs.mapped_bytes,
+		    "concurrent %s: the set equals the union of the CPUs' models (%llu pages, %llu "
+		    "wrong; statistics: %llu base-page entries, %llu for the same added by one CPU)",
+		    name, (unsigned long long)npages, (unsigned long long)wrong,
+		    (unsigned long long)st.entries[0], (unsigned long long)rs.entries[0]);
+	ktest_check(t, have_ref && st.table_pages == rs.table_pages,
+		    "concurrent %s: %llu table pages, as for the same entries added by one CPU (%llu)",
+		    name, (unsigned long long)st.table_pages, (unsigned long long)rs.table_pages);
+	if (ref_made)
+		mmu_remove_translation_set(&ref);
+	mmu_remove_translation_set(&cc.set);
+	frames_get_stats(&after);
+	ktest_check(t, after.free_bytes == before.free_bytes,
+		    "concurrent %s: no table page leaked (%llu KiB free before, %llu KiB after)",
+		    name, (unsigned long long)(before.free_bytes >> 10),
+		    (unsigned long long)(after.free_bytes >> 10));
+}
+
+/* ---- 5. demand faults on one page from several CPUs at once ---- */
 
 /*
  * Every online CPU runs one address space and, at the same moment (a
@@ -504,9 +703,6 @@ static void fault_race_test(struct ktest *t, uint64_t online)
 	unsigned slots[SMP_MAX_CPUS], self = this_cpu()->index;
 	struct frames_stats before, mapped;
 
-	/* frames_get_stats counts 4 KiB frames, whatever the page size */
-	uint64_t frames_per_page = 1ull << (mmu_geometry()->page_shift - FRAME_MIN_SHIFT);
-
 	memset((void *)&fr, 0, sizeof(fr));
 	fr.stride = FAULT_STRIDE;
 	for (unsigned i = 0; i < smp_cpu_count; i++)
@@ -515,7 +711,7 @@ static void fault_race_test(struct ktest *t, uint64_t online)
 	frames_get_stats(&before);
 	int err = vm_space_init(&fr.vs);
 	if (!err) {
-		fr.vs.max_order = 0;   /* base pages: one frame per page, countable */
+		fr.vs.max_order = 0;   /* base pages only, countable */
 		err = vm_mmap(&fr.vs, 0, FAULT_ROUNDS * fr.stride, MMU_READ | MMU_WRITE, 0, &fr.base);
 	}
 	if (!ktest_check(t, !err, "fault race: a space with a %llu MiB area (error %d)",
@@ -540,19 +736,21 @@ static void fault_race_test(struct ktest *t, uint64_t online)
 	}
 	frames_get_stats(&mapped);
 	const struct vm_counts *c = &fr.vs.counts;
+	/* A base page is 2^(page_shift - FRAME_MIN_SHIFT) frames (16 with 64K granules). */
+	uint64_t page_frames = 1ull << (mmu_geometry()->page_shift - FRAME_MIN_SHIFT);
 	ktest_check(t, !fr.failed && !fr.wrong,
 		    "fault race: %u CPUs wrote a word each of %u unmapped pages at once, then read "
 		    "all of them (%llu writes failed, %llu reads missed a write)", fr.ncpu,
 		    FAULT_ROUNDS, (unsigned long long)fr.failed, (unsigned long long)fr.wrong);
 	ktest_check(t, !err && fs.entries == FAULT_ROUNDS && !fs.bad_order && distinct && single &&
 		    c->mapped[0] == FAULT_ROUNDS &&
-		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS * frames_per_page,
-		    "fault race: each page mapped once: %llu entries, %llu demand maps, %llu 4 KiB "
-		    "frames in use for %u pages of %llu (%llu faults, %llu found the page mapped by "
-		    "another CPU)", (unsigned long long)fs.entries, (unsigned long long)c->mapped[0],
+		    mapped.mapped_frames - before.mapped_frames == FAULT_ROUNDS * page_frames,
+		    "fault race: each page mapped once: %llu entries, %llu demand maps, %llu frames "
+		    "in use for %u pages of %llu frames (%llu faults, %llu found the page mapped by "
+		    "another CPU)",
+		    (unsigned long long)fs.entries, (unsigned long long)c->mapped[0],
 		    (unsigned long long)(mapped.mapped_frames - before.mapped_frames), FAULT_ROUNDS,
-		    (unsigned long long)frames_per_page,
-		    (unsigned long long)c->faults, (unsigned long long)c->spurious);
+		    (unsigned long long)page_frames, (unsigned long long)c->faults, (unsigned long long)c->spurious);
 	vm_space_destroy(&fr.vs);
 	frames_get_stats(&mapped);
 	ktest_check(t, mapped.free_bytes == before.free_bytes,
@@ -564,7 +762,7 @@ out:
 	vm_space_destroy(&fr.vs);
 }
 
-/* ---- 5. a shootdown reaches a CPU that spins without polling ---- */
+/* ---- 6. a shootdown reaches a CPU that spins without polling ---- */
 
 static struct {
 	mmu_translation_set_t set;
@@ -646,6 +844,8 @@ void smp_tests(struct ktest *t)
 	if (reader) {
 		remap_test(t, "remap", reader, NULL);
 		asid_test(t, online, reader);
+		conc_test(t, online, "(8 pages a CPU)", 8, 3);
+		conc_test(t, online, "(1 page a CPU, links and unlinks)", 1, 1);
 		fault_race_test(t, online);
 		spin_test(t, reader);
 	}

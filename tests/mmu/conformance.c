@@ -1800,11 +1800,23 @@ static void case_ranges_enomem(struct ctx *c)
 	paddr_t pa = pa_for(c, o + 2, 0);
 	if (!EXPECT_RC(c, add_commit(t, ent(pa, R | W, o), va), 0, "the first entry"))
 		return;
+	/* Eight pages alone in their leaf table: removing them all empties
+	 * it, so the removal's last step (unlinking and freeing the table)
+	 * has allocations of its own to fail. */
 	mmu_transaction_t ta;
+	vaddr_t lone = uva(c, o + 2, 2);
+	mmu_transaction(&ta, t);
+	int rc0 = mmu_add_range(&ta, ent(pa_for(c, 0, 9), R | W, 0), lone, 8 * page);
+	if (!EXPECT_RC(c, rc0 ? rc0 : mmu_commit(&ta), 0, "eight pages alone in a table")) {
+		if (rc0)
+			mmu_forget(&ta);
+		return;
+	}
 	long injected = 0;
-	for (int kind = 0; kind < 4 && !c->fails; kind++) {
+	for (int kind = 0; kind < 5 && !c->fails; kind++) {
 		static const char *const names[] = { "mmu_add_range", "mmu_add_range (counted)",
-		                                     "mmu_protect_range", "mmu_remove_range" };
+		                                     "mmu_protect_range", "mmu_remove_range",
+		                                     "mmu_remove_range (emptying a table)" };
 		long n;
 		int rc = -ENOMEM;
 		for (n = 0; rc == -ENOMEM && n < 20000 && !c->fails; n++) {
@@ -1826,8 +1838,11 @@ static void case_ranges_enomem(struct ctx *c)
 			case 2:
 				rc = mmu_protect_range(&ta, va + page, va + size - page, R);
 				break;
-			default:
+			case 3:
 				rc = mmu_remove_range(&ta, va + 2 * page, va + size - 3 * page);
+				break;
+			default:
+				rc = mmu_remove_range(&ta, lone, lone + 8 * page);
 				break;
 			}
 			hx_fail_alloc_after(-1);

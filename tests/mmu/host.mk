@@ -81,3 +81,25 @@ fuzz: $(MMU_TEST_DIR)/fuzz
 	MMU_FUZZ_SEEDS=$(FUZZ_CORPUS) $(MMU_TEST_DIR)/fuzz
 	$(MMU_TEST_DIR)/fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=60 -entropic=0 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/ $(FUZZ_CORPUS)
+
+# Concurrent transactions on one set (tests/mmu/conc.c), under
+# ThreadSanitizer: its own clang build of the library (build/host-tsan/).
+#   make mmu-conc [CONC_THREADS=4 CONC_TXNS=400]
+CONC_THREADS ?= 4
+CONC_TXNS    ?= 200
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+LIBMMU_TSAN := build/host-tsan/libmmu.a
+LIBMMU_TSAN_OBJS := $(LIBMMU_SRCS:%.c=build/host-tsan/obj/%.o)
+build/host-tsan/obj/%.o: %.c $(LIBMMU_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CLANG) -std=c11 -O1 -g $(HOST_WARN) -Iinclude -Immu -Immu/format -DMMU_HOST=1 -DMMU_LAYER $(TSAN_FLAGS) -c $< -o $@
+$(LIBMMU_TSAN): $(LIBMMU_TSAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(MMU_TEST_DIR)/conc: tests/mmu/conc.c include/mmu.h include/mmu_host.h $(LIBMMU_TSAN)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CLANG) -std=c11 -O1 -g $(HOST_WARN) -Iinclude $(TSAN_FLAGS) tests/mmu/conc.c $(LIBMMU_TSAN) -lpthread -o $@
+
+.PHONY: mmu-conc
+mmu-conc: $(MMU_TEST_DIR)/conc
+	$(MMU_TEST_DIR)/conc --threads $(CONC_THREADS) --txns $(CONC_TXNS)

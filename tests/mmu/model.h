@@ -152,6 +152,7 @@ struct model {
 	 * every full_every steps and at model_fini. */
 	unsigned full_every;
 	bool full_due;                       /* this step asks for a full check */
+	bool finishing;                      /* model_fini: the last full check */
 	struct span su, sk;                  /* this step: user half of set sset, kernel half */
 	int sset;
 	struct span tu, tk;                  /* the open transaction so far */

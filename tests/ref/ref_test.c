@@ -322,9 +322,9 @@ static void test_env(void)
 	set_context("host_env tlb policy");
 	mmu_translation_set_t t;
 	memset(&t, 0, sizeof(t));
-	const struct mmu_flush one = { 0x1000, 0x2000, 1, false, false };
-	const struct mmu_flush many = { 0x1000, 0x9000, 8, false, false };
-	const struct mmu_flush global_one = { 0x1000, 0x2000, 1, true, false };
+	const struct mmu_flush one = { 0x1000, 0x2000, 1, false, false, false };
+	const struct mmu_flush many = { 0x1000, 0x9000, 8, false, false, false };
+	const struct mmu_flush global_one = { 0x1000, 0x2000, 1, true, false, false };
 	mmu_env_tlb_flush(&t, &one);
 	mmu_env_tlb_flush(&t, &many);
 	mmu_env_tlb_flush(&t, &many);
@@ -1215,13 +1215,13 @@ static void test_tlb_model(void)
 	CHECK(mmu_host_hw_translate(&a, kva, R, &pa) == 0 && pa == 0xb000, "the walk sees the new pa");
 	CHECK(mmu_host_tlb_check(&a) == 1 && mmu_host_tlb_check(&b) == 1,
 	      "a changed global page is stale through both ASIDs");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, false, false });
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, false, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false, false });
 	/* Counted twice: kept stale by the flush of its own range, and stale now. */
 	CHECK(mmu_host_tlb_check(&b) == 2, "a non-global flush of a changed global page: dropped, or not reported");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva + 0x1000, kva + 0x3000, 2, true, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva + 0x1000, kva + 0x3000, 2, true, false, false });
 	CHECK(mmu_host_tlb_check(&b) == 1, "a global flush of other pages dropped the entry");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, true, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ kva, kva + 0x1000, 1, true, false, false });
 	CHECK(mmu_host_tlb_check(&a) == 0 && mmu_host_tlb_check(&b) == 0,
 	      "a global flush of the page left it stale");
 
@@ -1229,12 +1229,12 @@ static void test_tlb_model(void)
 	CHECK(mmu_host_hw_translate(&a, uva, U | R, &pa) == 0 && mmu_host_hw_translate(&b, uva, U | R, &pa) == 0,
 	      "refill the user page");
 	wr(upte, x86_leaf(0xc000, 0, X_US));
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva + 0x1000, uva + 0x2000, 1, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva + 0x1000, uva + 0x2000, 1, false, false, false });
 	CHECK(mmu_host_tlb_check(&a) == 1 && mmu_host_tlb_check(&b) == 1, "a flush of the next page dropped it");
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false });
+	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false, false });
 	CHECK(mmu_host_tlb_check(&a) == 0 && mmu_host_tlb_check(&b) == 1,
 	      "a flush of ASID 1 dropped ASID 2's entry, or not its own");
-	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false });
+	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false, false });
 	CHECK(mmu_host_tlb_check(&b) == 0, "a whole-ASID flush left an entry");
 
 	/* A stale entry stays stale: walking again does not refresh it. */
@@ -1278,42 +1278,34 @@ static void test_walk_caches(void)
 	CHECK(mmu_host_tlb_check(&a) == 1, "a table freed under a cached walk (of a faulting access): not reported");
 	CHECK(mmu_host_tlb_check(&a) == 0, "reported twice");
 
-	/* A flush of a page outside the table's 2 MiB span keeps the PDE-
-	 * cache entry; one inside drops it (Arm TLBI VAE1; x86 INVLPG drops
-	 * more). */
-	const paddr_t pt2 = new_table(12);
-	wr(pde, l.table_desc(pt2, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ far, far + 0x1000, 1, false, false });
-	mmu_env_free(pt2, 12);
-	CHECK(mmu_host_tlb_check(&a) == 1, "a flush of a page outside the table's span dropped the walk entry");
-	const paddr_t pt3 = new_table(12);
-	wr(pde, l.table_desc(pt3, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ uva, uva + 0x1000, 1, false, false });
-	mmu_env_free(pt3, 12);
-	CHECK(mmu_host_tlb_check(&a) == 0, "a flush of a page in the table's span left the walk entry");
-	const paddr_t pt5 = new_table(12);
-	wr(pde, l.table_desc(pt5, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&a, &(struct mmu_flush){ 0, 0, 0, false, false });
-	mmu_env_free(pt5, 12);
-	CHECK(mmu_host_tlb_check(&a) == 0, "a whole-ASID flush left a walk entry");
-
-	/* Another ASID's flush does not drop ASID 1's walk entries. */
+	/* A fresh empty table under the PDE, walked through by set a, then
+	 * unlinked, one flush by set `by`, and freed: a flush of a page
+	 * outside the table's 2 MiB span keeps the PDE-cache entry, one
+	 * inside drops it (Arm TLBI VAE1; x86 INVLPG drops more), and so does
+	 * a whole-ASID flush of a's ASID, not of another. */
 	mmu_translation_set_t b;
 	memset(&b, 0, sizeof(b));
 	b.asid = 2;
-	const paddr_t pt4 = new_table(12);
-	wr(pde, l.table_desc(pt4, 2));
-	CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
-	wr(pde, 0);
-	mmu_env_tlb_flush(&b, &(struct mmu_flush){ 0, 0, 0, false, false });
-	mmu_env_free(pt4, 12);
-	CHECK(mmu_host_tlb_check(&a) == 1, "a flush of ASID 2 dropped ASID 1's walk entry");
+	const struct {
+		mmu_translation_set_t *by;
+		struct mmu_flush f;
+		int reported;
+		const char *what;
+	} flushes[] = {
+		{ &a, { far, far + 0x1000, 1, false, false, false }, 1, "a flush outside the table's span dropped the walk entry" },
+		{ &a, { uva, uva + 0x1000, 1, false, false, false }, 0, "a flush of a page in the table's span left the walk entry" },
+		{ &a, { 0, 0, 0, false, false, false }, 0, "a whole-ASID flush left a walk entry" },
+		{ &b, { 0, 0, 0, false, false, false }, 1, "a flush of ASID 2 dropped ASID 1's walk entry" },
+	};
+	for (size_t i = 0; i < sizeof(flushes) / sizeof(flushes[0]); i++) {
+		const paddr_t fresh = new_table(12);
+		wr(pde, l.table_desc(fresh, 2));
+		CHECK(mmu_host_hw_translate(&a, hole, U | R, &pa) == -EFAULT, "the walk through the empty table");
+		wr(pde, 0);
+		mmu_env_tlb_flush(flushes[i].by, &flushes[i].f);
+		mmu_env_free(fresh, 12);
+		CHECK(mmu_host_tlb_check(&a) == flushes[i].reported, "%s", flushes[i].what);
+	}
 	reset_memory();
 }
 

@@ -1,0 +1,533 @@
+/*
+ * Concurrent transactions on one translation set (mmu/lock.h), checked
+ * after the threads join. Built with ThreadSanitizer for `make test`.
+ *
+ *   conc [--threads N] [--txns K] [--mode NAME] [--seed S]
+ *
+ * Per mode (the hashed modes lock a set whole and keep a process-wide view
+ * cache, so they are left out):
+ *
+ *  disjoint   N threads, each on its own window of 64 pages in its own
+ *             leaf-table region (all under one upper table, so tables are
+ *             linked and unlinked under them too), run random transactions
+ *             (add, add_range, find+remove, find+update, remove_range,
+ *             protect_range; commit, or now and then forget), each against
+ *             a private model applied only when its commit succeeded; an
+ *             -EBUSY (a table above the leaves changing under another
+ *             thread's region) forgets and retries. After joining, the set
+ *             equals the union of the models: every page through mmu_find
+ *             and the reference walker, nothing outside the windows,
+ *             statistics, and exactly as many table pages as the same
+ *             entries added by one thread into a fresh set. Removing
+ *             everything gives back every page (nothing leaked).
+ *  churn      N threads each map and unmap one page of its own region,
+ *             one transaction each, so every one links or unlinks its leaf
+ *             table and the upper table they share empties whenever every
+ *             page is unmapped at once (a removal then needs the set
+ *             whole: -EBUSY, backoff, retry). After each commit a thread
+ *             finds its page as committed; at the end every page is mapped
+ *             and the tables are exact.
+ *  overlap    N threads increment counters kept in the output addresses of
+ *             8 shared pages (4 per region, so a transaction may hold one
+ *             region and be refused the other): find, update to pa + one
+ *             page, commit; -EBUSY forgets. A reader thread finds the pages
+ *             without a transaction of its own that holds them and checks
+ *             every counter it sees only grows. After joining, each
+ *             counter equals the committed increments: a lost update (two
+ *             transactions serialised wrongly) or a torn commit shows.
+ *
+ * Last line: "N passed, N failed".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu.h"
+#include "mmu_host.h"
+
+#define WPAGES   64          /* pages per thread window */
+#define MAXT     8
+#define NCOUNT   8           /* shared counter pages */
+#define PA_BASE  0x40000000ull
+
+static unsigned nthreads = 4, ntxns = 200;
+static unsigned page_shift;
+static uint64_t region;      /* what one leaf table translates */
+static vaddr_t base_va;
+static mmu_translation_set_t set;
+static int failures;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define FAIL(...) do { pthread_mutex_lock(&out_lock); printf("  FAIL: " __VA_ARGS__); \
+	printf("\n"); failures++; pthread_mutex_unlock(&out_lock); } while (0)
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+	return *s;
+}
+
+static uint64_t pg(void) { return 1ull << page_shift; }
+
+/* ---- disjoint windows ---- */
+
+struct slot { paddr_t pa; unsigned prot; };   /* pa 0: unmapped */
+
+struct worker {
+	unsigned id;
+	uint64_t seed;
+	vaddr_t va;                  /* window base */
+	struct slot model[WPAGES];   /* committed */
+	struct slot scratch[WPAGES]; /* this transaction's view */
+	unsigned commits, forgets, busy;
+	uint64_t next_pa;
+};
+
+static int add_one(mmu_transaction_t *ta, struct worker *w, unsigned i, unsigned prot)
+{
+	paddr_t pa = w->next_pa;
+	w->next_pa += pg();
+	int rc = mmu_add(ta, mmu_mkentry(pa, prot), w->va + i * pg());
+	if (!rc)
+		w->scratch[i] = (struct slot){ pa, prot };
+	return rc;
+}
+
+/* One random call on the window, valid for the scratch model: 0, -EBUSY,
+ * or another error (a failure). */
+static int one_op(mmu_transaction_t *ta, struct worker *w)
+{
+	unsigned i = (unsigned)(rnd(&w->seed) % WPAGES), kind = (unsigned)(rnd(&w->seed) % 6);
+	unsigned prot = rnd(&w->seed) & 1 ? MMU_READ : MMU_READ | MMU_WRITE;
+	vaddr_t va = w->va + i * pg();
+	mmu_entry_t e;
+	int rc;
+	switch (kind) {
+	case 0:   /* add */
+		return w->scratch[i].pa ? 0 : add_one(ta, w, i, prot);
+	case 1: { /* add_range over a free run */
+		unsigned n = 0;
+		while (i + n < WPAGES && n < 8 && !w->scratch[i + n].pa)
+			n++;
+		if (!n)
+			return 0;
+		paddr_t pa = w->next_pa;
+		w->next_pa += n * pg();
+		rc = mmu_add_range(ta, mmu_mkentry(pa, prot), va, n * pg());
+		for (unsigned k = 0; !rc && k < n; k++)
+			w->scratch[i + k] = (struct slot){ pa + k * pg(), prot };
+		return rc;
+	}
+	case 2:   /* find + remove */
+	case 3:   /* find + update */
+		rc = mmu_find(ta, va, &e);
+		if (rc == -ENOENT && !w->scratch[i].pa)
+			return 0;
+		if (rc)
+			return rc;
+		if (mmu_entry_pa(e) != w->scratch[i].pa || mmu_entry_prot(e) != w->scratch[i].prot) {
+			FAIL("thread %u: find %#" PRIx64 " got pa %#" PRIx64 " prot %u, expected %#" PRIx64 " %u",
+			     w->id, va, mmu_entry_pa(e), mmu_entry_prot(e), w->scratch[i].pa, w->scratch[i].prot);
+			return -EIO;
+		}
+		if (kind == 2) {
+			rc = mmu_remove(ta);
+			if (!rc)
+				w->scratch[i].pa = 0;
+		} else {
+			rc = mmu_update(ta, mmu_mkprot(e, prot));
+			if (!rc)
+				w->scratch[i].prot = prot;
+		}
+		return rc;
+	case 4:   /* remove_range */
+	case 5: { /* protect_range */
+		unsigned n = 1 + (unsigned)(rnd(&w->seed) % 16);
+		if (i + n > WPAGES)
+			n = WPAGES - i;
+		rc = kind == 4 ? mmu_remove_range(ta, va, va + n * pg())
+		               : mmu_protect_range(ta, va, va + n * pg(), prot);
+		for (unsigned k = 0; !rc && k < n; k++) {
+			if (kind == 4)
+				w->scratch[i + k].pa = 0;
+			else if (w->scratch[i + k].pa)
+				w->scratch[i + k].prot = prot;
+		}
+		return rc;
+	}
+	}
+	return 0;
+}
+
+static void *disjoint_thread(void *arg)
+{
+	struct worker *w = arg;
+	for (unsigned done = 0; done < ntxns && !failures;) {
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, &set);
+		memcpy(w->scratch, w->model, sizeof(w->model));
+		unsigned ops = 1 + (unsigned)(rnd(&w->seed) % 4);
+		int rc = 0;
+		for (unsigned k = 0; k < ops && !rc; k++)
+			rc = one_op(&ta, w);
+		if (rc == -EBUSY) {
+			mmu_forget(&ta);
+			w->busy++;
+			continue;   /* the same transaction count again */
+		}
+		if (rc) {
+			if (rc != -EIO)
+				FAIL("thread %u: a call failed with %d", w->id, rc);
+			mmu_forget(&ta);
+			break;
+		}
+		if (rnd(&w->seed) % 10 == 0) {
+			mmu_forget(&ta);
+			w->forgets++;
+		} else if ((rc = mmu_commit(&ta)) != 0) {
+			FAIL("thread %u: commit %d", w->id, rc);
+			break;
+		} else {
+			memcpy(w->model, w->scratch, sizeof(w->model));
+			w->commits++;
+		}
+		done++;
+	}
+	return NULL;
+}
+
+static mmu_entry_t count_entry(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	(void)va;
+	(*(uint64_t *)priv)++;
+	return e;
+}
+
+static void check_disjoint(struct worker *ws)
+{
+	uint64_t pages = 0;
+	mmu_translation_set_t ref;
+	if (mmu_new_translation_set(&ref)) {
+		FAIL("reference set");
+		return;
+	}
+	mmu_transaction_t rt;
+	mmu_transaction(&rt, &ref);
+	for (unsigned t = 0; t < nthreads; t++)
+		for (unsigned i = 0; i < WPAGES; i++) {
+			const struct slot *s = &ws[t].model[i];
+			vaddr_t va = ws[t].va + i * pg();
+			mmu_transaction_t ta;
+			mmu_entry_t e;
+			mmu_transaction(&ta, &set);
+			int rc = mmu_find(&ta, va, &e);
+			mmu_forget(&ta);
+			paddr_t hw = 0;
+			int hrc = mmu_host_hw_translate(&set, va, MMU_READ, &hw);
+			if (!s->pa) {
+				if (rc != -ENOENT || hrc != -EFAULT)
+					FAIL("%#" PRIx64 " should be unmapped: find %d, walker %d", va, rc, hrc);
+				continue;
+			}
+			pages++;
+			if (rc || mmu_entry_pa(e) != s->pa || mmu_entry_prot(e) != s->prot || hrc || hw != s->pa)
+				FAIL("%#" PRIx64 ": find %d pa %#" PRIx64 " prot %u, walker %d %#" PRIx64
+				     "; model %#" PRIx64 " prot %u", va, rc, rc ? 0 : mmu_entry_pa(e),
+				     rc ? 0 : mmu_entry_prot(e), hrc, hw, s->pa, s->prot);
+			if (mmu_add(&rt, mmu_mkentry(s->pa, s->prot), va))
+				FAIL("reference add at %#" PRIx64, va);
+		}
+	if (mmu_commit(&rt))
+		FAIL("reference commit");
+	uint64_t seen = 0;
+	const struct mmu_geometry *g = mmu_geometry();
+	vaddr_t top = (vaddr_t)1 << (g->va_bits - 1);
+	if (mmu_scan(&set, 0, top, count_entry, &seen))
+		FAIL("scan");
+	struct mmu_stats st, rs;
+	mmu_stats(&set, &st);
+	mmu_stats(&ref, &rs);
+	if (seen != pages || st.entries[0] != pages || st.mapped_bytes != pages * pg())
+		FAIL("%" PRIu64 " pages in the models, scan saw %" PRIu64 ", stats %" PRIu64
+		     " entries / %" PRIu64 " bytes", pages, seen, st.entries[0], st.mapped_bytes);
+	if (st.table_pages != rs.table_pages)
+		FAIL("table pages: %" PRIu64 " after the threads, %" PRIu64 " for the same entries "
+		     "added by one thread", st.table_pages, rs.table_pages);
+	mmu_remove_translation_set(&ref);
+}
+
+/* ---- churn: one page a thread, linked and unlinked ---- */
+
+static void backoff(uint64_t *seed, unsigned *refused)
+{
+	*refused += *refused < 12;
+	for (volatile uint64_t spin = rnd(seed) % (16ull << *refused); spin; spin--)
+		;
+}
+
+static void *churn_thread(void *arg)
+{
+	struct worker *w = arg;
+	unsigned refused = 0;
+	/* Odd: the last transaction maps. */
+	for (unsigned done = 0; done < (ntxns | 1) && !failures;) {
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, &set);
+		bool mapped = w->model[0].pa;
+		paddr_t pa = w->next_pa;
+		int rc = 0;
+		if (mapped) {
+			rc = mmu_find(&ta, w->va, NULL);
+			if (!rc)
+				rc = mmu_remove(&ta);
+		} else {
+			rc = mmu_add(&ta, mmu_mkentry(pa, MMU_READ), w->va);
+		}
+		if (rc == -EBUSY) {
+			mmu_forget(&ta);
+			w->busy++;
+			backoff(&w->seed, &refused);
+			continue;
+		}
+		refused = 0;
+		if (rc || (rc = mmu_commit(&ta))) {
+			FAIL("churn thread %u: %d", w->id, rc);
+			mmu_forget(&ta);
+			break;
+		}
+		w->model[0] = mapped ? (struct slot){ 0, 0 } : (struct slot){ pa, MMU_READ };
+		w->next_pa += mapped ? 0 : pg();
+		w->commits++;
+		done++;
+		mmu_entry_t e;
+		mmu_transaction(&ta, &set);
+		rc = mmu_find(&ta, w->va, &e);
+		mmu_forget(&ta);
+		if (mapped ? rc != -ENOENT : rc || mmu_entry_pa(e) != pa)
+			FAIL("churn thread %u: right after its commit, find %#" PRIx64 " -> %d", w->id,
+			     w->va, rc);
+	}
+	return NULL;
+}
+
+/* ---- overlapping counters ---- */
+
+static _Atomic unsigned long committed[NCOUNT];
+static atomic_bool writers_done;
+
+static vaddr_t cva(unsigned k)
+{
+	/* 4 pages in each of two regions: a transaction may get one and be
+	 * refused the other. */
+	return base_va + (k / 4) * region + (k % 4) * pg();
+}
+
+static paddr_t cpa(unsigned k, uint64_t c)
+{
+	return PA_BASE + ((uint64_t)k << 32) + c * pg();
+}
+
+static void *counter_thread(void *arg)
+{
+	uint64_t seed = (uintptr_t)arg * 0x9E3779B97F4A7C15ull + 1;
+	unsigned long mine[NCOUNT] = { 0 };
+	for (unsigned done = 0; done < ntxns && !failures;) {
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, &set);
+		unsigned n = 1 + (unsigned)(rnd(&seed) % 3), pick[3];
+		int rc = 0;
+		for (unsigned j = 0; j < n && !rc; j++) {
+			unsigned k = pick[j] = (unsigned)(rnd(&seed) % NCOUNT);
+			bool again = false;
+			for (unsigned q = 0; q < j; q++)
+				again |= pick[q] == k;
+			if (again) {
+				pick[j] = NCOUNT;
+				continue;
+			}
+			mmu_entry_t e;
+			rc = mmu_find(&ta, cva(k), &e);
+			if (!rc)
+				rc = mmu_update(&ta, mmu_mkentry(mmu_entry_pa(e) + pg(), MMU_READ));
+		}
+		if (rc == -EBUSY) {
+			mmu_forget(&ta);
+			continue;
+		}
+		if (rc || (rc = mmu_commit(&ta))) {
+			FAIL("counter thread: %d", rc);
+			mmu_forget(&ta);
+			break;
+		}
+		for (unsigned j = 0; j < n; j++)
+			if (pick[j] < NCOUNT)
+				mine[pick[j]]++;
+		done++;
+	}
+	for (unsigned k = 0; k < NCOUNT; k++)
+		committed[k] += mine[k];
+	return NULL;
+}
+
+static void *reader_thread(void *arg)
+{
+	(void)arg;
+	uint64_t last[NCOUNT] = { 0 };
+	unsigned long reads = 0;
+	while (!atomic_load(&writers_done) && !failures) {
+		for (unsigned k = 0; k < NCOUNT; k++) {
+			mmu_transaction_t ta;
+			mmu_entry_t e;
+			mmu_transaction(&ta, &set);
+			int rc = mmu_find(&ta, cva(k), &e);
+			mmu_forget(&ta);
+			paddr_t pa = rc ? 0 : mmu_entry_pa(e);
+			if (rc || pa < cpa(k, 0) || pa >= cpa(k + 1, 0) || (pa & (pg() - 1))) {
+				FAIL("reader: page %u: find %d, pa %#" PRIx64, k, rc, pa);
+				return NULL;
+			}
+			uint64_t c = (pa - cpa(k, 0)) / pg();
+			if (c < last[k])
+				FAIL("reader: page %u went back from %" PRIu64 " to %" PRIu64, k, last[k], c);
+			last[k] = c;
+			reads++;
+		}
+	}
+	return NULL;
+}
+
+/* ---- driver ---- */
+
+/* Each thread on its own window (one leaf-table region each, all under
+ * one upper table); after joining, the set against the union of their
+ * models, then everything removed: back to pages_set pages in use. */
+static void run_windows(struct worker *ws, void *(*fn)(void *), uint64_t seed,
+                        size_t pages_set, const char *name)
+{
+	pthread_t th[MAXT];
+	int before = failures;
+	memset(ws, 0, nthreads * sizeof(*ws));
+	for (unsigned t = 0; t < nthreads; t++) {
+		ws[t].id = t;
+		ws[t].seed = seed + t + 1;
+		ws[t].va = base_va + t * region;
+		ws[t].next_pa = PA_BASE + ((uint64_t)(t + 1) << 36);
+		pthread_create(&th[t], NULL, fn, &ws[t]);
+	}
+	for (unsigned t = 0; t < nthreads; t++)
+		pthread_join(th[t], NULL);
+	if (failures == before)
+		check_disjoint(ws);
+	if (mmu_clear_range(&set, base_va, base_va + nthreads * region))
+		FAIL("%s: clear", name);
+	if (mmu_host_tables_in_use() != pages_set)
+		FAIL("%s: %zu pages in use after removing everything, %zu before", name,
+		     mmu_host_tables_in_use(), pages_set);
+}
+
+static int run_mode(const char *name, uint64_t seed)
+{
+	int before = failures;
+	if (mmu_host_init(256u << 20) || mmu_select_mode(name)) {
+		FAIL("%s: cannot select", name);
+		return 1;
+	}
+	const struct mmu_geometry *g = mmu_geometry();
+	page_shift = g->page_shift;
+	region = pg() << (page_shift - 3);
+	base_va = region * 64;   /* clear of 0, inside every mode's user half */
+	size_t pages0 = mmu_host_tables_in_use();
+	if (mmu_new_translation_set(&set)) {
+		FAIL("%s: set", name);
+		return 1;
+	}
+	size_t pages_set = mmu_host_tables_in_use();
+
+	struct worker *ws = calloc(nthreads, sizeof(*ws));
+	unsigned commits = 0, busy = 0, forgets = 0, churn_busy = 0;
+	run_windows(ws, disjoint_thread, seed * 7919, pages_set, name);
+	for (unsigned t = 0; t < nthreads; t++)
+		commits += ws[t].commits, busy += ws[t].busy, forgets += ws[t].forgets;
+	run_windows(ws, churn_thread, seed * 104729, pages_set, name);
+	for (unsigned t = 0; t < nthreads; t++)
+		churn_busy += ws[t].busy;
+	free(ws);
+
+	/* overlap */
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, &set);
+	for (unsigned k = 0; k < NCOUNT; k++) {
+		atomic_store(&committed[k], 0);
+		if (mmu_add(&ta, mmu_mkentry(cpa(k, 0), MMU_READ), cva(k)))
+			FAIL("%s: counter page %u", name, k);
+	}
+	mmu_commit(&ta);
+	atomic_store(&writers_done, false);
+	pthread_t rd, th[MAXT];
+	pthread_create(&rd, NULL, reader_thread, NULL);
+	for (unsigned t = 0; t < nthreads; t++)
+		pthread_create(&th[t], NULL, counter_thread, (void *)(uintptr_t)(seed * 31 + t + 1));
+	for (unsigned t = 0; t < nthreads; t++)
+		pthread_join(th[t], NULL);
+	atomic_store(&writers_done, true);
+	pthread_join(rd, NULL);
+	unsigned long total = 0;
+	for (unsigned k = 0; k < NCOUNT; k++) {
+		mmu_entry_t e;
+		mmu_transaction(&ta, &set);
+		int rc = mmu_find(&ta, cva(k), &e);
+		mmu_forget(&ta);
+		unsigned long want = atomic_load(&committed[k]);
+		total += want;
+		if (rc || mmu_entry_pa(e) != cpa(k, want))
+			FAIL("%s: counter %u: find %d, %" PRIu64 " increments in the table, %lu committed",
+			     name, k, rc, rc ? 0 : (mmu_entry_pa(e) - cpa(k, 0)) / pg(), want);
+	}
+	mmu_remove_translation_set(&set);
+	if (mmu_host_tables_in_use() != pages0)
+		FAIL("%s: %zu pages in use after removing the set, %zu before", name,
+		     mmu_host_tables_in_use(), pages0);
+	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY; churn: %u -EBUSY; "
+	       "overlap: %lu increments: %s\n", name, commits, forgets, busy, churn_busy, total,
+	       failures == before ? "ok" : "FAIL");
+	return failures != before;
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	uint64_t seed = 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			nthreads = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--txns") && i + 1 < argc)
+			ntxns = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
+			only = argv[++i];
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 0);
+		else {
+			fprintf(stderr, "usage: %s [--threads N] [--txns K] [--mode NAME] [--seed S]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (nthreads < 1 || nthreads > MAXT)
+		nthreads = 4;
+	unsigned passed = 0, failed = 0;
+	for (size_t i = 0; i < mmu_mode_count(); i++) {
+		const char *name = mmu_mode_name(i);
+		if ((only && strcmp(only, name)) || !strncmp(name, "hashed", 6))
+			continue;
+		if (run_mode(name, seed))
+			failed++;
+		else
+			passed++;
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed != 0;
+}
