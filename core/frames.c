@@ -274,7 +274,8 @@ void frames_free(uint64_t pa, unsigned shift)
 }
 
 /* A frames_alloc block has no reference count: the slot of its first
- * frame is the owner's word (frames_free already insists it is 0). */
+ * frame is the owner's word (frames_free already insists it is 0). No
+ * lock: the block and its word are the caller's alone. */
 uint32_t *frames_owner_word(uint64_t pa)
 {
 	struct zone *z = zone_of(pa, FRAME);

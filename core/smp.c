@@ -22,9 +22,18 @@ _Static_assert(offsetof(struct cpu, stack_top) == SMP_CPU_STACK_OFFSET &&
                offsetof(struct cpu, arch_boot) == SMP_CPU_ARCH_BOOT_OFFSET &&
                offsetof(struct cpu, tls_block) == SMP_CPU_TLS_BLOCK_OFFSET,
                "the entry code's offsets of struct cpu (smp.h)");
+_Static_assert(offsetof(struct smp_start, hwid) == SMP_START_HWID_OFFSET &&
+               offsetof(struct smp_start, cpu) == SMP_START_CPU_OFFSET &&
+               sizeof(struct smp_start) == SMP_START_SIZE,
+               "the entry code's layout of struct smp_start (smp.h)");
 
 struct cpu cpus[SMP_MAX_CPUS];
 unsigned smp_cpu_count = 1;
+struct smp_start smp_starts[SMP_MAX_CPUS];
+/* smp.give_up=N (tests): start cpus[N] as if its wait had timed out
+ * before it arrived: no start word of its own, the next CPU's already
+ * there, and not waited for. It must park, not take cpus[N + 1]'s. */
+static unsigned give_up_on;
 
 /* One lock per target mailbox (not in struct cpu: the asm offsets of
  * struct cpu stay put). */
@@ -111,6 +120,10 @@ void smp_init(const struct boot_info *bi)
 		next++;
 	}
 	smp_cpu_count = next;
+	char arg[8];
+	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.give_up", arg, sizeof(arg)) &&
+	    arg[0] > '0' && arg[0] <= '9' && !arg[1])
+		give_up_on = (unsigned)(arg[0] - '0');
 	arch_cpu_set_self(&cpus[0]);
 	__atomic_store_n(&cpus[0].online, true, __ATOMIC_RELEASE);
 }
@@ -204,17 +217,33 @@ void smp_boot(void)
 				(unsigned long long)c->hwid);
 			continue;
 		}
+		if (i == give_up_on && i + 1 < smp_cpu_count) {
+			smp_starts[i + 1].hwid = cpus[i + 1].hwid;
+			__atomic_store_n(&smp_starts[i + 1].cpu, &cpus[i + 1], __ATOMIC_RELEASE);
+		} else {
+			smp_starts[i].hwid = c->hwid;
+			__atomic_store_n(&smp_starts[i].cpu, c, __ATOMIC_RELEASE);
+		}
 		if ((err = arch_cpu_start(c))) {
+			__atomic_store_n(&smp_starts[i].cpu, NULL, __ATOMIC_RELEASE);
 			kprintf("smp: cpu %u (id %#llx): the firmware refused to start it (%d)\n", i,
 				(unsigned long long)c->hwid, err);
 			continue;
 		}
-		uint64_t polls = 0;
-		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && polls < SMP_START_POLLS)
+		uint64_t polls = 0, limit = i == give_up_on ? 0 : SMP_START_POLLS;
+		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && polls < limit)
 			polls++;
+		/* Given up: take its start word back. If it had claimed it
+		 * already it is on its way (its own stacks): wait again. */
+		if (!c->online && i != give_up_on &&
+		    !__atomic_exchange_n(&smp_starts[i].cpu, NULL, __ATOMIC_ACQ_REL))
+			for (polls = 0; !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) &&
+			     polls < SMP_START_POLLS; polls++)
+				;
 		if (!c->online) {
-			kprintf("smp: cpu %u (id %#llx): started but never came online\n", i,
-				(unsigned long long)c->hwid);
+			kprintf("smp: cpu %u (id %#llx): started but never came online%s\n", i,
+				(unsigned long long)c->hwid,
+				i == give_up_on ? " (smp.give_up: not waited for)" : "");
 			continue;
 		}
 		online++;

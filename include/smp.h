@@ -17,13 +17,17 @@
 #define SMP_CPU_TLS_OFFSET        16
 #define SMP_CPU_ARCH_BOOT_OFFSET  24
 #define SMP_CPU_TLS_BLOCK_OFFSET  64
+/* struct smp_start, for the same code. */
+#define SMP_START_HWID_OFFSET     0
+#define SMP_START_CPU_OFFSET      8
+#define SMP_START_SIZE            16
+#define SMP_MAX_CPUS     8
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 #include <stdbool.h>
 #include "kernel.h"
 
-#define SMP_MAX_CPUS     8
 #define CPU_STACK_SHIFT  14     /* 16 KiB kernel stack per CPU, and as much for traps */
 #define CPU_TLS_BYTES    256    /* the TLS block (picolibc's errno) of each CPU */
 
@@ -39,6 +43,7 @@ struct cpu {
 	uint64_t trap_stack_top;     /* exception stack, direct-map VA */
 	uint64_t tls;                /* this CPU's thread pointer (TLS block), or 0 */
 	uint64_t arch_boot;          /* arch-private (x86: this struct's address, %gs-relative;
+	                              * riscv: the hart id its start gave it;
 	                              * arm64: the kernel's TPIDR_EL0 on this CPU) */
 	/* The TLS block (riscv: tp points here, so the trap vector finds the
 	 * rest at negative offsets). */
@@ -64,6 +69,21 @@ struct cpu {
 };
 
 extern struct cpu cpus[SMP_MAX_CPUS];
+
+/*
+ * The start words, one per CPU being started (smp_starts[i] for cpus[i]):
+ * smp_boot writes hwid, then cpu, before arch_cpu_start. The arch's entry
+ * code of a started CPU (x86 smp_entry.S, arm64 entry.S; riscv gets its
+ * struct cpu from SBI HSM's opaque argument instead) finds the entry with
+ * its own id and claims cpu by swapping in 0; a CPU that finds none parks
+ * for good. smp_boot swaps cpu to 0 when it gives up on a CPU: one that
+ * starts after that never takes the next CPU's stacks.
+ */
+struct smp_start {
+	uint64_t hwid;                  /* the id arch_cpu_hwid() gives on that CPU */
+	struct cpu *volatile cpu;       /* to claim; 0: claimed, or given up */
+};
+extern struct smp_start smp_starts[SMP_MAX_CPUS];
 /* CPUs the firmware reported (cpus[0 .. smp_cpu_count)), started or not. */
 extern unsigned smp_cpu_count;
 

@@ -199,8 +199,11 @@ el1_high:
  * tables are intact in .bss; the boot CPU wrote them with the MMU off, so
  * no cache holds stale lines of them, and this CPU must not invalidate
  * .bss: the boot CPU's dirty lines are in it now), jumps high, takes the
- * stacks of its struct cpu (arm64_secondary_cpu, which smp.c set before
- * starting it) and goes to C (arm64_secondary_setup).
+ * stacks of its struct cpu and goes to C (arm64_secondary_setup). The
+ * struct comes from its own start word (include/smp.h, smp_starts): the
+ * entry whose hwid is its MPIDR_EL1 affinity (Aff3, Aff2..Aff0, Arm ARM
+ * D19.2), claimed by swapping in 0 (LDAXR/STLXR: no FEAT_LSE needed).
+ * None there (smp_boot gave up on it): park, touching nothing.
  */
 	.globl	arm64_secondary_entry
 arm64_secondary_entry:
@@ -220,9 +223,24 @@ secondary_high:
 	ldr	x0, =arm64_vectors
 	msr	vbar_el1, x0
 	isb
-	ldr	x19, =arm64_secondary_cpu
-	ldr	x19, [x19]
-	ldr	x0, [x19, #SMP_CPU_TRAP_STACK_OFFSET]
+	mrs	x1, mpidr_el1
+	ldr	x2, =MPIDR_AFF_MASK
+	and	x1, x1, x2
+	ldr	x2, =smp_starts
+	mov	x3, #SMP_MAX_CPUS
+1:	ldr	x4, [x2, #SMP_START_HWID_OFFSET]
+	cmp	x4, x1
+	b.ne	3f
+	add	x5, x2, #SMP_START_CPU_OFFSET
+2:	ldaxr	x19, [x5]
+	stlxr	w6, xzr, [x5]
+	cbnz	w6, 2b
+	cbnz	x19, 4f
+3:	add	x2, x2, #SMP_START_SIZE
+	subs	x3, x3, #1
+	b.ne	1b
+	b	early_hang		/* no start word of its own: park */
+4:	ldr	x0, [x19, #SMP_CPU_TRAP_STACK_OFFSET]
 	mov	sp, x0
 	ldr	x0, [x19, #SMP_CPU_STACK_OFFSET]
 	msr	sp_el0, x0

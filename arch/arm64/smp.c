@@ -37,15 +37,10 @@
 /* PSCI (Arm DEN0022) 5.1.4 CPU_ON, SMC64 function ID; 5.2.1 SUCCESS. */
 #define PSCI_CPU_ON_64  0xc4000003
 #define PSCI_SUCCESS    0
-/* MPIDR_EL1 Aff3 (39:32) and Aff2..Aff0 (23:0): a CPU's id (D19.2). */
-#define MPIDR_AFF_MASK  0xff00ffffffull
 
 extern char _start[], __tls_base[], __tdata_end[], __tls_end[];
 extern char arm64_secondary_entry[];
 extern uint64_t arm64_image_pa;
-/* entry.S reads it once the MMU is on: the CPU being started (one at a
- * time: smp_boot waits for each). */
-struct cpu *volatile arm64_secondary_cpu;
 
 /* How each CPU of the DTB is started, by id. */
 static struct fdt_cpu fdt_list[SMP_MAX_CPUS];
@@ -120,7 +115,7 @@ int arch_cpu_start(struct cpu *c)
 	uint64_t entry_pa = arm64_image_pa + (uint64_t)(arm64_secondary_entry - _start);
 
 	tls_prepare(c);
-	arm64_secondary_cpu = c;
+	/* smp_boot wrote c's start word (smp_starts) before this. */
 	__asm__ volatile("dsb ish" ::: "memory");
 	if (fc && !strcmp(fc->enable_method, "spin-table") && fc->release_addr) {
 		volatile uint64_t *release = phys_to_virt(fc->release_addr);
@@ -161,6 +156,7 @@ void arch_smp_poll(void)
 #define GIC_PMR_ALL      0xf0u      /* every priority but the lowest passes */
 #define GIC_IAR_ID_MASK  0x3ffu
 #define GIC_SPURIOUS     1020u      /* ids from here on: nothing to acknowledge */
+#define GIC3_IAR_ID_MASK 0xffffffu  /* ICC_IAR1_EL1.INTID (24 bits) */
 #define GIC_SGIR_TARGETS_SHIFT 16
 #define GIC_REGS_BYTES   0x1000
 
@@ -180,6 +176,122 @@ static struct {
 #define L1_MBOX0_IRQ            1u
 #define L1_CORE_MASK            0xffu                  /* MPIDR Aff0 */
 static volatile uint32_t *l1_intc;                     /* NULL: none */
+
+/*
+ * GICv3 (Arm IHI 0069): SGIs through the CPU interface's system registers
+ * (12.2; ICC_SGI1R_EL1 names the target by affinity), each CPU's
+ * redistributor woken (GICR_WAKER, 9.11.41) with SGI 0 in group 1 and
+ * enabled in its SGI frame (GICR_IGROUPR0, GICR_ISENABLER0).
+ */
+#define GICD_CTLR_ENABLE_G0   (1u << 0)
+#define GICD_CTLR_ENABLE_G1   (1u << 1)   /* EnableGrp1 (one security state) or EnableGrp1NS */
+#define GICD_CTLR_ARE         (1u << 4)   /* ARE (one security state) or ARE_NS */
+#define GICD_CTLR_RWP         (1u << 31)
+#define GICD3_REGS_BYTES      0x10000
+#define GICR_FRAME_BYTES      0x20000     /* RD_base and SGI_base, 64 KiB each */
+#define GICR_SGI_BASE         0x10000
+#define GICR_TYPER            0x008
+#define GICR_TYPER_LAST       (1ull << 4)
+#define GICR_TYPER_AFF_SHIFT  32
+#define GICR_WAKER            0x014
+#define GICR_WAKER_SLEEP      (1u << 1)   /* ProcessorSleep */
+#define GICR_WAKER_ASLEEP     (1u << 2)   /* ChildrenAsleep */
+#define GICR_IGROUPR0         0x080
+#define GICR_ISENABLER0       0x100
+#define ICC_SRE_SRE           1u
+#define ICC_IGRPEN1_ENABLE    1u
+#define ICC_SGI1R_INTID_SHIFT 24
+#define ICC_SGI1R_AFF1_SHIFT  16
+#define ICC_SGI1R_AFF2_SHIFT  32
+#define ICC_SGI1R_RS_SHIFT    44
+#define ICC_SGI1R_AFF3_SHIFT  48
+#define GIC_WAIT_POLLS        10000000u
+
+static struct {
+	uint8_t *redist;                 /* NULL: no GICv3 */
+	uint64_t redist_bytes;           /* of the frames mapped */
+	bool ready[SMP_MAX_CPUS];        /* this CPU's redistributor found and woken */
+} gic3;
+
+/* MPIDR affinity as GICR_TYPER's bits 63:32 hold it: Aff3.Aff2.Aff1.Aff0. */
+static uint32_t gic3_affinity(uint64_t mpidr)
+{
+	return (uint32_t)((mpidr >> 32 & 0xff) << 24 | (mpidr & 0xffffff));
+}
+
+static bool gic3_wait(volatile uint32_t *reg, uint32_t bits)
+{
+	for (unsigned i = 0; i < GIC_WAIT_POLLS; i++)
+		if (!(*reg & bits))
+			return true;
+	return false;
+}
+
+/* The boot CPU: map the distributor and one redistributor frame per CPU,
+ * enable affinity routing and group 1. */
+static bool gic3_boot(const void *dtb)
+{
+	struct mem_range reg[2];
+	unsigned n;
+
+	if (fdt_compatible_reg(dtb, "arm,gic-v3", reg, 2, &n) || n != 2)
+		return false;
+	uint64_t bytes = (uint64_t)smp_cpu_count * GICR_FRAME_BYTES;
+	if (bytes > reg[1].size)
+		bytes = reg[1].size;
+	if (smp_map_device(reg[0].base, GICD3_REGS_BYTES) || smp_map_device(reg[1].base, bytes))
+		return false;
+	volatile uint32_t *dist = phys_to_virt(reg[0].base);
+	dist[GICD_CTLR / 4] = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1 | GICD_CTLR_ENABLE_G0;
+	if (!gic3_wait(&dist[GICD_CTLR / 4], GICD_CTLR_RWP))
+		kprintf("smp: GICv3 distributor: GICD_CTLR write still pending\n");
+	gic3.redist = phys_to_virt(reg[1].base);
+	gic3.redist_bytes = bytes;
+	return true;
+}
+
+/* This CPU: find its redistributor by affinity, wake it, enable SGIs
+ * there and in the CPU interface. */
+static void gic3_cpu(struct cpu *self)
+{
+	uint32_t aff = gic3_affinity(self->hwid);
+
+	for (uint64_t off = 0; off + GICR_FRAME_BYTES <= gic3.redist_bytes; off += GICR_FRAME_BYTES) {
+		uint8_t *rd = gic3.redist + off;
+		uint64_t typer = *(volatile uint64_t *)(rd + GICR_TYPER);
+
+		if ((uint32_t)(typer >> GICR_TYPER_AFF_SHIFT) == aff) {
+			volatile uint32_t *waker = (volatile uint32_t *)(rd + GICR_WAKER);
+			volatile uint32_t *sgi = (volatile uint32_t *)(rd + GICR_SGI_BASE);
+
+			*waker &= ~GICR_WAKER_SLEEP;
+			if (!gic3_wait(waker, GICR_WAKER_ASLEEP))
+				return;
+			sgi[GICR_IGROUPR0 / 4] = GIC_SGI_MASK;
+			sgi[GICR_ISENABLER0 / 4] = GIC_SGI_MASK;
+			write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | ICC_SRE_SRE);
+			__asm__ volatile("isb" ::: "memory");
+			write_sysreg(ICC_PMR_EL1, GIC_PMR_ALL);
+			write_sysreg(ICC_IGRPEN1_EL1, ICC_IGRPEN1_ENABLE);
+			__asm__ volatile("isb" ::: "memory");
+			gic3.ready[self->index] = true;
+			return;
+		}
+		if (typer & GICR_TYPER_LAST)
+			return;
+	}
+}
+
+static void gic3_send(const struct cpu *c)
+{
+	uint64_t id = c->hwid;
+	uint64_t v = 1ull << (id & 0xf) | (uint64_t)GIC_SGI_IPI << ICC_SGI1R_INTID_SHIFT |
+	             (id >> 8 & 0xff) << ICC_SGI1R_AFF1_SHIFT | (id >> 16 & 0xff) << ICC_SGI1R_AFF2_SHIFT |
+	             (id >> 4 & 0xf) << ICC_SGI1R_RS_SHIFT | (id >> 32 & 0xff) << ICC_SGI1R_AFF3_SHIFT;
+
+	write_sysreg(ICC_SGI1R_EL1, v);
+	__asm__ volatile("isb" ::: "memory");
+}
 
 static int gic_find(const void *dtb, struct mem_range reg[2])
 {
@@ -212,10 +324,20 @@ void arch_ipi_init(void)
 			gic.dist = phys_to_virt(reg[0].base);
 			gic.cpu = phys_to_virt(reg[1].base);
 			gic.dist[GICD_CTLR / 4] = GIC_ENABLE;
+		} else if (gic3_boot(bi->dtb)) {
+			/* the rest per CPU, below */
 		} else if (!fdt_compatible_reg(bi->dtb, "brcm,bcm2836-l1-intc", reg, 1, &n) &&
 		           !smp_map_device(reg[0].base, L1_REGS_BYTES)) {
 			l1_intc = phys_to_virt(reg[0].base);
 		}
+	}
+	if (gic3.redist) {
+		gic3_cpu(self);
+		if (!gic3.ready[self->index])
+			kprintf("smp: cpu %u: no GICv3 redistributor answered: it idles in WFE\n",
+				self->index);
+		else if (!self->index)
+			kprintf("smp: IPIs by GICv3 SGI %u (ICC_SGI1R_EL1), idle in WFI\n", GIC_SGI_IPI);
 	}
 	if (l1_intc)
 		l1_intc[L1_MBOX_INT_CTRL(self->hwid & L1_CORE_MASK) / 4] = L1_MBOX0_IRQ;
@@ -231,7 +353,9 @@ void arch_ipi_send(struct cpu *c)
 {
 	/* The mailbox stores before the interrupt (or the event). */
 	__asm__ volatile("dsb ish" ::: "memory");
-	if (gic.dist && gic.iface[c->index])
+	if (gic3.ready[c->index])
+		gic3_send(c);
+	else if (gic.dist && gic.iface[c->index])
 		gic.dist[GICD_SGIR / 4] = (uint32_t)gic.iface[c->index] << GIC_SGIR_TARGETS_SHIFT |
 		                          GIC_SGI_IPI;
 	else if (l1_intc)
@@ -250,6 +374,12 @@ void arch_cpu_idle(void)
 
 		__asm__ volatile("wfi" ::: "memory");
 		l1_intc[L1_MBOX0_CLR(core) / 4] = l1_intc[L1_MBOX0_CLR(core) / 4];
+		return;
+	}
+	if (gic3.ready[self->index]) {
+		__asm__ volatile("wfi" ::: "memory");
+		while (((iar = (uint32_t)read_sysreg(ICC_IAR1_EL1)) & GIC3_IAR_ID_MASK) < GIC_SPURIOUS)
+			write_sysreg(ICC_EOIR1_EL1, iar);
 		return;
 	}
 	if (!gic.dist || !gic.iface[self->index]) {

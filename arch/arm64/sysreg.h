@@ -7,6 +7,8 @@
 #ifndef ORIGAMI_ARM64_SYSREG_H
 #define ORIGAMI_ARM64_SYSREG_H
 
+/* MPIDR_EL1 Aff3 (39:32) and Aff2..Aff0 (23:0): a CPU's id (D19.2). */
+#define MPIDR_AFF_MASK		0xff00ffffff
 /* CurrentEL: EL in bits [3:2]. */
 #define CURRENTEL_EL1		(1 << 2)
 #define CURRENTEL_EL2		(2 << 2)
@@ -137,13 +139,24 @@
 #define ICC_SRE_EL2		S3_4_C12_C9_5
 #define ICC_SRE_EL2_SRE_ENABLE	((1 << 0) | (1 << 3))
 
+/* The GICv3 CPU interface at EL1 (Arm GICv3/v4 spec, IHI 0069, 12.2):
+ * SRE, PMR, group 1 enable, SGI generation, acknowledge and end. */
+#define ICC_SRE_EL1		S3_0_C12_C12_5
+#define ICC_PMR_EL1		S3_0_C4_C6_0
+#define ICC_IGRPEN1_EL1		S3_0_C12_C12_7
+#define ICC_SGI1R_EL1		S3_0_C12_C11_5
+#define ICC_IAR1_EL1		S3_0_C12_C12_0
+#define ICC_EOIR1_EL1		S3_0_C12_C12_1
+
 /* SPSR for the drop to EL1: EL1h (SP_EL1), D, A, I, F masked. */
 #define SPSR_EL1H_DAIF		0x3c5
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
-#define read_sysreg(reg) ({						\
+/* Two steps, so that reg may be a macro (ICC_*). */
+#define read_sysreg(reg) read_sysreg_(reg)
+#define read_sysreg_(reg) ({						\
 	uint64_t __val;							\
 	__asm__ volatile("mrs %0, " #reg : "=r"(__val));		\
 	__val;								\

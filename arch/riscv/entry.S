@@ -163,6 +163,7 @@ riscv_secondary_entry:
 	li	t0, SSTATUS_SUM
 	csrc	sstatus, t0
 	mv	s1, a1
+	mv	s2, a0			/* the hart id SBI HSM started (SBI spec 9.1) */
 	.option push
 	.option norelax
 	lla	t0, boot_map_root
@@ -177,6 +178,7 @@ riscv_secondary_entry:
 	ld	t0, (t0)
 	jr	t0
 secondary_high:
+	sd	s2, SMP_CPU_ARCH_BOOT_OFFSET(s1)	/* arch_cpu_hwid reads it */
 	ld	sp, SMP_CPU_STACK_OFFSET(s1)
 	ld	tp, SMP_CPU_TLS_OFFSET(s1)
 	.option pop

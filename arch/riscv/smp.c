@@ -40,9 +40,13 @@ void riscv_smp_early(uint64_t hartid)
 	boot_hartid = hartid;
 }
 
+/* S-mode cannot read mhartid: the boot hart's came in a0 at boot, each
+ * other hart's in a0 of its start (entry.S keeps it in arch_boot). */
 uint64_t arch_cpu_hwid(void)
 {
-	return boot_hartid;   /* only asked on the boot hart (smp_init) */
+	unsigned i = smp_cpu_index();
+
+	return i ? cpus[i].arch_boot : boot_hartid;
 }
 
 /* Harts without an mmu-type (sifive_u's E51 monitor core) cannot run

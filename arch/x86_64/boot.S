@@ -305,17 +305,8 @@ long_mode:
 	 */
 	lgdt	gdt_descriptor(%rip)
 	mov	$__boot_stack_top, %rsp	/* upper halves are undefined after the switch */
-	mov	$GDT_KERNEL_DATA, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%eax, %fs
-	mov	%eax, %gs
-	pushq	$GDT_KERNEL_CODE
-	lea	1f(%rip), %rax
-	push	%rax
-	lretq
-1:	xor	%ebp, %ebp		/* ends the frame-pointer chain */
+	load_kernel_segments
+	xor	%ebp, %ebp		/* ends the frame-pointer chain */
 	mov	%esi, %edi		/* zero-extends: the Multiboot information, physical */
 	call	arch_setup
 	ud2				/* arch_setup does not return */

@@ -74,8 +74,6 @@
 
 extern const char x86_ap_trampoline[], x86_ap_trampoline_end[];
 extern uint32_t x86_ap_cr3, x86_ap_cr4, x86_ap_efer;
-/* smp_entry.S reads it: the CPU being started (one at a time). */
-struct cpu *volatile x86_ap_cpu;
 
 static struct {
 	bool x2apic;
@@ -406,7 +404,7 @@ int arch_cpu_start(struct cpu *c)
 {
 	uint32_t dest = (uint32_t)c->hwid;
 
-	x86_ap_cpu = c;
+	/* smp_boot wrote c's start word (smp_starts) before this. */
 	__asm__ volatile("mfence" ::: "memory");
 	lapic_send(dest, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
 	io_delay(DELAY_10MS);

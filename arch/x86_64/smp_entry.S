@@ -63,26 +63,48 @@ x86_ap_trampoline_end:
 
 /*
  * At the link address, through the boot map: the GDT by its linear
- * address, the segment registers (CS by a far return), the stack of the
- * CPU being started (x86_ap_cpu, set by smp.c before the STARTUP IPI),
- * then C.
+ * address, the stack of this CPU's struct cpu, the segment registers
+ * (load_kernel_segments, x86.h), then C. The struct comes from this CPU's own start
+ * word (include/smp.h, smp_starts): the entry whose hwid is its APIC ID
+ * (CPUID leaf 0xB EDX, the x2APIC ID, where the leaf exists; else leaf 1
+ * EBX[31:24], SDM vol. 3, 10.4.6 and 10.12.8), claimed by XCHG with 0.
+ * None there (smp_boot gave up on it): park, touching nothing.
  */
 	.text
 x86_ap_high:
 	lgdt	ap_gdt_descriptor64(%rip)
-	mov	$GDT_KERNEL_DATA, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%eax, %fs
-	mov	%eax, %gs
-	mov	x86_ap_cpu(%rip), %rdi
-	mov	SMP_CPU_STACK_OFFSET(%rdi), %rsp
-	pushq	$GDT_KERNEL_CODE
-	lea	1f(%rip), %rax
-	push	%rax
-	lretq
-1:	xor	%ebp, %ebp		/* ends the frame-pointer chain */
+	xor	%eax, %eax
+	cpuid
+	cmp	$0xb, %eax
+	jb	2f
+	mov	$0xb, %eax
+	xor	%ecx, %ecx
+	cpuid
+	test	%ebx, %ebx		/* no logical processors: leaf 0xB not valid */
+	jz	2f
+	mov	%edx, %r8d
+	jmp	3f
+2:	mov	$1, %eax
+	cpuid
+	shr	$24, %ebx
+	mov	%ebx, %r8d
+3:	lea	smp_starts(%rip), %rsi
+	mov	$SMP_MAX_CPUS, %ecx
+4:	cmp	SMP_START_HWID_OFFSET(%rsi), %r8
+	jne	5f
+	xor	%edi, %edi
+	xchg	%rdi, SMP_START_CPU_OFFSET(%rsi)
+	test	%rdi, %rdi
+	jnz	6f
+5:	add	$SMP_START_SIZE, %rsi
+	loop	4b
+ap_park:
+	cli
+	hlt
+	jmp	ap_park
+6:	mov	SMP_CPU_STACK_OFFSET(%rdi), %rsp
+	load_kernel_segments
+	xor	%ebp, %ebp		/* ends the frame-pointer chain */
 	call	x86_ap_setup		/* (rdi: struct cpu) does not return */
 	ud2
 

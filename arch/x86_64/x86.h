@@ -107,6 +107,28 @@
 #define UART_LSR	5		/* ns16550 line status register */
 #define UART_LSR_THRE	(1 << 5)	/* transmit holding register empty */
 
+#ifdef __ASSEMBLER__
+/*
+ * After an LGDT the segment registers still hold descriptors of the old
+ * table (SDM vol. 3, 3.4.3): reload every data segment register with the
+ * kernel's data selector, and CS by a far return. For boot.S and
+ * smp_entry.S, once the stack is usable; clobbers rax.
+ */
+.macro load_kernel_segments
+	mov	$GDT_KERNEL_DATA, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	%eax, %fs
+	mov	%eax, %gs
+	pushq	$GDT_KERNEL_CODE
+	lea	1001f(%rip), %rax
+	push	%rax
+	lretq
+1001:
+.endm
+#endif
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 

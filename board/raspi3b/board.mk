@@ -24,15 +24,10 @@ RPI3_DTB         := build/field/dtbs/bcm2837-rpi-3-b.dtb
 # -accel tcg,thread=single on the loaded 2-core machine (measured).
 BOARD_QEMU_ARGS  := -dtb $(RPI3_DTB) -serial null -serial mon:stdio
 
-# make image: the microSD card. The Pi's boot ROM reads the FAT partition:
-# bootcode.bin, start.elf and fixup.dat (the Pi firmware, not in Debian's
-# main archive: copy them in, see IMAGE_NOTE), then config.txt, which names
-# kernel8.img (Debian's U-Boot rpi_3) and the DTB; U-Boot runs boot.scr.
-RPI_UBOOT        := build/field/u-boot-rpi/usr/lib/u-boot/rpi_3/u-boot.bin
-IMAGE_SIZE_MIB   := 64
-IMAGE_BOOT_CMD   := board/raspi3b/boot.cmd
-IMAGE_FILES      := $(RPI_UBOOT):kernel8.img $(RPI3_DTB) board/raspi3b/config.txt
-IMAGE_MEDIUM     := microSD card
-IMAGE_SERIAL     := mini UART on GPIO 14 (TX, pin 8) / 15 (RX, pin 10), GND pin 6: 115200 8N1, 3.3 V TTL
-IMAGE_BOOTS       = boot ROM -> bootcode.bin -> start.elf (config.txt) -> kernel8.img (U-Boot rpi_3, EL2) -> boot.scr -> booti origami.bin
-IMAGE_NOTE        = the Pi firmware is not in Debian main: copy bootcode.bin start.elf fixup.dat from Raspberry Pi's firmware repository (boot/) or Debian's raspi-firmware (non-free-firmware), e.g. mcopy -i $(IMAGE_DISK)@@1M bootcode.bin start.elf fixup.dat ::
+# make image: the microSD card (mk/rpi-image.mk).
+RPI_UBOOT_MODEL  := rpi_3
+RPI_DTB          := $(RPI3_DTB)
+RPI_CONFIG       := board/raspi3b/config.txt
+RPI_FIRMWARE     := bootcode.bin start.elf fixup.dat
+RPI_FIRST_STAGES := boot ROM -> bootcode.bin -> start.elf (config.txt)
+include mk/rpi-image.mk

@@ -56,7 +56,9 @@ static void who_am_i(void *arg)
 	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 
 	(void)arg;
-	if (i >= smp_cpu_count || c->index != i)
+	/* Its own struct: the index, and the id the CPU itself reports (a
+	 * CPU that started on another's start word would not match). */
+	if (i >= smp_cpu_count || c->index != i || c->hwid != arch_cpu_hwid())
 		__atomic_fetch_or(&who.bad_self, 1ull << (i < 64 ? i : 63), __ATOMIC_RELAXED);
 	else
 		who.sp[i] = sp;

@@ -9,6 +9,11 @@ set -u
 . tests/boot/suite.sh
 
 EXIT_OK=0 EXIT_TRAP=3 TIMEOUT_RC=124
+# The boots below the plain one check lines of the boot itself (banner,
+# paging and mmu: lines, cmdline, probes, trap reports, exit status), none
+# of the suites that run after it: those are skipped there (the plain
+# boot runs them; the matrix suite runs the MMU suite in every mode).
+QUICK='test.mmu=off test.vm=off tasks.demo=off'
 
 # Boots of one arch on another QEMU configuration, for what the plain boots
 # cannot show, one per line: arch|case|QEMU options|bootargs|exit status|a
@@ -114,11 +119,11 @@ for arch in $(test_arches); do
 		'^mmu: self-check passed' "^mmu: translation on with the kernel's set \\(" \
 		'^mmu-suite: [a-z0-9-]+: [0-9]+ passed, 0 failed$'
 
-	boot "$arch" bootargs "origami.test=one two"
-	expect "$arch bootargs reach the kernel" '^cmdline: origami.test=one two$'
+	boot "$arch" bootargs "origami.test=one two $QUICK"
+	expect "$arch bootargs reach the kernel" "^cmdline: origami.test=one two $QUICK\$"
 
 	if [ -n "$BAD_PA" ]; then
-		boot "$arch" probe "test.probe=$BAD_PA"
+		boot "$arch" probe "test.probe=$BAD_PA $QUICK"
 		expect_rc "$arch test.probe=$BAD_PA" $EXIT_OK
 		expect "$arch expected faults resume" '^test.probe: kernel memory: read, write, exec ok$' \
 			'^test.probe: read .*rc -14, trapped' '^test.probe: write .*rc -14, trapped' \
@@ -128,7 +133,7 @@ for arch in $(test_arches); do
 	fi
 
 	for kind in load store exec undef; do
-		boot "$arch" "fault-$kind" "test.fault=$kind"
+		boot "$arch" "fault-$kind" "test.fault=$kind $QUICK"
 		expect_rc "$arch test.fault=$kind" $EXIT_TRAP
 		case $kind in
 		load) access='read' addr='0x[0-9a-f]+' ;;
@@ -146,7 +151,7 @@ for arch in $(test_arches); do
 	expect "$arch backtrace reaches kmain" '^  arch_trigger_fault at ' '(^|by\) )kmain at .*core/main\.c'
 
 
-	boot "$arch" fault-unknown "test.fault=bogus"
+	boot "$arch" fault-unknown "test.fault=bogus $QUICK"
 	expect_rc "$arch test.fault=bogus is refused" 1
 
 	boot "$arch" hang "test.hang=1" 3
@@ -155,7 +160,7 @@ for arch in $(test_arches); do
 	while IFS='|' read -r config_arch name qemu_args bootargs status lines; do
 		[ "$config_arch" = "$arch" ] || continue
 		IFS='|' read -ra lines <<<"$lines"
-		boot "$arch" "$name" "$bootargs" 120 --qemu-args "$qemu_args"
+		boot "$arch" "$name" "$bootargs $QUICK" 120 --qemu-args "$qemu_args"
 		expect_rc "$arch-$name" "$status"
 		expect "$arch-$name" "${lines[@]}"
 	done <<<"$CONFIGS"
