@@ -301,6 +301,22 @@ static uint64_t plain_leaves(mmu_transaction_t *ta, struct table *t)
 }
 
 /*
+ * The table a run of leaves of one native order from va lives in: true
+ * with *t at that level, false (the caller goes entry by entry) when the
+ * order is a contiguous one or the walk stops above its level.
+ */
+static bool run_table(mmu_transaction_t *ta, vaddr_t va, unsigned order, struct table *t)
+{
+	unsigned level;
+	bool contig;
+	native_level(order, &level, &contig);
+	if (contig)
+		return false;
+	descend(ta, va, level, t);
+	return t->level == level;
+}
+
+/*
  * Remove the leaves of one native order from va, inside [va, last], in
  * the table holding va. If that table lies wholly inside [first, last]
  * (first: the range's start; nothing before va in it is mapped any more)
@@ -314,15 +330,10 @@ static uint64_t plain_leaves(mmu_transaction_t *ta, struct table *t)
 static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
                               unsigned order, vaddr_t *next, int *err)
 {
-	unsigned level;
-	bool contig;
-	native_level(order, &level, &contig);
-	if (contig)
-		return 0;
 	struct table t;
-	descend(ta, va, level, &t);
-	if (t.level != level)
+	if (!run_table(ta, va, order, &t))
 		return 0;
+	unsigned level = t.level;
 	uint64_t n = 0;
 	if (level < PT_TOP) {
 		vaddr_t tlast = t.va + (lvl_bytes(level + 1) - 1);
@@ -370,15 +381,10 @@ static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, 
 static uint64_t eng_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
                                 unsigned prot, vaddr_t *next, int *err)
 {
-	unsigned level;
-	bool contig;
-	native_level(order, &level, &contig);
-	if (contig)
-		return 0;
 	struct table t;
-	descend(ta, va, level, &t);
-	if (t.level != level)
+	if (!run_table(ta, va, order, &t))
 		return 0;
+	unsigned level = t.level;
 	size_t i = lvl_index(va, level), i0 = i, end = run_end(va, last, level);
 	if ((*err = run_begin(ta, &t, end - i + 1)))
 		return 0;
