@@ -144,9 +144,20 @@ static const uint8_t *find_madt(void)
 	return NULL;
 }
 
+/* This CPU's APIC ID as the MADT and the start words hold it, by the
+ * rule smp_entry.S follows: the x2APIC ID (CPUID leaf 0xB EDX) where the
+ * leaf is valid, else the initial APIC ID (leaf 1 EBX[31:24]); SDM vol. 3,
+ * 10.4.6 and 10.12.8. The 8-bit one alone would make a boot CPU with an
+ * x2APIC ID above 255 look like another CPU of the MADT. */
 static unsigned bsp_apic_id(void)
 {
-	return cpuid(1, 0).ebx >> 24;   /* initial APIC ID (SDM vol. 2A, CPUID) */
+	if (cpuid(0, 0).eax >= 0xb) {
+		struct cpuid r = cpuid(0xb, 0);
+
+		if (r.ebx)
+			return r.edx;
+	}
+	return cpuid(1, 0).ebx >> 24;
 }
 
 uint64_t arch_cpu_hwid(void)
