@@ -19,9 +19,10 @@
 # CPU is not special"): staged by the kernel (smp.firmware_race=entry:
 # hart 1 started at the boot entry with the DTB, =arg: at its own entry
 # with the DTB as argument), and for real under gdb (case hsm-race,
-# tests/qemu/opensbi-hsm-race.sh, skipped on another firmware). Every
-# boot must print one banner: a second is a CPU that booted the kernel
-# again.
+# tests/qemu/riscv-gdb-stage.sh, skipped on another firmware); and hart 1
+# as the boot hart (case boot-hart-1, gdb again: QEMU always boots hart 0).
+# Every boot must print one banner: a second is a CPU that booted the
+# kernel again.
 set -u
 . tests/boot/suite.sh
 
@@ -46,6 +47,7 @@ riscv64|late|4||smp.give_up=1 test.mmu=off test.vm=off tasks.demo=off|3
 riscv64|race-entry|4||smp.firmware_race=entry test.mmu=off test.vm=off tasks.demo=off
 riscv64|race-arg|4||smp.firmware_race=arg test.mmu=off test.vm=off tasks.demo=off
 riscv64|hsm-race|4||test.mmu=off test.vm=off tasks.demo=off
+riscv64|boot-hart-1|4||test.mmu=off test.vm=off tasks.demo=off
 '
 SMP_TIMEOUT=${SMP_TIMEOUT:-300}
 SMP_JOBS=${SMP_JOBS:-2}
@@ -63,9 +65,9 @@ run() {
 	local arch name n qargs bootargs online log
 	IFS='|' read -r arch name n qargs bootargs online <<<"$1"
 	log="$dir/$arch-$name.log"
-	if [ "$name" = hsm-race ]; then
-		tests/qemu/opensbi-hsm-race.sh --bootargs "$bootargs" --timeout "$SMP_TIMEOUT" \
-			--log "$log" >"$log.race" 2>&1
+	if [ "$name" = hsm-race ] || [ "$name" = boot-hart-1 ]; then
+		tests/qemu/riscv-gdb-stage.sh --stage "$name" --bootargs "$bootargs" \
+			--timeout "$SMP_TIMEOUT" --log "$log" >"$log.stage" 2>&1
 	else
 		tests/qemu/run-qemu.sh --arch "$arch" --smp "$n" --qemu-args "$qargs" --bootargs "$bootargs" \
 			--timeout "$SMP_TIMEOUT" --log "$log" >"$log.runner" 2>&1
@@ -86,12 +88,12 @@ for r in "${rows[@]}"; do
 	log="$dir/$arch-$name.log"
 	rc=$(cat "$log.rc" 2>/dev/null || echo "?")
 	what="$arch-$name (-smp $n)"
-	if [ "$name" = hsm-race ]; then
-		if grep -q '^SKIP' "$log.race"; then
-			sed "s/^/    /" "$log.race"
+	if [ -f "$log.stage" ]; then
+		if grep -q '^SKIP' "$log.stage"; then
+			sed "s/^/    /" "$log.stage"
 			continue
 		fi
-		sed "s/^/    $what: /" "$log.race"
+		sed "s/^/    $what: /" "$log.stage"
 	fi
 	if [ "$rc" = 0 ]; then
 		pass "$what: exit 0"
@@ -108,6 +110,10 @@ for r in "${rows[@]}"; do
 	# QEMU numbers APIC IDs by topology: socket 1's cores start at 4.
 	if [ "$name" = sparse-ids ]; then
 		re="^cpus: 4 \\(ids 0 0x1 0x2 0x4, boot CPU first\\)$"
+		tr -d '\r' <"$log" | grep -Eq -- "$re" || missing="$missing [$re]"
+	fi
+	if [ "$name" = boot-hart-1 ]; then
+		re="^cpus: 4 \\(ids 0x1 0 0x2 0x3, boot CPU first\\)$"
 		tr -d '\r' <"$log" | grep -Eq -- "$re" || missing="$missing [$re]"
 	fi
 	if [ "$name" = race-entry ] || [ "$name" = race-arg ]; then
