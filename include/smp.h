@@ -73,10 +73,10 @@ extern struct cpu cpus[SMP_MAX_CPUS];
 /*
  * The start words, one per CPU being started (smp_starts[i] for cpus[i]):
  * smp_boot writes hwid, then cpu, before arch_cpu_start. The arch's entry
- * code of a started CPU (x86 smp_entry.S, arm64 entry.S; riscv gets its
- * struct cpu from SBI HSM's opaque argument instead) finds the entry with
- * its own id and claims cpu by swapping in 0; a CPU that finds none parks
- * for good. smp_boot swaps cpu to 0 when it gives up on a CPU: one that
+ * code of a started CPU (x86 smp_entry.S, arm64 and riscv entry.S) finds
+ * the entry with its own id and claims cpu by swapping in 0; a CPU that
+ * finds none parks for good. (riscv does not trust SBI HSM's opaque
+ * argument: OpenSBI 1.1 may start a hart with a stale one, docs/smp.md.) smp_boot swaps cpu to 0 when it gives up on a CPU: one that
  * starts after that never takes the next CPU's stacks.
  */
 struct smp_start {
