@@ -108,6 +108,10 @@ void smp_call(uint64_t mask, smp_fn fn, void *arg);
 /* Like smp_call on one other CPU, without waiting; smp_call_wait waits. */
 void smp_call_async(unsigned cpu, smp_fn fn, void *arg);
 void smp_call_wait(unsigned cpu);
+/* How many polls a CPU waits for another to answer (a call, a mailbox, an
+ * arch's shootdown acknowledgement) before it panics naming that CPU and
+ * what it was asked (core/smp.c; boot argument smp.answer_polls). */
+uint64_t smp_answer_polls(void);
 /* CPUs (mask of cpus[] indexes) whose registers hold set t; with
  * kernel_half, every online CPU (the kernel half is in every set). */
 uint64_t smp_cpus_using(const struct mmu_translation_set *t, bool kernel_half);
