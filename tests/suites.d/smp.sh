@@ -22,7 +22,8 @@
 # tests/qemu/riscv-gdb-stage.sh, skipped on another firmware); and hart 1
 # as the boot hart (case boot-hart-1, gdb again: QEMU always boots hart 0).
 # Every boot must print one banner: a second is a CPU that booted the
-# kernel again.
+# kernel again. On every arch a CPU that never answers (smp.deaf=1) ends
+# the boot in a panic that names it.
 set -u
 . tests/boot/suite.sh
 
@@ -43,6 +44,9 @@ x86_64|no-nx|4|-cpu qemu64,-nx|test.mmu=off
 arm64|late|4||smp.give_up=1 test.mmu=off test.vm=off tasks.demo=off|3
 x86_64|late|4||smp.give_up=1 test.mmu=off test.vm=off tasks.demo=off|3
 x86_64|sparse-ids|4|-smp 4,sockets=2,cores=3,threads=1,maxcpus=6|test.mmu=off test.vm=off tasks.demo=off
+riscv64|deaf|4||smp.deaf=1 smp.answer_polls=3000000 test.mmu=off test.vm=off tasks.demo=off
+arm64|deaf|4||smp.deaf=1 smp.answer_polls=3000000 test.mmu=off test.vm=off tasks.demo=off
+x86_64|deaf|4||smp.deaf=1 smp.answer_polls=3000000 test.mmu=off test.vm=off tasks.demo=off
 riscv64|late|4||smp.give_up=1 test.mmu=off test.vm=off tasks.demo=off|3
 riscv64|race-entry|4||smp.firmware_race=entry test.mmu=off test.vm=off tasks.demo=off
 riscv64|race-arg|4||smp.firmware_race=arg test.mmu=off test.vm=off tasks.demo=off
@@ -94,6 +98,18 @@ for r in "${rows[@]}"; do
 			continue
 		fi
 		sed "s/^/    $what: /" "$log.stage"
+	fi
+	# smp.deaf=1: CPU 1 never answers; the first call to it must end in a
+	# panic naming it (docs/smp.md, "No wait is unbounded"), not a hang.
+	if [ "$name" = deaf ]; then
+		re="^PANIC: smp: cpu 1 \\(id 0x1\\) did not finish the call 0x[0-9a-f]+\\([0x]+\\) of cpu 0 within 3000000 polls"
+		if [ "$rc" = 2 ] && tr -d '\r' <"$log" | grep -Eq -- "$re"; then
+			pass "$what: exit 2, the panic names the CPU that did not answer"
+		else
+			fail "$what: exit $rc, want 2 and a line [$re] (log: $log)"
+			log_tail "$what" "$log"
+		fi
+		continue
 	fi
 	if [ "$rc" = 0 ]; then
 		pass "$what: exit 0"
