@@ -21,6 +21,8 @@
 #define BOOT_STACK_SIZE 16384
 #define TRAP_STACK_SIZE 16384
 #define LEAF_RWX (SV_V | SV_R | SV_W | SV_X | SV_A | SV_D)
+#define BOOT_CLAIMED   1	/* boot_claimed's bits */
+#define BOOT_MAP_WHOLE 2
 
 	.section .text.head, "ax"
 	.globl _start
@@ -66,9 +68,10 @@ riscv_entry:
 	 * special"). Zeroing .bss now would wipe the running kernel: it
 	 * goes the way of every other hart instead, by its hart id. */
 	lla	t0, boot_claimed
-	li	t1, 1
-	amoswap.w.aqrl t1, t1, (t0)
-	bnez	t1, riscv_secondary_entry
+	li	t1, BOOT_CLAIMED
+	amoor.w.aqrl t1, t1, (t0)
+	andi	t1, t1, BOOT_CLAIMED
+	bnez	t1, late_hart
 	lla	s3, _start		/* where we were loaded */
 	li	t0, (1 << SV_MEGA_SHIFT) - 1
 	and	t0, s3, t0
@@ -126,6 +129,11 @@ riscv_entry:
 	add	t5, t5, t4
 	bltu	t5, t3, 4b
 
+	/* The boot map is whole: a hart that came in late may use it. */
+	lla	t0, boot_claimed
+	li	t1, BOOT_MAP_WHOLE
+	amoor.w.aqrl zero, t1, (t0)
+
 	/* Translation on. satp.MODE is WARL (privileged spec 4.1.11): a CPU
 	 * without Sv39 keeps Bare, and this kernel cannot run there. */
 	srli	t0, s4, SV_PAGE_SHIFT
@@ -159,6 +167,16 @@ high:	/* From here on every address is the link address. */
 	call	arch_setup		/* (a0 hart id, a1 dtb physical): does not return */
 5:	wfi
 	j	5b
+
+/* A hart that lost the boot to another: once that one has built the boot
+ * map, the secondary way. a0 is still its hart id. */
+late_hart:
+	lla	t0, boot_claimed
+1:	lw	t1, (t0)
+	andi	t1, t1, BOOT_MAP_WHOLE
+	beqz	t1, 1b
+	fence	rw, rw
+	j	riscv_secondary_entry
 
 /*
  * Every other hart, started by SBI HSM hart_start (SBI spec v2.0, 9.1) at
@@ -401,7 +419,9 @@ riscv_satp_try:
 	sfence.vma
 	ret
 
-	/* Not .bss: it must be read before .bss is zeroed (riscv_entry). */
+	/* BOOT_CLAIMED once a hart took the boot, BOOT_MAP_WHOLE once its
+	 * boot map is built; set by AMOOR only, so no hart's bit is lost.
+	 * Not .bss: it is read before .bss is zeroed (riscv_entry). */
 	.section .data
 	.balign 4
 boot_claimed:
