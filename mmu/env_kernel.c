@@ -15,7 +15,7 @@
 
 _Static_assert((int)ARCH_TLB_PAGE == (int)MMU_TLB_PAGE && (int)ARCH_TLB_RANGE == (int)MMU_TLB_RANGE &&
                (int)ARCH_TLB_ASID == (int)MMU_TLB_ASID && (int)ARCH_TLB_ALL == (int)MMU_TLB_ALL,
-               "arch_tlb_flush's kinds index t->tlb_ops[] like enum mmu_tlb_kind");
+               "arch_tlb_flush's kinds are mmu_env_tlb_flush's: enum mmu_tlb_kind");
 
 paddr_t mmu_env_alloc(unsigned shift)
 {
@@ -273,7 +273,7 @@ void smp_get_tlb_stats(struct smp_tlb_stats *out)
 	out->targets = __atomic_load_n(&tlb_stats.targets, __ATOMIC_RELAXED);
 }
 
-void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
+unsigned mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	unsigned asid = hw_asid(t);
 	struct mmu_flush whole;
@@ -285,9 +285,8 @@ void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 	}
 	enum arch_tlb_op op = arch_tlb_flush(asid, f->start, f->end, f->pages, f->global);
 
-	t->tlb_ops[op]++;
-	t->tlb_flushes++;
 	tlb_shootdown(t, asid, f, op);
+	return op;
 }
 
 void mmu_env_activate(mmu_translation_set_t *t)

@@ -561,7 +561,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
 		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
-		mmu_env_tlb_flush(ta->set, &fl);
+		txn_tlb_flush(ta, &fl);
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
 			const pt_entry_t *priv = pg->ptr;
