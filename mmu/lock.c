@@ -87,7 +87,8 @@ static bool holds_region(const mmu_transaction_t *ta, uint64_t r)
 	return false;
 }
 
-/* Take region r (or ALL) of line li for ta. */
+/* Take region r (or ALL) of line li for ta: 0, -EBUSY (another
+ * transaction holds it) or -ENOSPC (no free slot in the line). */
 static int take_in(mmu_transaction_t *ta, unsigned li, uint64_t r)
 {
 	struct lk_line *ln = &lines(ta->set)[li];
@@ -96,24 +97,21 @@ static int take_in(mmu_transaction_t *ta, unsigned li, uint64_t r)
 	for (unsigned k = 0; k < LK_SLOTS; k++) {
 		mmu_transaction_t *h = ln->slot[k].ta;
 		uint64_t hr = ln->slot[k].region;
-		if (!h) {
-			if (free < 0)
-				free = (int)k;
-		} else if (h != ta) {
-			if (hr == r || hr == ALL || r == ALL) {
-				err = -EBUSY;
-				goto out;
-			}
-		} else if (r == ALL) {
-			slot_set(ln, k, NULL, 0);   /* subsumed by the set whole */
-			if (free < 0)
-				free = (int)k;
-		} else if (hr == r || hr == ALL) {
-			goto out;                   /* held already */
+		if (h && h != ta && (hr == r || hr == ALL || r == ALL)) {
+			err = -EBUSY;
+			goto out;
 		}
+		if (h == ta && (hr == r || hr == ALL))
+			goto out;                   /* held already */
+	}
+	for (unsigned k = 0; k < LK_SLOTS; k++) {
+		if (ln->slot[k].ta == ta && r == ALL)
+			slot_set(ln, k, NULL, 0);   /* subsumed by the set whole */
+		if (!ln->slot[k].ta && free < 0)
+			free = (int)k;
 	}
 	if (free < 0) {
-		err = -EBUSY;   /* the line is full: refused, though nobody holds r */
+		err = -ENOSPC;  /* the line is full, though nobody else holds r */
 		goto out;
 	}
 	slot_set(ln, (unsigned)free, ta, r);
@@ -160,6 +158,10 @@ int lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 		if (holds_region(ta, r))
 			continue;
 		int err = take_in(ta, (unsigned)(r % LK_LINES), r);
+		/* A full line (say ta's own regions r, r + LK_LINES, ...):
+		 * the set whole instead, which needs nobody else in it. */
+		if (err == -ENOSPC)
+			return lock_whole(ta);
 		if (err)
 			return err;
 	}
