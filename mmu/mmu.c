@@ -625,11 +625,17 @@ int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		held = !err && (half == HALF_KERNEL ||
 		                !lock_span(ta, base, base + (entry_bytes(e.order) - 1)));
 	} else {
+		/* No cursor (ta->walk) into a region not held, before or after:
+		 * it notes the generations after its walk, so a table unlinked
+		 * and freed by a commit during that walk would pass for current
+		 * (a retry would read the freed page). */
 		struct lock_snap s;
 		do {
+			ta->walk.view = NULL;
 			s = lock_read_begin(ta->set, va);
 			err = lookup(ta, va, &e, &base);
 		} while (!lock_read_end(ta->set, va, s));
+		ta->walk.view = NULL;
 	}
 	if (err)
 		return err;

@@ -135,6 +135,12 @@ static inline uint64_t txn_read(const mmu_transaction_t *ta, const uint64_t *wor
 	uint64_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	return ta->def.n ? txn_def_read(ta, word, v) : v;
 }
+/* The same for a table descriptor a walk descends through. */
+static inline uint64_t txn_read_acquire(const mmu_transaction_t *ta, const uint64_t *word)
+{
+	uint64_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	return ta->def.n ? txn_def_read(ta, word, v) : v;
+}
 /* Whether a deferred store targets the page pa. */
 bool txn_def_in_page(const mmu_transaction_t *ta, paddr_t pa);
 /* Whether deferred store i is superseded by a newer one to the same word. */
