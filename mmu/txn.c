@@ -454,8 +454,8 @@ struct txn_page *txn_pages(mmu_transaction_t *ta)
 void txn_forget(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
-	if (st || ta->def.n)
-		/* views of private pages cached elsewhere are stale */
+	if (st)   /* views of its private pages cached elsewhere are stale (deferred
+	           * stores alone leave none: no shared write for them) */
 		__atomic_fetch_add(&ta->set->gen, 1, __ATOMIC_RELEASE);
 	ta->def.n = 0;
 	if (!st)
