@@ -252,10 +252,12 @@ bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
 		__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
 		spin_unlock(&ln->spin);
 	}
-	/* The count is odd-before-publish of a seqlock writer: ordered before
-	 * the stores that publish (paired with the reader's acquire fence in
-	 * lock_read_end). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* The seqlock writer's side: the counts before the stores that publish
+	 * (paired with the reader's acquire fence in lock_read_end: a reader
+	 * that saw a published store sees begun moved). A release fence, a
+	 * compiler barrier on x86: a leaf-only commit frees nothing, so no
+	 * reader count needs looking at (that would need a full fence). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	return true;
 }
 
