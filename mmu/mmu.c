@@ -608,7 +608,7 @@ int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	mmu_entry_t e;
 	vaddr_t base;
 	int err;
-	/* Under the region's stripe when it can be had: the entry then stays
+	/* Under the region's lock when it can be had: the entry then stays
 	 * as found until commit. Otherwise (another transaction holds it) a
 	 * lockless read of what is committed, again if a commit published
 	 * meanwhile, so that it sees all of a commit or none of it. */
@@ -918,7 +918,7 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 	mmu_transaction(&ta, dst);
 	mmu_transaction(&rd, src);
 	mmu_transaction_t *reader = dst == src ? &ta : &rd;
-	/* The source range is read under its stripes too, so it stays as
+	/* The source range is read under its regions too, so it stays as
 	 * read until the copy commits. */
 	int err = op_begin(&ta, dhalf, dst_start, dst_start + (len - 1));
 	if (!err && shalf == HALF_USER)
@@ -956,7 +956,7 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 	else
 		err = mmu_commit(&ta);
 	if (reader == &rd)
-		mmu_forget(&rd);   /* read only: lets its stripes go */
+		mmu_forget(&rd);   /* read only: lets its regions go */
 	return err;
 }
 
