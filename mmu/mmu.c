@@ -809,7 +809,7 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 	 * half through it) are forgotten: their owners' later calls get
 	 * -EINVAL. */
 	mmu_transaction_t *open[LK_LINES * 4];
-	unsigned n = lock_holders(t, open, sizeof(open) / sizeof(open[0]));
+	unsigned n = lock_holders(t, open, sizeof(open) / sizeof(open[0]) - 1);   /* room for k */
 	mmu_transaction_t *k = __atomic_load_n(&t->mode->kernel_owner, __ATOMIC_RELAXED);
 	for (unsigned i = 0; k && i < n; i++)
 		if (open[i] == k)
