@@ -179,6 +179,8 @@ struct mmu_mode {
 	uint64_t kernel_table_pages;
 	struct mmu_transaction *kernel_owner;
 	uint64_t kernel_gen;              /* bumped by every commit that changed the kernel half */
+	uint64_t kernel_seq;              /* odd while such a commit publishes (mmu/lock.h) */
+	uint32_t kernel_readers;          /* lockless readers walking the kernel half */
 };
 
 #ifdef MMU_HOST
@@ -236,9 +238,11 @@ struct mmu_flush {
 	                        * walks through it must go too (walk caches) */
 };
 /* The TLB maintenance for it, chosen by the arch (one page, a range, the
- * ASID, everything); adds what it issued to t->tlb_ops[] and
- * t->tlb_flushes. */
-void    mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f);
+ * ASID, everything): returns which it issued (enum mmu_tlb_kind). The
+ * layer counts it (a commit in its lock line or the set, mmu/lock.h): the
+ * environment writes nothing of the set, so two CPUs committing on
+ * different regions share no cache line here. */
+unsigned mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f);
 /* Load t into this CPU's translation registers (kernel); no-op on the host. */
 void    mmu_env_activate(mmu_translation_set_t *t);
 

@@ -189,7 +189,11 @@ static void descend(mmu_transaction_t *ta, vaddr_t va, unsigned to, struct table
 	walk_start(ta, va, va, to, &t);
 	for (unsigned l = t.level; l > to; l--) {
 		size_t i = lvl_index(va, l);
-		pt_entry_t e = rd(ta, t.view, i);   /* a walk moves no page: t.gen holds */
+		/* A walk moves no page: t.gen holds. Acquire: the table it leads
+		 * to was filled before the release store that linked it
+		 * (eng_publish), and a lockless reader (mmu/lock.h) must see it
+		 * filled (a plain load on x86; Arm LDAR, RISC-V a fence). */
+		pt_entry_t e = txn_read_acquire(ta, (const uint64_t *)t.view + i);
 		if (pt_kind(e, l) != PT_TABLE)
 			break;
 		table_at(ta, &t, pt_table_pa(e, l), l - 1, slot_va(t.va, l, i), t.kernel);
@@ -561,7 +565,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
 		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
-		mmu_env_tlb_flush(ta->set, &fl);
+		txn_tlb_flush(ta, &fl);
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
 			const pt_entry_t *priv = pg->ptr;

@@ -454,8 +454,8 @@ struct txn_page *txn_pages(mmu_transaction_t *ta)
 void txn_forget(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
-	if (st || ta->def.n)
-		/* views of private pages cached elsewhere are stale */
+	if (st)   /* views of its private pages cached elsewhere are stale (deferred
+	           * stores alone leave none: no shared write for them) */
 		__atomic_fetch_add(&ta->set->gen, 1, __ATOMIC_RELEASE);
 	ta->def.n = 0;
 	if (!st)
@@ -481,18 +481,42 @@ static void add_counts(struct mmu_set_counts *c, const struct mmu_set_counts *d)
 		c->counters[i] += d->counters[i];
 }
 
-/* Whether a change of that half is pending (pages, deferred stores). */
-static bool kernel_changed(mmu_transaction_t *ta)
+static bool unlinks_live_table(mmu_transaction_t *ta);
+
+/* Whether a change of the kernel half is pending (pages, deferred stores). */
+bool txn_kernel_changed(const mmu_transaction_t *ta)
 {
 	if (ta->flush.global || ta->delta[1].used || ta->delta[1].mapped)
 		return true;
 	for (unsigned i = 0; i < ta->def.n; i++)
 		if (ta->def.e[i].kernel)
 			return true;
-	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
+	for (struct txn_page *pg = ta->st ? ta->st->all : NULL; pg; pg = pg->all)
 		if (pg->kernel)
 			return true;
 	return false;
+}
+
+bool txn_empty(const mmu_transaction_t *ta)
+{
+	return !ta->st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used &&
+	       !ta->delta[1].used;
+}
+
+void txn_tlb_flush(mmu_transaction_t *ta, const struct mmu_flush *f)
+{
+	ta->tlb_n[mmu_env_tlb_flush(ta->set, f)]++;
+}
+
+/* The one TLB operation of a commit, after its stores are published. */
+static void commit_flush(mmu_transaction_t *ta)
+{
+	if (ta->flush.changed) {
+		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
+		                       ta->flush.global, ta->flush.adds_only,
+		                       ta->st && unlinks_live_table(ta) };
+		txn_tlb_flush(ta, &f);
+	}
 }
 
 /* Whether the commit frees a table the hardware could walk (not one born
@@ -512,19 +536,49 @@ static bool unlinks_live_table(mmu_transaction_t *ta)
 }
 
 /*
+ * A leaf-only commit (mmu/lock.h): nothing but deferred stores into leaf
+ * tables of the user half, in regions ta holds, and ta does not hold the
+ * set whole. It publishes without the set's commit lock: no table is
+ * born, copied or freed, so no other transaction's cached view of a table
+ * goes stale (the set's generation stays) and nothing waits for readers;
+ * statistics and TLB operations go to ta's lock lines. False: nothing
+ * done, commit under the set lock (txn_commit).
+ */
+bool txn_commit_fast(mmu_transaction_t *ta)
+{
+	const struct mmu_backend *be = ta->set->mode->be;
+	if (ta->st || ta->flush.global || ta->delta[1].used || ta->delta[1].mapped ||
+	    !ta->set->mode->lock_shift)
+		return false;
+	for (unsigned i = 0; i < ta->def.n; i++)
+		if (ta->def.e[i].level || ta->def.e[i].kernel)
+			return false;
+	if (!lock_fast_begin(ta, &ta->delta[0]))
+		return false;
+	if (ta->def.n)
+		be->publish_def(ta);
+	if (be->after_publish)
+		be->after_publish(ta);   /* break-before-make's flush and make */
+	mmu_env_publish_barrier();
+	commit_flush(ta);
+	ta->def.n = 0;
+	lock_fast_end(ta, ta->tlb_n);
+	return true;
+}
+
+/*
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
  * then free what the transaction unlinked, after the invalidation so no
- * walker can still reach it.
+ * walker can still reach it. Under the set's commit lock (mmu_commit).
  */
-void txn_commit(mmu_transaction_t *ta)
+void txn_commit(mmu_transaction_t *ta, bool kernel)
 {
 	struct mmu_txn_state *st = ta->st;
 	mmu_translation_set_t *t = ta->set;
 	const struct mmu_backend *be = t->mode->be;
-	if (!st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used && !ta->delta[1].used)
+	if (txn_empty(ta))
 		return;
-	bool kernel = kernel_changed(ta);
 
 	mmu_env_publish_barrier();   /* new tables complete before any link to them */
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
@@ -539,11 +593,10 @@ void txn_commit(mmu_transaction_t *ta)
 	if (be->after_publish)
 		be->after_publish(ta);
 	mmu_env_publish_barrier();
-	if (ta->flush.changed) {
-		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
-		                       ta->flush.global, ta->flush.adds_only,
-		                       st && unlinks_live_table(ta) };
-		mmu_env_tlb_flush(t, &f);
+	commit_flush(ta);
+	for (unsigned k = 0; k < 4; k++) {
+		t->tlb_ops[k] += ta->tlb_n[k];
+		t->tlb_flushes += ta->tlb_n[k];
 	}
 
 	add_delta(&t->counts, &ta->delta[0]);
@@ -558,8 +611,9 @@ void txn_commit(mmu_transaction_t *ta)
 		return;
 	int64_t gained[2] = { 0, 0 };
 	/* Unlinked tables go only once no lockless reader can still be
-	 * walking them (lock.h). */
-	lock_wait_readers(t);
+	 * walking them (lock.h): of this set, and of the kernel half shared
+	 * by every set when it changed. */
+	lock_wait_readers(t, kernel);
 	for (struct txn_page *pg = st->all; pg; pg = pg->all)
 		if (!pg->live)
 			gained[pg->kernel]++;

@@ -135,6 +135,12 @@ static inline uint64_t txn_read(const mmu_transaction_t *ta, const uint64_t *wor
 	uint64_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	return ta->def.n ? txn_def_read(ta, word, v) : v;
 }
+/* The same for a table descriptor a walk descends through. */
+static inline uint64_t txn_read_acquire(const mmu_transaction_t *ta, const uint64_t *word)
+{
+	uint64_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	return ta->def.n ? txn_def_read(ta, word, v) : v;
+}
 /* Whether a deferred store targets the page pa. */
 bool txn_def_in_page(const mmu_transaction_t *ta, paddr_t pa);
 /* Whether deferred store i is superseded by a newer one to the same word. */
@@ -144,7 +150,18 @@ bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i);
 unsigned txn_page_shift(void);
 
 /* Commit and forget, for the front end. */
-void txn_commit(mmu_transaction_t *ta);
+/* Commit under the set's commit lock (kernel: the kernel half changed,
+ * txn_kernel_changed). */
+void txn_commit(mmu_transaction_t *ta, bool kernel);
+/* A leaf-only commit without the set's commit lock, if ta's is one
+ * (mmu/lock.h); false: nothing done. */
+bool txn_commit_fast(mmu_transaction_t *ta);
+/* Nothing to publish, flush or count. */
+bool txn_empty(const mmu_transaction_t *ta);
+bool txn_kernel_changed(const mmu_transaction_t *ta);
+/* mmu_env_tlb_flush for ta's commit, counted in ta->tlb_n by kind. */
+struct mmu_flush;
+void txn_tlb_flush(mmu_transaction_t *ta, const struct mmu_flush *f);
 void txn_forget(mmu_transaction_t *ta);
 
 /* Iterate the transaction's private pages (publish). */
