@@ -548,6 +548,67 @@ static int hs_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, uns
 	return change(ta, va, order, count, pa, op == MMU_LEAF_REWRITE ? a : NULL);
 }
 
+/*
+ * A run (mmu_backend.unmap_run, protect_run): the leaves of one order from
+ * va that one bucket page's group holds (H_BUCKETS consecutive keys share
+ * a chain, chain_of), each present, inside [va, last] and not annotated
+ * (its side-table record is the front end's). Any protection goes with any
+ * memory type here (hs_attr_ok), so a protected run need not stop at one.
+ * Each is removed (prot NULL: its page freed once empty, the count of its
+ * order changed once for the run) or given prot, every other bit kept.
+ * Without runs a range call took every entry through the front end: its
+ * next, find, side-table check and count per entry (figures:
+ * docs/benchmarks.md). Returns how many; *next past them; *err on failure
+ * (the front end unwinds the call).
+ */
+static uint64_t run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+                    const unsigned *prot, vaddr_t *next, int *err)
+{
+	bool kernel = in_kernel_half(va);
+	unsigned shift = H_PAGE_SHIFT + order;
+	uint64_t key = va >> shift, end = (key / H_BUCKETS + 1) * H_BUCKETS, n = 0;
+	for (uint64_t k = key; k < end; k++, n++) {
+		vaddr_t base = k << shift;
+		paddr_t page;
+		unsigned s;
+		if (base < va || base + (order_bytes(order) - 1) > last ||
+		    !probe(ta, view(ta, dir_of(ta, kernel)), base, order, &page, &s))
+			break;
+		uint64_t tr = ((const uint64_t *)view(ta, page))[tag_word(s) + 1];
+		if (tr & TR_SW)
+			break;
+		struct txn_page *pg = own(ta, page, kernel, err);
+		if (!pg)
+			return n + 1;
+		if (prot) {
+			uint64_t bits = (*prot & MMU_READ ? TR_R : 0) | (*prot & MMU_WRITE ? TR_W : 0) |
+			                (*prot & MMU_EXEC ? TR_X : 0) | (*prot & MMU_USER ? TR_U : 0);
+			*err = txn_store(ta, pg, tag_word(s) + 1,
+			                 (tr & ~(TR_R | TR_W | TR_X | TR_U)) | bits);
+		} else if (!(*err = put_slot(ta, pg, s, 0, 0)) && page_empty(pg->ptr)) {
+			*err = reclaim_chain(ta, kernel, ((const uint64_t *)pg->ptr)[HDR_HOME]);
+		}
+		if (*err)
+			return n + 1;
+	}
+	if (n && !prot)
+		*err = dir_add(ta, kernel, DIR_COUNT0 + native_index(order), -(int64_t)n);
+	*next = va + n * order_bytes(order);
+	return n;
+}
+
+static uint64_t hs_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
+                             unsigned order, vaddr_t *next, int *err)
+{
+	return run(ta, va, last, order, NULL, next, err);
+}
+
+static uint64_t hs_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+                               unsigned prot, vaddr_t *next, int *err)
+{
+	return run(ta, va, last, order, &prot, next, err);
+}
+
 /* Nothing is left to do: change() frees a page as soon as it is emptied,
  * so no table holds an empty page but the bucket page heading a chain
  * whose overflow pages still hold entries. */
@@ -740,6 +801,7 @@ static const struct mmu_backend backend_hashed = {
 	.set_init = hs_set_init, .set_fini = hs_set_fini,
 	.lookup = hs_lookup, .next = hs_next,
 	.change = hs_change, .reclaim = hs_reclaim,
+	.unmap_run = hs_unmap_run, .protect_run = hs_protect_run,
 	.publish = hs_publish, .after_publish = hs_after_publish,
 	.hwstate = hs_hwstate, .snapshot = hs_snapshot,
 };

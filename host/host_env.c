@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "mmu_internal.h"
+#include "ref.h"
 #include "tlb.h"
 
 #define HOST_PHYS_BASE          0x80000000ull
@@ -71,6 +72,18 @@ static struct {
 	uint64_t      allocs;          /* allocations ever made (the bench counts them) */
 	long          allocs_left;     /* mmu_host_fail_alloc_after; -1: unlimited */
 } phys = { .allocs_left = -1 };
+
+/* The simulated memory as ref_load (host/ref.h) reads it inline: the
+ * walkers and the census load one descriptor per call, and an out-of-line
+ * mmu_host_phys per load (two, for both ends) was 6% of a fuzzing run
+ * (perf). Kept equal to phys.mem and phys.bytes by phys_span_set. */
+struct host_phys_span host_phys_span;
+
+static void phys_span_set(void)
+{
+	host_phys_span.mem = phys.mem;
+	host_phys_span.bytes = phys.mem ? phys.bytes : 0;
+}
 
 /* Tests may allocate from several threads; keep the allocator serial. */
 static atomic_flag phys_lock = ATOMIC_FLAG_INIT;
@@ -137,6 +150,7 @@ static void phys_release(void)
 	phys.frames = NULL;
 	phys.words = NULL;
 	phys.bytes = phys.nframes = 0;
+	phys_span_set();
 }
 
 /*
@@ -194,6 +208,7 @@ int mmu_host_init(size_t phys_bytes)
 		phys_release();
 		err = -ENOMEM;
 	}
+	phys_span_set();
 out:
 	unlock();
 	return err;
@@ -230,6 +245,7 @@ void *mmu_host_phys(paddr_t pa)
 		return NULL;
 	return phys.mem + (pa - HOST_PHYS_BASE);
 }
+_Static_assert(HOST_PHYS_BASE == REF_PHYS_BASE, "host/ref.h's copy of the memory's base");
 
 /* A free block of exactly this order, splitting a larger one if needed;
  * NO_FRAME if memory is exhausted. */

@@ -37,6 +37,28 @@ struct txn_page;
 #define MMU_EF_OLD       (1u << 4)   /* mmu_mkold: written with Accessed clear */
 #define MMU_EF_CLEAN     (1u << 5)   /* mmu_mkclean: written with Dirty clear */
 
+/* The first non-zero word of w at or after i, or n: the next used slot of
+ * a table or side-table page (a zero word is empty in every format, as a
+ * fresh zeroed table is). Empty slots are tested eight at a time: one at
+ * a time, the scans of the host's snapshots were 7% of a fuzzing run
+ * (perf), 13% on arm64 64K (8192-slot tables). Not under ASan: table pages
+ * are simulated memory, one mmap the sanitizer never poisons, so its
+ * check per load could never fire. */
+__attribute__((no_sanitize("address")))
+static inline size_t mmu_next_nonzero(const uint64_t *w, size_t i, size_t n)
+{
+	for (; i < n && i % 8; i++)
+		if (w[i])
+			return i;
+	for (; i + 8 <= n; i += 8)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
+			break;
+	for (; i < n; i++)
+		if (w[i])
+			return i;
+	return n;
+}
+
 /* One native translation, as a backend reports it. */
 struct mmu_leaf {
 	vaddr_t va;              /* base of the native leaf (or contig group) */

@@ -22,6 +22,8 @@ enum jkind { J_OWN, J_STORE, J_ZERO, J_FREE_USER, J_FREE_KERNEL };
 
 struct jentry {
 	enum jkind kind;
+	bool     live;        /* J_FREE_*: a table the hardware may walk (counted
+	                         in st->live_frees), not one born in this transaction */
 	void    *ptr;         /* J_OWN: the record; J_STORE, J_ZERO: the (first) word */
 	uint64_t val;         /* J_STORE: old value; J_ZERO: words; J_FREE_*: pa */
 };
@@ -124,7 +126,7 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 			st->jhead->next = j;
 		st->jhead = j;
 	}
-	j->e[j->n++] = (struct jentry){ kind, ptr, val };
+	j->e[j->n++] = (struct jentry){ kind, false, ptr, val };
 	st->jlen++;
 	st->op_kept += kind != J_STORE && kind != J_ZERO;
 	return 0;
@@ -142,6 +144,8 @@ static void journal_pop(struct mmu_txn_state *st)
 		*(uint64_t *)e->ptr = e->val;
 	} else if (e->kind == J_ZERO) {
 		memset(e->ptr, 0, e->val * sizeof(uint64_t));
+	} else if (e->kind == J_FREE_USER || e->kind == J_FREE_KERNEL) {
+		st->live_frees -= e->live;
 	} else if (e->kind == J_OWN) {
 		/* Records are undone newest first, so this one heads both lists. */
 		struct txn_page *pg = e->ptr;
@@ -443,7 +447,16 @@ int txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel)
 {
 	int err = txn_need_state(ta);
 	ta->gen++;
-	return err ? err : journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa);
+	if (err || (err = journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa)))
+		return err;
+	/* Live unless born here (a page's record, if any, predates its free
+	 * and is undone after it). Counted now, once: the commit's flush
+	 * needs only whether any is live (journal_pop uncounts an undone one). */
+	const struct txn_page *pg = txn_lookup(ta, pa);
+	struct jentry *e = &ta->st->jhead->e[ta->st->jhead->n - 1];
+	e->live = !pg || pg->live;
+	ta->st->live_frees += e->live;
+	return 0;
 }
 
 struct txn_page *txn_pages(mmu_transaction_t *ta)
@@ -481,7 +494,6 @@ static void add_counts(struct mmu_set_counts *c, const struct mmu_set_counts *d)
 		c->counters[i] += d->counters[i];
 }
 
-static bool unlinks_live_table(mmu_transaction_t *ta);
 
 /* Whether a change of the kernel half is pending (pages, deferred stores). */
 bool txn_kernel_changed(const mmu_transaction_t *ta)
@@ -514,25 +526,9 @@ static void commit_flush(mmu_transaction_t *ta)
 	if (ta->flush.changed) {
 		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
 		                       ta->flush.global, ta->flush.adds_only,
-		                       ta->st && unlinks_live_table(ta) };
+		                       ta->st && ta->st->live_frees };
 		txn_tlb_flush(ta, &f);
 	}
-}
-
-/* Whether the commit frees a table the hardware could walk (not one born
- * in this transaction): its flush must reach the walk caches. */
-static bool unlinks_live_table(mmu_transaction_t *ta)
-{
-	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
-		for (size_t i = 0; i < j->n; i++) {
-			const struct jentry *e = &j->e[i];
-			if (e->kind != J_FREE_USER && e->kind != J_FREE_KERNEL)
-				continue;
-			const struct txn_page *pg = txn_lookup(ta, e->val);
-			if (!pg || pg->live)
-				return true;
-		}
-	return false;
 }
 
 /*

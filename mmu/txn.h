@@ -178,6 +178,9 @@ struct mmu_txn_state {
 	uint64_t op_mark;             /* jlen at txn_op_begin */
 	uint64_t op_kept;             /* entries of this call that outlive it */
 	uint64_t born_op;             /* the call that created the state */
+	uint64_t live_frees;          /* journalled frees of tables the hardware may
+	                                 walk: the commit's flush must reach the walk
+	                                 caches (mmu_flush.tables_freed) */
 	/* Pending values of the set's fields, published at commit. */
 	uint64_t meta_root[2];        /* side table roots: user, kernel */
 	uint64_t meta_valid[2];
