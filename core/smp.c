@@ -48,10 +48,10 @@ static volatile uint32_t call_lock[SMP_MAX_CPUS];
  * mailbox to free up; x86: a shootdown to be acknowledged), in polls,
  * before it panics naming that CPU and what it was asked: a CPU that
  * never answers is a broken invariant, and a named panic beats a silent
- * hang until the run's timeout. 2^30 polls take tens of seconds under
+ * hang until the run's timeout. A billion polls take tens of seconds under
  * QEMU (the longest wait the suites make, for a CPU running a whole test,
  * takes a few); smp.answer_polls=N (tests) sets another bound. */
-#define SMP_ANSWER_POLLS (1ull << 30)
+#define SMP_ANSWER_POLLS 1000000000ull
 static uint64_t answer_polls = SMP_ANSWER_POLLS;
 /* smp.deaf=N (tests): cpus[N] comes online and then never answers again
  * (spins without polling): a call to it must end in that panic. */
