@@ -48,11 +48,11 @@ static volatile uint32_t call_lock[SMP_MAX_CPUS];
  * mailbox to free up; x86: a shootdown to be acknowledged), in polls,
  * before it panics naming that CPU and what it was asked: a CPU that
  * never answers is a broken invariant, and a named panic beats a silent
- * hang until the run's timeout. Under QEMU 10^8 polls took 14 s on riscv64
- * and 38 s on x86_64 (docs/smp.md), so 2^28 is about 40 s and 100 s there,
- * inside the suites' boot timeouts, and well above the longest wait they
- * make (a CPU running a whole test: a few seconds). smp.answer_polls=N
- * (tests) sets another bound. */
+ * hang until the run's timeout. Under QEMU 10^8 polls took at most 19 s on
+ * riscv64 and 42 s on x86_64 (docs/smp.md), so 2^28 is at most about 50 s
+ * and 110 s there, inside the suites' boot timeouts, and well above the
+ * longest wait they make (a CPU running a whole test: a few seconds).
+ * smp.answer_polls=N (tests) sets another bound. */
 #define SMP_ANSWER_POLLS (1ull << 28)
 static uint64_t answer_polls = SMP_ANSWER_POLLS;
 /* smp.deaf=N (tests): cpus[N] comes online and then never answers again
