@@ -433,6 +433,16 @@ void lock_kernel_release(mmu_transaction_t *ta)
 		                            __ATOMIC_RELAXED);
 }
 
+void lock_kernel_stats(struct mmu_mode *m)
+{
+	spin_lock(&m->kernel_stats_lock);
+}
+
+void lock_kernel_stats_end(struct mmu_mode *m)
+{
+	spin_unlock(&m->kernel_stats_lock);
+}
+
 /* ---- the set list ---- */
 
 static uint32_t sets_lock;

@@ -101,6 +101,11 @@ unsigned lock_holders(mmu_translation_set_t *t, mmu_transaction_t **out, unsigne
 int  lock_kernel_claim(mmu_transaction_t *ta);
 void lock_kernel_release(mmu_transaction_t *ta);
 
+/* The kernel half's statistics (the mode's counts and table pages):
+ * added by kernel-half commits, on whatever set, and read by mmu_stats. */
+void lock_kernel_stats(struct mmu_mode *m);
+void lock_kernel_stats_end(struct mmu_mode *m);
+
 /* The set list and ASID counter (set creation and removal, kernel-half
  * mirroring). */
 void lock_sets(void);

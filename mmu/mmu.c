@@ -1268,12 +1268,14 @@ void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)
 	out->tlb_flushes = t->tlb_flushes;
 	lock_commit_drop(t);
 	lock_sum_stats(t, &u, ops);
-	const struct mmu_set_counts *k = &t->mode->kernel_counts;
+	lock_kernel_stats(t->mode);
+	struct mmu_set_counts k = t->mode->kernel_counts;
+	lock_kernel_stats_end(t->mode);
 	for (unsigned i = 0; i < 64; i++)
-		out->entries[i] = u.entries[i] + k->entries[i];
+		out->entries[i] = u.entries[i] + k.entries[i];
 	for (unsigned i = 0; i < 8; i++)
-		out->counters[i] = u.counters[i] + k->counters[i];
-	out->mapped_bytes = u.mapped_bytes + k->mapped_bytes;
+		out->counters[i] = u.counters[i] + k.counters[i];
+	out->mapped_bytes = u.mapped_bytes + k.mapped_bytes;
 	out->table_bytes = out->table_pages << t->mode->geo.page_shift;
 	for (unsigned i = 0; i < 4; i++)
 		out->tlb_flushes += ops[i];

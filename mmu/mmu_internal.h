@@ -203,6 +203,7 @@ struct mmu_mode {
 	uint64_t kernel_gen;              /* bumped by every commit that changed the kernel half */
 	uint64_t kernel_seq;              /* odd while such a commit publishes (mmu/lock.h) */
 	uint32_t kernel_readers;          /* lockless readers walking the kernel half */
+	uint32_t kernel_stats_lock;       /* around kernel_counts, kernel_table_pages */
 };
 
 #ifdef MMU_HOST

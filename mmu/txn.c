@@ -596,7 +596,14 @@ void txn_commit(mmu_transaction_t *ta, bool kernel)
 	}
 
 	add_delta(&t->counts, &ta->delta[0]);
-	add_delta(&t->mode->kernel_counts, &ta->delta[1]);
+	/* The kernel half's counts are the mode's, shared by every set: only
+	 * a commit that changed that half writes them, under the mode's
+	 * statistics lock (mmu_stats reads them under it). */
+	if (kernel) {
+		lock_kernel_stats(t->mode);
+		add_delta(&t->mode->kernel_counts, &ta->delta[1]);
+		lock_kernel_stats_end(t->mode);
+	}
 	/* Before anything is freed: a cursor (another transaction's, on
 	 * another CPU) checks the generations before trusting a table. */
 	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
@@ -638,8 +645,13 @@ void txn_commit(mmu_transaction_t *ta, bool kernel)
 			mmu_env_free(pg->pa, txn_page_shift());
 
 	t->table_pages += gained[0];
-	t->mode->kernel_table_pages += gained[1];
+
 	add_counts(&t->counts, &st->counts[0]);
-	add_counts(&t->mode->kernel_counts, &st->counts[1]);
+	if (kernel) {
+		lock_kernel_stats(t->mode);
+		t->mode->kernel_table_pages += gained[1];
+		add_counts(&t->mode->kernel_counts, &st->counts[1]);
+		lock_kernel_stats_end(t->mode);
+	}
 	state_destroy(ta);
 }

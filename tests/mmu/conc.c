@@ -609,6 +609,36 @@ static void kernel_case(const char *name)
 	mmu_remove_translation_set(&other);
 }
 
+/* ---- statistics read while commits count ---- */
+
+/* While the window threads run, mmu_stats again and again: the windows
+ * hold base pages only, so every sum must say mapped_bytes = entries[0]
+ * pages and nothing of another order. A commit counts its entries and
+ * bytes in one line under that line's lock, and mmu_stats sums each line
+ * under it: a sum that caught a commit half counted breaks this. */
+static atomic_bool windows_done;
+static _Atomic unsigned long stats_reads;
+
+static void *stats_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&windows_done) && !failures) {
+		struct mmu_stats st;
+		mmu_stats(&set, &st);
+		uint64_t other = 0;
+		for (unsigned k = 1; k < 64; k++)
+			other += st.entries[k];
+		if (st.mapped_bytes != st.entries[0] * pg() || other) {
+			FAIL("stats read during commits: %" PRIu64 " pages, %" PRIu64 " bytes mapped, "
+			     "%" PRIu64 " entries of other orders: a commit counted in part",
+			     st.entries[0], st.mapped_bytes, other);
+			break;
+		}
+		stats_reads++;
+	}
+	return NULL;
+}
+
 /* ---- driver ---- */
 
 /* Each thread on its own window (one leaf-table region each, all under
@@ -617,9 +647,11 @@ static void kernel_case(const char *name)
 static void run_windows(struct worker *ws, void *(*fn)(void *), uint64_t seed,
                         size_t pages_set, const char *name)
 {
-	pthread_t th[MAXT];
+	pthread_t th[MAXT], sr;
 	int before = failures;
 	memset(ws, 0, nthreads * sizeof(*ws));
+	atomic_store(&windows_done, false);
+	pthread_create(&sr, NULL, stats_thread, NULL);
 	for (unsigned t = 0; t < nthreads; t++) {
 		ws[t].id = t;
 		ws[t].seed = seed + t + 1;
@@ -629,6 +661,8 @@ static void run_windows(struct worker *ws, void *(*fn)(void *), uint64_t seed,
 	}
 	for (unsigned t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
+	atomic_store(&windows_done, true);
+	pthread_join(sr, NULL);
 	if (failures == before)
 		check_disjoint(ws);
 	if (mmu_clear_range(&set, base_va, base_va + nthreads * region))
@@ -704,9 +738,10 @@ static int run_mode(const char *name, uint64_t seed)
 		FAIL("%s: %zu pages in use after removing the set, %zu before", name,
 		     mmu_host_tables_in_use(), pages0);
 	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY; churn: %u -EBUSY; "
-	       "pairs: %lu reads; kernel half: %lu of %lu reads mapped; overlap: %lu increments: "
-	       "%s\n", name, commits, forgets, busy, churn_busy, atomic_load(&pair_reads), kernel_seen,
-	       kernel_reads, total, failures == before ? "ok" : "FAIL");
+	       "stats read %lu times; pairs: %lu reads; kernel half: %lu of %lu reads mapped; "
+	       "overlap: %lu increments: %s\n", name, commits, forgets, busy, churn_busy,
+	       atomic_load(&stats_reads), atomic_load(&pair_reads), kernel_seen, kernel_reads, total,
+	       failures == before ? "ok" : "FAIL");
 	return failures != before;
 }
 

@@ -4,10 +4,12 @@
 # (scheduler-locking), then lets them all go. The boot must then end as
 # any other: its exit status is ours.
 #
-# --stage boot-hart-1: hart 1 is the boot hart. QEMU's fw_dynamic info
-#   names hart 0 (OpenSBI 1.1 obeys it), so this boots fw_jump.bin, whose
-#   harts draw lots: hart 1 runs alone until it enters the kernel (a0 = 1),
-#   having won them. The banner then says "cpus: 4 (ids 0x1 0 0x2 0x3".
+# --stage boot-hart-1: hart 1 is the boot hart (OpenSBI's cold-boot
+#   lottery makes it so now and then by itself). Under fw_dynamic hart 1
+#   cannot go alone: hart 0, the hart QEMU's info prefers, must relocate
+#   the firmware first; so this boots fw_jump.bin, which prefers none:
+#   hart 1 runs alone until it enters the kernel (a0 = 1), having won every
+#   lottery. The banner then says "cpus: 4 (ids 0x1 0 0x2 0x3".
 #
 # --stage hsm-race: OpenSBI 1.1's hart_start race, every time (docs/smp.md,
 #   "The boot CPU is not special"):
