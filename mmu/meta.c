@@ -6,7 +6,11 @@
  * 262,144 pieces stays linear). The root indexes fewer bits than a page
  * holds; its last word counts live records, and when that falls to zero
  * the whole tree is freed, so a set without annotated entries holds no
- * side pages.
+ * side pages. The first records go inline (struct mmu_meta) before the
+ * tree is grown: mapping a range with the largest pages that fit leaves a
+ * composed entry or two at most per range, and on a 64 KiB granule each
+ * tree page is 64 KiB, four of them for one record (a key of 64 bits at 13
+ * bits a level). A record lives in one place only: inline or in the tree.
  */
 #include <string.h>
 #include "meta.h"
@@ -30,15 +34,67 @@ static size_t slot_of(vaddr_t va, unsigned level)
 	return (size_t)(level == meta_depth() ? idx : idx & (((uint64_t)1 << index_bits()) - 1));
 }
 
-static paddr_t root_of(mmu_transaction_t *ta, int half)
+static struct mmu_meta *committed(mmu_transaction_t *ta, int half)
+{
+	return half ? &mmu_cur->kernel_meta : &ta->set->meta;
+}
+
+/* The half's side table as this transaction sees it. */
+static const struct mmu_meta *view(mmu_transaction_t *ta, int half)
 {
 	struct mmu_txn_state *st = ta->st;
 	if (st && st->meta_valid[half])
-		return st->meta_root[half];
-	return half ? mmu_cur->kernel_meta : ta->set->meta;
+		return &st->meta[half];
+	return committed(ta, half);
 }
 
-uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va)
+static paddr_t root_of(mmu_transaction_t *ta, int half) { return view(ta, half)->root; }
+
+/* The pending copy, published at commit (mmu_commit); its words change
+ * through txn_store_word so a failed call's changes are undone. The copy
+ * itself needs no journal: while meta_valid is unset nothing reads it. */
+static struct mmu_meta *pending(mmu_transaction_t *ta, int half, int *err)
+{
+	if ((*err = txn_need_state(ta)))
+		return NULL;
+	struct mmu_txn_state *st = ta->st;
+	if (!st->meta_valid[half]) {
+		st->meta[half] = *committed(ta, half);
+		if ((*err = txn_store_word(ta, &st->meta_valid[half], 1)))
+			return NULL;
+	}
+	return &st->meta[half];
+}
+
+/* Inline slot holding va's record, -1 if none. */
+static int inline_slot(const struct mmu_meta *m, vaddr_t va)
+{
+	for (int i = 0; i < MMU_META_INLINE; i++)
+		if (m->val[i] && m->va[i] == va)
+			return i;
+	return -1;
+}
+
+static int free_inline_slot(const struct mmu_meta *m)
+{
+	for (int i = 0; i < MMU_META_INLINE; i++)
+		if (!m->val[i])
+			return i;
+	return -1;
+}
+
+/* Store an inline slot's record (0 frees the slot, its va cleared too so
+ * an emptied table reads as a fresh one, bit for bit). */
+static int store_inline(mmu_transaction_t *ta, int half, int i, vaddr_t va, uint64_t val)
+{
+	int err;
+	struct mmu_meta *m = pending(ta, half, &err);
+	if (!m || (err = txn_store_word(ta, &m->va[i], val ? va : 0)))
+		return err;
+	return txn_store_word(ta, &m->val[i], val);
+}
+
+static uint64_t tree_get(mmu_transaction_t *ta, int half, vaddr_t va)
 {
 	paddr_t pa = root_of(ta, half);
 	for (unsigned l = meta_depth(); pa; l--) {
@@ -48,6 +104,13 @@ uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va)
 		pa = w;
 	}
 	return 0;
+}
+
+uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va)
+{
+	const struct mmu_meta *m = view(ta, half);
+	int i = inline_slot(m, va);
+	return i >= 0 ? m->val[i] : tree_get(ta, half, va);
 }
 
 static struct txn_page *own(mmu_transaction_t *ta, paddr_t pa, int *err)
@@ -68,9 +131,9 @@ static struct txn_page *new_page(mmu_transaction_t *ta, int half, int *err)
 
 static int set_root(mmu_transaction_t *ta, int half, paddr_t root)
 {
-	struct mmu_txn_state *st = ta->st;
-	int err = txn_store_word(ta, &st->meta_root[half], root);
-	return err ? err : txn_store_word(ta, &st->meta_valid[half], 1);
+	int err;
+	struct mmu_meta *m = pending(ta, half, &err);
+	return m ? txn_store_word(ta, &m->root, root) : err;
 }
 
 static int add_count(mmu_transaction_t *ta, int half, int64_t delta, uint64_t *now)
@@ -127,6 +190,12 @@ int meta_set(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t val)
 	uint64_t n;
 	if (err)
 		return err;
+	const struct mmu_meta *m = view(ta, half);
+	int slot = inline_slot(m, va);
+	if (slot < 0 && !tree_get(ta, half, va))
+		slot = free_inline_slot(m);
+	if (slot >= 0)
+		return store_inline(ta, half, slot, va, val);
 	struct txn_page *pg = leaf_page(ta, half, va, true, &err);
 	if (!pg)
 		return err;
@@ -156,6 +225,9 @@ int meta_del(mmu_transaction_t *ta, int half, vaddr_t va)
 	uint64_t left;
 	if (err)
 		return err;
+	int slot = inline_slot(view(ta, half), va);
+	if (slot >= 0)
+		return store_inline(ta, half, slot, va, 0);
 	struct txn_page *pg = leaf_page(ta, half, va, false, &err);
 	size_t i = slot_of(va, 0);
 	if (!pg && !err)
@@ -190,14 +262,20 @@ static size_t walk_committed(paddr_t pa, unsigned l, bool free_it, void *buf, si
 	return at;
 }
 
-size_t meta_snapshot(paddr_t root, void *buf, size_t max, size_t at)
+size_t meta_snapshot(const struct mmu_meta *m, void *buf, size_t max, size_t at)
 {
-	return root ? walk_committed(root, meta_depth(), false, buf, max, at) : at;
+	size_t inl = sizeof(m->va) + sizeof(m->val);
+	if (at + inl <= max) {
+		memcpy((char *)buf + at, m->va, sizeof(m->va));
+		memcpy((char *)buf + at + sizeof(m->va), m->val, sizeof(m->val));
+	}
+	at += inl;
+	return m->root ? walk_committed(m->root, meta_depth(), false, buf, max, at) : at;
 }
 
-void meta_fini(paddr_t *root)
+void meta_fini(struct mmu_meta *m)
 {
-	if (*root)
-		walk_committed(*root, meta_depth(), true, NULL, 0, 0);
-	*root = 0;
+	if (m->root)
+		walk_committed(m->root, meta_depth(), true, NULL, 0, 0);
+	memset(m, 0, sizeof(*m));
 }

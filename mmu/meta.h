@@ -6,8 +6,11 @@
  * its order and counter. Only annotated entries cost a record, so the
  * common case (native orders, no counter) never touches it.
  *
- * One table per half (user: the set's; kernel: the mode's), in pages that
- * go through the transaction like table pages.
+ * One table per half (user: the set's; kernel: the mode's): its first
+ * MMU_META_INLINE records in the struct mmu_meta itself (no page: a range
+ * mapped with a few composed entries uses only the tables the hardware
+ * needs), the rest in pages that go through the transaction like table
+ * pages.
  */
 #ifndef ORIGAMI_MMU_META_H
 #define ORIGAMI_MMU_META_H
@@ -24,9 +27,10 @@ uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va);
 int  meta_set(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t val);
 /* Returns 0 or -ENOMEM; a missing record is a broken invariant. */
 int  meta_del(mmu_transaction_t *ta, int half, vaddr_t va);
-/* Append a committed side table's pages to buf; returns the new length. */
-size_t meta_snapshot(paddr_t root, void *buf, size_t max, size_t at);
-/* Free a committed side table (no transaction open on it). */
-void meta_fini(paddr_t *root);
+/* Append a committed side table (inline records, then its pages) to buf;
+ * returns the new length. */
+size_t meta_snapshot(const struct mmu_meta *m, void *buf, size_t max, size_t at);
+/* Free a committed side table (no transaction open on it) and empty it. */
+void meta_fini(struct mmu_meta *m);
 
 #endif

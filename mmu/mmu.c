@@ -65,7 +65,7 @@ int mmu_select_mode(const char *name)
 	memset(&m->kernel_counts, 0, sizeof(m->kernel_counts));
 	m->kernel_table_pages = 0;
 	m->kernel_owner = NULL;
-	m->kernel_meta = 0;
+	memset(&m->kernel_meta, 0, sizeof(m->kernel_meta));
 	mmu_cur = m;
 	err = m->be->kernel_init();
 	if (err)
@@ -574,9 +574,9 @@ int mmu_commit(mmu_transaction_t *ta)
 	bool kernel = txn_kernel_changed(ta);
 	lock_commit_begin(t, kernel);
 	if (st && st->meta_valid[0])
-		t->meta = st->meta_root[0];
+		t->meta = st->meta[0];
 	if (st && st->meta_valid[1])
-		mmu_cur->kernel_meta = st->meta_root[1];
+		mmu_cur->kernel_meta = st->meta[1];
 	txn_commit(ta, kernel);
 	lock_commit_end(t, kernel);
 	release(ta);
@@ -1299,8 +1299,8 @@ size_t mmu_host_snapshot(mmu_translation_set_t *t, void *buf, size_t max)
 	if (!t || t->magic != MMU_SET_MAGIC)
 		return 0;
 	size_t at = t->mode->be->snapshot(t, buf, max);
-	at = meta_snapshot(t->meta, buf, max, at);
-	return meta_snapshot(t->mode->kernel_meta, buf, max, at);
+	at = meta_snapshot(&t->meta, buf, max, at);
+	return meta_snapshot(&t->mode->kernel_meta, buf, max, at);
 }
 
 /* mmu_host_init, before it drops the simulated memory: -EBUSY while a set

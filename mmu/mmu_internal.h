@@ -196,7 +196,7 @@ struct mmu_mode {
 	const struct mmu_backend *be;
 	/* The shared kernel half, owned by the mode rather than by any set. */
 	paddr_t kernel_root;
-	paddr_t kernel_meta;             /* side table of the kernel half */
+	struct mmu_meta kernel_meta;     /* side table of the kernel half */
 	struct mmu_set_counts kernel_counts;
 	uint64_t kernel_table_pages;
 	struct mmu_transaction *kernel_owner;

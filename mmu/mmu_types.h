@@ -40,10 +40,20 @@ struct mmu_set_counts {
 #define LK_LINE_BYTES 128
 #define LK_ALIGN      64
 
+/* A half's side table (mmu/meta.c): the first MMU_META_INLINE records
+ * kept here, in the set or mode, so that a few composed or counted
+ * entries cost no page; a radix tree of pages under root for the rest. */
+#define MMU_META_INLINE 4
+struct mmu_meta {
+	paddr_t  root;                       /* radix tree, 0: none */
+	uint64_t va[MMU_META_INLINE];        /* inline records: base va ... */
+	uint64_t val[MMU_META_INLINE];       /* ... and record, 0: slot free */
+};
+
 struct mmu_translation_set {
 	struct mmu_mode *mode;               /* the mode the set was created in */
 	paddr_t  root;                       /* root table (or hash table) of the user half */
-	paddr_t  meta;                       /* side table of composed/counted entries */
+	struct mmu_meta meta;                /* side table of composed/counted entries */
 	struct mmu_translation_set *next;    /* every live set, for kernel-half mirroring */
 	uint64_t table_pages;                /* table pages owned (not the shared kernel half) */
 	uint64_t tlb_flushes;                /* of commits under the commit lock; the lock */

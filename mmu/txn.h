@@ -182,7 +182,7 @@ struct mmu_txn_state {
 	                                 walk: the commit's flush must reach the walk
 	                                 caches (mmu_flush.tables_freed) */
 	/* Pending values of the set's fields, published at commit. */
-	uint64_t meta_root[2];        /* side table roots: user, kernel */
+	struct mmu_meta meta[2];      /* side tables: user, kernel (mmu/meta.c) */
 	uint64_t meta_valid[2];
 	/* Statistics change beyond what fits in ta->delta: added at commit. */
 	struct mmu_set_counts counts[2];   /* user half, kernel half (mod 2^64) */

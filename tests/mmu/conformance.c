@@ -1104,6 +1104,101 @@ static void case_scan(struct ctx *c)
 	}
 }
 
+/* Table pages a fresh set holds after: 8 base pages added (counted: each
+ * with a side-table record, more than the set keeps inline, so the last
+ * ones go to the side table's pages), the first removed, the last one's
+ * counter changed (counted: its record may move to the freed inline slot,
+ * and must not stay behind in the pages too), then the rest removed. */
+static uint64_t churn_pages(struct ctx *c, bool counted)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return 0;
+	uint64_t before = stats(c, t)->table_pages;
+	vaddr_t va = uva(c, c->big, 1);
+	for (unsigned k = 0; k < 8; k++) {
+		mmu_entry_t e = ent(pa_for(c, 0, k), R, 0);
+		EXPECT_RC(c, add_commit(t, counted ? mmu_mkcount(e, 1) : e, va + k * sz(c, 0)), 0,
+		          "churn: add page %u", k);
+	}
+	EXPECT_RC(c, remove_commit(t, va), 0, "churn: remove page 0");
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	mmu_transaction(&ta, t);
+	int rc = mmu_find(&ta, va + 7 * sz(c, 0), &got);
+	if (!rc)
+		rc = mmu_update(&ta, counted ? mmu_mkcount(ent(pa_for(c, 0, 7), R, 0), 2)
+		                             : ent(pa_for(c, 0, 7), R | W, 0));
+	if (!rc)
+		rc = mmu_commit(&ta);
+	else
+		mmu_forget(&ta);
+	EXPECT_RC(c, rc, 0, "churn: update page 7");
+	for (unsigned k = 1; k < 8; k++)
+		EXPECT_RC(c, remove_commit(t, va + k * sz(c, 0)), 0, "churn: remove page %u", k);
+	uint64_t pages = stats(c, t)->table_pages - before;
+	for (int k = 0; k < 8; k++)
+		if (stats(c, t)->counters[k])
+			failf(c, "churn: counters[%d] %" PRIu64 " with nothing mapped", k, stats(c, t)->counters[k]);
+	drop_set(c, t);
+	return pages;
+}
+
+/* Tables used stay at the minimum (issue 12): an entry composed of native
+ * leaves, or one with a counter, costs the set the tables of the same span
+ * mapped as plain leaves of the largest native order it is built of (on a
+ * radix mode, the tables of one such leaf), and no more: its side-table
+ * record (order, counter) takes no page while the set holds a few such
+ * entries (mmu/meta.c keeps them inline). Measured as table_pages, which
+ * counts side-table pages too. */
+static void case_tables_min(struct ctx *c)
+{
+	for (unsigned i = 0; i < c->norders; i++) {
+		unsigned o = c->orders[i], n = o;
+		if (c->env.geo.page_shift + o > 30)
+			continue;
+		while (n > 0 && !native(c, n))
+			n--;
+		vaddr_t va = uva(c, o, 1);
+		for (int counted = !native(c, o) ? 0 : 1; counted < 2; counted++) {
+			uint64_t pages[2] = { 0, 0 };
+			for (int k = 0; k < 2; k++) {
+				/* k = 0: the minimum, plain order-n leaves over the
+				 * span in one transaction; k = 1: the entry itself. */
+				mmu_translation_set_t *t = new_set(c);
+				if (!t)
+					return;
+				uint64_t before = stats(c, t)->table_pages;
+				mmu_transaction_t ta;
+				mmu_transaction(&ta, t);
+				int rc = 0;
+				if (k) {
+					mmu_entry_t e = ent(pa_for(c, o, 1), R, o);
+					rc = mmu_add(&ta, counted ? mmu_mkcount(e, 3) : e, va);
+				}
+				for (uint64_t off = 0; !k && !rc && off < sz(c, o); off += sz(c, n))
+					rc = mmu_add(&ta, ent(pa_for(c, o, 1) + off, R, n), va + off);
+				if (!rc)
+					rc = mmu_commit(&ta);
+				else
+					mmu_forget(&ta);
+				EXPECT_RC(c, rc, 0, "tables_min: order %u%s", k ? o : n,
+				          k && counted ? " counted" : "");
+				pages[k] = stats(c, t)->table_pages - before;
+				drop_set(c, t);
+			}
+			if (pages[1] != pages[0])
+				failf(c, "order %u%s, built of order-%u leaves: %" PRIu64 " table pages, "
+				      "the minimum (plain order-%u leaves) is %" PRIu64, o,
+				      counted ? " counted" : "", n, pages[1], n, pages[0]);
+		}
+	}
+	uint64_t plain = churn_pages(c, false), counted = churn_pages(c, true);
+	if (counted != plain)
+		failf(c, "8 counted pages added and removed: %" PRIu64 " table pages left, "
+		      "plain pages leave %" PRIu64, counted, plain);
+}
+
 /* Exact statistics: entries, mapped bytes, table pages, counters, flushes. */
 static void case_stats(struct ctx *c)
 {
@@ -2009,6 +2104,7 @@ static const struct test_case cases[] = {
 	{ "clear_range", case_clear_range },
 	{ "scan", case_scan },
 	{ "stats", case_stats },
+	{ "tables_min", case_tables_min },
 	{ "errors", case_errors },
 	{ "forget", case_forget },
 	{ "alloc_fail", case_alloc_fail },
