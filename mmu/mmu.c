@@ -216,10 +216,102 @@ static inline __attribute__((always_inline)) struct pt_attr attr_of(mmu_entry_t 
 
 /* ---- transaction plumbing ------------------------------------------------ */
 
+static int delta_slot(const struct txn_delta *d, unsigned order);
+static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes);
+
+/* ---- the call window (include/mmu.h) ----------------------------------------
+ *
+ * The inline mmu_add and mmu_find take a call whose every check the window
+ * settled when it opened: its leaf table is the cursor's (ta->walk), of
+ * base pages, in the user half, under a stripe this transaction holds (so
+ * no other transaction changes it, or a table above it, until commit or
+ * forget), read without deferred stores (a private copy, or a live table
+ * while none is deferred); an add also needs the table private (it stores
+ * there directly, as store_private does), the entry word one that
+ * mmu_add's checks passed for the user half at order 0 (ta->fast.add_key),
+ * and a slot for order 0 in the inline statistics. Every other call
+ * closes the window first (txn_ok): the inline adds become statistics, a
+ * flush range and the private page's stored words, exactly as the
+ * one-entry fast path would have counted them, so the rest of the layer
+ * never sees the window open.
+ */
+static void win_close(mmu_transaction_t *ta)
+{
+	struct mmu_window_ *w = &ta->win;
+	if (w->adds) {
+		uint64_t page = 1ull << w->page_shift;
+		struct txn_delta *d = &ta->delta[HALF_USER];
+		delta_add(d, delta_slot(d, 0), 0, w->adds, page);
+		struct txn_flush *f = &ta->flush;
+		vaddr_t first = w->base + ((uint64_t)w->lo << w->page_shift);
+		vaddr_t end = w->base + ((uint64_t)(w->hi + 1) << w->page_shift);
+		if (!f->changed)
+			*f = (struct txn_flush){ .start = first, .end = end, .changed = true,
+			                         .adds_only = true };
+		f->start = first < f->start ? first : f->start;
+		f->end = end > f->end ? end : f->end;
+		f->pages += w->adds;
+		struct txn_page *pg = ta->win_pg;
+		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
+		pg->stored_hi = w->hi > pg->stored_hi ? w->hi : pg->stored_hi;
+	}
+	w->slots = NULL;
+	w->adds = 0;
+	w->add_key = 0;
+	w->find_word = 0;
+	w->find_off = w->add_off = ~0ull;   /* no va is inside */
+}
+
+/* After a call that succeeded and left its leaf table in the cursor. */
+static void win_open(mmu_transaction_t *ta)
+{
+	struct mmu_window_ *w = &ta->win;
+	const struct mmu_backend *be = mmu_cur->be;
+	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg))
+		return;
+	w->lo = ~0u;
+	w->hi = 0;
+	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
+	w->pa_bad = (1ull << w->page_shift) - 1;
+	if (mmu_cur->pa_bits < 64)
+		w->pa_bad |= ~0ull << mmu_cur->pa_bits;
+	if (ta->fast.find_word && ta->fast.find_level == 0) {
+		w->find_key = ta->fast.find_key;
+		w->find_word = ta->fast.find_word;
+	}
+	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	struct txn_delta *d = &ta->delta[HALF_USER];
+	int i;
+	if (ta->win_pg && ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL) &&
+	    (i = delta_slot(d, 0)) >= 0) {
+		if (i == d->used) {   /* the slot the inline adds count into */
+			d->order[d->used++] = 0;
+			d->n[i] = 0;
+		}
+		w->add_key = ta->fast.add_key;
+		w->add_bits = ta->fast.add_bits;
+	}
+}
+
+/* An open transaction: true, with the window closed. */
 static bool txn_ok(mmu_transaction_t *ta)
 {
-	return ta && ta->magic == MMU_TXN_MAGIC && ta->set &&
-	       ta->set->magic == MMU_SET_MAGIC && ta->set->mode == mmu_cur;
+	if (!ta || ta->magic != MMU_TXN_MAGIC || !ta->set ||
+	    ta->set->magic != MMU_SET_MAGIC || ta->set->mode != mmu_cur)
+		return false;
+	win_close(ta);
+	return true;
+}
+
+static mmu_entry_t cur_entry(const mmu_transaction_t *ta)
+{
+	return mmu_entry_with_key(ta->win.cur_pa, ta->win.cur_word);
+}
+
+static void set_cur(mmu_transaction_t *ta, mmu_entry_t e)
+{
+	ta->win.cur_pa = e.pa;
+	ta->win.cur_word = mmu_entry_key(e);
 }
 
 /* Take what a change of [first, last] in one half needs (mmu/lock.h):
@@ -449,11 +541,11 @@ static int cur_still(mmu_transaction_t *ta)
 {
 	mmu_entry_t e;
 	vaddr_t base;
-	if (ta->cur_locked)
+	if (ta->win.cur_locked)
 		return 0;
-	if (find_entry(ta, ta->find_va, &e, &base) || base != ta->cur_va || !same_entry(e, ta->cur))
+	if (find_entry(ta, ta->win.find_va, &e, &base) || base != ta->win.cur_va || !same_entry(e, cur_entry(ta)))
 		return -EBUSY;
-	ta->cur_locked = true;
+	ta->win.cur_locked = true;
 	return 0;
 }
 
@@ -544,7 +636,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->st = NULL;
 	ta->magic = MMU_TXN_MAGIC;
 	ta->status = 0;
-	ta->has_current = false;
+	ta->win.has_current = false;
 	ta->op_seq = 0;
 	ta->gen = 0;
 	ta->flush.changed = false;
@@ -560,7 +652,8 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
 	ta->lk_held = 0;
-	ta->cur_locked = false;
+	ta->win.cur_locked = false;
+	ta->win = (struct mmu_window_){ .find_off = ~0ull, .add_off = ~0ull };
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
 		ta->status = -EINVAL;
 }
@@ -603,8 +696,13 @@ static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *ba
 	return err == MMU_FAST_MISS ? find_entry(ta, va, e, base) : err;
 }
 
-/* Returns 0, -ENOENT (nothing maps va), -ERANGE (va outside the mode). */
-int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
+/* The external definitions of the inline calls (include/mmu.h). */
+extern inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
+extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+
+/* mmu_find where the window does not vouch for va. Returns 0, -ENOENT
+ * (nothing maps va), -ERANGE (va outside the mode). */
+int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
@@ -636,23 +734,26 @@ int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	}
 	if (err)
 		return err;
-	ta->cur_locked = held;
-	ta->has_current = true;
-	ta->cur = e;
-	ta->cur_va = base;
-	ta->find_va = va;
+	ta->win.cur_locked = held;
+	ta->win.has_current = true;
+	set_cur(ta, e);
+	ta->win.cur_va = base;
+	ta->win.find_va = va;
 	if (out)
 		*out = e;
+	if (held)
+		win_open(ta);
 	return 0;
 }
 
 vaddr_t mmu_current_va(mmu_transaction_t *ta)
 {
-	return txn_ok(ta) && ta->has_current ? ta->cur_va : 0;
+	return txn_ok(ta) && ta->win.has_current ? ta->win.cur_va : 0;
 }
 
-/* Returns 0, -EINVAL, -ERANGE, -EEXIST, -ENOMEM or -EBUSY. */
-int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+/* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
+ * -EEXIST, -ENOMEM or -EBUSY. */
+int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
@@ -675,11 +776,12 @@ int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 		err = op_end(ta, half, place(ta, half, e, va));
 	}
 	if (!err) {
-		ta->cur_locked = true;
-		ta->has_current = true;
-		ta->cur = e;
-		ta->cur_va = va;
-		ta->find_va = va;
+		ta->win.cur_locked = true;
+		ta->win.has_current = true;
+		set_cur(ta, e);
+		ta->win.cur_va = va;
+		ta->win.find_va = va;
+		win_open(ta);
 	}
 	return err;
 }
@@ -689,26 +791,26 @@ int mmu_remove(mmu_transaction_t *ta)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	if (!ta->has_current)
+	if (!ta->win.has_current)
 		return -ENOENT;
-	mmu_entry_t cur = ta->cur;
-	if (!remove_fast(ta, cur, ta->cur_va)) {
-		ta->has_current = false;
+	mmu_entry_t cur = cur_entry(ta);
+	if (!remove_fast(ta, cur, ta->win.cur_va)) {
+		ta->win.has_current = false;
 		return 0;
 	}
-	int half = half_of(ta->cur_va, 1);
-	int err = op_begin(ta, half, ta->cur_va, ta->cur_va + (entry_bytes(cur.order) - 1));
+	int half = half_of(ta->win.cur_va, 1);
+	int err = op_begin(ta, half, ta->win.cur_va, ta->win.cur_va + (entry_bytes(cur.order) - 1));
 	if (err)
 		return err;
 	if ((err = cur_still(ta)))
 		return op_end(ta, half, err);
 	save_counts(ta, half);
-	err = unplace(ta, half, cur, ta->cur_va);
+	err = unplace(ta, half, cur, ta->win.cur_va);
 	if (!err)
-		err = mmu_cur->be->reclaim(ta, ta->cur_va, ta->cur_va + (entry_bytes(cur.order) - 1));
+		err = mmu_cur->be->reclaim(ta, ta->win.cur_va, ta->win.cur_va + (entry_bytes(cur.order) - 1));
 	err = op_end_restoring(ta, half, err);
 	if (!err)
-		ta->has_current = false;
+		ta->win.has_current = false;
 	return err;
 }
 
@@ -723,12 +825,12 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	if (!ta->has_current)
+	if (!ta->win.has_current)
 		return -ENOENT;
-	mmu_entry_t old = ta->cur;
-	vaddr_t old_va = ta->cur_va;
+	mmu_entry_t old = cur_entry(ta);
+	vaddr_t old_va = ta->win.cur_va;
 	uint64_t new_bytes = entry_bytes(e.order > mmu_cur->geo.max_order ? 0 : e.order);
-	vaddr_t va = (e.order <= old.order ? ta->find_va : old_va) & ~(new_bytes - 1);
+	vaddr_t va = (e.order <= old.order ? ta->win.find_va : old_va) & ~(new_bytes - 1);
 	int half = check_entry(e, va);
 	if (half < 0)
 		return half;
@@ -766,9 +868,9 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	}
 	err = op_end_restoring(ta, half, err);
 	if (!err) {
-		ta->cur = e;
-		ta->cur_va = va;
-		ta->cur_locked = true;
+		set_cur(ta, e);
+		ta->win.cur_va = va;
+		ta->win.cur_locked = true;
 	}
 	return err;
 }
@@ -1070,7 +1172,7 @@ static int range_op(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, const uns
 		err = mmu_cur->be->reclaim(ta, start, end - 1);
 	err = op_end_restoring(ta, half, err);
 	if (!err)
-		ta->has_current = false;
+		ta->win.has_current = false;
 	return err;
 }
 
@@ -1124,11 +1226,10 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	}
 	err = op_end_restoring(ta, half, err);
 	if (!err) {
-		ta->has_current = true;
-		ta->cur_locked = true;
-		ta->cur = e;
-		ta->cur.pa = e.pa + (len - bytes);
-		ta->cur_va = ta->find_va = va + (len - bytes);
+		ta->win.has_current = true;
+		ta->win.cur_locked = true;
+		set_cur(ta, mmu_entry_with_key(e.pa + (len - bytes), mmu_entry_key(e)));
+		ta->win.cur_va = ta->win.find_va = va + (len - bytes);
 	}
 	return err;
 }
@@ -1195,7 +1296,7 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
 		if (err)
 			break;
-		vaddr_t base = ta.cur_va, next = base + entry_bytes(e.order);
+		vaddr_t base = ta.win.cur_va, next = base + entry_bytes(e.order);
 		mmu_entry_t keep = fn(e, base, priv);
 		if (!same_entry(e, keep))
 			err = mmu_update(&ta, keep);

@@ -126,6 +126,10 @@ struct mmu_backend {
 	/* Remove the plain leaf of that order at va when its table keeps
 	 * other entries (no reclaim): 0. */
 	int  (*remove_one)(mmu_transaction_t *ta, vaddr_t va, unsigned order);
+	/* Open the call window (mmu.c) over the cursor's table when it can
+	 * be: its words, base, offsets and address field, and *pg its
+	 * private page (NULL: read-only). false: no window. */
+	bool (*window)(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg);
 #ifdef MMU_HOST
 	/* Host: the registers a walker needs; pages for snapshots. */
 	void (*hwstate)(mmu_translation_set_t *t, struct mmu_host_hwstate *out);
@@ -164,6 +168,8 @@ struct mmu_mode {
 	vaddr_t user_top;                /* user half: [0, user_top) */
 	vaddr_t kernel_base;             /* kernel half: [kernel_base, 2^64) */
 	unsigned pa_bits;                /* output addresses the format can hold */
+	int      win_oa_shift;           /* base page leaf: address field = pa >> it; -1: not so */
+	uint64_t win_oa_mask;            /* that field */
 	unsigned host_arch;              /* enum mmu_host_arch */
 	unsigned lock_shift;             /* bytes of a locking region, log2; 0: the set is
 	                                    one region (mmu/lock.h) */

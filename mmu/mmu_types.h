@@ -99,19 +99,21 @@ struct txn_fast {
 };
 
 struct mmu_transaction {
+	/* First: the call window the inline mmu_add and mmu_find read
+	 * (include/mmu.h), with the current entry: win.has_current, win.cur_va
+	 * (its base va), win.find_va (the address last given to mmu_find),
+	 * win.cur_pa and win.cur_word (the entry as last reported: cur_entry()),
+	 * win.cur_locked (it was found under its stripes). */
+	struct mmu_window_ win;
+	struct txn_page *win_pg;             /* the window's private page, NULL: read-only */
 	struct mmu_translation_set *set;
 	struct mmu_txn_state *st;            /* allocated when a change needs it, NULL before */
 	uint32_t magic;                      /* MMU_TXN_MAGIC while open */
 	int      status;                     /* sticky error (e.g. -EBUSY) */
-	bool     has_current;
-	vaddr_t  cur_va;                     /* base va of the current entry */
-	vaddr_t  find_va;                    /* address last given to mmu_find */
-	mmu_entry_t cur;                     /* the current entry as last reported */
 	uint64_t op_seq;                     /* changing calls begun, numbering them */
 	uint64_t gen;                        /* bumped when this transaction moves or frees
 	                                        a page a cached view may point to */
 	uint64_t lk_held;                    /* region stripes of the set it holds (lock.h) */
-	bool     cur_locked;                 /* the current entry was found under its stripes */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
 	struct txn_flush bbm;                /* commit: descriptors broken before make */
 	struct txn_delta delta[2], saved_delta[2];   /* user half, kernel half */
@@ -139,6 +141,8 @@ _Static_assert(sizeof(struct mmu_entry) == MMU_ENTRY_WORDS * sizeof(uint64_t) &&
 _Static_assert(sizeof(struct mmu_translation_set) <= MMU_SET_WORDS * sizeof(uint64_t) &&
                _Alignof(struct mmu_translation_set) <= _Alignof(uint64_t),
                "mmu_translation_set_t outgrew mmu.h's MMU_SET_WORDS");
+_Static_assert(__builtin_offsetof(struct mmu_transaction, win) == 0,
+               "mmu_transaction_t: the call window must come first (include/mmu.h)");
 _Static_assert(sizeof(struct mmu_transaction) <= MMU_TXN_WORDS * sizeof(uint64_t) &&
                _Alignof(struct mmu_transaction) <= _Alignof(uint64_t),
                "mmu_transaction_t outgrew mmu.h's MMU_TXN_WORDS");

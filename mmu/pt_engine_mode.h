@@ -135,6 +135,20 @@ static int eng_init(struct mmu_mode *m)
 	m->user_top = PT_SPLIT_ROOTS ? 1ull << PT_VA_BITS : 1ull << (PT_VA_BITS - 1);
 	m->kernel_base = -m->user_top;
 	m->pa_bits = PT_PA_BITS;
+	/* The call window encodes a base page as pa >> shift: only where
+	 * every address bit lands at one fixed shift (not Arm's 52-bit PA
+	 * with its high bits elsewhere, D8.3). */
+	m->win_oa_shift = -1;
+	for (int s = 0; s < 8 && m->win_oa_shift < 0; s++) {
+		uint64_t mask = 0;
+		unsigned b = PT_PAGE_SHIFT;
+		for (; b < PT_PA_BITS && leaf_oa(1ull << b, 0) == (1ull << b) >> s; b++)
+			mask |= leaf_oa(1ull << b, 0);
+		if (b == PT_PA_BITS) {
+			m->win_oa_shift = s;
+			m->win_oa_mask = mask;
+		}
+	}
 	/* Lock regions are what one leaf table translates: two transactions
 	 * holding different regions never store into one leaf table, and
 	 * every slot above spans several regions (mmu/lock.h). */
@@ -152,7 +166,7 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,
 	.leaf_bits = eng_leaf_bits, .add_one = eng_add_one,
-	.find_one = eng_find_one, .remove_one = eng_remove_one,
+	.find_one = eng_find_one, .remove_one = eng_remove_one, .window = eng_window,
 #ifdef MMU_HOST
 	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
 #endif

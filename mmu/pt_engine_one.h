@@ -198,3 +198,23 @@ static int eng_remove_one(mmu_transaction_t *ta, vaddr_t va, unsigned order)
 	keep_cursor(ta, &t, va);
 	return 0;
 }
+
+/* The call window over the cursor's table (mmu/mmu.c, "the call window"):
+ * a leaf table of base pages in the user half whose stripe ta holds, read
+ * without deferred stores. */
+static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg)
+{
+	if (THIS_MODE.win_oa_shift < 0 || !ta->walk.view || ta->walk.level != 0 ||
+	    in_kernel_half(ta->walk.first) || (!ta->walk.pg && ta->def.n) ||
+	    !txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen) ||
+	    !lock_holds(ta, ta->walk.first, ta->walk.last))
+		return false;
+	w->slots = ta->walk.view;
+	w->base = ta->walk.first;
+	w->find_off = ~(ta->walk.last - ta->walk.first);
+	w->add_off = w->find_off | (lvl_bytes(0) - 1);
+	w->oa_mask = THIS_MODE.win_oa_mask;
+	w->oa_shift = (uint8_t)THIS_MODE.win_oa_shift;
+	*pg = ta->walk.pg;
+	return true;
+}
