@@ -238,6 +238,8 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 static void win_close(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
+	if (!w->slots)
+		return;
 	if (w->adds) {
 		uint64_t page = 1ull << w->page_shift;
 		struct txn_delta *d = &ta->delta[HALF_USER];
@@ -262,11 +264,18 @@ static void win_close(mmu_transaction_t *ta)
 	w->find_off = w->add_off = ~0ull;   /* no va is inside */
 }
 
-/* After a call that succeeded and left its leaf table in the cursor. */
-static void win_open(mmu_transaction_t *ta)
+/* After a call at va that succeeded and left its leaf table in the
+ * cursor: the window opens on the second call in a row into one leaf
+ * table (a run of calls), so a one-page transaction does not pay for it. */
+static void win_open(mmu_transaction_t *ta, vaddr_t va)
 {
 	struct mmu_window_ *w = &ta->win;
 	const struct mmu_backend *be = mmu_cur->be;
+	vaddr_t region = va >> mmu_cur->lock_shift;
+	if (region != ta->win_region) {
+		ta->win_region = region;
+		return;
+	}
 	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg))
 		return;
 	w->lo = ~0u;
@@ -636,7 +645,6 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->st = NULL;
 	ta->magic = MMU_TXN_MAGIC;
 	ta->status = 0;
-	ta->win.has_current = false;
 	ta->op_seq = 0;
 	ta->gen = 0;
 	ta->flush.changed = false;
@@ -652,8 +660,12 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
 	ta->lk_held = 0;
-	ta->win.cur_locked = false;
-	ta->win = (struct mmu_window_){ .find_off = ~0ull, .add_off = ~0ull };
+	/* The window closed (what the inline calls test first) and no
+	 * current entry; the rest is set when it opens. */
+	ta->win.slots = NULL;
+	ta->win.add_key = ta->win.find_word = 0;
+	ta->win.has_current = ta->win.cur_locked = false;
+	ta->win_region = ~0ull;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
 		ta->status = -EINVAL;
 }
@@ -742,7 +754,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	if (out)
 		*out = e;
 	if (held)
-		win_open(ta);
+		win_open(ta, va);
 	return 0;
 }
 
@@ -781,7 +793,7 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 		set_cur(ta, e);
 		ta->win.cur_va = va;
 		ta->win.find_va = va;
-		win_open(ta);
+		win_open(ta, va);
 	}
 	return err;
 }
@@ -1260,7 +1272,7 @@ static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *run, unsigned 
 		*va = next ? next : ~(vaddr_t)0;
 		if (same_entry(e, keep))
 			continue;
-		int err = mmu_find(ta, run[i].va, NULL);
+		int err = mmu_find_call_(ta, run[i].va, NULL);
 		if (!err)
 			err = mmu_update(ta, keep);
 		if (err || keep.order != e.order)
@@ -1293,7 +1305,7 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 			err = scan_run(&ta, run, n, fn, priv, &va);
 			continue;
 		}
-		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
+		err = mmu_find_call_(&ta, l.va > va ? l.va : va, &e);
 		if (err)
 			break;
 		vaddr_t base = ta.win.cur_va, next = base + entry_bytes(e.order);
@@ -1318,7 +1330,7 @@ bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
 	mmu_transaction_t ta;
 	mmu_entry_t e;
 	mmu_transaction(&ta, t);
-	if (!mmu_find(&ta, va, &e)) {
+	if (!mmu_find_call_(&ta, va, &e)) {
 		unsigned p = e.prot, kind = access & (MMU_READ | MMU_WRITE | MMU_EXEC);
 		bool allowed = (!(access & MMU_USER) || (p & MMU_USER)) &&
 		               (kind == MMU_EXEC ? p & MMU_EXEC : kind == MMU_WRITE ? p & MMU_WRITE :

@@ -106,6 +106,7 @@ struct mmu_transaction {
 	 * win.cur_locked (it was found under its stripes). */
 	struct mmu_window_ win;
 	struct txn_page *win_pg;             /* the window's private page, NULL: read-only */
+	uint64_t win_region;                 /* lock region of the last call that could open it */
 	struct mmu_translation_set *set;
 	struct mmu_txn_state *st;            /* allocated when a change needs it, NULL before */
 	uint32_t magic;                      /* MMU_TXN_MAGIC while open */
