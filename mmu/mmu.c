@@ -278,6 +278,7 @@ static void win_open(mmu_transaction_t *ta, vaddr_t va)
 	}
 	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg))
 		return;
+	w->adds = 0;
 	w->lo = ~0u;
 	w->hi = 0;
 	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
@@ -302,11 +303,28 @@ static void win_open(mmu_transaction_t *ta, vaddr_t va)
 	}
 }
 
-/* An open transaction: true, with the window closed. */
+static bool txn_open(const mmu_transaction_t *ta)
+{
+	return ta && ta->magic == MMU_TXN_MAGIC && ta->set && ta->set->magic == MMU_SET_MAGIC &&
+	       ta->set->mode == mmu_cur;
+}
+
+/* An open transaction: true, with the window closed; a call other than
+ * mmu_add and mmu_find ends the run the window waits for (win_open), so
+ * find/update or find/remove pairs never open it. */
 static bool txn_ok(mmu_transaction_t *ta)
 {
-	if (!ta || ta->magic != MMU_TXN_MAGIC || !ta->set ||
-	    ta->set->magic != MMU_SET_MAGIC || ta->set->mode != mmu_cur)
+	if (!txn_open(ta))
+		return false;
+	win_close(ta);
+	ta->win_region = ~0ull;
+	return true;
+}
+
+/* The same for mmu_add and mmu_find, which continue a run. */
+static bool txn_ok_run(mmu_transaction_t *ta)
+{
+	if (!txn_open(ta))
 		return false;
 	win_close(ta);
 	return true;
@@ -716,7 +734,7 @@ extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
  * (nothing maps va), -ERANGE (va outside the mode). */
 int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	mmu_entry_t e;
 	vaddr_t base;
@@ -760,14 +778,14 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 
 vaddr_t mmu_current_va(mmu_transaction_t *ta)
 {
-	return txn_ok(ta) && ta->win.has_current ? ta->win.cur_va : 0;
+	return txn_open(ta) && ta->win.has_current ? ta->win.cur_va : 0;   /* the window stays */
 }
 
 /* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
  * -EEXIST, -ENOMEM or -EBUSY. */
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	int err = MMU_FAST_MISS;
 	uint64_t key = mmu_entry_key(e);
@@ -1259,20 +1277,23 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 /* Leaves mmu_scan reads at a time from one table. */
 #define SCAN_RUN 64
 
-/* fn over n plain leaves of one table; those it changes go through
- * mmu_update (after a change of size, the rest are read again). *va:
- * where the scan goes on. Returns 0 or mmu_update's error. */
-static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *run, unsigned n,
-                    mmu_scan_fn fn, void *priv, vaddr_t *va)
+/* fn over n plain leaves of one table, alike but for their output
+ * addresses (first, pa[]); those it changes go through mmu_update (after a
+ * change of size, the rest are read again). *va: where the scan goes on.
+ * Returns 0 or mmu_update's error. */
+static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *first, const paddr_t *pa,
+                    unsigned n, mmu_scan_fn fn, void *priv, vaddr_t *va)
 {
-	for (unsigned i = 0; i < n; i++) {
-		mmu_entry_t e = mmu_entry_of_leaf(&run[i].attr, run[i].pa, run[i].order);
-		mmu_entry_t keep = fn(e, run[i].va, priv);
-		vaddr_t next = run[i].va + entry_bytes(e.order);
-		*va = next ? next : ~(vaddr_t)0;
-		if (same_entry(e, keep))
+	uint64_t key = mmu_entry_key_of_leaf(&first->attr, first->order);
+	uint64_t bytes = entry_bytes(first->order);
+	vaddr_t at = first->va;
+	for (unsigned i = 0; i < n; i++, at += bytes) {
+		mmu_entry_t e = mmu_entry_with_key(pa[i], key);
+		mmu_entry_t keep = fn(e, at, priv);
+		*va = at + bytes ? at + bytes : ~(vaddr_t)0;
+		if ((keep.pa == pa[i] && mmu_entry_key(keep) == key) || same_entry(e, keep))
 			continue;
-		int err = mmu_find_call_(ta, run[i].va, NULL);
+		int err = mmu_find_call_(ta, at, NULL);
 		if (!err)
 			err = mmu_update(ta, keep);
 		if (err || keep.order != e.order)
@@ -1294,15 +1315,16 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 	mmu_transaction(&ta, t);
 	int err = 0;
 	vaddr_t va = start;
-	struct mmu_leaf l, run[SCAN_RUN];
+	struct mmu_leaf l, first;
+	paddr_t run[SCAN_RUN];
 	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
 		mmu_entry_t e;
 		unsigned n = 0;
 		if (!l.attr.annotated && mmu_cur->be->leaves &&
-		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, run, SCAN_RUN)) != 0) {
+		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, &first, run, SCAN_RUN)) != 0) {
 			/* Plain leaves of one table, read in one pass: a walk only
 			 * for the first one the callback changes. */
-			err = scan_run(&ta, run, n, fn, priv, &va);
+			err = scan_run(&ta, &first, run, n, fn, priv, &va);
 			continue;
 		}
 		err = mmu_find_call_(&ta, l.va > va ? l.va : va, &e);

@@ -92,12 +92,14 @@ struct mmu_backend {
 	 * sets *next past them (0: rewrite entry by entry). *err on failure. */
 	uint64_t (*protect_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
 	                        unsigned prot, vaddr_t *next, int *err);
-	/* Optional: the leaf holding va and the ones after it in the same
-	 * table, up to max, as long as each starts inside [va, last] and is a
-	 * native leaf with no side-table record (not annotated) and no
-	 * contiguous group: how many were written to out (0: none at va). */
-	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out,
-	                   unsigned max);
+	/* Optional: the leaf at va (first->va) and the ones after it in the
+	 * same table with the same order and attributes, as long as each
+	 * starts inside [va, last], up to max; all native, with no side-table
+	 * record (not annotated) and no contiguous group. first: the first
+	 * one; pa[i]: the output address of the i-th. Returns how many (0: no
+	 * such leaf at va). */
+	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *first,
+	                   paddr_t *pa, unsigned max);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,

@@ -1539,6 +1539,143 @@ static void case_cursor(struct ctx *c)
 	EXPECT_RC(c, mmu_clear_range(t, base, base + sz(c, big)), 0, "clear");
 }
 
+/* The call window (include/mmu.h, mmu/mmu.c "the call window"): runs of
+ * mmu_add and mmu_find in one leaf table go inline once the window opens
+ * (the second call in a row in the table). Each thing the window must
+ * refuse is asked inside an open window: an occupied slot, an unaligned
+ * va or pa, another entry value, an entry word last checked for the
+ * kernel half, a slot a later call removed; and what it did must reach
+ * the statistics, the current entry, commit and forget exactly. */
+static void case_window(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned tbl = c->env.geo.page_shift - 3;   /* what one leaf table spans */
+	if (sz(c, tbl) > c->env.user_top / 8)
+		tbl = c->big;
+	uint64_t span = sz(c, tbl);
+	vaddr_t base = uva(c, tbl, 2);
+	enum { N = 20 };
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	const struct mmu_stats *st;
+
+	/* A run into a fresh table, the last two pages in the next one. */
+	struct want w[N + 1];
+	for (unsigned k = 0; k < N; k++)
+		w[k] = want_of(k < N - 2 ? base + k * page : base + span + (k - N + 2) * page,
+		               pa_for(c, 0, k + 1), 0, R | W);
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < N; k++) {
+		EXPECT_RC(c, mmu_add(&ta, ent(w[k].pa, R | W, 0), w[k].va), 0, "window: add %u", k);
+		if (mmu_current_va(&ta) != w[k].va)
+			failf(c, "window: add %u: current va %#" PRIx64 ", expected %#" PRIx64, k,
+			      mmu_current_va(&ta), w[k].va);
+	}
+	/* Two finds in the first table: the window opens there again. */
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R | W, 0), base + 3 * page), -EEXIST,
+	          "window: an occupied slot");
+	/* A call the window refuses closes it: open it again each time. */
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40) + 8, R | W, 0), base + 30 * page), -EINVAL,
+	          "window: an unaligned pa");
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R | W, 0), base + 30 * page + 8), -EINVAL,
+	          "window: an unaligned va");
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R, 0), base + 30 * page), 0,
+	          "window: another entry value");
+	w[N] = want_of(base + 30 * page, pa_for(c, 0, 40), 0, R);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 41), R, 0), base + 31 * page), 0,
+	          "window: that value again");
+	for (unsigned k = 0; k <= N; k++)
+		expect_find_at(c, &ta, &w[k], w[k].va + (k & 1) * 8, "window: in the transaction");
+	expect_unmapped(c, t, &ta, base + 29 * page, "window: a hole");
+	mmu_forget(&ta);
+	st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "window: forgotten, %" PRIu64 " entries %" PRIu64 " bytes", st->entries[0],
+		      st->mapped_bytes);
+	expect_unmapped(c, t, NULL, base, "window: forgotten");
+
+	/* Again, committed: statistics exact, every page walkable. A call
+	 * that fails after the inline ones leaves them in place. */
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < N; k++)
+		EXPECT_RC(c, mmu_add(&ta, ent(w[k].pa, R | W, 0), w[k].va), 0, "window: add %u", k);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R, 0), w[N].va), 0, "window: add R");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R, 0), base), -EEXIST,
+	          "window: a failing add after the run");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "window: commit");
+	st = stats(c, t);
+	if (st->entries[0] != N + 1 || st->mapped_bytes != (N + 1) * page)
+		failf(c, "window: committed %d pages, stats say %" PRIu64 " entries %" PRIu64 " bytes",
+		      N + 1, st->entries[0], st->mapped_bytes);
+	for (unsigned k = 0; k <= N; k++)
+		expect_entry(c, t, &w[k], "window: committed");
+
+	/* A run into the committed table: the first stores are deferred,
+	 * then they spill into a private copy of the live table, and the
+	 * window stores into the copy, which commit publishes. */
+	enum { M = 20 };
+	struct want m[M];
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < M; k++) {
+		m[k] = want_of(base + (60 + k) * page, pa_for(c, 0, 60 + k), 0, R | W);
+		EXPECT_RC(c, mmu_add(&ta, ent(m[k].pa, R | W, 0), m[k].va), 0, "window: copy: add %u", k);
+	}
+	EXPECT_RC(c, mmu_commit(&ta), 0, "window: copy: commit");
+	for (unsigned k = 0; k < M; k++)
+		expect_entry(c, t, &m[k], "window: copy: committed");
+	st = stats(c, t);
+	if (st->entries[0] != N + 1 + M)
+		failf(c, "window: copy: %d pages, stats say %" PRIu64, N + 1 + M, st->entries[0]);
+
+	/* An entry word checked for the kernel half, then a window opened by
+	 * finds: the same word at a user va is still -EINVAL. */
+	mmu_transaction(&ta, t);
+	vaddr_t gva = kva(c, 0, 3), fresh = base + 4 * span;   /* a table born in ta */
+	mmu_entry_t g = mmu_mkglobal(ent(pa_for(c, 0, 50), R | W, 0));
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 51), R | W, 0), fresh), 0, "window: a new table");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 52), R | W, 0), fresh + page), 0,
+	          "window: a second page there");
+	EXPECT_RC(c, mmu_add(&ta, g, gva), 0, "window: a global");
+	EXPECT_RC(c, mmu_find(&ta, fresh, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, fresh + page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, g, fresh + 2 * page), -EINVAL, "window: a global at a user va");
+	expect_unmapped(c, t, &ta, fresh + 2 * page, "window: no global at a user va");
+	mmu_forget(&ta);
+
+	/* Removes and updates close the window: what they changed is seen. */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_find(&ta, base + page, &got), 0, "window: find 1");
+	EXPECT_RC(c, mmu_find(&ta, base + 2 * page, &got), 0, "window: find 2");
+	EXPECT_RC(c, mmu_remove(&ta), 0, "window: remove 2");
+	expect_find_at(c, &ta, &w[3], w[3].va, "window: find 3 after the remove");
+	expect_unmapped(c, t, &ta, base + 2 * page, "window: the removed page");
+	expect_find_at(c, &ta, &w[4], w[4].va, "window: find 4");
+	EXPECT_RC(c, mmu_update(&ta, ent(w[4].pa, R, 0)), 0, "window: update 4");
+	struct want w4 = w[4];
+	w4.prot = R;
+	expect_find_at(c, &ta, &w[5], w[5].va, "window: find 5 after the update");
+	expect_find_at(c, &ta, &w4, w4.va, "window: the updated page");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "window: commit the remove and update");
+	expect_entry(c, t, &w4, "window: committed update");
+	expect_unmapped(c, t, NULL, base + 2 * page, "window: committed remove");
+	EXPECT_RC(c, mmu_clear_range(t, base, base + 2 * span), 0, "window: clear");
+	st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "window: cleared, %" PRIu64 " entries %" PRIu64 " bytes", st->entries[0],
+		      st->mapped_bytes);
+}
+
 /* Allocation failure at every allocation point of a workload: the failing
  * step changes nothing (raw tables, table pages), and once everything is
  * removed no table page is left. */
@@ -2004,6 +2141,7 @@ static const struct test_case cases[] = {
 	{ "ranges_enomem", case_ranges_enomem },
 	{ "ranges_whole", case_ranges_whole },
 	{ "cursor", case_cursor },
+	{ "window", case_window },
 };
 
 size_t conformance_ncases(void)
