@@ -254,6 +254,7 @@ static void win_close(mmu_transaction_t *ta)
 		f->end = end > f->end ? end : f->end;
 		f->pages += w->adds;
 		struct txn_page *pg = ta->win_pg;
+		pg->whole_count = 0;
 		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
 		pg->stored_hi = w->hi > pg->stored_hi ? w->hi : pg->stored_hi;
 	}

@@ -54,6 +54,7 @@ static inline pt_entry_t slot_read(const mmu_transaction_t *ta, const struct tab
 static inline void store_private(struct txn_page *pg, size_t i, pt_entry_t v)
 {
 	((pt_entry_t *)pg->ptr)[i] = v;
+	pg->whole_count = 0;
 	if (i < pg->stored_lo)
 		pg->stored_lo = (uint32_t)i;
 	if (i > pg->stored_hi)

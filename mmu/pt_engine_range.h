@@ -61,6 +61,7 @@ static bool run_fresh(mmu_transaction_t *ta, const struct table *t)
 
 static void run_stored(struct txn_page *pg, size_t lo, size_t hi)
 {
+	pg->whole_count = 0;
 	if (lo < pg->stored_lo)
 		pg->stored_lo = (uint32_t)lo;
 	if (hi > pg->stored_hi)
@@ -108,7 +109,11 @@ static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_
 	size_t end = lvl_entries(t->level) - 1;
 	fill_slots(t->pg->ptr, 0, end, t, c, false);
 	remember(ta, t, t->va);
-	return txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
+	int err = txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
+	/* Its count is known: commit need not read it back (count_born). */
+	if (!err && !c->contig && !c->attr.annotated)
+		t->pg->whole_count = (uint32_t)lvl_entries(t->level);   /* CNT_PLAIN each */
+	return err;
 }
 
 /*
@@ -237,7 +242,8 @@ static void count_born(mmu_transaction_t *ta)
 {
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
 		if (!pg->live && !pg->raw && pg->level != PT_TOP)
-			*mmu_env_table_word(pg->pa) = pg->stored_lo > pg->stored_hi ? 0 :
+			*mmu_env_table_word(pg->pa) = pg->whole_count ? pg->whole_count :
+				pg->stored_lo > pg->stored_hi ? 0 :
 				cnt_scan(pg->ptr, pg->level, pg->stored_lo, pg->stored_hi);
 }
 

@@ -1676,6 +1676,54 @@ static void case_window(struct ctx *c)
 		      st->mapped_bytes);
 }
 
+/* A leaf table a range fill wrote whole has its per-table count known at
+ * commit without reading it back (pt_engine_range.h, fill_whole); any
+ * later store into it in the same transaction (a range removal, a remove,
+ * an update) must make commit count it again, or a later whole-table
+ * removal, which trusts the count, gets the statistics wrong. */
+static void case_whole_count(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned tbl = c->env.geo.page_shift - 3;
+	if (sz(c, tbl) > c->env.user_top / 8)
+		tbl = c->big;
+	uint64_t span = sz(c, tbl);
+	vaddr_t base = uva(c, tbl, 2);
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	const struct mmu_stats *st;
+	for (int how = 0; how < 3; how++) {
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_add_range(&ta, ent(pa_for(c, tbl, 1), R | W, 0), base, span), 0,
+		          "whole count %d: fill a table", how);
+		if (how == 0)
+			EXPECT_RC(c, mmu_remove_range(&ta, base + 2 * page, base + 5 * page), 0,
+			          "whole count: remove a range in it");
+		if (how == 1 && EXPECT_RC(c, mmu_find(&ta, base + 7 * page, &got), 0, "whole count: find"))
+			EXPECT_RC(c, mmu_remove(&ta), 0, "whole count: remove a page in it");
+		if (how == 2 && EXPECT_RC(c, mmu_find(&ta, base + 7 * page, &got), 0, "whole count: find"))
+			EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(pa_for(c, 0, 9), R, 0),
+			                                           MMU_MEM_NORMAL)), 0,
+			          "whole count: update a page in it");
+		EXPECT_RC(c, mmu_commit(&ta), 0, "whole count %d: commit", how);
+		uint64_t want = span / page - (how == 0 ? 3 : how == 1 ? 1 : 0);
+		st = stats(c, t);
+		if (st->entries[0] != want)
+			failf(c, "whole count %d: %" PRIu64 " entries, expected %" PRIu64, how,
+			      st->entries[0], want);
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count %d: remove the table", how);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "whole count %d: commit the removal", how);
+		st = stats(c, t);
+		if (st->entries[0] || st->mapped_bytes)
+			failf(c, "whole count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
+			      st->entries[0], st->mapped_bytes);
+	}
+}
+
 /* Allocation failure at every allocation point of a workload: the failing
  * step changes nothing (raw tables, table pages), and once everything is
  * removed no table page is left. */
@@ -2142,6 +2190,7 @@ static const struct test_case cases[] = {
 	{ "ranges_whole", case_ranges_whole },
 	{ "cursor", case_cursor },
 	{ "window", case_window },
+	{ "whole_count", case_whole_count },
 };
 
 size_t conformance_ncases(void)
