@@ -35,6 +35,17 @@ int  lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 int  lock_whole(mmu_transaction_t *ta);
 /* Whether ta holds every stripe covering [first, last]. */
 bool lock_holds(const mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
+/* The stripe guarding va's region (regions in use: mode->lock_shift != 0),
+ * and whether ta holds it: lock_holds for one address, inline, for the
+ * set cursor (mmu/pt_engine.h). */
+static inline unsigned lock_stripe(const mmu_translation_set_t *t, vaddr_t va)
+{
+	return (unsigned)((va >> t->mode->lock_shift) % 64);
+}
+static inline bool lock_holds_stripe(const mmu_transaction_t *ta, unsigned s)
+{
+	return ta->lk_held >> s & 1;
+}
 /* Release every stripe ta holds (commit, forget). */
 void lock_release(mmu_transaction_t *ta);
 

@@ -52,6 +52,15 @@ struct mmu_translation_set {
 		uint32_t commit;             /* the commit lock */
 		uint32_t readers;            /* lockless readers walking */
 	} lk;
+	/* Per lock stripe s (mmu/lock.h): the live leaf table of the region
+	 * (of that stripe) a transaction holding s last walked, so that the
+	 * next transaction there starts at it instead of the root
+	 * (mmu/pt_engine_one.h, "set cursor"). Written and read only under
+	 * stripe s; a commit that frees tables forgets the stripes it holds. */
+	struct {
+		uint64_t region[64];         /* region number + 1; 0: none */
+		paddr_t  table[64];
+	} leaf;
 };
 
 /*

@@ -135,6 +135,33 @@ static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
 	pt_leaf_attr(e, l, &out->attr);
 }
 
+/* The set cursor (mmu_translation_set.leaf): leaf table pa, live, holds
+ * va's slot. Kept only under va's stripe (its single writer) and only
+ * by a transaction that has freed nothing (no state): a table it
+ * unlinked is still live until its commit, which forgets the stripe. */
+static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
+{
+	uint64_t r = va >> THIS_MODE.lock_shift;
+	mmu_translation_set_t *set = ta->set;
+	unsigned s = lock_stripe(set, va);
+	if (!ta->st && set->leaf.region[s] != r + 1 && lock_holds_stripe(ta, s)) {
+		set->leaf.table[s] = pa;
+		set->leaf.region[s] = r + 1;
+	}
+}
+
+/* The set cursor's table for va (level 0), when ta holds va's stripe. */
+static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+{
+	uint64_t r = va >> THIS_MODE.lock_shift;
+	mmu_translation_set_t *set = ta->set;
+	unsigned s = lock_stripe(set, va);
+	if (ta->st || in_kernel_half(va) || set->leaf.region[s] != r + 1 || !lock_holds_stripe(ta, s))
+		return false;
+	table_at(ta, t, set->leaf.table[s], 0, va & ~(lvl_bytes(1) - 1), false);
+	return true;
+}
+
 /* Remember table t, which translates va, as the one the next call will
  * most likely need (a cursor, so sequential work does not walk from the
  * root each time). A root is remembered for its half only: with one root
@@ -156,6 +183,8 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	}
 	ta->walk.view = t->view;
 	ta->walk.pg = t->pg;
+	if (l == 0 && !t->kernel && (!t->pg || t->pg->live))
+		set_cursor_keep(ta, t->pa, va);
 }
 
 static PT_HOT bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)

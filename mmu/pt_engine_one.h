@@ -101,6 +101,8 @@ static bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct tabl
 		cursor_table(ta, va, t);
 		return true;
 	}
+	if (l == 0 && set_cursor(ta, va, t))
+		return true;
 	descend(ta, va, l, t);
 	return t->level == l;
 }
@@ -142,7 +144,8 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 	if (at_cursor(ta, va, l))
 		k = pt_kind(e = cursor_read(ta, lvl_index(va, l)), l);
 	if (k == PT_TABLE) {   /* no cursor, or va's leaf is further down */
-		descend(ta, va, 0, &t);
+		if (!set_cursor(ta, va, &t))
+			descend(ta, va, 0, &t);
 		l = t.level;
 		k = pt_kind(e = slot_read(ta, &t, lvl_index(va, l)), l);
 	}

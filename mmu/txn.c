@@ -513,6 +513,21 @@ static bool unlinks_live_table(mmu_transaction_t *ta)
 	return false;
 }
 
+/* A commit that frees user-half tables forgets the set cursors of the
+ * stripes it holds (mmu_translation_set.leaf): every table it frees lies in
+ * one of them, and no other transaction writes those slots meanwhile. */
+static void forget_set_cursors(mmu_transaction_t *ta)
+{
+	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
+		for (size_t i = 0; i < j->n; i++)
+			if (j->e[i].kind == J_FREE_USER) {
+				for (unsigned s = 0; s < 64; s++)
+					if (ta->lk_held >> s & 1)
+						ta->set->leaf.region[s] = 0;
+				return;
+			}
+}
+
 /*
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
@@ -550,6 +565,8 @@ void txn_commit(mmu_transaction_t *ta)
 
 	add_delta(&t->counts, &ta->delta[0]);
 	add_delta(&t->mode->kernel_counts, &ta->delta[1]);
+	if (st)
+		forget_set_cursors(ta);
 	/* Before anything is freed: a cursor (another transaction's, on
 	 * another CPU) checks the generations before trusting a table. */
 	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);

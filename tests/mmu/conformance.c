@@ -1724,6 +1724,75 @@ static void case_whole_count(struct ctx *c)
 	}
 }
 
+/* The set cursor (mmu_translation_set.leaf, mmu/pt_engine.h): a
+ * transaction starts at the leaf table the last one walked in that lock
+ * region, which must never be a table since freed (a remove emptied it, a
+ * merge replaced it), one born in a transaction that was forgotten, or one
+ * the transaction itself has unlinked. */
+static void case_set_cursor(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned tbl = c->env.geo.page_shift - 3;
+	bool merge = native(c, tbl);
+	if (sz(c, tbl) > c->env.user_top / 8)
+		tbl = c->big;
+	uint64_t span = sz(c, tbl);
+	vaddr_t base = uva(c, tbl, 2);
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	struct want p[4];
+	for (unsigned k = 0; k < 4; k++)
+		p[k] = want_of(base + k * page, pa_for(c, 0, k + 1), 0, R | W);
+
+	/* Emptied and freed between two one-page transactions. */
+	for (int round = 0; round < 2; round++) {
+		EXPECT_RC(c, add_commit(t, ent(p[0].pa, R | W, 0), p[0].va), 0, "set cursor: add 0");
+		EXPECT_RC(c, add_commit(t, ent(p[1].pa, R | W, 0), p[1].va), 0, "set cursor: add 1");
+		EXPECT_RC(c, remove_commit(t, p[0].va), 0, "set cursor: remove 0");
+		EXPECT_RC(c, remove_commit(t, p[1].va), 0, "set cursor: remove 1 (frees the table)");
+	}
+	EXPECT_RC(c, add_commit(t, ent(p[2].pa, R | W, 0), p[2].va), 0, "set cursor: add after the free");
+	expect_entry(c, t, &p[2], "set cursor: after the free");
+	expect_unmapped(c, t, NULL, p[0].va, "set cursor: the removed page");
+
+	/* Unlinked by the transaction itself, then a page next to it. */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_find(&ta, p[2].va, &got), 0, "set cursor: find 2");
+	EXPECT_RC(c, mmu_remove(&ta), 0, "set cursor: remove 2 (unlinks the table)");
+	EXPECT_RC(c, mmu_add(&ta, ent(p[3].pa, R | W, 0), p[3].va), 0, "set cursor: add 3");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "set cursor: commit");
+	expect_entry(c, t, &p[3], "set cursor: added after its table was unlinked");
+
+	/* A table born in a forgotten transaction. */
+	vaddr_t other = base + 2 * span;
+	struct want q = want_of(other + page, pa_for(c, 0, 9), 0, R | W);
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 8), R | W, 0), other), 0, "set cursor: born");
+	EXPECT_RC(c, mmu_find(&ta, other, &got), 0, "set cursor: find in it");
+	mmu_forget(&ta);
+	EXPECT_RC(c, add_commit(t, ent(q.pa, R | W, 0), q.va), 0, "set cursor: add after the forget");
+	expect_entry(c, t, &q, "set cursor: after the forget");
+
+	/* Replaced by a block (a merge frees it). */
+	if (merge) {
+		struct want blk = want_of(base, pa_for(c, tbl, 1), tbl, R | W);
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_find(&ta, p[3].va, &got), 0, "set cursor: find before the merge");
+		EXPECT_RC(c, mmu_update(&ta, ent(blk.pa, R | W, tbl)), 0, "set cursor: merge");
+		EXPECT_RC(c, mmu_commit(&ta), 0, "set cursor: commit the merge");
+		mmu_transaction(&ta, t);
+		expect_find_at(c, &ta, &blk, base + 5 * page, "set cursor: find after the merge");
+		mmu_forget(&ta);
+		EXPECT_RC(c, remove_commit(t, base), 0, "set cursor: remove the block");
+		EXPECT_RC(c, add_commit(t, ent(p[1].pa, R | W, 0), p[1].va), 0, "set cursor: add after it");
+		expect_entry(c, t, &p[1], "set cursor: after the block");
+	}
+	EXPECT_RC(c, mmu_clear_range(t, base, base + 3 * span), 0, "set cursor: clear");
+}
+
 /* Allocation failure at every allocation point of a workload: the failing
  * step changes nothing (raw tables, table pages), and once everything is
  * removed no table page is left. */
@@ -2191,6 +2260,7 @@ static const struct test_case cases[] = {
 	{ "cursor", case_cursor },
 	{ "window", case_window },
 	{ "whole_count", case_whole_count },
+	{ "set_cursor", case_set_cursor },
 };
 
 size_t conformance_ncases(void)
