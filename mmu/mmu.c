@@ -63,6 +63,7 @@ int mmu_select_mode(const char *name)
 	if (err)
 		return err;
 	memset(&m->kernel_counts, 0, sizeof(m->kernel_counts));
+	m->checked.key = 0;   /* what init found (CPU features) may accept other entries */
 	m->kernel_table_pages = 0;
 	m->kernel_owner = NULL;
 	m->kernel_meta = 0;
@@ -782,6 +783,42 @@ vaddr_t mmu_current_va(mmu_transaction_t *ta)
 	return txn_open(ta) && ta->win.has_current ? ta->win.cur_va : 0;   /* the window stays */
 }
 
+/* ---- entry checks ----------------------------------------------------------
+ *
+ * What check_entry settles about an entry word alone (everything but its
+ * addresses) and the descriptor bits add_cache builds for it are the same
+ * for every transaction of the mode, so the last word one transaction
+ * checked is kept in the mode for the next (a page-fault path maps with a
+ * few distinct words): read lockless under a sequence count, written only
+ * by a caller that wins it (a loser keeps its own answer), and cleared
+ * when the mode is selected again. */
+static bool checked_get(mmu_transaction_t *ta, uint64_t key)
+{
+	struct mmu_mode *m = mmu_cur;
+	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_ACQUIRE);
+	uint64_t k = __atomic_load_n(&m->checked.key, __ATOMIC_RELAXED);
+	uint64_t b = __atomic_load_n(&m->checked.bits, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((s & 1) || k != key || !k || __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED) != s)
+		return false;
+	ta->fast.add_key = k;
+	ta->fast.add_bits = b;
+	return true;
+}
+
+static void checked_put(uint64_t key, uint64_t bits)
+{
+	struct mmu_mode *m = mmu_cur;
+	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED);
+	if ((s & 1) || !__atomic_compare_exchange_n(&m->checked.seq, &s, s + 1, false,
+	                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&m->checked.key, key, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->checked.bits, bits, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->checked.seq, s + 2, __ATOMIC_RELEASE);
+}
+
 /* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
  * -EEXIST, -ENOMEM or -EBUSY. */
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
@@ -790,11 +827,14 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 		return -EINVAL;
 	int err = MMU_FAST_MISS;
 	uint64_t key = mmu_entry_key(e);
-	if (key != ta->fast.add_key || !key) {   /* 0: nothing cached (prot 0 is never valid) */
+	/* 0: nothing cached (prot 0 is never valid) */
+	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key)) {
 		int half = check_entry(e, va);
 		if (half < 0)
 			return half;
 		add_cache(ta, e);
+		if (ta->fast.add_key)
+			checked_put(ta->fast.add_key, ta->fast.add_bits);
 	}
 	if (ta->fast.add_key == key)
 		err = add_fast(ta, e, va);

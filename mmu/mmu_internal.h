@@ -171,6 +171,11 @@ struct mmu_mode {
 	vaddr_t kernel_base;             /* kernel half: [kernel_base, 2^64) */
 	unsigned pa_bits;                /* output addresses the format can hold */
 	int      win_oa_shift;           /* base page leaf: address field = pa >> it; -1: not so */
+	struct {                         /* mmu_add's checks of one entry word, shared by every
+	                                    transaction of the mode (mmu.c, "entry checks") */
+		uint64_t seq;            /* odd while written */
+		uint64_t key, bits;      /* the entry word and its descriptor, key 0: none */
+	} checked;
 	uint64_t win_oa_mask;            /* that field */
 	unsigned host_arch;              /* enum mmu_host_arch */
 	unsigned lock_shift;             /* bytes of a locking region, log2; 0: the set is

@@ -144,7 +144,8 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 	uint64_t r = va >> THIS_MODE.lock_shift;
 	mmu_translation_set_t *set = ta->set;
 	unsigned s = lock_stripe(set, va);
-	if (!ta->st && set->leaf.region[s] != r + 1 && lock_holds_stripe(ta, s)) {
+	/* The stripe first: the slot is read only under it. */
+	if (!ta->st && lock_holds_stripe(ta, s) && set->leaf.region[s] != r + 1) {
 		set->leaf.table[s] = pa;
 		set->leaf.region[s] = r + 1;
 	}
@@ -156,7 +157,7 @@ static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 	uint64_t r = va >> THIS_MODE.lock_shift;
 	mmu_translation_set_t *set = ta->set;
 	unsigned s = lock_stripe(set, va);
-	if (ta->st || in_kernel_half(va) || set->leaf.region[s] != r + 1 || !lock_holds_stripe(ta, s))
+	if (ta->st || in_kernel_half(va) || !lock_holds_stripe(ta, s) || set->leaf.region[s] != r + 1)
 		return false;
 	table_at(ta, t, set->leaf.table[s], 0, va & ~(lvl_bytes(1) - 1), false);
 	return true;
