@@ -142,7 +142,7 @@ static uint64_t entry_bytes(unsigned order)
 }
 
 /* The largest native order not above order: what an entry is built of. */
-static unsigned native_order(unsigned order)
+static inline __attribute__((always_inline)) unsigned native_order(unsigned order)
 {
 	uint64_t fit = mmu_cur->geo.native_orders & ((order >= 63) ? ~0ull : ((2ull << order) - 1));
 	return 63 - (unsigned)__builtin_clzll(fit | 1);
@@ -236,11 +236,9 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
  * one-entry fast path would have counted them, so the rest of the layer
  * never sees the window open.
  */
-static void win_close(mmu_transaction_t *ta)
+static void win_fold(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
-	if (!w->slots)
-		return;
 	if (w->adds) {
 		uint64_t page = 1ull << w->page_shift;
 		struct txn_delta *d = &ta->delta[HALF_USER];
@@ -266,18 +264,19 @@ static void win_close(mmu_transaction_t *ta)
 	w->find_off = w->add_off = ~0ull;   /* no va is inside */
 }
 
+static inline __attribute__((always_inline)) void win_close(mmu_transaction_t *ta)
+{
+	if (ta->win.slots)
+		win_fold(ta);
+}
+
 /* After a call at va that succeeded and left its leaf table in the
  * cursor: the window opens on the second call in a row into one leaf
  * table (a run of calls), so a one-page transaction does not pay for it. */
-static void win_open(mmu_transaction_t *ta, vaddr_t va)
+static void win_try(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
 	const struct mmu_backend *be = mmu_cur->be;
-	vaddr_t region = va >> mmu_cur->lock_shift;
-	if (region != ta->win_region) {
-		ta->win_region = region;
-		return;
-	}
 	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg))
 		return;
 	w->adds = 0;
@@ -305,7 +304,16 @@ static void win_open(mmu_transaction_t *ta, vaddr_t va)
 	}
 }
 
-static bool txn_open(const mmu_transaction_t *ta)
+static inline __attribute__((always_inline)) void win_open(mmu_transaction_t *ta, vaddr_t va)
+{
+	vaddr_t region = va >> mmu_cur->lock_shift;
+	if (region != ta->win_region)
+		ta->win_region = region;
+	else
+		win_try(ta);
+}
+
+static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction_t *ta)
 {
 	return ta && ta->magic == MMU_TXN_MAGIC && ta->set && ta->set->magic == MMU_SET_MAGIC &&
 	       ta->set->mode == mmu_cur;
@@ -314,7 +322,7 @@ static bool txn_open(const mmu_transaction_t *ta)
 /* An open transaction: true, with the window closed; a call other than
  * mmu_add and mmu_find ends the run the window waits for (win_open), so
  * find/update or find/remove pairs never open it. */
-static bool txn_ok(mmu_transaction_t *ta)
+static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
 		return false;
@@ -324,7 +332,7 @@ static bool txn_ok(mmu_transaction_t *ta)
 }
 
 /* The same for mmu_add and mmu_find, which continue a run. */
-static bool txn_ok_run(mmu_transaction_t *ta)
+static inline __attribute__((always_inline)) bool txn_ok_run(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
 		return false;

@@ -139,13 +139,13 @@ static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
  * va's slot. Kept only under va's stripe (its single writer) and only
  * by a transaction that has freed nothing (no state): a table it
  * unlinked is still live until its commit, which forgets the stripe. */
-static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
+static inline void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 {
 	uint64_t r = va >> THIS_MODE.lock_shift;
 	mmu_translation_set_t *set = ta->set;
 	unsigned s = lock_stripe(set, va);
 	/* The stripe first: the slot is read only under it. */
-	if (!ta->st && lock_holds_stripe(ta, s) && set->leaf.region[s] != r + 1) {
+	if (lock_holds_stripe(ta, s) && set->leaf.region[s] != r + 1) {
 		set->leaf.table[s] = pa;
 		set->leaf.region[s] = r + 1;
 	}
@@ -184,7 +184,7 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	}
 	ta->walk.view = t->view;
 	ta->walk.pg = t->pg;
-	if (l == 0 && !t->kernel && (!t->pg || t->pg->live))
+	if (l == 0 && !ta->st && !t->kernel)   /* no state: no table born or freed */
 		set_cursor_keep(ta, t->pa, va);
 }
 
