@@ -1539,6 +1539,14 @@ static void case_cursor(struct ctx *c)
 	EXPECT_RC(c, mmu_clear_range(t, base, base + sz(c, big)), 0, "clear");
 }
 
+/* The order of what one leaf table of base pages spans (radix modes), or
+ * the case's big order where that is too large for the user half. */
+static unsigned leaf_table_order(const struct ctx *c)
+{
+	unsigned tbl = c->env.geo.page_shift - 3;
+	return sz(c, tbl) > c->env.user_top / 8 ? c->big : tbl;
+}
+
 /* The call window (include/mmu.h, mmu/mmu.c "the call window"): runs of
  * mmu_add and mmu_find in one leaf table go inline once the window opens
  * (the second call in a row in the table). Each thing the window must
@@ -1552,9 +1560,7 @@ static void case_window(struct ctx *c)
 	if (!t)
 		return;
 	uint64_t page = sz(c, 0);
-	unsigned tbl = c->env.geo.page_shift - 3;   /* what one leaf table spans */
-	if (sz(c, tbl) > c->env.user_top / 8)
-		tbl = c->big;
+	unsigned tbl = leaf_table_order(c);
 	uint64_t span = sz(c, tbl);
 	vaddr_t base = uva(c, tbl, 2);
 	enum { N = 20 };
@@ -1687,9 +1693,7 @@ static void case_whole_count(struct ctx *c)
 	if (!t)
 		return;
 	uint64_t page = sz(c, 0);
-	unsigned tbl = c->env.geo.page_shift - 3;
-	if (sz(c, tbl) > c->env.user_top / 8)
-		tbl = c->big;
+	unsigned tbl = leaf_table_order(c);
 	uint64_t span = sz(c, tbl);
 	vaddr_t base = uva(c, tbl, 2);
 	mmu_transaction_t ta;
@@ -1735,10 +1739,8 @@ static void case_set_cursor(struct ctx *c)
 	if (!t)
 		return;
 	uint64_t page = sz(c, 0);
-	unsigned tbl = c->env.geo.page_shift - 3;
+	unsigned tbl = leaf_table_order(c);
 	bool merge = native(c, tbl);
-	if (sz(c, tbl) > c->env.user_top / 8)
-		tbl = c->big;
 	uint64_t span = sz(c, tbl);
 	vaddr_t base = uva(c, tbl, 2);
 	mmu_transaction_t ta;
