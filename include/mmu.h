@@ -100,16 +100,16 @@ const struct mmu_geometry *mmu_geometry(void);
 
 /* ---- entries ---------------------------------------------------------- */
 
-mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);        /* base page, normal memory */
+/* mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);       inline, below: base page, normal memory */
 mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot);
 mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t);
 mmu_entry_t mmu_mkglobal(mmu_entry_t e);                   /* valid in every translation set */
-mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);     /* size = base page << order */
+/* mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);    inline, below: size = base page << order */
 mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter);  /* stats counter 0..7 */
 mmu_entry_t mmu_mkold(mmu_entry_t e);     /* Accessed clear: report the next access */
 mmu_entry_t mmu_mkclean(mmu_entry_t e);   /* Dirty clear: report the next write */
 
-paddr_t  mmu_entry_pa(mmu_entry_t e);
+/* paddr_t mmu_entry_pa(mmu_entry_t e);                       inline, below */
 unsigned mmu_entry_prot(mmu_entry_t e);
 unsigned mmu_entry_order(mmu_entry_t e);
 bool     mmu_entry_global(mmu_entry_t e);
@@ -140,6 +140,37 @@ void mmu_forget(mmu_transaction_t *ta);
 vaddr_t mmu_current_va(mmu_transaction_t *ta);
 int     mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
 int     mmu_remove(mmu_transaction_t *ta);
+
+/*
+ * The constructors every mapping loop calls, inline as well (mmu/mmu.c
+ * emits their external definitions). An entry is two words: pa, then the
+ * order (bits 0-31), prot (32-39), memtype, flags and counter (a byte each
+ * above), as mmu/mmu_types.h asserts; a prot or order out of range is
+ * carried and rejected on use, as the contract says.
+ */
+inline mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot)
+{
+	uint64_t ew[MMU_ENTRY_WORDS] = { pa, (uint64_t)(prot > 0xff ? 0xff : prot) << 32 };
+	mmu_entry_t e;
+	__builtin_memcpy(&e, ew, sizeof(ew));
+	return e;
+}
+
+inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order)
+{
+	uint64_t ew[MMU_ENTRY_WORDS];
+	__builtin_memcpy(ew, &e, sizeof(ew));
+	ew[1] = (ew[1] & ~(uint64_t)0xffffffff) | order;
+	__builtin_memcpy(&e, ew, sizeof(ew));
+	return e;
+}
+
+inline paddr_t mmu_entry_pa(mmu_entry_t e)
+{
+	uint64_t ew[MMU_ENTRY_WORDS];
+	__builtin_memcpy(ew, &e, sizeof(ew));
+	return ew[0];
+}
 
 /* The layer's part of mmu_add and mmu_find: everything the window does not
  * take. Callers call mmu_add and mmu_find. */

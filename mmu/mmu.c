@@ -76,14 +76,10 @@ int mmu_select_mode(const char *name)
 
 /* ---- entries ------------------------------------------------------------ */
 
-mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot)
-{
-	mmu_entry_t e = { .pa = pa, .order = 0, .prot = (uint8_t)prot,
-	                  .memtype = MMU_MEM_NORMAL };
-	if (prot > 0xff)
-		e.prot = 0xff;   /* carried, rejected on use */
-	return e;
-}
+/* The external definitions of the inline constructors (include/mmu.h). */
+extern inline mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);
+extern inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);
+extern inline paddr_t mmu_entry_pa(mmu_entry_t e);
 
 mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot)
 {
@@ -100,12 +96,6 @@ mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t)
 mmu_entry_t mmu_mkglobal(mmu_entry_t e)
 {
 	e.flags |= MMU_EF_GLOBAL;
-	return e;
-}
-
-mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order)
-{
-	e.order = order;
 	return e;
 }
 
@@ -128,7 +118,6 @@ mmu_entry_t mmu_mkclean(mmu_entry_t e)
 	return e;
 }
 
-paddr_t mmu_entry_pa(mmu_entry_t e) { return e.pa; }
 unsigned mmu_entry_prot(mmu_entry_t e) { return e.prot; }
 unsigned mmu_entry_order(mmu_entry_t e) { return e.order; }
 bool mmu_entry_global(mmu_entry_t e) { return e.flags & MMU_EF_GLOBAL; }

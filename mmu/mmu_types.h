@@ -144,7 +144,14 @@ struct mmu_transaction {
 	struct txn_fast fast;
 };
 
-/* The opaque view in mmu.h must pass, copy and allocate the same bytes. */
+/* The opaque view in mmu.h must pass, copy and allocate the same bytes,
+ * and its inline constructors see the entry as two words: pa, then order
+ * in the low 32 bits and prot in the next byte (little-endian). */
+_Static_assert(__builtin_offsetof(struct mmu_entry, pa) == 0 &&
+               __builtin_offsetof(struct mmu_entry, order) == 8 &&
+               __builtin_offsetof(struct mmu_entry, prot) == 12 &&
+               __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "mmu_entry_t: include/mmu.h's inline constructors assume this layout");
 _Static_assert(sizeof(struct mmu_entry) == MMU_ENTRY_WORDS * sizeof(uint64_t) &&
                _Alignof(struct mmu_entry) == _Alignof(uint64_t),
                "mmu_entry_t: mmu.h's MMU_ENTRY_WORDS must match its real size");
