@@ -273,8 +273,8 @@ static void win_try(mmu_transaction_t *ta)
 	w->hi = 0;
 	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
 	w->pa_bad = (1ull << w->page_shift) - 1;
-	if (mmu_cur->pa_bits < 64)
-		w->pa_bad |= ~0ull << mmu_cur->pa_bits;
+	if (mmu_cur->win_pa_bits < 64)   /* where pa >> oa_shift is the address field */
+		w->pa_bad |= ~0ull << mmu_cur->win_pa_bits;
 	if (ta->fast.find_word && ta->fast.find_level == 0) {
 		w->find_key = ta->fast.find_key;
 		w->find_word = ta->fast.find_word;

@@ -177,6 +177,7 @@ struct mmu_mode {
 		uint64_t key, bits;      /* the entry word and its descriptor, key 0: none */
 	} checked;
 	uint64_t win_oa_mask;            /* that field */
+	unsigned win_pa_bits;            /* for pa below 2^win_pa_bits (<= pa_bits) */
 	unsigned host_arch;              /* enum mmu_host_arch */
 	unsigned lock_shift;             /* bytes of a locking region, log2; 0: the set is
 	                                    one region (mmu/lock.h) */

@@ -135,18 +135,21 @@ static int eng_init(struct mmu_mode *m)
 	m->user_top = PT_SPLIT_ROOTS ? 1ull << PT_VA_BITS : 1ull << (PT_VA_BITS - 1);
 	m->kernel_base = -m->user_top;
 	m->pa_bits = PT_PA_BITS;
-	/* The call window encodes a base page as pa >> shift: only where
-	 * every address bit lands at one fixed shift (not Arm's 52-bit PA
-	 * with its high bits elsewhere, D8.3). */
+	/* The call window encodes a base page as pa >> shift: for the
+	 * address bits that land at one fixed shift, from the page up (all of
+	 * them but where Arm's 52-bit PA puts its high bits elsewhere, D8.3:
+	 * there a pa below 2^48; the window leaves any other to the layer). */
 	m->win_oa_shift = -1;
-	for (int s = 0; s < 8 && m->win_oa_shift < 0; s++) {
+	m->win_pa_bits = 0;
+	for (int s = 0; s < 8; s++) {
 		uint64_t mask = 0;
 		unsigned b = PT_PAGE_SHIFT;
 		for (; b < PT_PA_BITS && leaf_oa(1ull << b, 0) == (1ull << b) >> s; b++)
 			mask |= leaf_oa(1ull << b, 0);
-		if (b == PT_PA_BITS) {
+		if (b > m->win_pa_bits && b >= PT_PAGE_SHIFT + 20) {
 			m->win_oa_shift = s;
 			m->win_oa_mask = mask;
+			m->win_pa_bits = b;
 		}
 	}
 	/* Lock regions are what one leaf table translates: two transactions

@@ -1596,6 +1596,17 @@ static void case_window(struct ctx *c)
 	          "window: an unaligned va");
 	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
 	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	/* A pa above 2^48: beyond the PA size (-EINVAL) or, with a 52-bit
+	 * PA, encoded where Arm puts the high bits (not the window's field). */
+	paddr_t hi = ((paddr_t)1 << 48) + pa_for(c, 0, 45);
+	int rc = mmu_add(&ta, ent(hi, R | W, 0), base + 45 * page);
+	if (rc && rc != -EINVAL)
+		failf(c, "window: a pa above 2^48: %d", rc);
+	struct want whi = want_of(base + 45 * page, hi, 0, R | W);
+	if (!rc)
+		expect_find_at(c, &ta, &whi, whi.va, "window: a pa above 2^48");
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
 	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R, 0), base + 30 * page), 0,
 	          "window: another entry value");
 	w[N] = want_of(base + 30 * page, pa_for(c, 0, 40), 0, R);
