@@ -139,7 +139,7 @@ help:
 	@echo '  TEST_ARCH=     make test for these arches'"'"' boots only (host: the host suites)'
 	@echo '  V=1            full command lines'
 	@echo '  BENCH_RUNS= BENCH_MODES= OLD= NEW=   see bench/bench.mk'
-	@echo '  DIFF_SEEDS= DIFF_STEPS= FUZZ_SECONDS=   see tests/mmu/host.mk
+	@echo '  DIFF_SEEDS= DIFF_STEPS= FUZZ_OPS= FUZZ_SECONDS= see tests/mmu/host.mk'
 
 # The host build (MMU library and its tests) is independent of ARCH.
 -include mk/host.mk

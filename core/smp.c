@@ -44,6 +44,21 @@ static volatile uint32_t call_lock[SMP_MAX_CPUS];
  * other work; a CPU that never comes is reported, not waited for forever. */
 #define SMP_START_POLLS 400000000ull
 
+/* How long a CPU waits for another to answer (a call to finish, its
+ * mailbox to free up; x86: a shootdown to be acknowledged), in polls,
+ * before it panics naming that CPU and what it was asked: a CPU that
+ * never answers is a broken invariant, and a named panic beats a silent
+ * hang until the run's timeout. Under QEMU 10^8 polls took at most 19 s on
+ * riscv64 and 42 s on x86_64 (docs/smp.md), so 250 million polls are at most about 50 s
+ * and 110 s there, inside the suites' boot timeouts, and well above the
+ * longest wait they make (a CPU running a whole test: a few seconds).
+ * smp.answer_polls=N (tests) sets another bound. */
+#define SMP_ANSWER_POLLS 250000000ull
+static uint64_t answer_polls = SMP_ANSWER_POLLS;
+/* smp.deaf=N (tests): cpus[N] comes online and then never answers again
+ * (spins without polling): a call to it must end in that panic. */
+static unsigned deaf_cpu;
+
 void smp_tls_prepare(struct cpu *c, const char *tdata, const char *tdata_end, const char *tls_end)
 {
 	size_t data = (size_t)(tdata_end - tdata), all = (size_t)(tls_end - tdata);
@@ -124,6 +139,19 @@ void smp_init(const struct boot_info *bi)
 	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.give_up", arg, sizeof(arg)) &&
 	    arg[0] > '0' && arg[0] <= '9' && !arg[1])
 		give_up_on = (unsigned)(arg[0] - '0');
+	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.deaf", arg, sizeof(arg)) &&
+	    arg[0] > '0' && arg[0] <= '9' && !arg[1])
+		deaf_cpu = (unsigned)(arg[0] - '0');
+	char polls[24];
+	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.answer_polls", polls, sizeof(polls))) {
+		uint64_t v = 0;
+		const char *p = polls;
+
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (uint64_t)(*p++ - '0');
+		if (!*p && v)
+			answer_polls = v;
+	}
 	arch_cpu_set_self(&cpus[0]);
 	__atomic_store_n(&cpus[0].online, true, __ATOMIC_RELEASE);
 }
@@ -143,11 +171,19 @@ static void smp_poll(struct cpu *c)
 	__atomic_store_n(&c->call_done, req, __ATOMIC_RELEASE);
 }
 
+uint64_t smp_answer_polls(void)
+{
+	return answer_polls;
+}
+
 void smp_secondary_main(struct cpu *c)
 {
 	arch_ipi_init();
 	mmu_activate(mmu_kernel_set());
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	if (c->index == deaf_cpu)
+		for (;;)
+			__asm__ volatile("" ::: "memory");   /* smp.deaf: answers nothing */
 	for (;;) {
 		smp_poll(c);
 		arch_cpu_idle();
@@ -157,9 +193,16 @@ void smp_secondary_main(struct cpu *c)
 void smp_call_async(unsigned target, smp_fn fn, void *arg)
 {
 	struct cpu *c = &cpus[target], *self = this_cpu();
+	uint64_t polls = 0;
 
-	while (__atomic_exchange_n(&call_lock[target], 1, __ATOMIC_ACQUIRE))
+	while (__atomic_exchange_n(&call_lock[target], 1, __ATOMIC_ACQUIRE)) {
+		if (++polls == answer_polls)
+			panic("smp: cpu %u (id %#llx) still busy with an earlier call %p(%p) after "
+			      "%llu polls: it does not answer (cpu %u wanted to call %p(%p))", target,
+			      (unsigned long long)c->hwid, (void *)c->call_fn, c->call_arg,
+			      (unsigned long long)polls, self->index, (void *)fn, arg);
 		smp_poll(self);
+	}
 	c->call_fn = fn;
 	c->call_arg = arg;
 	__atomic_store_n(&c->call_req, c->call_req + 1, __ATOMIC_RELEASE);
@@ -170,9 +213,17 @@ void smp_call_async(unsigned target, smp_fn fn, void *arg)
 void smp_call_wait(unsigned target)
 {
 	struct cpu *c = &cpus[target], *self = this_cpu();
+	uint64_t polls = 0;
 
-	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) != c->call_req)
+	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) != c->call_req) {
+		if (++polls == answer_polls)
+			panic("smp: cpu %u (id %#llx) did not finish the call %p(%p) of cpu %u within "
+			      "%llu polls (its mailbox: request %llu, taken %llu, done %llu)", target,
+			      (unsigned long long)c->hwid, (void *)c->call_fn, c->call_arg, self->index,
+			      (unsigned long long)polls, (unsigned long long)c->call_req,
+			      (unsigned long long)c->call_taken, (unsigned long long)c->call_done);
 		smp_poll(self);
+	}
 	__atomic_store_n(&call_lock[target], 0, __ATOMIC_RELEASE);
 }
 

@@ -183,9 +183,13 @@ static unsigned native_index(unsigned order)
  * unchanged (txn_gen_ok: they move whenever a page becomes private, is
  * freed or unwound, and at commit and forget), for the transaction that
  * made it.
- * The hashed mode is host-only, so one static cache serves. */
+ * The hashed mode is host-only, so a static cache serves: one per thread,
+ * as transactions on several threads (tests/mmu/conc.c) would otherwise
+ * write each other's entries. An entry of a live page is only the page's
+ * address, right for any transaction; one of a private copy carries its
+ * transaction's generation, which is its own (txn_fresh_gen). */
 #define VCACHE 64
-static struct vcache {
+static _Thread_local struct vcache {
 	mmu_transaction_t *ta;
 	uint64_t gen, sgen, kgen;
 	paddr_t  pa;
@@ -210,6 +214,15 @@ struct chain {
 	unsigned bucket;     /* bucket within every page of the chain */
 };
 
+/* A word of a page as a lookup reads it: atomic (relaxed, a plain load),
+ * as mmu_find reads a set another transaction holds without a lock while
+ * commits store into it (mmu/lock.h; its sequence count makes the reader
+ * retry a read that spanned a commit). */
+static inline uint64_t ld(const uint64_t *w)
+{
+	return __atomic_load_n(w, __ATOMIC_RELAXED);
+}
+
 /* Sequential leaves of one order fill one bucket page, a bucket each, so
  * a run of them touches few pages (cache lines, private copies). */
 static struct chain chain_of(const uint64_t *dir, vaddr_t base, unsigned k)
@@ -217,8 +230,8 @@ static struct chain chain_of(const uint64_t *dir, vaddr_t base, unsigned k)
 	uint64_t key = base >> (H_PAGE_SHIFT + k);
 	uint64_t x = ((key / H_BUCKETS) ^ ((uint64_t)k << 56)) * 0x9E3779B97F4A7C15ull;
 	x ^= x >> 31;
-	uint64_t page = x % dir[DIR_D];
-	return (struct chain){ .head = dir[DIR_PAGE0 + page], .home = (unsigned)page,
+	uint64_t page = x % ld(&dir[DIR_D]);
+	return (struct chain){ .head = ld(&dir[DIR_PAGE0 + page]), .home = (unsigned)page,
 	                       .bucket = (unsigned)(key % H_BUCKETS) };
 }
 
@@ -255,12 +268,12 @@ static bool probe(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base, unsi
 	for (paddr_t pa = c.head; pa;) {
 		const uint64_t *w = view(ta, pa);
 		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
-			if (w[tag_word(s)] == want) {
+			if (ld(&w[tag_word(s)]) == want) {
 				*page = pa;
 				*slot = s;
 				return true;
 			}
-		pa = w[HDR_NEXT];
+		pa = ld(&w[HDR_NEXT]);
 	}
 	return false;
 }
@@ -273,7 +286,7 @@ static bool probe_leaf(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base,
 	if (!probe(ta, dir, base, k, &page, &slot))
 		return false;
 	const uint64_t *w = view(ta, page);
-	leaf_of(w[tag_word(slot)], w[tag_word(slot) + 1], out);
+	leaf_of(ld(&w[tag_word(slot)]), ld(&w[tag_word(slot) + 1]), out);
 	return true;
 }
 
@@ -283,7 +296,7 @@ static int hs_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 {
 	const uint64_t *dir = view(ta, dir_of(ta, in_kernel_half(va)));
 	for (unsigned i = 0; i < NNATIVE; i++)
-		if (dir[DIR_COUNT0 + i] &&
+		if (ld(&dir[DIR_COUNT0 + i]) &&
 		    probe_leaf(ta, dir, va & ~(order_bytes(native[i]) - 1), native[i], out))
 			return 0;
 	return -ENOENT;
@@ -535,6 +548,67 @@ static int hs_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, uns
 	return change(ta, va, order, count, pa, op == MMU_LEAF_REWRITE ? a : NULL);
 }
 
+/*
+ * A run (mmu_backend.unmap_run, protect_run): the leaves of one order from
+ * va that one bucket page's group holds (H_BUCKETS consecutive keys share
+ * a chain, chain_of), each present, inside [va, last] and not annotated
+ * (its side-table record is the front end's). Any protection goes with any
+ * memory type here (hs_attr_ok), so a protected run need not stop at one.
+ * Each is removed (prot NULL: its page freed once empty, the count of its
+ * order changed once for the run) or given prot, every other bit kept.
+ * Without runs a range call took every entry through the front end: its
+ * next, find, side-table check and count per entry (figures:
+ * docs/benchmarks.md). Returns how many; *next past them; *err on failure
+ * (the front end unwinds the call).
+ */
+static uint64_t run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+                    const unsigned *prot, vaddr_t *next, int *err)
+{
+	bool kernel = in_kernel_half(va);
+	unsigned shift = H_PAGE_SHIFT + order;
+	uint64_t key = va >> shift, end = (key / H_BUCKETS + 1) * H_BUCKETS, n = 0;
+	for (uint64_t k = key; k < end; k++, n++) {
+		vaddr_t base = k << shift;
+		paddr_t page;
+		unsigned s;
+		if (base < va || base + (order_bytes(order) - 1) > last ||
+		    !probe(ta, view(ta, dir_of(ta, kernel)), base, order, &page, &s))
+			break;
+		uint64_t tr = ((const uint64_t *)view(ta, page))[tag_word(s) + 1];
+		if (tr & TR_SW)
+			break;
+		struct txn_page *pg = own(ta, page, kernel, err);
+		if (!pg)
+			return n + 1;
+		if (prot) {
+			uint64_t bits = (*prot & MMU_READ ? TR_R : 0) | (*prot & MMU_WRITE ? TR_W : 0) |
+			                (*prot & MMU_EXEC ? TR_X : 0) | (*prot & MMU_USER ? TR_U : 0);
+			*err = txn_store(ta, pg, tag_word(s) + 1,
+			                 (tr & ~(TR_R | TR_W | TR_X | TR_U)) | bits);
+		} else if (!(*err = put_slot(ta, pg, s, 0, 0)) && page_empty(pg->ptr)) {
+			*err = reclaim_chain(ta, kernel, ((const uint64_t *)pg->ptr)[HDR_HOME]);
+		}
+		if (*err)
+			return n + 1;
+	}
+	if (n && !prot)
+		*err = dir_add(ta, kernel, DIR_COUNT0 + native_index(order), -(int64_t)n);
+	*next = va + n * order_bytes(order);
+	return n;
+}
+
+static uint64_t hs_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
+                             unsigned order, vaddr_t *next, int *err)
+{
+	return run(ta, va, last, order, NULL, next, err);
+}
+
+static uint64_t hs_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
+                               unsigned prot, vaddr_t *next, int *err)
+{
+	return run(ta, va, last, order, &prot, next, err);
+}
+
 /* Nothing is left to do: change() frees a page as soon as it is emptied,
  * so no table holds an empty page but the bucket page heading a chain
  * whose overflow pages still hold entries. */
@@ -727,6 +801,7 @@ static const struct mmu_backend backend_hashed = {
 	.set_init = hs_set_init, .set_fini = hs_set_fini,
 	.lookup = hs_lookup, .next = hs_next,
 	.change = hs_change, .reclaim = hs_reclaim,
+	.unmap_run = hs_unmap_run, .protect_run = hs_protect_run,
 	.publish = hs_publish, .after_publish = hs_after_publish,
 	.hwstate = hs_hwstate, .snapshot = hs_snapshot,
 };

@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "mmu_internal.h"
+#include "ref.h"
 #include "tlb.h"
 
 #define HOST_PHYS_BASE          0x80000000ull
@@ -51,20 +52,38 @@ struct frame {
 	bool     free_head;  /* heads a block that is on free_list[order] */
 	bool     ever_allocated;
 	uint32_t next, prev; /* free list links, frame numbers */
-	uint32_t word;       /* the head's: mmu_env_table_word, 0 when allocated */
 };
+
+/* mmu_env_table_word of each frame, one cache line apart: the engine's
+ * per-table counts, written by every commit that changes a table, and
+ * two CPUs committing into different tables must not write one cache line
+ * (bench/scale.c: tables allocated one after the other are neighbours). */
+#define WORD_STRIDE (64 / sizeof(uint32_t))
 
 static struct {
 	uint8_t      *mem;             /* the simulated memory */
 	size_t        bytes;
 	size_t        nframes;
 	struct frame *frames;
+	uint32_t     *words;           /* frame f's table word: words[f * WORD_STRIDE] */
 	uint32_t      free_list[MAX_ORDER + 1];
 	size_t        untouched;       /* frames at and above this were never handed out */
 	size_t        pages_in_use;    /* allocated pages of any size */
 	uint64_t      allocs;          /* allocations ever made (the bench counts them) */
 	long          allocs_left;     /* mmu_host_fail_alloc_after; -1: unlimited */
 } phys = { .allocs_left = -1 };
+
+/* The simulated memory as ref_load (host/ref.h) reads it inline: the
+ * walkers and the census load one descriptor per call, and an out-of-line
+ * mmu_host_phys per load (two, for both ends) was 6% of a fuzzing run
+ * (perf). Kept equal to phys.mem and phys.bytes by phys_span_set. */
+struct host_phys_span host_phys_span;
+
+static void phys_span_set(void)
+{
+	host_phys_span.mem = phys.mem;
+	host_phys_span.bytes = phys.mem ? phys.bytes : 0;
+}
 
 /* Tests may allocate from several threads; keep the allocator serial. */
 static atomic_flag phys_lock = ATOMIC_FLAG_INIT;
@@ -126,9 +145,12 @@ static void phys_release(void)
 	if (phys.mem)
 		munmap(phys.mem, phys.bytes);
 	free(phys.frames);
+	free(phys.words);
 	phys.mem = NULL;
 	phys.frames = NULL;
+	phys.words = NULL;
 	phys.bytes = phys.nframes = 0;
+	phys_span_set();
 }
 
 /*
@@ -161,6 +183,7 @@ int mmu_host_init(size_t phys_bytes)
 		 * alone. */
 		memset(phys.mem, 0, phys.untouched << FRAME_SHIFT);
 		memset(phys.frames, 0, phys.untouched * sizeof(*phys.frames));
+		memset(phys.words, 0, phys.untouched * WORD_STRIDE * sizeof(*phys.words));
 		phys.untouched = 0;
 		goto out;
 	}
@@ -180,10 +203,12 @@ int mmu_host_init(size_t phys_bytes)
 	phys.bytes = bytes;
 	phys.nframes = bytes >> FRAME_SHIFT;
 	phys.frames = calloc(phys.nframes, sizeof(*phys.frames));
-	if (!phys.frames) {
+	phys.words = calloc(phys.nframes * WORD_STRIDE, sizeof(*phys.words));
+	if (!phys.frames || !phys.words) {
 		phys_release();
 		err = -ENOMEM;
 	}
+	phys_span_set();
 out:
 	unlock();
 	return err;
@@ -220,6 +245,7 @@ void *mmu_host_phys(paddr_t pa)
 		return NULL;
 	return phys.mem + (pa - HOST_PHYS_BASE);
 }
+_Static_assert(HOST_PHYS_BASE == REF_PHYS_BASE, "host/ref.h's copy of the memory's base");
 
 /* A free block of exactly this order, splitting a larger one if needed;
  * NO_FRAME if memory is exhausted. */
@@ -275,7 +301,7 @@ static paddr_t alloc_page(unsigned shift, bool zero)
 		fr->ever_allocated = true;
 	}
 	phys.frames[f].order = (uint8_t)order;
-	phys.frames[f].word = 0;
+	phys.words[(size_t)f * WORD_STRIDE] = 0;
 	phys.pages_in_use++;
 	phys.allocs++;
 	unlock();
@@ -331,7 +357,7 @@ void mmu_env_free(paddr_t pa, unsigned shift)
 
 	for (uint32_t i = 0; i < (1u << order); i++)
 		phys.frames[f + i].state = FRAME_FREE;
-	fr->word = 0;
+	phys.words[(size_t)f * WORD_STRIDE] = 0;
 	phys.pages_in_use--;
 	while (order < MAX_ORDER) {   /* merge with the buddy while it is free whole */
 		uint32_t buddy = f ^ (1u << order);
@@ -349,12 +375,13 @@ void mmu_env_free(paddr_t pa, unsigned shift)
 uint32_t *mmu_env_table_word(paddr_t pa)
 {
 	struct frame *fr = NULL;
+	size_t f = 0;
 	if (phys.mem && pa >= HOST_PHYS_BASE && pa - HOST_PHYS_BASE < phys.bytes)
-		fr = &phys.frames[(pa - HOST_PHYS_BASE) >> FRAME_SHIFT];
+		fr = &phys.frames[f = (pa - HOST_PHYS_BASE) >> FRAME_SHIFT];
 	if (!fr || fr->state != FRAME_ALLOC_HEAD)
 		broken_invariant("mmu_env_table_word: %#llx is not an allocated page",
 		                 (unsigned long long)pa);
-	return &fr->word;
+	return &phys.words[f * WORD_STRIDE];
 }
 
 void *mmu_env_phys_to_virt(paddr_t pa)
@@ -382,7 +409,7 @@ void mmu_env_activate(mmu_translation_set_t *t)
  * everywhere, anything else the set's whole ASID. The software TLB
  * (host/tlb.c) drops what f asks for.
  */
-void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
+unsigned mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	enum mmu_tlb_kind kind;
 
@@ -392,7 +419,6 @@ void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 		kind = MMU_TLB_PAGE;
 	else
 		kind = MMU_TLB_ASID;
-	t->tlb_ops[kind]++;
-	t->tlb_flushes++;
 	host_tlb_flush(t, f);
+	return kind;
 }

@@ -103,14 +103,32 @@ static inline bool ref_canonical(vaddr_t va, unsigned bits)
  * if the descriptor is outside simulated physical memory, which the
  * hardware would report as a fault on the walk.
  */
+/* The simulated memory (host/host_env.c keeps it current): where physical
+ * address REF_PHYS_BASE lives in this process, and how many bytes follow. */
+#define REF_PHYS_BASE 0x80000000ull
+struct host_phys_span {
+	uint8_t *mem;
+	uint64_t bytes;
+};
+extern struct host_phys_span host_phys_span;
+
 static inline bool ref_load(paddr_t table_pa, uint64_t index, uint64_t *desc)
 {
-	const uint64_t *p = mmu_host_phys(table_pa + index * 8);
+	paddr_t pa = table_pa + index * 8;
+	uint64_t off = pa - REF_PHYS_BASE;   /* wraps to huge below the base */
 
-	if (!p || ((uintptr_t)p & 7) || !mmu_host_phys(table_pa + index * 8 + 7))
+	if (pa & 7 || off >= host_phys_span.bytes || host_phys_span.bytes - off < 8)
 		return false;
-	*desc = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	*desc = __atomic_load_n((const uint64_t *)(host_phys_span.mem + off), __ATOMIC_ACQUIRE);
 	return true;
+}
+/* Whether any of the eight descriptors at w is non-zero. */
+static inline bool ref_any8(const uint64_t *w)
+{
+	uint64_t any = 0;
+	for (int i = 0; i < 8; i++)
+		any |= __atomic_load_n(&w[i], __ATOMIC_RELAXED);
+	return any != 0;
 }
 
 /*

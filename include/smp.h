@@ -73,10 +73,10 @@ extern struct cpu cpus[SMP_MAX_CPUS];
 /*
  * The start words, one per CPU being started (smp_starts[i] for cpus[i]):
  * smp_boot writes hwid, then cpu, before arch_cpu_start. The arch's entry
- * code of a started CPU (x86 smp_entry.S, arm64 entry.S; riscv gets its
- * struct cpu from SBI HSM's opaque argument instead) finds the entry with
- * its own id and claims cpu by swapping in 0; a CPU that finds none parks
- * for good. smp_boot swaps cpu to 0 when it gives up on a CPU: one that
+ * code of a started CPU (x86 smp_entry.S, arm64 and riscv entry.S) finds
+ * the entry with its own id and claims cpu by swapping in 0; a CPU that
+ * finds none parks for good. (riscv does not trust SBI HSM's opaque
+ * argument: OpenSBI 1.1 may start a hart with a stale one, docs/smp.md.) smp_boot swaps cpu to 0 when it gives up on a CPU: one that
  * starts after that never takes the next CPU's stacks.
  */
 struct smp_start {
@@ -108,6 +108,10 @@ void smp_call(uint64_t mask, smp_fn fn, void *arg);
 /* Like smp_call on one other CPU, without waiting; smp_call_wait waits. */
 void smp_call_async(unsigned cpu, smp_fn fn, void *arg);
 void smp_call_wait(unsigned cpu);
+/* How many polls a CPU waits for another to answer (a call, a mailbox, an
+ * arch's shootdown acknowledgement) before it panics naming that CPU and
+ * what it was asked (core/smp.c; boot argument smp.answer_polls). */
+uint64_t smp_answer_polls(void);
 /* CPUs (mask of cpus[] indexes) whose registers hold set t; with
  * kernel_half, every online CPU (the kernel half is in every set). */
 uint64_t smp_cpus_using(const struct mmu_translation_set *t, bool kernel_half);

@@ -15,7 +15,7 @@
 
 _Static_assert((int)ARCH_TLB_PAGE == (int)MMU_TLB_PAGE && (int)ARCH_TLB_RANGE == (int)MMU_TLB_RANGE &&
                (int)ARCH_TLB_ASID == (int)MMU_TLB_ASID && (int)ARCH_TLB_ALL == (int)MMU_TLB_ALL,
-               "arch_tlb_flush's kinds index t->tlb_ops[] like enum mmu_tlb_kind");
+               "arch_tlb_flush's kinds are mmu_env_tlb_flush's: enum mmu_tlb_kind");
 
 paddr_t mmu_env_alloc(unsigned shift)
 {
@@ -239,7 +239,19 @@ bool smp_asid_tags(void)
 
 /* ---- TLB shootdowns ---- */
 
-static struct smp_tlb_stats tlb_stats;
+/* Per CPU, each on its own cache lines: every commit counts its flush
+ * here, and commits on different CPUs must not write one line (mmu/lock.h:
+ * a leaf-only commit writes nothing of the set outside its lock lines).
+ * Summed by smp_get_tlb_stats. Atomic adds: an interrupted commit and
+ * one in the handler may count on one CPU. */
+static struct {
+	struct smp_tlb_stats s;
+} __attribute__((aligned(64))) tlb_stats_cpu[SMP_MAX_CPUS];
+
+static struct smp_tlb_stats *my_tlb_stats(void)
+{
+	return &tlb_stats_cpu[smp_cpu_index()].s;   /* 0 before smp_init */
+}
 
 /* After this CPU's flush op of f's range of t (hardware ASID asid), the
  * same on every other CPU that may cache it (smp_cpus_using), returning
@@ -249,31 +261,37 @@ static void tlb_shootdown(mmu_translation_set_t *t, unsigned asid, const struct 
                           enum arch_tlb_op op)
 {
 	uint64_t others = smp_cpus_using(t, f->global) & ~(1ull << this_cpu()->index);
+	struct smp_tlb_stats *st = my_tlb_stats();
 	enum smp_shootdown_kind how;
 
-	__atomic_fetch_add(&tlb_stats.flushes, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&st->flushes, 1, __ATOMIC_RELAXED);
 	if (!others)
 		return;
 	if (f->adds_only && !arch_tlb_caches_invalid) {
-		__atomic_fetch_add(&tlb_stats.adds_skipped, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&st->adds_skipped, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	how = arch_tlb_shootdown(others, asid, f->start, f->end, f->global, op);
-	__atomic_fetch_add(&tlb_stats.shootdowns[how], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&tlb_stats.targets, (uint64_t)__builtin_popcountll(others),
-	                   __ATOMIC_RELAXED);
+	/* again: the shootdown's wait may have let this task move */
+	st = my_tlb_stats();
+	__atomic_fetch_add(&st->shootdowns[how], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&st->targets, (uint64_t)__builtin_popcountll(others), __ATOMIC_RELAXED);
 }
 
 void smp_get_tlb_stats(struct smp_tlb_stats *out)
 {
-	for (unsigned k = 0; k < SMP_SHOOTDOWN_KINDS; k++)
-		out->shootdowns[k] = __atomic_load_n(&tlb_stats.shootdowns[k], __ATOMIC_RELAXED);
-	out->flushes = __atomic_load_n(&tlb_stats.flushes, __ATOMIC_RELAXED);
-	out->adds_skipped = __atomic_load_n(&tlb_stats.adds_skipped, __ATOMIC_RELAXED);
-	out->targets = __atomic_load_n(&tlb_stats.targets, __ATOMIC_RELAXED);
+	*out = (struct smp_tlb_stats){ 0 };
+	for (unsigned c = 0; c < SMP_MAX_CPUS; c++) {
+		const struct smp_tlb_stats *st = &tlb_stats_cpu[c].s;
+		for (unsigned k = 0; k < SMP_SHOOTDOWN_KINDS; k++)
+			out->shootdowns[k] += __atomic_load_n(&st->shootdowns[k], __ATOMIC_RELAXED);
+		out->flushes += __atomic_load_n(&st->flushes, __ATOMIC_RELAXED);
+		out->adds_skipped += __atomic_load_n(&st->adds_skipped, __ATOMIC_RELAXED);
+		out->targets += __atomic_load_n(&st->targets, __ATOMIC_RELAXED);
+	}
 }
 
-void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
+unsigned mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 {
 	unsigned asid = hw_asid(t);
 	struct mmu_flush whole;
@@ -285,9 +303,8 @@ void mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f)
 	}
 	enum arch_tlb_op op = arch_tlb_flush(asid, f->start, f->end, f->pages, f->global);
 
-	t->tlb_ops[op]++;
-	t->tlb_flushes++;
 	tlb_shootdown(t, asid, f, op);
+	return op;
 }
 
 void mmu_env_activate(mmu_translation_set_t *t)

@@ -1,119 +1,413 @@
 /*
- * The MMU layer's locks: region stripes, the commit lock and its sequence
+ * The MMU layer's locks: the set's lock lines (regions held, leaf-only
+ * commits in flight, their statistics), the commit lock and its sequence
  * count, readers in flight, the kernel half's claim (design in lock.h and
  * docs/transactions.md, "Locking").
  */
+#include <stddef.h>
 #include "lock.h"
 
-#define STRIPES 64u
+#define LK_SLOTS 3
+#define ALL      (~(uint64_t)0)   /* a slot's region: every region (the set whole) */
+#define LK_ORDERS 3
 
-/* The stripes covering [first, last]: every one when the span reaches 64
- * regions, or when the mode locks the set as a whole (lock_shift 0: the
- * hashed table shares its buckets across all addresses). */
-static uint64_t stripes(const mmu_translation_set_t *t, vaddr_t first, vaddr_t last)
+/*
+ * One line of a set's lock table. Everything but begun/ended changes only
+ * under spin; begun and ended are read by lockless readers without it. The
+ * line's writers are the transactions holding its regions (and mmu_stats,
+ * briefly): transactions on regions of other lines share no cache line
+ * with them.
+ */
+struct lk_line {
+	uint32_t spin;
+	uint32_t begun, ended;       /* leaf-only commits into its regions (seqlock pair) */
+	uint8_t  used;               /* orders counted below */
+	uint8_t  order[LK_ORDERS];
+	struct {
+		mmu_transaction_t *ta;   /* holder, NULL: free */
+		uint64_t region;         /* region number, or ALL */
+	} slot[LK_SLOTS];
+	int64_t  mapped;             /* statistics of leaf-only commits counted here */
+	int64_t  n[LK_ORDERS];       /* entries of order[i] */
+	uint64_t tlb_ops[4];         /* TLB operations by kind (enum mmu_tlb_kind) */
+};
+_Static_assert(sizeof(struct lk_line) == LK_LINE_BYTES, "mmu_types.h: LK_LINE_BYTES");
+_Static_assert(LK_LINE_BYTES % LK_ALIGN == 0, "lock lines start on cache lines");
+_Static_assert(LK_LINES <= 32, "mmu_transaction.lk_held has a bit per line");
+
+static struct lk_line *lines(const mmu_translation_set_t *t)
+{
+	uintptr_t p = (uintptr_t)t->lk.mem;
+	return (struct lk_line *)((p + (LK_ALIGN - 1)) & ~(uintptr_t)(LK_ALIGN - 1));
+}
+
+static void spin_lock(uint32_t *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			;
+}
+
+static void spin_unlock(uint32_t *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/* Slot fields are read without the spin lock only for one's own slots
+ * (which only their holder writes), so relaxed atomics suffice. */
+static mmu_transaction_t *slot_ta(const struct lk_line *ln, unsigned k)
+{
+	return __atomic_load_n(&ln->slot[k].ta, __ATOMIC_RELAXED);
+}
+
+static uint64_t slot_region(const struct lk_line *ln, unsigned k)
+{
+	return __atomic_load_n(&ln->slot[k].region, __ATOMIC_RELAXED);
+}
+
+static void slot_set(struct lk_line *ln, unsigned k, mmu_transaction_t *ta, uint64_t region)
+{
+	__atomic_store_n(&ln->slot[k].region, region, __ATOMIC_RELAXED);
+	__atomic_store_n(&ln->slot[k].ta, ta, __ATOMIC_RELAXED);
+}
+
+/* Whether ta holds region r (or the set whole) in its line: read without
+ * the spin lock, see slot_ta. */
+static bool holds_region(const mmu_transaction_t *ta, uint64_t r)
+{
+	if (ta->lk_whole)
+		return true;
+	unsigned li = (unsigned)(r % LK_LINES);
+	if (!(ta->lk_held & (1u << li)))
+		return false;
+	const struct lk_line *ln = &lines(ta->set)[li];
+	for (unsigned k = 0; k < LK_SLOTS; k++)
+		if (slot_ta(ln, k) == ta && (slot_region(ln, k) == r || slot_region(ln, k) == ALL))
+			return true;
+	return false;
+}
+
+/* Take region r (or ALL) of line li for ta: 0, -EBUSY (another
+ * transaction holds it) or -ENOSPC (no free slot in the line). */
+static int take_in(mmu_transaction_t *ta, unsigned li, uint64_t r)
+{
+	struct lk_line *ln = &lines(ta->set)[li];
+	int free = -1, err = 0;
+	spin_lock(&ln->spin);
+	for (unsigned k = 0; k < LK_SLOTS; k++) {
+		mmu_transaction_t *h = ln->slot[k].ta;
+		uint64_t hr = ln->slot[k].region;
+		if (h && h != ta && (hr == r || hr == ALL || r == ALL)) {
+			err = -EBUSY;
+			goto out;
+		}
+		if (h == ta && (hr == r || hr == ALL))
+			goto out;                   /* held already */
+	}
+	for (unsigned k = 0; k < LK_SLOTS; k++) {
+		if (ln->slot[k].ta == ta && r == ALL)
+			slot_set(ln, k, NULL, 0);   /* subsumed by the set whole */
+		if (!ln->slot[k].ta && free < 0)
+			free = (int)k;
+	}
+	if (free < 0) {
+		err = -ENOSPC;  /* the line is full, though nobody else holds r */
+		goto out;
+	}
+	slot_set(ln, (unsigned)free, ta, r);
+	ta->lk_held |= 1u << li;
+out:
+	spin_unlock(&ln->spin);
+	return err;
+}
+
+/* The regions [first, last] span, 0 when the mode locks the set as a
+ * whole (lock_shift 0: the hashed table shares its buckets across all
+ * addresses) or the span has more than LK_LINES regions. */
+static uint64_t span(const mmu_translation_set_t *t, vaddr_t first, vaddr_t last, uint64_t *r0)
 {
 	unsigned sh = t->mode->lock_shift;
 	if (!sh)
-		return ~0ull;
-	vaddr_t r0 = first >> sh, r1 = last >> sh;
-	if (r1 - r0 >= STRIPES - 1)
-		return ~0ull;
-	unsigned a = (unsigned)(r0 % STRIPES), n = (unsigned)(r1 - r0) + 1;
-	uint64_t run = n == 64 ? ~0ull : (1ull << n) - 1;
-	return run << a | (a ? run >> (STRIPES - a) : 0);   /* wraps past stripe 63 */
+		return 0;
+	*r0 = first >> sh;
+	uint64_t n = (last >> sh) - *r0 + 1;
+	return n > LK_LINES ? 0 : n;
 }
 
-static int take(mmu_transaction_t *ta, uint64_t want)
+int lock_whole(mmu_transaction_t *ta)
 {
-	want &= ~ta->lk_held;
-	if (!want)
+	if (ta->lk_whole)
 		return 0;
-	uint64_t *word = &ta->set->lk.held;
-	uint64_t old = __atomic_load_n(word, __ATOMIC_RELAXED);
-	do {
-		if (old & want)
-			return -EBUSY;
-	} while (!__atomic_compare_exchange_n(word, &old, old | want, true,
-	                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
-	ta->lk_held |= want;
+	for (unsigned li = 0; li < LK_LINES; li++) {
+		int err = take_in(ta, li, ALL);
+		if (err)
+			return err;
+	}
+	ta->lk_whole = true;
 	return 0;
 }
 
 int lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 {
-	return take(ta, stripes(ta->set, first, last));
-}
-
-int lock_whole(mmu_transaction_t *ta)
-{
-	return take(ta, ~0ull);
+	if (ta->lk_whole)
+		return 0;
+	uint64_t r0 = 0, n = span(ta->set, first, last, &r0);
+	if (!n)
+		return lock_whole(ta);
+	for (uint64_t r = r0; r < r0 + n; r++) {
+		if (holds_region(ta, r))
+			continue;
+		int err = take_in(ta, (unsigned)(r % LK_LINES), r);
+		/* A full line (say ta's own regions r, r + LK_LINES, ...):
+		 * the set whole instead, which needs nobody else in it. */
+		if (err == -ENOSPC)
+			return lock_whole(ta);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 bool lock_holds(const mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 {
-	uint64_t want = stripes(ta->set, first, last);
-	return (ta->lk_held & want) == want;
+	if (ta->lk_whole)
+		return true;
+	uint64_t r0 = 0, n = span(ta->set, first, last, &r0);
+	if (!n)
+		return false;
+	for (uint64_t r = r0; r < r0 + n; r++)
+		if (!holds_region(ta, r))
+			return false;
+	return true;
+}
+
+/* Clear ta's slots of line ln (its spin lock held). */
+static void clear_slots(struct lk_line *ln, mmu_transaction_t *ta)
+{
+	for (unsigned k = 0; k < LK_SLOTS; k++)
+		if (ln->slot[k].ta == ta)
+			slot_set(ln, k, NULL, 0);
 }
 
 void lock_release(mmu_transaction_t *ta)
 {
-	if (ta->lk_held)
-		__atomic_fetch_and(&ta->set->lk.held, ~ta->lk_held, __ATOMIC_RELEASE);
+	struct lk_line *ls = lines(ta->set);
+	for (uint32_t m = ta->lk_held; m; m &= m - 1) {
+		struct lk_line *ln = &ls[__builtin_ctz(m)];
+		spin_lock(&ln->spin);
+		clear_slots(ln, ta);
+		spin_unlock(&ln->spin);
+	}
 	ta->lk_held = 0;
+	ta->lk_whole = false;
+}
+
+/* ---- leaf-only commits ---- */
+
+/* Add d to line ln's statistics: false (nothing added) when its orders do
+ * not fit the line. Under ln's spin lock. */
+static bool count_in(struct lk_line *ln, const struct txn_delta *d)
+{
+	int at[3];
+	unsigned used = ln->used;
+	for (unsigned i = 0; i < d->used; i++) {
+		unsigned k = 0;
+		while (k < used && ln->order[k] != d->order[i])
+			k++;
+		if (k == used) {
+			if (used == LK_ORDERS)
+				return false;
+			used++;   /* claimed below, once all fit */
+		}
+		at[i] = (int)k;
+	}
+	for (unsigned i = 0; i < d->used; i++) {
+		unsigned k = (unsigned)at[i];
+		if (k >= ln->used) {
+			ln->order[k] = d->order[i];
+			ln->n[k] = 0;
+			ln->used = (uint8_t)(k + 1);
+		}
+		ln->n[k] += d->n[i];
+	}
+	ln->mapped += d->mapped;
+	return true;
+}
+
+bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
+{
+	struct lk_line *ls = lines(ta->set);
+	uint32_t m = ta->lk_held;
+	if (!m || ta->lk_whole)
+		return false;
+	/* Statistics go to the lowest line held, counted with the commit begun
+	 * there; the other lines only mark it begun. */
+	for (bool first = true; m; m &= m - 1, first = false) {
+		struct lk_line *ln = &ls[__builtin_ctz(m)];
+		spin_lock(&ln->spin);
+		if (first && !count_in(ln, d)) {
+			spin_unlock(&ln->spin);
+			return false;
+		}
+		__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
+		spin_unlock(&ln->spin);
+	}
+	/* The seqlock writer's side: the counts before the stores that publish
+	 * (paired with the reader's acquire fence in lock_read_end: a reader
+	 * that saw a published store sees begun moved). A release fence, a
+	 * compiler barrier on x86: a leaf-only commit frees nothing, so no
+	 * reader count needs looking at (that would need a full fence). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return true;
+}
+
+void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4])
+{
+	struct lk_line *ls = lines(ta->set);
+	bool first = true;
+	for (uint32_t m = ta->lk_held; m; m &= m - 1, first = false) {
+		struct lk_line *ln = &ls[__builtin_ctz(m)];
+		spin_lock(&ln->spin);
+		if (first)
+			for (unsigned k = 0; k < 4; k++)
+				ln->tlb_ops[k] += tlb_ops[k];
+		/* After the publishing stores (release): a reader that saw ended
+		 * move saw them. */
+		__atomic_store_n(&ln->ended, ln->ended + 1, __ATOMIC_RELEASE);
+		clear_slots(ln, ta);
+		spin_unlock(&ln->spin);
+	}
+	ta->lk_held = 0;
+}
+
+void lock_sum_stats(mmu_translation_set_t *t, struct mmu_set_counts *c, uint64_t tlb_ops[4])
+{
+	struct lk_line *ls = lines(t);
+	for (unsigned li = 0; li < LK_LINES; li++) {
+		struct lk_line *ln = &ls[li];
+		spin_lock(&ln->spin);
+		for (unsigned k = 0; k < ln->used; k++)
+			c->entries[ln->order[k]] += (uint64_t)ln->n[k];
+		c->mapped_bytes += (uint64_t)ln->mapped;
+		for (unsigned k = 0; k < 4; k++)
+			tlb_ops[k] += ln->tlb_ops[k];
+		spin_unlock(&ln->spin);
+	}
+}
+
+unsigned lock_holders(mmu_translation_set_t *t, mmu_transaction_t **out, unsigned max)
+{
+	struct lk_line *ls = lines(t);
+	unsigned n = 0;
+	for (unsigned li = 0; li < LK_LINES; li++) {
+		spin_lock(&ls[li].spin);
+		for (unsigned k = 0; k < LK_SLOTS; k++) {
+			mmu_transaction_t *h = ls[li].slot[k].ta;
+			unsigned j = 0;
+			while (h && j < n && out[j] != h)
+				j++;
+			if (h && j == n && n < max)
+				out[n++] = h;
+		}
+		spin_unlock(&ls[li].spin);
+	}
+	return n;
 }
 
 /* ---- the commit lock and its sequence count ---- */
 
-void lock_commit_begin(mmu_translation_set_t *t)
+void lock_commit_begin(mmu_translation_set_t *t, bool kernel)
 {
-	uint32_t *l = &t->lk.commit;
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(l, __ATOMIC_RELAXED))
-			;
+	spin_lock(&t->lk.commit);
 	/* Odd while publishing; the fence orders the count before the stores
-	 * that publish (the seqlock writer's side). */
+	 * that publish (the seqlock writer's side). Kernel-half changes are
+	 * one at a time (lock_kernel_claim), so the mode's count has one
+	 * writer too. */
 	__atomic_store_n(&t->lk.seq, t->lk.seq + 1, __ATOMIC_RELAXED);
+	if (kernel)
+		__atomic_store_n(&t->mode->kernel_seq, t->mode->kernel_seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-void lock_commit_end(mmu_translation_set_t *t)
+void lock_commit_end(mmu_translation_set_t *t, bool kernel)
 {
+	if (kernel)
+		__atomic_store_n(&t->mode->kernel_seq, t->mode->kernel_seq + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->lk.seq, t->lk.seq + 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&t->lk.commit, 0, __ATOMIC_RELEASE);
+	spin_unlock(&t->lk.commit);
+}
+
+void lock_commit_hold(mmu_translation_set_t *t)
+{
+	spin_lock(&t->lk.commit);
+}
+
+void lock_commit_drop(mmu_translation_set_t *t)
+{
+	spin_unlock(&t->lk.commit);
 }
 
 /* ---- lockless readers ---- */
 
-uint64_t lock_read_begin(mmu_translation_set_t *t)
+/* What a read at va checks: the set's counters, or the mode's for the
+ * kernel half (shared by every set: a commit on another set changes it). */
+static void counters(mmu_translation_set_t *t, bool kernel, uint64_t **seq, uint32_t **readers)
 {
+	*seq = kernel ? &t->mode->kernel_seq : &t->lk.seq;
+	*readers = kernel ? &t->mode->kernel_readers : &t->lk.readers;
+}
+
+static struct lk_line *line_of(mmu_translation_set_t *t, vaddr_t va)
+{
+	unsigned sh = t->mode->lock_shift;
+	return sh ? &lines(t)[(va >> sh) % LK_LINES] : NULL;
+}
+
+struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va)
+{
+	struct lock_snap s = { .kernel = va >= t->mode->kernel_base };
+	struct lk_line *ln = s.kernel ? NULL : line_of(t, va);
+	uint64_t *seq;
+	uint32_t *readers;
+	counters(t, s.kernel, &seq, &readers);
 	for (;;) {
 		/* Counted in before looking: a commit that has not seen the
 		 * count yet frees nothing this walk can reach (its unlinking
 		 * stores precede its look at the count, all sequentially
 		 * consistent). */
-		__atomic_fetch_add(&t->lk.readers, 1, __ATOMIC_SEQ_CST);
-		uint64_t s = __atomic_load_n(&t->lk.seq, __ATOMIC_SEQ_CST);
-		if (!(s & 1))
+		__atomic_fetch_add(readers, 1, __ATOMIC_SEQ_CST);
+		s.seq = __atomic_load_n(seq, __ATOMIC_SEQ_CST);
+		uint32_t e = ln ? __atomic_load_n(&ln->ended, __ATOMIC_ACQUIRE) : 0;
+		s.begun = ln ? __atomic_load_n(&ln->begun, __ATOMIC_ACQUIRE) : 0;
+		if (!(s.seq & 1) && s.begun == e)
 			return s;
 		/* A commit is publishing: step out so it can free, then wait. */
-		__atomic_fetch_sub(&t->lk.readers, 1, __ATOMIC_RELEASE);
-		while (__atomic_load_n(&t->lk.seq, __ATOMIC_RELAXED) == s)
+		__atomic_fetch_sub(readers, 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(seq, __ATOMIC_RELAXED) == s.seq &&
+		       (!ln || __atomic_load_n(&ln->ended, __ATOMIC_RELAXED) == e))
 			;
 	}
 }
 
-bool lock_read_end(mmu_translation_set_t *t, uint64_t seq)
+bool lock_read_end(mmu_translation_set_t *t, vaddr_t va, struct lock_snap s)
 {
+	struct lk_line *ln = s.kernel ? NULL : line_of(t, va);
+	uint64_t *seq;
+	uint32_t *readers;
+	counters(t, s.kernel, &seq, &readers);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	bool same = __atomic_load_n(&t->lk.seq, __ATOMIC_RELAXED) == seq;
-	__atomic_fetch_sub(&t->lk.readers, 1, __ATOMIC_RELEASE);
+	bool same = __atomic_load_n(seq, __ATOMIC_RELAXED) == s.seq &&
+	            (!ln || __atomic_load_n(&ln->begun, __ATOMIC_RELAXED) == s.begun);
+	__atomic_fetch_sub(readers, 1, __ATOMIC_RELEASE);
 	return same;
 }
 
-void lock_wait_readers(mmu_translation_set_t *t)
+void lock_wait_readers(mmu_translation_set_t *t, bool kernel)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&t->lk.readers, __ATOMIC_ACQUIRE))
+		;
+	while (kernel && __atomic_load_n(&t->mode->kernel_readers, __ATOMIC_ACQUIRE))
 		;
 }
 
@@ -139,18 +433,26 @@ void lock_kernel_release(mmu_transaction_t *ta)
 		                            __ATOMIC_RELAXED);
 }
 
+void lock_kernel_stats(struct mmu_mode *m)
+{
+	spin_lock(&m->kernel_stats_lock);
+}
+
+void lock_kernel_stats_end(struct mmu_mode *m)
+{
+	spin_unlock(&m->kernel_stats_lock);
+}
+
 /* ---- the set list ---- */
 
 static uint32_t sets_lock;
 
 void lock_sets(void)
 {
-	while (__atomic_exchange_n(&sets_lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&sets_lock, __ATOMIC_RELAXED))
-			;
+	spin_lock(&sets_lock);
 }
 
 void lock_sets_end(void)
 {
-	__atomic_store_n(&sets_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&sets_lock);
 }

@@ -1,24 +1,40 @@
 /*
  * The MMU layer's locking (docs/transactions.md, "Locking"): what lets
- * transactions on disjoint ranges of one set run on several CPUs at once.
+ * transactions on disjoint ranges of one set run on several CPUs at once,
+ * writing no cache line in common when their regions fall in different
+ * lock lines.
  *
- *  - Region locks: a set's user half is cut into regions of
- *    2^mode->lock_shift bytes (the span of one leaf table in the radix
- *    modes, so no two regions share a leaf table); region r is guarded by
- *    stripe r mod 64, one bit of the set's lock word. A transaction takes
- *    the stripes of what a call may change when the call begins (and of
- *    whatever the call finds it must change beyond that) and holds them to
- *    commit or forget. Taking never waits: a stripe held by another
- *    transaction is -EBUSY for the call (all-or-nothing, the transaction
- *    stays open), so no two transactions can deadlock.
+ *  - Regions: a set's user half is cut into regions of 2^mode->lock_shift
+ *    bytes (the span of one leaf table in the radix modes, so no two
+ *    regions share a leaf table). Region r is kept in lock line r mod
+ *    LK_LINES (mmu_types.h), a 128-byte line of the set's lock table on
+ *    cache lines of its own. A line records which transaction holds which
+ *    of its regions (LK_SLOTS slots, each a transaction and a region, or
+ *    "every region" for the set whole), under a short spin lock of the
+ *    line: regions r and r + LK_LINES are different regions and do not
+ *    conflict (only when more than LK_SLOTS holders crowd into one line is
+ *    a region refused that nobody holds). A transaction takes the regions
+ *    of what a call may change when the call begins (and whatever the call
+ *    finds it must change beyond that) and holds them to commit or forget.
+ *    Taking never waits (beyond the line's spin lock): a region held by
+ *    another transaction is -EBUSY for the call (all-or-nothing, the
+ *    transaction stays open), so no two transactions can deadlock.
  *  - Structural changes (a store into a live table slot that spans more
  *    than one region, a private copy of a live table above the leaves or
- *    of the side table) take every stripe: the set as a whole.
- *  - The commit lock: a short per-set spin lock around publishing, the TLB
- *    operation and the statistics, with a sequence count that is odd while
- *    a commit publishes (readers outside their regions retry across it).
+ *    of the side table, a span of more than LK_LINES regions) take the set
+ *    whole: "every region" in every line.
+ *  - Commit, two ways. A leaf-only commit (only deferred stores into leaf
+ *    tables of regions it holds: no page copy, no new or freed table, no
+ *    kernel-half change, no set held whole) publishes without the set:
+ *    each line it holds counts the commit begun and ended (lockless readers
+ *    of the line's regions retry across it), and its statistics and TLB
+ *    operations are added to one of its lines. Any other commit takes the
+ *    set's commit lock, with the set's sequence count odd meanwhile (and
+ *    the mode's kernel-half count when it changes that half), and adds to
+ *    the set's own statistics.
  *  - Readers in flight: a reader walking a region it does not hold is
- *    counted, and a commit frees the tables it unlinked only once none is.
+ *    counted (in the set, or in the mode for the shared kernel half), and a
+ *    commit frees the tables it unlinked only once none is.
  *
  * Only C11-style atomics (the compiler's __atomic builtins): the same code
  * in the kernel and on the host, no arch code.
@@ -28,45 +44,67 @@
 
 #include "mmu_internal.h"
 
-/* Take the stripes covering [first, last] of ta's set for ta: 0, or -EBUSY
- * when another transaction holds one of them (then nothing was taken). */
+/* Take the regions covering [first, last] of ta's set for ta: 0, or -EBUSY
+ * when another transaction holds one of them. Regions taken before a
+ * refusal stay taken (released at commit or forget). */
 int  lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
-/* Every stripe: the set as a whole (structural changes). */
+/* Every region: the set as a whole (structural changes). */
 int  lock_whole(mmu_transaction_t *ta);
-/* Whether ta holds every stripe covering [first, last]. */
+/* Whether ta holds every region covering [first, last]. */
 bool lock_holds(const mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
-/* The stripe guarding va's region (regions in use: mode->lock_shift != 0),
- * and whether ta holds it: lock_holds for one address, inline, for the
- * set cursor (mmu/pt_engine.h). */
-static inline unsigned lock_stripe(const mmu_translation_set_t *t, vaddr_t va)
-{
-	return (unsigned)((va >> t->mode->lock_shift) % 64);
-}
-static inline bool lock_holds_stripe(const mmu_transaction_t *ta, unsigned s)
-{
-	return ta->lk_held >> s & 1;
-}
-/* Release every stripe ta holds (commit, forget). */
+/* Release every region ta holds (forget; a commit under the set lock). */
 void lock_release(mmu_transaction_t *ta);
 
-/* Commit: serialise publishing on the set; the sequence count is odd in
- * between. */
-void lock_commit_begin(mmu_translation_set_t *t);
-void lock_commit_end(mmu_translation_set_t *t);
+/* A commit under the set's commit lock: publishing serialised on the set,
+ * the set's sequence count odd in between (and the kernel half's, when
+ * kernel). */
+void lock_commit_begin(mmu_translation_set_t *t, bool kernel);
+void lock_commit_end(mmu_translation_set_t *t, bool kernel);
+/* The commit lock alone (no count moves): reading what such commits add. */
+void lock_commit_hold(mmu_translation_set_t *t);
+void lock_commit_drop(mmu_translation_set_t *t);
 
-/* A lockless read of a region not held: count the reader in and return
- * the sequence count to check; lock_read_end counts it out and says
- * whether a commit published meanwhile (then read again). */
-uint64_t lock_read_begin(mmu_translation_set_t *t);
-bool     lock_read_end(mmu_translation_set_t *t, uint64_t seq);
+/* A leaf-only commit (txn.c decides which ones are): lock_fast_begin adds
+ * the commit's statistics to one of ta's lines and marks the commit begun
+ * in every line ta holds; false (nothing done) when the line has no room
+ * for its orders, then the commit goes under the set lock. lock_fast_end
+ * adds the TLB operations issued (by kind, enum mmu_tlb_kind), marks the
+ * commit ended and releases ta's regions. */
+bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d);
+void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4]);
+
+/* A lockless read at va of a region not held: count the reader in and
+ * return what to check; lock_read_end counts it out and says whether no
+ * commit published there meanwhile (false: read again). */
+struct lock_snap {
+	uint64_t seq;      /* the set's (or, in the kernel half, the mode's) count */
+	uint32_t begun;    /* leaf-only commits begun in va's line */
+	bool     kernel;
+};
+struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va);
+bool lock_read_end(mmu_translation_set_t *t, vaddr_t va, struct lock_snap s);
 /* Commit, before freeing unlinked tables: wait until no lockless reader
- * that might still reach them is walking. */
-void lock_wait_readers(mmu_translation_set_t *t);
+ * that might still reach them is walking (of the set, and of the kernel
+ * half when kernel). */
+void lock_wait_readers(mmu_translation_set_t *t, bool kernel);
+
+/* The statistics kept in the lines, summed (each line under its spin
+ * lock, so each leaf-only commit counts whole or not at all): added to c
+ * and tlb_ops[]. */
+void lock_sum_stats(mmu_translation_set_t *t, struct mmu_set_counts *c, uint64_t tlb_ops[4]);
+/* The transactions holding regions of t, up to max, each once; how many
+ * (mmu_remove_translation_set forgets them). */
+unsigned lock_holders(mmu_translation_set_t *t, mmu_transaction_t **out, unsigned max);
 
 /* The shared kernel half: one transaction at a time changes it (claimed
  * with a compare-and-swap); 0 or -EBUSY. */
 int  lock_kernel_claim(mmu_transaction_t *ta);
 void lock_kernel_release(mmu_transaction_t *ta);
+
+/* The kernel half's statistics (the mode's counts and table pages):
+ * added by kernel-half commits, on whatever set, and read by mmu_stats. */
+void lock_kernel_stats(struct mmu_mode *m);
+void lock_kernel_stats_end(struct mmu_mode *m);
 
 /* The set list and ASID counter (set creation and removal, kernel-half
  * mirroring). */

@@ -364,8 +364,6 @@ static int op_end(mmu_transaction_t *ta, int half, int err)
 {
 	(void)half;
 	txn_op_end(ta, err);
-	if (!err)   /* the one mmu_remove_translation_set forgets */
-		__atomic_store_n(&ta->set->owner, ta, __ATOMIC_RELAXED);
 	return err;
 }
 
@@ -385,9 +383,6 @@ static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 
 static void release(mmu_transaction_t *ta)
 {
-	struct mmu_transaction *me = ta;
-	__atomic_compare_exchange_n(&ta->set->owner, &me, NULL, false, __ATOMIC_RELAXED,
-	                            __ATOMIC_RELAXED);
 	lock_release(ta);
 	if (mmu_cur)
 		lock_kernel_release(ta);
@@ -583,12 +578,6 @@ static bool may_change(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t l
 	return !ta->status && !op_lock(ta, half, first, last);
 }
 
-/* What op_end does for a call that succeeded. */
-static void claim(mmu_transaction_t *ta)
-{
-	__atomic_store_n(&ta->set->owner, ta, __ATOMIC_RELAXED);
-}
-
 /* Before a shortcut stores (the caller took the entry's regions with
  * may_change): the order's count fits the inline delta, and a new call begins for the
  * deferred stores (txn_op_begin's part the shortcuts need: they neither
@@ -610,7 +599,6 @@ static void fast_end(mmu_transaction_t *ta, int half, int i, unsigned order, int
 	uint64_t bytes = entry_bytes(order);
 	delta_add(&ta->delta[half], i, order, n, bytes);
 	note_change(ta, half, va, bytes, n > 0);
-	claim(ta);
 }
 
 /* Remember e (valid, checked by check_entry) for the next mmu_add. */
@@ -677,6 +665,9 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
 	ta->lk_held = 0;
+	ta->lk_whole = false;
+	for (int k = 0; k < 4; k++)
+		ta->tlb_n[k] = 0;
 	/* The window closed (what the inline calls test first) and no
 	 * current entry; the rest is set when it opens. */
 	ta->win.slots = NULL;
@@ -694,16 +685,22 @@ int mmu_commit(mmu_transaction_t *ta)
 		return -EINVAL;
 	struct mmu_txn_state *st = ta->st;
 	mmu_translation_set_t *t = ta->set;
-	/* Publishing, the TLB operation and the statistics of one set go one
-	 * commit at a time; what each commit changes is disjoint by the
-	 * region locks, so the order is free (mmu/lock.h). */
-	lock_commit_begin(t);
+	/* A leaf-only commit publishes under its regions alone; any other
+	 * takes the set: publishing, the TLB operation and the statistics go
+	 * one such commit at a time. What each commit changes is disjoint by
+	 * the region locks, so the order is free (mmu/lock.h). */
+	if (txn_empty(ta) || txn_commit_fast(ta)) {
+		release(ta);
+		return 0;
+	}
+	bool kernel = txn_kernel_changed(ta);
+	lock_commit_begin(t, kernel);
 	if (st && st->meta_valid[0])
 		t->meta = st->meta_root[0];
 	if (st && st->meta_valid[1])
 		mmu_cur->kernel_meta = st->meta_root[1];
-	txn_commit(ta);
-	lock_commit_end(t);
+	txn_commit(ta, kernel);
+	lock_commit_end(t, kernel);
 	release(ta);
 	return 0;
 }
@@ -738,7 +735,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	mmu_entry_t e;
 	vaddr_t base;
 	int err;
-	/* Under the region's stripe when it can be had: the entry then stays
+	/* Under the region's lock when it can be had: the entry then stays
 	 * as found until commit. Otherwise (another transaction holds it) a
 	 * lockless read of what is committed, again if a commit published
 	 * meanwhile, so that it sees all of a commit or none of it. */
@@ -755,11 +752,17 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		held = !err && (half == HALF_KERNEL ||
 		                !lock_span(ta, base, base + (entry_bytes(e.order) - 1)));
 	} else {
-		uint64_t seq;
+		/* No cursor (ta->walk) into a region not held, before or after:
+		 * it notes the generations after its walk, so a table unlinked
+		 * and freed by a commit during that walk would pass for current
+		 * (a retry would read the freed page). */
+		struct lock_snap s;
 		do {
-			seq = lock_read_begin(ta->set);
+			ta->walk.view = NULL;
+			s = lock_read_begin(ta->set, va);
 			err = lookup(ta, va, &e, &base);
-		} while (!lock_read_end(ta->set, seq));
+		} while (!lock_read_end(ta->set, va, s));
+		ta->walk.view = NULL;
 	}
 	if (err)
 		return err;
@@ -972,16 +975,29 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 {
 	if (!t || t->magic != MMU_SET_MAGIC)
 		return;
-	if (t->owner) {
-		txn_forget(t->owner);
-		release(t->owner);
+	/* The transactions still open on it (holding regions, or the kernel
+	 * half through it) are forgotten: their owners' later calls get
+	 * -EINVAL. */
+	mmu_transaction_t *open[LK_LINES * 4];
+	unsigned n = lock_holders(t, open, sizeof(open) / sizeof(open[0]) - 1);   /* room for k */
+	mmu_transaction_t *k = __atomic_load_n(&t->mode->kernel_owner, __ATOMIC_RELAXED);
+	for (unsigned i = 0; k && i < n; i++)
+		if (open[i] == k)
+			k = NULL;   /* listed already */
+	if (k && k->set == t)
+		open[n++] = k;
+	for (unsigned i = 0; i < n; i++) {
+		txn_forget(open[i]);
+		release(open[i]);
 	}
 	/* The arch's ASID is t->asid cut to its width: a later set gets this
 	 * one's back, and must find nothing of it cached. Flushed before the
 	 * tables are freed, as a commit frees unlinked tables after its TLB
 	 * operation: no cached walk may lead into a freed page (the host's
 	 * walk caches, host/tlb.c, report one). */
-	mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0, .global = false });
+	t->tlb_ops[mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0,
+	                                                    .global = false })]++;
+	t->tlb_flushes++;
 	t->mode->be->set_fini(t);
 	meta_fini(&t->meta);
 	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
@@ -1072,7 +1088,7 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 	mmu_transaction(&ta, dst);
 	mmu_transaction(&rd, src);
 	mmu_transaction_t *reader = dst == src ? &ta : &rd;
-	/* The source range is read under its stripes too, so it stays as
+	/* The source range is read under its regions too, so it stays as
 	 * read until the copy commits. */
 	int err = op_begin(&ta, dhalf, dst_start, dst_start + (len - 1));
 	if (!err && shalf == HALF_USER)
@@ -1110,7 +1126,7 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 	else
 		err = mmu_commit(&ta);
 	if (reader == &rd)
-		mmu_forget(&rd);   /* read only: lets its stripes go */
+		mmu_forget(&rd);   /* read only: lets its regions go */
 	return err;
 }
 
@@ -1414,15 +1430,28 @@ void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (!t || t->magic != MMU_SET_MAGIC)
 		return;
-	const struct mmu_set_counts *u = &t->counts, *k = &t->mode->kernel_counts;
-	for (unsigned i = 0; i < 64; i++)
-		out->entries[i] = u->entries[i] + k->entries[i];
-	for (unsigned i = 0; i < 8; i++)
-		out->counters[i] = u->counters[i] + k->counters[i];
-	out->mapped_bytes = u->mapped_bytes + k->mapped_bytes;
+	/* The set's own counts (commits under the set lock) read under that
+	 * lock, plus what leaf-only commits counted in the lock lines, each
+	 * under its line's lock: every commit counts whole or not at all. */
+	struct mmu_set_counts u;
+	uint64_t ops[4] = { 0, 0, 0, 0 };
+	lock_commit_hold(t);
+	u = t->counts;
 	out->table_pages = t->table_pages;
-	out->table_bytes = t->table_pages << t->mode->geo.page_shift;
 	out->tlb_flushes = t->tlb_flushes;
+	lock_commit_drop(t);
+	lock_sum_stats(t, &u, ops);
+	lock_kernel_stats(t->mode);
+	struct mmu_set_counts k = t->mode->kernel_counts;
+	lock_kernel_stats_end(t->mode);
+	for (unsigned i = 0; i < 64; i++)
+		out->entries[i] = u.entries[i] + k.entries[i];
+	for (unsigned i = 0; i < 8; i++)
+		out->counters[i] = u.counters[i] + k.counters[i];
+	out->mapped_bytes = u.mapped_bytes + k.mapped_bytes;
+	out->table_bytes = out->table_pages << t->mode->geo.page_shift;
+	for (unsigned i = 0; i < 4; i++)
+		out->tlb_flushes += ops[i];
 }
 
 /* ---- host introspection (the host build only) ------------------------------- */
@@ -1466,6 +1495,9 @@ uint64_t mmu_host_tlb_ops(mmu_translation_set_t *t, enum mmu_tlb_kind kind)
 {
 	if (!t || t->magic != MMU_SET_MAGIC || (unsigned)kind > MMU_TLB_ALL)
 		return 0;
-	return t->tlb_ops[kind];
+	struct mmu_set_counts c = { 0 };
+	uint64_t ops[4] = { 0, 0, 0, 0 };
+	lock_sum_stats(t, &c, ops);
+	return t->tlb_ops[kind] + ops[kind];
 }
 #endif

@@ -37,6 +37,28 @@ struct txn_page;
 #define MMU_EF_OLD       (1u << 4)   /* mmu_mkold: written with Accessed clear */
 #define MMU_EF_CLEAN     (1u << 5)   /* mmu_mkclean: written with Dirty clear */
 
+/* The first non-zero word of w at or after i, or n: the next used slot of
+ * a table or side-table page (a zero word is empty in every format, as a
+ * fresh zeroed table is). Empty slots are tested eight at a time: one at
+ * a time, the scans of the host's snapshots were 7% of a fuzzing run
+ * (perf), 13% on arm64 64K (8192-slot tables). Not under ASan: table pages
+ * are simulated memory, one mmap the sanitizer never poisons, so its
+ * check per load could never fire. */
+__attribute__((no_sanitize("address")))
+static inline size_t mmu_next_nonzero(const uint64_t *w, size_t i, size_t n)
+{
+	for (; i < n && i % 8; i++)
+		if (w[i])
+			return i;
+	for (; i + 8 <= n; i += 8)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
+			break;
+	for (; i < n; i++)
+		if (w[i])
+			return i;
+	return n;
+}
+
 /* One native translation, as a backend reports it. */
 struct mmu_leaf {
 	vaddr_t va;              /* base of the native leaf (or contig group) */
@@ -193,6 +215,9 @@ struct mmu_mode {
 	uint64_t kernel_table_pages;
 	struct mmu_transaction *kernel_owner;
 	uint64_t kernel_gen;              /* bumped by every commit that changed the kernel half */
+	uint64_t kernel_seq;              /* odd while such a commit publishes (mmu/lock.h) */
+	uint32_t kernel_readers;          /* lockless readers walking the kernel half */
+	uint32_t kernel_stats_lock;       /* around kernel_counts, kernel_table_pages */
 };
 
 #ifdef MMU_HOST
@@ -250,9 +275,11 @@ struct mmu_flush {
 	                        * walks through it must go too (walk caches) */
 };
 /* The TLB maintenance for it, chosen by the arch (one page, a range, the
- * ASID, everything); adds what it issued to t->tlb_ops[] and
- * t->tlb_flushes. */
-void    mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f);
+ * ASID, everything): returns which it issued (enum mmu_tlb_kind). The
+ * layer counts it (a commit in its lock line or the set, mmu/lock.h): the
+ * environment writes nothing of the set, so two CPUs committing on
+ * different regions share no cache line here. */
+unsigned mmu_env_tlb_flush(mmu_translation_set_t *t, const struct mmu_flush *f);
 /* Load t into this CPU's translation registers (kernel); no-op on the host. */
 void    mmu_env_activate(mmu_translation_set_t *t);
 

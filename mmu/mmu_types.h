@@ -31,36 +31,48 @@ struct mmu_set_counts {
 	uint64_t counters[8];
 };
 
+/* The set's lock table (mmu/lock.h): LK_LINES lines of LK_LINE_BYTES, each
+ * on cache lines of its own, so that transactions on regions of different
+ * lines write no cache line in common. Kept in the set (no allocation, no
+ * -ENOMEM at set creation), aligned at run time: the set itself is only
+ * 8-byte aligned (mmu.h's opaque storage). */
+#define LK_LINES      16
+#define LK_LINE_BYTES 128
+#define LK_ALIGN      64
+
 struct mmu_translation_set {
 	struct mmu_mode *mode;               /* the mode the set was created in */
 	paddr_t  root;                       /* root table (or hash table) of the user half */
 	paddr_t  meta;                       /* side table of composed/counted entries */
-	struct mmu_transaction *owner;       /* open transaction that has changed it */
 	struct mmu_translation_set *next;    /* every live set, for kernel-half mirroring */
 	uint64_t table_pages;                /* table pages owned (not the shared kernel half) */
-	uint64_t tlb_flushes;
-	uint64_t tlb_ops[4];                 /* by kind: page, range, asid, all */
-	uint64_t gen;                        /* bumped by every commit and forget that changed
-	                                        it: cached views of its tables are stale */
+	uint64_t tlb_flushes;                /* of commits under the commit lock; the lock */
+	uint64_t tlb_ops[4];                 /* lines hold the others' (by kind: page, range,
+	                                        asid, all); mmu_stats sums them */
+	uint64_t gen;                        /* bumped by every commit and forget that moved or
+	                                        freed a table: cached views of them are stale */
 	uint32_t asid;
 	uint32_t magic;                      /* MMU_SET_MAGIC while initialised */
 	uint64_t hw_ctx;                     /* kernel: generation << 32 | hardware ASID, 0: none yet */
-	struct mmu_set_counts counts;
+	struct mmu_set_counts counts;        /* of commits under the commit lock (lock.h) */
 	struct {                             /* mmu/lock.h */
-		uint64_t held;               /* region stripes held by open transactions */
-		uint64_t seq;                /* odd while a commit publishes */
+		uint64_t seq;                /* odd while a commit under the lock publishes */
 		uint32_t commit;             /* the commit lock */
 		uint32_t readers;            /* lockless readers walking */
+		unsigned char mem[LK_LINES * LK_LINE_BYTES + LK_ALIGN];   /* the lines */
 	} lk;
-	/* Per lock stripe s (mmu/lock.h): the live leaf table of the region
-	 * (of that stripe) a transaction holding s last walked, so that the
-	 * next transaction there starts at it instead of the root
-	 * (mmu/pt_engine_one.h, "set cursor"). Written and read only under
-	 * stripe s; a commit that frees tables forgets the stripes it holds. */
+	/* The set cursor (mmu/pt_engine.h): per slot r mod 32, a region r of
+	 * the user half and the live leaf table a transaction holding r last
+	 * walked there, so that the next transaction in r starts at it instead
+	 * of the root. Holders of regions 32 apart share a slot: each is
+	 * written whole under its sequence count (odd while written, taken by
+	 * compare-and-swap) and read lockless. A commit that frees user tables
+	 * clears them all. */
 	struct {
-		uint64_t region[64];         /* region number + 1; 0: none */
-		paddr_t  table[64];
-	} leaf;
+		uint64_t seq;
+		uint64_t region;             /* r + 1; 0: none */
+		paddr_t  table;
+	} leaf[32];
 };
 
 /*
@@ -123,7 +135,9 @@ struct mmu_transaction {
 	uint64_t op_seq;                     /* changing calls begun, numbering them */
 	uint64_t gen;                        /* bumped when this transaction moves or frees
 	                                        a page a cached view may point to */
-	uint64_t lk_held;                    /* region stripes of the set it holds (lock.h) */
+	uint32_t lk_held;                    /* lock lines it holds a region in (lock.h) */
+	bool     lk_whole;                   /* it holds the set whole */
+	uint8_t  tlb_n[4];                   /* commit: TLB operations issued, by kind */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
 	struct txn_flush bbm;                /* commit: descriptors broken before make */
 	struct txn_delta delta[2], saved_delta[2];   /* user half, kernel half */

@@ -136,30 +136,42 @@ static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
 }
 
 /* The set cursor (mmu_translation_set.leaf): leaf table pa, live, holds
- * va's slot. Kept only under va's stripe (its single writer) and only
- * by a transaction that has freed nothing (no state): a table it
- * unlinked is still live until its commit, which forgets the stripe. */
-static inline void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
+ * va's slot. Kept by a holder of va's region (rule 1 of the locking)
+ * that has freed nothing (no state): a table it unlinked is still live
+ * until its commit, which clears the cursor. */
+static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 {
 	uint64_t r = va >> THIS_MODE.lock_shift;
-	mmu_translation_set_t *set = ta->set;
-	unsigned s = lock_stripe(set, va);
-	/* The stripe first: the slot is read only under it. */
-	if (lock_holds_stripe(ta, s) && set->leaf.region[s] != r + 1) {
-		set->leaf.table[s] = pa;
-		set->leaf.region[s] = r + 1;
-	}
+	__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[r % 32];
+	if (__atomic_load_n(&c->region, __ATOMIC_RELAXED) == r + 1 &&
+	    __atomic_load_n(&c->table, __ATOMIC_RELAXED) == pa)
+		return;
+	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+	if ((s & 1) || !lock_holds(ta, va, va) ||
+	    !__atomic_compare_exchange_n(&c->seq, &s, s + 1, false, __ATOMIC_ACQUIRE,
+	                                 __ATOMIC_RELAXED))
+		return;   /* another writer has it: the next walk keeps it */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&c->region, r + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->table, pa, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* The set cursor's table for va (level 0), when ta holds va's stripe. */
+/* The set cursor's table for va (level 0), when ta holds va's region. */
 static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
-	uint64_t r = va >> THIS_MODE.lock_shift;
-	mmu_translation_set_t *set = ta->set;
-	unsigned s = lock_stripe(set, va);
-	if (ta->st || in_kernel_half(va) || !lock_holds_stripe(ta, s) || set->leaf.region[s] != r + 1)
+	if (ta->st || in_kernel_half(va))
 		return false;
-	table_at(ta, t, set->leaf.table[s], 0, va & ~(lvl_bytes(1) - 1), false);
+	uint64_t r = va >> THIS_MODE.lock_shift;
+	__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[r % 32];
+	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
+	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
+	    !lock_holds(ta, va, va))
+		return false;
+	table_at(ta, t, pa, 0, va & ~(lvl_bytes(1) - 1), false);
 	return true;
 }
 
@@ -219,7 +231,11 @@ static void descend(mmu_transaction_t *ta, vaddr_t va, unsigned to, struct table
 	walk_start(ta, va, va, to, &t);
 	for (unsigned l = t.level; l > to; l--) {
 		size_t i = lvl_index(va, l);
-		pt_entry_t e = rd(ta, t.view, i);   /* a walk moves no page: t.gen holds */
+		/* A walk moves no page: t.gen holds. Acquire: the table it leads
+		 * to was filled before the release store that linked it
+		 * (eng_publish), and a lockless reader (mmu/lock.h) must see it
+		 * filled (a plain load on x86; Arm LDAR, RISC-V a fence). */
+		pt_entry_t e = txn_read_acquire(ta, (const uint64_t *)t.view + i);
 		if (pt_kind(e, l) != PT_TABLE)
 			break;
 		table_at(ta, &t, pt_table_pa(e, l), l - 1, slot_va(t.va, l, i), t.kernel);
@@ -591,7 +607,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
 		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
-		mmu_env_tlb_flush(ta->set, &fl);
+		txn_tlb_flush(ta, &fl);
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
 			const pt_entry_t *priv = pg->ptr;

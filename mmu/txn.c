@@ -22,6 +22,8 @@ enum jkind { J_OWN, J_STORE, J_ZERO, J_FREE_USER, J_FREE_KERNEL };
 
 struct jentry {
 	enum jkind kind;
+	bool     live;        /* J_FREE_*: a table the hardware may walk (counted
+	                         in st->live_frees), not one born in this transaction */
 	void    *ptr;         /* J_OWN: the record; J_STORE, J_ZERO: the (first) word */
 	uint64_t val;         /* J_STORE: old value; J_ZERO: words; J_FREE_*: pa */
 };
@@ -124,7 +126,7 @@ static int journal(struct mmu_txn_state *st, enum jkind kind, void *ptr, uint64_
 			st->jhead->next = j;
 		st->jhead = j;
 	}
-	j->e[j->n++] = (struct jentry){ kind, ptr, val };
+	j->e[j->n++] = (struct jentry){ kind, false, ptr, val };
 	st->jlen++;
 	st->op_kept += kind != J_STORE && kind != J_ZERO;
 	return 0;
@@ -142,6 +144,8 @@ static void journal_pop(struct mmu_txn_state *st)
 		*(uint64_t *)e->ptr = e->val;
 	} else if (e->kind == J_ZERO) {
 		memset(e->ptr, 0, e->val * sizeof(uint64_t));
+	} else if (e->kind == J_FREE_USER || e->kind == J_FREE_KERNEL) {
+		st->live_frees -= e->live;
 	} else if (e->kind == J_OWN) {
 		/* Records are undone newest first, so this one heads both lists. */
 		struct txn_page *pg = e->ptr;
@@ -445,7 +449,16 @@ int txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel)
 {
 	int err = txn_need_state(ta);
 	ta->gen++;
-	return err ? err : journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa);
+	if (err || (err = journal(ta->st, kernel ? J_FREE_KERNEL : J_FREE_USER, NULL, pa)))
+		return err;
+	/* Live unless born here (a page's record, if any, predates its free
+	 * and is undone after it). Counted now, once: the commit's flush
+	 * needs only whether any is live (journal_pop uncounts an undone one). */
+	const struct txn_page *pg = txn_lookup(ta, pa);
+	struct jentry *e = &ta->st->jhead->e[ta->st->jhead->n - 1];
+	e->live = !pg || pg->live;
+	ta->st->live_frees += e->live;
+	return 0;
 }
 
 struct txn_page *txn_pages(mmu_transaction_t *ta)
@@ -456,8 +469,8 @@ struct txn_page *txn_pages(mmu_transaction_t *ta)
 void txn_forget(mmu_transaction_t *ta)
 {
 	struct mmu_txn_state *st = ta->st;
-	if (st || ta->def.n)
-		/* views of private pages cached elsewhere are stale */
+	if (st)   /* views of its private pages cached elsewhere are stale (deferred
+	           * stores alone leave none: no shared write for them) */
 		__atomic_fetch_add(&ta->set->gen, 1, __ATOMIC_RELEASE);
 	ta->def.n = 0;
 	if (!st)
@@ -483,47 +496,95 @@ static void add_counts(struct mmu_set_counts *c, const struct mmu_set_counts *d)
 		c->counters[i] += d->counters[i];
 }
 
-/* Whether a change of that half is pending (pages, deferred stores). */
-static bool kernel_changed(mmu_transaction_t *ta)
+
+/* Whether a change of the kernel half is pending (pages, deferred stores). */
+bool txn_kernel_changed(const mmu_transaction_t *ta)
 {
 	if (ta->flush.global || ta->delta[1].used || ta->delta[1].mapped)
 		return true;
 	for (unsigned i = 0; i < ta->def.n; i++)
 		if (ta->def.e[i].kernel)
 			return true;
-	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
+	for (struct txn_page *pg = ta->st ? ta->st->all : NULL; pg; pg = pg->all)
 		if (pg->kernel)
 			return true;
 	return false;
 }
 
-/* Whether the commit frees a table the hardware could walk (not one born
- * in this transaction): its flush must reach the walk caches. */
-static bool unlinks_live_table(mmu_transaction_t *ta)
+bool txn_empty(const mmu_transaction_t *ta)
 {
-	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
-		for (size_t i = 0; i < j->n; i++) {
-			const struct jentry *e = &j->e[i];
-			if (e->kind != J_FREE_USER && e->kind != J_FREE_KERNEL)
-				continue;
-			const struct txn_page *pg = txn_lookup(ta, e->val);
-			if (!pg || pg->live)
-				return true;
-		}
-	return false;
+	return !ta->st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used &&
+	       !ta->delta[1].used;
 }
 
-/* A commit that frees user-half tables forgets the set cursors of the
- * stripes it holds (mmu_translation_set.leaf): every table it frees lies in
- * one of them, and no other transaction writes those slots meanwhile. */
+void txn_tlb_flush(mmu_transaction_t *ta, const struct mmu_flush *f)
+{
+	ta->tlb_n[mmu_env_tlb_flush(ta->set, f)]++;
+}
+
+/* The one TLB operation of a commit, after its stores are published. */
+static void commit_flush(mmu_transaction_t *ta)
+{
+	if (ta->flush.changed) {
+		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
+		                       ta->flush.global, ta->flush.adds_only,
+		                       ta->st && ta->st->live_frees };
+		txn_tlb_flush(ta, &f);
+	}
+}
+
+/*
+ * A leaf-only commit (mmu/lock.h): nothing but deferred stores into leaf
+ * tables of the user half, in regions ta holds, and ta does not hold the
+ * set whole. It publishes without the set's commit lock: no table is
+ * born, copied or freed, so no other transaction's cached view of a table
+ * goes stale (the set's generation stays) and nothing waits for readers;
+ * statistics and TLB operations go to ta's lock lines. False: nothing
+ * done, commit under the set lock (txn_commit).
+ */
+bool txn_commit_fast(mmu_transaction_t *ta)
+{
+	const struct mmu_backend *be = ta->set->mode->be;
+	if (ta->st || ta->flush.global || ta->delta[1].used || ta->delta[1].mapped ||
+	    !ta->set->mode->lock_shift)
+		return false;
+	for (unsigned i = 0; i < ta->def.n; i++)
+		if (ta->def.e[i].level || ta->def.e[i].kernel)
+			return false;
+	if (!lock_fast_begin(ta, &ta->delta[0]))
+		return false;
+	if (ta->def.n)
+		be->publish_def(ta);
+	if (be->after_publish)
+		be->after_publish(ta);   /* break-before-make's flush and make */
+	mmu_env_publish_barrier();
+	commit_flush(ta);
+	ta->def.n = 0;
+	lock_fast_end(ta, ta->tlb_n);
+	return true;
+}
+
+/* A commit that frees user-half tables clears the set cursor (every slot:
+ * cheap next to freeing a table, and a slot may hold any region of its
+ * residue). Before the frees, while the commit still holds the regions of
+ * the tables it frees: a later holder of one of them walks afresh. */
 static void forget_set_cursors(mmu_transaction_t *ta)
 {
 	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
 		for (size_t i = 0; i < j->n; i++)
 			if (j->e[i].kind == J_FREE_USER) {
-				for (unsigned s = 0; s < 64; s++)
-					if (ta->lk_held >> s & 1)
-						ta->set->leaf.region[s] = 0;
+				for (unsigned k = 0; k < 32; k++) {
+					__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[k];
+					uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+					/* A slot being written (odd) gets another
+					 * holder's region: not one this commit frees. */
+					if (!(s & 1) && __atomic_compare_exchange_n(&c->seq, &s, s + 1, false,
+					                                           __ATOMIC_ACQUIRE,
+					                                           __ATOMIC_RELAXED)) {
+						__atomic_store_n(&c->region, 0, __ATOMIC_RELAXED);
+						__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+					}
+				}
 				return;
 			}
 }
@@ -532,16 +593,15 @@ static void forget_set_cursors(mmu_transaction_t *ta)
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
  * then free what the transaction unlinked, after the invalidation so no
- * walker can still reach it.
+ * walker can still reach it. Under the set's commit lock (mmu_commit).
  */
-void txn_commit(mmu_transaction_t *ta)
+void txn_commit(mmu_transaction_t *ta, bool kernel)
 {
 	struct mmu_txn_state *st = ta->st;
 	mmu_translation_set_t *t = ta->set;
 	const struct mmu_backend *be = t->mode->be;
-	if (!st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used && !ta->delta[1].used)
+	if (txn_empty(ta))
 		return;
-	bool kernel = kernel_changed(ta);
 
 	mmu_env_publish_barrier();   /* new tables complete before any link to them */
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
@@ -556,15 +616,21 @@ void txn_commit(mmu_transaction_t *ta)
 	if (be->after_publish)
 		be->after_publish(ta);
 	mmu_env_publish_barrier();
-	if (ta->flush.changed) {
-		struct mmu_flush f = { ta->flush.start, ta->flush.end, ta->flush.pages,
-		                       ta->flush.global, ta->flush.adds_only,
-		                       st && unlinks_live_table(ta) };
-		mmu_env_tlb_flush(t, &f);
+	commit_flush(ta);
+	for (unsigned k = 0; k < 4; k++) {
+		t->tlb_ops[k] += ta->tlb_n[k];
+		t->tlb_flushes += ta->tlb_n[k];
 	}
 
 	add_delta(&t->counts, &ta->delta[0]);
-	add_delta(&t->mode->kernel_counts, &ta->delta[1]);
+	/* The kernel half's counts are the mode's, shared by every set: only
+	 * a commit that changed that half writes them, under the mode's
+	 * statistics lock (mmu_stats reads them under it). */
+	if (kernel) {
+		lock_kernel_stats(t->mode);
+		add_delta(&t->mode->kernel_counts, &ta->delta[1]);
+		lock_kernel_stats_end(t->mode);
+	}
 	if (st)
 		forget_set_cursors(ta);
 	/* Before anything is freed: a cursor (another transaction's, on
@@ -577,8 +643,9 @@ void txn_commit(mmu_transaction_t *ta)
 		return;
 	int64_t gained[2] = { 0, 0 };
 	/* Unlinked tables go only once no lockless reader can still be
-	 * walking them (lock.h). */
-	lock_wait_readers(t);
+	 * walking them (lock.h): of this set, and of the kernel half shared
+	 * by every set when it changed. */
+	lock_wait_readers(t, kernel);
 	for (struct txn_page *pg = st->all; pg; pg = pg->all)
 		if (!pg->live)
 			gained[pg->kernel]++;
@@ -607,8 +674,13 @@ void txn_commit(mmu_transaction_t *ta)
 			mmu_env_free(pg->pa, txn_page_shift());
 
 	t->table_pages += gained[0];
-	t->mode->kernel_table_pages += gained[1];
+
 	add_counts(&t->counts, &st->counts[0]);
-	add_counts(&t->mode->kernel_counts, &st->counts[1]);
+	if (kernel) {
+		lock_kernel_stats(t->mode);
+		t->mode->kernel_table_pages += gained[1];
+		add_counts(&t->mode->kernel_counts, &st->counts[1]);
+		lock_kernel_stats_end(t->mode);
+	}
 	state_destroy(ta);
 }

@@ -138,6 +138,12 @@ static inline uint64_t txn_read(const mmu_transaction_t *ta, const uint64_t *wor
 	uint64_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	return ta->def.n ? txn_def_read(ta, word, v) : v;
 }
+/* The same for a table descriptor a walk descends through. */
+static inline uint64_t txn_read_acquire(const mmu_transaction_t *ta, const uint64_t *word)
+{
+	uint64_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	return ta->def.n ? txn_def_read(ta, word, v) : v;
+}
 /* Whether a deferred store targets the page pa. */
 bool txn_def_in_page(const mmu_transaction_t *ta, paddr_t pa);
 /* Whether deferred store i is superseded by a newer one to the same word. */
@@ -147,7 +153,18 @@ bool txn_def_superseded(const mmu_transaction_t *ta, unsigned i);
 unsigned txn_page_shift(void);
 
 /* Commit and forget, for the front end. */
-void txn_commit(mmu_transaction_t *ta);
+/* Commit under the set's commit lock (kernel: the kernel half changed,
+ * txn_kernel_changed). */
+void txn_commit(mmu_transaction_t *ta, bool kernel);
+/* A leaf-only commit without the set's commit lock, if ta's is one
+ * (mmu/lock.h); false: nothing done. */
+bool txn_commit_fast(mmu_transaction_t *ta);
+/* Nothing to publish, flush or count. */
+bool txn_empty(const mmu_transaction_t *ta);
+bool txn_kernel_changed(const mmu_transaction_t *ta);
+/* mmu_env_tlb_flush for ta's commit, counted in ta->tlb_n by kind. */
+struct mmu_flush;
+void txn_tlb_flush(mmu_transaction_t *ta, const struct mmu_flush *f);
 void txn_forget(mmu_transaction_t *ta);
 
 /* Iterate the transaction's private pages (publish). */
@@ -164,6 +181,9 @@ struct mmu_txn_state {
 	uint64_t op_mark;             /* jlen at txn_op_begin */
 	uint64_t op_kept;             /* entries of this call that outlive it */
 	uint64_t born_op;             /* the call that created the state */
+	uint64_t live_frees;          /* journalled frees of tables the hardware may
+	                                 walk: the commit's flush must reach the walk
+	                                 caches (mmu_flush.tables_freed) */
 	/* Pending values of the set's fields, published at commit. */
 	uint64_t meta_root[2];        /* side table roots: user, kernel */
 	uint64_t meta_valid[2];

@@ -170,6 +170,23 @@ static void exit_on_wild_sp(long addr)
 #endif
 }
 
+/* A word of its own at addr, then user code only (no system call, no
+ * fault) until the kernel writes 1 there: meanwhile another CPU's commit
+ * must reach this CPU's TLB. */
+static int spin(long addr)
+{
+	volatile long *word = sys_mmap((void *)addr, sizeof(long), PROT_READ | PROT_WRITE,
+	                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+
+	if (SYS_ERR(word))
+		return 1;
+	*word = 0;                      /* its own frame now, not a shared zero page */
+	for (long n = 0; n < UTEST_SPIN_MAX; n++)
+		if (*word == 1)
+			return 0;
+	return 2;
+}
+
 static int checked_read(long addr)
 {
 	return (int)*(volatile long *)addr;
@@ -207,6 +224,8 @@ int task_main(long which, long addr)
 	case UTEST_WILD_SP:
 		exit_on_wild_sp(addr);
 		return 1;
+	case UTEST_SPIN:
+		return spin(addr);
 	}
 	return 99;
 }

@@ -15,6 +15,12 @@ enum utest {
 	UTEST_REGISTERS,        /* per-task registers (TLS pointer, SIMD) kept across switches */
 	UTEST_UNDEF,            /* an illegal instruction: killed */
 	UTEST_WILD_SP,          /* exit(0) with the stack pointer at arg1: exits 0 */
+	UTEST_SPIN,             /* maps a word at arg1, spins in user mode until the kernel
+	                         * writes 1 there (exits 0) or UTEST_SPIN_MAX rounds (2) */
 };
+
+/* Rounds UTEST_SPIN gives up after: seconds under QEMU, only reached when
+ * the kernel never wrote the word (tests/kernel/smp_test.c, user_spin_test). */
+#define UTEST_SPIN_MAX 400000000l
 
 #endif

@@ -21,6 +21,8 @@
 #define BOOT_STACK_SIZE 16384
 #define TRAP_STACK_SIZE 16384
 #define LEAF_RWX (SV_V | SV_R | SV_W | SV_X | SV_A | SV_D)
+#define BOOT_CLAIMED   1	/* boot_claimed's bits */
+#define BOOT_MAP_WHOLE 2
 
 	.section .text.head, "ax"
 	.globl _start
@@ -57,6 +59,19 @@ riscv_entry:
 	mv	s2, a1			/* DTB, physical */
 	.option push
 	.option norelax			/* gp is not set up: no gp-relative code */
+	/* Only the first hart here boots. Another one is a hart the
+	 * firmware started at its default next address instead of ours:
+	 * OpenSBI 1.1's HSM hart_start (lib/sbi/sbi_hsm.c) makes the hart
+	 * START_PENDING before it stores the start address and argument, so
+	 * a hart that checks its state in between jumps to the boot entry
+	 * (this one) with the DTB in a1 (docs/smp.md, "The boot CPU is not
+	 * special"). Zeroing .bss now would wipe the running kernel: it
+	 * goes the way of every other hart instead, by its hart id. */
+	lla	t0, boot_claimed
+	li	t1, BOOT_CLAIMED
+	amoor.w.aqrl t1, t1, (t0)
+	andi	t1, t1, BOOT_CLAIMED
+	bnez	t1, late_hart
 	lla	s3, _start		/* where we were loaded */
 	li	t0, (1 << SV_MEGA_SHIFT) - 1
 	and	t0, s3, t0
@@ -114,6 +129,11 @@ riscv_entry:
 	add	t5, t5, t4
 	bltu	t5, t3, 4b
 
+	/* The boot map is whole: a hart that came in late may use it. */
+	lla	t0, boot_claimed
+	li	t1, BOOT_MAP_WHOLE
+	amoor.w.aqrl zero, t1, (t0)
+
 	/* Translation on. satp.MODE is WARL (privileged spec 4.1.11): a CPU
 	 * without Sv39 keeps Bare, and this kernel cannot run there. */
 	srli	t0, s4, SV_PAGE_SHIFT
@@ -148,13 +168,29 @@ high:	/* From here on every address is the link address. */
 5:	wfi
 	j	5b
 
+/* A hart that lost the boot to another: once that one has built the boot
+ * map, the secondary way. a0 is still its hart id. */
+late_hart:
+	lla	t0, boot_claimed
+1:	lw	t1, (t0)
+	andi	t1, t1, BOOT_MAP_WHOLE
+	beqz	t1, 1b
+	fence	rw, rw
+	j	riscv_secondary_entry
+
 /*
  * Every other hart, started by SBI HSM hart_start (SBI spec v2.0, 9.1) at
- * the physical address of this label: a0 = hart id, a1 = its struct cpu
- * (link address, smp.c), S-mode, satp = 0. The boot map is still intact
- * (.bss, never freed): turn it on as the boot hart did, jump high, take
- * the stacks and the thread pointer smp_boot prepared, and go to C, which
- * switches to the kernel's set (smp_secondary_main).
+ * the physical address of this label, or come in through riscv_entry
+ * (above): a0 = hart id, S-mode, satp = 0. Only a0 is trusted: HSM's
+ * opaque argument (a1) may be the firmware's stale one, like the start
+ * address (OpenSBI 1.1's race, above). The boot map is still intact
+ * (.bss, never freed): turn it on as the boot hart did, jump high, and
+ * find this hart's struct cpu in its own start word (include/smp.h,
+ * smp_starts): the entry whose hwid is this hart id, claimed by swapping
+ * in 0 (AMOSWAP, RISC-V unprivileged spec ch. 8.4). None there (smp_boot
+ * gave up on it, or nobody started it): park, touching nothing. Then the
+ * stacks and the thread pointer smp_boot prepared, and C, which switches
+ * to the kernel's set (smp_secondary_main).
  */
 	.globl	riscv_secondary_entry
 riscv_secondary_entry:
@@ -162,7 +198,6 @@ riscv_secondary_entry:
 	csrw	sie, zero
 	li	t0, SSTATUS_SUM
 	csrc	sstatus, t0
-	mv	s1, a1
 	mv	s2, a0			/* the hart id SBI HSM started (SBI spec 9.1) */
 	.option push
 	.option norelax
@@ -178,7 +213,19 @@ riscv_secondary_entry:
 	ld	t0, (t0)
 	jr	t0
 secondary_high:
-	sd	s2, SMP_CPU_ARCH_BOOT_OFFSET(s1)	/* arch_cpu_hwid reads it */
+	la	t0, smp_starts
+	li	t1, SMP_MAX_CPUS
+1:	ld	t2, SMP_START_HWID_OFFSET(t0)
+	bne	t2, s2, 2f
+	addi	t3, t0, SMP_START_CPU_OFFSET
+	amoswap.d.aqrl s1, zero, (t3)
+	bnez	s1, 3f
+2:	addi	t0, t0, SMP_START_SIZE
+	addi	t1, t1, -1
+	bnez	t1, 1b
+4:	wfi				/* no start word of its own: park */
+	j	4b
+3:	sd	s2, SMP_CPU_ARCH_BOOT_OFFSET(s1)	/* arch_cpu_hwid reads it */
 	ld	sp, SMP_CPU_STACK_OFFSET(s1)
 	ld	tp, SMP_CPU_TLS_OFFSET(s1)
 	.option pop
@@ -190,8 +237,8 @@ secondary_high:
 	li	ra, 0
 	mv	a0, s1
 	call	smp_secondary_main	/* does not return */
-1:	wfi
-	j	1b
+5:	wfi
+	j	5b
 
 /*
  * Nothing to run on: say why on the SBI console (legacy console_putchar,
@@ -371,6 +418,14 @@ riscv_satp_try:
 	csrw	satp, t0
 	sfence.vma
 	ret
+
+	/* BOOT_CLAIMED once a hart took the boot, BOOT_MAP_WHOLE once its
+	 * boot map is built; set by AMOOR only, so no hart's bit is lost.
+	 * Not .bss: it is read before .bss is zeroed (riscv_entry). */
+	.section .data
+	.balign 4
+boot_claimed:
+	.word	0
 
 	.section .bss
 	.balign 1 << SV_PAGE_SHIFT

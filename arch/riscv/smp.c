@@ -35,6 +35,17 @@ extern uint64_t riscv_image_pa;
 
 static uint64_t boot_hartid;
 
+/*
+ * smp.firmware_race= (tests): start cpus[1] the way OpenSBI 1.1's HSM
+ * hart_start does when the hart checks its state between the firmware's
+ * state change and its stores of the start address and argument
+ * (entry.S, riscv_entry): "entry": at the boot entry with the DTB as
+ * argument (the firmware's defaults); "arg": at our entry with the DTB as
+ * argument. Either way the hart must come up as cpus[1].
+ */
+static enum { RACE_NONE, RACE_ENTRY, RACE_ARG } firmware_race;
+static uint64_t dtb_pa;
+
 void riscv_smp_early(uint64_t hartid)
 {
 	boot_hartid = hartid;
@@ -56,8 +67,15 @@ unsigned arch_cpu_enumerate(const struct boot_info *bi, uint64_t *ids, unsigned 
 	struct fdt_cpu fc[SMP_MAX_CPUS * 2];
 	unsigned n = 0, out = 0;
 
+	char race[8];
+
+	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.firmware_race", race, sizeof(race)))
+		firmware_race = !strcmp(race, "entry") ? RACE_ENTRY :
+		                !strcmp(race, "arg") ? RACE_ARG : RACE_NONE;
 	if (!bi->dtb || fdt_cpus(bi->dtb, fc, sizeof(fc) / sizeof(fc[0]), &n))
 		n = 0;
+	else
+		dtb_pa = virt_to_phys(bi->dtb);
 	for (unsigned i = 0; i < n && out < max; i++)
 		if (fc[i].has_mmu)
 			ids[out++] = fc[i].id;
@@ -87,14 +105,25 @@ struct cpu *arch_cpu_self(void)
 int arch_cpu_start(struct cpu *c)
 {
 	uint64_t entry_pa = riscv_image_pa + (uint64_t)(riscv_secondary_entry - __image_start);
+	/* Only a hint: the entry code trusts its hart id, not this (entry.S). */
+	unsigned long opaque = (unsigned long)(uintptr_t)c;
 	struct sbiret r;
+
+	if (c->index == 1 && firmware_race != RACE_NONE) {
+		if (firmware_race == RACE_ENTRY)
+			entry_pa = riscv_image_pa;
+		opaque = dtb_pa;
+		kprintf("smp: hart %#llx started at %#llx with the DTB as argument "
+		        "(smp.firmware_race)\n", (unsigned long long)c->hwid,
+		        (unsigned long long)entry_pa);
+	}
 
 	tls_prepare(c);
 	/* Everything the new hart reads (c, its stacks) is written before
 	 * the firmware's ecall starts it. */
 	__asm__ volatile("fence rw, rw" ::: "memory");
 	r = sbi_call5(SBI_EXT_HSM, SBI_HSM_HART_START, c->hwid, entry_pa,
-	              (unsigned long)(uintptr_t)c, 0, 0);
+	              opaque, 0, 0);
 	return r.error ? -EIO : 0;
 }
 

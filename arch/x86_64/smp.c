@@ -18,11 +18,11 @@
  * Interrupts: every CPU runs the kernel with them on (the boot CPU from
  * arch_ipi_init, once the legacy PICs are moved off the exception vectors
  * and masked; the others from x86_ap_setup): only VEC_IPI and the
- * spurious vectors can come. Trap handlers and user tasks run with them
+ * spurious vectors can come. User tasks and trap handlers run with them
+ * on too (trap.c, x86_trap; user.c); only the IPI's handler runs with them
  * off. TLB shootdowns: a request in the target's slot, then VEC_IPI; the
  * target runs arch_tlb_flush itself (its own CR3, PCIDs and TLB) and says
- * so, at once, or (inside a trap handler) whenever it waits
- * (arch_smp_poll).
+ * so, at once, or whenever it waits (arch_smp_poll).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -144,9 +144,20 @@ static const uint8_t *find_madt(void)
 	return NULL;
 }
 
+/* This CPU's APIC ID as the MADT and the start words hold it, by the
+ * rule smp_entry.S follows: the x2APIC ID (CPUID leaf 0xB EDX) where the
+ * leaf is valid, else the initial APIC ID (leaf 1 EBX[31:24]); SDM vol. 3,
+ * 10.4.6 and 10.12.8. The 8-bit one alone would make a boot CPU with an
+ * x2APIC ID above 255 look like another CPU of the MADT. */
 static unsigned bsp_apic_id(void)
 {
-	return cpuid(1, 0).ebx >> 24;   /* initial APIC ID (SDM vol. 2A, CPUID) */
+	if (cpuid(0, 0).eax >= 0xb) {
+		struct cpuid r = cpuid(0xb, 0);
+
+		if (r.ebx)
+			return r.edx;
+	}
+	return cpuid(1, 0).ebx >> 24;
 }
 
 uint64_t arch_cpu_hwid(void)
@@ -282,17 +293,24 @@ static struct shootdown {
 
 static volatile bool woken[SMP_MAX_CPUS];
 
-/* Do what this CPU's slot asks, if anything. */
+/* Do what this CPU's slot asks, if anything. With interrupts off: the
+ * IPI handler serves the slot too, and one that came between the read of
+ * req and the store of done would see that store go back to an older
+ * request. */
 static void serve_shootdown(struct cpu *self)
 {
 	struct shootdown *s = &slot[self->index];
-	uint64_t req = __atomic_load_n(&s->req, __ATOMIC_ACQUIRE);
+	uint64_t flags, req;
 
-	if (req == s->done)
-		return;
-	arch_tlb_flush(s->asid, s->start, s->end, 0, s->global);
-	self->shootdowns_received++;
-	__atomic_store_n(&s->done, req, __ATOMIC_RELEASE);
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags) : : "memory");
+	req = __atomic_load_n(&s->req, __ATOMIC_ACQUIRE);
+	if (req != s->done) {
+		arch_tlb_flush(s->asid, s->start, s->end, 0, s->global);
+		self->shootdowns_received++;
+		__atomic_store_n(&s->done, req, __ATOMIC_RELEASE);
+	}
+	if (flags & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
 }
 
 void arch_smp_poll(void)
@@ -312,10 +330,24 @@ void x86_ipi_interrupt(unsigned vector)
 	lapic_write(LAPIC_EOI, 0);
 }
 
+/* A CPU that does not answer a shootdown within smp_answer_polls() polls:
+ * a broken invariant (a CPU with interrupts off for good), named. */
+__attribute__((noreturn)) static void shootdown_unanswered(unsigned i, const struct shootdown *s,
+                                                           const char *what)
+{
+	panic("x86: cpu %u (APIC ID %#llx) did not answer a TLB shootdown IPI of cpu %u within "
+	      "%llu polls (%s; request %llu: ASID %u, range %#llx-%#llx%s)", i,
+	      (unsigned long long)cpus[i].hwid, this_cpu()->index,
+	      (unsigned long long)smp_answer_polls(), what, (unsigned long long)s->req, s->asid,
+	      (unsigned long long)s->start, (unsigned long long)s->end,
+	      s->global ? ", global" : "");
+}
+
 enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_t start,
                                        uint64_t end, bool global, enum arch_tlb_op op)
 {
 	struct cpu *self = this_cpu();
+	uint64_t limit = smp_answer_polls(), polls = 0;
 
 	/* One batched request per CPU: the range, or everything of the
 	 * ASID when the local flush found the range too large. */
@@ -326,8 +358,11 @@ enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_
 
 		if (!(mask & (1ull << i)))
 			continue;
-		while (__atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE))
+		for (polls = 0; __atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE); polls++) {
+			if (polls == limit)
+				shootdown_unanswered(i, s, "its slot still busy");
 			serve_shootdown(self);
+		}
 		s->asid = asid;
 		s->start = start;
 		s->end = end;
@@ -341,8 +376,11 @@ enum smp_shootdown_kind arch_tlb_shootdown(uint64_t mask, unsigned asid, uint64_
 
 		if (!(mask & (1ull << i)))
 			continue;
-		while (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != s->req)
+		for (polls = 0; __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != s->req; polls++) {
+			if (polls == limit)
+				shootdown_unanswered(i, s, "no acknowledgement");
 			serve_shootdown(self);
+		}
 		__atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE);
 	}
 	return SMP_SHOOTDOWN_IPI;

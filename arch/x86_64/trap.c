@@ -169,11 +169,37 @@ static void describe_page_fault(char *buf, size_t len, uint64_t err, unsigned ac
 		  err & PF_SS ? ", shadow stack" : "");
 }
 
-/* Called by trap_entry.S for every vector. */
-/* Called by trap_entry.S; returns the frame to resume (include/arch.h,
- * "user mode"). */
+static struct trap_frame *x86_trap_handle(struct trap_frame *f);
+
+/*
+ * Called by trap_entry.S for every vector; returns the frame to resume
+ * (include/arch.h, "user mode"). Every gate is an interrupt gate (IF
+ * cleared on entry): the IPI is handled with them off; a fault or a system
+ * call with them as the code it interrupted had them (Linux's
+ * cond_local_irq_enable), which is on in user tasks and in the kernel, so
+ * a CPU in a long handler still answers shootdowns. CR2 is in the frame
+ * already (trap_entry.S), so a nested fault cannot lose it. Off again
+ * before the frame is resumed: iretq then restores the frame's RFLAGS.
+ * #DF, NMI and #MC stay with them off: nothing comes back from those.
+ */
 struct trap_frame *x86_trap(struct trap_frame *f);
 struct trap_frame *x86_trap(struct trap_frame *f)
+{
+	if (f->vector == VEC_IPI || f->vector == VEC_SPURIOUS) {
+		x86_ipi_interrupt((unsigned)f->vector);
+		return f;
+	}
+	bool irqs = (f->rflags & RFLAGS_IF) && f->vector != VEC_DF && f->vector != VEC_NMI &&
+	            f->vector != VEC_MC;
+
+	if (irqs)
+		__asm__ volatile("sti" ::: "memory");
+	f = x86_trap_handle(f);
+	__asm__ volatile("cli" ::: "memory");
+	return f;
+}
+
+static struct trap_frame *x86_trap_handle(struct trap_frame *f)
 {
 	static char cause[SMP_MAX_CPUS][96];	/* a trap in here ends the kernel */
 	struct trap_info ti = {
@@ -184,10 +210,6 @@ struct trap_frame *x86_trap(struct trap_frame *f)
 		.frame = f,
 	};
 
-	if (f->vector == VEC_IPI || f->vector == VEC_SPURIOUS) {
-		x86_ipi_interrupt((unsigned)f->vector);
-		return f;
-	}
 	/* Every PIC line is masked: a spurious IRQ 7 or 15 (8259A datasheet,
 	 * "interrupt sequence"), which takes no EOI. */
 	if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + VEC_PIC_COUNT)

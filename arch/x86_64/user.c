@@ -18,11 +18,14 @@ void arch_user_frame_init(struct trap_frame *f, uint64_t pc, uint64_t sp,
 {
 	memset(f, 0, sizeof(*f));
 	/* iretq to ring 3 (SDM vol. 3, 6.14.3): the user selectors with RPL 3,
-	 * interrupts off as in the kernel (nothing here takes them yet), AC
-	 * off. */
+	 * AC off, interrupts on: a CPU running a task answers a TLB shootdown
+	 * IPI at once (the interrupt gate takes it from ring 3 onto the task's
+	 * kernel stack, TSS.rsp0), not only when the task next traps. With
+	 * IOPL 0 the task cannot turn them off (POPF leaves IF, SDM vol. 1,
+	 * 3.4.3.1). */
 	f->cs = GDT_USER_CODE | SEL_RPL3;
 	f->ss = GDT_USER_DATA | SEL_RPL3;
-	f->rflags = RFLAGS_RESERVED1;
+	f->rflags = RFLAGS_RESERVED1 | RFLAGS_IF;
 	f->rip = pc;
 	f->rsp = sp;
 	f->rdi = arg0;

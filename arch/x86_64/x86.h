@@ -84,9 +84,11 @@
 #define PF_SS		(1 << 6)
 
 /* Exception vectors (SDM vol. 3, table 6-1). */
+#define VEC_NMI		2	/* SDM vol. 3, 6.15: the exceptions by vector */
 #define VEC_DF		8
 #define VEC_GP		13
 #define VEC_PF		14
+#define VEC_MC		18
 #define VEC_COUNT	256
 /* Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30. */
 #define VEC_ERROR_CODE_MASK	0x60227d00

@@ -124,7 +124,35 @@ expect_rc() {
 		pass "$1: exit $rc"
 	else
 		fail "$1: exit $rc, expected $2 (log: $log)"
+		log_tail "$1" "$log"
 	fi
+}
+
+# log_tail WHAT LOG [N]: after a boot failed, what its console said, each
+# line as "  FAIL-LOG WHAT: ...": every "cpus:" banner if there is more
+# than one (a CPU booted the kernel again), and the report from the first
+# trap or panic on, its lines joined with "|" into a few lines (CI keeps
+# only the tail of the output, and tests/run ends with the first lines of
+# each failing suite that start with FAIL); without one, the last N (8)
+# lines.
+log_tail() {
+	local what=$1 log=$2 n=${3:-8}
+	if [ ! -s "$log" ]; then
+		echo "  FAIL-LOG $what: no console output in $log"
+		[ -f "$log.runner" ] && tr -d '\r' <"$log.runner" | grep -v '^[[:space:]]*$' | tail -n 3 |
+			sed "s|^|  FAIL-LOG $what: |"
+		return 0
+	fi
+	{
+		[ "$(tr -d '\r' <"$log" | grep -c '^cpus: ')" -gt 1 ] && tr -d '\r' <"$log" | grep '^cpus: '
+		if tr -d '\r' <"$log" | grep -Eq '^(TRAP|PANIC)|panic'; then
+			tr -d '\r' <"$log" | sed -En '/^(TRAP|PANIC)|panic/,$p' | head -n 40 |
+				tr -s ' ' | paste -sd '|' - | fold -w 200
+		else
+			tr -d '\r' <"$log" | grep -v '^[[:space:]]*$' | tail -n "$n" | cut -c1-200
+		fi
+	} | sed "s|^|  FAIL-LOG $what: |"
+	return 0
 }
 
 # The ported arches a QEMU suite covers: all, or those TEST_ARCH names

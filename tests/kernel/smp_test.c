@@ -19,15 +19,21 @@
  *  5. demand faults on one page from every CPU at once (fault_race_test):
  *     the page is mapped once, every CPU sees every other's writes;
  *  6. the boot CPU answers a shootdown while it spins in a loop that
- *     never polls (spin_test: x86 must take the IPI as an interrupt).
+ *     never polls (spin_test: x86 must take the IPI as an interrupt);
+ *  7. ... and while it runs a user task that spins (user_spin_test: x86
+ *     user tasks run with interrupts on).
  * Everything is freed again; the frame allocator's counts must agree.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include "arch.h"
 #include "mmu.h"
 #include "smp.h"
+#include "task.h"
 #include "vm.h"
+#include "uapi/origami_syscall.h"
+#include "../../user/utest.h"
 
 /* Remap rounds, and reads B makes of a round before it acknowledges it. */
 #define REMAP_ROUNDS     16
@@ -830,6 +836,139 @@ free_frames:
 			frames_free(f[i], g->page_shift);
 }
 
+/* ---- 7. a shootdown reaches a CPU running a user task ---- */
+
+/* The user task's word (UTEST_SPIN maps it), and where the other CPU
+ * adds and removes a page of the task's set: user-half addresses no
+ * program here uses (they load at 4 MiB; mmap hands out the lowest). */
+#define SPIN_WORD_VA   0x40000000ull
+#define SPIN_CHANGE_VA 0x80000000ull
+
+static struct {
+	volatile bool running;          /* cleared when the task ends (user_spin_end) */
+	volatile bool answered;         /* the removal's commit returned while it ran */
+	volatile bool told;             /* the word was written: the task may stop */
+	volatile int err;
+	int status;                     /* the task's wait status */
+	uint64_t waits;                 /* polls before the task's word was mapped */
+} us;
+
+static void user_spin_end(const struct task *t, void *priv)
+{
+	(void)priv;
+	us.status = t->status;
+	__atomic_store_n(&us.running, false, __ATOMIC_RELEASE);
+}
+
+/* One transaction on set: add pa at va (add) or remove va. The caller
+ * holds the task's vm_space lock, as every vm_* call does (a region held
+ * here would turn the task's own demand fault into -EBUSY and a kill). */
+static int user_spin_change(mmu_translation_set_t *set, vaddr_t va, paddr_t pa, bool add)
+{
+	int err = -EBUSY;
+
+	for (unsigned tries = 0; err == -EBUSY && tries < 1000; tries++) {
+		mmu_transaction_t ta;
+
+		mmu_transaction(&ta, set);
+		err = add ? mmu_add(&ta, mmu_mkentry(pa, MMU_READ | MMU_USER), va)
+		          : mmu_find(&ta, va, NULL);
+		if (!err && !add)
+			err = mmu_remove(&ta);
+		if (err)
+			mmu_forget(&ta);
+		else
+			err = mmu_commit(&ta);
+	}
+	return err;
+}
+
+/*
+ * On the other CPU, while the boot CPU runs the task: once the task's
+ * word is mapped (it is spinning in user mode then), add a page to the
+ * task's set (adds only: x86 and arm64 need no shootdown) and remove it
+ * again: that commit returns only when the boot CPU's TLB dropped the
+ * page, with the boot CPU in user code all along. Then write 1 into the
+ * task's word (through the direct map) so that it ends.
+ */
+static void user_spin_remover(void *arg)
+{
+	paddr_t pa = *(const paddr_t *)arg;
+	mmu_translation_set_t *set = NULL, *kset = mmu_kernel_set();
+	struct vm_space *vs = NULL;
+	mmu_entry_t word;
+	int err = -ENOENT;   /* the word never mapped */
+
+	for (us.waits = 0; us.waits < WAIT_POLLS && us.running; us.waits++) {
+		set = __atomic_load_n(&cpus[0].active_set, __ATOMIC_ACQUIRE);
+		if (!set || set == kset)
+			continue;
+		mmu_transaction_t ta;
+
+		/* The task's set is its vm_space's (core/task.c). */
+		vs = (struct vm_space *)(void *)((char *)set - offsetof(struct vm_space, set));
+		spin_lock(&vs->lock);
+		mmu_transaction(&ta, set);
+		err = mmu_find(&ta, SPIN_WORD_VA, &word);
+		mmu_forget(&ta);
+		if (!err)
+			break;   /* still holding the lock */
+		spin_unlock(&vs->lock);
+		err = -ENOENT;
+	}
+	if (err)
+		goto out;
+	err = user_spin_change(set, SPIN_CHANGE_VA, pa, true);
+	if (!err)
+		err = user_spin_change(set, SPIN_CHANGE_VA, pa, false);
+	us.answered = !err && __atomic_load_n(&us.running, __ATOMIC_ACQUIRE);
+	if (us.answered) {
+		*(volatile uint64_t *)phys_to_virt(mmu_entry_pa(word) +
+		                                   (SPIN_WORD_VA & ((1ull << mmu_geometry()->page_shift) - 1))) = 1;
+		us.told = true;
+	}
+	spin_unlock(&vs->lock);
+out:
+	us.err = err;
+}
+
+/*
+ * This CPU runs a user task that spins (UTEST_SPIN) while another CPU
+ * changes the task's set: the change's commit must return while the task
+ * still runs, i.e. this CPU answered its shootdown from user mode (x86:
+ * the IPI taken in ring 3). Without that, the commit waits until the task
+ * gives up after UTEST_SPIN_MAX rounds and exits (status 2).
+ */
+static void user_spin_test(struct ktest *t, unsigned other)
+{
+	const struct mmu_geometry *g = mmu_geometry();
+	paddr_t pa = frames_alloc(g->page_shift);
+	struct user_program p;
+	int pid = -ENOMEM;
+
+	memset((void *)&us, 0, sizeof(us));
+	if (pa && !user_program("utest", &p))
+		pid = task_spawn("spin", p.elf, p.len, UTEST_SPIN, SPIN_WORD_VA);
+	if (!ktest_check(t, pid > 0, "user spin: a task (pid %d)", pid))
+		goto out;
+	us.running = true;
+	tasks_on_end(user_spin_end, NULL);
+	smp_call_async(other, user_spin_remover, &pa);
+	tasks_run();
+	tasks_on_end(NULL, NULL);
+	smp_call_wait(other);
+	ktest_check(t, us.answered && us.told && !us.err && WIFEXITED(us.status) &&
+		    WEXITSTATUS(us.status) == 0,
+		    "user spin: CPU %u's commit on the set of a task CPU %u runs returned while the "
+		    "task spun in user mode (%s, error %d, after %llu polls for its word; task "
+		    "status %#x, want exit 0)", other, this_cpu()->index,
+		    us.answered ? "returned" : "returned only after it ended", us.err,
+		    (unsigned long long)us.waits, (unsigned)us.status);
+out:
+	if (pa)
+		frames_free(pa, g->page_shift);
+}
+
 void smp_tests(struct ktest *t)
 {
 	struct frames_stats before, after;
@@ -848,6 +987,7 @@ void smp_tests(struct ktest *t)
 		conc_test(t, online, "(1 page a CPU, links and unlinks)", 1, 1);
 		fault_race_test(t, online);
 		spin_test(t, reader);
+		user_spin_test(t, reader);
 	}
 	frames_get_stats(&after);
 	ktest_check(t, after.free_bytes == before.free_bytes,

@@ -2173,9 +2173,15 @@ static void case_ranges_enomem(struct ctx *c)
 		return;
 	/* Eight pages alone in their leaf table: removing them all empties
 	 * it, so the removal's last step (unlinking and freeing the table)
-	 * has allocations of its own to fail. */
+	 * has allocations of its own to fail. Half way up the user half,
+	 * far from the first change below and from va: no table above
+	 * theirs but the root is one the transaction already holds. (Next
+	 * to va, at uva(o + 2, 2), on arm64 16K and 64K the parent table,
+	 * spanning 64 GiB or 4 TiB, was the first change's too: the unlink
+	 * allocated nothing, and a removal planted to keep its work when the
+	 * unlink fails passed there.) */
 	mmu_transaction_t ta;
-	vaddr_t lone = uva(c, o + 2, 2);
+	vaddr_t lone = c->env.user_top / 2;
 	mmu_transaction(&ta, t);
 	int rc0 = mmu_add_range(&ta, ent(pa_for(c, 0, 9), R | W, 0), lone, 8 * page);
 	if (!EXPECT_RC(c, rc0 ? rc0 : mmu_commit(&ta), 0, "eight pages alone in a table")) {
@@ -2195,8 +2201,14 @@ static void case_ranges_enomem(struct ctx *c)
 			struct mmu_stats st0 = *stats(c, t);
 			mmu_transaction(&ta, t);
 			/* Something already changed in the transaction, so the
-			 * failing call must unwind to it, not to nothing. */
-			EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 7), R, 0), uva(c, 0, 0)), 0, "a first change");
+			 * failing call must unwind to it, not to nothing. For
+			 * the emptying removal, in the kernel half: on hashed
+			 * modes every user-half page the removal writes (with
+			 * one bucket page, all of them) was the first change's
+			 * already, so it allocated nothing that could fail. */
+			vaddr_t first = kind == 4 ? kva(c, 0, 0) : uva(c, 0, 0);
+			mmu_entry_t fe = ent(pa_for(c, 0, 7), R, 0);
+			EXPECT_RC(c, mmu_add(&ta, kind == 4 ? mmu_mkglobal(fe) : fe, first), 0, "a first change");
 			hx_fail_alloc_after(n);
 			switch (kind) {
 			case 0:
@@ -2221,8 +2233,8 @@ static void case_ranges_enomem(struct ctx *c)
 				char what[96];
 				snprintf(what, sizeof(what), "%s failing at allocation %ld, then commit", names[kind], n);
 				mmu_entry_t got;
-				EXPECT_RC(c, mmu_find(&ta, uva(c, 0, 0), &got), 0, "%s: the first change", what);
-				EXPECT_RC(c, mmu_find(&ta, uva(c, 0, 0), &got), 0, "%s: the first change", what);
+				EXPECT_RC(c, mmu_find(&ta, first, &got), 0, "%s: the first change", what);
+				EXPECT_RC(c, mmu_find(&ta, first, &got), 0, "%s: the first change", what);
 				EXPECT_RC(c, mmu_remove(&ta), 0, "%s: undoing the first change", what);
 				EXPECT_RC(c, mmu_commit(&ta), 0, "%s", what);
 				expect_same(c, t, &s, what);

@@ -15,6 +15,9 @@
  *
  * At exit it prints how many operations (model steps, each one or more
  * mmu_* calls checked against the model) ran per mode configuration.
+ * With MMU_FUZZ_OPS=N in the environment (make fuzz: FUZZ_OPS) it stops
+ * once every mode has run N operations, and says at exit whether they did:
+ * a run bounded by operations, not by a time the machine's load decides.
  *
  * With MMU_FUZZ_SEEDS=DIR in the environment it writes seed inputs into
  * DIR and exits (make fuzz does this first).
@@ -34,7 +37,16 @@ static struct mode_cfg cfgs[MODE_CFG_MAX];
 static size_t ncfg;
 static struct model *m;
 static uint64_t ops[MODE_CFG_MAX];
+static uint64_t ops_target;     /* MMU_FUZZ_OPS: per mode, 0 = none */
 static struct timespec started, started_cpu;
+
+static uint64_t fewest_ops(void)
+{
+	uint64_t least = UINT64_MAX;
+	for (size_t c = 0; c < ncfg; c++)
+		least = ops[c] < least ? ops[c] : least;
+	return least;
+}
 
 /* Ops per mode; the rate per second of wall time and of this process's
  * CPU time (the machine may be shared: the CPU rate is what a quiet one
@@ -47,15 +59,17 @@ static void print_ops(void)
 	double secs = (double)(now.tv_sec - started.tv_sec) + (now.tv_nsec - started.tv_nsec) / 1e9;
 	double cpus = (double)(cpu.tv_sec - started_cpu.tv_sec) +
 	              (cpu.tv_nsec - started_cpu.tv_nsec) / 1e9;
-	uint64_t total = 0, least = UINT64_MAX;
+	uint64_t total = 0, least = fewest_ops();
 	for (size_t c = 0; c < ncfg; c++) {
 		total += ops[c];
-		least = ops[c] < least ? ops[c] : least;
 		fprintf(stderr, "fuzz ops: %-16s %llu\n", cfgs[c].label, (unsigned long long)ops[c]);
 	}
 	fprintf(stderr, "fuzz ops: total %llu in %.1f s (%.0f/s), %.1f s CPU (%.0f/s); fewest per mode %llu\n",
 	        (unsigned long long)total, secs, secs > 0 ? total / secs : 0.0, cpus,
 	        cpus > 0 ? total / cpus : 0.0, (unsigned long long)least);
+	if (ops_target)
+		fprintf(stderr, "fuzz ops: target %llu per mode %s\n", (unsigned long long)ops_target,
+		        least >= ops_target ? "reached" : "NOT reached (the time limit came first)");
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -92,6 +106,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		write_seeds(seeds);
 		exit(0);
 	}
+	const char *target = getenv("MMU_FUZZ_OPS");
+	ops_target = target ? strtoull(target, NULL, 0) : 0;
 	atexit(print_ops);
 	return 0;
 }
@@ -116,6 +132,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int k = 0; k < FUZZ_MAX_STEPS && !src.exhausted; k++, ops[c]++)
 			model_step(m, &src);
 		model_fini(m);
+	}
+	/* Done: libFuzzer takes exit() during an input for a crash, and
+	 * has written every new input to the corpus already. */
+	if (ops_target && fewest_ops() >= ops_target) {
+		print_ops();
+		fflush(stderr);
+		_Exit(0);
 	}
 	return 0;
 }

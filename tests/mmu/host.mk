@@ -5,8 +5,12 @@
 #   make mmu-conformance            every case, every mode (ASan+UBSan)
 #   make mmu-diff [DIFF_SEEDS=n DIFF_STEPS=k]
 #                                   seeded random sequences per mode
-#   make fuzz [FUZZ_SECONDS=60]     libFuzzer over the same state machine,
-#                                   every mode (each input runs them all)
+#   make fuzz [FUZZ_OPS=1000000 FUZZ_SECONDS=1200]
+#                                   libFuzzer over the same state machine,
+#                                   every mode (each input runs them all),
+#                                   until every mode ran FUZZ_OPS operations
+#                                   (or FUZZ_SECONDS passed; FUZZ_OPS=0: the
+#                                   time alone)
 #
 # The fuzz target links a clang build of the library with coverage
 # (build/fuzz/), since libFuzzer needs clang's sanitizer runtimes.
@@ -17,7 +21,8 @@ MMU_TEST_CFLAGS := -std=c11 -O1 -g $(HOST_WARN) -Iinclude $(HOST_SANFLAGS)
 
 DIFF_SEEDS   ?= 8
 DIFF_STEPS   ?= 300
-FUZZ_SECONDS ?= 60
+FUZZ_OPS     ?= 1000000
+FUZZ_SECONDS ?= 1200
 
 .PHONY: mmu-conformance mmu-diff fuzz
 
@@ -79,7 +84,7 @@ $(MMU_TEST_DIR)/fuzz: tests/mmu/fuzz.c build/fuzz/obj/tests/mmu/model.o $(MMU_TE
 fuzz: $(MMU_TEST_DIR)/fuzz
 	@mkdir -p $(FUZZ_CORPUS)
 	MMU_FUZZ_SEEDS=$(FUZZ_CORPUS) $(MMU_TEST_DIR)/fuzz
-	$(MMU_TEST_DIR)/fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=60 -entropic=0 -print_final_stats=1 \
+	MMU_FUZZ_OPS=$(FUZZ_OPS) $(MMU_TEST_DIR)/fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=60 -entropic=0 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/ $(FUZZ_CORPUS)
 
 # Concurrent transactions on one set (tests/mmu/conc.c), under

@@ -109,10 +109,18 @@ for c in "${cells[@]}"; do
 				f=$((f + 1)) note="$note (no smp-suite line for $MATRIX_SMP CPUs)"
 			fi
 		fi
-		echo "$name $ran: $p passed, $f failed$note"
+		# A failing cell's line starts with FAIL: tests/run's summary
+		# (all CI keeps) shows those lines.
+		if [ "$f" -gt 0 ]; then
+			echo "FAIL $name $ran: $p passed, $f failed$note (log: $log)"
+			[ "$rc" != 0 ] && log_tail "$arch $mode $cpu" "$log"
+		else
+			echo "$name $ran: $p passed, $f failed$note"
+		fi
 	else
 		p=0 f=1
-		echo "$name: no mmu-suite line, exit $rc (log: $log)"
+		echo "FAIL $name: no mmu-suite line, exit $rc (log: $log)"
+		log_tail "$arch $mode $cpu" "$log"
 	fi
 	suite_passed=$((suite_passed + p))
 	suite_failed=$((suite_failed + f))
