@@ -40,8 +40,39 @@ typedef struct mmu_transaction mmu_transaction_t;
  * read a field: mmu_types.h is not on its include path.
  */
 #define MMU_ENTRY_WORDS 2
-#define MMU_SET_WORDS   360
-#define MMU_TXN_WORDS   104
+#define MMU_SET_WORDS   456
+#define MMU_TXN_WORDS   128
+
+/*
+ * The call window: the first bytes of every transaction object, which the
+ * inline mmu_add and mmu_find below read (docs/transactions.md, "The call
+ * window"). They belong to the MMU layer like the rest of the object: the
+ * layer opens the window over the one leaf table its last call walked,
+ * once it holds that table's lock region and has checked everything a
+ * call there could get wrong, and closes it (folding what the inline
+ * calls did into its own bookkeeping) at the start of every other call.
+ * An inline call handles only what the window vouches for and otherwise
+ * calls the layer, so each function keeps one behaviour and one
+ * out-of-line symbol.
+ */
+struct mmu_window_ {
+	uint64_t *slots;       /* the leaf table's words as the transaction sees them */
+	vaddr_t   base;        /* the address its word 0 translates */
+	uint64_t  find_off;    /* (va - base) & find_off == 0: va inside the window */
+	uint64_t  add_off;     /* the same, and va aligned to a base page */
+	uint64_t  add_key;     /* the entry word (after pa) mmu_add may store here, 0: none */
+	uint64_t  add_bits;    /* its descriptor, output address left out */
+	uint64_t  pa_bad;      /* pa bits no base page may have (offset, beyond the PA size) */
+	uint64_t  find_key;    /* a leaf descriptor without its output address ... */
+	uint64_t  find_word;   /* ... and the entry word it reads as (0: no find inline) */
+	uint64_t  oa_mask;     /* a leaf's output address field */
+	uint32_t  adds, lo, hi;   /* entries added inline; their lowest and highest word */
+	uint8_t   oa_shift;    /* output address field = pa >> oa_shift */
+	uint8_t   page_shift;
+	bool      has_current, cur_locked;   /* the current entry (mmu_find, mmu_add) */
+	vaddr_t   cur_va, find_va;
+	uint64_t  cur_pa, cur_word;
+};
 
 #ifdef MMU_LAYER
 #include "mmu_types.h"
@@ -69,16 +100,16 @@ const struct mmu_geometry *mmu_geometry(void);
 
 /* ---- entries ---------------------------------------------------------- */
 
-mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);        /* base page, normal memory */
+/* mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);       inline, below: base page, normal memory */
 mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot);
 mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t);
 mmu_entry_t mmu_mkglobal(mmu_entry_t e);                   /* valid in every translation set */
-mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);     /* size = base page << order */
+/* mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);    inline, below: size = base page << order */
 mmu_entry_t mmu_mkcount(mmu_entry_t e, unsigned counter);  /* stats counter 0..7 */
 mmu_entry_t mmu_mkold(mmu_entry_t e);     /* Accessed clear: report the next access */
 mmu_entry_t mmu_mkclean(mmu_entry_t e);   /* Dirty clear: report the next write */
 
-paddr_t  mmu_entry_pa(mmu_entry_t e);
+/* paddr_t mmu_entry_pa(mmu_entry_t e);                       inline, below */
 unsigned mmu_entry_prot(mmu_entry_t e);
 unsigned mmu_entry_order(mmu_entry_t e);
 bool     mmu_entry_global(mmu_entry_t e);
@@ -102,11 +133,100 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t);
 int  mmu_commit(mmu_transaction_t *ta);
 void mmu_forget(mmu_transaction_t *ta);
 
-int     mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
+/* int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);   inline, below
+ * int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);       inline, below
+ * (a declaration without `inline` here would make every file that
+ * includes this one define them externally: C99 6.7.4p7) */
 vaddr_t mmu_current_va(mmu_transaction_t *ta);
 int     mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
-int     mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
 int     mmu_remove(mmu_transaction_t *ta);
+
+/*
+ * The constructors every mapping loop calls, inline as well (mmu/mmu.c
+ * emits their external definitions). An entry is two words: pa, then the
+ * order (bits 0-31), prot (32-39), memtype, flags and counter (a byte each
+ * above), as mmu/mmu_types.h asserts; a prot or order out of range is
+ * carried and rejected on use, as the contract says.
+ */
+inline mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot)
+{
+	uint64_t ew[MMU_ENTRY_WORDS] = { pa, (uint64_t)(prot > 0xff ? 0xff : prot) << 32 };
+	mmu_entry_t e;
+	__builtin_memcpy(&e, ew, sizeof(ew));
+	return e;
+}
+
+inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order)
+{
+	uint64_t ew[MMU_ENTRY_WORDS];
+	__builtin_memcpy(ew, &e, sizeof(ew));
+	ew[1] = (ew[1] & ~(uint64_t)0xffffffff) | order;
+	__builtin_memcpy(&e, ew, sizeof(ew));
+	return e;
+}
+
+inline paddr_t mmu_entry_pa(mmu_entry_t e)
+{
+	uint64_t ew[MMU_ENTRY_WORDS];
+	__builtin_memcpy(ew, &e, sizeof(ew));
+	return ew[0];
+}
+
+/* The layer's part of mmu_add and mmu_find: everything the window does not
+ * take. Callers call mmu_add and mmu_find. */
+int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
+
+/*
+ * Inline definitions (C99 6.7.4: mmu/mmu.c emits the external ones): a
+ * call inside the open window is a few loads, one compare of the entry
+ * word, and for mmu_add one store into the transaction's private copy of
+ * the table. The entry is two words, pa then the rest, in both views of
+ * mmu_entry_t.
+ */
+inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+{
+	struct mmu_window_ *w = (struct mmu_window_ *)(void *)ta;
+	uint64_t ew[MMU_ENTRY_WORDS];
+	__builtin_memcpy(ew, &e, sizeof(ew));
+	uint64_t off = va - w->base;
+	if (ew[1] == w->add_key && w->add_key && !(off & w->add_off) && !(ew[0] & w->pa_bad)) {
+		uint32_t i = (uint32_t)(off >> w->page_shift);
+		if (!w->slots[i]) {
+			w->slots[i] = w->add_bits | ew[0] >> w->oa_shift;
+			w->lo = i < w->lo ? i : w->lo;
+			w->hi = i > w->hi ? i : w->hi;
+			w->adds++;
+			w->has_current = w->cur_locked = true;
+			w->cur_va = w->find_va = va;
+			w->cur_pa = ew[0];
+			w->cur_word = ew[1];
+			return 0;
+		}
+	}
+	return mmu_add_call_(ta, e, va);
+}
+
+inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
+{
+	struct mmu_window_ *w = (struct mmu_window_ *)(void *)ta;
+	uint64_t off = va - w->base;
+	if (w->find_word && !(off & w->find_off)) {
+		uint64_t d = __atomic_load_n(&w->slots[off >> w->page_shift], __ATOMIC_RELAXED);
+		if ((d & ~w->oa_mask) == w->find_key) {
+			uint64_t ew[MMU_ENTRY_WORDS] = { (d & w->oa_mask) << w->oa_shift, w->find_word };
+			w->has_current = w->cur_locked = true;
+			w->cur_va = va & ~(((vaddr_t)1 << w->page_shift) - 1);
+			w->find_va = va;
+			w->cur_pa = ew[0];
+			w->cur_word = ew[1];
+			if (out)
+				__builtin_memcpy(out, ew, sizeof(ew));
+			return 0;
+		}
+	}
+	return mmu_find_call_(ta, va, out);
+}
 
 /*
  * Accessed/dirty emulation, for the fault path (not part of the fixed

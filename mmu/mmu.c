@@ -63,6 +63,7 @@ int mmu_select_mode(const char *name)
 	if (err)
 		return err;
 	memset(&m->kernel_counts, 0, sizeof(m->kernel_counts));
+	m->checked.key = 0;   /* what init found (CPU features) may accept other entries */
 	m->kernel_table_pages = 0;
 	m->kernel_owner = NULL;
 	memset(&m->kernel_meta, 0, sizeof(m->kernel_meta));
@@ -75,14 +76,10 @@ int mmu_select_mode(const char *name)
 
 /* ---- entries ------------------------------------------------------------ */
 
-mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot)
-{
-	mmu_entry_t e = { .pa = pa, .order = 0, .prot = (uint8_t)prot,
-	                  .memtype = MMU_MEM_NORMAL };
-	if (prot > 0xff)
-		e.prot = 0xff;   /* carried, rejected on use */
-	return e;
-}
+/* The external definitions of the inline constructors (include/mmu.h). */
+extern inline mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);
+extern inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);
+extern inline paddr_t mmu_entry_pa(mmu_entry_t e);
 
 mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot)
 {
@@ -99,12 +96,6 @@ mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t)
 mmu_entry_t mmu_mkglobal(mmu_entry_t e)
 {
 	e.flags |= MMU_EF_GLOBAL;
-	return e;
-}
-
-mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order)
-{
-	e.order = order;
 	return e;
 }
 
@@ -127,7 +118,6 @@ mmu_entry_t mmu_mkclean(mmu_entry_t e)
 	return e;
 }
 
-paddr_t mmu_entry_pa(mmu_entry_t e) { return e.pa; }
 unsigned mmu_entry_prot(mmu_entry_t e) { return e.prot; }
 unsigned mmu_entry_order(mmu_entry_t e) { return e.order; }
 bool mmu_entry_global(mmu_entry_t e) { return e.flags & MMU_EF_GLOBAL; }
@@ -141,7 +131,7 @@ static uint64_t entry_bytes(unsigned order)
 }
 
 /* The largest native order not above order: what an entry is built of. */
-static unsigned native_order(unsigned order)
+static inline __attribute__((always_inline)) unsigned native_order(unsigned order)
 {
 	uint64_t fit = mmu_cur->geo.native_orders & ((order >= 63) ? ~0ull : ((2ull << order) - 1));
 	return 63 - (unsigned)__builtin_clzll(fit | 1);
@@ -216,10 +206,138 @@ static inline __attribute__((always_inline)) struct pt_attr attr_of(mmu_entry_t 
 
 /* ---- transaction plumbing ------------------------------------------------ */
 
-static bool txn_ok(mmu_transaction_t *ta)
+static int delta_slot(const struct txn_delta *d, unsigned order);
+static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uint64_t bytes);
+
+/* ---- the call window (include/mmu.h) ----------------------------------------
+ *
+ * The inline mmu_add and mmu_find take a call whose every check the window
+ * settled when it opened: its leaf table is the cursor's (ta->walk), of
+ * base pages, in the user half, under a stripe this transaction holds (so
+ * no other transaction changes it, or a table above it, until commit or
+ * forget), read without deferred stores (a private copy, or a live table
+ * while none is deferred); an add also needs the table private (it stores
+ * there directly, as store_private does), the entry word one that
+ * mmu_add's checks passed for the user half at order 0 (ta->fast.add_key),
+ * and a slot for order 0 in the inline statistics. Every other call
+ * closes the window first (txn_ok): the inline adds become statistics, a
+ * flush range and the private page's stored words, exactly as the
+ * one-entry fast path would have counted them, so the rest of the layer
+ * never sees the window open.
+ */
+static void win_fold(mmu_transaction_t *ta)
 {
-	return ta && ta->magic == MMU_TXN_MAGIC && ta->set &&
-	       ta->set->magic == MMU_SET_MAGIC && ta->set->mode == mmu_cur;
+	struct mmu_window_ *w = &ta->win;
+	if (w->adds) {
+		uint64_t page = 1ull << w->page_shift;
+		struct txn_delta *d = &ta->delta[HALF_USER];
+		delta_add(d, delta_slot(d, 0), 0, w->adds, page);
+		struct txn_flush *f = &ta->flush;
+		vaddr_t first = w->base + ((uint64_t)w->lo << w->page_shift);
+		vaddr_t end = w->base + ((uint64_t)(w->hi + 1) << w->page_shift);
+		if (!f->changed)
+			*f = (struct txn_flush){ .start = first, .end = end, .changed = true,
+			                         .adds_only = true };
+		f->start = first < f->start ? first : f->start;
+		f->end = end > f->end ? end : f->end;
+		f->pages += w->adds;
+		struct txn_page *pg = ta->win_pg;
+		pg->whole_count = 0;
+		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
+		pg->stored_hi = w->hi > pg->stored_hi ? w->hi : pg->stored_hi;
+	}
+	w->slots = NULL;
+	w->adds = 0;
+	w->add_key = 0;
+	w->find_word = 0;
+	w->find_off = w->add_off = ~0ull;   /* no va is inside */
+}
+
+static inline __attribute__((always_inline)) void win_close(mmu_transaction_t *ta)
+{
+	if (ta->win.slots)
+		win_fold(ta);
+}
+
+/* After a call at va that succeeded and left its leaf table in the
+ * cursor: the window opens on the second call in a row into one leaf
+ * table (a run of calls), so a one-page transaction does not pay for it. */
+static void win_try(mmu_transaction_t *ta)
+{
+	struct mmu_window_ *w = &ta->win;
+	const struct mmu_backend *be = mmu_cur->be;
+	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg))
+		return;
+	w->adds = 0;
+	w->lo = ~0u;
+	w->hi = 0;
+	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
+	w->pa_bad = (1ull << w->page_shift) - 1;
+	if (mmu_cur->win_pa_bits < 64)   /* where pa >> oa_shift is the address field */
+		w->pa_bad |= ~0ull << mmu_cur->win_pa_bits;
+	if (ta->fast.find_word && ta->fast.find_level == 0) {
+		w->find_key = ta->fast.find_key;
+		w->find_word = ta->fast.find_word;
+	}
+	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	struct txn_delta *d = &ta->delta[HALF_USER];
+	int i;
+	if (ta->win_pg && ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL) &&
+	    (i = delta_slot(d, 0)) >= 0) {
+		if (i == d->used) {   /* the slot the inline adds count into */
+			d->order[d->used++] = 0;
+			d->n[i] = 0;
+		}
+		w->add_key = ta->fast.add_key;
+		w->add_bits = ta->fast.add_bits;
+	}
+}
+
+static inline __attribute__((always_inline)) void win_open(mmu_transaction_t *ta, vaddr_t va)
+{
+	vaddr_t region = va >> mmu_cur->lock_shift;
+	if (region != ta->win_region)
+		ta->win_region = region;
+	else
+		win_try(ta);
+}
+
+static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction_t *ta)
+{
+	return ta && ta->magic == MMU_TXN_MAGIC && ta->set && ta->set->magic == MMU_SET_MAGIC &&
+	       ta->set->mode == mmu_cur;
+}
+
+/* An open transaction: true, with the window closed; a call other than
+ * mmu_add and mmu_find ends the run the window waits for (win_open), so
+ * find/update or find/remove pairs never open it. */
+static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
+{
+	if (!txn_open(ta))
+		return false;
+	win_close(ta);
+	ta->win_region = ~0ull;
+	return true;
+}
+
+/* The same for mmu_add and mmu_find, which continue a run. */
+static inline __attribute__((always_inline)) bool txn_ok_run(mmu_transaction_t *ta)
+{
+	if (!txn_open(ta))
+		return false;
+	win_close(ta);
+	return true;
+}
+
+static mmu_entry_t cur_entry(const mmu_transaction_t *ta)
+{
+	return mmu_entry_with_key(ta->win.cur_pa, ta->win.cur_word);
+}
+
+static void set_cur(mmu_transaction_t *ta, mmu_entry_t e)
+{
+	ta->win.cur_pa = e.pa;
+	ta->win.cur_word = mmu_entry_key(e);
 }
 
 /* Take what a change of [first, last] in one half needs (mmu/lock.h):
@@ -444,11 +562,11 @@ static int cur_still(mmu_transaction_t *ta)
 {
 	mmu_entry_t e;
 	vaddr_t base;
-	if (ta->cur_locked)
+	if (ta->win.cur_locked)
 		return 0;
-	if (find_entry(ta, ta->find_va, &e, &base) || base != ta->cur_va || !same_entry(e, ta->cur))
+	if (find_entry(ta, ta->win.find_va, &e, &base) || base != ta->win.cur_va || !same_entry(e, cur_entry(ta)))
 		return -EBUSY;
-	ta->cur_locked = true;
+	ta->win.cur_locked = true;
 	return 0;
 }
 
@@ -532,7 +650,6 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->st = NULL;
 	ta->magic = MMU_TXN_MAGIC;
 	ta->status = 0;
-	ta->has_current = false;
 	ta->op_seq = 0;
 	ta->gen = 0;
 	ta->flush.changed = false;
@@ -549,9 +666,14 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->fast.find_word = 0;
 	ta->lk_held = 0;
 	ta->lk_whole = false;
-	ta->cur_locked = false;
 	for (int k = 0; k < 4; k++)
 		ta->tlb_n[k] = 0;
+	/* The window closed (what the inline calls test first) and no
+	 * current entry; the rest is set when it opens. */
+	ta->win.slots = NULL;
+	ta->win.add_key = ta->win.find_word = 0;
+	ta->win.has_current = ta->win.cur_locked = false;
+	ta->win_region = ~0ull;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
 		ta->status = -EINVAL;
 }
@@ -600,10 +722,15 @@ static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *ba
 	return err == MMU_FAST_MISS ? find_entry(ta, va, e, base) : err;
 }
 
-/* Returns 0, -ENOENT (nothing maps va), -ERANGE (va outside the mode). */
-int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
+/* The external definitions of the inline calls (include/mmu.h). */
+extern inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
+extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+
+/* mmu_find where the window does not vouch for va. Returns 0, -ENOENT
+ * (nothing maps va), -ERANGE (va outside the mode). */
+int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	mmu_entry_t e;
 	vaddr_t base;
@@ -639,33 +766,75 @@ int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	}
 	if (err)
 		return err;
-	ta->cur_locked = held;
-	ta->has_current = true;
-	ta->cur = e;
-	ta->cur_va = base;
-	ta->find_va = va;
+	ta->win.cur_locked = held;
+	ta->win.has_current = true;
+	set_cur(ta, e);
+	ta->win.cur_va = base;
+	ta->win.find_va = va;
 	if (out)
 		*out = e;
+	if (held)
+		win_open(ta, va);
 	return 0;
 }
 
 vaddr_t mmu_current_va(mmu_transaction_t *ta)
 {
-	return txn_ok(ta) && ta->has_current ? ta->cur_va : 0;
+	return txn_open(ta) && ta->win.has_current ? ta->win.cur_va : 0;   /* the window stays */
 }
 
-/* Returns 0, -EINVAL, -ERANGE, -EEXIST, -ENOMEM or -EBUSY. */
-int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+/* ---- entry checks ----------------------------------------------------------
+ *
+ * What check_entry settles about an entry word alone (everything but its
+ * addresses) and the descriptor bits add_cache builds for it are the same
+ * for every transaction of the mode, so the last word one transaction
+ * checked is kept in the mode for the next (a page-fault path maps with a
+ * few distinct words): read lockless under a sequence count, written only
+ * by a caller that wins it (a loser keeps its own answer), and cleared
+ * when the mode is selected again. */
+static bool checked_get(mmu_transaction_t *ta, uint64_t key)
 {
-	if (!txn_ok(ta))
+	struct mmu_mode *m = mmu_cur;
+	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_ACQUIRE);
+	uint64_t k = __atomic_load_n(&m->checked.key, __ATOMIC_RELAXED);
+	uint64_t b = __atomic_load_n(&m->checked.bits, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((s & 1) || k != key || !k || __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED) != s)
+		return false;
+	ta->fast.add_key = k;
+	ta->fast.add_bits = b;
+	return true;
+}
+
+static void checked_put(uint64_t key, uint64_t bits)
+{
+	struct mmu_mode *m = mmu_cur;
+	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED);
+	if ((s & 1) || !__atomic_compare_exchange_n(&m->checked.seq, &s, s + 1, false,
+	                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&m->checked.key, key, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->checked.bits, bits, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->checked.seq, s + 2, __ATOMIC_RELEASE);
+}
+
+/* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
+ * -EEXIST, -ENOMEM or -EBUSY. */
+int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+{
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	int err = MMU_FAST_MISS;
 	uint64_t key = mmu_entry_key(e);
-	if (key != ta->fast.add_key || !key) {   /* 0: nothing cached (prot 0 is never valid) */
+	/* 0: nothing cached (prot 0 is never valid) */
+	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key)) {
 		int half = check_entry(e, va);
 		if (half < 0)
 			return half;
 		add_cache(ta, e);
+		if (ta->fast.add_key)
+			checked_put(ta->fast.add_key, ta->fast.add_bits);
 	}
 	if (ta->fast.add_key == key)
 		err = add_fast(ta, e, va);
@@ -678,11 +847,12 @@ int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 		err = op_end(ta, half, place(ta, half, e, va));
 	}
 	if (!err) {
-		ta->cur_locked = true;
-		ta->has_current = true;
-		ta->cur = e;
-		ta->cur_va = va;
-		ta->find_va = va;
+		ta->win.cur_locked = true;
+		ta->win.has_current = true;
+		set_cur(ta, e);
+		ta->win.cur_va = va;
+		ta->win.find_va = va;
+		win_open(ta, va);
 	}
 	return err;
 }
@@ -692,26 +862,26 @@ int mmu_remove(mmu_transaction_t *ta)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	if (!ta->has_current)
+	if (!ta->win.has_current)
 		return -ENOENT;
-	mmu_entry_t cur = ta->cur;
-	if (!remove_fast(ta, cur, ta->cur_va)) {
-		ta->has_current = false;
+	mmu_entry_t cur = cur_entry(ta);
+	if (!remove_fast(ta, cur, ta->win.cur_va)) {
+		ta->win.has_current = false;
 		return 0;
 	}
-	int half = half_of(ta->cur_va, 1);
-	int err = op_begin(ta, half, ta->cur_va, ta->cur_va + (entry_bytes(cur.order) - 1));
+	int half = half_of(ta->win.cur_va, 1);
+	int err = op_begin(ta, half, ta->win.cur_va, ta->win.cur_va + (entry_bytes(cur.order) - 1));
 	if (err)
 		return err;
 	if ((err = cur_still(ta)))
 		return op_end(ta, half, err);
 	save_counts(ta, half);
-	err = unplace(ta, half, cur, ta->cur_va);
+	err = unplace(ta, half, cur, ta->win.cur_va);
 	if (!err)
-		err = mmu_cur->be->reclaim(ta, ta->cur_va, ta->cur_va + (entry_bytes(cur.order) - 1));
+		err = mmu_cur->be->reclaim(ta, ta->win.cur_va, ta->win.cur_va + (entry_bytes(cur.order) - 1));
 	err = op_end_restoring(ta, half, err);
 	if (!err)
-		ta->has_current = false;
+		ta->win.has_current = false;
 	return err;
 }
 
@@ -726,12 +896,12 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	if (!ta->has_current)
+	if (!ta->win.has_current)
 		return -ENOENT;
-	mmu_entry_t old = ta->cur;
-	vaddr_t old_va = ta->cur_va;
+	mmu_entry_t old = cur_entry(ta);
+	vaddr_t old_va = ta->win.cur_va;
 	uint64_t new_bytes = entry_bytes(e.order > mmu_cur->geo.max_order ? 0 : e.order);
-	vaddr_t va = (e.order <= old.order ? ta->find_va : old_va) & ~(new_bytes - 1);
+	vaddr_t va = (e.order <= old.order ? ta->win.find_va : old_va) & ~(new_bytes - 1);
 	int half = check_entry(e, va);
 	if (half < 0)
 		return half;
@@ -769,9 +939,9 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	}
 	err = op_end_restoring(ta, half, err);
 	if (!err) {
-		ta->cur = e;
-		ta->cur_va = va;
-		ta->cur_locked = true;
+		set_cur(ta, e);
+		ta->win.cur_va = va;
+		ta->win.cur_locked = true;
 	}
 	return err;
 }
@@ -1086,7 +1256,7 @@ static int range_op(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, const uns
 		err = mmu_cur->be->reclaim(ta, start, end - 1);
 	err = op_end_restoring(ta, half, err);
 	if (!err)
-		ta->has_current = false;
+		ta->win.has_current = false;
 	return err;
 }
 
@@ -1140,11 +1310,10 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	}
 	err = op_end_restoring(ta, half, err);
 	if (!err) {
-		ta->has_current = true;
-		ta->cur_locked = true;
-		ta->cur = e;
-		ta->cur.pa = e.pa + (len - bytes);
-		ta->cur_va = ta->find_va = va + (len - bytes);
+		ta->win.has_current = true;
+		ta->win.cur_locked = true;
+		set_cur(ta, mmu_entry_with_key(e.pa + (len - bytes), mmu_entry_key(e)));
+		ta->win.cur_va = ta->win.find_va = va + (len - bytes);
 	}
 	return err;
 }
@@ -1162,20 +1331,23 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 /* Leaves mmu_scan reads at a time from one table. */
 #define SCAN_RUN 64
 
-/* fn over n plain leaves of one table; those it changes go through
- * mmu_update (after a change of size, the rest are read again). *va:
- * where the scan goes on. Returns 0 or mmu_update's error. */
-static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *run, unsigned n,
-                    mmu_scan_fn fn, void *priv, vaddr_t *va)
+/* fn over n plain leaves of one table, alike but for their output
+ * addresses (first, pa[]); those it changes go through mmu_update (after a
+ * change of size, the rest are read again). *va: where the scan goes on.
+ * Returns 0 or mmu_update's error. */
+static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *first, const paddr_t *pa,
+                    unsigned n, mmu_scan_fn fn, void *priv, vaddr_t *va)
 {
-	for (unsigned i = 0; i < n; i++) {
-		mmu_entry_t e = mmu_entry_of_leaf(&run[i].attr, run[i].pa, run[i].order);
-		mmu_entry_t keep = fn(e, run[i].va, priv);
-		vaddr_t next = run[i].va + entry_bytes(e.order);
-		*va = next ? next : ~(vaddr_t)0;
-		if (same_entry(e, keep))
+	uint64_t key = mmu_entry_key_of_leaf(&first->attr, first->order);
+	uint64_t bytes = entry_bytes(first->order);
+	vaddr_t at = first->va;
+	for (unsigned i = 0; i < n; i++, at += bytes) {
+		mmu_entry_t e = mmu_entry_with_key(pa[i], key);
+		mmu_entry_t keep = fn(e, at, priv);
+		*va = at + bytes ? at + bytes : ~(vaddr_t)0;
+		if ((keep.pa == pa[i] && mmu_entry_key(keep) == key) || same_entry(e, keep))
 			continue;
-		int err = mmu_find(ta, run[i].va, NULL);
+		int err = mmu_find_call_(ta, at, NULL);
 		if (!err)
 			err = mmu_update(ta, keep);
 		if (err || keep.order != e.order)
@@ -1197,21 +1369,22 @@ int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
 	mmu_transaction(&ta, t);
 	int err = 0;
 	vaddr_t va = start;
-	struct mmu_leaf l, run[SCAN_RUN];
+	struct mmu_leaf l, first;
+	paddr_t run[SCAN_RUN];
 	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
 		mmu_entry_t e;
 		unsigned n = 0;
 		if (!l.attr.annotated && mmu_cur->be->leaves &&
-		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, run, SCAN_RUN)) != 0) {
+		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, &first, run, SCAN_RUN)) != 0) {
 			/* Plain leaves of one table, read in one pass: a walk only
 			 * for the first one the callback changes. */
-			err = scan_run(&ta, run, n, fn, priv, &va);
+			err = scan_run(&ta, &first, run, n, fn, priv, &va);
 			continue;
 		}
-		err = mmu_find(&ta, l.va > va ? l.va : va, &e);
+		err = mmu_find_call_(&ta, l.va > va ? l.va : va, &e);
 		if (err)
 			break;
-		vaddr_t base = ta.cur_va, next = base + entry_bytes(e.order);
+		vaddr_t base = ta.win.cur_va, next = base + entry_bytes(e.order);
 		mmu_entry_t keep = fn(e, base, priv);
 		if (!same_entry(e, keep))
 			err = mmu_update(&ta, keep);
@@ -1233,7 +1406,7 @@ bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
 	mmu_transaction_t ta;
 	mmu_entry_t e;
 	mmu_transaction(&ta, t);
-	if (!mmu_find(&ta, va, &e)) {
+	if (!mmu_find_call_(&ta, va, &e)) {
 		unsigned p = e.prot, kind = access & (MMU_READ | MMU_WRITE | MMU_EXEC);
 		bool allowed = (!(access & MMU_USER) || (p & MMU_USER)) &&
 		               (kind == MMU_EXEC ? p & MMU_EXEC : kind == MMU_WRITE ? p & MMU_WRITE :

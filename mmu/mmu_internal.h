@@ -114,12 +114,14 @@ struct mmu_backend {
 	 * sets *next past them (0: rewrite entry by entry). *err on failure. */
 	uint64_t (*protect_run)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
 	                        unsigned prot, vaddr_t *next, int *err);
-	/* Optional: the leaf holding va and the ones after it in the same
-	 * table, up to max, as long as each starts inside [va, last] and is a
-	 * native leaf with no side-table record (not annotated) and no
-	 * contiguous group: how many were written to out (0: none at va). */
-	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *out,
-	                   unsigned max);
+	/* Optional: the leaf at va (first->va) and the ones after it in the
+	 * same table with the same order and attributes, as long as each
+	 * starts inside [va, last], up to max; all native, with no side-table
+	 * record (not annotated) and no contiguous group. first: the first
+	 * one; pa[i]: the output address of the i-th. Returns how many (0: no
+	 * such leaf at va). */
+	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *first,
+	                   paddr_t *pa, unsigned max);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
@@ -148,6 +150,10 @@ struct mmu_backend {
 	/* Remove the plain leaf of that order at va when its table keeps
 	 * other entries (no reclaim): 0. */
 	int  (*remove_one)(mmu_transaction_t *ta, vaddr_t va, unsigned order);
+	/* Open the call window (mmu.c) over the cursor's table when it can
+	 * be: its words, base, offsets and address field, and *pg its
+	 * private page (NULL: read-only). false: no window. */
+	bool (*window)(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg);
 #ifdef MMU_HOST
 	/* Host: the registers a walker needs; pages for snapshots. */
 	void (*hwstate)(mmu_translation_set_t *t, struct mmu_host_hwstate *out);
@@ -186,6 +192,14 @@ struct mmu_mode {
 	vaddr_t user_top;                /* user half: [0, user_top) */
 	vaddr_t kernel_base;             /* kernel half: [kernel_base, 2^64) */
 	unsigned pa_bits;                /* output addresses the format can hold */
+	int      win_oa_shift;           /* base page leaf: address field = pa >> it; -1: not so */
+	struct {                         /* mmu_add's checks of one entry word, shared by every
+	                                    transaction of the mode (mmu.c, "entry checks") */
+		uint64_t seq;            /* odd while written */
+		uint64_t key, bits;      /* the entry word and its descriptor, key 0: none */
+	} checked;
+	uint64_t win_oa_mask;            /* that field */
+	unsigned win_pa_bits;            /* for pa below 2^win_pa_bits (<= pa_bits) */
 	unsigned host_arch;              /* enum mmu_host_arch */
 	unsigned lock_shift;             /* bytes of a locking region, log2; 0: the set is
 	                                    one region (mmu/lock.h) */

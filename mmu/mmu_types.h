@@ -71,6 +71,18 @@ struct mmu_translation_set {
 		uint32_t readers;            /* lockless readers walking */
 		unsigned char mem[LK_LINES * LK_LINE_BYTES + LK_ALIGN];   /* the lines */
 	} lk;
+	/* The set cursor (mmu/pt_engine.h): per slot r mod 32, a region r of
+	 * the user half and the live leaf table a transaction holding r last
+	 * walked there, so that the next transaction in r starts at it instead
+	 * of the root. Holders of regions 32 apart share a slot: each is
+	 * written whole under its sequence count (odd while written, taken by
+	 * compare-and-swap) and read lockless. A commit that frees user tables
+	 * clears them all. */
+	struct {
+		uint64_t seq;
+		uint64_t region;             /* r + 1; 0: none */
+		paddr_t  table;
+	} leaf[32];
 };
 
 /*
@@ -118,20 +130,23 @@ struct txn_fast {
 };
 
 struct mmu_transaction {
+	/* First: the call window the inline mmu_add and mmu_find read
+	 * (include/mmu.h), with the current entry: win.has_current, win.cur_va
+	 * (its base va), win.find_va (the address last given to mmu_find),
+	 * win.cur_pa and win.cur_word (the entry as last reported: cur_entry()),
+	 * win.cur_locked (it was found under its stripes). */
+	struct mmu_window_ win;
+	struct txn_page *win_pg;             /* the window's private page, NULL: read-only */
+	uint64_t win_region;                 /* lock region of the last call that could open it */
 	struct mmu_translation_set *set;
 	struct mmu_txn_state *st;            /* allocated when a change needs it, NULL before */
 	uint32_t magic;                      /* MMU_TXN_MAGIC while open */
 	int      status;                     /* sticky error (e.g. -EBUSY) */
-	bool     has_current;
-	vaddr_t  cur_va;                     /* base va of the current entry */
-	vaddr_t  find_va;                    /* address last given to mmu_find */
-	mmu_entry_t cur;                     /* the current entry as last reported */
 	uint64_t op_seq;                     /* changing calls begun, numbering them */
 	uint64_t gen;                        /* bumped when this transaction moves or frees
 	                                        a page a cached view may point to */
 	uint32_t lk_held;                    /* lock lines it holds a region in (lock.h) */
 	bool     lk_whole;                   /* it holds the set whole */
-	bool     cur_locked;                 /* the current entry was found under its regions */
 	uint8_t  tlb_n[4];                   /* commit: TLB operations issued, by kind */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
 	struct txn_flush bbm;                /* commit: descriptors broken before make */
@@ -153,13 +168,22 @@ struct mmu_transaction {
 	struct txn_fast fast;
 };
 
-/* The opaque view in mmu.h must pass, copy and allocate the same bytes. */
+/* The opaque view in mmu.h must pass, copy and allocate the same bytes,
+ * and its inline constructors see the entry as two words: pa, then order
+ * in the low 32 bits and prot in the next byte (little-endian). */
+_Static_assert(__builtin_offsetof(struct mmu_entry, pa) == 0 &&
+               __builtin_offsetof(struct mmu_entry, order) == 8 &&
+               __builtin_offsetof(struct mmu_entry, prot) == 12 &&
+               __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "mmu_entry_t: include/mmu.h's inline constructors assume this layout");
 _Static_assert(sizeof(struct mmu_entry) == MMU_ENTRY_WORDS * sizeof(uint64_t) &&
                _Alignof(struct mmu_entry) == _Alignof(uint64_t),
                "mmu_entry_t: mmu.h's MMU_ENTRY_WORDS must match its real size");
 _Static_assert(sizeof(struct mmu_translation_set) <= MMU_SET_WORDS * sizeof(uint64_t) &&
                _Alignof(struct mmu_translation_set) <= _Alignof(uint64_t),
                "mmu_translation_set_t outgrew mmu.h's MMU_SET_WORDS");
+_Static_assert(__builtin_offsetof(struct mmu_transaction, win) == 0,
+               "mmu_transaction_t: the call window must come first (include/mmu.h)");
 _Static_assert(sizeof(struct mmu_transaction) <= MMU_TXN_WORDS * sizeof(uint64_t) &&
                _Alignof(struct mmu_transaction) <= _Alignof(uint64_t),
                "mmu_transaction_t outgrew mmu.h's MMU_TXN_WORDS");

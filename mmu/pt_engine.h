@@ -135,6 +135,46 @@ static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
 	pt_leaf_attr(e, l, &out->attr);
 }
 
+/* The set cursor (mmu_translation_set.leaf): leaf table pa, live, holds
+ * va's slot. Kept by a holder of va's region (rule 1 of the locking)
+ * that has freed nothing (no state): a table it unlinked is still live
+ * until its commit, which clears the cursor. */
+static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
+{
+	uint64_t r = va >> THIS_MODE.lock_shift;
+	__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[r % 32];
+	if (__atomic_load_n(&c->region, __ATOMIC_RELAXED) == r + 1 &&
+	    __atomic_load_n(&c->table, __ATOMIC_RELAXED) == pa)
+		return;
+	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+	if ((s & 1) || !lock_holds(ta, va, va) ||
+	    !__atomic_compare_exchange_n(&c->seq, &s, s + 1, false, __ATOMIC_ACQUIRE,
+	                                 __ATOMIC_RELAXED))
+		return;   /* another writer has it: the next walk keeps it */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&c->region, r + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->table, pa, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+/* The set cursor's table for va (level 0), when ta holds va's region. */
+static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+{
+	if (ta->st || in_kernel_half(va))
+		return false;
+	uint64_t r = va >> THIS_MODE.lock_shift;
+	__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[r % 32];
+	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
+	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
+	    !lock_holds(ta, va, va))
+		return false;
+	table_at(ta, t, pa, 0, va & ~(lvl_bytes(1) - 1), false);
+	return true;
+}
+
 /* Remember table t, which translates va, as the one the next call will
  * most likely need (a cursor, so sequential work does not walk from the
  * root each time). A root is remembered for its half only: with one root
@@ -156,6 +196,8 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	}
 	ta->walk.view = t->view;
 	ta->walk.pg = t->pg;
+	if (l == 0 && !ta->st && !t->kernel)   /* no state: no table born or freed */
+		set_cursor_keep(ta, t->pa, va);
 }
 
 static PT_HOT bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)

@@ -136,6 +136,23 @@ static int eng_init(struct mmu_mode *m)
 	m->user_top = PT_SPLIT_ROOTS ? 1ull << PT_VA_BITS : 1ull << (PT_VA_BITS - 1);
 	m->kernel_base = -m->user_top;
 	m->pa_bits = PT_PA_BITS;
+	/* The call window encodes a base page as pa >> shift: for the
+	 * address bits that land at one fixed shift, from the page up (all of
+	 * them but where Arm's 52-bit PA puts its high bits elsewhere, D8.3:
+	 * there a pa below 2^48; the window leaves any other to the layer). */
+	m->win_oa_shift = -1;
+	m->win_pa_bits = 0;
+	for (int s = 0; s < 8; s++) {
+		uint64_t mask = 0;
+		unsigned b = PT_PAGE_SHIFT;
+		for (; b < PT_PA_BITS && leaf_oa(1ull << b, 0) == (1ull << b) >> s; b++)
+			mask |= leaf_oa(1ull << b, 0);
+		if (b > m->win_pa_bits && b >= PT_PAGE_SHIFT + 20) {
+			m->win_oa_shift = s;
+			m->win_oa_mask = mask;
+			m->win_pa_bits = b;
+		}
+	}
 	/* Lock regions are what one leaf table translates: two transactions
 	 * holding different regions never store into one leaf table, and
 	 * every slot above spans several regions (mmu/lock.h). */
@@ -153,7 +170,7 @@ static const struct mmu_backend PT_CAT(backend_, PT_MODE) = {
 	.publish = eng_publish, .publish_def = eng_publish_def,
 	.after_publish = eng_after_publish,
 	.leaf_bits = eng_leaf_bits, .add_one = eng_add_one,
-	.find_one = eng_find_one, .remove_one = eng_remove_one,
+	.find_one = eng_find_one, .remove_one = eng_remove_one, .window = eng_window,
 #ifdef MMU_HOST
 	.hwstate = eng_hwstate, .snapshot = eng_snapshot,
 #endif

@@ -54,6 +54,7 @@ static inline pt_entry_t slot_read(const mmu_transaction_t *ta, const struct tab
 static inline void store_private(struct txn_page *pg, size_t i, pt_entry_t v)
 {
 	((pt_entry_t *)pg->ptr)[i] = v;
+	pg->whole_count = 0;
 	if (i < pg->stored_lo)
 		pg->stored_lo = (uint32_t)i;
 	if (i > pg->stored_hi)
@@ -100,6 +101,8 @@ static bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct tabl
 		cursor_table(ta, va, t);
 		return true;
 	}
+	if (l == 0 && set_cursor(ta, va, t))
+		return true;
 	descend(ta, va, l, t);
 	return t->level == l;
 }
@@ -141,7 +144,8 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 	if (at_cursor(ta, va, l))
 		k = pt_kind(e = cursor_read(ta, lvl_index(va, l)), l);
 	if (k == PT_TABLE) {   /* no cursor, or va's leaf is further down */
-		descend(ta, va, 0, &t);
+		if (!set_cursor(ta, va, &t))
+			descend(ta, va, 0, &t);
 		l = t.level;
 		k = pt_kind(e = slot_read(ta, &t, lvl_index(va, l)), l);
 	}
@@ -197,4 +201,24 @@ static int eng_remove_one(mmu_transaction_t *ta, vaddr_t va, unsigned order)
 		return MMU_FAST_MISS;
 	keep_cursor(ta, &t, va);
 	return 0;
+}
+
+/* The call window over the cursor's table (mmu/mmu.c, "the call window"):
+ * a leaf table of base pages in the user half whose stripe ta holds, read
+ * without deferred stores. */
+static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg)
+{
+	if (THIS_MODE.win_oa_shift < 0 || !ta->walk.view || ta->walk.level != 0 ||
+	    in_kernel_half(ta->walk.first) || (!ta->walk.pg && ta->def.n) ||
+	    !txn_gen_ok(ta, ta->walk.gen, ta->walk.sgen, ta->walk.kgen) ||
+	    !lock_holds(ta, ta->walk.first, ta->walk.last))
+		return false;
+	w->slots = ta->walk.view;
+	w->base = ta->walk.first;
+	w->find_off = ~(ta->walk.last - ta->walk.first);
+	w->add_off = w->find_off | (lvl_bytes(0) - 1);
+	w->oa_mask = THIS_MODE.win_oa_mask;
+	w->oa_shift = (uint8_t)THIS_MODE.win_oa_shift;
+	*pg = ta->walk.pg;
+	return true;
 }

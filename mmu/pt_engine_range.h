@@ -61,6 +61,7 @@ static bool run_fresh(mmu_transaction_t *ta, const struct table *t)
 
 static void run_stored(struct txn_page *pg, size_t lo, size_t hi)
 {
+	pg->whole_count = 0;
 	if (lo < pg->stored_lo)
 		pg->stored_lo = (uint32_t)lo;
 	if (hi > pg->stored_hi)
@@ -108,7 +109,11 @@ static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_
 	size_t end = lvl_entries(t->level) - 1;
 	fill_slots(t->pg->ptr, 0, end, t, c, false);
 	remember(ta, t, t->va);
-	return txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
+	int err = txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
+	/* Its count is known: commit need not read it back (count_born). */
+	if (!err && !c->contig && !c->attr.annotated)
+		t->pg->whole_count = (uint32_t)lvl_entries(t->level);   /* CNT_PLAIN each */
+	return err;
 }
 
 /*
@@ -237,7 +242,8 @@ static void count_born(mmu_transaction_t *ta)
 {
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
 		if (!pg->live && !pg->raw && pg->level != PT_TOP)
-			*mmu_env_table_word(pg->pa) = pg->stored_lo > pg->stored_hi ? 0 :
+			*mmu_env_table_word(pg->pa) = pg->whole_count ? pg->whole_count :
+				pg->stored_lo > pg->stored_hi ? 0 :
 				cnt_scan(pg->ptr, pg->level, pg->stored_lo, pg->stored_hi);
 }
 
@@ -431,34 +437,36 @@ static uint64_t eng_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
  * again. The table is remembered, so the next call starts there.
  */
 static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
-                           struct mmu_leaf *out, unsigned max)
+                           struct mmu_leaf *first, paddr_t *pa, unsigned max)
 {
 	struct table t;
 	descend(ta, va, 0, &t);
-	unsigned l = t.level, n = 0;
+	unsigned l = t.level;
+	size_t i = lvl_index(va, l), end = lvl_entries(l);
 	bool direct = direct_reads(ta, &t);
-	pt_entry_t mask = 0, attr = 0;
-	for (size_t i = lvl_index(va, l); n < max && i < lvl_entries(l); i++, n++) {
-		vaddr_t sva = slot_va(t.va, l, i);
-		pt_entry_t e = direct ? t.view[i] : rd(ta, t.view, i);
-		if (n && (sva > last || sva < va))
-			break;   /* past the range, or wrapped past the top */
-		if (mask && (e & ~mask) == attr) {
-			out[n] = out[n - 1];
-			out[n].va = sva;
-			out[n].pa = pt_leaf_pa(e, l, sva);
-			continue;
-		}
-		if (pt_kind(e, l) != PT_LEAF || contig_leaf(e, l))
+	pt_entry_t e = direct ? t.view[i] : rd(ta, t.view, i);
+	vaddr_t sva = slot_va(t.va, l, i);
+	if (pt_kind(e, l) != PT_LEAF || contig_leaf(e, l))
+		return 0;
+	leaf_of(e, l, sva, first);
+	if (first->attr.annotated)
+		return 0;
+	/* Slots up to last (the last one may end the address space). */
+	if ((last - sva) >> lvl_shift(l) < end - i - 1)
+		end = i + ((last - sva) >> lvl_shift(l)) + 1;
+	if (end - i > max)
+		end = i + max;
+	/* One load and one compare a leaf: the attribute bits are the
+	 * first's, only the address differs (addr_mask). */
+	pt_entry_t mask = addr_mask(&first->attr, l), attr = e & ~mask;
+	unsigned n = 0;
+	for (; i < end; i++, n++) {
+		e = direct ? t.view[i] : rd(ta, t.view, i);
+		if ((e & ~mask) != attr)
 			break;
-		leaf_of(e, l, sva, &out[n]);
-		if (out[n].attr.annotated)
-			break;
-		mask = addr_mask(&out[n].attr, l);
-		attr = e & ~mask;
+		pa[n] = pt_leaf_pa(e, l, sva);
 	}
-	if (n)
-		remember(ta, &t, va);
+	remember(ta, &t, va);
 	return n;
 }
 

@@ -408,6 +408,7 @@ int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t v
 			return err;
 	}
 	*w = val;
+	pg->whole_count = 0;
 	if (idx < pg->stored_lo)
 		pg->stored_lo = (uint32_t)idx;
 	if (idx > pg->stored_hi)
@@ -425,6 +426,7 @@ int txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t
 			return err;
 		}
 	}
+	pg->whole_count = 0;
 	if (lo < pg->stored_lo)
 		pg->stored_lo = (uint32_t)lo;
 	if (hi > pg->stored_hi)
@@ -562,6 +564,31 @@ bool txn_commit_fast(mmu_transaction_t *ta)
 	return true;
 }
 
+/* A commit that frees user-half tables clears the set cursor (every slot:
+ * cheap next to freeing a table, and a slot may hold any region of its
+ * residue). Before the frees, while the commit still holds the regions of
+ * the tables it frees: a later holder of one of them walks afresh. */
+static void forget_set_cursors(mmu_transaction_t *ta)
+{
+	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
+		for (size_t i = 0; i < j->n; i++)
+			if (j->e[i].kind == J_FREE_USER) {
+				for (unsigned k = 0; k < 32; k++) {
+					__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[k];
+					uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+					/* A slot being written (odd) gets another
+					 * holder's region: not one this commit frees. */
+					if (!(s & 1) && __atomic_compare_exchange_n(&c->seq, &s, s + 1, false,
+					                                           __ATOMIC_ACQUIRE,
+					                                           __ATOMIC_RELAXED)) {
+						__atomic_store_n(&c->region, 0, __ATOMIC_RELAXED);
+						__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+					}
+				}
+				return;
+			}
+}
+
 /*
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
@@ -604,6 +631,8 @@ void txn_commit(mmu_transaction_t *ta, bool kernel)
 		add_delta(&t->mode->kernel_counts, &ta->delta[1]);
 		lock_kernel_stats_end(t->mode);
 	}
+	if (st)
+		forget_set_cursors(ta);
 	/* Before anything is freed: a cursor (another transaction's, on
 	 * another CPU) checks the generations before trusting a table. */
 	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);

@@ -50,6 +50,9 @@ struct txn_page {
 	bool     kernel;         /* belongs to the shared kernel half */
 	bool     raw;            /* software-only page: published by plain copy */
 	uint32_t stored_lo, stored_hi;   /* words stored into: [lo, hi], empty if lo > hi */
+	uint32_t whole_count;    /* born and filled whole by one range fill: its per-table
+	                            count (pt_engine_range.h); 0: counted at commit. Every
+	                            other store into the page clears it. */
 	struct txn_page *next;   /* hash chain */
 	struct txn_page *all;    /* every record, newest first */
 };

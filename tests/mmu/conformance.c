@@ -1634,6 +1634,273 @@ static void case_cursor(struct ctx *c)
 	EXPECT_RC(c, mmu_clear_range(t, base, base + sz(c, big)), 0, "clear");
 }
 
+/* The order of what one leaf table of base pages spans (radix modes), or
+ * the case's big order where that is too large for the user half. */
+static unsigned leaf_table_order(const struct ctx *c)
+{
+	unsigned tbl = c->env.geo.page_shift - 3;
+	return sz(c, tbl) > c->env.user_top / 8 ? c->big : tbl;
+}
+
+/* The call window (include/mmu.h, mmu/mmu.c "the call window"): runs of
+ * mmu_add and mmu_find in one leaf table go inline once the window opens
+ * (the second call in a row in the table). Each thing the window must
+ * refuse is asked inside an open window: an occupied slot, an unaligned
+ * va or pa, another entry value, an entry word last checked for the
+ * kernel half, a slot a later call removed; and what it did must reach
+ * the statistics, the current entry, commit and forget exactly. */
+static void case_window(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned tbl = leaf_table_order(c);
+	uint64_t span = sz(c, tbl);
+	vaddr_t base = uva(c, tbl, 2);
+	enum { N = 20 };
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	const struct mmu_stats *st;
+
+	/* A run into a fresh table, the last two pages in the next one. */
+	struct want w[N + 1];
+	for (unsigned k = 0; k < N; k++)
+		w[k] = want_of(k < N - 2 ? base + k * page : base + span + (k - N + 2) * page,
+		               pa_for(c, 0, k + 1), 0, R | W);
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < N; k++) {
+		EXPECT_RC(c, mmu_add(&ta, ent(w[k].pa, R | W, 0), w[k].va), 0, "window: add %u", k);
+		if (mmu_current_va(&ta) != w[k].va)
+			failf(c, "window: add %u: current va %#" PRIx64 ", expected %#" PRIx64, k,
+			      mmu_current_va(&ta), w[k].va);
+	}
+	/* Two finds in the first table: the window opens there again. */
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R | W, 0), base + 3 * page), -EEXIST,
+	          "window: an occupied slot");
+	/* A call the window refuses closes it: open it again each time. */
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40) + 8, R | W, 0), base + 30 * page), -EINVAL,
+	          "window: an unaligned pa");
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R | W, 0), base + 30 * page + 8), -EINVAL,
+	          "window: an unaligned va");
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	/* A pa above 2^48: beyond the PA size (-EINVAL) or, with a 52-bit
+	 * PA, encoded where Arm puts the high bits (not the window's field). */
+	paddr_t hi = ((paddr_t)1 << 48) + pa_for(c, 0, 45);
+	int rc = mmu_add(&ta, ent(hi, R | W, 0), base + 45 * page);
+	if (rc && rc != -EINVAL)
+		failf(c, "window: a pa above 2^48: %d", rc);
+	struct want whi = want_of(base + 45 * page, hi, 0, R | W);
+	if (!rc)
+		expect_find_at(c, &ta, &whi, whi.va, "window: a pa above 2^48");
+	EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, base + 4 * page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R, 0), base + 30 * page), 0,
+	          "window: another entry value");
+	w[N] = want_of(base + 30 * page, pa_for(c, 0, 40), 0, R);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 41), R, 0), base + 31 * page), 0,
+	          "window: that value again");
+	for (unsigned k = 0; k <= N; k++)
+		expect_find_at(c, &ta, &w[k], w[k].va + (k & 1) * 8, "window: in the transaction");
+	expect_unmapped(c, t, &ta, base + 29 * page, "window: a hole");
+	mmu_forget(&ta);
+	st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "window: forgotten, %" PRIu64 " entries %" PRIu64 " bytes", st->entries[0],
+		      st->mapped_bytes);
+	expect_unmapped(c, t, NULL, base, "window: forgotten");
+
+	/* Again, committed: statistics exact, every page walkable. A call
+	 * that fails after the inline ones leaves them in place. */
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < N; k++)
+		EXPECT_RC(c, mmu_add(&ta, ent(w[k].pa, R | W, 0), w[k].va), 0, "window: add %u", k);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R, 0), w[N].va), 0, "window: add R");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 40), R, 0), base), -EEXIST,
+	          "window: a failing add after the run");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "window: commit");
+	st = stats(c, t);
+	if (st->entries[0] != N + 1 || st->mapped_bytes != (N + 1) * page)
+		failf(c, "window: committed %d pages, stats say %" PRIu64 " entries %" PRIu64 " bytes",
+		      N + 1, st->entries[0], st->mapped_bytes);
+	for (unsigned k = 0; k <= N; k++)
+		expect_entry(c, t, &w[k], "window: committed");
+
+	/* A run into the committed table: the first stores are deferred,
+	 * then they spill into a private copy of the live table, and the
+	 * window stores into the copy, which commit publishes. */
+	enum { M = 20 };
+	struct want m[M];
+	mmu_transaction(&ta, t);
+	for (unsigned k = 0; k < M; k++) {
+		m[k] = want_of(base + (60 + k) * page, pa_for(c, 0, 60 + k), 0, R | W);
+		EXPECT_RC(c, mmu_add(&ta, ent(m[k].pa, R | W, 0), m[k].va), 0, "window: copy: add %u", k);
+	}
+	EXPECT_RC(c, mmu_commit(&ta), 0, "window: copy: commit");
+	for (unsigned k = 0; k < M; k++)
+		expect_entry(c, t, &m[k], "window: copy: committed");
+	st = stats(c, t);
+	if (st->entries[0] != N + 1 + M)
+		failf(c, "window: copy: %d pages, stats say %" PRIu64, N + 1 + M, st->entries[0]);
+
+	/* An entry word checked for the kernel half, then a window opened by
+	 * finds: the same word at a user va is still -EINVAL. */
+	mmu_transaction(&ta, t);
+	vaddr_t gva = kva(c, 0, 3), fresh = base + 4 * span;   /* a table born in ta */
+	mmu_entry_t g = mmu_mkglobal(ent(pa_for(c, 0, 50), R | W, 0));
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 51), R | W, 0), fresh), 0, "window: a new table");
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 52), R | W, 0), fresh + page), 0,
+	          "window: a second page there");
+	EXPECT_RC(c, mmu_add(&ta, g, gva), 0, "window: a global");
+	EXPECT_RC(c, mmu_find(&ta, fresh, &got), 0, "window: find");
+	EXPECT_RC(c, mmu_find(&ta, fresh + page, &got), 0, "window: find again");
+	EXPECT_RC(c, mmu_add(&ta, g, fresh + 2 * page), -EINVAL, "window: a global at a user va");
+	expect_unmapped(c, t, &ta, fresh + 2 * page, "window: no global at a user va");
+	mmu_forget(&ta);
+
+	/* Removes and updates close the window: what they changed is seen. */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_find(&ta, base + page, &got), 0, "window: find 1");
+	EXPECT_RC(c, mmu_find(&ta, base + 2 * page, &got), 0, "window: find 2");
+	EXPECT_RC(c, mmu_remove(&ta), 0, "window: remove 2");
+	expect_find_at(c, &ta, &w[3], w[3].va, "window: find 3 after the remove");
+	expect_unmapped(c, t, &ta, base + 2 * page, "window: the removed page");
+	expect_find_at(c, &ta, &w[4], w[4].va, "window: find 4");
+	EXPECT_RC(c, mmu_update(&ta, ent(w[4].pa, R, 0)), 0, "window: update 4");
+	struct want w4 = w[4];
+	w4.prot = R;
+	expect_find_at(c, &ta, &w[5], w[5].va, "window: find 5 after the update");
+	expect_find_at(c, &ta, &w4, w4.va, "window: the updated page");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "window: commit the remove and update");
+	expect_entry(c, t, &w4, "window: committed update");
+	expect_unmapped(c, t, NULL, base + 2 * page, "window: committed remove");
+	EXPECT_RC(c, mmu_clear_range(t, base, base + 2 * span), 0, "window: clear");
+	st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "window: cleared, %" PRIu64 " entries %" PRIu64 " bytes", st->entries[0],
+		      st->mapped_bytes);
+}
+
+/* A leaf table a range fill wrote whole has its per-table count known at
+ * commit without reading it back (pt_engine_range.h, fill_whole); any
+ * later store into it in the same transaction (a range removal, a remove,
+ * an update) must make commit count it again, or a later whole-table
+ * removal, which trusts the count, gets the statistics wrong. */
+static void case_whole_count(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned tbl = leaf_table_order(c);
+	uint64_t span = sz(c, tbl);
+	vaddr_t base = uva(c, tbl, 2);
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	const struct mmu_stats *st;
+	for (int how = 0; how < 3; how++) {
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_add_range(&ta, ent(pa_for(c, tbl, 1), R | W, 0), base, span), 0,
+		          "whole count %d: fill a table", how);
+		if (how == 0)
+			EXPECT_RC(c, mmu_remove_range(&ta, base + 2 * page, base + 5 * page), 0,
+			          "whole count: remove a range in it");
+		if (how == 1 && EXPECT_RC(c, mmu_find(&ta, base + 7 * page, &got), 0, "whole count: find"))
+			EXPECT_RC(c, mmu_remove(&ta), 0, "whole count: remove a page in it");
+		if (how == 2 && EXPECT_RC(c, mmu_find(&ta, base + 7 * page, &got), 0, "whole count: find"))
+			EXPECT_RC(c, mmu_update(&ta, mmu_mkmemtype(ent(pa_for(c, 0, 9), R, 0),
+			                                           MMU_MEM_NORMAL)), 0,
+			          "whole count: update a page in it");
+		EXPECT_RC(c, mmu_commit(&ta), 0, "whole count %d: commit", how);
+		uint64_t want = span / page - (how == 0 ? 3 : how == 1 ? 1 : 0);
+		st = stats(c, t);
+		if (st->entries[0] != want)
+			failf(c, "whole count %d: %" PRIu64 " entries, expected %" PRIu64, how,
+			      st->entries[0], want);
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count %d: remove the table", how);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "whole count %d: commit the removal", how);
+		st = stats(c, t);
+		if (st->entries[0] || st->mapped_bytes)
+			failf(c, "whole count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
+			      st->entries[0], st->mapped_bytes);
+	}
+}
+
+/* The set cursor (mmu_translation_set.leaf, mmu/pt_engine.h): a
+ * transaction starts at the leaf table the last one walked in that lock
+ * region, which must never be a table since freed (a remove emptied it, a
+ * merge replaced it), one born in a transaction that was forgotten, or one
+ * the transaction itself has unlinked. */
+static void case_set_cursor(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned tbl = leaf_table_order(c);
+	bool merge = native(c, tbl);
+	uint64_t span = sz(c, tbl);
+	vaddr_t base = uva(c, tbl, 2);
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	struct want p[4];
+	for (unsigned k = 0; k < 4; k++)
+		p[k] = want_of(base + k * page, pa_for(c, 0, k + 1), 0, R | W);
+
+	/* Emptied and freed between two one-page transactions. */
+	for (int round = 0; round < 2; round++) {
+		EXPECT_RC(c, add_commit(t, ent(p[0].pa, R | W, 0), p[0].va), 0, "set cursor: add 0");
+		EXPECT_RC(c, add_commit(t, ent(p[1].pa, R | W, 0), p[1].va), 0, "set cursor: add 1");
+		EXPECT_RC(c, remove_commit(t, p[0].va), 0, "set cursor: remove 0");
+		EXPECT_RC(c, remove_commit(t, p[1].va), 0, "set cursor: remove 1 (frees the table)");
+	}
+	EXPECT_RC(c, add_commit(t, ent(p[2].pa, R | W, 0), p[2].va), 0, "set cursor: add after the free");
+	expect_entry(c, t, &p[2], "set cursor: after the free");
+	expect_unmapped(c, t, NULL, p[0].va, "set cursor: the removed page");
+
+	/* Unlinked by the transaction itself, then a page next to it. */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_find(&ta, p[2].va, &got), 0, "set cursor: find 2");
+	EXPECT_RC(c, mmu_remove(&ta), 0, "set cursor: remove 2 (unlinks the table)");
+	EXPECT_RC(c, mmu_add(&ta, ent(p[3].pa, R | W, 0), p[3].va), 0, "set cursor: add 3");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "set cursor: commit");
+	expect_entry(c, t, &p[3], "set cursor: added after its table was unlinked");
+
+	/* A table born in a forgotten transaction. */
+	vaddr_t other = base + 2 * span;
+	struct want q = want_of(other + page, pa_for(c, 0, 9), 0, R | W);
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 8), R | W, 0), other), 0, "set cursor: born");
+	EXPECT_RC(c, mmu_find(&ta, other, &got), 0, "set cursor: find in it");
+	mmu_forget(&ta);
+	EXPECT_RC(c, add_commit(t, ent(q.pa, R | W, 0), q.va), 0, "set cursor: add after the forget");
+	expect_entry(c, t, &q, "set cursor: after the forget");
+
+	/* Replaced by a block (a merge frees it). */
+	if (merge) {
+		struct want blk = want_of(base, pa_for(c, tbl, 1), tbl, R | W);
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_find(&ta, p[3].va, &got), 0, "set cursor: find before the merge");
+		EXPECT_RC(c, mmu_update(&ta, ent(blk.pa, R | W, tbl)), 0, "set cursor: merge");
+		EXPECT_RC(c, mmu_commit(&ta), 0, "set cursor: commit the merge");
+		mmu_transaction(&ta, t);
+		expect_find_at(c, &ta, &blk, base + 5 * page, "set cursor: find after the merge");
+		mmu_forget(&ta);
+		EXPECT_RC(c, remove_commit(t, base), 0, "set cursor: remove the block");
+		EXPECT_RC(c, add_commit(t, ent(p[1].pa, R | W, 0), p[1].va), 0, "set cursor: add after it");
+		expect_entry(c, t, &p[1], "set cursor: after the block");
+	}
+	EXPECT_RC(c, mmu_clear_range(t, base, base + 3 * span), 0, "set cursor: clear");
+}
+
 /* Allocation failure at every allocation point of a workload: the failing
  * step changes nothing (raw tables, table pages), and once everything is
  * removed no table page is left. */
@@ -2112,6 +2379,9 @@ static const struct test_case cases[] = {
 	{ "ranges_enomem", case_ranges_enomem },
 	{ "ranges_whole", case_ranges_whole },
 	{ "cursor", case_cursor },
+	{ "window", case_window },
+	{ "whole_count", case_whole_count },
+	{ "set_cursor", case_set_cursor },
 };
 
 size_t conformance_ncases(void)
