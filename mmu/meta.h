@@ -23,6 +23,9 @@
 
 /* Record of the entry based at va, 0 if none. */
 uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va);
+/* A transaction's side table made the committed one (mmu_commit, under
+ * the set's commit lock), word by word for lockless readers. */
+void meta_publish(struct mmu_meta *live, const struct mmu_meta *pending);
 /* Returns 0 or -ENOMEM. */
 int  meta_set(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t val);
 /* Returns 0 or -ENOMEM; a missing record is a broken invariant. */

@@ -502,8 +502,13 @@ uint64_t mmu_entry_key_of_leaf(const struct pt_attr *a, unsigned order)
 	return order | (uint64_t)a->prot << 32 | (uint64_t)a->memtype << 40 | (uint64_t)flags << 48;
 }
 
-/* The entry covering va, as the API reports it: composed entries whole. */
-static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)
+/* The entry covering va, as the API reports it: composed entries whole.
+ * racing: a lockless read (mmu_find_call_), which may see a commit's
+ * leaves and side-table records at different moments (an annotated leaf
+ * whose record the commit has just removed): -EAGAIN, and the reader's
+ * sequence check decides whether that was a race or a broken table. */
+static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base,
+                      bool racing)
 {
 	struct mmu_leaf l;
 	int half = half_of(va, 1);
@@ -522,6 +527,8 @@ static int find_entry(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr
 			if (v && (v & META_ORDER) != k)
 				v = 0;
 		}
+		if (!v && racing)
+			return -EAGAIN;
 		if (!v)
 			panic_mmu("leaf at %#llx is annotated but has no side-table record",
 			          (unsigned long long)l.va);
@@ -564,7 +571,7 @@ static int cur_still(mmu_transaction_t *ta)
 	vaddr_t base;
 	if (ta->win.cur_locked)
 		return 0;
-	if (find_entry(ta, ta->win.find_va, &e, &base) || base != ta->win.cur_va || !same_entry(e, cur_entry(ta)))
+	if (find_entry(ta, ta->win.find_va, &e, &base, false) || base != ta->win.cur_va || !same_entry(e, cur_entry(ta)))
 		return -EBUSY;
 	ta->win.cur_locked = true;
 	return 0;
@@ -696,9 +703,9 @@ int mmu_commit(mmu_transaction_t *ta)
 	bool kernel = txn_kernel_changed(ta);
 	lock_commit_begin(t, kernel);
 	if (st && st->meta_valid[0])
-		t->meta = st->meta[0];
+		meta_publish(&t->meta, &st->meta[0]);
 	if (st && st->meta_valid[1])
-		mmu_cur->kernel_meta = st->meta[1];
+		meta_publish(&mmu_cur->kernel_meta, &st->meta[1]);
 	txn_commit(ta, kernel);
 	lock_commit_end(t, kernel);
 	release(ta);
@@ -714,12 +721,13 @@ void mmu_forget(mmu_transaction_t *ta)
 }
 
 /* The entry covering va: the backend's shortcut, else the general way. */
-static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *base)
+static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *base,
+                  bool racing)
 {
 	int err = MMU_FAST_MISS;
 	if (mmu_cur->be->find_one)
 		err = mmu_cur->be->find_one(ta, va, e, base);
-	return err == MMU_FAST_MISS ? find_entry(ta, va, e, base) : err;
+	return err == MMU_FAST_MISS ? find_entry(ta, va, e, base, racing) : err;
 }
 
 /* The external definitions of the inline calls (include/mmu.h). */
@@ -748,7 +756,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	            ? __atomic_load_n(&mmu_cur->kernel_owner, __ATOMIC_RELAXED) == ta
 	            : !lock_span(ta, va, va);
 	if (held) {
-		err = lookup(ta, va, &e, &base);
+		err = lookup(ta, va, &e, &base, false);
 		held = !err && (half == HALF_KERNEL ||
 		                !lock_span(ta, base, base + (entry_bytes(e.order) - 1)));
 	} else {
@@ -760,9 +768,12 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		do {
 			ta->walk.view = NULL;
 			s = lock_read_begin(ta->set, va);
-			err = lookup(ta, va, &e, &base);
+			err = lookup(ta, va, &e, &base, true);
 		} while (!lock_read_end(ta->set, va, s));
 		ta->walk.view = NULL;
+		if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
+			panic_mmu("leaf at %#llx is annotated but has no side-table record",
+			          (unsigned long long)va);
 	}
 	if (err)
 		return err;
@@ -1100,7 +1111,7 @@ int mmu_copy_range(mmu_translation_set_t *dst, mmu_translation_set_t *src,
 	while (!err && !mmu_cur->be->next(reader, va, end, &l)) {
 		mmu_entry_t e;
 		vaddr_t base;
-		err = find_entry(reader, l.va > va ? l.va : va, &e, &base);
+		err = find_entry(reader, l.va > va ? l.va : va, &e, &base, false);
 		if (err)
 			break;
 		vaddr_t last = base + (entry_bytes(e.order) - 1);
@@ -1186,7 +1197,7 @@ static int each_in_range(mmu_transaction_t *ta, int half, vaddr_t start, vaddr_t
 	while (!err && va < end && !mmu_cur->be->next(ta, va, end - 1, &l)) {
 		mmu_entry_t e;
 		vaddr_t base;
-		if ((err = find_entry(ta, l.va > va ? l.va : va, &e, &base)))
+		if ((err = find_entry(ta, l.va > va ? l.va : va, &e, &base, false)))
 			break;
 		vaddr_t last = base + (entry_bytes(e.order) - 1);
 		va = last + 1;

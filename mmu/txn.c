@@ -589,6 +589,17 @@ static void forget_set_cursors(mmu_transaction_t *ta)
 			}
 }
 
+/* A side-table page (raw: no hardware reads it) over its live copy, a
+ * word at a time: lockless mmu_find reads these words while they change
+ * (meta.c), and its sequence check throws away a mixed read. */
+static void publish_raw(const struct txn_page *pg)
+{
+	uint64_t *live = mmu_env_phys_to_virt(pg->live);
+	const uint64_t *copy = pg->ptr;
+	for (size_t i = pg->stored_lo; i <= pg->stored_hi && pg->stored_lo <= pg->stored_hi; i++)
+		__atomic_store_n(&live[i], copy[i], __ATOMIC_RELAXED);
+}
+
 /*
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
@@ -605,10 +616,8 @@ void txn_commit(mmu_transaction_t *ta, bool kernel)
 
 	mmu_env_publish_barrier();   /* new tables complete before any link to them */
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
-		if (pg->live && pg->raw && pg->stored_lo <= pg->stored_hi)
-			memcpy((uint64_t *)mmu_env_phys_to_virt(pg->live) + pg->stored_lo,
-			       (uint64_t *)pg->ptr + pg->stored_lo,
-			       (pg->stored_hi - pg->stored_lo + 1) * sizeof(uint64_t));
+		if (pg->live && pg->raw)
+			publish_raw(pg);
 		else if (pg->live)
 			be->publish(ta, pg);
 	if (ta->def.n)

@@ -609,6 +609,65 @@ static void kernel_case(const char *name)
 	mmu_remove_translation_set(&other);
 }
 
+/* ---- a composed entry, read lockless while it comes and goes ---- */
+
+/* A writer adds and removes an entry of two base pages (annotated leaves
+ * plus a side-table record) while a reader finds it lockless (the writer's
+ * transaction holds the region). The reader may see a commit's leaves and
+ * its record at different moments: it must retry, never take the table for
+ * broken, and only ever see the entry absent or whole. */
+static atomic_bool cdone;
+static unsigned long composed_seen, composed_reads;
+static vaddr_t composed_va;
+
+static void *composed_writer(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < ntxns * 2 && !failures; i++) {
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, &set);
+		int rc = i & 1 ? mmu_find(&ta, composed_va, NULL) : 0;
+		rc = rc ? rc : i & 1 ? mmu_remove(&ta)
+		                     : mmu_add(&ta, mmu_mksize(mmu_mkentry(PA_BASE, MMU_READ), 1), composed_va);
+		if (rc == -EBUSY) {
+			mmu_forget(&ta);
+			i--;
+			continue;
+		}
+		if (rc || mmu_commit(&ta)) {
+			FAIL("composed: writer step %u: %d", i, rc);
+			mmu_forget(&ta);
+			break;
+		}
+	}
+	atomic_store(&cdone, true);
+	return NULL;
+}
+
+static void composed_case(const char *name)
+{
+	composed_va = base_va + 5 * region + 2 * pg();
+	atomic_store(&cdone, false);
+	pthread_t w;
+	pthread_create(&w, NULL, composed_writer, NULL);
+	composed_seen = composed_reads = 0;
+	while (!atomic_load(&cdone) && !failures) {
+		mmu_transaction_t ta;
+		mmu_entry_t e;
+		mmu_transaction(&ta, &set);
+		int rc = mmu_find(&ta, composed_va + pg(), &e);
+		mmu_forget(&ta);
+		if (rc != -ENOENT && (rc || mmu_entry_pa(e) != PA_BASE || mmu_entry_order(e) != 1)) {
+			FAIL("%s: composed: reader: find %d, pa %#" PRIx64 ", order %u", name, rc,
+			     rc ? 0 : mmu_entry_pa(e), rc ? 0 : mmu_entry_order(e));
+			break;
+		}
+		composed_seen += !rc;
+		composed_reads++;
+	}
+	pthread_join(w, NULL);
+}
+
 /* ---- statistics read while commits count ---- */
 
 /* While the window threads run, mmu_stats again and again: the windows
@@ -702,6 +761,7 @@ static int run_mode(const char *name, uint64_t seed)
 	lines_case(name);
 	pairs_case(name);
 	kernel_case(name);
+	composed_case(name);
 
 	/* overlap */
 	mmu_transaction_t ta;
@@ -739,8 +799,8 @@ static int run_mode(const char *name, uint64_t seed)
 		     mmu_host_tables_in_use(), pages0);
 	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY; churn: %u -EBUSY; "
 	       "stats read %lu times; pairs: %lu reads; kernel half: %lu of %lu reads mapped; "
-	       "overlap: %lu increments: %s\n", name, commits, forgets, busy, churn_busy,
-	       atomic_load(&stats_reads), atomic_load(&pair_reads), kernel_seen, kernel_reads, total,
+	       "composed: %lu of %lu; overlap: %lu increments: %s\n", name, commits, forgets, busy, churn_busy,
+	       atomic_load(&stats_reads), atomic_load(&pair_reads), kernel_seen, kernel_reads, composed_seen, composed_reads, total,
 	       failures == before ? "ok" : "FAIL");
 	return failures != before;
 }
