@@ -144,10 +144,21 @@ int lock_whole(mmu_transaction_t *ta)
 			return err;
 	}
 	ta->lk_whole = true;
+	ta->lk_lo = 0;
+	ta->lk_hi = ~(vaddr_t)0;
 	return 0;
 }
 
-int lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
+/* Remember [r0's region] as held (lock.h, lock_span): ta holds it to
+ * commit or forget, which empty the range again. */
+static void note_held(mmu_transaction_t *ta, uint64_t r0)
+{
+	unsigned sh = ta->set->mode->lock_shift;
+	ta->lk_lo = (vaddr_t)r0 << sh;
+	ta->lk_hi = ta->lk_lo + (((vaddr_t)1 << sh) - 1);
+}
+
+int lock_span_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 {
 	if (ta->lk_whole)
 		return 0;
@@ -165,10 +176,12 @@ int lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 		if (err)
 			return err;
 	}
+	if (n == 1)
+		note_held(ta, r0);
 	return 0;
 }
 
-bool lock_holds(const mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
+bool lock_holds_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 {
 	if (ta->lk_whole)
 		return true;
@@ -178,6 +191,8 @@ bool lock_holds(const mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 	for (uint64_t r = r0; r < r0 + n; r++)
 		if (!holds_region(ta, r))
 			return false;
+	if (n == 1)
+		note_held(ta, r0);
 	return true;
 }
 
@@ -198,8 +213,7 @@ void lock_release(mmu_transaction_t *ta)
 		clear_slots(ln, ta);
 		spin_unlock(&ln->spin);
 	}
-	ta->lk_held = 0;
-	ta->lk_whole = false;
+	lock_txn_init(ta);
 }
 
 /* ---- leaf-only commits ---- */
@@ -277,7 +291,7 @@ void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4])
 		clear_slots(ln, ta);
 		spin_unlock(&ln->spin);
 	}
-	ta->lk_held = 0;
+	lock_txn_init(ta);
 }
 
 void lock_sum_stats(mmu_translation_set_t *t, struct mmu_set_counts *c, uint64_t tlb_ops[4])

@@ -44,14 +44,41 @@
 
 #include "mmu_internal.h"
 
+/* A transaction begins holding nothing. */
+static inline void lock_txn_init(mmu_transaction_t *ta)
+{
+	ta->lk_held = 0;
+	ta->lk_whole = false;
+	ta->lk_lo = 1;
+	ta->lk_hi = 0;
+}
+
+/* The slow paths of lock_span and lock_holds (lock.c). */
+int  lock_span_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
+bool lock_holds_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
+
 /* Take the regions covering [first, last] of ta's set for ta: 0, or -EBUSY
  * when another transaction holds one of them. Regions taken before a
- * refusal stay taken (released at commit or forget). */
-int  lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
+ * refusal stay taken (released at commit or forget). Inline for what
+ * nearly every call of a one-page transaction asks: a range inside the
+ * region it last took or checked (ta->lk_lo..lk_hi, the whole address
+ * space once it holds the set whole) costs two compares, no line visit. */
+static inline int lock_span(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
+{
+	if (first >= ta->lk_lo && last <= ta->lk_hi)
+		return 0;
+	return lock_span_(ta, first, last);
+}
 /* Every region: the set as a whole (structural changes). */
 int  lock_whole(mmu_transaction_t *ta);
-/* Whether ta holds every region covering [first, last]. */
-bool lock_holds(const mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
+/* Whether ta holds every region covering [first, last] (the cache of
+ * lock_span kept up to date: hence not const). */
+static inline bool lock_holds(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
+{
+	if (first >= ta->lk_lo && last <= ta->lk_hi)
+		return true;
+	return lock_holds_(ta, first, last);
+}
 /* Release every region ta holds (forget; a commit under the set lock). */
 void lock_release(mmu_transaction_t *ta);
 

@@ -147,6 +147,7 @@ struct mmu_transaction {
 	                                        a page a cached view may point to */
 	uint32_t lk_held;                    /* lock lines it holds a region in (lock.h) */
 	bool     lk_whole;                   /* it holds the set whole */
+	vaddr_t  lk_lo, lk_hi;               /* a range it is known to hold (lock.h), empty: lo > hi */
 	uint8_t  tlb_n[4];                   /* commit: TLB operations issued, by kind */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
 	struct txn_flush bbm;                /* commit: descriptors broken before make */
