@@ -672,6 +672,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
 	lock_txn_init(ta);
+	ta->setcur = 0;
 	for (int k = 0; k < 4; k++)
 		ta->tlb_n[k] = 0;
 	/* The window closed (what the inline calls test first) and no

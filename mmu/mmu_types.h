@@ -129,6 +129,13 @@ struct txn_fast {
 	uint32_t find_level;             /* the level find_key was read at */
 };
 
+/* mmu_transaction.setcur (mmu/pt_engine.h, set_cursor): the set cursor
+ * serves a transaction's first walk; a transaction that missed it once
+ * (random addresses) looks no more, and one that kept it once keeps no
+ * more (the next transaction of a region keeps that region's table). */
+#define TXN_SETCUR_MISSED 1u
+#define TXN_SETCUR_KEPT   2u
+
 struct mmu_transaction {
 	/* First: the call window the inline mmu_add and mmu_find read
 	 * (include/mmu.h), with the current entry: win.has_current, win.cur_va
@@ -149,6 +156,7 @@ struct mmu_transaction {
 	bool     lk_whole;                   /* it holds the set whole */
 	vaddr_t  lk_lo, lk_hi;               /* a range it is known to hold (lock.h), empty: lo > hi */
 	uint8_t  tlb_n[4];                   /* commit: TLB operations issued, by kind */
+	uint8_t  setcur;                     /* TXN_SETCUR_*: its use of the set cursor so far */
 	struct txn_flush flush, saved_flush; /* what changed, for the one TLB operation */
 	struct txn_flush bbm;                /* commit: descriptors broken before make */
 	struct txn_delta delta[2], saved_delta[2];   /* user half, kernel half */

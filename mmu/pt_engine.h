@@ -146,6 +146,12 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 	if (__atomic_load_n(&c->region, __ATOMIC_RELAXED) == r + 1 &&
 	    __atomic_load_n(&c->table, __ATOMIC_RELAXED) == pa)
 		return;
+	/* Written once per transaction: a random walk would rewrite a slot
+	 * per call (a compare-and-swap and three stores) for tables no later
+	 * transaction is likelier to need than the first. */
+	if (ta->setcur & TXN_SETCUR_KEPT)
+		return;
+	ta->setcur |= TXN_SETCUR_KEPT;
 	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
 	if ((s & 1) || !lock_holds(ta, va, va) ||
 	    !__atomic_compare_exchange_n(&c->seq, &s, s + 1, false, __ATOMIC_ACQUIRE,
@@ -160,7 +166,7 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 /* The set cursor's table for va (level 0), when ta holds va's region. */
 static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
-	if (ta->st || in_kernel_half(va))
+	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
 		return false;
 	uint64_t r = va >> THIS_MODE.lock_shift;
 	__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[r % 32];
@@ -169,8 +175,12 @@ static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
-	    !lock_holds(ta, va, va))
+	    !lock_holds(ta, va, va)) {
+		/* Missed: likely random addresses, where one slot per 32
+		 * regions rarely holds the one wanted (see TXN_SETCUR_MISSED). */
+		ta->setcur |= TXN_SETCUR_MISSED;
 		return false;
+	}
 	table_at(ta, t, pa, 0, va & ~(lvl_bytes(1) - 1), false);
 	return true;
 }
