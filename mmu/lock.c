@@ -94,22 +94,29 @@ static int take_in(mmu_transaction_t *ta, unsigned li, uint64_t r)
 	struct lk_line *ln = &lines(ta->set)[li];
 	int free = -1, err = 0;
 	spin_lock(&ln->spin);
+	/* One pass: a conflict, r held already, or the first free slot. */
 	for (unsigned k = 0; k < LK_SLOTS; k++) {
 		mmu_transaction_t *h = ln->slot[k].ta;
 		uint64_t hr = ln->slot[k].region;
-		if (h && h != ta && (hr == r || hr == ALL || r == ALL)) {
-			err = -EBUSY;
-			goto out;
+		if (!h) {
+			if (free < 0)
+				free = (int)k;
+		} else if (hr == r || hr == ALL || r == ALL) {
+			if (h != ta) {
+				err = -EBUSY;
+				goto out;
+			}
+			if (r != ALL || hr == ALL)
+				goto out;           /* held already */
 		}
-		if (h == ta && (hr == r || hr == ALL))
-			goto out;                   /* held already */
 	}
-	for (unsigned k = 0; k < LK_SLOTS; k++) {
-		if (ln->slot[k].ta == ta && r == ALL)
-			slot_set(ln, k, NULL, 0);   /* subsumed by the set whole */
-		if (!ln->slot[k].ta && free < 0)
-			free = (int)k;
-	}
+	if (r == ALL)   /* ta's own regions of the line: subsumed by the set whole */
+		for (unsigned k = 0; k < LK_SLOTS; k++)
+			if (ln->slot[k].ta == ta) {
+				slot_set(ln, k, NULL, 0);
+				if (free < 0 || (int)k < free)
+					free = (int)k;
+			}
 	if (free < 0) {
 		err = -ENOSPC;  /* the line is full, though nobody else holds r */
 		goto out;
@@ -282,9 +289,12 @@ void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4])
 	for (uint32_t m = ta->lk_held; m; m &= m - 1, first = false) {
 		struct lk_line *ln = &ls[__builtin_ctz(m)];
 		spin_lock(&ln->spin);
-		if (first)
-			for (unsigned k = 0; k < 4; k++)
-				ln->tlb_ops[k] += tlb_ops[k];
+		if (first) {   /* unrolled: four adds, not a loop per commit */
+			ln->tlb_ops[0] += tlb_ops[0];
+			ln->tlb_ops[1] += tlb_ops[1];
+			ln->tlb_ops[2] += tlb_ops[2];
+			ln->tlb_ops[3] += tlb_ops[3];
+		}
 		/* After the publishing stores (release): a reader that saw ended
 		 * move saw them. */
 		__atomic_store_n(&ln->ended, ln->ended + 1, __ATOMIC_RELEASE);
