@@ -173,7 +173,9 @@ int lock_span_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 	if (!n)
 		return lock_whole(ta);
 	for (uint64_t r = r0; r < r0 + n; r++) {
-		if (holds_region(ta, r))
+		/* The line's bit first: a line ta holds nothing in (the first
+		 * take of a one-page transaction) costs no call. */
+		if ((ta->lk_held & (1u << (r % LK_LINES))) && holds_region(ta, r))
 			continue;
 		int err = take_in(ta, (unsigned)(r % LK_LINES), r);
 		/* A full line (say ta's own regions r, r + LK_LINES, ...):
@@ -229,6 +231,13 @@ void lock_release(mmu_transaction_t *ta)
  * not fit the line. Under ln's spin lock. */
 static bool count_in(struct lk_line *ln, const struct txn_delta *d)
 {
+	/* The common case first: one order, the line's first (a one-page
+	 * transaction's map or unmap). */
+	if (d->used == 1 && ln->used && ln->order[0] == d->order[0]) {
+		ln->n[0] += d->n[0];
+		ln->mapped += d->mapped;
+		return true;
+	}
 	int at[3];
 	unsigned used = ln->used;
 	for (unsigned i = 0; i < d->used; i++) {
@@ -257,19 +266,23 @@ static bool count_in(struct lk_line *ln, const struct txn_delta *d)
 
 bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
 {
-	struct lk_line *ls = lines(ta->set);
 	uint32_t m = ta->lk_held;
 	if (!m || ta->lk_whole)
 		return false;
 	/* Statistics go to the lowest line held, counted with the commit begun
-	 * there; the other lines only mark it begun. */
-	for (bool first = true; m; m &= m - 1, first = false) {
-		struct lk_line *ln = &ls[__builtin_ctz(m)];
+	 * there; the other lines (none, for a one-region transaction) only
+	 * mark it begun. */
+	struct lk_line *ls = lines(ta->set), *ln = &ls[__builtin_ctz(m)];
+	spin_lock(&ln->spin);
+	if (!count_in(ln, d)) {
+		spin_unlock(&ln->spin);
+		return false;
+	}
+	__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
+	spin_unlock(&ln->spin);
+	for (m &= m - 1; m; m &= m - 1) {
+		ln = &ls[__builtin_ctz(m)];
 		spin_lock(&ln->spin);
-		if (first && !count_in(ln, d)) {
-			spin_unlock(&ln->spin);
-			return false;
-		}
 		__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
 		spin_unlock(&ln->spin);
 	}
