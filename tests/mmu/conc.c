@@ -443,6 +443,21 @@ static void lines_case(const char *name)
 	if (st.entries[0] - st0.entries[0] != 3)
 		FAIL("%s: lines: %" PRIu64 " pages counted, 3 mapped", name,
 		     st.entries[0] - st0.entries[0]);
+	/* The set whole is refused while another transaction holds a region
+	 * in a line where the taker holds one of its own (its own slot comes
+	 * first in the line: it must not pass for "held already"). A page
+	 * 16384 regions up needs a new table above the leaf tables in every
+	 * mode: linking it takes the set whole. */
+	mmu_transaction(&a, &set);
+	mmu_transaction(&b, &set);
+	ra = mmu_add(&a, mmu_mkentry(PA_BASE, MMU_READ), va + 2 * pg());
+	rb = mmu_add(&b, mmu_mkentry(PA_BASE + pg(), MMU_READ), va + 2 * pg() + LOCK_LINES * region);
+	int rw = mmu_add(&a, mmu_mkentry(PA_BASE + 2 * pg(), MMU_READ), lb + 16384 * region);
+	if (ra || rb || rw != -EBUSY)
+		FAIL("%s: lines: the set whole past a region of its line held by another: %d %d %d "
+		     "(want 0 0 -EBUSY)", name, ra, rb, rw);
+	mmu_forget(&a);
+	mmu_forget(&b);
 	if (mmu_clear_range(&set, lb, lb + 101 * region))
 		FAIL("%s: lines: clear", name);
 }
