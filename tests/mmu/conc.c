@@ -548,17 +548,8 @@ static void pairs_case(const char *name)
 		FAIL("%s: pairs: clear", name);
 }
 
-/* ---- the kernel half, read from another set while tables go ---- */
+/* ---- one entry flipped under a lockless reader ---- */
 
-/* A writer on one set maps and unmaps a kernel-half page whose leaf table
- * is linked and freed each time; a reader on another set finds it
- * lockless (the half is claimed by the writer's transaction, or free:
- * then the reader's find reads it as committed). A freed table must not
- * be reused while the reader may still walk it: ThreadSanitizer reports
- * the allocator's writes to the page racing with the reader's loads, and
- * the reader must only ever see the page absent or at its one address. */
-static atomic_bool kdone;
-static unsigned long kernel_seen, kernel_reads;
 static vaddr_t kva;   /* a page of the kernel half, its leaf table alone (model.c's layout) */
 
 static void kernel_va(void)
@@ -570,29 +561,72 @@ static void kernel_va(void)
 	kva = (0 - ((vaddr_t)1 << half)) + 3 * region;
 }
 
-static void *kernel_writer(void *arg)
+/* One entry added and removed again and again by a writer on one set,
+ * found lockless by a reader on another (or the same) set: the reader may
+ * only ever see it absent or whole. */
+struct flip {
+	const char *what;
+	mmu_translation_set_t *writer_set, *reader_set;
+	vaddr_t va, read_va;     /* the entry's base; where the reader looks */
+	mmu_entry_t e;
+	atomic_bool done;
+	unsigned long seen, reads;
+};
+
+static void *flip_writer(void *arg)
 {
-	mmu_translation_set_t *s = arg;
+	struct flip *f = arg;
 	for (unsigned i = 0; i < ntxns * 2 && !failures; i++) {
 		mmu_transaction_t ta;
-		mmu_transaction(&ta, s);
-		int rc = i & 1 ? mmu_find(&ta, kva, NULL) : 0;
-		rc = rc ? rc : i & 1 ? mmu_remove(&ta)
-		                     : mmu_add(&ta, mmu_mkglobal(mmu_mkentry(PA_BASE, MMU_READ)), kva);
+		mmu_transaction(&ta, f->writer_set);
+		int rc = i & 1 ? mmu_find(&ta, f->va, NULL) : 0;
+		rc = rc ? rc : i & 1 ? mmu_remove(&ta) : mmu_add(&ta, f->e, f->va);
 		if (rc == -EBUSY) {
 			mmu_forget(&ta);
 			i--;
 			continue;
 		}
 		if (rc || mmu_commit(&ta)) {
-			FAIL("kernel half: writer step %u: %d", i, rc);
+			FAIL("%s: writer step %u: %d", f->what, i, rc);
 			mmu_forget(&ta);
 			break;
 		}
 	}
-	atomic_store(&kdone, true);
+	atomic_store(&f->done, true);
 	return NULL;
 }
+
+static void flip_run(const char *name, struct flip *f)
+{
+	atomic_store(&f->done, false);
+	pthread_t w;
+	pthread_create(&w, NULL, flip_writer, f);
+	f->seen = f->reads = 0;
+	while (!atomic_load(&f->done) && !failures) {
+		mmu_transaction_t ta;
+		mmu_entry_t e;
+		mmu_transaction(&ta, f->reader_set);
+		int rc = mmu_find(&ta, f->read_va, &e);
+		mmu_forget(&ta);
+		if (rc != -ENOENT && (rc || mmu_entry_pa(e) != mmu_entry_pa(f->e) ||
+		                      mmu_entry_order(e) != mmu_entry_order(f->e))) {
+			FAIL("%s: %s: reader: find %d, pa %#" PRIx64 ", order %u", name, f->what, rc,
+			     rc ? 0 : mmu_entry_pa(e), rc ? 0 : mmu_entry_order(e));
+			break;
+		}
+		f->seen += !rc;
+		f->reads++;
+	}
+	pthread_join(w, NULL);
+}
+
+/* The kernel half, read from another set while its leaf table is linked
+ * and freed each time (the half is claimed by the writer's transaction,
+ * or free: then the reader's find reads it as committed). A freed table
+ * must not be reused while the reader may still walk it: ThreadSanitizer
+ * reports the allocator's writes to the page racing with the reader's
+ * loads. */
+static struct flip kflip;
 
 static void kernel_case(const char *name)
 {
@@ -602,85 +636,26 @@ static void kernel_case(const char *name)
 		return;
 	}
 	kernel_va();
-	atomic_store(&kdone, false);
-	pthread_t w;
-	pthread_create(&w, NULL, kernel_writer, &other);
-	kernel_seen = kernel_reads = 0;
-	while (!atomic_load(&kdone) && !failures) {
-		mmu_transaction_t ta;
-		mmu_entry_t e;
-		mmu_transaction(&ta, &set);
-		int rc = mmu_find(&ta, kva, &e);
-		mmu_forget(&ta);
-		if (rc != -ENOENT && (rc || mmu_entry_pa(e) != PA_BASE)) {
-			FAIL("%s: kernel half: reader: find %d, pa %#" PRIx64, name, rc,
-			     rc ? 0 : mmu_entry_pa(e));
-			break;
-		}
-		kernel_seen += !rc;
-		kernel_reads++;
-	}
-	pthread_join(w, NULL);
+	kflip = (struct flip){ .what = "kernel half", .writer_set = &other, .reader_set = &set,
+	                       .va = kva, .read_va = kva,
+	                       .e = mmu_mkglobal(mmu_mkentry(PA_BASE, MMU_READ)) };
+	flip_run(name, &kflip);
 	mmu_remove_translation_set(&other);
 }
 
-/* ---- a composed entry, read lockless while it comes and goes ---- */
-
-/* A writer adds and removes an entry of two base pages (annotated leaves
- * plus a side-table record) while a reader finds it lockless (the writer's
- * transaction holds the region). The reader may see a commit's leaves and
- * its record at different moments: it must retry, never take the table for
- * broken, and only ever see the entry absent or whole. */
-static atomic_bool cdone;
-static unsigned long composed_seen, composed_reads;
-static vaddr_t composed_va;
-
-static void *composed_writer(void *arg)
-{
-	(void)arg;
-	for (unsigned i = 0; i < ntxns * 2 && !failures; i++) {
-		mmu_transaction_t ta;
-		mmu_transaction(&ta, &set);
-		int rc = i & 1 ? mmu_find(&ta, composed_va, NULL) : 0;
-		rc = rc ? rc : i & 1 ? mmu_remove(&ta)
-		                     : mmu_add(&ta, mmu_mksize(mmu_mkentry(PA_BASE, MMU_READ), 1), composed_va);
-		if (rc == -EBUSY) {
-			mmu_forget(&ta);
-			i--;
-			continue;
-		}
-		if (rc || mmu_commit(&ta)) {
-			FAIL("composed: writer step %u: %d", i, rc);
-			mmu_forget(&ta);
-			break;
-		}
-	}
-	atomic_store(&cdone, true);
-	return NULL;
-}
+/* A composed entry (two base pages: annotated leaves plus a side-table
+ * record) read lockless in the same set while the writer's transaction
+ * holds its region: the reader may see a commit's leaves and its record
+ * at different moments, and must retry, never take the table for broken. */
+static struct flip cflip;
 
 static void composed_case(const char *name)
 {
-	composed_va = base_va + 5 * region + 2 * pg();
-	atomic_store(&cdone, false);
-	pthread_t w;
-	pthread_create(&w, NULL, composed_writer, NULL);
-	composed_seen = composed_reads = 0;
-	while (!atomic_load(&cdone) && !failures) {
-		mmu_transaction_t ta;
-		mmu_entry_t e;
-		mmu_transaction(&ta, &set);
-		int rc = mmu_find(&ta, composed_va + pg(), &e);
-		mmu_forget(&ta);
-		if (rc != -ENOENT && (rc || mmu_entry_pa(e) != PA_BASE || mmu_entry_order(e) != 1)) {
-			FAIL("%s: composed: reader: find %d, pa %#" PRIx64 ", order %u", name, rc,
-			     rc ? 0 : mmu_entry_pa(e), rc ? 0 : mmu_entry_order(e));
-			break;
-		}
-		composed_seen += !rc;
-		composed_reads++;
-	}
-	pthread_join(w, NULL);
+	vaddr_t va = base_va + 5 * region + 2 * pg();
+	cflip = (struct flip){ .what = "composed", .writer_set = &set, .reader_set = &set,
+	                       .va = va, .read_va = va + pg(),
+	                       .e = mmu_mksize(mmu_mkentry(PA_BASE, MMU_READ), 1) };
+	flip_run(name, &cflip);
 }
 
 /* ---- statistics read while commits count ---- */
@@ -815,7 +790,7 @@ static int run_mode(const char *name, uint64_t seed)
 	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY; churn: %u -EBUSY; "
 	       "stats read %lu times; pairs: %lu reads; kernel half: %lu of %lu reads mapped; "
 	       "composed: %lu of %lu; overlap: %lu increments: %s\n", name, commits, forgets, busy, churn_busy,
-	       atomic_load(&stats_reads), atomic_load(&pair_reads), kernel_seen, kernel_reads, composed_seen, composed_reads, total,
+	       atomic_load(&stats_reads), atomic_load(&pair_reads), kflip.seen, kflip.reads, cflip.seen, cflip.reads, total,
 	       failures == before ? "ok" : "FAIL");
 	return failures != before;
 }
