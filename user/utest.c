@@ -180,7 +180,11 @@ static int spin(long addr)
 
 	if (SYS_ERR(word))
 		return 1;
-	*word = 0;                      /* its own frame now, not a shared zero page */
+	/* Its own frame now; 2 says "spinning": the kernel writes 1 only after
+	 * it reads 2, so this store can never overwrite the kernel's 1 (a CPU
+	 * of a loaded host may run this store long after the fault mapped the
+	 * word and the kernel found it). */
+	*word = 2;
 	for (long n = 0; n < UTEST_SPIN_MAX; n++)
 		if (*word == 1)
 			return 0;

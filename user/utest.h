@@ -15,8 +15,9 @@ enum utest {
 	UTEST_REGISTERS,        /* per-task registers (TLS pointer, SIMD) kept across switches */
 	UTEST_UNDEF,            /* an illegal instruction: killed */
 	UTEST_WILD_SP,          /* exit(0) with the stack pointer at arg1: exits 0 */
-	UTEST_SPIN,             /* maps a word at arg1, spins in user mode until the kernel
-	                         * writes 1 there (exits 0) or UTEST_SPIN_MAX rounds (2) */
+	UTEST_SPIN,             /* maps a word at arg1, writes 2 there, spins in user mode
+	                         * until the kernel writes 1 (exits 0) or UTEST_SPIN_MAX
+	                         * rounds (2) */
 };
 
 /* Rounds UTEST_SPIN gives up after, only reached when the kernel never

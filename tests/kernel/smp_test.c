@@ -918,13 +918,18 @@ static void user_spin_remover(void *arg)
 	}
 	if (err)
 		goto out;
-	err = user_spin_change(set, SPIN_CHANGE_VA, pa, true);
+	/* Spinning once it wrote 2 (UTEST_SPIN): a 1 written before that
+	 * store would be lost under it. */
+	volatile uint64_t *w = phys_to_virt(mmu_entry_pa(word) +
+	                                    (SPIN_WORD_VA & ((1ull << mmu_geometry()->page_shift) - 1)));
+	for (uint64_t polls = 0; *w != 2 && polls < WAIT_POLLS && us.running; polls++)
+		;
+	err = *w == 2 ? user_spin_change(set, SPIN_CHANGE_VA, pa, true) : -EAGAIN;
 	if (!err)
 		err = user_spin_change(set, SPIN_CHANGE_VA, pa, false);
 	us.answered = !err && __atomic_load_n(&us.running, __ATOMIC_ACQUIRE);
 	if (us.answered) {
-		*(volatile uint64_t *)phys_to_virt(mmu_entry_pa(word) +
-		                                   (SPIN_WORD_VA & ((1ull << mmu_geometry()->page_shift) - 1))) = 1;
+		*w = 1;
 		us.told = true;
 	}
 	spin_unlock(&vs->lock);
