@@ -50,6 +50,8 @@ struct mmu_meta {
 	uint64_t val[MMU_META_INLINE];       /* ... and record, 0: slot free */
 };
 
+#define MMU_SET_CURSORS 32   /* set cursor slots (leaf[] below) */
+
 struct mmu_translation_set {
 	struct mmu_mode *mode;               /* the mode the set was created in */
 	paddr_t  root;                       /* root table (or hash table) of the user half */
@@ -71,18 +73,18 @@ struct mmu_translation_set {
 		uint32_t readers;            /* lockless readers walking */
 		unsigned char mem[LK_LINES * LK_LINE_BYTES + LK_ALIGN];   /* the lines */
 	} lk;
-	/* The set cursor (mmu/pt_engine.h): per slot r mod 32, a region r of
+	/* The set cursor (mmu/pt_engine.h): per slot r mod MMU_SET_CURSORS, a region r of
 	 * the user half and the live leaf table a transaction holding r last
 	 * walked there, so that the next transaction in r starts at it instead
-	 * of the root. Holders of regions 32 apart share a slot: each is
+	 * of the root. Holders of regions MMU_SET_CURSORS apart share a slot: each is
 	 * written whole under its sequence count (odd while written, taken by
 	 * compare-and-swap) and read lockless. A commit that frees user tables
 	 * clears them all. */
-	struct {
+	struct mmu_set_cursor {
 		uint64_t seq;
 		uint64_t region;             /* r + 1; 0: none */
 		paddr_t  table;
-	} leaf[32];
+	} leaf[MMU_SET_CURSORS];
 };
 
 /*

@@ -139,10 +139,16 @@ static void leaf_of(pt_entry_t e, unsigned l, vaddr_t va, struct mmu_leaf *out)
  * va's slot. Kept by a holder of va's region (rule 1 of the locking)
  * that has freed nothing (no state): a table it unlinked is still live
  * until its commit, which clears the cursor. */
+static struct mmu_set_cursor *set_cursor_slot(mmu_transaction_t *ta, vaddr_t va, uint64_t *r)
+{
+	*r = va >> THIS_MODE.lock_shift;
+	return &ta->set->leaf[*r % MMU_SET_CURSORS];
+}
+
 static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 {
-	uint64_t r = va >> THIS_MODE.lock_shift;
-	__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[r % 32];
+	uint64_t r;
+	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
 	if (__atomic_load_n(&c->region, __ATOMIC_RELAXED) == r + 1 &&
 	    __atomic_load_n(&c->table, __ATOMIC_RELAXED) == pa)
 		return;
@@ -168,15 +174,15 @@ static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
 	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
 		return false;
-	uint64_t r = va >> THIS_MODE.lock_shift;
-	__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[r % 32];
+	uint64_t r;
+	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
 	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
 	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
 	    !lock_holds(ta, va, va)) {
-		/* Missed: likely random addresses, where one slot per 32
+		/* Missed: likely random addresses, where one slot per MMU_SET_CURSORS
 		 * regions rarely holds the one wanted (see TXN_SETCUR_MISSED). */
 		ta->setcur |= TXN_SETCUR_MISSED;
 		return false;

@@ -573,8 +573,8 @@ static void forget_set_cursors(mmu_transaction_t *ta)
 	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
 		for (size_t i = 0; i < j->n; i++)
 			if (j->e[i].kind == J_FREE_USER) {
-				for (unsigned k = 0; k < 32; k++) {
-					__typeof__(ta->set->leaf[0]) *c = &ta->set->leaf[k];
+				for (unsigned k = 0; k < MMU_SET_CURSORS; k++) {
+					struct mmu_set_cursor *c = &ta->set->leaf[k];
 					uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
 					/* A slot being written (odd) gets another
 					 * holder's region: not one this commit frees. */
