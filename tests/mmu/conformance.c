@@ -928,7 +928,7 @@ static void case_copy_range(struct ctx *c)
 		if (after.counters[i] - before.counters[i] != pages)
 			failf(c, "copy_range: counters[%u] expected +%" PRIu64 ", got +%" PRIu64,
 			      i, pages, after.counters[i] - before.counters[i]);
-		if (after.tlb_flushes - before.tlb_flushes != 1 && !c->env.arm64)
+		if (after.tlb_flushes - before.tlb_flushes != 1)
 			failf(c, "copy_range: tlb_flushes expected +1, got +%" PRIu64,
 			      after.tlb_flushes - before.tlb_flushes);
 	}
@@ -1033,7 +1033,7 @@ static void case_clear_range(struct ctx *c)
 		if (counted * page != mapped)
 			failf(c, "mmu_clear_range(%s): counters total expected %" PRIu64 " pages, got %" PRIu64,
 			      cuts[k].what, mapped / page, counted);
-		if (st.tlb_flushes - before_flushes != 1 && !c->env.arm64)
+		if (st.tlb_flushes - before_flushes != 1)
 			failf(c, "mmu_clear_range(%s): tlb_flushes expected +1, got +%" PRIu64,
 			      cuts[k].what, st.tlb_flushes - before_flushes);
 		/* Re-clearing a hole changes nothing and flushes nothing. */
@@ -1285,12 +1285,11 @@ static void case_stats(struct ctx *c)
 	EXPECT_RC(c, rc, 0, "split counted entry");
 	f = stats(c, t)->tlb_flushes;
 	EXPECT_RC(c, mmu_commit(&ta), 0, "commit split");
-	/* One flush, or more on ARM64 where the split block goes through
-	 * break-before-make. */
+	/* One flush, on ARM64 too, where the split block goes through
+	 * break-before-make: break, flush and make share it. */
 	uint64_t split_flushes = stats(c, t)->tlb_flushes - f;
-	if (c->env.arm64 ? split_flushes < 1 : split_flushes != 1)
-		failf(c, "commit of a split: tlb_flushes expected %s, got +%" PRIu64,
-		      c->env.arm64 ? ">= +1" : "+1", split_flushes);
+	if (split_flushes != 1)
+		failf(c, "commit of a split: tlb_flushes expected +1, got +%" PRIu64, split_flushes);
 	if (stats(c, t)->counters[5] != counter[5])
 		failf(c, "after a split: counters[5] expected %" PRIu64 ", got %" PRIu64, counter[5], stats(c, t)->counters[5]);
 	EXPECT_RC(c, remove_commit(t, va), 0, "remove a piece");
@@ -2106,7 +2105,7 @@ static void case_ranges(struct ctx *c)
 		if (st.mapped_bytes != st0.mapped_bytes + len ||
 		    st.counters[5] != st0.counters[5] + (i == 1 ? len / page : 0))
 			failf(c, "%s: mapped_bytes or counters changed", what);
-		if (!c->env.arm64 && st.tlb_flushes != f0 + 1)
+		if (st.tlb_flushes != f0 + 1)
 			failf(c, "%s: tlb_flushes expected +1, got +%" PRIu64, what, st.tlb_flushes - f0);
 
 		/* Remove all but the first and last base page, then the rest. */
@@ -2130,7 +2129,7 @@ static void case_ranges(struct ctx *c)
 		if (st.mapped_bytes != st0.mapped_bytes + 2 * page)
 			failf(c, "%s: mapped_bytes expected +%#" PRIx64 ", got +%#" PRIx64, what,
 			      2 * page, st.mapped_bytes - st0.mapped_bytes);
-		if (!c->env.arm64 && st.tlb_flushes != f0 + 1)
+		if (st.tlb_flushes != f0 + 1)
 			failf(c, "%s: tlb_flushes expected +1, got +%" PRIu64, what, st.tlb_flushes - f0);
 		mmu_transaction(&ta, t);
 		EXPECT_RC(c, mmu_remove_range(&ta, va, va + len), 0, "%s: the rest", what);
