@@ -381,6 +381,8 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 	return txn_store(ta, t->pg, i, v);
 }
 
+static void cnt_set(struct txn_page *pg, size_t n, bool other);   /* pt_engine_range.h */
+
 /* A new table for slot i of parent, linked in: built privately, linked
  * with one store. whole: the caller writes every slot of it at once (not
  * zeroed). */
@@ -392,6 +394,8 @@ static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vadd
 	                              txn_new(ta, parent->kernel, &err);
 	if (!pg)
 		return err;
+	if (!whole)
+		cnt_set(pg, 0, false);   /* zeroed: count known, 0 (pt_engine_range.h) */
 	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
 	err = table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
