@@ -597,10 +597,130 @@ static uint64_t run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned or
 	return n;
 }
 
+/* Whether the leaf in slot s of page w lies in [va, last]. */
+static inline bool slot_in(const uint64_t *w, unsigned s, vaddr_t va, vaddr_t last)
+{
+	vaddr_t base = w[tag_word(s)] & TAG_VA;
+	return base >= va && base <= last;
+}
+
+/* The occupied slots of page w in [va, last]: their bitmap in map[4];
+ * whether they are every occupied slot of the page. */
+static bool slots_in(const uint64_t *w, vaddr_t va, vaddr_t last, uint64_t map[4])
+{
+	bool all = true;
+	for (unsigned m = 0; m < 4; m++) {
+		map[m] = 0;
+		for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
+			unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
+			if (slot_in(w, s, va, last))
+				map[m] |= 1ull << (s % 64);
+			else
+				all = false;
+		}
+	}
+	return all;
+}
+
+/*
+ * A range removal that covers a large part of the table: one sweep over
+ * its pages instead of a probe per leaf. Only when the leaves based in
+ * [va, last] are exactly the run of plain order-k leaves from va to last
+ * (counted by a first pass: no hole, no other size, no side-table
+ * record), so the front end's accounting of a run holds; va must be the
+ * range's first leaf (first), so a refused sweep is not tried again for
+ * every later run. A chain the range empties is unlinked from the
+ * directory with one store and its pages freed after the commit's TLB
+ * operation without a store into them; an emptied overflow page is
+ * unlinked from its chain; other pages lose their slots one by one. A
+ * hashed table has no subtree per VA range: this is the nearest it comes
+ * to a radix table's "unlink a whole table". Returns the leaves removed,
+ * 0 if it declined (nothing changed).
+ */
+static uint64_t sweep(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
+                      unsigned order, vaddr_t *next, int *err)
+{
+	bool kernel = in_kernel_half(va);
+	paddr_t dpa = dir_of(ta, kernel);
+	const uint64_t *dir = view(ta, dpa);
+	unsigned idx = native_index(order);
+	uint64_t want = ((last - va) >> (H_PAGE_SHIFT + order)) + 1, total = 0, n = 0;
+	for (unsigned i = 0; i < NNATIVE; i++)
+		total += dir[DIR_COUNT0 + i];
+	/* The sweep reads every page: worth it when the run is a quarter of
+	 * the table or more, possible only if the table has that many. */
+	if (va != first || dir[DIR_COUNT0 + idx] < want || want < total / 4 || want < H_PAGE_SLOTS)
+		return 0;
+	uint64_t want_tag = (uint64_t)order << TAG_ORDER_SHIFT | TAG_V;
+	for (uint64_t i = 0; i < dir[DIR_D]; i++)
+		for (paddr_t pa = dir[DIR_PAGE0 + i]; pa;) {
+			const uint64_t *w = view(ta, pa);
+			for (unsigned m = 0; m < 4; m++)
+				for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
+					unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
+					if (!slot_in(w, s, va, last))
+						continue;
+					if ((w[tag_word(s)] & ~TAG_VA) != want_tag || (w[tag_word(s) + 1] & TR_SW))
+						return 0;   /* another size, or a side-table record */
+					n++;
+				}
+			pa = w[HDR_NEXT];
+		}
+	if (n != want)
+		return 0;   /* a hole */
+	for (uint64_t i = 0; i < dir[DIR_D] && !*err; i++) {
+		paddr_t head = ((const uint64_t *)view(ta, dpa))[DIR_PAGE0 + i];
+		uint64_t map[4];
+		bool chain_empties = true;
+		for (paddr_t pa = head; pa && chain_empties;) {
+			const uint64_t *w = view(ta, pa);
+			chain_empties = slots_in(w, va, last, map);
+			pa = w[HDR_NEXT];
+		}
+		if (!head)
+			continue;
+		if (chain_empties) {   /* one store in the directory */
+			struct txn_page *d = own(ta, dpa, kernel, err);
+			int64_t pages = 0;
+			if (!d || (*err = txn_store(ta, d, DIR_PAGE0 + i, 0)))
+				break;
+			for (paddr_t pa = head, nx; pa && !*err; pa = nx, pages++) {
+				nx = ((const uint64_t *)view(ta, pa))[HDR_NEXT];
+				*err = txn_free(ta, pa, kernel);
+			}
+			if (!*err)
+				*err = dir_add(ta, kernel, DIR_PAGES, -pages);
+			continue;
+		}
+		for (paddr_t prev = 0, pa = head, nx; pa && !*err; pa = nx) {
+			const uint64_t *w = view(ta, pa);
+			nx = w[HDR_NEXT];
+			bool empties = slots_in(w, va, last, map);
+			if (empties && prev) {   /* an overflow page: unlinked, freed */
+				struct txn_page *pg = own(ta, prev, kernel, err);
+				if (pg && !(*err = txn_store(ta, pg, HDR_NEXT, nx)) &&
+				    !(*err = txn_free(ta, pa, kernel)))
+					*err = dir_add(ta, kernel, DIR_PAGES, -1);
+				continue;
+			}
+			struct txn_page *pg = (map[0] | map[1] | map[2] | map[3]) ? own(ta, pa, kernel, err) : NULL;
+			for (unsigned m = 0; pg && m < 4 && !*err; m++)
+				for (uint64_t bits = map[m]; bits && !*err; bits &= bits - 1)
+					*err = put_slot(ta, pg, m * 64 + (unsigned)__builtin_ctzll(bits), 0, 0);
+			prev = pa;
+		}
+	}
+	if (!*err)
+		*err = dir_add(ta, kernel, DIR_COUNT0 + idx, -(int64_t)n);
+	*next = last + 1;
+	return n;
+}
+
 static uint64_t hs_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
                              unsigned order, vaddr_t *next, int *err)
 {
-	return run(ta, va, last, order, NULL, next, err);
+	uint64_t n = sweep(ta, first, va, last, order, next, err);
+	return n ? n : run(ta, va, last, order, NULL, next, err);
 }
 
 static uint64_t hs_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,
