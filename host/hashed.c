@@ -438,24 +438,73 @@ static int grow_chain(mmu_transaction_t *ta, bool kernel, const struct chain *c,
 	return txn_store(ta, link, tail ? HDR_NEXT : DIR_PAGE0 + c->home, fresh->pa);
 }
 
-/* Put a new entry into the first free slot of its bucket's chain,
- * extending the chain by a page when every slot is taken. */
-static int insert(mmu_transaction_t *ta, bool kernel, vaddr_t base, unsigned k, uint64_t tr)
+/* Slot s of private page pg, made private during this call (so nothing to
+ * journal: a failed call drops the page whole, txn.h), gets a new entry. */
+static void put_fresh(struct txn_page *pg, unsigned s, uint64_t tag, uint64_t tr)
 {
-	struct chain c = chain_of(view(ta, dir_of(ta, kernel)), base, k);
-	paddr_t tail = 0;
+	uint64_t *w = pg->ptr;
+	unsigned lo = HDR_MAP + s / 64, hi = tag_word(s) + 1;
+	w[hi] = tr;
+	w[hi - 1] = tag;
+	w[lo] |= 1ull << (s % 64);
+	pg->whole_count = 0;
+	if (lo < pg->stored_lo)
+		pg->stored_lo = lo;
+	if (hi > pg->stored_hi)
+		pg->stored_hi = hi;
+}
+
+/* Whether private page pg is the one the chain links as at (a live page's
+ * copy, or a page born in the transaction). */
+static inline bool is_page(const struct txn_page *pg, paddr_t at)
+{
+	return pg && (pg->live ? pg->live : pg->pa) == at;
+}
+
+/*
+ * count new leaves of order k from va whose keys share one bucket page
+ * (H_BUCKETS consecutive keys, chain_of): the chain is hashed once, a free
+ * slot is found from the occupancy bitmap (a bucket's 8 slots are 8 bits
+ * of one word) instead of reading tags, and the page last made private is
+ * reused. Returns 0 or -ENOMEM.
+ */
+static int insert_group(mmu_transaction_t *ta, bool kernel, vaddr_t va, unsigned k, uint64_t count,
+                        paddr_t pa, const struct pt_attr *a)
+{
+	uint64_t bytes = order_bytes(k), key = va >> (H_PAGE_SHIFT + k);
+	struct chain c = chain_of(view(ta, dir_of(ta, kernel)), va, k);
+	struct txn_page *pg = NULL;
 	int err = 0;
-	for (paddr_t pa = c.head; pa;) {
-		const uint64_t *w = view(ta, pa);
-		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
-			if (!w[tag_word(s)]) {
-				struct txn_page *pg = own(ta, pa, kernel, &err);
-				return pg ? put_slot(ta, pg, s, mk_tag(base, k), tr) : err;
+	for (uint64_t i = 0; i < count; i++) {
+		unsigned b = (unsigned)((key + i) % H_BUCKETS), sh = b * H_SLOTS % 64;
+		uint64_t tag = mk_tag(va + i * bytes, k), tr = mk_translation(pa + i * bytes, a);
+		paddr_t tail = 0, at = c.head;
+		unsigned s = 0;
+		for (; at; tail = at, at = ((const uint64_t *)view(ta, at))[HDR_NEXT]) {
+			const uint64_t *w = is_page(pg, at) ? pg->ptr : view(ta, at);
+			uint64_t used = w[HDR_MAP + b * H_SLOTS / 64] >> sh & 0xff;
+			if (used != 0xff) {
+				s = b * H_SLOTS + (unsigned)__builtin_ctzll(~used);
+				break;
 			}
-		tail = pa;
-		pa = w[HDR_NEXT];
+		}
+		if (!at) {   /* every slot of the bucket taken: a new page */
+			struct chain cb = c;
+			cb.bucket = b;
+			if ((err = grow_chain(ta, kernel, &cb, tail, tag, tr)))
+				return err;
+			if (!c.head)
+				c = chain_of(view(ta, dir_of(ta, kernel)), va, k);
+			continue;
+		}
+		if (!is_page(pg, at) && !(pg = own(ta, at, kernel, &err)))
+			return err;
+		if (pg->born_op == ta->op_seq)
+			put_fresh(pg, s, tag, tr);
+		else if ((err = put_slot(ta, pg, s, tag, tr)))
+			return err;
 	}
-	return grow_chain(ta, kernel, &c, tail, mk_tag(base, k), tr);
+	return 0;
 }
 
 /* Returns 0, -EEXIST (something in the range is mapped) or -ENOMEM. */
@@ -468,10 +517,15 @@ static int hs_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t co
 	struct mmu_leaf l;
 	if (!next_in(ta, dir_of(ta, kernel), va, va + (count * bytes - 1), &l))
 		return -EEXIST;
-	for (uint64_t i = 0; i < count; i++) {
-		int err = insert(ta, kernel, va + i * bytes, order, mk_translation(pa + i * bytes, a));
+	for (uint64_t i = 0; i < count;) {
+		uint64_t key = (va >> (H_PAGE_SHIFT + order)) + i;
+		uint64_t n = H_BUCKETS - key % H_BUCKETS;   /* to the end of the key group */
+		if (n > count - i)
+			n = count - i;
+		int err = insert_group(ta, kernel, va + i * bytes, order, n, pa + i * bytes, a);
 		if (err)
 			return err;
+		i += n;
 	}
 	return dir_add(ta, kernel, DIR_COUNT0 + idx, (int64_t)count);
 }
