@@ -228,19 +228,23 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 static void win_fold(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
-	if (w->adds) {
+	if (w->lo <= w->hi) {   /* stored into */
 		uint64_t page = 1ull << w->page_shift;
 		struct txn_delta *d = &ta->delta[HALF_USER];
-		delta_add(d, delta_slot(d, 0), 0, w->adds, page);
+		if (w->adds)
+			delta_add(d, delta_slot(d, 0), 0, w->adds, page);
 		struct txn_flush *f = &ta->flush;
 		vaddr_t first = w->base + ((uint64_t)w->lo << w->page_shift);
 		vaddr_t end = w->base + ((uint64_t)(w->hi + 1) << w->page_shift);
 		if (!f->changed)
 			*f = (struct txn_flush){ .start = first, .end = end, .changed = true,
 			                         .adds_only = true };
+		f->adds_only &= !w->changed;
 		f->start = first < f->start ? first : f->start;
 		f->end = end > f->end ? end : f->end;
-		f->pages += w->adds;
+		/* Pages changed: each add once; with removes or updates, the
+		 * words between the lowest and highest stored (at least as many) */
+		f->pages += w->changed ? w->hi - w->lo + 1 : (uint64_t)w->adds;
 		struct txn_page *pg = ta->win_pg;
 		pg->whole_count = 0;
 		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
@@ -248,8 +252,11 @@ static void win_fold(mmu_transaction_t *ta)
 	}
 	w->slots = NULL;
 	w->adds = 0;
-	w->add_key = 0;
+	w->lo = ~0u;
+	w->hi = 0;
+	w->add_key = w->upd_key = 0;
 	w->find_word = 0;
+	w->chg_mask = ~0ull;
 	w->find_off = w->add_off = ~0ull;   /* no va is inside */
 }
 
@@ -258,6 +265,11 @@ static inline __attribute__((always_inline)) void win_close(mmu_transaction_t *t
 	if (ta->win.slots)
 		win_fold(ta);
 }
+
+/* The entry word bits a current entry mmu_remove and mmu_update take
+ * inline must have clear: a plain base page (order 0, no counter; the user
+ * half has no global entry). */
+#define WIN_PLAIN_MASK (0xffffffffull | (uint64_t)(MMU_EF_COUNTED | MMU_EF_GLOBAL) << 48)
 
 /* After a call at va that succeeded and left its leaf table in the
  * cursor: the window opens on the second call in a row into one leaf
@@ -271,7 +283,9 @@ static void win_try(mmu_transaction_t *ta)
 	w->adds = 0;
 	w->lo = ~0u;
 	w->hi = 0;
+	w->changed = false;
 	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
+	w->slot_mask = (uint32_t)(~w->find_off >> w->page_shift);
 	w->pa_bad = (1ull << w->page_shift) - 1;
 	if (mmu_cur->win_pa_bits < 64)   /* where pa >> oa_shift is the address field */
 		w->pa_bad |= ~0ull << mmu_cur->win_pa_bits;
@@ -279,17 +293,33 @@ static void win_try(mmu_transaction_t *ta)
 		w->find_key = ta->fast.find_key;
 		w->find_word = ta->fast.find_word;
 	}
-	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	/* Stores need the table private and a slot for order 0 in the
+	 * inline statistics (the adds and removes count into it). */
 	struct txn_delta *d = &ta->delta[HALF_USER];
 	int i;
-	if (ta->win_pg && ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL) &&
-	    (i = delta_slot(d, 0)) >= 0) {
-		if (i == d->used) {   /* the slot the inline adds count into */
-			d->order[d->used++] = 0;
-			d->n[i] = 0;
-		}
+	if (!ta->win_pg || (i = delta_slot(d, 0)) < 0)
+		return;
+	if (i == d->used) {
+		d->order[d->used++] = 0;
+		d->n[i] = 0;
+	}
+	w->chg_mask = WIN_PLAIN_MASK;
+	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	if (ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL)) {
 		w->add_key = ta->fast.add_key;
 		w->add_bits = ta->fast.add_bits;
+	}
+	/* The word the last mmu_update stored through the layer (a plain base
+	 * page of the user half, checked there): its bits once per word. */
+	uint64_t uk = ta->fast.upd_key;
+	if (uk && !ta->fast.upd_bits) {
+		struct pt_attr a = attr_of(mmu_entry_with_key(0, uk));
+		ta->fast.upd_bits = uk == ta->fast.add_key ? ta->fast.add_bits :
+		                    mmu_cur->be->leaf_bits ? mmu_cur->be->leaf_bits(&a, 0) : 0;
+	}
+	if (uk && ta->fast.upd_bits) {
+		w->upd_key = uk;
+		w->upd_bits = ta->fast.upd_bits;
 	}
 }
 
@@ -309,8 +339,7 @@ static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction
 }
 
 /* An open transaction: true, with the window closed; a call other than
- * mmu_add and mmu_find ends the run the window waits for (win_open), so
- * find/update or find/remove pairs never open it. */
+ * the four inline ones ends the run the window waits for (win_open). */
 static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
@@ -320,7 +349,10 @@ static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 	return true;
 }
 
-/* The same for mmu_add and mmu_find, which continue a run. */
+/* The same for mmu_add and mmu_find, which continue a run, and for
+ * mmu_remove and mmu_update, which do not end one: find/remove pairs open
+ * the window at the second find in a leaf table, a one-page find/remove
+ * or find/update transaction never. */
 static inline __attribute__((always_inline)) bool txn_ok_run(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
@@ -352,7 +384,7 @@ static int op_lock(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
  * transaction holds part of it. */
 static int op_begin(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))   /* the calls that end a run reset it themselves */
 		return -EINVAL;
 	if (ta->status)
 		return ta->status;
@@ -671,6 +703,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->walk.view = NULL;
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
+	ta->fast.upd_key = 0;
 	lock_txn_init(ta);
 	ta->setcur = 0;
 	for (int k = 0; k < 4; k++)
@@ -678,7 +711,8 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	/* The window closed (what the inline calls test first) and no
 	 * current entry; the rest is set when it opens. */
 	ta->win.slots = NULL;
-	ta->win.add_key = ta->win.find_word = 0;
+	ta->win.add_key = ta->win.upd_key = ta->win.find_word = 0;
+	ta->win.chg_mask = ~0ull;
 	ta->win.has_current = ta->win.cur_locked = false;
 	ta->win_region = ~0ull;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
@@ -733,6 +767,9 @@ static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *ba
 /* The external definitions of the inline calls (include/mmu.h). */
 extern inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
 extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+extern inline int mmu_remove(mmu_transaction_t *ta);
+extern inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
+extern inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i);
 
 /* mmu_find where the window does not vouch for va. Returns 0, -ENOENT
  * (nothing maps va), -ERANGE (va outside the mode). */
@@ -868,10 +905,11 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	return err;
 }
 
-/* Returns 0, -ENOENT (no current entry), -EBUSY or -ENOMEM. */
-int mmu_remove(mmu_transaction_t *ta)
+/* mmu_remove where the window does not take it. Returns 0, -ENOENT (no
+ * current entry), -EBUSY or -ENOMEM. */
+int mmu_remove_call_(mmu_transaction_t *ta)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)
 		return -ENOENT;
@@ -902,10 +940,11 @@ int mmu_remove(mmu_transaction_t *ta)
  * the rest keeps the old translation in pieces of the new order. Bigger:
  * the aligned range around the current entry must be otherwise empty.
  * Returns 0, -ENOENT, -EINVAL, -ERANGE, -EEXIST, -EBUSY or -ENOMEM.
+ * (mmu_update where the window does not take it.)
  */
-int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
+int mmu_update_call_(mmu_transaction_t *ta, mmu_entry_t e)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)
 		return -ENOENT;
@@ -953,6 +992,14 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 		set_cur(ta, e);
 		ta->win.cur_va = va;
 		ta->win.cur_locked = true;
+		/* A plain base page of the user half, checked: the word the
+		 * window may store for the next updates (win_try). */
+		uint64_t k = mmu_entry_key(e);
+		if (e.order == 0 && half == HALF_USER && !(e.flags & MMU_EF_COUNTED) &&
+		    k != ta->fast.upd_key) {
+			ta->fast.upd_key = k;
+			ta->fast.upd_bits = 0;
+		}
 	}
 	return err;
 }
@@ -1358,7 +1405,7 @@ static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *first, const p
 		*va = at + bytes ? at + bytes : ~(vaddr_t)0;
 		if ((keep.pa == pa[i] && mmu_entry_key(keep) == key) || same_entry(e, keep))
 			continue;
-		int err = mmu_find_call_(ta, at, NULL);
+		int err = mmu_find(ta, at, NULL);   /* inline inside the window */
 		if (!err)
 			err = mmu_update(ta, keep);
 		if (err || keep.order != e.order)

@@ -128,6 +128,9 @@ struct txn_fast {
 	uint64_t add_bits;               /* their leaf descriptor, output address left out */
 	uint64_t find_key;               /* a leaf descriptor without its output address */
 	uint64_t find_word;              /* the entry fields it reads as (0: none) */
+	uint64_t upd_key;                /* the entry word (a plain base page of the user half)
+	                                    mmu_update last stored through the layer, 0: none */
+	uint64_t upd_bits;               /* its leaf descriptor, 0: not built yet (win_try) */
 	uint32_t find_level;             /* the level find_key was read at */
 };
 
