@@ -45,8 +45,8 @@ typedef struct mmu_transaction mmu_transaction_t;
 
 /*
  * The call window: the first bytes of every transaction object, which the
- * inline mmu_add and mmu_find below read (docs/transactions.md, "The call
- * window"). They belong to the MMU layer like the rest of the object: the
+ * inline mmu_add, mmu_find, mmu_remove and mmu_update below read
+ * (docs/transactions.md, "The call window"). They belong to the MMU layer like the rest of the object: the
  * layer opens the window over the one leaf table its last call walked,
  * once it holds that table's lock region and has checked everything a
  * call there could get wrong, and closes it (folding what the inline
@@ -69,7 +69,8 @@ struct mmu_window_ {
 	uint64_t  pa_bad;      /* pa bits no base page may have (offset, beyond the PA size) */
 	uint64_t  find_key;    /* a leaf descriptor without its output address ... */
 	uint64_t  find_word;   /* ... and the entry word it reads as (0: no find inline) */
-	uint64_t  oa_mask;     /* a leaf's output address field */
+	uint64_t  attr_mask;   /* a leaf's bits outside its output address field */
+	uint64_t  page_mask;   /* ~(base page size - 1) */
 	int32_t   adds;        /* entries added inline, less those removed */
 	uint32_t  lo, hi;      /* the lowest and highest word stored inline */
 	uint32_t  slot_mask;   /* the table's words - 1 */
@@ -77,8 +78,12 @@ struct mmu_window_ {
 	uint8_t   page_shift;
 	bool      changed;     /* an inline remove or update: not only new entries */
 	bool      has_current, cur_locked;   /* the current entry (every inline call) */
-	vaddr_t   cur_va, find_va;
-	uint64_t  cur_pa, cur_word;
+	/* in this order: the inline calls store them one by one, not as
+	 * vector pairs (more instructions) */
+	vaddr_t   cur_va;
+	uint64_t  cur_pa;
+	vaddr_t   find_va;
+	uint64_t  cur_word;
 };
 
 #ifdef MMU_LAYER
@@ -228,10 +233,11 @@ inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	uint64_t off = va - w->base;
 	if (w->find_word && !(off & w->find_off)) {
 		uint64_t d = __atomic_load_n(&w->slots[off >> w->page_shift], __ATOMIC_RELAXED);
-		if ((d & ~w->oa_mask) == w->find_key) {
-			uint64_t ew[MMU_ENTRY_WORDS] = { (d & w->oa_mask) << w->oa_shift, w->find_word };
+		if ((d & w->attr_mask) == w->find_key) {
+			/* d ^ find_key: its output address field alone */
+			uint64_t ew[MMU_ENTRY_WORDS] = { (d ^ w->find_key) << w->oa_shift, w->find_word };
 			w->has_current = w->cur_locked = true;
-			w->cur_va = va & ~(((vaddr_t)1 << w->page_shift) - 1);
+			w->cur_va = va & w->page_mask;
 			w->find_va = va;
 			w->cur_pa = ew[0];
 			w->cur_word = ew[1];

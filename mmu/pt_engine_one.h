@@ -217,7 +217,8 @@ static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_
 	w->base = ta->walk.first;
 	w->find_off = ~(ta->walk.last - ta->walk.first);
 	w->add_off = w->find_off | (lvl_bytes(0) - 1);
-	w->oa_mask = THIS_MODE.win_oa_mask;
+	w->attr_mask = ~THIS_MODE.win_oa_mask;
+	w->page_mask = ~(lvl_bytes(0) - 1);
 	w->oa_shift = (uint8_t)THIS_MODE.win_oa_shift;
 	*pg = ta->walk.pg;
 	return true;
