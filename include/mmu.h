@@ -55,13 +55,18 @@ typedef struct mmu_transaction mmu_transaction_t;
  * calls the layer, so each function keeps one behaviour and one
  * out-of-line symbol.
  */
+/* An entry word no constructor makes (flag bit 7, which no MMU_EF_* flag
+ * uses: mmu/mmu.c asserts it): the window's add_key and upd_key while
+ * it takes no add or update, so that each inline call compares one word. */
+#define MMU_WIN_NO_KEY_ (1ull << 55)
+
 struct mmu_window_ {
 	uint64_t *slots;       /* the leaf table's words as the transaction sees them */
 	vaddr_t   base;        /* the address its word 0 translates */
 	uint64_t  find_off;    /* (va - base) & find_off == 0: va inside the window */
 	uint64_t  add_off;     /* the same, and va aligned to a base page */
-	uint64_t  add_key;     /* the entry word (after pa) mmu_add may store here, 0: none */
-	uint64_t  upd_key;     /* the same for mmu_update of the current entry, 0: none */
+	uint64_t  add_key;     /* the entry word (after pa) mmu_add may store here ... */
+	uint64_t  upd_key;     /* ... mmu_update of the current entry; none: MMU_WIN_NO_KEY_ */
 	uint64_t  add_bits;    /* their descriptors, output address left out */
 	uint64_t  upd_bits;
 	uint64_t  chg_mask;    /* current entry word bits that stop an inline mmu_remove or
@@ -211,7 +216,7 @@ inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	uint64_t ew[MMU_ENTRY_WORDS];
 	__builtin_memcpy(ew, &e, sizeof(ew));
 	uint64_t off = va - w->base;
-	if (ew[1] == w->add_key && w->add_key && !(off & w->add_off) && !(ew[0] & w->pa_bad)) {
+	if (ew[1] == w->add_key && !(off & w->add_off) && !(ew[0] & w->pa_bad)) {
 		uint32_t i = (uint32_t)(off >> w->page_shift);
 		if (!w->slots[i]) {
 			w->slots[i] = w->add_bits | ew[0] >> w->oa_shift;
@@ -284,7 +289,7 @@ inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	uint64_t ew[MMU_ENTRY_WORDS];
 	__builtin_memcpy(ew, &e, sizeof(ew));
 	uint64_t off = w->cur_va - w->base;
-	if (!(w->cur_word & w->chg_mask) && ew[1] == w->upd_key && w->upd_key &&
+	if (!(w->cur_word & w->chg_mask) && ew[1] == w->upd_key &&
 	    w->has_current && w->cur_locked && !(off & w->find_off) && !(ew[0] & w->pa_bad)) {
 		uint32_t i = (uint32_t)(off >> w->page_shift);
 		w->slots[i] = w->upd_bits | ew[0] >> w->oa_shift;

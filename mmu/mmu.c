@@ -254,7 +254,7 @@ static void win_fold(mmu_transaction_t *ta)
 	w->adds = 0;
 	w->lo = ~0u;
 	w->hi = 0;
-	w->add_key = w->upd_key = 0;
+	w->add_key = w->upd_key = MMU_WIN_NO_KEY_;
 	w->find_word = 0;
 	w->chg_mask = ~0ull;
 	w->find_off = w->add_off = ~0ull;   /* no va is inside */
@@ -265,6 +265,11 @@ static inline __attribute__((always_inline)) void win_close(mmu_transaction_t *t
 	if (ta->win.slots)
 		win_fold(ta);
 }
+
+_Static_assert(((MMU_EF_GLOBAL | MMU_EF_ACCESSED | MMU_EF_DIRTY | MMU_EF_COUNTED | MMU_EF_OLD |
+                 MMU_EF_CLEAN) & (MMU_WIN_NO_KEY_ >> 48)) == 0 &&
+               __builtin_offsetof(struct mmu_entry, flags) == 14,
+               "MMU_WIN_NO_KEY_ must be a flag bit no entry has");
 
 /* The entry word bits a current entry mmu_remove and mmu_update take
  * inline must have clear: a plain base page (order 0, no counter; the user
@@ -711,7 +716,8 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	/* The window closed (what the inline calls test first) and no
 	 * current entry; the rest is set when it opens. */
 	ta->win.slots = NULL;
-	ta->win.add_key = ta->win.upd_key = ta->win.find_word = 0;
+	ta->win.add_key = ta->win.upd_key = MMU_WIN_NO_KEY_;
+	ta->win.find_word = 0;
 	ta->win.chg_mask = ~0ull;
 	ta->win.has_current = ta->win.cur_locked = false;
 	ta->win_region = ~0ull;
