@@ -165,11 +165,55 @@ static void note_held(mmu_transaction_t *ta, uint64_t r0)
 	ta->lk_hi = ta->lk_lo + (((vaddr_t)1 << sh) - 1);
 }
 
+/* Take region r (not ALL) of line li for ta: take_in's case with no set
+ * whole to place, in one pass over the slots. The first take of a
+ * one-page transaction. */
+static int take_region(mmu_transaction_t *ta, unsigned li, uint64_t r)
+{
+	struct lk_line *ln = &lines(ta->set)[li];
+	int free = -1, err = 0;
+	spin_lock(&ln->spin);
+#pragma GCC unroll 4
+	for (int k = LK_SLOTS - 1; k >= 0; k--) {   /* downwards: free ends at the lowest */
+		mmu_transaction_t *h = ln->slot[k].ta;
+		uint64_t hr = ln->slot[k].region;
+		if (!h)
+			free = k;
+		else if (hr == r || hr == ALL) {
+			err = h == ta ? 0 : -EBUSY;   /* held already, or by another */
+			goto out;
+		}
+	}
+	if (free < 0) {
+		err = -ENOSPC;
+		goto out;
+	}
+	slot_set(ln, (unsigned)free, ta, r);
+	ta->lk_held |= 1u << li;
+out:
+	spin_unlock(&ln->spin);
+	return err;
+}
+
 int lock_span_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 {
 	if (ta->lk_whole)
 		return 0;
-	uint64_t r0 = 0, n = span(ta->set, first, last, &r0);
+	unsigned sh = ta->set->mode->lock_shift;
+	uint64_t r0 = first >> sh;
+	if (sh && r0 == last >> sh) {   /* one region: the common case */
+		unsigned li = (unsigned)(r0 % LK_LINES);
+		if (!(ta->lk_held & (1u << li)) || !holds_region(ta, r0)) {
+			int err = take_region(ta, li, r0);
+			if (err == -ENOSPC)
+				return lock_whole(ta);
+			if (err)
+				return err;
+		}
+		note_held(ta, r0);
+		return 0;
+	}
+	uint64_t n = span(ta->set, first, last, &r0);
 	if (!n)
 		return lock_whole(ta);
 	for (uint64_t r = r0; r < r0 + n; r++) {

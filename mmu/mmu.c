@@ -383,7 +383,8 @@ static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 
 static void release(mmu_transaction_t *ta)
 {
-	lock_release(ta);
+	if (ta->lk_held)   /* a leaf-only commit released them already */
+		lock_release(ta);
 	if (mmu_cur)
 		lock_kernel_release(ta);
 	ta->magic = 0;
@@ -667,6 +668,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 		ta->delta[h].used = 0;
 	}
 	ta->def.n = ta->def.mark = 0;
+	ta->def.upper = false;
 	ta->def.spill_op = 0;
 	ta->walk.view = NULL;
 	ta->fast.add_key = 0;

@@ -130,7 +130,10 @@ struct mmu_backend {
 	/* Commit: make the transaction's deferred stores (txn.h), if the
 	 * backend defers any. */
 	void (*publish_def)(mmu_transaction_t *ta);
-	/* Commit, after every page is published and the TLB flushed. */
+	/* Commit, after every page is published and the TLB flushed. For a
+	 * transaction with no state, no store into the kernel half and no
+	 * descriptor broken (ta->bbm) it must have nothing to do: a leaf-only
+	 * commit (txn_commit_fast) calls it only when ta->bbm.changed. */
 	void (*after_publish)(mmu_transaction_t *ta);
 
 	/* Optional shortcuts of the one-entry calls (mmu.c, "fast paths"):

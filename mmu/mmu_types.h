@@ -165,6 +165,9 @@ struct mmu_transaction {
 	struct {
 		uint8_t n, mark;             /* stores held; n at the start of the call */
 		uint8_t spill_n;             /* n before they moved into page copies */
+		bool    upper;               /* one of them (or one undone since) is into a table
+		                                above the leaves or of the kernel half: not a
+		                                leaf-only commit (txn_commit_fast) */
 		uint64_t spill_op;           /* the call that moved them, 0 if none */
 		struct txn_def e[TXN_DEFER];
 	} def;

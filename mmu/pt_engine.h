@@ -169,11 +169,9 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* The set cursor's table for va (level 0), when ta holds va's region. */
-static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+/* set_cursor past its first checks. */
+static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
-	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
-		return false;
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
 	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
@@ -187,8 +185,33 @@ static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 		ta->setcur |= TXN_SETCUR_MISSED;
 		return false;
 	}
-	table_at(ta, t, pa, 0, va & ~(lvl_bytes(1) - 1), false);
+	/* It becomes the cursor (ta->walk) at once, as remember() would note
+	 * it after the call, less keeping it in the set, which holds it: t is
+	 * the cursor's table (t->cursor), so the call remembers nothing. No
+	 * state: no private copy of it (txn_lookup). */
+	pt_entry_t *view = mmu_env_phys_to_virt(pa);
+	vaddr_t first = va & ~(lvl_bytes(1) - 1);
+	ta->walk.pa = pa;
+	ta->walk.gen = ta->gen;
+	ta->walk.sgen = __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE);
+	ta->walk.kgen = __atomic_load_n(&THIS_MODE.kernel_gen, __ATOMIC_ACQUIRE);
+	ta->walk.level = 0;
+	ta->walk.first = first;
+	ta->walk.last = first + (lvl_bytes(1) - 1);
+	ta->walk.view = view;
+	ta->walk.pg = NULL;
+	*t = (struct table){ .pa = pa, .view = view, .va = first, .gen = ta->gen, .level = 0,
+	                     .cursor = true };
 	return true;
+}
+
+/* The set cursor's table for va (level 0), when ta holds va's region.
+ * Inline: a transaction of random addresses stops looking after one miss. */
+static PT_HOT bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+{
+	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
+		return false;
+	return set_cursor_look(ta, va, t);
 }
 
 /* Remember table t, which translates va, as the one the next call will
@@ -603,7 +626,7 @@ static void eng_publish_def(mmu_transaction_t *ta)
 	for (unsigned i = 0; i < ta->def.n; i++) {
 		const struct txn_def *d = &ta->def.e[i];
 		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
-		if (old == d->val || txn_def_superseded(ta, i))
+		if (old == d->val || (i + 1 < ta->def.n && txn_def_superseded(ta, i)))
 			continue;
 		cnt_change(d->page, d->level, old, d->val);
 		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))

@@ -544,19 +544,16 @@ static void commit_flush(mmu_transaction_t *ta)
  */
 bool txn_commit_fast(mmu_transaction_t *ta)
 {
-	const struct mmu_backend *be = ta->set->mode->be;
-	if (ta->st || ta->flush.global || ta->delta[1].used || ta->delta[1].mapped ||
-	    !ta->set->mode->lock_shift)
-		return false;
-	for (unsigned i = 0; i < ta->def.n; i++)
-		if (ta->def.e[i].level || ta->def.e[i].kernel)
-			return false;
-	if (!lock_fast_begin(ta, &ta->delta[0]))
+	const struct mmu_mode *m = ta->set->mode;
+	if (ta->st || ta->def.upper || ta->flush.global || ta->delta[1].used ||
+	    ta->delta[1].mapped || !m->lock_shift || !lock_fast_begin(ta, &ta->delta[0]))
 		return false;
 	if (ta->def.n)
-		be->publish_def(ta);
-	if (be->after_publish)
-		be->after_publish(ta);   /* break-before-make's flush and make */
+		m->be->publish_def(ta);
+	/* No page and nothing of the kernel half: all after_publish can have
+	 * to do is break-before-make's flush and make (mmu_backend). */
+	if (ta->bbm.changed)
+		m->be->after_publish(ta);
 	mmu_env_publish_barrier();
 	commit_flush(ta);
 	ta->def.n = 0;

@@ -126,6 +126,7 @@ static inline bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
 	if (ta->def.n == TXN_DEFER)
 		return false;
 	ta->def.e[ta->def.n++] = *d;
+	ta->def.upper |= d->level || d->kernel;
 	return true;
 }
 /* The word as the transaction sees it: the newest deferred store into it,
