@@ -385,7 +385,7 @@ static void release(mmu_transaction_t *ta)
 {
 	if (ta->lk_held)   /* a leaf-only commit released them already */
 		lock_release(ta);
-	if (mmu_cur)
+	if (mmu_cur && ta->lk_kernel)
 		lock_kernel_release(ta);
 	ta->magic = 0;
 }
@@ -393,17 +393,24 @@ static void release(mmu_transaction_t *ta)
 /* adds: the change only made an entry where there was none (place), which
  * no TLB can hold a translation of on arm64 and x86; the kernel's TLB
  * shootdown skips other CPUs for those (mmu/env_kernel.c). */
-static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes, bool adds)
+static inline __attribute__((always_inline)) void note_change(mmu_transaction_t *ta, int half,
+                                                              vaddr_t va, uint64_t bytes,
+                                                              bool adds)
 {
 	struct txn_flush *f = &ta->flush;
-	if (!f->changed)   /* the first change: the range starts with it */
-		*f = (struct txn_flush){ .start = va, .end = va, .changed = true, .adds_only = true };
+	uint64_t pages = bytes >> mmu_cur->geo.page_shift;
+	if (!f->changed) {   /* the first change: the range is it */
+		*f = (struct txn_flush){ .start = va, .end = va + (bytes - 1) + 1, .pages = pages,
+		                         .global = half == HALF_KERNEL, .changed = true,
+		                         .adds_only = adds };
+		return;
+	}
 	f->adds_only &= adds;
 	if (va < f->start)
 		f->start = va;
 	if (va + (bytes - 1) >= f->end)
 		f->end = va + (bytes - 1) + 1;   /* 0 when it reaches 2^64 */
-	f->pages += bytes >> mmu_cur->geo.page_shift;
+	f->pages += pages;
 	f->global |= half == HALF_KERNEL;
 }
 
@@ -600,11 +607,13 @@ static int fast_begin(mmu_transaction_t *ta, int half, unsigned order)
 	return i;
 }
 
-/* After it stored: one entry of order at va added (n = 1) or removed
- * (n = -1), counted, in the flush range, the half claimed (op_end). */
-static void fast_end(mmu_transaction_t *ta, int half, int i, unsigned order, int64_t n, vaddr_t va)
+/* After it stored: one entry of order (bytes long) at va added (n = 1)
+ * or removed (n = -1), counted, in the flush range, the half claimed
+ * (op_end). Inline: half and n are constants at each call. */
+static inline __attribute__((always_inline)) void fast_end(mmu_transaction_t *ta, int half,
+                                                           int i, unsigned order, int64_t n,
+                                                           vaddr_t va, uint64_t bytes)
 {
-	uint64_t bytes = entry_bytes(order);
 	delta_add(&ta->delta[half], i, order, n, bytes);
 	note_change(ta, half, va, bytes, n > 0);
 }
@@ -629,7 +638,10 @@ static int add_fast(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	    (i = fast_begin(ta, half, e.order)) < 0 ||
 	    mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
 		return MMU_FAST_MISS;
-	fast_end(ta, half, i, e.order, +1, va);
+	if (half == HALF_USER)   /* constants for fast_end */
+		fast_end(ta, HALF_USER, i, e.order, +1, va, bytes);
+	else
+		fast_end(ta, HALF_KERNEL, i, e.order, +1, va, bytes);
 	return 0;
 }
 
@@ -637,11 +649,15 @@ static int remove_fast(mmu_transaction_t *ta, mmu_entry_t cur, vaddr_t va)
 {
 	const struct mmu_backend *be = mmu_cur->be;
 	int half = half_of(va, 1), i;
+	uint64_t bytes = entry_bytes(cur.order);
 	if (!be->remove_one || (cur.flags & MMU_EF_COUNTED) || native_order(cur.order) != cur.order ||
-	    !may_change(ta, half, va, va + (entry_bytes(cur.order) - 1)) || cur_still(ta) ||
+	    !may_change(ta, half, va, va + (bytes - 1)) || cur_still(ta) ||
 	    (i = fast_begin(ta, half, cur.order)) < 0 || be->remove_one(ta, va, cur.order))
 		return MMU_FAST_MISS;
-	fast_end(ta, half, i, cur.order, -1, va);
+	if (half == HALF_USER)   /* constants for fast_end */
+		fast_end(ta, HALF_USER, i, cur.order, -1, va, bytes);
+	else
+		fast_end(ta, HALF_KERNEL, i, cur.order, -1, va, bytes);
 	return 0;
 }
 
@@ -662,7 +678,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->gen = 0;
 	ta->flush.changed = false;
 	ta->flush.global = false;
-	ta->bbm = (struct txn_flush){ 0 };
+	ta->bbm.changed = false;   /* the rest is set by the first break (break_slots) */
 	for (int h = 0; h < 2; h++) {
 		ta->delta[h].mapped = 0;
 		ta->delta[h].used = 0;
@@ -674,6 +690,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
 	lock_txn_init(ta);
+	ta->lk_kernel = false;
 	ta->setcur = 0;
 	for (int k = 0; k < 4; k++)
 		ta->tlb_n[k] = 0;

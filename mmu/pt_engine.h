@@ -581,9 +581,11 @@ static void break_slots(mmu_transaction_t *ta, pt_entry_t *live, size_t n, vaddr
 	vaddr_t last = sva + (n * lvl_bytes(l) - 1);
 	for (size_t j = 0; j < n; j++)
 		__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
-	if (!f->changed || sva < f->start)
+	if (!f->changed)   /* the first break: mmu_transaction set only changed */
+		*f = (struct txn_flush){ .start = sva, .end = last };
+	if (sva < f->start)
 		f->start = sva;
-	if (!f->changed || last > f->end)
+	if (last > f->end)
 		f->end = last;   /* inclusive here */
 	f->pages += (n * lvl_bytes(l)) >> lvl_shift(0);
 	f->global |= kernel;

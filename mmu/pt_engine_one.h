@@ -61,7 +61,7 @@ static inline void store_private(struct txn_page *pg, size_t i, pt_entry_t v)
 		pg->stored_hi = (uint32_t)i;
 }
 
-static bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
+static PT_HOT bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	if (t->pg) {
 		store_private(t->pg, i, v);
@@ -95,7 +95,7 @@ static void cursor_table(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 }
 
 /* The table that holds va's slot at level l, or false. */
-static bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
+static PT_HOT bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
 {
 	if (at_cursor(ta, va, l)) {
 		cursor_table(ta, va, t);

@@ -511,12 +511,6 @@ bool txn_kernel_changed(const mmu_transaction_t *ta)
 	return false;
 }
 
-bool txn_empty(const mmu_transaction_t *ta)
-{
-	return !ta->st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used &&
-	       !ta->delta[1].used;
-}
-
 void txn_tlb_flush(mmu_transaction_t *ta, const struct mmu_flush *f)
 {
 	ta->tlb_n[mmu_env_tlb_flush(ta->set, f)]++;

@@ -161,7 +161,11 @@ void txn_commit(mmu_transaction_t *ta, bool kernel);
  * (mmu/lock.h); false: nothing done. */
 bool txn_commit_fast(mmu_transaction_t *ta);
 /* Nothing to publish, flush or count. */
-bool txn_empty(const mmu_transaction_t *ta);
+static inline bool txn_empty(const mmu_transaction_t *ta)
+{
+	return !ta->st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used &&
+	       !ta->delta[1].used;
+}
 bool txn_kernel_changed(const mmu_transaction_t *ta);
 /* mmu_env_tlb_flush for ta's commit, counted in ta->tlb_n by kind. */
 struct mmu_flush;
