@@ -64,6 +64,7 @@ int mmu_select_mode(const char *name)
 		return err;
 	memset(&m->kernel_counts, 0, sizeof(m->kernel_counts));
 	m->checked.key = 0;   /* what init found (CPU features) may accept other entries */
+	m->found.word = 0;
 	m->kernel_table_pages = 0;
 	m->kernel_owner = NULL;
 	memset(&m->kernel_meta, 0, sizeof(m->kernel_meta));
@@ -705,12 +706,12 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 }
 
 /* Returns 0, or -EINVAL for a transaction that is not open. */
+static int commit_locked(mmu_transaction_t *ta);
+
 int mmu_commit(mmu_transaction_t *ta)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	struct mmu_txn_state *st = ta->st;
-	mmu_translation_set_t *t = ta->set;
 	/* A leaf-only commit publishes under its regions alone; any other
 	 * takes the set: publishing, the TLB operation and the statistics go
 	 * one such commit at a time. What each commit changes is disjoint by
@@ -719,6 +720,15 @@ int mmu_commit(mmu_transaction_t *ta)
 		release(ta);
 		return 0;
 	}
+	return commit_locked(ta);
+}
+
+/* A commit under the set's commit lock. Apart from mmu_commit, so that a
+ * leaf-only commit saves few registers. */
+static __attribute__((noinline)) int commit_locked(mmu_transaction_t *ta)
+{
+	struct mmu_txn_state *st = ta->st;
+	mmu_translation_set_t *t = ta->set;
 	bool kernel = txn_kernel_changed(ta);
 	lock_commit_begin(t, kernel);
 	if (st && st->meta_valid[0])

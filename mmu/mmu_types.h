@@ -84,6 +84,7 @@ struct mmu_translation_set {
 		uint64_t seq;
 		uint64_t region;             /* r + 1; 0: none */
 		paddr_t  table;
+		void    *view;               /* table, mapped: no mmu_env_phys_to_virt per use */
 	} leaf[MMU_SET_CURSORS];
 };
 

@@ -145,7 +145,7 @@ static struct mmu_set_cursor *set_cursor_slot(mmu_transaction_t *ta, vaddr_t va,
 	return &ta->set->leaf[*r % MMU_SET_CURSORS];
 }
 
-static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
+static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, void *view, vaddr_t va)
 {
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
@@ -166,6 +166,7 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&c->region, r + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->table, pa, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->view, view, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
 }
 
@@ -177,6 +178,7 @@ static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
 	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
+	pt_entry_t *view = __atomic_load_n(&c->view, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
 	    !lock_holds(ta, va, va)) {
@@ -189,7 +191,6 @@ static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 	 * it after the call, less keeping it in the set, which holds it: t is
 	 * the cursor's table (t->cursor), so the call remembers nothing. No
 	 * state: no private copy of it (txn_lookup). */
-	pt_entry_t *view = mmu_env_phys_to_virt(pa);
 	vaddr_t first = va & ~(lvl_bytes(1) - 1);
 	ta->walk.pa = pa;
 	ta->walk.gen = ta->gen;
@@ -236,7 +237,7 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	ta->walk.view = t->view;
 	ta->walk.pg = t->pg;
 	if (l == 0 && !ta->st && !t->kernel)   /* no state: no table born or freed */
-		set_cursor_keep(ta, t->pa, va);
+		set_cursor_keep(ta, t->pa, t->view, va);
 }
 
 static PT_HOT bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)

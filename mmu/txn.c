@@ -549,7 +549,8 @@ bool txn_commit_fast(mmu_transaction_t *ta)
 	if (ta->bbm.changed)
 		m->be->after_publish(ta);
 	mmu_env_publish_barrier();
-	commit_flush(ta);
+	if (ta->flush.changed)
+		commit_flush(ta);
 	ta->def.n = 0;
 	lock_fast_end(ta, ta->tlb_n);
 	return true;
