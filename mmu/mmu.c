@@ -305,7 +305,9 @@ static inline __attribute__((always_inline)) void win_open(mmu_transaction_t *ta
 
 static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction_t *ta)
 {
-	return ta && ta->magic == MMU_TXN_MAGIC && ta->set && ta->set->magic == MMU_SET_MAGIC &&
+	/* A transaction is marked open only on a valid set (mmu_transaction):
+	 * no test of ta->set for NULL. */
+	return ta && ta->magic == MMU_TXN_MAGIC && ta->set->magic == MMU_SET_MAGIC &&
 	       ta->set->mode == mmu_cur;
 }
 
@@ -574,12 +576,16 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b);
 /* The current entry was found while another transaction held its regions;
  * now that the call holds them, is it still what the caller was told?
  * -EBUSY if a commit changed it in between. */
-static int cur_still(mmu_transaction_t *ta)
+static int cur_still_look(mmu_transaction_t *ta);
+static inline __attribute__((always_inline)) int cur_still(mmu_transaction_t *ta)
+{
+	return ta->win.cur_locked ? 0 : cur_still_look(ta);
+}
+
+static __attribute__((noinline)) int cur_still_look(mmu_transaction_t *ta)
 {
 	mmu_entry_t e;
 	vaddr_t base;
-	if (ta->win.cur_locked)
-		return 0;
 	if (find_entry(ta, ta->win.find_va, &e, &base, false) || base != ta->win.cur_va || !same_entry(e, cur_entry(ta)))
 		return -EBUSY;
 	ta->win.cur_locked = true;
@@ -701,8 +707,10 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->win.add_key = ta->win.find_word = 0;
 	ta->win.has_current = ta->win.cur_locked = false;
 	ta->win_region = ~0ull;
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur) {
 		ta->status = -EINVAL;
+		ta->magic = 0;   /* every call says -EINVAL (txn_open) */
+	}
 }
 
 /* Returns 0, or -EINVAL for a transaction that is not open. */
@@ -750,8 +758,9 @@ void mmu_forget(mmu_transaction_t *ta)
 }
 
 /* The entry covering va: the backend's shortcut, else the general way. */
-static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *base,
-                  bool racing)
+static inline __attribute__((always_inline)) int lookup(mmu_transaction_t *ta, vaddr_t va,
+                                                       mmu_entry_t *e, vaddr_t *base,
+                                                       bool racing)
 {
 	int err = MMU_FAST_MISS;
 	if (mmu_cur->be->find_one)
@@ -762,6 +771,29 @@ static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *ba
 /* The external definitions of the inline calls (include/mmu.h). */
 extern inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
 extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+
+/* mmu_find's lockless read of a region another transaction holds; apart,
+ * so that a find under the region's lock saves few registers. */
+static __attribute__((noinline)) int find_unheld(mmu_transaction_t *ta, vaddr_t va,
+                                                 mmu_entry_t *e, vaddr_t *base)
+{
+	/* No cursor (ta->walk) into a region not held, before or after: it
+	 * notes the generations after its walk, so a table unlinked and freed
+	 * by a commit during that walk would pass for current (a retry would
+	 * read the freed page). */
+	struct lock_snap s;
+	int err;
+	do {
+		ta->walk.view = NULL;
+		s = lock_read_begin(ta->set, va);
+		err = lookup(ta, va, e, base, true);
+	} while (!lock_read_end(ta->set, va, s));
+	ta->walk.view = NULL;
+	if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
+		panic_mmu("leaf at %#llx is annotated but has no side-table record",
+		          (unsigned long long)va);
+	return err;
+}
 
 /* mmu_find where the window does not vouch for va. Returns 0, -ENOENT
  * (nothing maps va), -ERANGE (va outside the mode). */
@@ -789,20 +821,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		held = !err && (half == HALF_KERNEL ||
 		                !lock_span(ta, base, base + (entry_bytes(e.order) - 1)));
 	} else {
-		/* No cursor (ta->walk) into a region not held, before or after:
-		 * it notes the generations after its walk, so a table unlinked
-		 * and freed by a commit during that walk would pass for current
-		 * (a retry would read the freed page). */
-		struct lock_snap s;
-		do {
-			ta->walk.view = NULL;
-			s = lock_read_begin(ta->set, va);
-			err = lookup(ta, va, &e, &base, true);
-		} while (!lock_read_end(ta->set, va, s));
-		ta->walk.view = NULL;
-		if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
-			panic_mmu("leaf at %#llx is annotated but has no side-table record",
-			          (unsigned long long)va);
+		err = find_unheld(ta, va, &e, &base);
 	}
 	if (err)
 		return err;
@@ -861,6 +880,32 @@ static void checked_put(uint64_t key, uint64_t bits)
 
 /* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
  * -EEXIST, -ENOMEM or -EBUSY. */
+/* mmu_add's checks of an entry word neither ta nor the mode has cached:
+ * the half, or -EINVAL / -ERANGE. Apart, as add_general is. */
+static __attribute__((noinline)) int add_check(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+{
+	int half = check_entry(e, va);
+	if (half < 0)
+		return half;
+	add_cache(ta, e);
+	if (ta->fast.add_key)
+		checked_put(ta->fast.add_key, ta->fast.add_bits);
+	return half;
+}
+
+/* mmu_add past its shortcut; apart, so that the shortcut saves few
+ * registers. */
+static __attribute__((noinline)) int add_general(mmu_transaction_t *ta, mmu_entry_t e,
+                                                 vaddr_t va)
+{
+	int half = check_entry(e, va), err;
+	if (half < 0)
+		return half;
+	if ((err = op_begin(ta, half, va, va + (entry_bytes(e.order) - 1))))
+		return err;
+	return op_end(ta, half, place(ta, half, e, va));
+}
+
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	if (!txn_ok_run(ta))
@@ -868,24 +913,12 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	int err = MMU_FAST_MISS;
 	uint64_t key = mmu_entry_key(e);
 	/* 0: nothing cached (prot 0 is never valid) */
-	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key)) {
-		int half = check_entry(e, va);
-		if (half < 0)
-			return half;
-		add_cache(ta, e);
-		if (ta->fast.add_key)
-			checked_put(ta->fast.add_key, ta->fast.add_bits);
-	}
-	if (ta->fast.add_key == key)
-		err = add_fast(ta, e, va);
-	if (err) {
-		int half = check_entry(e, va);
-		if (half < 0)
-			return half;
-		if ((err = op_begin(ta, half, va, va + (entry_bytes(e.order) - 1))))
-			return err;
-		err = op_end(ta, half, place(ta, half, e, va));
-	}
+	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key) &&
+	    (err = add_check(ta, e, va)) < 0)
+		return err;
+	err = ta->fast.add_key == key ? add_fast(ta, e, va) : MMU_FAST_MISS;
+	if (err)
+		err = add_general(ta, e, va);
 	if (!err) {
 		ta->win.cur_locked = true;
 		ta->win.has_current = true;
@@ -898,6 +931,8 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 }
 
 /* Returns 0, -ENOENT (no current entry), -EBUSY or -ENOMEM. */
+static int remove_general(mmu_transaction_t *ta, mmu_entry_t cur);
+
 int mmu_remove(mmu_transaction_t *ta)
 {
 	if (!txn_ok(ta))
@@ -909,6 +944,13 @@ int mmu_remove(mmu_transaction_t *ta)
 		ta->win.has_current = false;
 		return 0;
 	}
+	return remove_general(ta, cur);
+}
+
+/* mmu_remove past its shortcut; apart, so that the shortcut saves few
+ * registers. */
+static __attribute__((noinline)) int remove_general(mmu_transaction_t *ta, mmu_entry_t cur)
+{
 	int half = half_of(ta->win.cur_va, 1);
 	int err = op_begin(ta, half, ta->win.cur_va, ta->win.cur_va + (entry_bytes(cur.order) - 1));
 	if (err)

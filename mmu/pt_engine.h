@@ -575,8 +575,9 @@ static int eng_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, un
  * one entry), so no walker mixes old and new members. A split or merge of
  * many live blocks costs one invalidation, not one per block.
  */
-static void break_slots(mmu_transaction_t *ta, pt_entry_t *live, size_t n, vaddr_t sva,
-                        unsigned l, bool kernel)
+static __attribute__((noinline)) void break_slots(mmu_transaction_t *ta, pt_entry_t *live,
+                                                  size_t n, vaddr_t sva, unsigned l,
+                                                  bool kernel)
 {
 	struct txn_flush *f = &ta->bbm;
 	vaddr_t last = sva + (n * lvl_bytes(l) - 1);

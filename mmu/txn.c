@@ -146,6 +146,7 @@ static void journal_pop(struct mmu_txn_state *st)
 		memset(e->ptr, 0, e->val * sizeof(uint64_t));
 	} else if (e->kind == J_FREE_USER || e->kind == J_FREE_KERNEL) {
 		st->live_frees -= e->live;
+		st->user_frees -= e->kind == J_FREE_USER;
 	} else if (e->kind == J_OWN) {
 		/* Records are undone newest first, so this one heads both lists. */
 		struct txn_page *pg = e->ptr;
@@ -458,6 +459,7 @@ int txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel)
 	struct jentry *e = &ta->st->jhead->e[ta->st->jhead->n - 1];
 	e->live = !pg || pg->live;
 	ta->st->live_frees += e->live;
+	ta->st->user_frees += !kernel;
 	return 0;
 }
 
@@ -562,23 +564,19 @@ bool txn_commit_fast(mmu_transaction_t *ta)
  * the tables it frees: a later holder of one of them walks afresh. */
 static void forget_set_cursors(mmu_transaction_t *ta)
 {
-	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
-		for (size_t i = 0; i < j->n; i++)
-			if (j->e[i].kind == J_FREE_USER) {
-				for (unsigned k = 0; k < MMU_SET_CURSORS; k++) {
-					struct mmu_set_cursor *c = &ta->set->leaf[k];
-					uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
-					/* A slot being written (odd) gets another
-					 * holder's region: not one this commit frees. */
-					if (!(s & 1) && __atomic_compare_exchange_n(&c->seq, &s, s + 1, false,
-					                                           __ATOMIC_ACQUIRE,
-					                                           __ATOMIC_RELAXED)) {
-						__atomic_store_n(&c->region, 0, __ATOMIC_RELAXED);
-						__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
-					}
-				}
-				return;
-			}
+	if (!ta->st->user_frees)   /* counted by txn_free: no journal scan */
+		return;
+	for (unsigned k = 0; k < MMU_SET_CURSORS; k++) {
+		struct mmu_set_cursor *c = &ta->set->leaf[k];
+		uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+		/* A slot being written (odd) gets another holder's region:
+		 * not one this commit frees. */
+		if (!(s & 1) && __atomic_compare_exchange_n(&c->seq, &s, s + 1, false,
+		                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&c->region, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+		}
+	}
 }
 
 /* A side-table page (raw: no hardware reads it) over its live copy, a
