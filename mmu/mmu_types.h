@@ -84,6 +84,7 @@ struct mmu_translation_set {
 		uint64_t seq;
 		uint64_t region;             /* r + 1; 0: none */
 		paddr_t  table;
+		void    *view;               /* table, mapped: no mmu_env_phys_to_virt per use */
 	} leaf[MMU_SET_CURSORS];
 };
 
@@ -159,6 +160,7 @@ struct mmu_transaction {
 	                                        a page a cached view may point to */
 	uint32_t lk_held;                    /* lock lines it holds a region in (lock.h) */
 	bool     lk_whole;                   /* it holds the set whole */
+	bool     lk_kernel;                  /* it claimed the kernel half (lock_kernel_claim) */
 	vaddr_t  lk_lo, lk_hi;               /* a range it is known to hold (lock.h), empty: lo > hi */
 	uint8_t  tlb_n[4];                   /* commit: TLB operations issued, by kind */
 	uint8_t  setcur;                     /* TXN_SETCUR_*: its use of the set cursor so far */
@@ -168,6 +170,9 @@ struct mmu_transaction {
 	struct {
 		uint8_t n, mark;             /* stores held; n at the start of the call */
 		uint8_t spill_n;             /* n before they moved into page copies */
+		bool    upper;               /* one of them (or one undone since) is into a table
+		                                above the leaves or of the kernel half: not a
+		                                leaf-only commit (txn_commit_fast) */
 		uint64_t spill_op;           /* the call that moved them, 0 if none */
 		struct txn_def e[TXN_DEFER];
 	} def;
