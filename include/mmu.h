@@ -40,7 +40,7 @@ typedef struct mmu_transaction mmu_transaction_t;
  * read a field: mmu_types.h is not on its include path.
  */
 #define MMU_ENTRY_WORDS 2
-#define MMU_SET_WORDS   456
+#define MMU_SET_WORDS   464
 #define MMU_TXN_WORDS   128
 
 /*
