@@ -419,8 +419,12 @@ int main(int argc, char **argv)
 		           "arithmetic (how much of a second CPU the machine gave at all; about 2 "
 		           "when it is quiet). The last column is CPU time per transaction (thread "
 		           "CPU clocks, medians): sharing the set costs what the one-set figure "
-		           "grows by over the set-each one. Load average before: %s\n\n%s",
-		        ntx, runs, load, table);
+		           "grows by over the set-each one. Load average before: %s%s\n\n%s",
+		        ntx, runs, load,
+		        sched_getscheduler(0) == SCHED_FIFO ?
+		                " (run under SCHED_FIFO, `make bench-scale SCALE_RT=1`: the other load "
+		                "preempted)" : "",
+		        table);
 		fclose(f);
 	}
 	return 0;
