@@ -40,7 +40,8 @@ typedef struct mmu_transaction mmu_transaction_t;
  * read a field: mmu_types.h is not on its include path.
  */
 #define MMU_ENTRY_WORDS 2
-#define MMU_SET_WORDS   488
+
+#define MMU_SET_WORDS   496
 #define MMU_TXN_WORDS   128
 
 /*
