@@ -139,9 +139,9 @@ struct mmu_backend {
 	/* Optional shortcuts of the one-entry calls (mmu.c, "fast paths"):
 	 * each takes the common case only and returns MMU_FAST_MISS, having
 	 * changed nothing, for everything else. */
-	/* The leaf descriptor of a plain entry of native order `order`,
-	 * output address left out: 0 if the order has none that add_one can
-	 * take (a contiguous group). */
+	/* The leaf descriptor of an entry of native order `order` (a plain
+	 * leaf, or each member of a contiguous group), output address left
+	 * out: 0 if the order has none that add_one can take. */
 	uint64_t (*leaf_bits)(const struct pt_attr *a, unsigned order);
 	/* Map pa at va with leaf_bits' descriptor where the slot is empty in
 	 * an existing table and the store needs no allocation: 0. */
