@@ -96,9 +96,23 @@ static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table
 	else if (check)
 		for (; k <= end && !w[k]; k++, d += inc)
 			w[k] = d;
-	else
+	else {
+		/* Four stores a round from two values, d and e = d + inc, each
+		 * advanced once a round: written as d, d + inc, d + 2 * inc...
+		 * the compiler chains every slot's add to the last one, one
+		 * store per add's latency. The empty asm hides that e is d + inc,
+		 * so the two chains stay apart. */
+		pt_entry_t e = d + inc, c2 = 2 * inc, c4 = 4 * inc;
+		__asm__("" : "+r"(e));
+		for (; k + 3 <= end; k += 4, d += c4, e += c4) {
+			w[k] = d;
+			w[k + 1] = e;
+			w[k + 2] = d + c2;
+			w[k + 3] = e + c2;
+		}
 		for (; k <= end; k++, d += inc)
 			w[k] = d;
+	}
 	return k;
 }
 
