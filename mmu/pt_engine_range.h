@@ -444,11 +444,35 @@ static uint64_t eng_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	return n;
 }
 
+/* How many slots of w from i, before end, hold d, d + inc, d + 2 * inc...:
+ * one load and compare a slot, no decoding. Eight a round, each slot k
+ * taking k * inc off and compared with d, so the rounds' only chain is
+ * d += 8 * inc (adding inc slot by slot would chain every slot). */
+static size_t linear_slots(const pt_entry_t *w, size_t i, size_t end, pt_entry_t d,
+                           pt_entry_t inc)
+{
+	const pt_entry_t c1 = inc, c2 = 2 * inc, c3 = 3 * inc, c4 = 4 * inc;
+	size_t i0 = i;
+	for (; i + 8 <= end; i += 8, d += 2 * c4) {
+		const pt_entry_t *p = w + i;
+		pt_entry_t d4 = d + c4;
+		if (((p[0] ^ d) | ((p[1] - c1) ^ d) | ((p[2] - c2) ^ d) | ((p[3] - c3) ^ d) |
+		     (p[4] ^ d4) | ((p[5] - c1) ^ d4) | ((p[6] - c2) ^ d4) | ((p[7] - c3) ^ d4)))
+			break;
+	}
+	for (; i < end && w[i] == d; i++, d += inc)
+		;
+	return i - i0;
+}
+
 /*
  * The read cursor of mmu_scan: the leaf holding va and the plain leaves
  * after it in the same table (see mmu_backend.leaves), one read each;
  * leaves with the attribute bits of the previous one are not decoded
- * again. The table is remembered, so the next call starts there.
+ * again. With pa NULL, only those whose output address advances by the
+ * leaf size from the first (a physically contiguous run: each one is the
+ * first's descriptor plus k times one increment, as fill_slots writes
+ * them). The table is remembered, so the next call starts there.
  */
 static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
                            struct mmu_leaf *first, paddr_t *pa, unsigned max)
@@ -470,15 +494,29 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 		end = i + ((last - sva) >> lvl_shift(l)) + 1;
 	if (end - i > max)
 		end = i + max;
-	/* One load and one compare a leaf: the attribute bits are the
-	 * first's, only the address differs (addr_mask). */
-	pt_entry_t mask = addr_mask(&first->attr, l), attr = e & ~mask;
 	unsigned n = 0;
-	for (; i < end; i++, n++) {
-		e = direct ? t.view[i] : rd(ta, t.view, i);
-		if ((e & ~mask) != attr)
-			break;
-		pa[n] = pt_leaf_pa(e, l, sva);
+	if (!pa) {
+		/* Linear over the whole stretch, or one by one (as fill_slots) */
+		uint64_t step = lvl_bytes(l), k = end - i - 1;
+		pt_entry_t d0 = pt_mk_leaf(&first->attr, first->pa, l, false);
+		pt_entry_t inc = pt_mk_leaf(&first->attr, first->pa + step, l, false) - d0;
+		if (pt_mk_leaf(&first->attr, first->pa + k * step, l, false) - d0 != k * inc)
+			n = 1;
+		else if (direct)
+			n = (unsigned)linear_slots(t.view, i, end, e, inc);
+		else
+			for (; i < end && rd(ta, t.view, i) == e; i++, n++, e += inc)
+				;
+	} else {
+		/* One load and one compare a leaf: the attribute bits are the
+		 * first's, only the address differs (addr_mask). */
+		pt_entry_t mask = addr_mask(&first->attr, l), attr = e & ~mask;
+		for (; i < end; i++, n++) {
+			e = direct ? t.view[i] : rd(ta, t.view, i);
+			if ((e & ~mask) != attr)
+				break;
+			pa[n] = pt_leaf_pa(e, l, sva);
+		}
 	}
 	remember(ta, &t, va);
 	return n;
