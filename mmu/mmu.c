@@ -1416,9 +1416,10 @@ uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv)
 	paddr_t run[SCAN_RUN];
 	while (!s->err && !s->done && !be->next(ta, s->va, s->last, &l)) {
 		unsigned n;
-		if (!l.attr.annotated && be->leaves) {
-			n = be->leaves(ta, l.va, s->last, &first, NULL, ~0u);
-			if (n >= SCAN_LINEAR) {
+		bool linear;
+		if (!l.attr.annotated && be->leaves &&
+		    (n = be->leaves(ta, l.va, s->last, &first, run, SCAN_RUN, &linear)) != 0) {
+			if (linear && n >= SCAN_LINEAR) {
 				s->run_va = first.va;
 				s->run_pa = first.pa;
 				s->run_word = mmu_entry_key_of_leaf(&first.attr, first.order);
@@ -1426,10 +1427,10 @@ uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv)
 				scan_past(s, first.va + (n - 1) * s->run_step, s->run_step);
 				return n;
 			}
-			if (n && (n = be->leaves(ta, l.va, s->last, &first, run, SCAN_RUN)) != 0) {
-				scan_run(s, &first, run, n, fn, priv);
-				continue;
-			}
+			for (unsigned i = 0; linear && i < n; i++)   /* short: n < SCAN_LINEAR */
+				run[i] = first.pa + i * entry_bytes(first.order);
+			scan_run(s, &first, run, n, fn, priv);
+			continue;
 		}
 		mmu_entry_t e;
 		vaddr_t va = s->va;

@@ -468,14 +468,16 @@ static size_t linear_slots(const pt_entry_t *w, size_t i, size_t end, pt_entry_t
 /*
  * The read cursor of mmu_scan: the leaf holding va and the plain leaves
  * after it in the same table (see mmu_backend.leaves), one read each;
- * leaves with the attribute bits of the previous one are not decoded
- * again. With pa NULL, only those whose output address advances by the
- * leaf size from the first (a physically contiguous run: each one is the
- * first's descriptor plus k times one increment, as fill_slots writes
- * them). The table is remembered, so the next call starts there.
+ * leaves with the attribute bits of the first are not decoded again
+ * (addr_mask). A physically contiguous run is recognised from the second
+ * slot (the first's attribute bits, the next output address): then each
+ * slot is compared with the first descriptor plus k times that increment,
+ * and the last one decoded (a carry out of the address field would have
+ * changed its attribute bits: every later value is larger). The table is
+ * remembered, so the next call starts there.
  */
 static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
-                           struct mmu_leaf *first, paddr_t *pa, unsigned max)
+                           struct mmu_leaf *first, paddr_t *pa, unsigned max, bool *linear)
 {
 	struct table t;
 	descend(ta, va, 0, &t);
@@ -484,6 +486,7 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	bool direct = direct_reads(ta, &t);
 	pt_entry_t e = direct ? t.view[i] : rd(ta, t.view, i);
 	vaddr_t sva = slot_va(t.va, l, i);
+	*linear = false;
 	if (pt_kind(e, l) != PT_LEAF || contig_leaf(e, l))
 		return 0;
 	leaf_of(e, l, sva, first);
@@ -492,33 +495,36 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	/* Slots up to last (the last one may end the address space). */
 	if ((last - sva) >> lvl_shift(l) < end - i - 1)
 		end = i + ((last - sva) >> lvl_shift(l)) + 1;
+	pt_entry_t mask = addr_mask(&first->attr, l), attr = e & ~mask;
+	uint64_t step = lvl_bytes(l);
+	remember(ta, &t, va);
+	if (end - i >= 2) {
+		pt_entry_t e1 = direct ? t.view[i + 1] : rd(ta, t.view, i + 1), inc = e1 - e;
+		if ((e1 & ~mask) == attr && pt_leaf_pa(e1, l, sva + step) == first->pa + step) {
+			size_t k = 0;
+			if (direct)
+				k = linear_slots(t.view, i, end, e, inc);
+			else
+				for (pt_entry_t d = e; i + k < end && rd(ta, t.view, i + k) == d; k++, d += inc)
+					;
+			pt_entry_t el = e + (k - 1) * inc;
+			if ((el & ~mask) == attr &&
+			    pt_leaf_pa(el, l, sva + (k - 1) * step) == first->pa + (k - 1) * step) {
+				*linear = true;
+				return (unsigned)k;
+			}
+		}
+	}
+	/* One load and one compare a leaf. */
 	if (end - i > max)
 		end = i + max;
 	unsigned n = 0;
-	if (!pa) {
-		/* Linear over the whole stretch, or one by one (as fill_slots) */
-		uint64_t step = lvl_bytes(l), k = end - i - 1;
-		pt_entry_t d0 = pt_mk_leaf(&first->attr, first->pa, l, false);
-		pt_entry_t inc = pt_mk_leaf(&first->attr, first->pa + step, l, false) - d0;
-		if (pt_mk_leaf(&first->attr, first->pa + k * step, l, false) - d0 != k * inc)
-			n = 1;
-		else if (direct)
-			n = (unsigned)linear_slots(t.view, i, end, e, inc);
-		else
-			for (; i < end && rd(ta, t.view, i) == e; i++, n++, e += inc)
-				;
-	} else {
-		/* One load and one compare a leaf: the attribute bits are the
-		 * first's, only the address differs (addr_mask). */
-		pt_entry_t mask = addr_mask(&first->attr, l), attr = e & ~mask;
-		for (; i < end; i++, n++) {
-			e = direct ? t.view[i] : rd(ta, t.view, i);
-			if ((e & ~mask) != attr)
-				break;
-			pa[n] = pt_leaf_pa(e, l, sva);
-		}
+	for (; i < end; i++, n++) {
+		e = direct ? t.view[i] : rd(ta, t.view, i);
+		if ((e & ~mask) != attr)
+			break;
+		pa[n] = pt_leaf_pa(e, l, sva);
 	}
-	remember(ta, &t, va);
 	return n;
 }
 
