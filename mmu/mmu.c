@@ -1464,76 +1464,129 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
 }
 
-/* Leaves mmu_scan reads at a time from one table. */
+/* Leaves mmu_scan reads at a time from one table when their output
+ * addresses are not contiguous; a contiguous run at least SCAN_LINEAR
+ * long goes to the caller's loop (the inline mmu_scan, include/mmu.h). */
 #define SCAN_RUN 64
+#define SCAN_LINEAR 8
+
+/* Where the scan goes on after the entry at va of bytes bytes. */
+static void scan_past(struct mmu_scan_ *s, vaddr_t va, uint64_t bytes)
+{
+	s->va = va + bytes;
+	if (s->va <= va || s->va > s->last)
+		s->done = true;   /* wrapped past the top, or past the end */
+}
+
+int mmu_scan_begin_(struct mmu_scan_ *s, mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || end <= start)
+		return -EINVAL;
+	mmu_transaction(&s->ta, t);
+	s->va = start;
+	s->last = end - 1;
+	s->err = 0;
+	s->done = false;
+	return 0;
+}
+
+/* fn's entry keep for entry e at va: through mmu_update unless the two
+ * are the same. Returns true when the caller's run must stop (an error,
+ * in s->err, or a change of size: the rest is read again from past va). */
+bool mmu_scan_keep_(struct mmu_scan_ *s, mmu_entry_t e, mmu_entry_t keep, vaddr_t va)
+{
+	if (same_entry(e, keep))
+		return false;
+	int err = mmu_find_call_(&s->ta, va, NULL);
+	if (!err)
+		err = mmu_update(&s->ta, keep);
+	if (!err && keep.order == e.order)
+		return false;   /* rewritten in place: the other leaves of the run stay */
+	s->err = err;
+	scan_past(s, va, entry_bytes(e.order));
+	return true;
+}
 
 /* fn over n plain leaves of one table, alike but for their output
- * addresses (first, pa[]); those it changes go through mmu_update (after a
- * change of size, the rest are read again). *va: where the scan goes on.
- * Returns 0 or mmu_update's error. */
-static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *first, const paddr_t *pa,
-                    unsigned n, mmu_scan_fn fn, void *priv, vaddr_t *va)
+ * addresses (first, pa[]); those it changes go through mmu_scan_keep_.
+ * Sets s->va past what it covered. */
+static void scan_run(struct mmu_scan_ *s, const struct mmu_leaf *first, const paddr_t *pa,
+                     unsigned n, mmu_scan_fn fn, void *priv)
 {
 	uint64_t key = mmu_entry_key_of_leaf(&first->attr, first->order);
 	uint64_t bytes = entry_bytes(first->order);
 	vaddr_t at = first->va;
+	scan_past(s, at + (n - 1) * bytes, bytes);
 	for (unsigned i = 0; i < n; i++, at += bytes) {
 		mmu_entry_t e = mmu_entry_with_key(pa[i], key);
 		mmu_entry_t keep = fn(e, at, priv);
-		*va = at + bytes ? at + bytes : ~(vaddr_t)0;
-		if ((keep.pa == pa[i] && mmu_entry_key(keep) == key) || same_entry(e, keep))
+		if ((keep.pa != pa[i] || mmu_entry_key(keep) != key) &&
+		    mmu_scan_keep_(s, e, keep, at))
+			return;
+	}
+}
+
+/*
+ * The next run of entries for the caller's loop (s->run_*): a contiguous
+ * stretch of plain leaves of one table, at least SCAN_LINEAR long. Until
+ * there is one, it calls fn itself: for a shorter stretch, leaves whose
+ * addresses are not contiguous, or any other entry (as mmu_find reports
+ * it). Returns how many entries the run has; 0 when the scan is over.
+ */
+uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv)
+{
+	mmu_transaction_t *ta = &s->ta;
+	const struct mmu_backend *be = mmu_cur->be;
+	struct mmu_leaf l, first;
+	paddr_t run[SCAN_RUN];
+	while (!s->err && !s->done && !be->next(ta, s->va, s->last, &l)) {
+		unsigned n;
+		bool linear;
+		if (!l.attr.annotated && be->leaves &&
+		    (n = be->leaves(ta, l.va, s->last, &first, run, SCAN_RUN, &linear)) != 0) {
+			if (linear && n >= SCAN_LINEAR) {
+				s->run_va = first.va;
+				s->run_pa = first.pa;
+				s->run_word = mmu_entry_key_of_leaf(&first.attr, first.order);
+				s->run_step = entry_bytes(first.order);
+				scan_past(s, first.va + (n - 1) * s->run_step, s->run_step);
+				return n;
+			}
+			for (unsigned i = 0; linear && i < n; i++)   /* short: n < SCAN_LINEAR */
+				run[i] = first.pa + i * entry_bytes(first.order);
+			scan_run(s, &first, run, n, fn, priv);
 			continue;
-		int err = mmu_find(ta, at, NULL);   /* inline inside the window */
-		if (!err)
-			err = mmu_update(ta, keep);
-		if (err || keep.order != e.order)
-			return err;   /* a split or merge: the rest is read again */
-		/* rewritten in place: the other leaves read stay as they were */
+		}
+		mmu_entry_t e;
+		vaddr_t va = s->va;
+		if ((s->err = mmu_find_call_(ta, l.va > va ? l.va : va, &e)) != 0)
+			break;
+		vaddr_t base = ta->win.cur_va;
+		scan_past(s, base, entry_bytes(e.order));
+		mmu_entry_t keep = fn(e, base, priv);
+		if (!same_entry(e, keep))
+			s->err = mmu_update(ta, keep);
 	}
 	return 0;
 }
 
+/* The scan's transaction: committed, or forgotten after an error (then
+ * nothing changed). Returns 0 or the first error. */
+int mmu_scan_end_(struct mmu_scan_ *s)
+{
+	if (s->err) {
+		mmu_forget(&s->ta);
+		return s->err;
+	}
+	return mmu_commit(&s->ta);
+}
+
 /* Calls fn once per entry overlapping [start, end), in address order, and
  * applies what it returns through mmu_update, all in one transaction.
- * Returns 0, or the first error (then nothing changed). */
-int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
-             mmu_scan_fn fn, void *priv)
-{
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || !fn || end <= start)
-		return -EINVAL;
-	mmu_transaction_t ta;
-	mmu_transaction(&ta, t);
-	int err = 0;
-	vaddr_t va = start;
-	struct mmu_leaf l, first;
-	paddr_t run[SCAN_RUN];
-	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
-		mmu_entry_t e;
-		unsigned n = 0;
-		if (!l.attr.annotated && mmu_cur->be->leaves &&
-		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, &first, run, SCAN_RUN)) != 0) {
-			/* Plain leaves of one table, read in one pass: a walk only
-			 * for the first one the callback changes. */
-			err = scan_run(&ta, &first, run, n, fn, priv, &va);
-			continue;
-		}
-		err = mmu_find_call_(&ta, l.va > va ? l.va : va, &e);
-		if (err)
-			break;
-		vaddr_t base = ta.win.cur_va, next = base + entry_bytes(e.order);
-		mmu_entry_t keep = fn(e, base, priv);
-		if (!same_entry(e, keep))
-			err = mmu_update(&ta, keep);
-		if (next <= va)
-			break;   /* wrapped past the top */
-		va = next;
-	}
-	if (err) {
-		mmu_forget(&ta);
-		return err;
-	}
-	return mmu_commit(&ta);
-}
+ * Returns 0, or the first error (then nothing changed). The inline
+ * definition is in include/mmu.h. */
+extern inline int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
+                           mmu_scan_fn fn, void *priv);
 
 bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
 {

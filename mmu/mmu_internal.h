@@ -118,10 +118,13 @@ struct mmu_backend {
 	 * same table with the same order and attributes, as long as each
 	 * starts inside [va, last], up to max; all native, with no side-table
 	 * record (not annotated) and no contiguous group. first: the first
-	 * one; pa[i]: the output address of the i-th. Returns how many (0: no
-	 * such leaf at va). */
+	 * one; pa[i]: the output address of the i-th. *linear set: their
+	 * output addresses advance by their size from first->pa (a
+	 * physically contiguous run, read without decoding), pa[] is not
+	 * written and max does not apply. Returns how many (0: no such leaf
+	 * at va). */
 	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *first,
-	                   paddr_t *pa, unsigned max);
+	                   paddr_t *pa, unsigned max, bool *linear);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,

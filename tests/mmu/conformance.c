@@ -2485,6 +2485,81 @@ static void case_ranges_whole(struct ctx *c)
 		      st.mapped_bytes - st0.mapped_bytes, st.table_pages, st0.table_pages);
 }
 
+/*
+ * mmu_scan over the shapes its loops tell apart (include/mmu.h,
+ * mmu_scan_next_): physically contiguous stretches of 8 or more base pages
+ * (the caller's inline loop), shorter ones and a stretch whose output
+ * addresses run backwards (the layer's own loop), holes, and a leaf-table
+ * boundary inside a stretch. The callback sees every entry once, in
+ * order, with its address; the entries it changes (every third one, also
+ * in the middle of a contiguous stretch) are changed and no other.
+ */
+#define SCAN_SHAPE_N 80
+struct scan_shape {
+	vaddr_t va0;
+	paddr_t pa0;
+	uint64_t page;
+	unsigned n, bad, make_ro;
+	vaddr_t first_bad;
+};
+
+static bool scan_shape_hole(unsigned i) { return i == 5 || i == 50; }
+
+static paddr_t scan_shape_pa(paddr_t pa0, uint64_t page, unsigned i)
+{
+	return pa0 + (i >= 20 && i < 32 ? 51 - i : i) * page;   /* 20..31 backwards */
+}
+
+static mmu_entry_t scan_shape_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct scan_shape *s = priv;
+	/* the i-th entry the scan reports should be the i-th mapped one */
+	unsigned i = 0, k = 0;
+	for (; i < SCAN_SHAPE_N; i++)
+		if (!scan_shape_hole(i) && k++ == s->n)
+			break;
+	unsigned prot = s->make_ro == 2 && i % 3 == 1 ? R : R | W;
+	if ((i == SCAN_SHAPE_N || va != s->va0 + i * s->page ||
+	     mmu_entry_pa(e) != scan_shape_pa(s->pa0, s->page, i) || mmu_entry_order(e) != 0 ||
+	     mmu_entry_prot(e) != prot) && !s->bad++)
+		s->first_bad = va;
+	s->n++;
+	return s->make_ro == 1 && i % 3 == 1 ? mmu_mkprot(e, R) : e;
+}
+
+static void case_scan_shapes(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned o = c->env.geo.page_shift - 3;   /* a leaf table's span */
+	if (o + 2 > c->env.geo.max_order)
+		return;
+	vaddr_t va0 = uva(c, o + 1, 1) + sz(c, o) - 40 * page;   /* a table boundary at 40 */
+	paddr_t pa0 = pa_for(c, o + 1, 0);
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	for (unsigned i = 0; i < SCAN_SHAPE_N; i++)
+		if (!scan_shape_hole(i) &&
+		    !EXPECT_RC(c, mmu_add(&ta, ent(scan_shape_pa(pa0, page, i), R | W, 0), va0 + i * page),
+		               0, "scan shapes: mmu_add of page %u", i)) {
+			mmu_forget(&ta);
+			return;
+		}
+	EXPECT_RC(c, mmu_commit(&ta), 0, "scan shapes: commit");
+	static const char *const what[3] = { "returning every entry", "changing every third",
+	                                     "after the change" };
+	for (unsigned round = 0; round < 3; round++) {
+		struct scan_shape s = { .va0 = va0, .pa0 = pa0, .page = page, .make_ro = round };
+		EXPECT_RC(c, mmu_scan(t, va0, va0 + SCAN_SHAPE_N * page, scan_shape_fn, &s), 0,
+		          "scan shapes: mmu_scan %s", what[round]);
+		if (s.n != SCAN_SHAPE_N - 2 || s.bad)
+			failf(c, "scan shapes: mmu_scan %s: %u calls (expected %u), %u wrong, the first at %#"
+			      PRIx64, what[round], s.n, SCAN_SHAPE_N - 2, s.bad, s.first_bad);
+	}
+}
+
 /* -ENOMEM at every allocation inside each range call leaves the
  * transaction as it was: committed right after, the set's tables are bit
  * for bit as before and the statistics unchanged. */
@@ -2615,6 +2690,7 @@ static const struct test_case cases[] = {
 	{ "ranges", case_ranges },
 	{ "ranges_enomem", case_ranges_enomem },
 	{ "ranges_whole", case_ranges_whole },
+	{ "scan_shapes", case_scan_shapes },
 	{ "cursor", case_cursor },
 	{ "window", case_window },
 	{ "window_change", case_window_change },
