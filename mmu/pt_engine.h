@@ -145,7 +145,7 @@ static struct mmu_set_cursor *set_cursor_slot(mmu_transaction_t *ta, vaddr_t va,
 	return &ta->set->leaf[*r % MMU_SET_CURSORS];
 }
 
-static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
+static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, void *view, vaddr_t va)
 {
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
@@ -166,19 +166,19 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&c->region, r + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->table, pa, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->view, view, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* The set cursor's table for va (level 0), when ta holds va's region. */
-static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+/* set_cursor past its first checks. */
+static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
-	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
-		return false;
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
 	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
 	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
+	pt_entry_t *view = __atomic_load_n(&c->view, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
 	    !lock_holds(ta, va, va)) {
@@ -187,8 +187,32 @@ static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 		ta->setcur |= TXN_SETCUR_MISSED;
 		return false;
 	}
-	table_at(ta, t, pa, 0, va & ~(lvl_bytes(1) - 1), false);
+	/* It becomes the cursor (ta->walk) at once, as remember() would note
+	 * it after the call, less keeping it in the set, which holds it: t is
+	 * the cursor's table (t->cursor), so the call remembers nothing. No
+	 * state: no private copy of it (txn_lookup). */
+	vaddr_t first = va & ~(lvl_bytes(1) - 1);
+	ta->walk.pa = pa;
+	ta->walk.gen = ta->gen;
+	ta->walk.sgen = __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE);
+	ta->walk.kgen = __atomic_load_n(&THIS_MODE.kernel_gen, __ATOMIC_ACQUIRE);
+	ta->walk.level = 0;
+	ta->walk.first = first;
+	ta->walk.last = first + (lvl_bytes(1) - 1);
+	ta->walk.view = view;
+	ta->walk.pg = NULL;
+	*t = (struct table){ .pa = pa, .view = view, .va = first, .gen = ta->gen, .level = 0,
+	                     .cursor = true };
 	return true;
+}
+
+/* The set cursor's table for va (level 0), when ta holds va's region.
+ * Inline: a transaction of random addresses stops looking after one miss. */
+static PT_HOT bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+{
+	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
+		return false;
+	return set_cursor_look(ta, va, t);
 }
 
 /* Remember table t, which translates va, as the one the next call will
@@ -213,7 +237,7 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	ta->walk.view = t->view;
 	ta->walk.pg = t->pg;
 	if (l == 0 && !ta->st && !t->kernel)   /* no state: no table born or freed */
-		set_cursor_keep(ta, t->pa, va);
+		set_cursor_keep(ta, t->pa, t->view, va);
 }
 
 static PT_HOT bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
@@ -555,16 +579,19 @@ static int eng_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, un
  * one entry), so no walker mixes old and new members. A split or merge of
  * many live blocks costs one invalidation, not one per block.
  */
-static void break_slots(mmu_transaction_t *ta, pt_entry_t *live, size_t n, vaddr_t sva,
-                        unsigned l, bool kernel)
+static __attribute__((noinline)) void break_slots(mmu_transaction_t *ta, pt_entry_t *live,
+                                                  size_t n, vaddr_t sva, unsigned l,
+                                                  bool kernel)
 {
 	struct txn_flush *f = &ta->bbm;
 	vaddr_t last = sva + (n * lvl_bytes(l) - 1);
 	for (size_t j = 0; j < n; j++)
 		__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
-	if (!f->changed || sva < f->start)
+	if (!f->changed)   /* the first break: mmu_transaction set only changed */
+		*f = (struct txn_flush){ .start = sva, .end = last };
+	if (sva < f->start)
 		f->start = sva;
-	if (!f->changed || last > f->end)
+	if (last > f->end)
 		f->end = last;   /* inclusive here */
 	f->pages += (n * lvl_bytes(l)) >> lvl_shift(0);
 	f->global |= kernel;
@@ -607,7 +634,7 @@ static void eng_publish_def(mmu_transaction_t *ta)
 	for (unsigned i = 0; i < ta->def.n; i++) {
 		const struct txn_def *d = &ta->def.e[i];
 		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
-		if (old == d->val || txn_def_superseded(ta, i))
+		if (old == d->val || (i + 1 < ta->def.n && txn_def_superseded(ta, i)))
 			continue;
 		cnt_change(d->page, d->level, old, d->val);
 		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))

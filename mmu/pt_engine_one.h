@@ -76,7 +76,7 @@ static inline void store_private(struct txn_page *pg, size_t i, pt_entry_t v)
 		pg->stored_hi = (uint32_t)i;
 }
 
-static bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
+static PT_HOT bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	if (t->pg) {
 		store_private(t->pg, i, v);
@@ -110,7 +110,7 @@ static void cursor_table(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 }
 
 /* The table that holds va's slot at level l, or false. */
-static bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
+static PT_HOT bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
 {
 	if (at_cursor(ta, va, l)) {
 		cursor_table(ta, va, t);
@@ -199,6 +199,42 @@ static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t b
 	return 0;
 }
 
+/* The entry fields of a plain leaf whose descriptor without its output
+ * address is key, at level l, as the last transaction of the mode that
+ * decoded one found them (mmu_mode.found): a one-page transaction finds a
+ * page mapped like the last one without decoding it. A pure function of
+ * the bits, so any transaction's answer is right for every other; read
+ * lockless under a sequence count, written by a caller that wins it, as
+ * mmu_add's entry checks are (mmu.c, "entry checks"). */
+static bool found_get(struct txn_fast *f, uint64_t key, unsigned l)
+{
+	uint64_t s = __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_ACQUIRE);
+	uint64_t k = __atomic_load_n(&THIS_MODE.found.key, __ATOMIC_RELAXED);
+	uint64_t w = __atomic_load_n(&THIS_MODE.found.word, __ATOMIC_RELAXED);
+	uint64_t fl = __atomic_load_n(&THIS_MODE.found.level, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((s & 1) || k != key || fl != l || !w ||
+	    __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_RELAXED) != s)
+		return false;
+	f->find_key = key;
+	f->find_word = w;
+	f->find_level = l;
+	return true;
+}
+
+static void found_put(const struct txn_fast *f)
+{
+	uint64_t s = __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_RELAXED);
+	if ((s & 1) || !__atomic_compare_exchange_n(&THIS_MODE.found.seq, &s, s + 1, false,
+	                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&THIS_MODE.found.key, f->find_key, __ATOMIC_RELAXED);
+	__atomic_store_n(&THIS_MODE.found.word, f->find_word, __ATOMIC_RELAXED);
+	__atomic_store_n(&THIS_MODE.found.level, f->find_level, __ATOMIC_RELAXED);
+	__atomic_store_n(&THIS_MODE.found.seq, s + 2, __ATOMIC_RELEASE);
+}
+
 static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)
 {
 	struct table t = { .cursor = true };
@@ -222,7 +258,7 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 	 * mapped alike): the same entry fields, without decoding them. */
 	uint64_t key = e ^ leaf_oa(pa, l);
 	struct txn_fast *f = &ta->fast;
-	if (key != f->find_key || l != f->find_level || !f->find_word) {
+	if ((key != f->find_key || l != f->find_level || !f->find_word) && !found_get(f, key, l)) {
 		struct pt_attr a;
 		pt_leaf_attr(e, l, &a);
 		if (a.annotated)
@@ -230,6 +266,7 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 		f->find_word = mmu_entry_key_of_leaf(&a, l * PT_INDEX_BITS);
 		f->find_key = key;
 		f->find_level = l;
+		found_put(f);
 	}
 	*out = mmu_entry_with_key(pa, f->find_word);
 	*base = va & ~(lvl_bytes(l) - 1);
@@ -281,7 +318,8 @@ static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_
 	w->base = ta->walk.first;
 	w->find_off = ~(ta->walk.last - ta->walk.first);
 	w->add_off = w->find_off | (lvl_bytes(0) - 1);
-	w->oa_mask = THIS_MODE.win_oa_mask;
+	w->attr_mask = ~THIS_MODE.win_oa_mask;
+	w->page_mask = ~(lvl_bytes(0) - 1);
 	w->oa_shift = (uint8_t)THIS_MODE.win_oa_shift;
 	*pg = ta->walk.pg;
 	return true;
