@@ -302,6 +302,18 @@ static int hs_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 	return -ENOENT;
 }
 
+/* The first occupied slot of page w at or after slot from (its occupancy
+ * bitmap), H_PAGE_SLOTS if none. */
+static unsigned occupied(const uint64_t *w, unsigned from)
+{
+	for (unsigned m = from / 64; m < 4; m++) {
+		uint64_t bits = w[HDR_MAP + m] & (m == from / 64 ? ~0ull << (from % 64) : ~0ull);
+		if (bits)
+			return m * 64 + (unsigned)__builtin_ctzll(bits);
+	}
+	return H_PAGE_SLOTS;
+}
+
 /* The leaf with the lowest base in [from, last] of the whole table, by one
  * pass over every page's occupancy bitmap. */
 static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from, vaddr_t last,
@@ -311,17 +323,14 @@ static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from,
 	for (uint64_t i = 0; i < dir[DIR_D]; i++)
 		for (paddr_t pa = dir[DIR_PAGE0 + i]; pa;) {
 			const uint64_t *w = view(ta, pa);
-			for (unsigned m = 0; m < 4; m++)
-				for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
-					unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
-					uint64_t tag = w[tag_word(s)];
-					vaddr_t base = tag & TAG_VA;
-					if (base >= from && base <= last &&
-					    (!best_tag || base < (best_tag & TAG_VA))) {
-						best_tag = tag;
-						best_tr = w[tag_word(s) + 1];
-					}
+			for (unsigned s = occupied(w, 0); s < H_PAGE_SLOTS; s = occupied(w, s + 1)) {
+				uint64_t tag = w[tag_word(s)];
+				vaddr_t base = tag & TAG_VA;
+				if (base >= from && base <= last && (!best_tag || base < (best_tag & TAG_VA))) {
+					best_tag = tag;
+					best_tr = w[tag_word(s) + 1];
 				}
+			}
 			pa = w[HDR_NEXT];
 		}
 	if (!best_tag)
@@ -663,16 +672,12 @@ static inline bool slot_in(const uint64_t *w, unsigned s, vaddr_t va, vaddr_t la
 static bool slots_in(const uint64_t *w, vaddr_t va, vaddr_t last, uint64_t map[4])
 {
 	bool all = true;
-	for (unsigned m = 0; m < 4; m++) {
-		map[m] = 0;
-		for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
-			unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
-			if (slot_in(w, s, va, last))
-				map[m] |= 1ull << (s % 64);
-			else
-				all = false;
-		}
-	}
+	map[0] = map[1] = map[2] = map[3] = 0;
+	for (unsigned s = occupied(w, 0); s < H_PAGE_SLOTS; s = occupied(w, s + 1))
+		if (slot_in(w, s, va, last))
+			map[s / 64] |= 1ull << (s % 64);
+		else
+			all = false;
 	return all;
 }
 
@@ -709,15 +714,13 @@ static uint64_t sweep(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t 
 	for (uint64_t i = 0; i < dir[DIR_D]; i++)
 		for (paddr_t pa = dir[DIR_PAGE0 + i]; pa;) {
 			const uint64_t *w = view(ta, pa);
-			for (unsigned m = 0; m < 4; m++)
-				for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
-					unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
-					if (!slot_in(w, s, va, last))
-						continue;
-					if ((w[tag_word(s)] & ~TAG_VA) != want_tag || (w[tag_word(s) + 1] & TR_SW))
-						return 0;   /* another size, or a side-table record */
-					n++;
-				}
+			for (unsigned s = occupied(w, 0); s < H_PAGE_SLOTS; s = occupied(w, s + 1)) {
+				if (!slot_in(w, s, va, last))
+					continue;
+				if ((w[tag_word(s)] & ~TAG_VA) != want_tag || (w[tag_word(s) + 1] & TR_SW))
+					return 0;   /* another size, or a side-table record */
+				n++;
+			}
 			pa = w[HDR_NEXT];
 		}
 	if (n != want)

@@ -1993,6 +1993,23 @@ static void case_whole_count(struct ctx *c)
 			failf(c, "whole count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
 			      st->entries[0], st->mapped_bytes);
 	}
+	/* A table born in an earlier call of the transaction, then a range
+	 * that fills two of its slots and fails on the third (-EEXIST): the
+	 * undo empties them, and the table's count must say so (a count kept
+	 * through the failed fill would let the removal below unlink it as
+	 * three leaves). */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 3), R, 0), base + 2 * page), 0, "whole count: a page");
+	EXPECT_RC(c, mmu_add_range(&ta, ent(pa_for(c, tbl, 1), R | W, 0), base, 4 * page), -EEXIST,
+	          "whole count: a range over it");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit after a failed range");
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count: remove the table");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit the removal");
+	st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "whole count after a failed range: removed, %" PRIu64 " entries %" PRIu64
+		      " bytes left", st->entries[0], st->mapped_bytes);
 }
 
 /* Contiguous groups added one mmu_add each into a leaf table born in the
