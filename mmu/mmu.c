@@ -1345,12 +1345,12 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 #define SCAN_RUN 64
 #define SCAN_LINEAR 8
 
-/* Where the scan goes on after the entry at va of bytes bytes. */
+/* Where the scan goes on after the entry at va of bytes bytes (also back
+ * from a run's end, when an entry inside it changed size). */
 static void scan_past(struct mmu_scan_ *s, vaddr_t va, uint64_t bytes)
 {
 	s->va = va + bytes;
-	if (s->va <= va || s->va > s->last)
-		s->done = true;   /* wrapped past the top, or past the end */
+	s->done = s->va <= va || s->va > s->last;   /* wrapped past the top, or past the end */
 }
 
 int mmu_scan_begin_(struct mmu_scan_ *s, mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
