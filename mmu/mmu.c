@@ -64,6 +64,7 @@ int mmu_select_mode(const char *name)
 		return err;
 	memset(&m->kernel_counts, 0, sizeof(m->kernel_counts));
 	m->checked.key = 0;   /* what init found (CPU features) may accept other entries */
+	m->found.word = 0;
 	m->kernel_table_pages = 0;
 	m->kernel_owner = NULL;
 	memset(&m->kernel_meta, 0, sizeof(m->kernel_meta));
@@ -228,19 +229,23 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 static void win_fold(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
-	if (w->adds) {
+	if (w->lo <= w->hi) {   /* stored into */
 		uint64_t page = 1ull << w->page_shift;
 		struct txn_delta *d = &ta->delta[HALF_USER];
-		delta_add(d, delta_slot(d, 0), 0, w->adds, page);
+		if (w->adds)
+			delta_add(d, delta_slot(d, 0), 0, w->adds, page);
 		struct txn_flush *f = &ta->flush;
 		vaddr_t first = w->base + ((uint64_t)w->lo << w->page_shift);
 		vaddr_t end = w->base + ((uint64_t)(w->hi + 1) << w->page_shift);
 		if (!f->changed)
 			*f = (struct txn_flush){ .start = first, .end = end, .changed = true,
 			                         .adds_only = true };
+		f->adds_only &= !w->changed;
 		f->start = first < f->start ? first : f->start;
 		f->end = end > f->end ? end : f->end;
-		f->pages += w->adds;
+		/* Pages changed: each add once; with removes or updates, the
+		 * words between the lowest and highest stored (at least as many) */
+		f->pages += w->changed ? w->hi - w->lo + 1 : (uint64_t)w->adds;
 		struct txn_page *pg = ta->win_pg;
 		pg->whole_count = 0;
 		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
@@ -248,8 +253,11 @@ static void win_fold(mmu_transaction_t *ta)
 	}
 	w->slots = NULL;
 	w->adds = 0;
-	w->add_key = 0;
+	w->lo = ~0u;
+	w->hi = 0;
+	w->add_key = w->upd_key = MMU_WIN_NO_KEY_;
 	w->find_word = 0;
+	w->chg_mask = ~0ull;
 	w->find_off = w->add_off = ~0ull;   /* no va is inside */
 }
 
@@ -258,6 +266,16 @@ static inline __attribute__((always_inline)) void win_close(mmu_transaction_t *t
 	if (ta->win.slots)
 		win_fold(ta);
 }
+
+_Static_assert(((MMU_EF_GLOBAL | MMU_EF_ACCESSED | MMU_EF_DIRTY | MMU_EF_COUNTED | MMU_EF_OLD |
+                 MMU_EF_CLEAN) & (MMU_WIN_NO_KEY_ >> 48)) == 0 &&
+               __builtin_offsetof(struct mmu_entry, flags) == 14,
+               "MMU_WIN_NO_KEY_ must be a flag bit no entry has");
+
+/* The entry word bits a current entry mmu_remove and mmu_update take
+ * inline must have clear: a plain base page (order 0, no counter; the user
+ * half has no global entry). */
+#define WIN_PLAIN_MASK (0xffffffffull | (uint64_t)(MMU_EF_COUNTED | MMU_EF_GLOBAL) << 48)
 
 /* After a call at va that succeeded and left its leaf table in the
  * cursor: the window opens on the second call in a row into one leaf
@@ -271,7 +289,9 @@ static void win_try(mmu_transaction_t *ta)
 	w->adds = 0;
 	w->lo = ~0u;
 	w->hi = 0;
+	w->changed = false;
 	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
+	w->slot_mask = (uint32_t)(~w->find_off >> w->page_shift);
 	w->pa_bad = (1ull << w->page_shift) - 1;
 	if (mmu_cur->win_pa_bits < 64)   /* where pa >> oa_shift is the address field */
 		w->pa_bad |= ~0ull << mmu_cur->win_pa_bits;
@@ -279,17 +299,33 @@ static void win_try(mmu_transaction_t *ta)
 		w->find_key = ta->fast.find_key;
 		w->find_word = ta->fast.find_word;
 	}
-	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	/* Stores need the table private and a slot for order 0 in the
+	 * inline statistics (the adds and removes count into it). */
 	struct txn_delta *d = &ta->delta[HALF_USER];
 	int i;
-	if (ta->win_pg && ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL) &&
-	    (i = delta_slot(d, 0)) >= 0) {
-		if (i == d->used) {   /* the slot the inline adds count into */
-			d->order[d->used++] = 0;
-			d->n[i] = 0;
-		}
+	if (!ta->win_pg || (i = delta_slot(d, 0)) < 0)
+		return;
+	if (i == d->used) {
+		d->order[d->used++] = 0;
+		d->n[i] = 0;
+	}
+	w->chg_mask = WIN_PLAIN_MASK;
+	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	if (ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL)) {
 		w->add_key = ta->fast.add_key;
 		w->add_bits = ta->fast.add_bits;
+	}
+	/* The word the last mmu_update stored through the layer (a plain base
+	 * page of the user half, checked there): its bits once per word. */
+	uint64_t uk = ta->fast.upd_key;
+	if (uk && !ta->fast.upd_bits) {
+		struct pt_attr a = attr_of(mmu_entry_with_key(0, uk));
+		ta->fast.upd_bits = uk == ta->fast.add_key ? ta->fast.add_bits :
+		                    mmu_cur->be->leaf_bits ? mmu_cur->be->leaf_bits(&a, 0) : 0;
+	}
+	if (uk && ta->fast.upd_bits) {
+		w->upd_key = uk;
+		w->upd_bits = ta->fast.upd_bits;
 	}
 }
 
@@ -304,13 +340,14 @@ static inline __attribute__((always_inline)) void win_open(mmu_transaction_t *ta
 
 static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction_t *ta)
 {
-	return ta && ta->magic == MMU_TXN_MAGIC && ta->set && ta->set->magic == MMU_SET_MAGIC &&
+	/* A transaction is marked open only on a valid set (mmu_transaction):
+	 * no test of ta->set for NULL. */
+	return ta && ta->magic == MMU_TXN_MAGIC && ta->set->magic == MMU_SET_MAGIC &&
 	       ta->set->mode == mmu_cur;
 }
 
 /* An open transaction: true, with the window closed; a call other than
- * mmu_add and mmu_find ends the run the window waits for (win_open), so
- * find/update or find/remove pairs never open it. */
+ * the four inline ones ends the run the window waits for (win_open). */
 static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
@@ -320,7 +357,10 @@ static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 	return true;
 }
 
-/* The same for mmu_add and mmu_find, which continue a run. */
+/* The same for mmu_add and mmu_find, which continue a run, and for
+ * mmu_remove and mmu_update, which do not end one: find/remove pairs open
+ * the window at the second find in a leaf table, a one-page find/remove
+ * or find/update transaction never. */
 static inline __attribute__((always_inline)) bool txn_ok_run(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
@@ -352,7 +392,7 @@ static int op_lock(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
  * transaction holds part of it. */
 static int op_begin(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))   /* the calls that end a run reset it themselves */
 		return -EINVAL;
 	if (ta->status)
 		return ta->status;
@@ -383,8 +423,9 @@ static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 
 static void release(mmu_transaction_t *ta)
 {
-	lock_release(ta);
-	if (mmu_cur)
+	if (ta->lk_held)   /* a leaf-only commit released them already */
+		lock_release(ta);
+	if (mmu_cur && ta->lk_kernel)
 		lock_kernel_release(ta);
 	ta->magic = 0;
 }
@@ -392,17 +433,24 @@ static void release(mmu_transaction_t *ta)
 /* adds: the change only made an entry where there was none (place), which
  * no TLB can hold a translation of on arm64 and x86; the kernel's TLB
  * shootdown skips other CPUs for those (mmu/env_kernel.c). */
-static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes, bool adds)
+static inline __attribute__((always_inline)) void note_change(mmu_transaction_t *ta, int half,
+                                                              vaddr_t va, uint64_t bytes,
+                                                              bool adds)
 {
 	struct txn_flush *f = &ta->flush;
-	if (!f->changed)   /* the first change: the range starts with it */
-		*f = (struct txn_flush){ .start = va, .end = va, .changed = true, .adds_only = true };
+	uint64_t pages = bytes >> mmu_cur->geo.page_shift;
+	if (!f->changed) {   /* the first change: the range is it */
+		*f = (struct txn_flush){ .start = va, .end = va + (bytes - 1) + 1, .pages = pages,
+		                         .global = half == HALF_KERNEL, .changed = true,
+		                         .adds_only = adds };
+		return;
+	}
 	f->adds_only &= adds;
 	if (va < f->start)
 		f->start = va;
 	if (va + (bytes - 1) >= f->end)
 		f->end = va + (bytes - 1) + 1;   /* 0 when it reaches 2^64 */
-	f->pages += bytes >> mmu_cur->geo.page_shift;
+	f->pages += pages;
 	f->global |= half == HALF_KERNEL;
 }
 
@@ -565,12 +613,16 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b);
 /* The current entry was found while another transaction held its regions;
  * now that the call holds them, is it still what the caller was told?
  * -EBUSY if a commit changed it in between. */
-static int cur_still(mmu_transaction_t *ta)
+static int cur_still_look(mmu_transaction_t *ta);
+static inline __attribute__((always_inline)) int cur_still(mmu_transaction_t *ta)
+{
+	return ta->win.cur_locked ? 0 : cur_still_look(ta);
+}
+
+static __attribute__((noinline)) int cur_still_look(mmu_transaction_t *ta)
 {
 	mmu_entry_t e;
 	vaddr_t base;
-	if (ta->win.cur_locked)
-		return 0;
 	if (find_entry(ta, ta->win.find_va, &e, &base, false) || base != ta->win.cur_va || !same_entry(e, cur_entry(ta)))
 		return -EBUSY;
 	ta->win.cur_locked = true;
@@ -599,11 +651,13 @@ static int fast_begin(mmu_transaction_t *ta, int half, unsigned order)
 	return i;
 }
 
-/* After it stored: one entry of order at va added (n = 1) or removed
- * (n = -1), counted, in the flush range, the half claimed (op_end). */
-static void fast_end(mmu_transaction_t *ta, int half, int i, unsigned order, int64_t n, vaddr_t va)
+/* After it stored: one entry of order (bytes long) at va added (n = 1)
+ * or removed (n = -1), counted, in the flush range, the half claimed
+ * (op_end). Inline: half and n are constants at each call. */
+static inline __attribute__((always_inline)) void fast_end(mmu_transaction_t *ta, int half,
+                                                           int i, unsigned order, int64_t n,
+                                                           vaddr_t va, uint64_t bytes)
 {
-	uint64_t bytes = entry_bytes(order);
 	delta_add(&ta->delta[half], i, order, n, bytes);
 	note_change(ta, half, va, bytes, n > 0);
 }
@@ -628,7 +682,10 @@ static int add_fast(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	    (i = fast_begin(ta, half, e.order)) < 0 ||
 	    mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
 		return MMU_FAST_MISS;
-	fast_end(ta, half, i, e.order, +1, va);
+	if (half == HALF_USER)   /* constants for fast_end */
+		fast_end(ta, HALF_USER, i, e.order, +1, va, bytes);
+	else
+		fast_end(ta, HALF_KERNEL, i, e.order, +1, va, bytes);
 	return 0;
 }
 
@@ -636,11 +693,15 @@ static int remove_fast(mmu_transaction_t *ta, mmu_entry_t cur, vaddr_t va)
 {
 	const struct mmu_backend *be = mmu_cur->be;
 	int half = half_of(va, 1), i;
+	uint64_t bytes = entry_bytes(cur.order);
 	if (!be->remove_one || (cur.flags & MMU_EF_COUNTED) || native_order(cur.order) != cur.order ||
-	    !may_change(ta, half, va, va + (entry_bytes(cur.order) - 1)) || cur_still(ta) ||
+	    !may_change(ta, half, va, va + (bytes - 1)) || cur_still(ta) ||
 	    (i = fast_begin(ta, half, cur.order)) < 0 || be->remove_one(ta, va, cur.order))
 		return MMU_FAST_MISS;
-	fast_end(ta, half, i, cur.order, -1, va);
+	if (half == HALF_USER)   /* constants for fast_end */
+		fast_end(ta, HALF_USER, i, cur.order, -1, va, bytes);
+	else
+		fast_end(ta, HALF_KERNEL, i, cur.order, -1, va, bytes);
 	return 0;
 }
 
@@ -661,37 +722,44 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->gen = 0;
 	ta->flush.changed = false;
 	ta->flush.global = false;
-	ta->bbm = (struct txn_flush){ 0 };
+	ta->bbm.changed = false;   /* the rest is set by the first break (break_slots) */
 	for (int h = 0; h < 2; h++) {
 		ta->delta[h].mapped = 0;
 		ta->delta[h].used = 0;
 	}
 	ta->def.n = ta->def.mark = 0;
+	ta->def.upper = false;
 	ta->def.spill_op = 0;
 	ta->walk.view = NULL;
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
+	ta->fast.upd_key = 0;
 	lock_txn_init(ta);
+	ta->lk_kernel = false;
 	ta->setcur = 0;
 	for (int k = 0; k < 4; k++)
 		ta->tlb_n[k] = 0;
 	/* The window closed (what the inline calls test first) and no
 	 * current entry; the rest is set when it opens. */
 	ta->win.slots = NULL;
-	ta->win.add_key = ta->win.find_word = 0;
+	ta->win.add_key = ta->win.upd_key = MMU_WIN_NO_KEY_;
+	ta->win.find_word = 0;
+	ta->win.chg_mask = ~0ull;
 	ta->win.has_current = ta->win.cur_locked = false;
 	ta->win_region = ~0ull;
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur) {
 		ta->status = -EINVAL;
+		ta->magic = 0;   /* every call says -EINVAL (txn_open) */
+	}
 }
 
 /* Returns 0, or -EINVAL for a transaction that is not open. */
+static int commit_locked(mmu_transaction_t *ta);
+
 int mmu_commit(mmu_transaction_t *ta)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	struct mmu_txn_state *st = ta->st;
-	mmu_translation_set_t *t = ta->set;
 	/* A leaf-only commit publishes under its regions alone; any other
 	 * takes the set: publishing, the TLB operation and the statistics go
 	 * one such commit at a time. What each commit changes is disjoint by
@@ -700,6 +768,15 @@ int mmu_commit(mmu_transaction_t *ta)
 		release(ta);
 		return 0;
 	}
+	return commit_locked(ta);
+}
+
+/* A commit under the set's commit lock. Apart from mmu_commit, so that a
+ * leaf-only commit saves few registers. */
+static __attribute__((noinline)) int commit_locked(mmu_transaction_t *ta)
+{
+	struct mmu_txn_state *st = ta->st;
+	mmu_translation_set_t *t = ta->set;
 	bool kernel = txn_kernel_changed(ta);
 	lock_commit_begin(t, kernel);
 	if (st && st->meta_valid[0])
@@ -721,8 +798,9 @@ void mmu_forget(mmu_transaction_t *ta)
 }
 
 /* The entry covering va: the backend's shortcut, else the general way. */
-static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *base,
-                  bool racing)
+static inline __attribute__((always_inline)) int lookup(mmu_transaction_t *ta, vaddr_t va,
+                                                       mmu_entry_t *e, vaddr_t *base,
+                                                       bool racing)
 {
 	int err = MMU_FAST_MISS;
 	if (mmu_cur->be->find_one)
@@ -733,6 +811,32 @@ static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *ba
 /* The external definitions of the inline calls (include/mmu.h). */
 extern inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
 extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+extern inline int mmu_remove(mmu_transaction_t *ta);
+extern inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
+extern inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i);
+
+/* mmu_find's lockless read of a region another transaction holds; apart,
+ * so that a find under the region's lock saves few registers. */
+static __attribute__((noinline)) int find_unheld(mmu_transaction_t *ta, vaddr_t va,
+                                                 mmu_entry_t *e, vaddr_t *base)
+{
+	/* No cursor (ta->walk) into a region not held, before or after: it
+	 * notes the generations after its walk, so a table unlinked and freed
+	 * by a commit during that walk would pass for current (a retry would
+	 * read the freed page). */
+	struct lock_snap s;
+	int err;
+	do {
+		ta->walk.view = NULL;
+		s = lock_read_begin(ta->set, va);
+		err = lookup(ta, va, e, base, true);
+	} while (!lock_read_end(ta->set, va, s));
+	ta->walk.view = NULL;
+	if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
+		panic_mmu("leaf at %#llx is annotated but has no side-table record",
+		          (unsigned long long)va);
+	return err;
+}
 
 /* mmu_find where the window does not vouch for va. Returns 0, -ENOENT
  * (nothing maps va), -ERANGE (va outside the mode). */
@@ -760,20 +864,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		held = !err && (half == HALF_KERNEL ||
 		                !lock_span(ta, base, base + (entry_bytes(e.order) - 1)));
 	} else {
-		/* No cursor (ta->walk) into a region not held, before or after:
-		 * it notes the generations after its walk, so a table unlinked
-		 * and freed by a commit during that walk would pass for current
-		 * (a retry would read the freed page). */
-		struct lock_snap s;
-		do {
-			ta->walk.view = NULL;
-			s = lock_read_begin(ta->set, va);
-			err = lookup(ta, va, &e, &base, true);
-		} while (!lock_read_end(ta->set, va, s));
-		ta->walk.view = NULL;
-		if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
-			panic_mmu("leaf at %#llx is annotated but has no side-table record",
-			          (unsigned long long)va);
+		err = find_unheld(ta, va, &e, &base);
 	}
 	if (err)
 		return err;
@@ -832,6 +923,32 @@ static void checked_put(uint64_t key, uint64_t bits)
 
 /* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
  * -EEXIST, -ENOMEM or -EBUSY. */
+/* mmu_add's checks of an entry word neither ta nor the mode has cached:
+ * the half, or -EINVAL / -ERANGE. Apart, as add_general is. */
+static __attribute__((noinline)) int add_check(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+{
+	int half = check_entry(e, va);
+	if (half < 0)
+		return half;
+	add_cache(ta, e);
+	if (ta->fast.add_key)
+		checked_put(ta->fast.add_key, ta->fast.add_bits);
+	return half;
+}
+
+/* mmu_add past its shortcut; apart, so that the shortcut saves few
+ * registers. */
+static __attribute__((noinline)) int add_general(mmu_transaction_t *ta, mmu_entry_t e,
+                                                 vaddr_t va)
+{
+	int half = check_entry(e, va), err;
+	if (half < 0)
+		return half;
+	if ((err = op_begin(ta, half, va, va + (entry_bytes(e.order) - 1))))
+		return err;
+	return op_end(ta, half, place(ta, half, e, va));
+}
+
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	if (!txn_ok_run(ta))
@@ -839,24 +956,12 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	int err = MMU_FAST_MISS;
 	uint64_t key = mmu_entry_key(e);
 	/* 0: nothing cached (prot 0 is never valid) */
-	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key)) {
-		int half = check_entry(e, va);
-		if (half < 0)
-			return half;
-		add_cache(ta, e);
-		if (ta->fast.add_key)
-			checked_put(ta->fast.add_key, ta->fast.add_bits);
-	}
-	if (ta->fast.add_key == key)
-		err = add_fast(ta, e, va);
-	if (err) {
-		int half = check_entry(e, va);
-		if (half < 0)
-			return half;
-		if ((err = op_begin(ta, half, va, va + (entry_bytes(e.order) - 1))))
-			return err;
-		err = op_end(ta, half, place(ta, half, e, va));
-	}
+	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key) &&
+	    (err = add_check(ta, e, va)) < 0)
+		return err;
+	err = ta->fast.add_key == key ? add_fast(ta, e, va) : MMU_FAST_MISS;
+	if (err)
+		err = add_general(ta, e, va);
 	if (!err) {
 		ta->win.cur_locked = true;
 		ta->win.has_current = true;
@@ -869,9 +974,13 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 }
 
 /* Returns 0, -ENOENT (no current entry), -EBUSY or -ENOMEM. */
-int mmu_remove(mmu_transaction_t *ta)
+static int remove_general(mmu_transaction_t *ta, mmu_entry_t cur);
+
+/* mmu_remove where the window does not take it. Returns 0, -ENOENT (no
+ * current entry), -EBUSY or -ENOMEM. */
+int mmu_remove_call_(mmu_transaction_t *ta)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)
 		return -ENOENT;
@@ -880,6 +989,13 @@ int mmu_remove(mmu_transaction_t *ta)
 		ta->win.has_current = false;
 		return 0;
 	}
+	return remove_general(ta, cur);
+}
+
+/* mmu_remove past its shortcut; apart, so that the shortcut saves few
+ * registers. */
+static __attribute__((noinline)) int remove_general(mmu_transaction_t *ta, mmu_entry_t cur)
+{
 	int half = half_of(ta->win.cur_va, 1);
 	int err = op_begin(ta, half, ta->win.cur_va, ta->win.cur_va + (entry_bytes(cur.order) - 1));
 	if (err)
@@ -902,10 +1018,11 @@ int mmu_remove(mmu_transaction_t *ta)
  * the rest keeps the old translation in pieces of the new order. Bigger:
  * the aligned range around the current entry must be otherwise empty.
  * Returns 0, -ENOENT, -EINVAL, -ERANGE, -EEXIST, -EBUSY or -ENOMEM.
+ * (mmu_update where the window does not take it.)
  */
-int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
+int mmu_update_call_(mmu_transaction_t *ta, mmu_entry_t e)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)
 		return -ENOENT;
@@ -953,6 +1070,14 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 		set_cur(ta, e);
 		ta->win.cur_va = va;
 		ta->win.cur_locked = true;
+		/* A plain base page of the user half, checked: the word the
+		 * window may store for the next updates (win_try). */
+		uint64_t k = mmu_entry_key(e);
+		if (e.order == 0 && half == HALF_USER && !(e.flags & MMU_EF_COUNTED) &&
+		    k != ta->fast.upd_key) {
+			ta->fast.upd_key = k;
+			ta->fast.upd_bits = 0;
+		}
 	}
 	return err;
 }

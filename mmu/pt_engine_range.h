@@ -23,6 +23,9 @@
  * stores would not fit in the deferred ones (txn.h) and would spill. */
 #define RUN_OWN_MIN TXN_DEFER
 
+/* The per-table counts, below. */
+static void cnt_filled(struct txn_page *pg, uint32_t was, size_t n, bool other);
+
 /* The descriptor bits holding a level-l leaf's output address. Every
  * format builds a leaf as (address bits) | (attribute bits), so two leaves
  * with the same bits outside this mask have the same attributes, and a
@@ -125,8 +128,8 @@ static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_
 	remember(ta, t, t->va);
 	int err = txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
 	/* Its count is known: commit need not read it back (count_born). */
-	if (!err && !c->contig && !c->attr.annotated)
-		t->pg->whole_count = (uint32_t)lvl_entries(t->level);   /* CNT_PLAIN each */
+	if (!err)
+		cnt_set(t->pg, lvl_entries(t->level), c->contig || c->attr.annotated);
 	return err;
 }
 
@@ -159,8 +162,11 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 			w[j] = 0;
 		k = from;
 	}
+	uint32_t was = t->pg->whole_count;
 	if (k > i && (err = txn_stored_run(ta, t->pg, i, k - 1)))
 		return err;
+	if (k > i)   /* empty slots filled (checked): a count kept stays exact */
+		cnt_filled(t->pg, was, k - i, g || c->attr.annotated);
 	return (int)(k - i);
 }
 
@@ -180,6 +186,27 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
  */
 #define CNT_PLAIN 1u
 #define CNT_OTHER (1u << 16)   /* a page holds at most 8192 entries */
+/* In txn_page.whole_count of a table born in the transaction: the rest is
+ * its count, kept up by the fills that write only empty slots (fill_leaves,
+ * eng_add_group), so commit need not scan it (count_born). Any other
+ * store clears whole_count: counted at commit. */
+#define CNT_KNOWN (1u << 31)
+
+/* The count of a table born in the transaction: n slots hold leaves,
+ * each a plain one or (other) a group member or annotated. */
+static void cnt_set(struct txn_page *pg, size_t n, bool other)
+{
+	pg->whole_count = CNT_KNOWN | (uint32_t)n * (other ? CNT_OTHER : CNT_PLAIN);
+}
+
+/* n empty slots of pg were just filled with such leaves: its count grows
+ * by them if it was known (was: whole_count before the fill's
+ * txn_stored_run, which clears it). A table born zeroed has count 0
+ * (new_table). */
+static void cnt_filled(struct txn_page *pg, uint32_t was, size_t n, bool other)
+{
+	pg->whole_count = was & CNT_KNOWN ? was + (uint32_t)n * (other ? CNT_OTHER : CNT_PLAIN) : 0;
+}
 
 static uint32_t cnt_of(pt_entry_t e, unsigned l)
 {
@@ -256,7 +283,7 @@ static void count_born(mmu_transaction_t *ta)
 {
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
 		if (!pg->live && !pg->raw && pg->level != PT_TOP)
-			*mmu_env_table_word(pg->pa) = pg->whole_count ? pg->whole_count :
+			*mmu_env_table_word(pg->pa) = pg->whole_count ? pg->whole_count & ~CNT_KNOWN :
 				pg->stored_lo > pg->stored_hi ? 0 :
 				cnt_scan(pg->ptr, pg->level, pg->stored_lo, pg->stored_hi);
 }
