@@ -40,13 +40,14 @@ typedef struct mmu_transaction mmu_transaction_t;
  * read a field: mmu_types.h is not on its include path.
  */
 #define MMU_ENTRY_WORDS 2
-#define MMU_SET_WORDS   488
+
+#define MMU_SET_WORDS   496
 #define MMU_TXN_WORDS   128
 
 /*
  * The call window: the first bytes of every transaction object, which the
- * inline mmu_add and mmu_find below read (docs/transactions.md, "The call
- * window"). They belong to the MMU layer like the rest of the object: the
+ * inline mmu_add, mmu_find, mmu_remove and mmu_update below read
+ * (docs/transactions.md, "The call window"). They belong to the MMU layer like the rest of the object: the
  * layer opens the window over the one leaf table its last call walked,
  * once it holds that table's lock region and has checked everything a
  * call there could get wrong, and closes it (folding what the inline
@@ -55,23 +56,40 @@ typedef struct mmu_transaction mmu_transaction_t;
  * calls the layer, so each function keeps one behaviour and one
  * out-of-line symbol.
  */
+/* An entry word no constructor makes (flag bit 7, which no MMU_EF_* flag
+ * uses: mmu/mmu.c asserts it): the window's add_key and upd_key while
+ * it takes no add or update, so that each inline call compares one word. */
+#define MMU_WIN_NO_KEY_ (1ull << 55)
+
 struct mmu_window_ {
 	uint64_t *slots;       /* the leaf table's words as the transaction sees them */
 	vaddr_t   base;        /* the address its word 0 translates */
 	uint64_t  find_off;    /* (va - base) & find_off == 0: va inside the window */
 	uint64_t  add_off;     /* the same, and va aligned to a base page */
-	uint64_t  add_key;     /* the entry word (after pa) mmu_add may store here, 0: none */
-	uint64_t  add_bits;    /* its descriptor, output address left out */
+	uint64_t  add_key;     /* the entry word (after pa) mmu_add may store here ... */
+	uint64_t  upd_key;     /* ... mmu_update of the current entry; none: MMU_WIN_NO_KEY_ */
+	uint64_t  add_bits;    /* their descriptors, output address left out */
+	uint64_t  upd_bits;
+	uint64_t  chg_mask;    /* current entry word bits that stop an inline mmu_remove or
+	                          mmu_update (its order, a counter); ~0: none inline */
 	uint64_t  pa_bad;      /* pa bits no base page may have (offset, beyond the PA size) */
 	uint64_t  find_key;    /* a leaf descriptor without its output address ... */
 	uint64_t  find_word;   /* ... and the entry word it reads as (0: no find inline) */
-	uint64_t  oa_mask;     /* a leaf's output address field */
-	uint32_t  adds, lo, hi;   /* entries added inline; their lowest and highest word */
+	uint64_t  attr_mask;   /* a leaf's bits outside its output address field */
+	uint64_t  page_mask;   /* ~(base page size - 1) */
+	int32_t   adds;        /* entries added inline, less those removed */
+	uint32_t  lo, hi;      /* the lowest and highest word stored inline */
+	uint32_t  slot_mask;   /* the table's words - 1 */
 	uint8_t   oa_shift;    /* output address field = pa >> oa_shift */
 	uint8_t   page_shift;
-	bool      has_current, cur_locked;   /* the current entry (mmu_find, mmu_add) */
-	vaddr_t   cur_va, find_va;
-	uint64_t  cur_pa, cur_word;
+	bool      changed;     /* an inline remove or update: not only new entries */
+	bool      has_current, cur_locked;   /* the current entry (every inline call) */
+	/* in this order: the inline calls store them one by one, not as
+	 * vector pairs (more instructions) */
+	vaddr_t   cur_va;
+	uint64_t  cur_pa;
+	vaddr_t   find_va;
+	uint64_t  cur_word;
 };
 
 #ifdef MMU_LAYER
@@ -135,11 +153,11 @@ void mmu_forget(mmu_transaction_t *ta);
 
 /* int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);   inline, below
  * int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);       inline, below
- * (a declaration without `inline` here would make every file that
+ * (these four: a declaration without `inline` here would make every file that
  * includes this one define them externally: C99 6.7.4p7) */
 vaddr_t mmu_current_va(mmu_transaction_t *ta);
-int     mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
-int     mmu_remove(mmu_transaction_t *ta);
+/* int mmu_update(mmu_transaction_t *ta, mmu_entry_t e);                inline, below
+ * int mmu_remove(mmu_transaction_t *ta);                               inline, below */
 
 /*
  * The constructors every mapping loop calls, inline as well (mmu/mmu.c
@@ -167,15 +185,27 @@ inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order)
 
 inline paddr_t mmu_entry_pa(mmu_entry_t e)
 {
-	uint64_t ew[MMU_ENTRY_WORDS];
-	__builtin_memcpy(ew, &e, sizeof(ew));
-	return ew[0];
+	/* The first word alone, no array: a copy through a local array ends
+	 * that array's life inside a loop, which keeps GCC from holding a
+	 * callback's counters in registers there (the inline mmu_scan). */
+	paddr_t pa;
+	__builtin_memcpy(&pa, &e, sizeof(pa));
+	return pa;
 }
 
-/* The layer's part of mmu_add and mmu_find: everything the window does not
- * take. Callers call mmu_add and mmu_find. */
+/* The layer's part of the four inline calls: everything the window does
+ * not take. Callers call mmu_add, mmu_find, mmu_remove and mmu_update. */
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
 int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
+int mmu_remove_call_(mmu_transaction_t *ta);
+int mmu_update_call_(mmu_transaction_t *ta, mmu_entry_t e);
+
+/* Note word i of the window stored into by an inline call. */
+inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i)
+{
+	w->lo = i < w->lo ? i : w->lo;
+	w->hi = i > w->hi ? i : w->hi;
+}
 
 /*
  * Inline definitions (C99 6.7.4: mmu/mmu.c emits the external ones): a
@@ -190,12 +220,11 @@ inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	uint64_t ew[MMU_ENTRY_WORDS];
 	__builtin_memcpy(ew, &e, sizeof(ew));
 	uint64_t off = va - w->base;
-	if (ew[1] == w->add_key && w->add_key && !(off & w->add_off) && !(ew[0] & w->pa_bad)) {
+	if (ew[1] == w->add_key && !(off & w->add_off) && !(ew[0] & w->pa_bad)) {
 		uint32_t i = (uint32_t)(off >> w->page_shift);
 		if (!w->slots[i]) {
 			w->slots[i] = w->add_bits | ew[0] >> w->oa_shift;
-			w->lo = i < w->lo ? i : w->lo;
-			w->hi = i > w->hi ? i : w->hi;
+			mmu_win_stored_(w, i);
 			w->adds++;
 			w->has_current = w->cur_locked = true;
 			w->cur_va = w->find_va = va;
@@ -213,10 +242,11 @@ inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	uint64_t off = va - w->base;
 	if (w->find_word && !(off & w->find_off)) {
 		uint64_t d = __atomic_load_n(&w->slots[off >> w->page_shift], __ATOMIC_RELAXED);
-		if ((d & ~w->oa_mask) == w->find_key) {
-			uint64_t ew[MMU_ENTRY_WORDS] = { (d & w->oa_mask) << w->oa_shift, w->find_word };
+		if ((d & w->attr_mask) == w->find_key) {
+			/* d ^ find_key: its output address field alone */
+			uint64_t ew[MMU_ENTRY_WORDS] = { (d ^ w->find_key) << w->oa_shift, w->find_word };
 			w->has_current = w->cur_locked = true;
-			w->cur_va = va & ~(((vaddr_t)1 << w->page_shift) - 1);
+			w->cur_va = va & w->page_mask;
 			w->find_va = va;
 			w->cur_pa = ew[0];
 			w->cur_word = ew[1];
@@ -226,6 +256,54 @@ inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		}
 	}
 	return mmu_find_call_(ta, va, out);
+}
+
+/*
+ * mmu_remove and mmu_update of the current entry inside a window over a
+ * private table: a plain base page (chg_mask), found or added under the
+ * transaction's lock stripe (cur_locked). A removal that may empty the
+ * table (neither neighbour of its word holds anything: the layer writes an
+ * absent word as 0) is the layer's, which reclaims the table; an update
+ * needs the entry word the window vouches for (upd_key) and a pa it can
+ * place, and stores the new descriptor in place (same size: the count
+ * does not change).
+ */
+inline int mmu_remove(mmu_transaction_t *ta)
+{
+	struct mmu_window_ *w = (struct mmu_window_ *)(void *)ta;
+	uint64_t off = w->cur_va - w->base;
+	if (!(w->cur_word & w->chg_mask) && w->has_current && w->cur_locked && !(off & w->find_off)) {
+		uint32_t i = (uint32_t)(off >> w->page_shift);
+		uint64_t *s = w->slots;
+		if (s[(i + 1) & w->slot_mask] | s[(i - 1) & w->slot_mask]) {
+			s[i] = 0;
+			mmu_win_stored_(w, i);
+			w->adds--;
+			w->changed = true;
+			w->has_current = false;
+			return 0;
+		}
+	}
+	return mmu_remove_call_(ta);
+}
+
+inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
+{
+	struct mmu_window_ *w = (struct mmu_window_ *)(void *)ta;
+	uint64_t ew[MMU_ENTRY_WORDS];
+	__builtin_memcpy(ew, &e, sizeof(ew));
+	uint64_t off = w->cur_va - w->base;
+	if (!(w->cur_word & w->chg_mask) && ew[1] == w->upd_key &&
+	    w->has_current && w->cur_locked && !(off & w->find_off) && !(ew[0] & w->pa_bad)) {
+		uint32_t i = (uint32_t)(off >> w->page_shift);
+		w->slots[i] = w->upd_bits | ew[0] >> w->oa_shift;
+		mmu_win_stored_(w, i);
+		w->changed = true;
+		w->cur_pa = ew[0];
+		w->cur_word = ew[1];
+		return 0;
+	}
+	return mmu_update_call_(ta, e);
 }
 
 /*
@@ -248,8 +326,68 @@ int mmu_protect_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, unsigne
 /* ---- scanning and statistics ------------------------------------------ */
 
 typedef mmu_entry_t (*mmu_scan_fn)(mmu_entry_t e, vaddr_t va, void *priv);
-int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
-             mmu_scan_fn fn, void *priv);
+/* int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
+ *              mmu_scan_fn fn, void *priv);                 inline, below */
+
+/*
+ * mmu_scan is inline too (mmu/mmu.c emits the external definition), so
+ * that the loop calling fn runs in the caller, where a callback the
+ * compiler sees is inlined into it. The layer hands that loop runs of
+ * entries alike but for their address, which advances by the entry's size
+ * (a physically contiguous stretch of one table, read in one pass); an
+ * entry fn returns bit for bit unchanged costs one compare, any other goes
+ * to mmu_scan_keep_. Everything else (other entries, short runs) the
+ * layer does itself in mmu_scan_next_, calling fn there.
+ * docs/transactions.md, "Ranges and the cursor".
+ */
+struct mmu_scan_ {
+	vaddr_t  va, last;      /* where the scan goes on; its last address */
+	vaddr_t  run_va;        /* the run: where it starts, */
+	uint64_t run_pa, run_word;   /* its first entry (pa, then the other word), */
+	uint64_t run_step;      /* and each entry's size */
+	int      err;
+	bool     done;
+	/* Last: the layer's own view of it may be smaller (mmu/mmu_types.h). */
+	mmu_transaction_t ta;   /* the scan's own transaction */
+};
+int      mmu_scan_begin_(struct mmu_scan_ *s, mmu_translation_set_t *t, vaddr_t start,
+                         vaddr_t end);
+uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv);
+bool     mmu_scan_keep_(struct mmu_scan_ *s, mmu_entry_t e, mmu_entry_t keep, vaddr_t va);
+int      mmu_scan_end_(struct mmu_scan_ *s);
+
+__attribute__((always_inline)) inline int mmu_scan(mmu_translation_set_t *t, vaddr_t start,
+                                                   vaddr_t end, mmu_scan_fn fn, void *priv)
+{
+	struct mmu_scan_ s;
+	int err = mmu_scan_begin_(&s, t, start, end);
+	if (err)
+		return err;
+	for (uint64_t n; (n = mmu_scan_next_(&s, fn, priv)) != 0;) {
+		uint64_t pa = s.run_pa, word = s.run_word, step = s.run_step;
+		vaddr_t va = s.run_va;
+		mmu_entry_t e, keep;
+		for (;;) {
+			/* No call here but fn, and the entry in scalars, not in an
+			 * array: a loop like this one lets the compiler keep what an
+			 * inlined fn counts in registers. */
+			for (; n; n--, pa += step, va += step) {
+				uint64_t k0, k1;
+				__builtin_memcpy(&e, &pa, sizeof(pa));
+				__builtin_memcpy((char *)&e + sizeof(pa), &word, sizeof(word));
+				keep = fn(e, va, priv);
+				__builtin_memcpy(&k0, &keep, sizeof(k0));
+				__builtin_memcpy(&k1, (char *)&keep + sizeof(k0), sizeof(k1));
+				if ((k0 ^ pa) | (k1 ^ word))
+					break;
+			}
+			if (!n || mmu_scan_keep_(&s, e, keep, va))
+				break;   /* the run is over, failed, or changed size */
+			n--, pa += step, va += step;
+		}
+	}
+	return mmu_scan_end_(&s);
+}
 
 struct mmu_stats {
 	uint64_t entries[64];

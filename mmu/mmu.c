@@ -229,19 +229,23 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 static void win_fold(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
-	if (w->adds) {
+	if (w->lo <= w->hi) {   /* stored into */
 		uint64_t page = 1ull << w->page_shift;
 		struct txn_delta *d = &ta->delta[HALF_USER];
-		delta_add(d, delta_slot(d, 0), 0, w->adds, page);
+		if (w->adds)
+			delta_add(d, delta_slot(d, 0), 0, w->adds, page);
 		struct txn_flush *f = &ta->flush;
 		vaddr_t first = w->base + ((uint64_t)w->lo << w->page_shift);
 		vaddr_t end = w->base + ((uint64_t)(w->hi + 1) << w->page_shift);
 		if (!f->changed)
 			*f = (struct txn_flush){ .start = first, .end = end, .changed = true,
 			                         .adds_only = true };
+		f->adds_only &= !w->changed;
 		f->start = first < f->start ? first : f->start;
 		f->end = end > f->end ? end : f->end;
-		f->pages += w->adds;
+		/* Pages changed: each add once; with removes or updates, the
+		 * words between the lowest and highest stored (at least as many) */
+		f->pages += w->changed ? w->hi - w->lo + 1 : (uint64_t)w->adds;
 		struct txn_page *pg = ta->win_pg;
 		pg->whole_count = 0;
 		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
@@ -249,8 +253,11 @@ static void win_fold(mmu_transaction_t *ta)
 	}
 	w->slots = NULL;
 	w->adds = 0;
-	w->add_key = 0;
+	w->lo = ~0u;
+	w->hi = 0;
+	w->add_key = w->upd_key = MMU_WIN_NO_KEY_;
 	w->find_word = 0;
+	w->chg_mask = ~0ull;
 	w->find_off = w->add_off = ~0ull;   /* no va is inside */
 }
 
@@ -259,6 +266,16 @@ static inline __attribute__((always_inline)) void win_close(mmu_transaction_t *t
 	if (ta->win.slots)
 		win_fold(ta);
 }
+
+_Static_assert(((MMU_EF_GLOBAL | MMU_EF_ACCESSED | MMU_EF_DIRTY | MMU_EF_COUNTED | MMU_EF_OLD |
+                 MMU_EF_CLEAN) & (MMU_WIN_NO_KEY_ >> 48)) == 0 &&
+               __builtin_offsetof(struct mmu_entry, flags) == 14,
+               "MMU_WIN_NO_KEY_ must be a flag bit no entry has");
+
+/* The entry word bits a current entry mmu_remove and mmu_update take
+ * inline must have clear: a plain base page (order 0, no counter; the user
+ * half has no global entry). */
+#define WIN_PLAIN_MASK (0xffffffffull | (uint64_t)(MMU_EF_COUNTED | MMU_EF_GLOBAL) << 48)
 
 /* After a call at va that succeeded and left its leaf table in the
  * cursor: the window opens on the second call in a row into one leaf
@@ -272,7 +289,9 @@ static void win_try(mmu_transaction_t *ta)
 	w->adds = 0;
 	w->lo = ~0u;
 	w->hi = 0;
+	w->changed = false;
 	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
+	w->slot_mask = (uint32_t)(~w->find_off >> w->page_shift);
 	w->pa_bad = (1ull << w->page_shift) - 1;
 	if (mmu_cur->win_pa_bits < 64)   /* where pa >> oa_shift is the address field */
 		w->pa_bad |= ~0ull << mmu_cur->win_pa_bits;
@@ -280,17 +299,33 @@ static void win_try(mmu_transaction_t *ta)
 		w->find_key = ta->fast.find_key;
 		w->find_word = ta->fast.find_word;
 	}
-	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	/* Stores need the table private and a slot for order 0 in the
+	 * inline statistics (the adds and removes count into it). */
 	struct txn_delta *d = &ta->delta[HALF_USER];
 	int i;
-	if (ta->win_pg && ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL) &&
-	    (i = delta_slot(d, 0)) >= 0) {
-		if (i == d->used) {   /* the slot the inline adds count into */
-			d->order[d->used++] = 0;
-			d->n[i] = 0;
-		}
+	if (!ta->win_pg || (i = delta_slot(d, 0)) < 0)
+		return;
+	if (i == d->used) {
+		d->order[d->used++] = 0;
+		d->n[i] = 0;
+	}
+	w->chg_mask = WIN_PLAIN_MASK;
+	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	if (ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL)) {
 		w->add_key = ta->fast.add_key;
 		w->add_bits = ta->fast.add_bits;
+	}
+	/* The word the last mmu_update stored through the layer (a plain base
+	 * page of the user half, checked there): its bits once per word. */
+	uint64_t uk = ta->fast.upd_key;
+	if (uk && !ta->fast.upd_bits) {
+		struct pt_attr a = attr_of(mmu_entry_with_key(0, uk));
+		ta->fast.upd_bits = uk == ta->fast.add_key ? ta->fast.add_bits :
+		                    mmu_cur->be->leaf_bits ? mmu_cur->be->leaf_bits(&a, 0) : 0;
+	}
+	if (uk && ta->fast.upd_bits) {
+		w->upd_key = uk;
+		w->upd_bits = ta->fast.upd_bits;
 	}
 }
 
@@ -312,8 +347,7 @@ static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction
 }
 
 /* An open transaction: true, with the window closed; a call other than
- * mmu_add and mmu_find ends the run the window waits for (win_open), so
- * find/update or find/remove pairs never open it. */
+ * the four inline ones ends the run the window waits for (win_open). */
 static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
@@ -323,7 +357,10 @@ static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 	return true;
 }
 
-/* The same for mmu_add and mmu_find, which continue a run. */
+/* The same for mmu_add and mmu_find, which continue a run, and for
+ * mmu_remove and mmu_update, which do not end one: find/remove pairs open
+ * the window at the second find in a leaf table, a one-page find/remove
+ * or find/update transaction never. */
 static inline __attribute__((always_inline)) bool txn_ok_run(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
@@ -355,7 +392,7 @@ static int op_lock(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
  * transaction holds part of it. */
 static int op_begin(mmu_transaction_t *ta, int half, vaddr_t first, vaddr_t last)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))   /* the calls that end a run reset it themselves */
 		return -EINVAL;
 	if (ta->status)
 		return ta->status;
@@ -696,6 +733,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->walk.view = NULL;
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
+	ta->fast.upd_key = 0;
 	lock_txn_init(ta);
 	ta->lk_kernel = false;
 	ta->setcur = 0;
@@ -704,7 +742,9 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	/* The window closed (what the inline calls test first) and no
 	 * current entry; the rest is set when it opens. */
 	ta->win.slots = NULL;
-	ta->win.add_key = ta->win.find_word = 0;
+	ta->win.add_key = ta->win.upd_key = MMU_WIN_NO_KEY_;
+	ta->win.find_word = 0;
+	ta->win.chg_mask = ~0ull;
 	ta->win.has_current = ta->win.cur_locked = false;
 	ta->win_region = ~0ull;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur) {
@@ -771,6 +811,9 @@ static inline __attribute__((always_inline)) int lookup(mmu_transaction_t *ta, v
 /* The external definitions of the inline calls (include/mmu.h). */
 extern inline int mmu_find(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out);
 extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
+extern inline int mmu_remove(mmu_transaction_t *ta);
+extern inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
+extern inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i);
 
 /* mmu_find's lockless read of a region another transaction holds; apart,
  * so that a find under the region's lock saves few registers. */
@@ -933,9 +976,11 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 /* Returns 0, -ENOENT (no current entry), -EBUSY or -ENOMEM. */
 static int remove_general(mmu_transaction_t *ta, mmu_entry_t cur);
 
-int mmu_remove(mmu_transaction_t *ta)
+/* mmu_remove where the window does not take it. Returns 0, -ENOENT (no
+ * current entry), -EBUSY or -ENOMEM. */
+int mmu_remove_call_(mmu_transaction_t *ta)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)
 		return -ENOENT;
@@ -973,10 +1018,11 @@ static __attribute__((noinline)) int remove_general(mmu_transaction_t *ta, mmu_e
  * the rest keeps the old translation in pieces of the new order. Bigger:
  * the aligned range around the current entry must be otherwise empty.
  * Returns 0, -ENOENT, -EINVAL, -ERANGE, -EEXIST, -EBUSY or -ENOMEM.
+ * (mmu_update where the window does not take it.)
  */
-int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
+int mmu_update_call_(mmu_transaction_t *ta, mmu_entry_t e)
 {
-	if (!txn_ok(ta))
+	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)
 		return -ENOENT;
@@ -1024,6 +1070,14 @@ int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 		set_cur(ta, e);
 		ta->win.cur_va = va;
 		ta->win.cur_locked = true;
+		/* A plain base page of the user half, checked: the word the
+		 * window may store for the next updates (win_try). */
+		uint64_t k = mmu_entry_key(e);
+		if (e.order == 0 && half == HALF_USER && !(e.flags & MMU_EF_COUNTED) &&
+		    k != ta->fast.upd_key) {
+			ta->fast.upd_key = k;
+			ta->fast.upd_bits = 0;
+		}
 	}
 	return err;
 }
@@ -1410,76 +1464,129 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
 }
 
-/* Leaves mmu_scan reads at a time from one table. */
+/* Leaves mmu_scan reads at a time from one table when their output
+ * addresses are not contiguous; a contiguous run at least SCAN_LINEAR
+ * long goes to the caller's loop (the inline mmu_scan, include/mmu.h). */
 #define SCAN_RUN 64
+#define SCAN_LINEAR 8
+
+/* Where the scan goes on after the entry at va of bytes bytes. */
+static void scan_past(struct mmu_scan_ *s, vaddr_t va, uint64_t bytes)
+{
+	s->va = va + bytes;
+	if (s->va <= va || s->va > s->last)
+		s->done = true;   /* wrapped past the top, or past the end */
+}
+
+int mmu_scan_begin_(struct mmu_scan_ *s, mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || end <= start)
+		return -EINVAL;
+	mmu_transaction(&s->ta, t);
+	s->va = start;
+	s->last = end - 1;
+	s->err = 0;
+	s->done = false;
+	return 0;
+}
+
+/* fn's entry keep for entry e at va: through mmu_update unless the two
+ * are the same. Returns true when the caller's run must stop (an error,
+ * in s->err, or a change of size: the rest is read again from past va). */
+bool mmu_scan_keep_(struct mmu_scan_ *s, mmu_entry_t e, mmu_entry_t keep, vaddr_t va)
+{
+	if (same_entry(e, keep))
+		return false;
+	int err = mmu_find_call_(&s->ta, va, NULL);
+	if (!err)
+		err = mmu_update(&s->ta, keep);
+	if (!err && keep.order == e.order)
+		return false;   /* rewritten in place: the other leaves of the run stay */
+	s->err = err;
+	scan_past(s, va, entry_bytes(e.order));
+	return true;
+}
 
 /* fn over n plain leaves of one table, alike but for their output
- * addresses (first, pa[]); those it changes go through mmu_update (after a
- * change of size, the rest are read again). *va: where the scan goes on.
- * Returns 0 or mmu_update's error. */
-static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *first, const paddr_t *pa,
-                    unsigned n, mmu_scan_fn fn, void *priv, vaddr_t *va)
+ * addresses (first, pa[]); those it changes go through mmu_scan_keep_.
+ * Sets s->va past what it covered. */
+static void scan_run(struct mmu_scan_ *s, const struct mmu_leaf *first, const paddr_t *pa,
+                     unsigned n, mmu_scan_fn fn, void *priv)
 {
 	uint64_t key = mmu_entry_key_of_leaf(&first->attr, first->order);
 	uint64_t bytes = entry_bytes(first->order);
 	vaddr_t at = first->va;
+	scan_past(s, at + (n - 1) * bytes, bytes);
 	for (unsigned i = 0; i < n; i++, at += bytes) {
 		mmu_entry_t e = mmu_entry_with_key(pa[i], key);
 		mmu_entry_t keep = fn(e, at, priv);
-		*va = at + bytes ? at + bytes : ~(vaddr_t)0;
-		if ((keep.pa == pa[i] && mmu_entry_key(keep) == key) || same_entry(e, keep))
+		if ((keep.pa != pa[i] || mmu_entry_key(keep) != key) &&
+		    mmu_scan_keep_(s, e, keep, at))
+			return;
+	}
+}
+
+/*
+ * The next run of entries for the caller's loop (s->run_*): a contiguous
+ * stretch of plain leaves of one table, at least SCAN_LINEAR long. Until
+ * there is one, it calls fn itself: for a shorter stretch, leaves whose
+ * addresses are not contiguous, or any other entry (as mmu_find reports
+ * it). Returns how many entries the run has; 0 when the scan is over.
+ */
+uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv)
+{
+	mmu_transaction_t *ta = &s->ta;
+	const struct mmu_backend *be = mmu_cur->be;
+	struct mmu_leaf l, first;
+	paddr_t run[SCAN_RUN];
+	while (!s->err && !s->done && !be->next(ta, s->va, s->last, &l)) {
+		unsigned n;
+		bool linear;
+		if (!l.attr.annotated && be->leaves &&
+		    (n = be->leaves(ta, l.va, s->last, &first, run, SCAN_RUN, &linear)) != 0) {
+			if (linear && n >= SCAN_LINEAR) {
+				s->run_va = first.va;
+				s->run_pa = first.pa;
+				s->run_word = mmu_entry_key_of_leaf(&first.attr, first.order);
+				s->run_step = entry_bytes(first.order);
+				scan_past(s, first.va + (n - 1) * s->run_step, s->run_step);
+				return n;
+			}
+			for (unsigned i = 0; linear && i < n; i++)   /* short: n < SCAN_LINEAR */
+				run[i] = first.pa + i * entry_bytes(first.order);
+			scan_run(s, &first, run, n, fn, priv);
 			continue;
-		int err = mmu_find_call_(ta, at, NULL);
-		if (!err)
-			err = mmu_update(ta, keep);
-		if (err || keep.order != e.order)
-			return err;   /* a split or merge: the rest is read again */
-		/* rewritten in place: the other leaves read stay as they were */
+		}
+		mmu_entry_t e;
+		vaddr_t va = s->va;
+		if ((s->err = mmu_find_call_(ta, l.va > va ? l.va : va, &e)) != 0)
+			break;
+		vaddr_t base = ta->win.cur_va;
+		scan_past(s, base, entry_bytes(e.order));
+		mmu_entry_t keep = fn(e, base, priv);
+		if (!same_entry(e, keep))
+			s->err = mmu_update(ta, keep);
 	}
 	return 0;
 }
 
+/* The scan's transaction: committed, or forgotten after an error (then
+ * nothing changed). Returns 0 or the first error. */
+int mmu_scan_end_(struct mmu_scan_ *s)
+{
+	if (s->err) {
+		mmu_forget(&s->ta);
+		return s->err;
+	}
+	return mmu_commit(&s->ta);
+}
+
 /* Calls fn once per entry overlapping [start, end), in address order, and
  * applies what it returns through mmu_update, all in one transaction.
- * Returns 0, or the first error (then nothing changed). */
-int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
-             mmu_scan_fn fn, void *priv)
-{
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || !fn || end <= start)
-		return -EINVAL;
-	mmu_transaction_t ta;
-	mmu_transaction(&ta, t);
-	int err = 0;
-	vaddr_t va = start;
-	struct mmu_leaf l, first;
-	paddr_t run[SCAN_RUN];
-	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
-		mmu_entry_t e;
-		unsigned n = 0;
-		if (!l.attr.annotated && mmu_cur->be->leaves &&
-		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, &first, run, SCAN_RUN)) != 0) {
-			/* Plain leaves of one table, read in one pass: a walk only
-			 * for the first one the callback changes. */
-			err = scan_run(&ta, &first, run, n, fn, priv, &va);
-			continue;
-		}
-		err = mmu_find_call_(&ta, l.va > va ? l.va : va, &e);
-		if (err)
-			break;
-		vaddr_t base = ta.win.cur_va, next = base + entry_bytes(e.order);
-		mmu_entry_t keep = fn(e, base, priv);
-		if (!same_entry(e, keep))
-			err = mmu_update(&ta, keep);
-		if (next <= va)
-			break;   /* wrapped past the top */
-		va = next;
-	}
-	if (err) {
-		mmu_forget(&ta);
-		return err;
-	}
-	return mmu_commit(&ta);
-}
+ * Returns 0, or the first error (then nothing changed). The inline
+ * definition is in include/mmu.h. */
+extern inline int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
+                           mmu_scan_fn fn, void *priv);
 
 bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
 {

@@ -118,10 +118,13 @@ struct mmu_backend {
 	 * same table with the same order and attributes, as long as each
 	 * starts inside [va, last], up to max; all native, with no side-table
 	 * record (not annotated) and no contiguous group. first: the first
-	 * one; pa[i]: the output address of the i-th. Returns how many (0: no
-	 * such leaf at va). */
+	 * one; pa[i]: the output address of the i-th. *linear set: their
+	 * output addresses advance by their size from first->pa (a
+	 * physically contiguous run, read without decoding), pa[] is not
+	 * written and max does not apply. Returns how many (0: no such leaf
+	 * at va). */
 	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *first,
-	                   paddr_t *pa, unsigned max);
+	                   paddr_t *pa, unsigned max, bool *linear);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
@@ -139,9 +142,9 @@ struct mmu_backend {
 	/* Optional shortcuts of the one-entry calls (mmu.c, "fast paths"):
 	 * each takes the common case only and returns MMU_FAST_MISS, having
 	 * changed nothing, for everything else. */
-	/* The leaf descriptor of a plain entry of native order `order`,
-	 * output address left out: 0 if the order has none that add_one can
-	 * take (a contiguous group). */
+	/* The leaf descriptor of an entry of native order `order` (a plain
+	 * leaf, or each member of a contiguous group), output address left
+	 * out: 0 if the order has none that add_one can take. */
 	uint64_t (*leaf_bits)(const struct pt_attr *a, unsigned order);
 	/* Map pa at va with leaf_bits' descriptor where the slot is empty in
 	 * an existing table and the store needs no allocation: 0. */

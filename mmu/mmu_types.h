@@ -35,10 +35,15 @@ struct mmu_set_counts {
  * on cache lines of its own, so that transactions on regions of different
  * lines write no cache line in common. Kept in the set (no allocation, no
  * -ENOMEM at set creation), aligned at run time: the set itself is only
- * 8-byte aligned (mmu.h's opaque storage). */
+ * 8-byte aligned (mmu.h's opaque storage). Aligned to 128 bytes, not 64:
+ * Intel's L2 spatial prefetcher fetches 64-byte lines in 128-byte pairs
+ * (Optimization Reference Manual, "Data Prefetch to the L2 and Last Level
+ * Cache"), and at 64 a set placed 64 past a 128-byte boundary put one lock
+ * line's statistics and the next one's spin lock in one pair
+ * (tests/suites.d/lines.sh). */
 #define LK_LINES      16
 #define LK_LINE_BYTES 128
-#define LK_ALIGN      64
+#define LK_ALIGN      128
 
 /* A half's side table (mmu/meta.c): the first MMU_META_INLINE records
  * kept here, in the set or mode, so that a few composed or counted
@@ -129,6 +134,9 @@ struct txn_fast {
 	uint64_t add_bits;               /* their leaf descriptor, output address left out */
 	uint64_t find_key;               /* a leaf descriptor without its output address */
 	uint64_t find_word;              /* the entry fields it reads as (0: none) */
+	uint64_t upd_key;                /* the entry word (a plain base page of the user half)
+	                                    mmu_update last stored through the layer, 0: none */
+	uint64_t upd_bits;               /* its leaf descriptor, 0: not built yet (win_try) */
 	uint32_t find_level;             /* the level find_key was read at */
 };
 

@@ -408,6 +408,8 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 	return txn_store(ta, t->pg, i, v);
 }
 
+static void cnt_set(struct txn_page *pg, size_t n, bool other);   /* pt_engine_range.h */
+
 /* A new table for slot i of parent, linked in: built privately, linked
  * with one store. whole: the caller writes every slot of it at once (not
  * zeroed). */
@@ -419,6 +421,8 @@ static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vadd
 	                              txn_new(ta, parent->kernel, &err);
 	if (!pg)
 		return err;
+	if (!whole)
+		cnt_set(pg, 0, false);   /* zeroed: count known, 0 (pt_engine_range.h) */
 	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
 	err = table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
@@ -645,6 +649,41 @@ static void eng_publish_def(mmu_transaction_t *ta)
 }
 
 static void mirror_kernel_half(mmu_transaction_t *ta);   /* pt_engine_mode.h */
+static bool mirror_needed(mmu_transaction_t *ta);
+
+/*
+ * The one TLB operation of a commit that broke descriptors: the commit's
+ * own flush (ta->flush: every change so far published, as txn_commit
+ * would flush it after this hook) widened to the broken ones, so that
+ * breaking, flushing and making cost one operation, not two. Arm ARM
+ * D8.16.1 (break-before-make): invalid, DSB, TLBI, DSB, then the new
+ * entry; nothing after the make needs invalidating, as a walk that gives
+ * a Translation fault is never cached (D8.16; Arm's programmer's guide
+ * DEN0024A 12.1). The
+ * commit's other stores are published by now (eng_publish and
+ * eng_publish_def run first), so this flush covers them too; and it drops
+ * walks through tables the commit unlinked (tables_freed) before
+ * txn_commit frees them. Kept apart only when the kernel half is mirrored
+ * into other roots afterwards (one root per set): those stores follow.
+ */
+static void bbm_flush(mmu_transaction_t *ta)
+{
+	struct txn_flush *f = &ta->bbm, *c = &ta->flush;
+	struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
+	if (c->changed && !mirror_needed(ta)) {
+		if (c->start < fl.start)
+			fl.start = c->start;
+		if (c->end > fl.end)
+			fl.end = c->end;
+		/* Broken pages are changed pages: within c's count when c spans them. */
+		fl.pages = c->start <= f->start && c->end > f->end && c->pages >= f->pages ?
+		           c->pages : c->pages + f->pages;
+		fl.global |= c->global;
+		fl.tables_freed = ta->st && ta->st->live_frees;
+		c->changed = false;   /* done: commit_flush issues nothing more */
+	}
+	txn_tlb_flush(ta, &fl);
+}
 
 static void eng_after_publish(mmu_transaction_t *ta)
 {
@@ -652,8 +691,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	count_born(ta);
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
-		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
-		txn_tlb_flush(ta, &fl);
+		bbm_flush(ta);
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
 			const pt_entry_t *priv = pg->ptr;

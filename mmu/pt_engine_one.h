@@ -32,10 +32,25 @@ static inline unsigned plain_level(unsigned order)
 	return l < PT_LEVELS && order == l * PT_INDEX_BITS && pt_leaf_ok(l) ? l : PT_LEVELS;
 }
 
+/* The level of a native order that is a contiguous group (Arm ARM D8.6.1,
+ * "The Contiguous bit"), its log2 of slots in *lg2; PT_LEVELS if none. */
+static inline unsigned group_level(unsigned order, unsigned *lg2)
+{
+	for (unsigned l = 0; l < PT_LEVELS; l++) {
+		*lg2 = pt_contig_lg2(l);
+		if (*lg2 && order == l * PT_INDEX_BITS + *lg2)
+			return l;
+	}
+	return PT_LEVELS;
+}
+
 static uint64_t eng_leaf_bits(const struct pt_attr *a, unsigned order)
 {
-	unsigned l = plain_level(order);
-	return l == PT_LEVELS ? 0 : pt_mk_leaf(a, 0, l, false);
+	unsigned l = plain_level(order), lg2;
+	if (l != PT_LEVELS)
+		return pt_mk_leaf(a, 0, l, false);
+	l = group_level(order, &lg2);
+	return l == PT_LEVELS ? 0 : pt_mk_leaf(a, 0, l, true);
 }
 
 /* Slot i of t as the transaction sees it. A private table holds no
@@ -113,10 +128,59 @@ static void keep_cursor(mmu_transaction_t *ta, const struct table *t, vaddr_t va
 		remember(ta, t, va);
 }
 
+/*
+ * A contiguous group (2M of 16K or 64K pages, 64K of 4K pages...) into a
+ * private table: its 2^lg2 slots checked empty and written as one run,
+ * each member its own output address (Arm ARM D8.6.1: the descriptor
+ * built once and advanced by the group's page size) or all alike
+ * (Svnapot, pt_contig_same). A live table takes a group only
+ * whole at commit (table_store, eng_publish): the general path copies it.
+ */
+static int eng_add_group(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t bits,
+                         unsigned l, unsigned lg2)
+{
+	size_t n = (size_t)1 << lg2, i = lvl_index(va, l);
+	struct table t;
+	_Static_assert(PT_INDEX_BITS >= 2, "a group is a multiple of four slots");
+	if (n < 4)
+		return MMU_FAST_MISS;
+	if (ta->walk.pg && at_cursor(ta, va, l))
+		cursor_table(ta, va, &t);
+	else if (!table_for(ta, va, l, &t) || !t.pg)
+		return MMU_FAST_MISS;   /* a table to create or copy: the general path */
+	pt_entry_t *w = (pt_entry_t *)t.view + i, any = 0;
+	/* Four slots a step (a group is 16 slots or more): half the
+	 * instructions of one a step, and independent loads and stores. */
+	for (size_t k = 0; k < n; k += 4)   /* empty slots are 0 */
+		any |= w[k] | w[k + 1] | w[k + 2] | w[k + 3];
+	if (any)
+		return MMU_FAST_MISS;   /* -EEXIST, or empty tables to replace */
+	uint64_t step = lvl_bytes(l);
+	pt_entry_t d = bits | leaf_oa(pa, l), inc = (bits | leaf_oa(pa + step, l)) - d;
+	if (pt_contig_same())
+		inc = 0;   /* every member the first (pt_format.h) */
+	if (pt_contig_same() || (bits | leaf_oa(pa + (n - 1) * step, l)) == d + (n - 1) * inc)
+		for (size_t k = 0; k < n; k += 4, d += 4 * inc) {
+			w[k] = d, w[k + 1] = d + inc;
+			w[k + 2] = d + 2 * inc, w[k + 3] = d + 3 * inc;
+		}
+	else   /* an address field that is not linear (64K pages, 52-bit OA) */
+		for (size_t k = 0; k < n; k++)
+			w[k] = bits | leaf_oa(pa + k * step, l);
+	uint32_t was = t.pg->whole_count;
+	store_private(t.pg, i, w[0]);
+	store_private(t.pg, i + n - 1, w[n - 1]);
+	cnt_filled(t.pg, was, n, true);   /* group members: empty slots filled */
+	keep_cursor(ta, &t, va);
+	return 0;
+}
+
 static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t bits,
                        unsigned order)
 {
-	unsigned l = plain_level(order);
+	unsigned l = plain_level(order), lg2;
+	if (l == PT_LEVELS && (l = group_level(order, &lg2)) != PT_LEVELS)
+		return eng_add_group(ta, va, pa, bits, l, lg2);
 	size_t i = lvl_index(va, l);
 	if (ta->walk.pg && at_cursor(ta, va, l)) {   /* a private table: store in place */
 		if (pt_kind(((const pt_entry_t *)ta->walk.view)[i], l) != PT_ABSENT)
@@ -254,7 +318,8 @@ static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_
 	w->base = ta->walk.first;
 	w->find_off = ~(ta->walk.last - ta->walk.first);
 	w->add_off = w->find_off | (lvl_bytes(0) - 1);
-	w->oa_mask = THIS_MODE.win_oa_mask;
+	w->attr_mask = ~THIS_MODE.win_oa_mask;
+	w->page_mask = ~(lvl_bytes(0) - 1);
 	w->oa_shift = (uint8_t)THIS_MODE.win_oa_shift;
 	*pg = ta->walk.pg;
 	return true;

@@ -50,9 +50,9 @@ struct txn_page {
 	bool     kernel;         /* belongs to the shared kernel half */
 	bool     raw;            /* software-only page: published by plain copy */
 	uint32_t stored_lo, stored_hi;   /* words stored into: [lo, hi], empty if lo > hi */
-	uint32_t whole_count;    /* born and filled whole by one range fill: its per-table
-	                            count (pt_engine_range.h); 0: counted at commit. Every
-	                            other store into the page clears it. */
+	uint32_t whole_count;    /* born here: its per-table count as the fills that write
+	                            only empty slots keep it (pt_engine_range.h, CNT_KNOWN);
+	                            0: counted at commit. Every other store clears it. */
 	struct txn_page *next;   /* hash chain */
 	struct txn_page *all;    /* every record, newest first */
 };
