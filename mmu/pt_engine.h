@@ -180,8 +180,11 @@ static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
 	pt_entry_t *view = __atomic_load_n(&c->view, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* Held: every caller took va's region just before (lock_span noted it
+	 * in lk_lo..lk_hi), so the inline half of lock_holds answers, and
+	 * this function calls nothing. */
 	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
-	    !lock_holds(ta, va, va)) {
+	    va < ta->lk_lo || va > ta->lk_hi) {
 		/* Missed: likely random addresses, where one slot per MMU_SET_CURSORS
 		 * regions rarely holds the one wanted (see TXN_SETCUR_MISSED). */
 		ta->setcur |= TXN_SETCUR_MISSED;

@@ -555,7 +555,7 @@ bool txn_commit_fast(mmu_transaction_t *ta)
 		commit_flush(ta);
 	ta->def.n = 0;
 	lock_fast_end(ta, ta->tlb_n);
-	return true;
+	return true;   /* a constant: nothing kept across the calls above */
 }
 
 /* A commit that frees user-half tables clears the set cursor (every slot:
