@@ -79,13 +79,9 @@ int mmu_select_mode(const char *name)
 /* The external definitions of the inline constructors (include/mmu.h). */
 extern inline mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);
 extern inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);
+extern inline mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot);
 extern inline paddr_t mmu_entry_pa(mmu_entry_t e);
 
-mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot)
-{
-	e.prot = prot > 0xff ? 0xff : (uint8_t)prot;
-	return e;
-}
 
 mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t)
 {
