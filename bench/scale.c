@@ -8,6 +8,9 @@
  * the 2-thread to the 1-thread throughput (median over median).
  *
  *   scale [-r runs] [-n txns-per-thread] [-m results.md] [modes...]
+ *   scale -t|-T [-n txns-per-thread] [-a offset] mode   (trace mode: see trace_run)
+ *
+ * -a: the sets placed offset bytes past a 128-byte boundary (default 0).
  *
  * Every thread keeps one page of its range mapped throughout, so its leaf
  * table stays linked: the runs measure the per-page path, not the
@@ -18,6 +21,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +33,17 @@
 #define MAXT 2
 #define RANGE_PAGES 256
 
-static mmu_translation_set_t sets[MAXT];
+/* The sets, each set_offset bytes past a 128-byte boundary (-a): where a
+ * caller's set falls must not decide which of its lines two CPUs share
+ * (tests/suites.d/lines.sh traces two placements). */
+static _Alignas(128) unsigned char set_mem[MAXT][sizeof(mmu_translation_set_t) + 128];
+static unsigned set_offset;
+static mmu_translation_set_t *set_at(unsigned t)
+{
+	return (mmu_translation_set_t *)(void *)(set_mem[t] + set_offset);
+}
 static bool own_sets;   /* control: each thread its own set */
+static bool trace;      /* -t, -T: trace_run instead of the measurements */
 static uint64_t page, region, ntx = 200000;
 static pthread_barrier_t start;
 /* Each thread's own start and end: the main thread may be descheduled
@@ -48,13 +61,22 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* One thread's own data. Each on cache lines of its own (128 bytes: Intel's
+ * spatial prefetcher fetches lines in pairs), and the loop keeps what it
+ * writes per transaction in locals: two workers side by side in one line
+ * (40 bytes each), the err each transaction stored made the threads trade
+ * that line on every transaction, 50 ns or so of each, whether they shared
+ * the set or not. tests/suites.d/lines.sh checks that no cache line is
+ * written by both threads. */
 struct worker {
-	unsigned id;
+	_Alignas(128) unsigned id;
 	mmu_translation_set_t *set;
 	vaddr_t va;
 	int err;
 	uint64_t busy;
 };
+/* The bench's workers and the trace's: the trace checks these very ones. */
+static struct worker workers[MAXT];
 
 static uint64_t now_ns(void)
 {
@@ -73,11 +95,11 @@ static void pin(unsigned cpu)
 
 /* One transaction: map va to pa, or (pa 0) find and remove it; retried
  * on -EBUSY (counted; none is expected on disjoint ranges). */
-static int txn_one(struct worker *w, vaddr_t va, paddr_t pa)
+static int txn_one(mmu_translation_set_t *set, vaddr_t va, paddr_t pa, uint64_t *busy)
 {
 	for (;;) {
 		mmu_transaction_t ta;
-		mmu_transaction(&ta, w->set);
+		mmu_transaction(&ta, set);
 		int err = pa ? mmu_add(&ta, mmu_mkentry(pa, MMU_READ | MMU_WRITE), va)
 		             : mmu_find(&ta, va, NULL);
 		if (!err && !pa)
@@ -87,8 +109,28 @@ static int txn_one(struct worker *w, vaddr_t va, paddr_t pa)
 		mmu_forget(&ta);
 		if (err != -EBUSY)
 			return err;
-		w->busy++;
+		(*busy)++;
 	}
+}
+
+/* The worker's transactions: ntx / 2 pages each mapped and unmapped, on
+ * locals only (struct worker); 0 or the first error. plant: NULL, or a word
+ * every transaction adds to (-T: a planted shared line, see trace_run). */
+static int txns(const struct worker *w, uint64_t *busy, uint64_t *plant)
+{
+	uint64_t n = ntx / 2, pg = page;
+	paddr_t pa = 0x100000000ull * (w->id + 1);
+	vaddr_t base = w->va;
+	int err = 0;
+	for (uint64_t i = 0; i < n && !err; i++) {
+		vaddr_t va = base + (1 + i % (RANGE_PAGES - 1)) * pg;
+		err = txn_one(w->set, va, pa + i % RANGE_PAGES * pg, busy);
+		if (!err)
+			err = txn_one(w->set, va, 0, busy);
+		if (plant)
+			__atomic_fetch_add(plant, 2, __ATOMIC_RELAXED);
+	}
+	return err;
 }
 
 static void *run(void *arg)
@@ -97,17 +139,93 @@ static void *run(void *arg)
 	pin(w->id);
 	pthread_barrier_wait(&start);
 	t_begin[w->id] = now_ns();
-	uint64_t c0 = cpu_ns();
-	paddr_t pa = 0x100000000ull * (w->id + 1);
-	for (uint64_t i = 0; i < ntx / 2 && !w->err; i++) {
-		vaddr_t va = w->va + (1 + i % (RANGE_PAGES - 1)) * page;
-		w->err = txn_one(w, va, pa + i % RANGE_PAGES * page);
-		if (!w->err)
-			w->err = txn_one(w, va, 0);
-	}
+	uint64_t c0 = cpu_ns(), busy = 0;
+	w->err = txns(w, &busy, NULL);
+	w->busy = busy;
 	t_end[w->id] = now_ns();
 	t_cpu[w->id] = cpu_ns() - c0;
 	return NULL;
+}
+
+/*
+ * Trace mode (-t, -T): what tests/suites.d/lines.sh runs under valgrind
+ * --tool=lackey --trace-mem=yes to list the cache lines both workers touch
+ * (tests/lines/shared_lines.c). Lackey's trace names no thread, so the two
+ * workers of one set take turns and the trace is cut in time: the 1st and
+ * 2nd store to tr.turn bracket worker 0's traced round, the 3rd and 4th
+ * worker 1's. Each worker first runs a warm-up round (first-time
+ * allocations are not the steady state) and marks its round begun only
+ * once every other thread (main included) is parked, blocked in the
+ * kernel. The threads are alive together, so each keeps its own stack. -T
+ * plants a word both workers write on every transaction: the check must
+ * find it.
+ */
+static struct {
+	_Alignas(128) uint32_t turn;   /* the marker: only stored to, at the bounds */
+	uint32_t parked;               /* parks so far (park) */
+	sem_t go[MAXT + 1];            /* worker t's turn; go[MAXT]: main's */
+	_Alignas(128) uint64_t planted;
+} tr;
+static bool plant;
+
+/* Count the thread parked, then block until go[who] is posted. */
+static void park(unsigned who)
+{
+	__atomic_fetch_add(&tr.parked, 1, __ATOMIC_SEQ_CST);
+	while (sem_wait(&tr.go[who]))
+		;
+}
+
+/* Until n parks were counted, and then a little more: a thread runs a few
+ * instructions between its count and its block, which must not fall into
+ * a traced round. Valgrind runs one thread at a time and switches at a
+ * system call: yielding lets the parking one get there. */
+static void wait_parked(uint32_t n)
+{
+	while (__atomic_load_n(&tr.parked, __ATOMIC_ACQUIRE) < n)
+		sched_yield();
+	for (int i = 0; i < 8; i++)
+		sched_yield();
+}
+
+static void *traced(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t busy = 0, *word = plant ? &tr.planted : NULL;
+	park(w->id);
+	w->err = txns(w, &busy, word);
+	/* Main and the MAXT workers parked once each at the start (this one
+	 * since woken), and the w->id done since. */
+	wait_parked(MAXT + 1 + w->id);
+	__atomic_store_n(&tr.turn, 2 * w->id + 1, __ATOMIC_RELEASE);
+	if (!w->err)
+		w->err = txns(w, &busy, word);
+	__atomic_store_n(&tr.turn, 2 * w->id + 2, __ATOMIC_RELEASE);
+	sem_post(&tr.go[w->id + 1]);
+	park(w->id);   /* until main lets it end */
+	return NULL;
+}
+
+static int trace_run(void)
+{
+	pthread_t th[MAXT];
+	printf("scale: trace marker %p\n", (void *)&tr.turn);
+	fflush(stdout);
+	for (unsigned t = 0; t <= MAXT; t++)
+		sem_init(&tr.go[t], 0, 0);
+	for (unsigned t = 0; t < MAXT; t++) {
+		workers[t] = (struct worker){ .id = t, .va = region * (64 + t), .set = set_at(0) };
+		pthread_create(&th[t], NULL, traced, &workers[t]);
+	}
+	sem_post(&tr.go[0]);
+	park(MAXT);   /* until the last worker is done */
+	int err = 0;
+	for (unsigned t = 0; t < MAXT; t++) {
+		sem_post(&tr.go[t]);
+		pthread_join(th[t], NULL);
+		err = err ? err : workers[t].err;
+	}
+	return err;
 }
 
 /* The machine's own ceiling: n threads of independent arithmetic, no
@@ -157,19 +275,18 @@ static double ceiling(unsigned n)
  * nanoseconds per transaction. */
 static double measure(unsigned n, uint64_t *busy, double *cpu)
 {
-	struct worker w[MAXT];
 	void *arg[MAXT];
 	for (unsigned t = 0; t < n; t++) {
-		w[t] = (struct worker){ .id = t, .va = region * (64 + t), .set = &sets[own_sets ? t : 0] };
-		arg[t] = &w[t];
+		workers[t] = (struct worker){ .id = t, .va = region * (64 + t), .set = set_at(own_sets ? t : 0) };
+		arg[t] = &workers[t];
 	}
 	uint64_t dt = timed(n, run, arg);
 	uint64_t spent = 0;
 	for (unsigned t = 0; t < n; t++) {
-		*busy += w[t].busy;
+		*busy += workers[t].busy;
 		spent += t_cpu[t];
-		if (w[t].err)
-			return w[t].err;
+		if (workers[t].err)
+			return workers[t].err;
 	}
 	*cpu = (double)spent / (double)(n * (ntx / 2 * 2));
 	return (double)(n * (ntx / 2 * 2)) / ((double)dt / 1e9);
@@ -192,6 +309,12 @@ int main(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			ntx = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "-T")) {
+			trace = true;
+			plant = argv[i][1] == 'T';
+		}
+		else if (!strcmp(argv[i], "-a") && i + 1 < argc)
+			set_offset = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "-m") && i + 1 < argc)
 			md = argv[++i];
 		else if (nmodes < 16)
@@ -203,6 +326,11 @@ int main(int argc, char **argv)
 	}
 	if (runs < 1 || runs > 64)
 		runs = 5;
+	if (set_offset >= 128 || set_offset % _Alignof(mmu_translation_set_t)) {
+		fprintf(stderr, "scale: -a takes a multiple of %zu below 128\n",
+		        _Alignof(mmu_translation_set_t));
+		return 1;
+	}
 	char table[4096], load[64] = "?";
 	FILE *la = fopen("/proc/loadavg", "r");
 	if (la) {
@@ -217,7 +345,7 @@ int main(int argc, char **argv)
 	                  "|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (int m = 0; m < nmodes; m++) {
 		if (mmu_host_init(64u << 20) || mmu_select_mode(modes[m]) ||
-		    mmu_new_translation_set(&sets[0]) || mmu_new_translation_set(&sets[1])) {
+		    mmu_new_translation_set(set_at(0)) || mmu_new_translation_set(set_at(1))) {
 			fprintf(stderr, "scale: cannot set up %s\n", modes[m]);
 			return 1;
 		}
@@ -226,7 +354,7 @@ int main(int argc, char **argv)
 		/* The page that keeps each thread's leaf table linked. */
 		for (unsigned s = 0; s < MAXT; s++) {
 			mmu_transaction_t ta;
-			mmu_transaction(&ta, &sets[s]);
+			mmu_transaction(&ta, set_at(s));
 			for (unsigned t = 0; t < MAXT; t++)
 				if (mmu_add(&ta, mmu_mkentry(0x80000000ull + t * page, MMU_READ),
 				            region * (64 + t))) {
@@ -234,6 +362,12 @@ int main(int argc, char **argv)
 					return 1;
 				}
 			mmu_commit(&ta);
+		}
+		if (trace) {
+			int err = trace_run();
+			if (err)
+				fprintf(stderr, "scale: %s: a transaction failed (%d)\n", modes[m], err);
+			return err ? 1 : 0;
 		}
 		double one[64], two[64], ctl[64], c1[64], c2[64], k1[64], k2[64], kc[64];
 		uint64_t busy = 0;
@@ -268,8 +402,8 @@ int main(int argc, char **argv)
 		if (busy)
 			fprintf(stderr, "scale: %s: %" PRIu64 " transactions refused with -EBUSY and retried\n",
 			        modes[m], busy);
-		mmu_remove_translation_set(&sets[0]);
-		mmu_remove_translation_set(&sets[1]);
+		mmu_remove_translation_set(set_at(0));
+		mmu_remove_translation_set(set_at(1));
 	}
 	printf("%s", table);
 	if (md) {
@@ -285,8 +419,12 @@ int main(int argc, char **argv)
 		           "arithmetic (how much of a second CPU the machine gave at all; about 2 "
 		           "when it is quiet). The last column is CPU time per transaction (thread "
 		           "CPU clocks, medians): sharing the set costs what the one-set figure "
-		           "grows by over the set-each one. Load average before: %s\n\n%s",
-		        ntx, runs, load, table);
+		           "grows by over the set-each one. Load average before: %s%s\n\n%s",
+		        ntx, runs, load,
+		        sched_getscheduler(0) == SCHED_FIFO ?
+		                " (run under SCHED_FIFO, `make bench-scale SCALE_RT=1`: the other load "
+		                "preempted)" : "",
+		        table);
 		fclose(f);
 	}
 	return 0;

@@ -40,7 +40,8 @@ typedef struct mmu_transaction mmu_transaction_t;
  * read a field: mmu_types.h is not on its include path.
  */
 #define MMU_ENTRY_WORDS 2
-#define MMU_SET_WORDS   456
+
+#define MMU_SET_WORDS   496
 #define MMU_TXN_WORDS   128
 
 /*
@@ -193,9 +194,12 @@ inline mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot)
 
 inline paddr_t mmu_entry_pa(mmu_entry_t e)
 {
-	uint64_t ew[MMU_ENTRY_WORDS];
-	__builtin_memcpy(ew, &e, sizeof(ew));
-	return ew[0];
+	/* The first word alone, no array: a copy through a local array ends
+	 * that array's life inside a loop, which keeps GCC from holding a
+	 * callback's counters in registers there (the inline mmu_scan). */
+	paddr_t pa;
+	__builtin_memcpy(&pa, &e, sizeof(pa));
+	return pa;
 }
 
 /* The layer's part of the four inline calls: everything the window does
@@ -331,8 +335,68 @@ int mmu_protect_range(mmu_transaction_t *ta, vaddr_t start, vaddr_t end, unsigne
 /* ---- scanning and statistics ------------------------------------------ */
 
 typedef mmu_entry_t (*mmu_scan_fn)(mmu_entry_t e, vaddr_t va, void *priv);
-int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
-             mmu_scan_fn fn, void *priv);
+/* int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
+ *              mmu_scan_fn fn, void *priv);                 inline, below */
+
+/*
+ * mmu_scan is inline too (mmu/mmu.c emits the external definition), so
+ * that the loop calling fn runs in the caller, where a callback the
+ * compiler sees is inlined into it. The layer hands that loop runs of
+ * entries alike but for their address, which advances by the entry's size
+ * (a physically contiguous stretch of one table, read in one pass); an
+ * entry fn returns bit for bit unchanged costs one compare, any other goes
+ * to mmu_scan_keep_. Everything else (other entries, short runs) the
+ * layer does itself in mmu_scan_next_, calling fn there.
+ * docs/transactions.md, "Ranges and the cursor".
+ */
+struct mmu_scan_ {
+	vaddr_t  va, last;      /* where the scan goes on; its last address */
+	vaddr_t  run_va;        /* the run: where it starts, */
+	uint64_t run_pa, run_word;   /* its first entry (pa, then the other word), */
+	uint64_t run_step;      /* and each entry's size */
+	int      err;
+	bool     done;
+	/* Last: the layer's own view of it may be smaller (mmu/mmu_types.h). */
+	mmu_transaction_t ta;   /* the scan's own transaction */
+};
+int      mmu_scan_begin_(struct mmu_scan_ *s, mmu_translation_set_t *t, vaddr_t start,
+                         vaddr_t end);
+uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv);
+bool     mmu_scan_keep_(struct mmu_scan_ *s, mmu_entry_t e, mmu_entry_t keep, vaddr_t va);
+int      mmu_scan_end_(struct mmu_scan_ *s);
+
+__attribute__((always_inline)) inline int mmu_scan(mmu_translation_set_t *t, vaddr_t start,
+                                                   vaddr_t end, mmu_scan_fn fn, void *priv)
+{
+	struct mmu_scan_ s;
+	int err = mmu_scan_begin_(&s, t, start, end);
+	if (err)
+		return err;
+	for (uint64_t n; (n = mmu_scan_next_(&s, fn, priv)) != 0;) {
+		uint64_t pa = s.run_pa, word = s.run_word, step = s.run_step;
+		vaddr_t va = s.run_va;
+		mmu_entry_t e, keep;
+		for (;;) {
+			/* No call here but fn, and the entry in scalars, not in an
+			 * array: a loop like this one lets the compiler keep what an
+			 * inlined fn counts in registers. */
+			for (; n; n--, pa += step, va += step) {
+				uint64_t k0, k1;
+				__builtin_memcpy(&e, &pa, sizeof(pa));
+				__builtin_memcpy((char *)&e + sizeof(pa), &word, sizeof(word));
+				keep = fn(e, va, priv);
+				__builtin_memcpy(&k0, &keep, sizeof(k0));
+				__builtin_memcpy(&k1, (char *)&keep + sizeof(k0), sizeof(k1));
+				if ((k0 ^ pa) | (k1 ^ word))
+					break;
+			}
+			if (!n || mmu_scan_keep_(&s, e, keep, va))
+				break;   /* the run is over, failed, or changed size */
+			n--, pa += step, va += step;
+		}
+	}
+	return mmu_scan_end_(&s);
+}
 
 struct mmu_stats {
 	uint64_t entries[64];

@@ -95,3 +95,9 @@ HOST_TESTS := fdt/fdt_test core/core_test frames/frames_test formats/formats has
 	reinit/reinit_test ref/ref_test x86tlb/tlb_test vm/vm_test
 .PHONY: $(foreach t,$(HOST_TESTS),test-$(patsubst %/,%,$(dir $(t))))
 $(foreach t,$(HOST_TESTS),$(eval test-$(patsubst %/,%,$(dir $(t))): $(T)/$(t) ; $(T)/$(t)))
+
+# The cache lines two transaction threads share, from a lackey trace of
+# bench/scale.c's trace mode (tests/suites.d/lines.sh runs both).
+$(T)/lines/shared_lines: tests/lines/shared_lines.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -std=c11 -O2 -g $(HOST_WARN) $< -o $@

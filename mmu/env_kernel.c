@@ -242,11 +242,13 @@ bool smp_asid_tags(void)
 /* Per CPU, each on its own cache lines: every commit counts its flush
  * here, and commits on different CPUs must not write one line (mmu/lock.h:
  * a leaf-only commit writes nothing of the set outside its lock lines).
- * Summed by smp_get_tlb_stats. Atomic adds: an interrupted commit and
- * one in the handler may count on one CPU. */
+ * 128 bytes, not 64 (the 56-byte counts fit one line): Intel's L2 spatial
+ * prefetcher fetches lines in 128-byte pairs (mmu_types.h, LK_ALIGN), and
+ * CPUs 0 and 1 would share one. Summed by smp_get_tlb_stats. Atomic adds:
+ * an interrupted commit and one in the handler may count on one CPU. */
 static struct {
 	struct smp_tlb_stats s;
-} __attribute__((aligned(64))) tlb_stats_cpu[SMP_MAX_CPUS];
+} __attribute__((aligned(128))) tlb_stats_cpu[SMP_MAX_CPUS];
 
 static struct smp_tlb_stats *my_tlb_stats(void)
 {

@@ -165,10 +165,62 @@ static void note_held(mmu_transaction_t *ta, uint64_t r0)
 	ta->lk_hi = ta->lk_lo + (((vaddr_t)1 << sh) - 1);
 }
 
+/* Take region r (not ALL) of line li for ta: take_in's case with no set
+ * whole to place, in one pass over the slots. The first take of a
+ * one-page transaction. */
+static int take_region(mmu_transaction_t *ta, unsigned li, uint64_t r)
+{
+	struct lk_line *ln = &lines(ta->set)[li];
+	int free = -1, err = 0;
+	spin_lock(&ln->spin);
+#pragma GCC unroll 4
+	for (int k = LK_SLOTS - 1; k >= 0; k--) {   /* downwards: free ends at the lowest */
+		mmu_transaction_t *h = ln->slot[k].ta;
+		uint64_t hr = ln->slot[k].region;
+		if (!h)
+			free = k;
+		else if (hr == r || hr == ALL) {
+			err = h == ta ? 0 : -EBUSY;   /* held already, or by another */
+			goto out;
+		}
+	}
+	if (free < 0) {
+		err = -ENOSPC;
+		goto out;
+	}
+	slot_set(ln, (unsigned)free, ta, r);
+	ta->lk_held |= 1u << li;
+out:
+	spin_unlock(&ln->spin);
+	return err;
+}
+
+static int lock_span_many(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
+
 int lock_span_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 {
 	if (ta->lk_whole)
 		return 0;
+	unsigned sh = ta->set->mode->lock_shift;
+	uint64_t r0 = first >> sh;
+	if (!sh || r0 != last >> sh)
+		return lock_span_many(ta, first, last);
+	/* One region: the common case, kept apart so that it saves few
+	 * registers. */
+	unsigned li = (unsigned)(r0 % LK_LINES);
+	if (!(ta->lk_held & (1u << li)) || !holds_region(ta, r0)) {
+		int err = take_region(ta, li, r0);
+		if (err)
+			return err == -ENOSPC ? lock_whole(ta) : err;
+	}
+	note_held(ta, r0);
+	return 0;
+}
+
+/* lock_span_ of more than one region, or of a set locked whole. */
+static __attribute__((noinline)) int lock_span_many(mmu_transaction_t *ta, vaddr_t first,
+                                                    vaddr_t last)
+{
 	uint64_t r0 = 0, n = span(ta->set, first, last, &r0);
 	if (!n)
 		return lock_whole(ta);
@@ -208,6 +260,7 @@ bool lock_holds_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 /* Clear ta's slots of line ln (its spin lock held). */
 static void clear_slots(struct lk_line *ln, mmu_transaction_t *ta)
 {
+#pragma GCC unroll 4
 	for (unsigned k = 0; k < LK_SLOTS; k++)
 		if (ln->slot[k].ta == ta)
 			slot_set(ln, k, NULL, 0);
@@ -264,11 +317,36 @@ static bool count_in(struct lk_line *ln, const struct txn_delta *d)
 	return true;
 }
 
+static bool lock_fast_begin_many(mmu_transaction_t *ta, const struct txn_delta *d);
+
 bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
 {
 	uint32_t m = ta->lk_held;
 	if (!m || ta->lk_whole)
 		return false;
+	/* A transaction of one line whose statistics are of the line's first
+	 * order (a one-page map or unmap): kept apart from the rest, so that
+	 * it saves few registers. */
+	struct lk_line *ln = &lines(ta->set)[__builtin_ctz(m)];
+	if ((m & (m - 1)) || d->used != 1)
+		return lock_fast_begin_many(ta, d);
+	spin_lock(&ln->spin);
+	if (!ln->used || ln->order[0] != d->order[0]) {
+		spin_unlock(&ln->spin);
+		return lock_fast_begin_many(ta, d);
+	}
+	ln->n[0] += d->n[0];
+	ln->mapped += d->mapped;
+	__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
+	spin_unlock(&ln->spin);
+	__atomic_thread_fence(__ATOMIC_RELEASE);   /* see lock_fast_begin_many */
+	return true;
+}
+
+static __attribute__((noinline)) bool lock_fast_begin_many(mmu_transaction_t *ta,
+                                                           const struct txn_delta *d)
+{
+	uint32_t m = ta->lk_held;
 	/* Statistics go to the lowest line held, counted with the commit begun
 	 * there; the other lines (none, for a one-region transaction) only
 	 * mark it begun. */
@@ -295,7 +373,30 @@ bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
 	return true;
 }
 
+static void lock_fast_end_many(mmu_transaction_t *ta, const uint8_t tlb_ops[4]);
+
 void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4])
+{
+	uint32_t m = ta->lk_held;
+	if (m & (m - 1)) {
+		lock_fast_end_many(ta, tlb_ops);
+		return;
+	}
+	/* One line (a one-page transaction): lock_fast_end_many's first pass. */
+	struct lk_line *ln = &lines(ta->set)[__builtin_ctz(m)];
+	spin_lock(&ln->spin);
+	ln->tlb_ops[0] += tlb_ops[0];
+	ln->tlb_ops[1] += tlb_ops[1];
+	ln->tlb_ops[2] += tlb_ops[2];
+	ln->tlb_ops[3] += tlb_ops[3];
+	__atomic_store_n(&ln->ended, ln->ended + 1, __ATOMIC_RELEASE);
+	clear_slots(ln, ta);
+	spin_unlock(&ln->spin);
+	lock_txn_init(ta);
+}
+
+static __attribute__((noinline)) void lock_fast_end_many(mmu_transaction_t *ta,
+                                                         const uint8_t tlb_ops[4])
 {
 	struct lk_line *ls = lines(ta->set);
 	bool first = true;
@@ -454,10 +555,15 @@ int lock_kernel_claim(mmu_transaction_t *ta)
 {
 	struct mmu_transaction *none = NULL;
 	struct mmu_mode *m = ta->set->mode;
-	if (__atomic_load_n(&m->kernel_owner, __ATOMIC_RELAXED) == ta)
+	if (__atomic_load_n(&m->kernel_owner, __ATOMIC_RELAXED) == ta) {
+		ta->lk_kernel = true;
 		return 0;
-	return __atomic_compare_exchange_n(&m->kernel_owner, &none, ta, false, __ATOMIC_ACQUIRE,
-	                                   __ATOMIC_RELAXED) ? 0 : -EBUSY;
+	}
+	if (!__atomic_compare_exchange_n(&m->kernel_owner, &none, ta, false, __ATOMIC_ACQUIRE,
+	                                 __ATOMIC_RELAXED))
+		return -EBUSY;
+	ta->lk_kernel = true;   /* release looks at the mode's word only then */
+	return 0;
 }
 
 void lock_kernel_release(mmu_transaction_t *ta)

@@ -124,7 +124,8 @@ void lock_sum_stats(mmu_translation_set_t *t, struct mmu_set_counts *c, uint64_t
 unsigned lock_holders(mmu_translation_set_t *t, mmu_transaction_t **out, unsigned max);
 
 /* The shared kernel half: one transaction at a time changes it (claimed
- * with a compare-and-swap); 0 or -EBUSY. */
+ * with a compare-and-swap, noted in ta->lk_kernel, which mmu_transaction
+ * clears); 0 or -EBUSY. */
 int  lock_kernel_claim(mmu_transaction_t *ta);
 void lock_kernel_release(mmu_transaction_t *ta);
 

@@ -64,6 +64,7 @@ int mmu_select_mode(const char *name)
 		return err;
 	memset(&m->kernel_counts, 0, sizeof(m->kernel_counts));
 	m->checked.key = 0;   /* what init found (CPU features) may accept other entries */
+	m->found.word = 0;
 	m->kernel_table_pages = 0;
 	m->kernel_owner = NULL;
 	memset(&m->kernel_meta, 0, sizeof(m->kernel_meta));
@@ -335,7 +336,9 @@ static inline __attribute__((always_inline)) void win_open(mmu_transaction_t *ta
 
 static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction_t *ta)
 {
-	return ta && ta->magic == MMU_TXN_MAGIC && ta->set && ta->set->magic == MMU_SET_MAGIC &&
+	/* A transaction is marked open only on a valid set (mmu_transaction):
+	 * no test of ta->set for NULL. */
+	return ta && ta->magic == MMU_TXN_MAGIC && ta->set->magic == MMU_SET_MAGIC &&
 	       ta->set->mode == mmu_cur;
 }
 
@@ -416,8 +419,9 @@ static int op_end_restoring(mmu_transaction_t *ta, int half, int err)
 
 static void release(mmu_transaction_t *ta)
 {
-	lock_release(ta);
-	if (mmu_cur)
+	if (ta->lk_held)   /* a leaf-only commit released them already */
+		lock_release(ta);
+	if (mmu_cur && ta->lk_kernel)
 		lock_kernel_release(ta);
 	ta->magic = 0;
 }
@@ -425,17 +429,24 @@ static void release(mmu_transaction_t *ta)
 /* adds: the change only made an entry where there was none (place), which
  * no TLB can hold a translation of on arm64 and x86; the kernel's TLB
  * shootdown skips other CPUs for those (mmu/env_kernel.c). */
-static void note_change(mmu_transaction_t *ta, int half, vaddr_t va, uint64_t bytes, bool adds)
+static inline __attribute__((always_inline)) void note_change(mmu_transaction_t *ta, int half,
+                                                              vaddr_t va, uint64_t bytes,
+                                                              bool adds)
 {
 	struct txn_flush *f = &ta->flush;
-	if (!f->changed)   /* the first change: the range starts with it */
-		*f = (struct txn_flush){ .start = va, .end = va, .changed = true, .adds_only = true };
+	uint64_t pages = bytes >> mmu_cur->geo.page_shift;
+	if (!f->changed) {   /* the first change: the range is it */
+		*f = (struct txn_flush){ .start = va, .end = va + (bytes - 1) + 1, .pages = pages,
+		                         .global = half == HALF_KERNEL, .changed = true,
+		                         .adds_only = adds };
+		return;
+	}
 	f->adds_only &= adds;
 	if (va < f->start)
 		f->start = va;
 	if (va + (bytes - 1) >= f->end)
 		f->end = va + (bytes - 1) + 1;   /* 0 when it reaches 2^64 */
-	f->pages += bytes >> mmu_cur->geo.page_shift;
+	f->pages += pages;
 	f->global |= half == HALF_KERNEL;
 }
 
@@ -598,12 +609,16 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b);
 /* The current entry was found while another transaction held its regions;
  * now that the call holds them, is it still what the caller was told?
  * -EBUSY if a commit changed it in between. */
-static int cur_still(mmu_transaction_t *ta)
+static int cur_still_look(mmu_transaction_t *ta);
+static inline __attribute__((always_inline)) int cur_still(mmu_transaction_t *ta)
+{
+	return ta->win.cur_locked ? 0 : cur_still_look(ta);
+}
+
+static __attribute__((noinline)) int cur_still_look(mmu_transaction_t *ta)
 {
 	mmu_entry_t e;
 	vaddr_t base;
-	if (ta->win.cur_locked)
-		return 0;
 	if (find_entry(ta, ta->win.find_va, &e, &base, false) || base != ta->win.cur_va || !same_entry(e, cur_entry(ta)))
 		return -EBUSY;
 	ta->win.cur_locked = true;
@@ -632,11 +647,13 @@ static int fast_begin(mmu_transaction_t *ta, int half, unsigned order)
 	return i;
 }
 
-/* After it stored: one entry of order at va added (n = 1) or removed
- * (n = -1), counted, in the flush range, the half claimed (op_end). */
-static void fast_end(mmu_transaction_t *ta, int half, int i, unsigned order, int64_t n, vaddr_t va)
+/* After it stored: one entry of order (bytes long) at va added (n = 1)
+ * or removed (n = -1), counted, in the flush range, the half claimed
+ * (op_end). Inline: half and n are constants at each call. */
+static inline __attribute__((always_inline)) void fast_end(mmu_transaction_t *ta, int half,
+                                                           int i, unsigned order, int64_t n,
+                                                           vaddr_t va, uint64_t bytes)
 {
-	uint64_t bytes = entry_bytes(order);
 	delta_add(&ta->delta[half], i, order, n, bytes);
 	note_change(ta, half, va, bytes, n > 0);
 }
@@ -661,7 +678,10 @@ static int add_fast(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	    (i = fast_begin(ta, half, e.order)) < 0 ||
 	    mmu_cur->be->add_one(ta, va, e.pa, ta->fast.add_bits, e.order))
 		return MMU_FAST_MISS;
-	fast_end(ta, half, i, e.order, +1, va);
+	if (half == HALF_USER)   /* constants for fast_end */
+		fast_end(ta, HALF_USER, i, e.order, +1, va, bytes);
+	else
+		fast_end(ta, HALF_KERNEL, i, e.order, +1, va, bytes);
 	return 0;
 }
 
@@ -669,11 +689,15 @@ static int remove_fast(mmu_transaction_t *ta, mmu_entry_t cur, vaddr_t va)
 {
 	const struct mmu_backend *be = mmu_cur->be;
 	int half = half_of(va, 1), i;
+	uint64_t bytes = entry_bytes(cur.order);
 	if (!be->remove_one || (cur.flags & MMU_EF_COUNTED) || native_order(cur.order) != cur.order ||
-	    !may_change(ta, half, va, va + (entry_bytes(cur.order) - 1)) || cur_still(ta) ||
+	    !may_change(ta, half, va, va + (bytes - 1)) || cur_still(ta) ||
 	    (i = fast_begin(ta, half, cur.order)) < 0 || be->remove_one(ta, va, cur.order))
 		return MMU_FAST_MISS;
-	fast_end(ta, half, i, cur.order, -1, va);
+	if (half == HALF_USER)   /* constants for fast_end */
+		fast_end(ta, HALF_USER, i, cur.order, -1, va, bytes);
+	else
+		fast_end(ta, HALF_KERNEL, i, cur.order, -1, va, bytes);
 	return 0;
 }
 
@@ -694,18 +718,20 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->gen = 0;
 	ta->flush.changed = false;
 	ta->flush.global = false;
-	ta->bbm = (struct txn_flush){ 0 };
+	ta->bbm.changed = false;   /* the rest is set by the first break (break_slots) */
 	for (int h = 0; h < 2; h++) {
 		ta->delta[h].mapped = 0;
 		ta->delta[h].used = 0;
 	}
 	ta->def.n = ta->def.mark = 0;
+	ta->def.upper = false;
 	ta->def.spill_op = 0;
 	ta->walk.view = NULL;
 	ta->fast.add_key = 0;
 	ta->fast.find_word = 0;
 	ta->fast.upd_key = 0;
 	lock_txn_init(ta);
+	ta->lk_kernel = false;
 	ta->setcur = 0;
 	for (int k = 0; k < 4; k++)
 		ta->tlb_n[k] = 0;
@@ -717,17 +743,19 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->win.chg_mask = ~0ull;
 	ta->win.has_current = ta->win.cur_locked = false;
 	ta->win_region = ~0ull;
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur)
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur) {
 		ta->status = -EINVAL;
+		ta->magic = 0;   /* every call says -EINVAL (txn_open) */
+	}
 }
 
 /* Returns 0, or -EINVAL for a transaction that is not open. */
+static int commit_locked(mmu_transaction_t *ta);
+
 int mmu_commit(mmu_transaction_t *ta)
 {
 	if (!txn_ok(ta))
 		return -EINVAL;
-	struct mmu_txn_state *st = ta->st;
-	mmu_translation_set_t *t = ta->set;
 	/* A leaf-only commit publishes under its regions alone; any other
 	 * takes the set: publishing, the TLB operation and the statistics go
 	 * one such commit at a time. What each commit changes is disjoint by
@@ -736,6 +764,15 @@ int mmu_commit(mmu_transaction_t *ta)
 		release(ta);
 		return 0;
 	}
+	return commit_locked(ta);
+}
+
+/* A commit under the set's commit lock. Apart from mmu_commit, so that a
+ * leaf-only commit saves few registers. */
+static __attribute__((noinline)) int commit_locked(mmu_transaction_t *ta)
+{
+	struct mmu_txn_state *st = ta->st;
+	mmu_translation_set_t *t = ta->set;
 	bool kernel = txn_kernel_changed(ta);
 	lock_commit_begin(t, kernel);
 	if (st && st->meta_valid[0])
@@ -757,8 +794,9 @@ void mmu_forget(mmu_transaction_t *ta)
 }
 
 /* The entry covering va: the backend's shortcut, else the general way. */
-static int lookup(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *e, vaddr_t *base,
-                  bool racing)
+static inline __attribute__((always_inline)) int lookup(mmu_transaction_t *ta, vaddr_t va,
+                                                       mmu_entry_t *e, vaddr_t *base,
+                                                       bool racing)
 {
 	int err = MMU_FAST_MISS;
 	if (mmu_cur->be->find_one)
@@ -772,6 +810,29 @@ extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
 extern inline int mmu_remove(mmu_transaction_t *ta);
 extern inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
 extern inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i);
+
+/* mmu_find's lockless read of a region another transaction holds; apart,
+ * so that a find under the region's lock saves few registers. */
+static __attribute__((noinline)) int find_unheld(mmu_transaction_t *ta, vaddr_t va,
+                                                 mmu_entry_t *e, vaddr_t *base)
+{
+	/* No cursor (ta->walk) into a region not held, before or after: it
+	 * notes the generations after its walk, so a table unlinked and freed
+	 * by a commit during that walk would pass for current (a retry would
+	 * read the freed page). */
+	struct lock_snap s;
+	int err;
+	do {
+		ta->walk.view = NULL;
+		s = lock_read_begin(ta->set, va);
+		err = lookup(ta, va, e, base, true);
+	} while (!lock_read_end(ta->set, va, s));
+	ta->walk.view = NULL;
+	if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
+		panic_mmu("leaf at %#llx is annotated but has no side-table record",
+		          (unsigned long long)va);
+	return err;
+}
 
 /* mmu_find where the window does not vouch for va. Returns 0, -ENOENT
  * (nothing maps va), -ERANGE (va outside the mode). */
@@ -799,20 +860,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 		held = !err && (half == HALF_KERNEL ||
 		                !lock_span(ta, base, base + (entry_bytes(e.order) - 1)));
 	} else {
-		/* No cursor (ta->walk) into a region not held, before or after:
-		 * it notes the generations after its walk, so a table unlinked
-		 * and freed by a commit during that walk would pass for current
-		 * (a retry would read the freed page). */
-		struct lock_snap s;
-		do {
-			ta->walk.view = NULL;
-			s = lock_read_begin(ta->set, va);
-			err = lookup(ta, va, &e, &base, true);
-		} while (!lock_read_end(ta->set, va, s));
-		ta->walk.view = NULL;
-		if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
-			panic_mmu("leaf at %#llx is annotated but has no side-table record",
-			          (unsigned long long)va);
+		err = find_unheld(ta, va, &e, &base);
 	}
 	if (err)
 		return err;
@@ -871,6 +919,32 @@ static void checked_put(uint64_t key, uint64_t bits)
 
 /* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
  * -EEXIST, -ENOMEM or -EBUSY. */
+/* mmu_add's checks of an entry word neither ta nor the mode has cached:
+ * the half, or -EINVAL / -ERANGE. Apart, as add_general is. */
+static __attribute__((noinline)) int add_check(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
+{
+	int half = check_entry(e, va);
+	if (half < 0)
+		return half;
+	add_cache(ta, e);
+	if (ta->fast.add_key)
+		checked_put(ta->fast.add_key, ta->fast.add_bits);
+	return half;
+}
+
+/* mmu_add past its shortcut; apart, so that the shortcut saves few
+ * registers. */
+static __attribute__((noinline)) int add_general(mmu_transaction_t *ta, mmu_entry_t e,
+                                                 vaddr_t va)
+{
+	int half = check_entry(e, va), err;
+	if (half < 0)
+		return half;
+	if ((err = op_begin(ta, half, va, va + (entry_bytes(e.order) - 1))))
+		return err;
+	return op_end(ta, half, place(ta, half, e, va));
+}
+
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	if (!txn_ok_run(ta))
@@ -878,24 +952,12 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	int err = MMU_FAST_MISS;
 	uint64_t key = mmu_entry_key(e);
 	/* 0: nothing cached (prot 0 is never valid) */
-	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key)) {
-		int half = check_entry(e, va);
-		if (half < 0)
-			return half;
-		add_cache(ta, e);
-		if (ta->fast.add_key)
-			checked_put(ta->fast.add_key, ta->fast.add_bits);
-	}
-	if (ta->fast.add_key == key)
-		err = add_fast(ta, e, va);
-	if (err) {
-		int half = check_entry(e, va);
-		if (half < 0)
-			return half;
-		if ((err = op_begin(ta, half, va, va + (entry_bytes(e.order) - 1))))
-			return err;
-		err = op_end(ta, half, place(ta, half, e, va));
-	}
+	if ((key != ta->fast.add_key || !key) && !checked_get(ta, key) &&
+	    (err = add_check(ta, e, va)) < 0)
+		return err;
+	err = ta->fast.add_key == key ? add_fast(ta, e, va) : MMU_FAST_MISS;
+	if (err)
+		err = add_general(ta, e, va);
 	if (!err) {
 		ta->win.cur_locked = true;
 		ta->win.has_current = true;
@@ -906,6 +968,9 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	}
 	return err;
 }
+
+/* Returns 0, -ENOENT (no current entry), -EBUSY or -ENOMEM. */
+static int remove_general(mmu_transaction_t *ta, mmu_entry_t cur);
 
 /* mmu_remove where the window does not take it. Returns 0, -ENOENT (no
  * current entry), -EBUSY or -ENOMEM. */
@@ -920,6 +985,13 @@ int mmu_remove_call_(mmu_transaction_t *ta)
 		ta->win.has_current = false;
 		return 0;
 	}
+	return remove_general(ta, cur);
+}
+
+/* mmu_remove past its shortcut; apart, so that the shortcut saves few
+ * registers. */
+static __attribute__((noinline)) int remove_general(mmu_transaction_t *ta, mmu_entry_t cur)
+{
 	int half = half_of(ta->win.cur_va, 1);
 	int err = op_begin(ta, half, ta->win.cur_va, ta->win.cur_va + (entry_bytes(cur.order) - 1));
 	if (err)
@@ -1388,76 +1460,129 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 	       (!(a.flags & MMU_EF_COUNTED) || a.counter == b.counter);
 }
 
-/* Leaves mmu_scan reads at a time from one table. */
+/* Leaves mmu_scan reads at a time from one table when their output
+ * addresses are not contiguous; a contiguous run at least SCAN_LINEAR
+ * long goes to the caller's loop (the inline mmu_scan, include/mmu.h). */
 #define SCAN_RUN 64
+#define SCAN_LINEAR 8
+
+/* Where the scan goes on after the entry at va of bytes bytes. */
+static void scan_past(struct mmu_scan_ *s, vaddr_t va, uint64_t bytes)
+{
+	s->va = va + bytes;
+	if (s->va <= va || s->va > s->last)
+		s->done = true;   /* wrapped past the top, or past the end */
+}
+
+int mmu_scan_begin_(struct mmu_scan_ *s, mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
+{
+	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || end <= start)
+		return -EINVAL;
+	mmu_transaction(&s->ta, t);
+	s->va = start;
+	s->last = end - 1;
+	s->err = 0;
+	s->done = false;
+	return 0;
+}
+
+/* fn's entry keep for entry e at va: through mmu_update unless the two
+ * are the same. Returns true when the caller's run must stop (an error,
+ * in s->err, or a change of size: the rest is read again from past va). */
+bool mmu_scan_keep_(struct mmu_scan_ *s, mmu_entry_t e, mmu_entry_t keep, vaddr_t va)
+{
+	if (same_entry(e, keep))
+		return false;
+	int err = mmu_find_call_(&s->ta, va, NULL);
+	if (!err)
+		err = mmu_update(&s->ta, keep);
+	if (!err && keep.order == e.order)
+		return false;   /* rewritten in place: the other leaves of the run stay */
+	s->err = err;
+	scan_past(s, va, entry_bytes(e.order));
+	return true;
+}
 
 /* fn over n plain leaves of one table, alike but for their output
- * addresses (first, pa[]); those it changes go through mmu_update (after a
- * change of size, the rest are read again). *va: where the scan goes on.
- * Returns 0 or mmu_update's error. */
-static int scan_run(mmu_transaction_t *ta, const struct mmu_leaf *first, const paddr_t *pa,
-                    unsigned n, mmu_scan_fn fn, void *priv, vaddr_t *va)
+ * addresses (first, pa[]); those it changes go through mmu_scan_keep_.
+ * Sets s->va past what it covered. */
+static void scan_run(struct mmu_scan_ *s, const struct mmu_leaf *first, const paddr_t *pa,
+                     unsigned n, mmu_scan_fn fn, void *priv)
 {
 	uint64_t key = mmu_entry_key_of_leaf(&first->attr, first->order);
 	uint64_t bytes = entry_bytes(first->order);
 	vaddr_t at = first->va;
+	scan_past(s, at + (n - 1) * bytes, bytes);
 	for (unsigned i = 0; i < n; i++, at += bytes) {
 		mmu_entry_t e = mmu_entry_with_key(pa[i], key);
 		mmu_entry_t keep = fn(e, at, priv);
-		*va = at + bytes ? at + bytes : ~(vaddr_t)0;
-		if ((keep.pa == pa[i] && mmu_entry_key(keep) == key) || same_entry(e, keep))
+		if ((keep.pa != pa[i] || mmu_entry_key(keep) != key) &&
+		    mmu_scan_keep_(s, e, keep, at))
+			return;
+	}
+}
+
+/*
+ * The next run of entries for the caller's loop (s->run_*): a contiguous
+ * stretch of plain leaves of one table, at least SCAN_LINEAR long. Until
+ * there is one, it calls fn itself: for a shorter stretch, leaves whose
+ * addresses are not contiguous, or any other entry (as mmu_find reports
+ * it). Returns how many entries the run has; 0 when the scan is over.
+ */
+uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv)
+{
+	mmu_transaction_t *ta = &s->ta;
+	const struct mmu_backend *be = mmu_cur->be;
+	struct mmu_leaf l, first;
+	paddr_t run[SCAN_RUN];
+	while (!s->err && !s->done && !be->next(ta, s->va, s->last, &l)) {
+		unsigned n;
+		bool linear;
+		if (!l.attr.annotated && be->leaves &&
+		    (n = be->leaves(ta, l.va, s->last, &first, run, SCAN_RUN, &linear)) != 0) {
+			if (linear && n >= SCAN_LINEAR) {
+				s->run_va = first.va;
+				s->run_pa = first.pa;
+				s->run_word = mmu_entry_key_of_leaf(&first.attr, first.order);
+				s->run_step = entry_bytes(first.order);
+				scan_past(s, first.va + (n - 1) * s->run_step, s->run_step);
+				return n;
+			}
+			for (unsigned i = 0; linear && i < n; i++)   /* short: n < SCAN_LINEAR */
+				run[i] = first.pa + i * entry_bytes(first.order);
+			scan_run(s, &first, run, n, fn, priv);
 			continue;
-		int err = mmu_find(ta, at, NULL);   /* inline inside the window */
-		if (!err)
-			err = mmu_update(ta, keep);
-		if (err || keep.order != e.order)
-			return err;   /* a split or merge: the rest is read again */
-		/* rewritten in place: the other leaves read stay as they were */
+		}
+		mmu_entry_t e;
+		vaddr_t va = s->va;
+		if ((s->err = mmu_find_call_(ta, l.va > va ? l.va : va, &e)) != 0)
+			break;
+		vaddr_t base = ta->win.cur_va;
+		scan_past(s, base, entry_bytes(e.order));
+		mmu_entry_t keep = fn(e, base, priv);
+		if (!same_entry(e, keep))
+			s->err = mmu_update(ta, keep);
 	}
 	return 0;
 }
 
+/* The scan's transaction: committed, or forgotten after an error (then
+ * nothing changed). Returns 0 or the first error. */
+int mmu_scan_end_(struct mmu_scan_ *s)
+{
+	if (s->err) {
+		mmu_forget(&s->ta);
+		return s->err;
+	}
+	return mmu_commit(&s->ta);
+}
+
 /* Calls fn once per entry overlapping [start, end), in address order, and
  * applies what it returns through mmu_update, all in one transaction.
- * Returns 0, or the first error (then nothing changed). */
-int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
-             mmu_scan_fn fn, void *priv)
-{
-	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur || !fn || end <= start)
-		return -EINVAL;
-	mmu_transaction_t ta;
-	mmu_transaction(&ta, t);
-	int err = 0;
-	vaddr_t va = start;
-	struct mmu_leaf l, first;
-	paddr_t run[SCAN_RUN];
-	while (!err && va < end && !mmu_cur->be->next(&ta, va, end - 1, &l)) {
-		mmu_entry_t e;
-		unsigned n = 0;
-		if (!l.attr.annotated && mmu_cur->be->leaves &&
-		    (n = mmu_cur->be->leaves(&ta, l.va, end - 1, &first, run, SCAN_RUN)) != 0) {
-			/* Plain leaves of one table, read in one pass: a walk only
-			 * for the first one the callback changes. */
-			err = scan_run(&ta, &first, run, n, fn, priv, &va);
-			continue;
-		}
-		err = mmu_find_call_(&ta, l.va > va ? l.va : va, &e);
-		if (err)
-			break;
-		vaddr_t base = ta.win.cur_va, next = base + entry_bytes(e.order);
-		mmu_entry_t keep = fn(e, base, priv);
-		if (!same_entry(e, keep))
-			err = mmu_update(&ta, keep);
-		if (next <= va)
-			break;   /* wrapped past the top */
-		va = next;
-	}
-	if (err) {
-		mmu_forget(&ta);
-		return err;
-	}
-	return mmu_commit(&ta);
-}
+ * Returns 0, or the first error (then nothing changed). The inline
+ * definition is in include/mmu.h. */
+extern inline int mmu_scan(mmu_translation_set_t *t, vaddr_t start, vaddr_t end,
+                           mmu_scan_fn fn, void *priv);
 
 bool mmu_fault_accessed(mmu_translation_set_t *t, vaddr_t va, unsigned access)
 {

@@ -118,10 +118,13 @@ struct mmu_backend {
 	 * same table with the same order and attributes, as long as each
 	 * starts inside [va, last], up to max; all native, with no side-table
 	 * record (not annotated) and no contiguous group. first: the first
-	 * one; pa[i]: the output address of the i-th. Returns how many (0: no
-	 * such leaf at va). */
+	 * one; pa[i]: the output address of the i-th. *linear set: their
+	 * output addresses advance by their size from first->pa (a
+	 * physically contiguous run, read without decoding), pa[] is not
+	 * written and max does not apply. Returns how many (0: no such leaf
+	 * at va). */
 	unsigned (*leaves)(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct mmu_leaf *first,
-	                   paddr_t *pa, unsigned max);
+	                   paddr_t *pa, unsigned max, bool *linear);
 	/* Free tables left empty in [first, last]; -ENOMEM. */
 	int  (*reclaim)(mmu_transaction_t *ta, vaddr_t first, vaddr_t last);
 	/* Commit: publish one private copy over its live page (atomic stores,
@@ -130,15 +133,18 @@ struct mmu_backend {
 	/* Commit: make the transaction's deferred stores (txn.h), if the
 	 * backend defers any. */
 	void (*publish_def)(mmu_transaction_t *ta);
-	/* Commit, after every page is published and the TLB flushed. */
+	/* Commit, after every page is published and the TLB flushed. For a
+	 * transaction with no state, no store into the kernel half and no
+	 * descriptor broken (ta->bbm) it must have nothing to do: a leaf-only
+	 * commit (txn_commit_fast) calls it only when ta->bbm.changed. */
 	void (*after_publish)(mmu_transaction_t *ta);
 
 	/* Optional shortcuts of the one-entry calls (mmu.c, "fast paths"):
 	 * each takes the common case only and returns MMU_FAST_MISS, having
 	 * changed nothing, for everything else. */
-	/* The leaf descriptor of a plain entry of native order `order`,
-	 * output address left out: 0 if the order has none that add_one can
-	 * take (a contiguous group). */
+	/* The leaf descriptor of an entry of native order `order` (a plain
+	 * leaf, or each member of a contiguous group), output address left
+	 * out: 0 if the order has none that add_one can take. */
 	uint64_t (*leaf_bits)(const struct pt_attr *a, unsigned order);
 	/* Map pa at va with leaf_bits' descriptor where the slot is empty in
 	 * an existing table and the store needs no allocation: 0. */
@@ -198,6 +204,13 @@ struct mmu_mode {
 		uint64_t seq;            /* odd while written */
 		uint64_t key, bits;      /* the entry word and its descriptor, key 0: none */
 	} checked;
+	struct {                         /* the entry fields of one plain leaf's descriptor bits,
+	                                    shared the same way (pt_engine_one.h, eng_find_one) */
+		uint64_t seq;            /* odd while written */
+		uint64_t key, word;      /* descriptor without output address, entry fields;
+		                            word 0: none */
+		uint64_t level;
+	} found;
 	uint64_t win_oa_mask;            /* that field */
 	unsigned win_pa_bits;            /* for pa below 2^win_pa_bits (<= pa_bits) */
 	unsigned host_arch;              /* enum mmu_host_arch */

@@ -35,10 +35,15 @@ struct mmu_set_counts {
  * on cache lines of its own, so that transactions on regions of different
  * lines write no cache line in common. Kept in the set (no allocation, no
  * -ENOMEM at set creation), aligned at run time: the set itself is only
- * 8-byte aligned (mmu.h's opaque storage). */
+ * 8-byte aligned (mmu.h's opaque storage). Aligned to 128 bytes, not 64:
+ * Intel's L2 spatial prefetcher fetches 64-byte lines in 128-byte pairs
+ * (Optimization Reference Manual, "Data Prefetch to the L2 and Last Level
+ * Cache"), and at 64 a set placed 64 past a 128-byte boundary put one lock
+ * line's statistics and the next one's spin lock in one pair
+ * (tests/suites.d/lines.sh). */
 #define LK_LINES      16
 #define LK_LINE_BYTES 128
-#define LK_ALIGN      64
+#define LK_ALIGN      128
 
 /* A half's side table (mmu/meta.c): the first MMU_META_INLINE records
  * kept here, in the set or mode, so that a few composed or counted
@@ -84,6 +89,7 @@ struct mmu_translation_set {
 		uint64_t seq;
 		uint64_t region;             /* r + 1; 0: none */
 		paddr_t  table;
+		void    *view;               /* table, mapped: no mmu_env_phys_to_virt per use */
 	} leaf[MMU_SET_CURSORS];
 };
 
@@ -159,6 +165,7 @@ struct mmu_transaction {
 	                                        a page a cached view may point to */
 	uint32_t lk_held;                    /* lock lines it holds a region in (lock.h) */
 	bool     lk_whole;                   /* it holds the set whole */
+	bool     lk_kernel;                  /* it claimed the kernel half (lock_kernel_claim) */
 	vaddr_t  lk_lo, lk_hi;               /* a range it is known to hold (lock.h), empty: lo > hi */
 	uint8_t  tlb_n[4];                   /* commit: TLB operations issued, by kind */
 	uint8_t  setcur;                     /* TXN_SETCUR_*: its use of the set cursor so far */
@@ -168,6 +175,9 @@ struct mmu_transaction {
 	struct {
 		uint8_t n, mark;             /* stores held; n at the start of the call */
 		uint8_t spill_n;             /* n before they moved into page copies */
+		bool    upper;               /* one of them (or one undone since) is into a table
+		                                above the leaves or of the kernel half: not a
+		                                leaf-only commit (txn_commit_fast) */
 		uint64_t spill_op;           /* the call that moved them, 0 if none */
 		struct txn_def e[TXN_DEFER];
 	} def;

@@ -145,7 +145,7 @@ static struct mmu_set_cursor *set_cursor_slot(mmu_transaction_t *ta, vaddr_t va,
 	return &ta->set->leaf[*r % MMU_SET_CURSORS];
 }
 
-static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
+static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, void *view, vaddr_t va)
 {
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
@@ -166,19 +166,19 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, vaddr_t va)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&c->region, r + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->table, pa, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->view, view, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* The set cursor's table for va (level 0), when ta holds va's region. */
-static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+/* set_cursor past its first checks. */
+static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
-	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
-		return false;
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
 	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
 	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
+	pt_entry_t *view = __atomic_load_n(&c->view, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
 	    !lock_holds(ta, va, va)) {
@@ -187,8 +187,32 @@ static bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 		ta->setcur |= TXN_SETCUR_MISSED;
 		return false;
 	}
-	table_at(ta, t, pa, 0, va & ~(lvl_bytes(1) - 1), false);
+	/* It becomes the cursor (ta->walk) at once, as remember() would note
+	 * it after the call, less keeping it in the set, which holds it: t is
+	 * the cursor's table (t->cursor), so the call remembers nothing. No
+	 * state: no private copy of it (txn_lookup). */
+	vaddr_t first = va & ~(lvl_bytes(1) - 1);
+	ta->walk.pa = pa;
+	ta->walk.gen = ta->gen;
+	ta->walk.sgen = __atomic_load_n(&ta->set->gen, __ATOMIC_ACQUIRE);
+	ta->walk.kgen = __atomic_load_n(&THIS_MODE.kernel_gen, __ATOMIC_ACQUIRE);
+	ta->walk.level = 0;
+	ta->walk.first = first;
+	ta->walk.last = first + (lvl_bytes(1) - 1);
+	ta->walk.view = view;
+	ta->walk.pg = NULL;
+	*t = (struct table){ .pa = pa, .view = view, .va = first, .gen = ta->gen, .level = 0,
+	                     .cursor = true };
 	return true;
+}
+
+/* The set cursor's table for va (level 0), when ta holds va's region.
+ * Inline: a transaction of random addresses stops looking after one miss. */
+static PT_HOT bool set_cursor(mmu_transaction_t *ta, vaddr_t va, struct table *t)
+{
+	if (ta->st || in_kernel_half(va) || (ta->setcur & TXN_SETCUR_MISSED))
+		return false;
+	return set_cursor_look(ta, va, t);
 }
 
 /* Remember table t, which translates va, as the one the next call will
@@ -213,7 +237,7 @@ static void remember(mmu_transaction_t *ta, const struct table *t, vaddr_t va)
 	ta->walk.view = t->view;
 	ta->walk.pg = t->pg;
 	if (l == 0 && !ta->st && !t->kernel)   /* no state: no table born or freed */
-		set_cursor_keep(ta, t->pa, va);
+		set_cursor_keep(ta, t->pa, t->view, va);
 }
 
 static PT_HOT bool remembered(mmu_transaction_t *ta, vaddr_t va, vaddr_t last)
@@ -381,6 +405,8 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 	return txn_store(ta, t->pg, i, v);
 }
 
+static void cnt_set(struct txn_page *pg, size_t n, bool other);   /* pt_engine_range.h */
+
 /* A new table for slot i of parent, linked in: built privately, linked
  * with one store. whole: the caller writes every slot of it at once (not
  * zeroed). */
@@ -392,6 +418,8 @@ static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vadd
 	                              txn_new(ta, parent->kernel, &err);
 	if (!pg)
 		return err;
+	if (!whole)
+		cnt_set(pg, 0, false);   /* zeroed: count known, 0 (pt_engine_range.h) */
 	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
 	err = table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
@@ -551,16 +579,19 @@ static int eng_change(mmu_transaction_t *ta, enum mmu_leaf_op op, vaddr_t va, un
  * one entry), so no walker mixes old and new members. A split or merge of
  * many live blocks costs one invalidation, not one per block.
  */
-static void break_slots(mmu_transaction_t *ta, pt_entry_t *live, size_t n, vaddr_t sva,
-                        unsigned l, bool kernel)
+static __attribute__((noinline)) void break_slots(mmu_transaction_t *ta, pt_entry_t *live,
+                                                  size_t n, vaddr_t sva, unsigned l,
+                                                  bool kernel)
 {
 	struct txn_flush *f = &ta->bbm;
 	vaddr_t last = sva + (n * lvl_bytes(l) - 1);
 	for (size_t j = 0; j < n; j++)
 		__atomic_store_n(&live[j], 0, __ATOMIC_RELEASE);
-	if (!f->changed || sva < f->start)
+	if (!f->changed)   /* the first break: mmu_transaction set only changed */
+		*f = (struct txn_flush){ .start = sva, .end = last };
+	if (sva < f->start)
 		f->start = sva;
-	if (!f->changed || last > f->end)
+	if (last > f->end)
 		f->end = last;   /* inclusive here */
 	f->pages += (n * lvl_bytes(l)) >> lvl_shift(0);
 	f->global |= kernel;
@@ -603,7 +634,7 @@ static void eng_publish_def(mmu_transaction_t *ta)
 	for (unsigned i = 0; i < ta->def.n; i++) {
 		const struct txn_def *d = &ta->def.e[i];
 		pt_entry_t *live = (pt_entry_t *)d->word, old = *live;
-		if (old == d->val || txn_def_superseded(ta, i))
+		if (old == d->val || (i + 1 < ta->def.n && txn_def_superseded(ta, i)))
 			continue;
 		cnt_change(d->page, d->level, old, d->val);
 		if (pt_kind(old, d->level) != PT_ABSENT && pt_needs_bbm(old, d->val, d->level))
@@ -615,6 +646,41 @@ static void eng_publish_def(mmu_transaction_t *ta)
 }
 
 static void mirror_kernel_half(mmu_transaction_t *ta);   /* pt_engine_mode.h */
+static bool mirror_needed(mmu_transaction_t *ta);
+
+/*
+ * The one TLB operation of a commit that broke descriptors: the commit's
+ * own flush (ta->flush: every change so far published, as txn_commit
+ * would flush it after this hook) widened to the broken ones, so that
+ * breaking, flushing and making cost one operation, not two. Arm ARM
+ * D8.16.1 (break-before-make): invalid, DSB, TLBI, DSB, then the new
+ * entry; nothing after the make needs invalidating, as a walk that gives
+ * a Translation fault is never cached (D8.16; Arm's programmer's guide
+ * DEN0024A 12.1). The
+ * commit's other stores are published by now (eng_publish and
+ * eng_publish_def run first), so this flush covers them too; and it drops
+ * walks through tables the commit unlinked (tables_freed) before
+ * txn_commit frees them. Kept apart only when the kernel half is mirrored
+ * into other roots afterwards (one root per set): those stores follow.
+ */
+static void bbm_flush(mmu_transaction_t *ta)
+{
+	struct txn_flush *f = &ta->bbm, *c = &ta->flush;
+	struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
+	if (c->changed && !mirror_needed(ta)) {
+		if (c->start < fl.start)
+			fl.start = c->start;
+		if (c->end > fl.end)
+			fl.end = c->end;
+		/* Broken pages are changed pages: within c's count when c spans them. */
+		fl.pages = c->start <= f->start && c->end > f->end && c->pages >= f->pages ?
+		           c->pages : c->pages + f->pages;
+		fl.global |= c->global;
+		fl.tables_freed = ta->st && ta->st->live_frees;
+		c->changed = false;   /* done: commit_flush issues nothing more */
+	}
+	txn_tlb_flush(ta, &fl);
+}
 
 static void eng_after_publish(mmu_transaction_t *ta)
 {
@@ -622,8 +688,7 @@ static void eng_after_publish(mmu_transaction_t *ta)
 	count_born(ta);
 	if (f->changed) {   /* the broken descriptors: one flush, then make */
 		mmu_env_publish_barrier();
-		struct mmu_flush fl = { f->start, f->end + 1, f->pages, f->global, false, false };
-		txn_tlb_flush(ta, &fl);
+		bbm_flush(ta);
 		for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all) {
 			pt_entry_t *live = pg->live && !pg->raw ? mmu_env_phys_to_virt(pg->live) : NULL;
 			const pt_entry_t *priv = pg->ptr;

@@ -23,10 +23,17 @@ static void mirror_kernel_slots(paddr_t root)
 }
 
 /* After a commit that changed the master's kernel slots. */
+/* Whether the commit changed kernel-half slots of the master root that
+ * every set's root copies (one root per set). */
+static bool mirror_needed(mmu_transaction_t *ta)
+{
+	return !PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
+	                           txn_def_in_page(ta, THIS_MODE.kernel_root));
+}
+
 static void mirror_kernel_half(mmu_transaction_t *ta)
 {
-	if (!PT_SPLIT_ROOTS && (txn_lookup(ta, THIS_MODE.kernel_root) ||
-	                        txn_def_in_page(ta, THIS_MODE.kernel_root))) {
+	if (mirror_needed(ta)) {
 		lock_sets();   /* a set created meanwhile is listed, or copied the new slots */
 		for (mmu_translation_set_t *t = mmu_sets(); t; t = t->next)
 			mirror_kernel_slots(t->root);

@@ -32,10 +32,25 @@ static inline unsigned plain_level(unsigned order)
 	return l < PT_LEVELS && order == l * PT_INDEX_BITS && pt_leaf_ok(l) ? l : PT_LEVELS;
 }
 
+/* The level of a native order that is a contiguous group (Arm ARM D8.6.1,
+ * "The Contiguous bit"), its log2 of slots in *lg2; PT_LEVELS if none. */
+static inline unsigned group_level(unsigned order, unsigned *lg2)
+{
+	for (unsigned l = 0; l < PT_LEVELS; l++) {
+		*lg2 = pt_contig_lg2(l);
+		if (*lg2 && order == l * PT_INDEX_BITS + *lg2)
+			return l;
+	}
+	return PT_LEVELS;
+}
+
 static uint64_t eng_leaf_bits(const struct pt_attr *a, unsigned order)
 {
-	unsigned l = plain_level(order);
-	return l == PT_LEVELS ? 0 : pt_mk_leaf(a, 0, l, false);
+	unsigned l = plain_level(order), lg2;
+	if (l != PT_LEVELS)
+		return pt_mk_leaf(a, 0, l, false);
+	l = group_level(order, &lg2);
+	return l == PT_LEVELS ? 0 : pt_mk_leaf(a, 0, l, true);
 }
 
 /* Slot i of t as the transaction sees it. A private table holds no
@@ -61,7 +76,7 @@ static inline void store_private(struct txn_page *pg, size_t i, pt_entry_t v)
 		pg->stored_hi = (uint32_t)i;
 }
 
-static bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
+static PT_HOT bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
 {
 	if (t->pg) {
 		store_private(t->pg, i, v);
@@ -95,7 +110,7 @@ static void cursor_table(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 }
 
 /* The table that holds va's slot at level l, or false. */
-static bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
+static PT_HOT bool table_for(mmu_transaction_t *ta, vaddr_t va, unsigned l, struct table *t)
 {
 	if (at_cursor(ta, va, l)) {
 		cursor_table(ta, va, t);
@@ -113,10 +128,59 @@ static void keep_cursor(mmu_transaction_t *ta, const struct table *t, vaddr_t va
 		remember(ta, t, va);
 }
 
+/*
+ * A contiguous group (2M of 16K or 64K pages, 64K of 4K pages...) into a
+ * private table: its 2^lg2 slots checked empty and written as one run,
+ * each member its own output address (Arm ARM D8.6.1: the descriptor
+ * built once and advanced by the group's page size) or all alike
+ * (Svnapot, pt_contig_same). A live table takes a group only
+ * whole at commit (table_store, eng_publish): the general path copies it.
+ */
+static int eng_add_group(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t bits,
+                         unsigned l, unsigned lg2)
+{
+	size_t n = (size_t)1 << lg2, i = lvl_index(va, l);
+	struct table t;
+	_Static_assert(PT_INDEX_BITS >= 2, "a group is a multiple of four slots");
+	if (n < 4)
+		return MMU_FAST_MISS;
+	if (ta->walk.pg && at_cursor(ta, va, l))
+		cursor_table(ta, va, &t);
+	else if (!table_for(ta, va, l, &t) || !t.pg)
+		return MMU_FAST_MISS;   /* a table to create or copy: the general path */
+	pt_entry_t *w = (pt_entry_t *)t.view + i, any = 0;
+	/* Four slots a step (a group is 16 slots or more): half the
+	 * instructions of one a step, and independent loads and stores. */
+	for (size_t k = 0; k < n; k += 4)   /* empty slots are 0 */
+		any |= w[k] | w[k + 1] | w[k + 2] | w[k + 3];
+	if (any)
+		return MMU_FAST_MISS;   /* -EEXIST, or empty tables to replace */
+	uint64_t step = lvl_bytes(l);
+	pt_entry_t d = bits | leaf_oa(pa, l), inc = (bits | leaf_oa(pa + step, l)) - d;
+	if (pt_contig_same())
+		inc = 0;   /* every member the first (pt_format.h) */
+	if (pt_contig_same() || (bits | leaf_oa(pa + (n - 1) * step, l)) == d + (n - 1) * inc)
+		for (size_t k = 0; k < n; k += 4, d += 4 * inc) {
+			w[k] = d, w[k + 1] = d + inc;
+			w[k + 2] = d + 2 * inc, w[k + 3] = d + 3 * inc;
+		}
+	else   /* an address field that is not linear (64K pages, 52-bit OA) */
+		for (size_t k = 0; k < n; k++)
+			w[k] = bits | leaf_oa(pa + k * step, l);
+	uint32_t was = t.pg->whole_count;
+	store_private(t.pg, i, w[0]);
+	store_private(t.pg, i + n - 1, w[n - 1]);
+	cnt_filled(t.pg, was, n, true);   /* group members: empty slots filled */
+	keep_cursor(ta, &t, va);
+	return 0;
+}
+
 static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t bits,
                        unsigned order)
 {
-	unsigned l = plain_level(order);
+	unsigned l = plain_level(order), lg2;
+	if (l == PT_LEVELS && (l = group_level(order, &lg2)) != PT_LEVELS)
+		return eng_add_group(ta, va, pa, bits, l, lg2);
 	size_t i = lvl_index(va, l);
 	if (ta->walk.pg && at_cursor(ta, va, l)) {   /* a private table: store in place */
 		if (pt_kind(((const pt_entry_t *)ta->walk.view)[i], l) != PT_ABSENT)
@@ -133,6 +197,42 @@ static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t b
 		return MMU_FAST_MISS;
 	keep_cursor(ta, &t, va);
 	return 0;
+}
+
+/* The entry fields of a plain leaf whose descriptor without its output
+ * address is key, at level l, as the last transaction of the mode that
+ * decoded one found them (mmu_mode.found): a one-page transaction finds a
+ * page mapped like the last one without decoding it. A pure function of
+ * the bits, so any transaction's answer is right for every other; read
+ * lockless under a sequence count, written by a caller that wins it, as
+ * mmu_add's entry checks are (mmu.c, "entry checks"). */
+static bool found_get(struct txn_fast *f, uint64_t key, unsigned l)
+{
+	uint64_t s = __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_ACQUIRE);
+	uint64_t k = __atomic_load_n(&THIS_MODE.found.key, __ATOMIC_RELAXED);
+	uint64_t w = __atomic_load_n(&THIS_MODE.found.word, __ATOMIC_RELAXED);
+	uint64_t fl = __atomic_load_n(&THIS_MODE.found.level, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if ((s & 1) || k != key || fl != l || !w ||
+	    __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_RELAXED) != s)
+		return false;
+	f->find_key = key;
+	f->find_word = w;
+	f->find_level = l;
+	return true;
+}
+
+static void found_put(const struct txn_fast *f)
+{
+	uint64_t s = __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_RELAXED);
+	if ((s & 1) || !__atomic_compare_exchange_n(&THIS_MODE.found.seq, &s, s + 1, false,
+	                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&THIS_MODE.found.key, f->find_key, __ATOMIC_RELAXED);
+	__atomic_store_n(&THIS_MODE.found.word, f->find_word, __ATOMIC_RELAXED);
+	__atomic_store_n(&THIS_MODE.found.level, f->find_level, __ATOMIC_RELAXED);
+	__atomic_store_n(&THIS_MODE.found.seq, s + 2, __ATOMIC_RELEASE);
 }
 
 static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)
@@ -158,7 +258,7 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 	 * mapped alike): the same entry fields, without decoding them. */
 	uint64_t key = e ^ leaf_oa(pa, l);
 	struct txn_fast *f = &ta->fast;
-	if (key != f->find_key || l != f->find_level || !f->find_word) {
+	if ((key != f->find_key || l != f->find_level || !f->find_word) && !found_get(f, key, l)) {
 		struct pt_attr a;
 		pt_leaf_attr(e, l, &a);
 		if (a.annotated)
@@ -166,6 +266,7 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 		f->find_word = mmu_entry_key_of_leaf(&a, l * PT_INDEX_BITS);
 		f->find_key = key;
 		f->find_level = l;
+		found_put(f);
 	}
 	*out = mmu_entry_with_key(pa, f->find_word);
 	*base = va & ~(lvl_bytes(l) - 1);

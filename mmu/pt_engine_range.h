@@ -23,6 +23,9 @@
  * stores would not fit in the deferred ones (txn.h) and would spill. */
 #define RUN_OWN_MIN TXN_DEFER
 
+/* The per-table counts, below. */
+static void cnt_filled(struct txn_page *pg, uint32_t was, size_t n, bool other);
+
 /* The descriptor bits holding a level-l leaf's output address. Every
  * format builds a leaf as (address bits) | (attribute bits), so two leaves
  * with the same bits outside this mask have the same attributes, and a
@@ -96,9 +99,23 @@ static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table
 	else if (check)
 		for (; k <= end && !w[k]; k++, d += inc)
 			w[k] = d;
-	else
+	else {
+		/* Four stores a round from two values, d and e = d + inc, each
+		 * advanced once a round: written as d, d + inc, d + 2 * inc...
+		 * the compiler chains every slot's add to the last one, one
+		 * store per add's latency. The empty asm hides that e is d + inc,
+		 * so the two chains stay apart. */
+		pt_entry_t e = d + inc, c2 = 2 * inc, c4 = 4 * inc;
+		__asm__("" : "+r"(e));
+		for (; k + 3 <= end; k += 4, d += c4, e += c4) {
+			w[k] = d;
+			w[k + 1] = e;
+			w[k + 2] = d + c2;
+			w[k + 3] = e + c2;
+		}
 		for (; k <= end; k++, d += inc)
 			w[k] = d;
+	}
 	return k;
 }
 
@@ -111,8 +128,8 @@ static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_
 	remember(ta, t, t->va);
 	int err = txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
 	/* Its count is known: commit need not read it back (count_born). */
-	if (!err && !c->contig && !c->attr.annotated)
-		t->pg->whole_count = (uint32_t)lvl_entries(t->level);   /* CNT_PLAIN each */
+	if (!err)
+		cnt_set(t->pg, lvl_entries(t->level), c->contig || c->attr.annotated);
 	return err;
 }
 
@@ -145,8 +162,11 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 			w[j] = 0;
 		k = from;
 	}
+	uint32_t was = t->pg->whole_count;
 	if (k > i && (err = txn_stored_run(ta, t->pg, i, k - 1)))
 		return err;
+	if (k > i)   /* empty slots filled (checked): a count kept stays exact */
+		cnt_filled(t->pg, was, k - i, g || c->attr.annotated);
 	return (int)(k - i);
 }
 
@@ -166,6 +186,27 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
  */
 #define CNT_PLAIN 1u
 #define CNT_OTHER (1u << 16)   /* a page holds at most 8192 entries */
+/* In txn_page.whole_count of a table born in the transaction: the rest is
+ * its count, kept up by the fills that write only empty slots (fill_leaves,
+ * eng_add_group), so commit need not scan it (count_born). Any other
+ * store clears whole_count: counted at commit. */
+#define CNT_KNOWN (1u << 31)
+
+/* The count of a table born in the transaction: n slots hold leaves,
+ * each a plain one or (other) a group member or annotated. */
+static void cnt_set(struct txn_page *pg, size_t n, bool other)
+{
+	pg->whole_count = CNT_KNOWN | (uint32_t)n * (other ? CNT_OTHER : CNT_PLAIN);
+}
+
+/* n empty slots of pg were just filled with such leaves: its count grows
+ * by them if it was known (was: whole_count before the fill's
+ * txn_stored_run, which clears it). A table born zeroed has count 0
+ * (new_table). */
+static void cnt_filled(struct txn_page *pg, uint32_t was, size_t n, bool other)
+{
+	pg->whole_count = was & CNT_KNOWN ? was + (uint32_t)n * (other ? CNT_OTHER : CNT_PLAIN) : 0;
+}
 
 static uint32_t cnt_of(pt_entry_t e, unsigned l)
 {
@@ -242,7 +283,7 @@ static void count_born(mmu_transaction_t *ta)
 {
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
 		if (!pg->live && !pg->raw && pg->level != PT_TOP)
-			*mmu_env_table_word(pg->pa) = pg->whole_count ? pg->whole_count :
+			*mmu_env_table_word(pg->pa) = pg->whole_count ? pg->whole_count & ~CNT_KNOWN :
 				pg->stored_lo > pg->stored_hi ? 0 :
 				cnt_scan(pg->ptr, pg->level, pg->stored_lo, pg->stored_hi);
 }
@@ -430,14 +471,40 @@ static uint64_t eng_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	return n;
 }
 
+/* How many slots of w from i, before end, hold d, d + inc, d + 2 * inc...:
+ * one load and compare a slot, no decoding. Eight a round, each slot k
+ * taking k * inc off and compared with d, so the rounds' only chain is
+ * d += 8 * inc (adding inc slot by slot would chain every slot). */
+static size_t linear_slots(const pt_entry_t *w, size_t i, size_t end, pt_entry_t d,
+                           pt_entry_t inc)
+{
+	const pt_entry_t c1 = inc, c2 = 2 * inc, c3 = 3 * inc, c4 = 4 * inc;
+	size_t i0 = i;
+	for (; i + 8 <= end; i += 8, d += 2 * c4) {
+		const pt_entry_t *p = w + i;
+		pt_entry_t d4 = d + c4;
+		if (((p[0] ^ d) | ((p[1] - c1) ^ d) | ((p[2] - c2) ^ d) | ((p[3] - c3) ^ d) |
+		     (p[4] ^ d4) | ((p[5] - c1) ^ d4) | ((p[6] - c2) ^ d4) | ((p[7] - c3) ^ d4)))
+			break;
+	}
+	for (; i < end && w[i] == d; i++, d += inc)
+		;
+	return i - i0;
+}
+
 /*
  * The read cursor of mmu_scan: the leaf holding va and the plain leaves
  * after it in the same table (see mmu_backend.leaves), one read each;
- * leaves with the attribute bits of the previous one are not decoded
- * again. The table is remembered, so the next call starts there.
+ * leaves with the attribute bits of the first are not decoded again
+ * (addr_mask). A physically contiguous run is recognised from the second
+ * slot (the first's attribute bits, the next output address): then each
+ * slot is compared with the first descriptor plus k times that increment,
+ * and the last one decoded (a carry out of the address field would have
+ * changed its attribute bits: every later value is larger). The table is
+ * remembered, so the next call starts there.
  */
 static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
-                           struct mmu_leaf *first, paddr_t *pa, unsigned max)
+                           struct mmu_leaf *first, paddr_t *pa, unsigned max, bool *linear)
 {
 	struct table t;
 	descend(ta, va, 0, &t);
@@ -446,6 +513,7 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	bool direct = direct_reads(ta, &t);
 	pt_entry_t e = direct ? t.view[i] : rd(ta, t.view, i);
 	vaddr_t sva = slot_va(t.va, l, i);
+	*linear = false;
 	if (pt_kind(e, l) != PT_LEAF || contig_leaf(e, l))
 		return 0;
 	leaf_of(e, l, sva, first);
@@ -454,11 +522,29 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	/* Slots up to last (the last one may end the address space). */
 	if ((last - sva) >> lvl_shift(l) < end - i - 1)
 		end = i + ((last - sva) >> lvl_shift(l)) + 1;
+	pt_entry_t mask = addr_mask(&first->attr, l), attr = e & ~mask;
+	uint64_t step = lvl_bytes(l);
+	remember(ta, &t, va);
+	if (end - i >= 2) {
+		pt_entry_t e1 = direct ? t.view[i + 1] : rd(ta, t.view, i + 1), inc = e1 - e;
+		if ((e1 & ~mask) == attr && pt_leaf_pa(e1, l, sva + step) == first->pa + step) {
+			size_t k = 0;
+			if (direct)
+				k = linear_slots(t.view, i, end, e, inc);
+			else
+				for (pt_entry_t d = e; i + k < end && rd(ta, t.view, i + k) == d; k++, d += inc)
+					;
+			pt_entry_t el = e + (k - 1) * inc;
+			if ((el & ~mask) == attr &&
+			    pt_leaf_pa(el, l, sva + (k - 1) * step) == first->pa + (k - 1) * step) {
+				*linear = true;
+				return (unsigned)k;
+			}
+		}
+	}
+	/* One load and one compare a leaf. */
 	if (end - i > max)
 		end = i + max;
-	/* One load and one compare a leaf: the attribute bits are the
-	 * first's, only the address differs (addr_mask). */
-	pt_entry_t mask = addr_mask(&first->attr, l), attr = e & ~mask;
 	unsigned n = 0;
 	for (; i < end; i++, n++) {
 		e = direct ? t.view[i] : rd(ta, t.view, i);
@@ -466,7 +552,6 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 			break;
 		pa[n] = pt_leaf_pa(e, l, sva);
 	}
-	remember(ta, &t, va);
 	return n;
 }
 

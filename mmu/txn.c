@@ -146,6 +146,7 @@ static void journal_pop(struct mmu_txn_state *st)
 		memset(e->ptr, 0, e->val * sizeof(uint64_t));
 	} else if (e->kind == J_FREE_USER || e->kind == J_FREE_KERNEL) {
 		st->live_frees -= e->live;
+		st->user_frees -= e->kind == J_FREE_USER;
 	} else if (e->kind == J_OWN) {
 		/* Records are undone newest first, so this one heads both lists. */
 		struct txn_page *pg = e->ptr;
@@ -458,6 +459,7 @@ int txn_free(mmu_transaction_t *ta, paddr_t pa, bool kernel)
 	struct jentry *e = &ta->st->jhead->e[ta->st->jhead->n - 1];
 	e->live = !pg || pg->live;
 	ta->st->live_frees += e->live;
+	ta->st->user_frees += !kernel;
 	return 0;
 }
 
@@ -511,12 +513,6 @@ bool txn_kernel_changed(const mmu_transaction_t *ta)
 	return false;
 }
 
-bool txn_empty(const mmu_transaction_t *ta)
-{
-	return !ta->st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used &&
-	       !ta->delta[1].used;
-}
-
 void txn_tlb_flush(mmu_transaction_t *ta, const struct mmu_flush *f)
 {
 	ta->tlb_n[mmu_env_tlb_flush(ta->set, f)]++;
@@ -544,21 +540,19 @@ static void commit_flush(mmu_transaction_t *ta)
  */
 bool txn_commit_fast(mmu_transaction_t *ta)
 {
-	const struct mmu_backend *be = ta->set->mode->be;
-	if (ta->st || ta->flush.global || ta->delta[1].used || ta->delta[1].mapped ||
-	    !ta->set->mode->lock_shift)
-		return false;
-	for (unsigned i = 0; i < ta->def.n; i++)
-		if (ta->def.e[i].level || ta->def.e[i].kernel)
-			return false;
-	if (!lock_fast_begin(ta, &ta->delta[0]))
+	const struct mmu_mode *m = ta->set->mode;
+	if (ta->st || ta->def.upper || ta->flush.global || ta->delta[1].used ||
+	    ta->delta[1].mapped || !m->lock_shift || !lock_fast_begin(ta, &ta->delta[0]))
 		return false;
 	if (ta->def.n)
-		be->publish_def(ta);
-	if (be->after_publish)
-		be->after_publish(ta);   /* break-before-make's flush and make */
+		m->be->publish_def(ta);
+	/* No page and nothing of the kernel half: all after_publish can have
+	 * to do is break-before-make's flush and make (mmu_backend). */
+	if (ta->bbm.changed)
+		m->be->after_publish(ta);
 	mmu_env_publish_barrier();
-	commit_flush(ta);
+	if (ta->flush.changed)
+		commit_flush(ta);
 	ta->def.n = 0;
 	lock_fast_end(ta, ta->tlb_n);
 	return true;
@@ -570,23 +564,19 @@ bool txn_commit_fast(mmu_transaction_t *ta)
  * the tables it frees: a later holder of one of them walks afresh. */
 static void forget_set_cursors(mmu_transaction_t *ta)
 {
-	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
-		for (size_t i = 0; i < j->n; i++)
-			if (j->e[i].kind == J_FREE_USER) {
-				for (unsigned k = 0; k < MMU_SET_CURSORS; k++) {
-					struct mmu_set_cursor *c = &ta->set->leaf[k];
-					uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
-					/* A slot being written (odd) gets another
-					 * holder's region: not one this commit frees. */
-					if (!(s & 1) && __atomic_compare_exchange_n(&c->seq, &s, s + 1, false,
-					                                           __ATOMIC_ACQUIRE,
-					                                           __ATOMIC_RELAXED)) {
-						__atomic_store_n(&c->region, 0, __ATOMIC_RELAXED);
-						__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
-					}
-				}
-				return;
-			}
+	if (!ta->st->user_frees)   /* counted by txn_free: no journal scan */
+		return;
+	for (unsigned k = 0; k < MMU_SET_CURSORS; k++) {
+		struct mmu_set_cursor *c = &ta->set->leaf[k];
+		uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+		/* A slot being written (odd) gets another holder's region:
+		 * not one this commit frees. */
+		if (!(s & 1) && __atomic_compare_exchange_n(&c->seq, &s, s + 1, false,
+		                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&c->region, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+		}
+	}
 }
 
 /* A side-table page (raw: no hardware reads it) over its live copy, a

@@ -50,9 +50,9 @@ struct txn_page {
 	bool     kernel;         /* belongs to the shared kernel half */
 	bool     raw;            /* software-only page: published by plain copy */
 	uint32_t stored_lo, stored_hi;   /* words stored into: [lo, hi], empty if lo > hi */
-	uint32_t whole_count;    /* born and filled whole by one range fill: its per-table
-	                            count (pt_engine_range.h); 0: counted at commit. Every
-	                            other store into the page clears it. */
+	uint32_t whole_count;    /* born here: its per-table count as the fills that write
+	                            only empty slots keep it (pt_engine_range.h, CNT_KNOWN);
+	                            0: counted at commit. Every other store clears it. */
 	struct txn_page *next;   /* hash chain */
 	struct txn_page *all;    /* every record, newest first */
 };
@@ -125,7 +125,17 @@ static inline bool txn_defer(mmu_transaction_t *ta, const struct txn_def *d)
 		}
 	if (ta->def.n == TXN_DEFER)
 		return false;
-	ta->def.e[ta->def.n++] = *d;
+	/* Field by field: the compiler writes d's values straight into
+	 * place, where a struct copy went through the stack. */
+	struct txn_def *e = &ta->def.e[ta->def.n++];
+	e->word = d->word;
+	e->val = d->val;
+	e->page = d->page;
+	e->table_va = d->table_va;
+	e->idx = d->idx;
+	e->level = d->level;
+	e->kernel = d->kernel;
+	ta->def.upper |= d->level || d->kernel;
 	return true;
 }
 /* The word as the transaction sees it: the newest deferred store into it,
@@ -160,7 +170,11 @@ void txn_commit(mmu_transaction_t *ta, bool kernel);
  * (mmu/lock.h); false: nothing done. */
 bool txn_commit_fast(mmu_transaction_t *ta);
 /* Nothing to publish, flush or count. */
-bool txn_empty(const mmu_transaction_t *ta);
+static inline bool txn_empty(const mmu_transaction_t *ta)
+{
+	return !ta->st && !ta->def.n && !ta->flush.changed && !ta->delta[0].used &&
+	       !ta->delta[1].used;
+}
 bool txn_kernel_changed(const mmu_transaction_t *ta);
 /* mmu_env_tlb_flush for ta's commit, counted in ta->tlb_n by kind. */
 struct mmu_flush;
@@ -184,6 +198,8 @@ struct mmu_txn_state {
 	uint64_t live_frees;          /* journalled frees of tables the hardware may
 	                                 walk: the commit's flush must reach the walk
 	                                 caches (mmu_flush.tables_freed) */
+	uint64_t user_frees;          /* journalled frees of user-half tables: the
+	                                 commit clears the set cursor (txn.c) */
 	/* Pending values of the set's fields, published at commit. */
 	struct mmu_meta meta[2];      /* side tables: user, kernel (mmu/meta.c) */
 	uint64_t meta_valid[2];

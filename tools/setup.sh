@@ -15,6 +15,7 @@ PACKAGES="
 	opensbi u-boot-qemu u-boot-tools
 	device-tree-compiler mtools dosfstools
 	gdb-multiarch
+	valgrind
 "
 
 # One dpkg-query for all: packages it does not know are simply not listed.

@@ -80,6 +80,9 @@ static inline pt_entry_t pt_mk_leaf(const struct pt_attr *a, paddr_t pa, unsigne
 }
 
 static inline bool pt_leaf_contig(pt_entry_t e, unsigned level) { return e & SV_N; }
+/* Svnapot: the 16 PTEs of a group are one and the same (pt_mk_leaf). */
+static inline bool pt_contig_same(void) { return true; }
+#define pt_contig_same pt_contig_same
 #define pt_leaf_contig pt_leaf_contig
 
 static inline paddr_t pt_leaf_pa(pt_entry_t e, unsigned level, vaddr_t va)

@@ -24,6 +24,10 @@ static inline unsigned pt_contig_lg2(unsigned level) { return 0; }
 #ifndef pt_leaf_contig
 static inline bool pt_leaf_contig(pt_entry_t e, unsigned level) { return false; }
 #endif
+/* A group's members hold their own output addresses (the Arm contiguous bit). */
+#ifndef pt_contig_same
+static inline bool pt_contig_same(void) { return false; }
+#endif
 
 /* Every prot and memory type can be expressed. */
 #ifndef pt_attr_ok

@@ -63,6 +63,12 @@
  *       engine derives it from pt_mk_leaf] The address field of a plain
  *       leaf: pt_mk_leaf(a, pa, level, false) == pt_mk_leaf(a, 0, level,
  *       false) | this.
+ *   bool pt_contig_same(void);                        [default: false]
+ *       How the members of a contiguous group are written: false, each
+ *       holds its own output address (Arm ARM D8.6.1), member k being
+ *       pt_mk_leaf(a, 0, level, true) | the address field of pa + k pages;
+ *       true, each holds the group's first descriptor (RISC-V Svnapot).
+ *       The one-entry mmu_add builds a group so (mmu/pt_engine_one.h).
  *   bool pt_attr_ok(unsigned prot, unsigned memtype);  [default: true]
  *       Whether the hardware can express this prot (e.g. exec-only) and
  *       memory type (e.g. RISC-V without Svpbmt has only PMAs).

@@ -440,6 +440,60 @@ static void test_random(void)
 	}
 }
 
+/* The MMU layer's per-table counts (frames_owner_word) of page tables
+ * allocated one after the other: written by every commit into the table,
+ * so two neighbours' words must not share a 128-byte pair of cache lines
+ * (core/frames.c, ref_slot), or two CPUs committing into two tables trade
+ * the line. Reference counts of neighbouring mapped frames likewise. */
+static int cmp_uptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void test_owner_lines(void)
+{
+	GROUP("owner words and reference counts of neighbouring frames 128 bytes apart") {
+		struct boot_info bi = bi_one(SIM_BASE, SIM_BYTES);
+		frames_init(&bi, ~0ull, FRAME_MIN_SHIFT);
+		static uint64_t got[2048];
+		unsigned n = 0, pairs = 0;
+		while (n < 2048 && (got[n] = frames_alloc(12)) != 0)
+			n++;
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned k = 0; k < n; k++) {
+				if (got[k] != got[i] + PAGE)
+					continue;
+				uintptr_t a = (uintptr_t)frames_owner_word(got[i]);
+				uintptr_t b = (uintptr_t)frames_owner_word(got[k]);
+				pairs++;
+				result(a / 128 != b / 128, "frames %#llx and %#llx: owner words %#lx and %#lx",
+				       (unsigned long long)got[i], (unsigned long long)got[k],
+				       (unsigned long)a, (unsigned long)b);
+				break;
+			}
+		result(pairs >= 1000, "only %u neighbouring pairs among %u frames", pairs, n);
+		static uintptr_t words[2048];   /* and a slot each */
+		for (unsigned i = 0; i < n; i++)
+			words[i] = (uintptr_t)frames_owner_word(got[i]);
+		qsort(words, n, sizeof(words[0]), cmp_uptr);
+		for (unsigned i = 1; i < n; i++)
+			result(words[i] != words[i - 1], "two frames share the word %#lx", (unsigned long)words[i]);
+		while (n)
+			try_free(got[--n], 12);
+		uint64_t pa = frames_alloc_pages(16);
+		result(pa != 0, "16 mapped frames");
+		for (unsigned i = 0; pa && i + 1 < 16; i++) {
+			frames_get(pa + i * PAGE);   /* 2: tells the slot apart */
+			result(frames_refcount(pa + i * PAGE) == 2 && frames_refcount(pa + (i + 1) * PAGE) == 1,
+			       "frame %u's count alone moved", i);
+			frames_put(pa + i * PAGE);
+		}
+		for (unsigned i = 0; pa && i < 16; i++)
+			frames_put(pa + i * PAGE);
+	}
+}
+
 int main(void)
 {
 	sim = aligned_alloc(1 << 21, SIM_BYTES);
@@ -453,6 +507,7 @@ int main(void)
 	test_pages();
 	test_add_above();
 	test_random();
+	test_owner_lines();
 	free(sim);
 	free(low);
 	return failures ? 1 : 0;

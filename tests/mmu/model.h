@@ -136,7 +136,7 @@ struct model {
 	mmu_transaction_t ta;
 	struct mview pend, gpend;            /* its view */
 	unsigned changes;                    /* successful changing calls */
-	bool bbm;                            /* ARM64 may add break-before-make flushes */
+	bool bbm;                            /* ARM64: the commit breaks before make */
 	enum cur_state cur;
 	vaddr_t cur_va, find_va;
 	bool audit;                          /* snap holds the set's image at begin */
