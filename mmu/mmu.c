@@ -1493,7 +1493,7 @@ bool mmu_scan_keep_(struct mmu_scan_ *s, mmu_entry_t e, mmu_entry_t keep, vaddr_
 {
 	if (same_entry(e, keep))
 		return false;
-	int err = mmu_find_call_(&s->ta, va, NULL);
+	int err = mmu_find(&s->ta, va, NULL);   /* inline inside the call window */
 	if (!err)
 		err = mmu_update(&s->ta, keep);
 	if (!err && keep.order == e.order)

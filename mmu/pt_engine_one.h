@@ -274,28 +274,12 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 	return 0;
 }
 
-/* only_slot of a private table, read straight: the last removal of a run
- * in the call window reads it whole. Out of line: the one-page path
- * (a live table, its next slot full) does not pay for it. */
-static __attribute__((noinline)) bool only_slot_private(const pt_entry_t *v, size_t n, size_t i,
-                                                        unsigned l)
-{
-	for (size_t k = 1; k < n; k++)
-		if (pt_kind(v[(i + k) & (n - 1)], l) != PT_ABSENT)
-			return false;
-	return true;
-}
-
 /* Whether slot i is the only one of t that holds anything. Looks right
  * past i first: removing pages in order, the next one is there. */
 static bool only_slot(mmu_transaction_t *ta, struct table *t, size_t i)
 {
 	size_t n = lvl_entries(t->level);
-	if (pt_kind(slot_read(ta, t, (i + 1) & (n - 1)), t->level) != PT_ABSENT)
-		return false;
-	if (t->pg)
-		return only_slot_private(t->view, n, i, t->level);
-	for (size_t k = 2; k < n; k++)
+	for (size_t k = 1; k < n; k++)
 		if (pt_kind(slot_read(ta, t, (i + k) & (n - 1)), t->level) != PT_ABSENT)
 			return false;
 	return true;
