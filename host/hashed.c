@@ -302,6 +302,18 @@ static int hs_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 	return -ENOENT;
 }
 
+/* The first occupied slot of page w at or after slot from (its occupancy
+ * bitmap), H_PAGE_SLOTS if none. */
+static unsigned occupied(const uint64_t *w, unsigned from)
+{
+	for (unsigned m = from / 64; m < 4; m++) {
+		uint64_t bits = w[HDR_MAP + m] & (m == from / 64 ? ~0ull << (from % 64) : ~0ull);
+		if (bits)
+			return m * 64 + (unsigned)__builtin_ctzll(bits);
+	}
+	return H_PAGE_SLOTS;
+}
+
 /* The leaf with the lowest base in [from, last] of the whole table, by one
  * pass over every page's occupancy bitmap. */
 static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from, vaddr_t last,
@@ -311,17 +323,14 @@ static int scan_lowest(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t from,
 	for (uint64_t i = 0; i < dir[DIR_D]; i++)
 		for (paddr_t pa = dir[DIR_PAGE0 + i]; pa;) {
 			const uint64_t *w = view(ta, pa);
-			for (unsigned m = 0; m < 4; m++)
-				for (uint64_t bits = w[HDR_MAP + m]; bits; bits &= bits - 1) {
-					unsigned s = m * 64 + (unsigned)__builtin_ctzll(bits);
-					uint64_t tag = w[tag_word(s)];
-					vaddr_t base = tag & TAG_VA;
-					if (base >= from && base <= last &&
-					    (!best_tag || base < (best_tag & TAG_VA))) {
-						best_tag = tag;
-						best_tr = w[tag_word(s) + 1];
-					}
+			for (unsigned s = occupied(w, 0); s < H_PAGE_SLOTS; s = occupied(w, s + 1)) {
+				uint64_t tag = w[tag_word(s)];
+				vaddr_t base = tag & TAG_VA;
+				if (base >= from && base <= last && (!best_tag || base < (best_tag & TAG_VA))) {
+					best_tag = tag;
+					best_tr = w[tag_word(s) + 1];
 				}
+			}
 			pa = w[HDR_NEXT];
 		}
 	if (!best_tag)
@@ -438,24 +447,73 @@ static int grow_chain(mmu_transaction_t *ta, bool kernel, const struct chain *c,
 	return txn_store(ta, link, tail ? HDR_NEXT : DIR_PAGE0 + c->home, fresh->pa);
 }
 
-/* Put a new entry into the first free slot of its bucket's chain,
- * extending the chain by a page when every slot is taken. */
-static int insert(mmu_transaction_t *ta, bool kernel, vaddr_t base, unsigned k, uint64_t tr)
+/* Slot s of private page pg, made private during this call (so nothing to
+ * journal: a failed call drops the page whole, txn.h), gets a new entry. */
+static void put_fresh(struct txn_page *pg, unsigned s, uint64_t tag, uint64_t tr)
 {
-	struct chain c = chain_of(view(ta, dir_of(ta, kernel)), base, k);
-	paddr_t tail = 0;
+	uint64_t *w = pg->ptr;
+	unsigned lo = HDR_MAP + s / 64, hi = tag_word(s) + 1;
+	w[hi] = tr;
+	w[hi - 1] = tag;
+	w[lo] |= 1ull << (s % 64);
+	pg->whole_count = 0;
+	if (lo < pg->stored_lo)
+		pg->stored_lo = lo;
+	if (hi > pg->stored_hi)
+		pg->stored_hi = hi;
+}
+
+/* Whether private page pg is the one the chain links as at (a live page's
+ * copy, or a page born in the transaction). */
+static inline bool is_page(const struct txn_page *pg, paddr_t at)
+{
+	return pg && (pg->live ? pg->live : pg->pa) == at;
+}
+
+/*
+ * count new leaves of order k from va whose keys share one bucket page
+ * (H_BUCKETS consecutive keys, chain_of): the chain is hashed once, a free
+ * slot is found from the occupancy bitmap (a bucket's 8 slots are 8 bits
+ * of one word) instead of reading tags, and the page last made private is
+ * reused. Returns 0 or -ENOMEM.
+ */
+static int insert_group(mmu_transaction_t *ta, bool kernel, vaddr_t va, unsigned k, uint64_t count,
+                        paddr_t pa, const struct pt_attr *a)
+{
+	uint64_t bytes = order_bytes(k), key = va >> (H_PAGE_SHIFT + k);
+	struct chain c = chain_of(view(ta, dir_of(ta, kernel)), va, k);
+	struct txn_page *pg = NULL;
 	int err = 0;
-	for (paddr_t pa = c.head; pa;) {
-		const uint64_t *w = view(ta, pa);
-		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
-			if (!w[tag_word(s)]) {
-				struct txn_page *pg = own(ta, pa, kernel, &err);
-				return pg ? put_slot(ta, pg, s, mk_tag(base, k), tr) : err;
+	for (uint64_t i = 0; i < count; i++) {
+		unsigned b = (unsigned)((key + i) % H_BUCKETS), sh = b * H_SLOTS % 64;
+		uint64_t tag = mk_tag(va + i * bytes, k), tr = mk_translation(pa + i * bytes, a);
+		paddr_t tail = 0, at = c.head;
+		unsigned s = 0;
+		for (; at; tail = at, at = ((const uint64_t *)view(ta, at))[HDR_NEXT]) {
+			const uint64_t *w = is_page(pg, at) ? pg->ptr : view(ta, at);
+			uint64_t used = w[HDR_MAP + b * H_SLOTS / 64] >> sh & 0xff;
+			if (used != 0xff) {
+				s = b * H_SLOTS + (unsigned)__builtin_ctzll(~used);
+				break;
 			}
-		tail = pa;
-		pa = w[HDR_NEXT];
+		}
+		if (!at) {   /* every slot of the bucket taken: a new page */
+			struct chain cb = c;
+			cb.bucket = b;
+			if ((err = grow_chain(ta, kernel, &cb, tail, tag, tr)))
+				return err;
+			if (!c.head)
+				c = chain_of(view(ta, dir_of(ta, kernel)), va, k);
+			continue;
+		}
+		if (!is_page(pg, at) && !(pg = own(ta, at, kernel, &err)))
+			return err;
+		if (pg->born_op == ta->op_seq)
+			put_fresh(pg, s, tag, tr);
+		else if ((err = put_slot(ta, pg, s, tag, tr)))
+			return err;
 	}
-	return grow_chain(ta, kernel, &c, tail, mk_tag(base, k), tr);
+	return 0;
 }
 
 /* Returns 0, -EEXIST (something in the range is mapped) or -ENOMEM. */
@@ -468,10 +526,15 @@ static int hs_map(mmu_transaction_t *ta, vaddr_t va, unsigned order, uint64_t co
 	struct mmu_leaf l;
 	if (!next_in(ta, dir_of(ta, kernel), va, va + (count * bytes - 1), &l))
 		return -EEXIST;
-	for (uint64_t i = 0; i < count; i++) {
-		int err = insert(ta, kernel, va + i * bytes, order, mk_translation(pa + i * bytes, a));
+	for (uint64_t i = 0; i < count;) {
+		uint64_t key = (va >> (H_PAGE_SHIFT + order)) + i;
+		uint64_t n = H_BUCKETS - key % H_BUCKETS;   /* to the end of the key group */
+		if (n > count - i)
+			n = count - i;
+		int err = insert_group(ta, kernel, va + i * bytes, order, n, pa + i * bytes, a);
 		if (err)
 			return err;
+		i += n;
 	}
 	return dir_add(ta, kernel, DIR_COUNT0 + idx, (int64_t)count);
 }
@@ -597,10 +660,124 @@ static uint64_t run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned or
 	return n;
 }
 
+/* Whether the leaf in slot s of page w lies in [va, last]. */
+static inline bool slot_in(const uint64_t *w, unsigned s, vaddr_t va, vaddr_t last)
+{
+	vaddr_t base = w[tag_word(s)] & TAG_VA;
+	return base >= va && base <= last;
+}
+
+/* The occupied slots of page w in [va, last]: their bitmap in map[4];
+ * whether they are every occupied slot of the page. */
+static bool slots_in(const uint64_t *w, vaddr_t va, vaddr_t last, uint64_t map[4])
+{
+	bool all = true;
+	map[0] = map[1] = map[2] = map[3] = 0;
+	for (unsigned s = occupied(w, 0); s < H_PAGE_SLOTS; s = occupied(w, s + 1))
+		if (slot_in(w, s, va, last))
+			map[s / 64] |= 1ull << (s % 64);
+		else
+			all = false;
+	return all;
+}
+
+/*
+ * A range removal that covers a large part of the table: one sweep over
+ * its pages instead of a probe per leaf. Only when the leaves based in
+ * [va, last] are exactly the run of plain order-k leaves from va to last
+ * (counted by a first pass: no hole, no other size, no side-table
+ * record), so the front end's accounting of a run holds; va must be the
+ * range's first leaf (first), so a refused sweep is not tried again for
+ * every later run. A chain the range empties is unlinked from the
+ * directory with one store and its pages freed after the commit's TLB
+ * operation without a store into them; an emptied overflow page is
+ * unlinked from its chain; other pages lose their slots one by one. A
+ * hashed table has no subtree per VA range: this is the nearest it comes
+ * to a radix table's "unlink a whole table". Returns the leaves removed,
+ * 0 if it declined (nothing changed).
+ */
+static uint64_t sweep(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
+                      unsigned order, vaddr_t *next, int *err)
+{
+	bool kernel = in_kernel_half(va);
+	paddr_t dpa = dir_of(ta, kernel);
+	const uint64_t *dir = view(ta, dpa);
+	unsigned idx = native_index(order);
+	uint64_t want = ((last - va) >> (H_PAGE_SHIFT + order)) + 1, total = 0, n = 0;
+	for (unsigned i = 0; i < NNATIVE; i++)
+		total += dir[DIR_COUNT0 + i];
+	/* The sweep reads every page: worth it when the run is a quarter of
+	 * the table or more, possible only if the table has that many. */
+	if (va != first || dir[DIR_COUNT0 + idx] < want || want < total / 4 || want < H_PAGE_SLOTS)
+		return 0;
+	uint64_t want_tag = (uint64_t)order << TAG_ORDER_SHIFT | TAG_V;
+	for (uint64_t i = 0; i < dir[DIR_D]; i++)
+		for (paddr_t pa = dir[DIR_PAGE0 + i]; pa;) {
+			const uint64_t *w = view(ta, pa);
+			for (unsigned s = occupied(w, 0); s < H_PAGE_SLOTS; s = occupied(w, s + 1)) {
+				if (!slot_in(w, s, va, last))
+					continue;
+				if ((w[tag_word(s)] & ~TAG_VA) != want_tag || (w[tag_word(s) + 1] & TR_SW))
+					return 0;   /* another size, or a side-table record */
+				n++;
+			}
+			pa = w[HDR_NEXT];
+		}
+	if (n != want)
+		return 0;   /* a hole */
+	for (uint64_t i = 0; i < dir[DIR_D] && !*err; i++) {
+		paddr_t head = ((const uint64_t *)view(ta, dpa))[DIR_PAGE0 + i];
+		uint64_t map[4];
+		bool chain_empties = true;
+		for (paddr_t pa = head; pa && chain_empties;) {
+			const uint64_t *w = view(ta, pa);
+			chain_empties = slots_in(w, va, last, map);
+			pa = w[HDR_NEXT];
+		}
+		if (!head)
+			continue;
+		if (chain_empties) {   /* one store in the directory */
+			struct txn_page *d = own(ta, dpa, kernel, err);
+			int64_t pages = 0;
+			if (!d || (*err = txn_store(ta, d, DIR_PAGE0 + i, 0)))
+				break;
+			for (paddr_t pa = head, nx; pa && !*err; pa = nx, pages++) {
+				nx = ((const uint64_t *)view(ta, pa))[HDR_NEXT];
+				*err = txn_free(ta, pa, kernel);
+			}
+			if (!*err)
+				*err = dir_add(ta, kernel, DIR_PAGES, -pages);
+			continue;
+		}
+		for (paddr_t prev = 0, pa = head, nx; pa && !*err; pa = nx) {
+			const uint64_t *w = view(ta, pa);
+			nx = w[HDR_NEXT];
+			bool empties = slots_in(w, va, last, map);
+			if (empties && prev) {   /* an overflow page: unlinked, freed */
+				struct txn_page *pg = own(ta, prev, kernel, err);
+				if (pg && !(*err = txn_store(ta, pg, HDR_NEXT, nx)) &&
+				    !(*err = txn_free(ta, pa, kernel)))
+					*err = dir_add(ta, kernel, DIR_PAGES, -1);
+				continue;
+			}
+			struct txn_page *pg = (map[0] | map[1] | map[2] | map[3]) ? own(ta, pa, kernel, err) : NULL;
+			for (unsigned m = 0; pg && m < 4 && !*err; m++)
+				for (uint64_t bits = map[m]; bits && !*err; bits &= bits - 1)
+					*err = put_slot(ta, pg, m * 64 + (unsigned)__builtin_ctzll(bits), 0, 0);
+			prev = pa;
+		}
+	}
+	if (!*err)
+		*err = dir_add(ta, kernel, DIR_COUNT0 + idx, -(int64_t)n);
+	*next = last + 1;
+	return n;
+}
+
 static uint64_t hs_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t last,
                              unsigned order, vaddr_t *next, int *err)
 {
-	return run(ta, va, last, order, NULL, next, err);
+	uint64_t n = sweep(ta, first, va, last, order, next, err);
+	return n ? n : run(ta, va, last, order, NULL, next, err);
 }
 
 static uint64_t hs_protect_run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned order,

@@ -1466,12 +1466,12 @@ static bool same_entry(mmu_entry_t a, mmu_entry_t b)
 #define SCAN_RUN 64
 #define SCAN_LINEAR 8
 
-/* Where the scan goes on after the entry at va of bytes bytes. */
+/* Where the scan goes on after the entry at va of bytes bytes (also back
+ * from a run's end, when an entry inside it changed size). */
 static void scan_past(struct mmu_scan_ *s, vaddr_t va, uint64_t bytes)
 {
 	s->va = va + bytes;
-	if (s->va <= va || s->va > s->last)
-		s->done = true;   /* wrapped past the top, or past the end */
+	s->done = s->va <= va || s->va > s->last;   /* wrapped past the top, or past the end */
 }
 
 int mmu_scan_begin_(struct mmu_scan_ *s, mmu_translation_set_t *t, vaddr_t start, vaddr_t end)
@@ -1535,11 +1535,22 @@ uint64_t mmu_scan_next_(struct mmu_scan_ *s, mmu_scan_fn fn, void *priv)
 	const struct mmu_backend *be = mmu_cur->be;
 	struct mmu_leaf l, first;
 	paddr_t run[SCAN_RUN];
-	while (!s->err && !s->done && !be->next(ta, s->va, s->last, &l)) {
-		unsigned n;
-		bool linear;
-		if (!l.attr.annotated && be->leaves &&
-		    (n = be->leaves(ta, l.va, s->last, &first, run, SCAN_RUN, &linear)) != 0) {
+	while (!s->err && !s->done) {
+		unsigned n = 0;
+		bool linear = false;
+		/* Mostly a leaf starts right at s->va (the last run ended at its
+		 * table's end): read from there at once; the walk for the next
+		 * leaf, from the root when the cursor's table is done, only for a
+		 * hole or another kind of entry. */
+		if (be->leaves)
+			n = be->leaves(ta, s->va, s->last, &first, run, SCAN_RUN, &linear);
+		if (!n) {
+			if (be->next(ta, s->va, s->last, &l))
+				break;
+			if (!l.attr.annotated && be->leaves)
+				n = be->leaves(ta, l.va, s->last, &first, run, SCAN_RUN, &linear);
+		}
+		if (n) {
 			if (linear && n >= SCAN_LINEAR) {
 				s->run_va = first.va;
 				s->run_pa = first.pa;

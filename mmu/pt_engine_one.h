@@ -170,7 +170,9 @@ static int eng_add_group(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t
 	uint32_t was = t.pg->whole_count;
 	store_private(t.pg, i, w[0]);
 	store_private(t.pg, i + n - 1, w[n - 1]);
-	cnt_filled(t.pg, was, n, true);   /* group members: empty slots filled */
+	/* Group members into empty slots; no journal to undo them (the call
+	 * cannot fail after its stores), so a count kept stays exact. */
+	cnt_filled(t.pg, was, n, true);
 	keep_cursor(ta, &t, va);
 	return 0;
 }

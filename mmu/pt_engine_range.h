@@ -162,10 +162,14 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 			w[j] = 0;
 		k = from;
 	}
-	uint32_t was = t->pg->whole_count;
+	/* A count kept stays exact: empty slots filled (checked). Only in a
+	 * page made private in this call, which a failure drops whole: a
+	 * journaled run is undone by zeroing it, and the count with it would
+	 * not be (txn_stored_run). */
+	uint32_t was = t->pg->born_op == ta->op_seq ? t->pg->whole_count : 0;
 	if (k > i && (err = txn_stored_run(ta, t->pg, i, k - 1)))
 		return err;
-	if (k > i)   /* empty slots filled (checked): a count kept stays exact */
+	if (k > i)
 		cnt_filled(t->pg, was, k - i, g || c->attr.annotated);
 	return (int)(k - i);
 }
@@ -187,8 +191,9 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 #define CNT_PLAIN 1u
 #define CNT_OTHER (1u << 16)   /* a page holds at most 8192 entries */
 /* In txn_page.whole_count of a table born in the transaction: the rest is
- * its count, kept up by the fills that write only empty slots (fill_leaves,
- * eng_add_group), so commit need not scan it (count_born). Any other
+ * its count, kept up by the fills that write only empty slots and are
+ * never undone alone (fill_leaves into a page made private in the same
+ * call, eng_add_group), so commit need not scan it (count_born). Any other
  * store clears whole_count: counted at commit. */
 #define CNT_KNOWN (1u << 31)
 

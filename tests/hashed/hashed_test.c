@@ -15,6 +15,8 @@
  *               tables
  *   sparse      scan/clear/dup over the whole user half with scattered
  *               entries finish (next() is not quadratic in the range)
+ *   sweep       a range removal over shared bucket pages (swept, or
+ *               probed leaf by leaf) leaves exactly the rest
  *   concurrent  a walker thread translating while another commits
  *               rewrites never sees a torn or missing translation
  *   reselect    leaving the mode frees the kernel table and its chains
@@ -341,6 +343,64 @@ static void case_sparse(void)
 	mmu_remove_translation_set(&t);
 }
 
+/* One mmu_remove_range over a run of base pages, the table's few bucket
+ * pages (two) shared with leaves outside the range: the sweep of
+ * host/hashed.c (chains emptied whole, overflow pages unlinked, the rest
+ * slot by slot), or, with a hole or a counted leaf in the range, the
+ * probe per leaf. Either way: the range faults, everything else
+ * translates, the statistics count what is left, no page leaks. */
+static void case_sweep(void)
+{
+	enum { N = 1024, OUT = 40 };
+	const vaddr_t a = 0x40000000ull, big = 0x80000000ull;
+	const paddr_t pa0 = 0x100000000ull;
+	mmu_host_set_hashed_pages(2);
+	for (int how = 0; how < 4; how++) {   /* whole, with survivors, a hole, a counted leaf */
+		mmu_translation_set_t t;
+		CHECK(mmu_new_translation_set(&t) == 0, "new set");
+		mmu_transaction_t ta;
+		mmu_transaction(&ta, &t);
+		CHECK(mmu_add_range(&ta, mmu_mkentry(pa0, R | W), a, N * PAGE) == 0, "%d: map", how);
+		unsigned out = how ? OUT : 0;
+		if (out) {
+			CHECK(mmu_add_range(&ta, mmu_mkentry(pa0 + N * PAGE, R), a + N * PAGE, out * PAGE) == 0,
+			      "%d: map after the range", how);
+			CHECK(mmu_add(&ta, mmu_mksize(mmu_mkentry(0x200000000ull, R), 9), big) == 0,
+			      "%d: map a 2M leaf", how);
+		}
+		if (how == 2) {
+			CHECK(mmu_find(&ta, a + 100 * PAGE, NULL) == 0 && mmu_remove(&ta) == 0, "hole");
+		}
+		if (how == 3) {
+			CHECK(mmu_find(&ta, a + 200 * PAGE, NULL) == 0 &&
+			      mmu_update(&ta, mmu_mkcount(mmu_mkentry(pa0 + 200 * PAGE, R | W), 5)) == 0,
+			      "counted leaf");
+		}
+		CHECK(mmu_commit(&ta) == 0, "%d: commit", how);
+		mmu_transaction(&ta, &t);
+		CHECK(mmu_remove_range(&ta, a, a + N * PAGE) == 0, "%d: remove_range", how);
+		CHECK(mmu_commit(&ta) == 0, "%d: commit the removal", how);
+		for (unsigned i = 0; i < N + out; i++) {
+			paddr_t pa = 0;
+			int rc = mmu_host_hw_translate(&t, a + i * PAGE, MMU_READ, &pa);
+			CHECK(i < N ? rc == -EFAULT : rc == 0 && pa == pa0 + i * PAGE,
+			      "%d: walk page %u: rc %d pa %#" PRIx64, how, i, rc, pa);
+		}
+		struct mmu_stats st;
+		mmu_stats(&t, &st);
+		CHECK(st.entries[0] == out && st.entries[9] == (out ? 1 : 0) && !st.counters[5] &&
+		      st.mapped_bytes == out * PAGE + (out ? 512 * PAGE : 0),
+		      "%d: entries[0] %" PRIu64 " [9] %" PRIu64 ", counters[5] %" PRIu64
+		      ", mapped %#" PRIx64, how, st.entries[0], st.entries[9], st.counters[5], st.mapped_bytes);
+		if (!out)
+			CHECK(table_pages(&t) == 1, "%d: emptied, %" PRIu64 " pages", how, table_pages(&t));
+		CHECK(mmu_clear_range(&t, 0, 1ull << 47) == 0, "%d: clear", how);
+		CHECK(table_pages(&t) == 1, "%d: cleared, %" PRIu64 " pages", how, table_pages(&t));
+		mmu_remove_translation_set(&t);
+	}
+	mmu_host_set_hashed_pages(0);
+}
+
 /* ---- a walker racing commits ---- */
 
 struct race {
@@ -458,6 +518,7 @@ int main(void)
 	run("overflow", case_overflow);
 	run("oracle", case_oracle);
 	run("sparse", case_sparse);
+	run("sweep", case_sweep);
 	run("concurrent", case_concurrent);
 	run("reselect", case_reselect);
 	printf("%u passed, %u failed\n", passed, failed);

@@ -1993,6 +1993,23 @@ static void case_whole_count(struct ctx *c)
 			failf(c, "whole count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
 			      st->entries[0], st->mapped_bytes);
 	}
+	/* A table born in an earlier call of the transaction, then a range
+	 * that fills two of its slots and fails on the third (-EEXIST): the
+	 * undo empties them, and the table's count must say so (a count kept
+	 * through the failed fill would let the removal below unlink it as
+	 * three leaves). */
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 3), R, 0), base + 2 * page), 0, "whole count: a page");
+	EXPECT_RC(c, mmu_add_range(&ta, ent(pa_for(c, tbl, 1), R | W, 0), base, 4 * page), -EEXIST,
+	          "whole count: a range over it");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit after a failed range");
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count: remove the table");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit the removal");
+	st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "whole count after a failed range: removed, %" PRIu64 " entries %" PRIu64
+		      " bytes left", st->entries[0], st->mapped_bytes);
 }
 
 /* Contiguous groups added one mmu_add each into a leaf table born in the
@@ -2560,6 +2577,67 @@ static void case_scan_shapes(struct ctx *c)
 	}
 }
 
+/* case_scan_split's callback: every entry once, in order, of the block
+ * order; the one at split_va comes back as base pages. */
+struct scan_split {
+	vaddr_t va, split_va;
+	paddr_t pa;
+	uint64_t size;
+	unsigned order, n, bad;
+};
+
+static mmu_entry_t scan_split_fn(mmu_entry_t e, vaddr_t va, void *priv)
+{
+	struct scan_split *s = priv;
+	if (va != s->va || mmu_entry_pa(e) != s->pa || mmu_entry_order(e) != s->order)
+		s->bad++;
+	s->n++;
+	s->va = va + s->size;
+	s->pa = mmu_entry_pa(e) + s->size;
+	return va == s->split_va ? mmu_mksize(e, 0) : e;
+}
+
+/*
+ * A callback splitting an entry in the middle of a contiguous run of
+ * blocks (the caller's inline loop hands it over, mmu_scan_keep_ splits
+ * it and stops the run): the blocks after it are each reported once, the
+ * split one reads back as base pages of the same translation, the others
+ * as blocks.
+ */
+static void case_scan_split(struct ctx *c)
+{
+	unsigned o = c->env.geo.page_shift - 3;   /* a leaf table's span: the first block */
+	if (!native(c, o) || o + 5 > c->env.geo.max_order)
+		return;
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t size = sz(c, o), n = 12, len = n * size;
+	vaddr_t va = uva(c, o + 4, 1);
+	paddr_t pa = pa_for(c, o + 4, 0);
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	if (!EXPECT_RC(c, mmu_add_range(&ta, ent(pa, R | W, o), va, len), 0, "scan split: map blocks")) {
+		mmu_forget(&ta);
+		return;
+	}
+	EXPECT_RC(c, mmu_commit(&ta), 0, "scan split: commit");
+	struct scan_split s = { .va = va, .split_va = va + 4 * size, .pa = pa, .size = size,
+	                        .order = o };
+	EXPECT_RC(c, mmu_scan(t, va, va + len, scan_split_fn, &s), 0, "scan split: mmu_scan");
+	if (s.n != n || s.bad)
+		failf(c, "scan split: mmu_scan made %u calls (expected %" PRIu64 "), %u wrong", s.n, n, s.bad);
+	expect_range(c, t, va, pa, len, R | W, MMU_MEM_NORMAL, "scan split: after");
+	mmu_transaction(&ta, t);
+	mmu_entry_t got;
+	for (uint64_t k = 3; k <= 5; k++)
+		if (EXPECT_RC(c, mmu_find(&ta, va + k * size + size / 2, &got), 0, "scan split: mmu_find") &&
+		    mmu_entry_order(got) != (k == 4 ? 0 : o))
+			failf(c, "scan split: block %" PRIu64 " reads back as order %u (expected %u)", k,
+			      mmu_entry_order(got), k == 4 ? 0 : o);
+	mmu_forget(&ta);
+}
+
 /* -ENOMEM at every allocation inside each range call leaves the
  * transaction as it was: committed right after, the set's tables are bit
  * for bit as before and the statistics unchanged. */
@@ -2691,6 +2769,7 @@ static const struct test_case cases[] = {
 	{ "ranges_enomem", case_ranges_enomem },
 	{ "ranges_whole", case_ranges_whole },
 	{ "scan_shapes", case_scan_shapes },
+	{ "scan_split", case_scan_split },
 	{ "cursor", case_cursor },
 	{ "window", case_window },
 	{ "window_change", case_window_change },
