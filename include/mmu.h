@@ -119,7 +119,7 @@ const struct mmu_geometry *mmu_geometry(void);
 /* ---- entries ---------------------------------------------------------- */
 
 /* mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);       inline, below: base page, normal memory */
-mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot);
+/* mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot);    inline, below */
 mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t);
 mmu_entry_t mmu_mkglobal(mmu_entry_t e);                   /* valid in every translation set */
 /* mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);    inline, below: size = base page << order */
@@ -179,6 +179,15 @@ inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order)
 	uint64_t ew[MMU_ENTRY_WORDS];
 	__builtin_memcpy(ew, &e, sizeof(ew));
 	ew[1] = (ew[1] & ~(uint64_t)0xffffffff) | order;
+	__builtin_memcpy(&e, ew, sizeof(ew));
+	return e;
+}
+
+inline mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot)
+{
+	uint64_t ew[MMU_ENTRY_WORDS];
+	__builtin_memcpy(ew, &e, sizeof(ew));
+	ew[1] = (ew[1] & ~((uint64_t)0xff << 32)) | (uint64_t)(prot > 0xff ? 0xff : prot) << 32;
 	__builtin_memcpy(&e, ew, sizeof(ew));
 	return e;
 }

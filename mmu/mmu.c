@@ -80,13 +80,9 @@ int mmu_select_mode(const char *name)
 /* The external definitions of the inline constructors (include/mmu.h). */
 extern inline mmu_entry_t mmu_mkentry(paddr_t pa, unsigned prot);
 extern inline mmu_entry_t mmu_mksize(mmu_entry_t e, unsigned order);
+extern inline mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot);
 extern inline paddr_t mmu_entry_pa(mmu_entry_t e);
 
-mmu_entry_t mmu_mkprot(mmu_entry_t e, unsigned prot)
-{
-	e.prot = prot > 0xff ? 0xff : (uint8_t)prot;
-	return e;
-}
 
 mmu_entry_t mmu_mkmemtype(mmu_entry_t e, enum mmu_memtype t)
 {
@@ -1497,7 +1493,7 @@ bool mmu_scan_keep_(struct mmu_scan_ *s, mmu_entry_t e, mmu_entry_t keep, vaddr_
 {
 	if (same_entry(e, keep))
 		return false;
-	int err = mmu_find_call_(&s->ta, va, NULL);
+	int err = mmu_find(&s->ta, va, NULL);   /* inline inside the call window */
 	if (!err)
 		err = mmu_update(&s->ta, keep);
 	if (!err && keep.order == e.order)
