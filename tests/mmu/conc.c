@@ -19,7 +19,13 @@
  *             and the reference walker, nothing outside the windows,
  *             statistics, and exactly as many table pages as the same
  *             entries added by one thread into a fresh set. Removing
- *             everything gives back every page (nothing leaked).
+ *             everything gives back every page (nothing leaked). Run
+ *             again "anchored": the tables above the leaf tables linked
+ *             first and kept by a page in a lock line of its own, where
+ *             any -EBUSY is a false conflict (a failure).
+ *  settle     a transaction emptying its leaf table settles "the table
+ *             above stays" on another window's leaf table without
+ *             refusing that window's next transaction.
  *  churn      N threads each map and unmap one page of its own region,
  *             one transaction each, so every one links or unlinks its leaf
  *             table and the upper table they share empties whenever every
