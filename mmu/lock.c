@@ -256,6 +256,29 @@ bool lock_holds_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 	return true;
 }
 
+bool lock_idle(mmu_transaction_t *ta, vaddr_t va)
+{
+	unsigned sh = ta->set->mode->lock_shift;
+	if (!sh)
+		return false;
+	uint64_t r = va >> sh;
+	struct lk_line *ln = &lines(ta->set)[r % LK_LINES];
+	bool idle = true;
+	/* The line's lock, taken and dropped: its acquire orders this after
+	 * the release of whoever held r last (lock_release and lock_fast_end
+	 * drop a line after publishing), so a read of r's tables after this
+	 * sees that holder's commit. */
+	spin_lock(&ln->spin);
+	for (unsigned k = 0; k < LK_SLOTS; k++) {
+		mmu_transaction_t *h = ln->slot[k].ta;
+		uint64_t hr = ln->slot[k].region;
+		if (h && h != ta && (hr == r || hr == ALL))
+			idle = false;
+	}
+	spin_unlock(&ln->spin);
+	return idle;
+}
+
 /* Clear ta's slots of line ln (its spin lock held). */
 static void clear_slots(struct lk_line *ln, mmu_transaction_t *ta)
 {

@@ -79,6 +79,12 @@ static inline bool lock_holds(mmu_transaction_t *ta, vaddr_t first, vaddr_t last
 		return true;
 	return lock_holds_(ta, first, last);
 }
+/* Whether no other transaction holds va's region (or the set whole) now:
+ * looked at, nothing taken. A read of the region's tables after it sees
+ * every commit of its last holder; what another transaction does with the
+ * region afterwards is not stopped (pt_engine_range.h, table_used, says
+ * why that suffices there). */
+bool lock_idle(mmu_transaction_t *ta, vaddr_t va);
 /* Release every region ta holds (forget; a commit under the set lock). */
 void lock_release(mmu_transaction_t *ta);
 

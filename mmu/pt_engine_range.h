@@ -578,8 +578,16 @@ static bool table_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t t
 			continue;
 		vaddr_t s0 = slot_va(table_va, l, i), s1 = s0 + (lvl_bytes(l) - 1);
 		/* A slot of a leaf-table region another transaction may be
-		 * emptying: held, or taken now, it stays as it is. */
-		if (stable || lock_holds(ta, s0, s1) || (l == 1 && !lock_span(ta, s0, s1))) {
+		 * emptying settles it when held, or when nobody holds its region
+		 * and it is still there read again after looking (lock_idle): it
+		 * stays until this commit, for whoever empties it next sees this
+		 * transaction's own leaf table still linked, in a region held, so
+		 * cannot settle on it and needs every region, which it gets only
+		 * after this commit. Not taken: taking it (held to commit) refused
+		 * that region's own next transaction, a window disjoint from
+		 * this one (docs/transactions.md, "Locking", rule 4). */
+		if (stable || lock_holds(ta, s0, s1) ||
+		    (l == 1 && lock_idle(ta, s0) && pt_kind(rd(ta, tbl, i), l) != PT_ABSENT)) {
 			*settled = true;
 			return true;
 		}

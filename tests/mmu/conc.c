@@ -19,7 +19,13 @@
  *             and the reference walker, nothing outside the windows,
  *             statistics, and exactly as many table pages as the same
  *             entries added by one thread into a fresh set. Removing
- *             everything gives back every page (nothing leaked).
+ *             everything gives back every page (nothing leaked). Run
+ *             again "anchored": the tables above the leaf tables linked
+ *             first and kept by a page in a lock line of its own, where
+ *             any -EBUSY is a false conflict (a failure).
+ *  settle     a transaction emptying its leaf table settles "the table
+ *             above stays" on another window's leaf table without
+ *             refusing that window's next transaction.
  *  churn      N threads each map and unmap one page of its own region,
  *             one transaction each, so every one links or unlinks its leaf
  *             table and the upper table they share empties whenever every
@@ -54,6 +60,7 @@
 #define MAXT     8
 #define NCOUNT   8           /* shared counter pages */
 #define PA_BASE  0x40000000ull
+#define LOCK_LINES 16        /* mmu_types.h LK_LINES */
 
 static unsigned nthreads = 4, ntxns = 200;
 static unsigned page_shift;
@@ -208,7 +215,7 @@ static mmu_entry_t count_entry(mmu_entry_t e, vaddr_t va, void *priv)
 	return e;
 }
 
-static void check_disjoint(struct worker *ws)
+static void check_disjoint(struct worker *ws, vaddr_t anchor)
 {
 	uint64_t pages = 0;
 	mmu_translation_set_t ref;
@@ -218,6 +225,8 @@ static void check_disjoint(struct worker *ws)
 	}
 	mmu_transaction_t rt;
 	mmu_transaction(&rt, &ref);
+	if (anchor && !mmu_add(&rt, mmu_mkentry(PA_BASE, MMU_READ), anchor))
+		pages++;
 	for (unsigned t = 0; t < nthreads; t++)
 		for (unsigned i = 0; i < WPAGES; i++) {
 			const struct slot *s = &ws[t].model[i];
@@ -407,7 +416,6 @@ static void *reader_thread(void *arg)
  * the set's lock table, the same stripe of the 64-stripe table before it)
  * are disjoint: each gets its region; only the same region is refused.
  * Single-threaded: the open transactions take turns. */
-#define LOCK_LINES 16   /* mmu_types.h LK_LINES */
 
 static void lines_case(const char *name)
 {
@@ -460,6 +468,65 @@ static void lines_case(const char *name)
 	mmu_forget(&b);
 	if (mmu_clear_range(&set, lb, lb + 101 * region))
 		FAIL("%s: lines: clear", name);
+}
+
+/* ---- settling "the table above is not empty" ---- */
+
+/* A transaction emptying its leaf table decides whether the table above
+ * stays by a slot that cannot empty before its commit. Another window's
+ * leaf table, in a region nobody holds, settles it without taking that
+ * region: the other window's next transaction must not be refused. Its
+ * owner emptying it while the first is open is refused (it cannot settle
+ * on the first's held region, and the set whole is held in part), and
+ * once the first commits, emptying it frees every table. Single-threaded:
+ * the open transactions take turns. */
+static void settle_case(const char *name)
+{
+	if (!strncmp(name, "hashed", 6))
+		return;
+	/* 384 regions up: A and B share the table above the leaf tables in
+	 * every mode (radix-6level's spans 128 regions), in two lock lines. */
+	vaddr_t a_va = 384 * region, b_va = a_va + region;
+	size_t tables0 = mmu_host_tables_in_use();
+	mmu_transaction_t a, b;
+	mmu_transaction(&a, &set);
+	if (mmu_add(&a, mmu_mkentry(PA_BASE, MMU_READ), a_va) ||
+	    mmu_add(&a, mmu_mkentry(PA_BASE + pg(), MMU_READ), b_va) || mmu_commit(&a))
+		FAIL("%s: settle: setup", name);
+	mmu_transaction(&a, &set);
+	int ra = mmu_remove_range(&a, a_va, a_va + pg());   /* empties A's leaf table */
+	mmu_transaction(&b, &set);
+	int rb = mmu_add(&b, mmu_mkentry(PA_BASE + 2 * pg(), MMU_READ), b_va + pg());
+	if (ra || rb)
+		FAIL("%s: settle: A emptied %d, then B's own region refused? %d (want 0 0)", name, ra,
+		     rb);
+	if (!rb && mmu_commit(&b))
+		FAIL("%s: settle: B's commit", name);
+	else if (rb)
+		mmu_forget(&b);
+	if (mmu_commit(&a))
+		FAIL("%s: settle: A's commit", name);
+	/* B empties while A's emptying is open: refused, then done. */
+	mmu_transaction(&a, &set);
+	ra = mmu_add(&a, mmu_mkentry(PA_BASE, MMU_READ), a_va);
+	if (ra || mmu_commit(&a))
+		FAIL("%s: settle: A again %d", name, ra);
+	mmu_transaction(&a, &set);
+	ra = mmu_remove_range(&a, a_va, a_va + pg());
+	mmu_transaction(&b, &set);
+	rb = mmu_remove_range(&b, b_va, b_va + region);
+	if (ra || rb != -EBUSY)
+		FAIL("%s: settle: both empty their leaf tables: %d %d (want 0 -EBUSY)", name, ra, rb);
+	mmu_forget(&b);
+	if (mmu_commit(&a))
+		FAIL("%s: settle: A's second commit", name);
+	mmu_transaction(&b, &set);
+	rb = mmu_remove_range(&b, b_va, b_va + region);
+	if (rb || mmu_commit(&b))
+		FAIL("%s: settle: B empties after A's commit: %d", name, rb);
+	if (mmu_host_tables_in_use() != tables0)
+		FAIL("%s: settle: %zu table pages in use after emptying both, %zu before", name,
+		     mmu_host_tables_in_use(), tables0);
 }
 
 /* ---- pairs: a commit is seen whole by a reader's two finds ---- */
@@ -694,11 +761,15 @@ static void *stats_thread(void *arg)
  * one upper table); after joining, the set against the union of their
  * models, then everything removed: back to pages_set pages in use. */
 static void run_windows(struct worker *ws, void *(*fn)(void *), uint64_t seed,
-                        size_t pages_set, const char *name)
+                        size_t pages_set, vaddr_t anchor, const char *name)
 {
 	pthread_t th[MAXT], sr;
 	int before = failures;
 	memset(ws, 0, nthreads * sizeof(*ws));
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, &set);
+	if (anchor && (mmu_add(&ta, mmu_mkentry(PA_BASE, MMU_READ), anchor) || mmu_commit(&ta)))
+		FAIL("%s: anchor", name);
 	atomic_store(&windows_done, false);
 	pthread_create(&sr, NULL, stats_thread, NULL);
 	for (unsigned t = 0; t < nthreads; t++) {
@@ -713,8 +784,8 @@ static void run_windows(struct worker *ws, void *(*fn)(void *), uint64_t seed,
 	atomic_store(&windows_done, true);
 	pthread_join(sr, NULL);
 	if (failures == before)
-		check_disjoint(ws);
-	if (mmu_clear_range(&set, base_va, base_va + nthreads * region))
+		check_disjoint(ws, anchor);
+	if (mmu_clear_range(&set, base_va, anchor ? anchor + pg() : base_va + nthreads * region))
 		FAIL("%s: clear", name);
 	if (mmu_host_tables_in_use() != pages_set)
 		FAIL("%s: %zu pages in use after removing everything, %zu before", name,
@@ -740,15 +811,30 @@ static int run_mode(const char *name, uint64_t seed)
 	size_t pages_set = mmu_host_tables_in_use();
 
 	struct worker *ws = calloc(nthreads, sizeof(*ws));
-	unsigned commits = 0, busy = 0, forgets = 0, churn_busy = 0;
-	run_windows(ws, disjoint_thread, seed * 7919, pages_set, name);
+	unsigned commits = 0, busy = 0, forgets = 0, churn_busy = 0, anchored_busy = 0;
+	run_windows(ws, disjoint_thread, seed * 7919, pages_set, 0, name);
 	for (unsigned t = 0; t < nthreads; t++)
 		commits += ws[t].commits, busy += ws[t].busy, forgets += ws[t].forgets;
-	run_windows(ws, churn_thread, seed * 104729, pages_set, name);
+	/* The same windows with the tables above the leaf tables linked
+	 * before the threads start and kept by an anchor page in a lock line
+	 * of its own: no call changes a table above the leaves, so nothing
+	 * takes the set whole and every region a thread takes is its own.
+	 * Any refusal here is a false conflict (docs/transactions.md,
+	 * "Locking", "Refusals of disjoint windows"). The hashed modes lock
+	 * the set whole for every change. */
+	run_windows(ws, disjoint_thread, seed * 7919, pages_set, base_va + (LOCK_LINES - 1) * region,
+	            name);
+	for (unsigned t = 0; t < nthreads; t++)
+		anchored_busy += ws[t].busy;
+	if (anchored_busy && strncmp(name, "hashed", 6))
+		FAIL("%s: disjoint windows under linked tables: %u -EBUSY (want 0)", name,
+		     anchored_busy);
+	run_windows(ws, churn_thread, seed * 104729, pages_set, 0, name);
 	for (unsigned t = 0; t < nthreads; t++)
 		churn_busy += ws[t].busy;
 	free(ws);
 	lines_case(name);
+	settle_case(name);
 	pairs_case(name);
 	kernel_case(name);
 	composed_case(name);
@@ -787,9 +873,9 @@ static int run_mode(const char *name, uint64_t seed)
 	if (mmu_host_tables_in_use() != pages0)
 		FAIL("%s: %zu pages in use after removing the set, %zu before", name,
 		     mmu_host_tables_in_use(), pages0);
-	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY; churn: %u -EBUSY; "
+	printf("%-16s disjoint: %u commits, %u forgets, %u -EBUSY, anchored %u; churn: %u -EBUSY; "
 	       "stats read %lu times; pairs: %lu reads; kernel half: %lu of %lu reads mapped; "
-	       "composed: %lu of %lu; overlap: %lu increments: %s\n", name, commits, forgets, busy, churn_busy,
+	       "composed: %lu of %lu; overlap: %lu increments: %s\n", name, commits, forgets, busy, anchored_busy, churn_busy,
 	       atomic_load(&stats_reads), atomic_load(&pair_reads), kflip.seen, kflip.reads, cflip.seen, cflip.reads, total,
 	       failures == before ? "ok" : "FAIL");
 	return failures != before;
