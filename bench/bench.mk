@@ -18,6 +18,9 @@
 #                              SCHED_FIFO (chrt -f 10; root or CAP_SYS_NICE), so that
 #                              on a shared machine it preempts the other load for the
 #                              few seconds it runs (Linux still leaves others 5%)
+#   make bench-atomic          one uncontended atomic read-modify-write against the
+#                              plain store, pinned (bench/atomic_floor.c): the floor
+#                              under any transaction that takes a lock
 
 BENCH_DIR    := build/bench
 BENCH_BIN    := $(BENCH_DIR)/bench
@@ -34,7 +37,16 @@ SCALE_TXNS   ?= 200000
 SCALE_RT     ?=
 SCALE_PRE    := $(if $(SCALE_RT),chrt -f 10)
 
-.PHONY: bench bench-compare bench-scale
+.PHONY: bench bench-compare bench-scale bench-atomic
+
+ATOMIC_BIN   := $(BENCH_DIR)/atomic_floor
+
+$(ATOMIC_BIN): bench/atomic_floor.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/atomic_floor.c -o $@
+
+bench-atomic: $(ATOMIC_BIN)
+	$(Q)$(ATOMIC_BIN) 1
 
 $(SCALE_BIN): bench/scale.c include/mmu.h include/mmu_host.h $(LIBMMU)
 	@mkdir -p $(dir $@)
