@@ -61,6 +61,11 @@ typedef struct mmu_transaction mmu_transaction_t;
  * it takes no add or update, so that each inline call compares one word. */
 #define MMU_WIN_NO_KEY_ (1ull << 55)
 
+/* has_current of a current entry an inline mmu_add made: its find_va is
+ * cur_va and its cur_pa is in its word of the window (not stored: fewer
+ * stores per add); closing the window writes both (mmu/mmu.c win_fold). */
+#define MMU_WIN_CUR_ADDED_ 2
+
 struct mmu_window_ {
 	uint64_t *slots;       /* the leaf table's words as the transaction sees them */
 	vaddr_t   base;        /* the address its word 0 translates */
@@ -83,7 +88,9 @@ struct mmu_window_ {
 	uint8_t   oa_shift;    /* output address field = pa >> oa_shift */
 	uint8_t   page_shift;
 	bool      changed;     /* an inline remove or update: not only new entries */
-	bool      has_current, cur_locked;   /* the current entry (every inline call) */
+	uint8_t   has_current;   /* the current entry (every inline call): 0 none,
+	                            1, or MMU_WIN_CUR_ADDED_ (cur_pa, find_va unset) */
+	bool      cur_locked;
 	/* in this order: the inline calls store them one by one, not as
 	 * vector pairs (more instructions) */
 	vaddr_t   cur_va;
@@ -212,8 +219,12 @@ int mmu_update_call_(mmu_transaction_t *ta, mmu_entry_t e);
 /* Note word i of the window stored into by an inline call. */
 inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i)
 {
-	w->lo = i < w->lo ? i : w->lo;
-	w->hi = i > w->hi ? i : w->hi;
+	/* Branches, not min/max: a run of calls moves one bound (mostly up),
+	 * so the other is only loaded and compared, never stored. */
+	if (i > w->hi)
+		w->hi = i;
+	if (i < w->lo)
+		w->lo = i;
 }
 
 /*
@@ -235,9 +246,9 @@ inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 			w->slots[i] = w->add_bits | ew[0] >> w->oa_shift;
 			mmu_win_stored_(w, i);
 			w->adds++;
-			w->has_current = w->cur_locked = true;
-			w->cur_va = w->find_va = va;
-			w->cur_pa = ew[0];
+			w->has_current = MMU_WIN_CUR_ADDED_;
+			w->cur_locked = true;
+			w->cur_va = va;
 			w->cur_word = ew[1];
 			return 0;
 		}

@@ -247,6 +247,15 @@ static void win_fold(mmu_transaction_t *ta)
 		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
 		pg->stored_hi = w->hi > pg->stored_hi ? w->hi : pg->stored_hi;
 	}
+	if (w->has_current == MMU_WIN_CUR_ADDED_) {
+		/* The last inline add's entry, still in its word (an inline
+		 * remove drops it, an inline update rewrites it in place): the
+		 * layer reads cur_pa and find_va only with the window closed. */
+		uint64_t d = w->slots[(w->cur_va - w->base) >> w->page_shift];
+		w->cur_pa = (d & ~w->attr_mask) << w->oa_shift;
+		w->find_va = w->cur_va;
+		w->has_current = 1;
+	}
 	w->slots = NULL;
 	w->adds = 0;
 	w->lo = ~0u;

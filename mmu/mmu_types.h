@@ -152,7 +152,9 @@ struct mmu_transaction {
 	 * (include/mmu.h), with the current entry: win.has_current, win.cur_va
 	 * (its base va), win.find_va (the address last given to mmu_find),
 	 * win.cur_pa and win.cur_word (the entry as last reported: cur_entry()),
-	 * win.cur_locked (it was found under its stripes). */
+	 * win.cur_locked (it was found under its stripes). With the window
+	 * open, cur_pa and find_va of an entry an inline mmu_add made
+	 * (has_current == MMU_WIN_CUR_ADDED_) are unset until win_fold. */
 	struct mmu_window_ win;
 	struct txn_page *win_pg;             /* the window's private page, NULL: read-only */
 	uint64_t win_region;                 /* lock region of the last call that could open it */
