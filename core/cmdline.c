@@ -31,3 +31,28 @@ bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t len)
 	}
 	return false;
 }
+
+/* A decimal or 0x-prefixed hexadecimal number that fits in 64 bits. */
+bool parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
+			     *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) :
+			     *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10) : base;
+
+		if (d >= base || v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}

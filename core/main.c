@@ -60,31 +60,6 @@ static void print_banner(const struct boot_info *bi)
 	kprintf("cmdline: %s\n", bi->cmdline ? bi->cmdline : "");
 }
 
-/* A decimal or 0x-prefixed hexadecimal number that fits in 64 bits. */
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	unsigned base = 10;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
-			     *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) :
-			     *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10) : base;
-
-		if (d >= base || v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	*out = v;
-	return true;
-}
-
 /* One probe that must fault at addr with the given access. */
 static bool probe_faults(const char *what, uint64_t addr, unsigned access, int rc)
 {

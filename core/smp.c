@@ -119,6 +119,18 @@ uint64_t smp_cpus_using(const struct mmu_translation_set *t, bool kernel_half)
 	return mask;
 }
 
+/* A test argument naming a secondary CPU, 1-9 ("smp.give_up=2"); 0 when
+ * absent or anything else. */
+static unsigned test_cpu_arg(const struct boot_info *bi, const char *key)
+{
+	char arg[8];
+
+	if (bi->cmdline && cmdline_get(bi->cmdline, key, arg, sizeof(arg)) &&
+	    arg[0] > '0' && arg[0] <= '9' && !arg[1])
+		return (unsigned)(arg[0] - '0');
+	return 0;
+}
+
 void smp_init(const struct boot_info *bi)
 {
 	uint64_t ids[SMP_MAX_CPUS];
@@ -135,23 +147,13 @@ void smp_init(const struct boot_info *bi)
 		next++;
 	}
 	smp_cpu_count = next;
-	char arg[8];
-	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.give_up", arg, sizeof(arg)) &&
-	    arg[0] > '0' && arg[0] <= '9' && !arg[1])
-		give_up_on = (unsigned)(arg[0] - '0');
-	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.deaf", arg, sizeof(arg)) &&
-	    arg[0] > '0' && arg[0] <= '9' && !arg[1])
-		deaf_cpu = (unsigned)(arg[0] - '0');
+	give_up_on = test_cpu_arg(bi, "smp.give_up");
+	deaf_cpu = test_cpu_arg(bi, "smp.deaf");
 	char polls[24];
-	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.answer_polls", polls, sizeof(polls))) {
-		uint64_t v = 0;
-		const char *p = polls;
-
-		while (*p >= '0' && *p <= '9')
-			v = v * 10 + (uint64_t)(*p++ - '0');
-		if (!*p && v)
-			answer_polls = v;
-	}
+	uint64_t v;
+	if (bi->cmdline && cmdline_get(bi->cmdline, "smp.answer_polls", polls, sizeof(polls)) &&
+	    parse_u64(polls, &v) && v)
+		answer_polls = v;
 	arch_cpu_set_self(&cpus[0]);
 	__atomic_store_n(&cpus[0].online, true, __ATOMIC_RELEASE);
 }

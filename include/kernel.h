@@ -97,6 +97,8 @@ void backtrace_from(uint64_t fp);
 /* ---- boot arguments (core/cmdline.c) ---- */
 /* Value of key=value in the command line, copied to buf; false if absent. */
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t len);
+/* A decimal or 0x-prefixed hexadecimal number that fits in 64 bits. */
+bool parse_u64(const char *s, uint64_t *out);
 
 /* ---- traps (core/trap.c) ---- */
 struct trap_info;
