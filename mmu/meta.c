@@ -225,7 +225,7 @@ static int free_tree(mmu_transaction_t *ta, int half, paddr_t pa, unsigned l)
 {
 	const uint64_t *w = txn_view(ta, pa);
 	size_t n = l == meta_depth() ? count_slot() : (size_t)1 << index_bits();
-	for (size_t i = mmu_next_nonzero(w, 0, n); l > 0 && i < n; i = mmu_next_nonzero(w, i + 1, n)) {
+	for (size_t i = l ? mmu_next_nonzero(w, 0, n) : n; i < n; i = mmu_next_nonzero(w, i + 1, n)) {
 		int err = free_tree(ta, half, w[i], l - 1);
 		if (err)
 			return err;
@@ -269,7 +269,7 @@ static size_t walk_committed(paddr_t pa, unsigned l, bool free_it, void *buf, si
 		memcpy((char *)buf + at, w, bytes);
 	at += bytes;
 	size_t n = l == meta_depth() ? count_slot() : (size_t)1 << index_bits();
-	for (size_t i = mmu_next_nonzero(w, 0, n); l > 0 && i < n; i = mmu_next_nonzero(w, i + 1, n))
+	for (size_t i = l ? mmu_next_nonzero(w, 0, n) : n; i < n; i = mmu_next_nonzero(w, i + 1, n))
 		at = walk_committed(w[i], l - 1, free_it, buf, max, at);
 	if (free_it)
 		mmu_env_free(pa, txn_page_shift());

@@ -107,7 +107,7 @@ static size_t snap_tables(paddr_t tpa, unsigned l, char *buf, size_t max, size_t
 	at += bytes;
 	const pt_entry_t *tbl = mmu_env_phys_to_virt(tpa);
 	size_t n = lvl_entries(l);
-	for (size_t i = mmu_next_nonzero(tbl, 0, n); l > 0 && i < n; i = mmu_next_nonzero(tbl, i + 1, n))
+	for (size_t i = l ? mmu_next_nonzero(tbl, 0, n) : n; i < n; i = mmu_next_nonzero(tbl, i + 1, n))
 		if (pt_kind(tbl[i], l) == PT_TABLE)
 			at = snap_tables(pt_table_pa(tbl[i], l), l - 1, buf, max, at);
 	return at;
