@@ -216,7 +216,9 @@ int lock_span_(mmu_transaction_t *ta, vaddr_t first, vaddr_t last)
 	return 0;
 }
 
-/* lock_span_ of more than one region, or of a set locked whole. */
+/* lock_span_ of more than one region, or in a mode that locks the set
+ * whole (lock_shift 0): never one region, which lock_span_ takes and notes
+ * itself. */
 static __attribute__((noinline)) int lock_span_many(mmu_transaction_t *ta, vaddr_t first,
                                                     vaddr_t last)
 {
@@ -224,8 +226,8 @@ static __attribute__((noinline)) int lock_span_many(mmu_transaction_t *ta, vaddr
 	if (!n)
 		return lock_whole(ta);
 	for (uint64_t r = r0; r < r0 + n; r++) {
-		/* The line's bit first: a line ta holds nothing in (the first
-		 * take of a one-page transaction) costs no call. */
+		/* The line's bit first: a line ta holds nothing in costs no
+		 * call. */
 		if ((ta->lk_held & (1u << (r % LK_LINES))) && holds_region(ta, r))
 			continue;
 		int err = take_region_slow(ta, (unsigned)(r % LK_LINES), r);
@@ -236,8 +238,6 @@ static __attribute__((noinline)) int lock_span_many(mmu_transaction_t *ta, vaddr
 		if (err)
 			return err;
 	}
-	if (n == 1)
-		note_held(ta, r0);
 	return 0;
 }
 
