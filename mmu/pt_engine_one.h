@@ -69,11 +69,7 @@ static inline pt_entry_t slot_read(const mmu_transaction_t *ta, const struct tab
 static inline void store_private(struct txn_page *pg, size_t i, pt_entry_t v)
 {
 	((pt_entry_t *)pg->ptr)[i] = v;
-	pg->whole_count = 0;
-	if (i < pg->stored_lo)
-		pg->stored_lo = (uint32_t)i;
-	if (i > pg->stored_hi)
-		pg->stored_hi = (uint32_t)i;
+	run_stored(pg, i, i);
 }
 
 static PT_HOT bool store_one(mmu_transaction_t *ta, struct table *t, size_t i, pt_entry_t v)
@@ -144,16 +140,10 @@ static int eng_add_group(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t
 	_Static_assert(PT_INDEX_BITS >= 2, "a group is a multiple of four slots");
 	if (n < 4)
 		return MMU_FAST_MISS;
-	if (ta->walk.pg && at_cursor(ta, va, l))
-		cursor_table(ta, va, &t);
-	else if (!table_for(ta, va, l, &t) || !t.pg)
+	if (!table_for(ta, va, l, &t) || !t.pg)
 		return MMU_FAST_MISS;   /* a table to create or copy: the general path */
-	pt_entry_t *w = (pt_entry_t *)t.view + i, any = 0;
-	/* Four slots a step (a group is 16 slots or more): half the
-	 * instructions of one a step, and independent loads and stores. */
-	for (size_t k = 0; k < n; k += 4)   /* empty slots are 0 */
-		any |= w[k] | w[k + 1] | w[k + 2] | w[k + 3];
-	if (any)
+	pt_entry_t *w = (pt_entry_t *)t.view + i;
+	if (mmu_next_nonzero(w, 0, n) < n)   /* empty slots are 0 */
 		return MMU_FAST_MISS;   /* -EEXIST, or empty tables to replace */
 	uint64_t step = lvl_bytes(l);
 	pt_entry_t d = bits | leaf_oa(pa, l), inc = (bits | leaf_oa(pa + step, l)) - d;
@@ -168,8 +158,7 @@ static int eng_add_group(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t
 		for (size_t k = 0; k < n; k++)
 			w[k] = bits | leaf_oa(pa + k * step, l);
 	uint32_t was = t.pg->whole_count;
-	store_private(t.pg, i, w[0]);
-	store_private(t.pg, i + n - 1, w[n - 1]);
+	run_stored(t.pg, i, i + n - 1);
 	/* Group members into empty slots; no journal to undo them (the call
 	 * cannot fail after its stores), so a count kept stays exact. */
 	cnt_filled(t.pg, was, n, true);
