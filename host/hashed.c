@@ -237,10 +237,16 @@ static struct chain chain_of(const uint64_t *dir, vaddr_t base, unsigned k)
 
 /* ---- entries ---- */
 
+/* A translation word's permission bits for MMU_READ.. MMU_USER. */
+static uint64_t tr_prot(unsigned prot)
+{
+	return (prot & MMU_READ ? TR_R : 0) | (prot & MMU_WRITE ? TR_W : 0) |
+	       (prot & MMU_EXEC ? TR_X : 0) | (prot & MMU_USER ? TR_U : 0);
+}
+
 static uint64_t mk_translation(paddr_t pa, const struct pt_attr *a)
 {
-	return (pa & TR_PA) | (a->prot & MMU_READ ? TR_R : 0) | (a->prot & MMU_WRITE ? TR_W : 0) |
-	       (a->prot & MMU_EXEC ? TR_X : 0) | (a->prot & MMU_USER ? TR_U : 0) |
+	return (pa & TR_PA) | tr_prot(a->prot) |
 	       (a->global ? TR_G : 0) | (a->accessed ? TR_A : 0) | (a->dirty ? TR_D : 0) |
 	       (a->annotated ? TR_SW : 0) | (uint64_t)(a->memtype & 3) << TR_MT_SHIFT;
 }
@@ -644,10 +650,8 @@ static uint64_t run(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, unsigned or
 		if (!pg)
 			return n + 1;
 		if (prot) {
-			uint64_t bits = (*prot & MMU_READ ? TR_R : 0) | (*prot & MMU_WRITE ? TR_W : 0) |
-			                (*prot & MMU_EXEC ? TR_X : 0) | (*prot & MMU_USER ? TR_U : 0);
 			*err = txn_store(ta, pg, tag_word(s) + 1,
-			                 (tr & ~(TR_R | TR_W | TR_X | TR_U)) | bits);
+			                 (tr & ~(TR_R | TR_W | TR_X | TR_U)) | tr_prot(*prot));
 		} else if (!(*err = put_slot(ta, pg, s, 0, 0)) && page_empty(pg->ptr)) {
 			*err = reclaim_chain(ta, kernel, ((const uint64_t *)pg->ptr)[HDR_HOME]);
 		}
