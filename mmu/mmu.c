@@ -1138,7 +1138,6 @@ void mmu_remove_translation_set(mmu_translation_set_t *t)
 	 * walk caches, host/tlb.c, report one). */
 	t->tlb_ops[mmu_env_tlb_flush(t, &(struct mmu_flush){ .start = 0, .end = 0, .pages = 0,
 	                                                    .global = false })]++;
-	t->tlb_flushes++;
 	t->mode->be->set_fini(t);
 	meta_fini(&t->meta);
 	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
@@ -1643,7 +1642,7 @@ void mmu_stats(mmu_translation_set_t *t, struct mmu_stats *out)
 	lock_commit_hold(t);
 	u = t->counts;
 	out->table_pages = t->table_pages;
-	out->tlb_flushes = t->tlb_flushes;
+	out->tlb_flushes = t->tlb_ops[0] + t->tlb_ops[1] + t->tlb_ops[2] + t->tlb_ops[3];
 	lock_commit_drop(t);
 	lock_sum_stats(t, &u, ops);
 	lock_kernel_stats(t->mode);

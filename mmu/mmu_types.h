@@ -63,9 +63,9 @@ struct mmu_translation_set {
 	struct mmu_meta meta;                /* side table of composed/counted entries */
 	struct mmu_translation_set *next;    /* every live set, for kernel-half mirroring */
 	uint64_t table_pages;                /* table pages owned (not the shared kernel half) */
-	uint64_t tlb_flushes;                /* of commits under the commit lock; the lock */
-	uint64_t tlb_ops[4];                 /* lines hold the others' (by kind: page, range,
-	                                        asid, all); mmu_stats sums them */
+	uint64_t tlb_ops[4];                 /* of commits under the commit lock, by kind
+	                                        (page, range, asid, all); the lock lines hold
+	                                        the others'; mmu_stats sums them */
 	uint64_t gen;                        /* bumped by every commit and forget that moved or
 	                                        freed a table: cached views of them are stale */
 	uint32_t asid;

@@ -616,10 +616,8 @@ void txn_commit(mmu_transaction_t *ta, bool kernel)
 		be->after_publish(ta);
 	mmu_env_publish_barrier();
 	commit_flush(ta);
-	for (unsigned k = 0; k < 4; k++) {
+	for (unsigned k = 0; k < 4; k++)
 		t->tlb_ops[k] += ta->tlb_n[k];
-		t->tlb_flushes += ta->tlb_n[k];
-	}
 
 	add_delta(&t->counts, &ta->delta[0]);
 	/* The kernel half's counts are the mode's, shared by every set: only
