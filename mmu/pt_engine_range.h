@@ -133,14 +133,15 @@ static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table
  * slot gets c's leaf, none is checked. Returns 0.
  *
  * ahead: the page of the next table filled whole, or NULL. A fresh table
- * page is mostly not in this CPU's cache (the allocator hands out pages
- * last used long ago), and a store to a line not in the cache waits for
+ * page is often not in this CPU's cache (whatever ran since it was last
+ * used pushed it out), and a store to a line not in the cache waits for
  * the line to be read first; the hardware prefetchers follow a stream only
- * inside one 4 KiB page, and the pages come from anywhere. So while one
+ * within one 4 KiB page, and the pages come from anywhere. So while one
  * table is written, the next one's lines are fetched, a line per line
- * written: on this machine (a loaded 2-CPU VM) a GiB of 4K pages whose
- * table pages were out of the cache went from about 1.2 to 0.6 ns per page,
- * and with them in the cache nothing changed (docs/transactions.md).
+ * written: a GiB of 4K pages whose table pages were out of the cache went
+ * from about 1.3 to 0.66 ns per page on x86-64, with them in the cache
+ * nothing changed (docs/benchmarks.md, "map-range and table pages out of
+ * the cache").
  */
 static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c,
                       const struct table *ahead)
