@@ -2674,7 +2674,8 @@ static void case_scan_split(struct ctx *c)
 
 /* -ENOMEM at every allocation inside each range call leaves the
  * transaction as it was: committed right after, the set's tables are bit
- * for bit as before and the statistics unchanged. */
+ * for bit as before and the statistics unchanged. Also over whole leaf
+ * tables, where a table is born before the one ahead of it is filled. */
 static void case_ranges_enomem(struct ctx *c)
 {
 	if (!hx_fail_alloc_after(-1)) {
@@ -2708,11 +2709,24 @@ static void case_ranges_enomem(struct ctx *c)
 			mmu_forget(&ta);
 		return;
 	}
+	/* Whole leaf tables (kind 5): three, born one ahead of the fill
+	 * (whole_ahead), between two partly covered ones, under a committed
+	 * table: one page at the start of the block keeps it. */
+	unsigned ot = c->env.geo.page_shift - 3;
+	uint64_t span = sz(c, ot);
+	vaddr_t wva = uva(c, ot + 2, 2);
+	bool whole = ot + 3 <= c->env.geo.max_order;
+	if (whole && !EXPECT_RC(c, add_commit(t, ent(pa_for(c, 0, 11), R, 0), wva), 0,
+	                        "a page before the whole tables"))
+		return;
 	long injected = 0;
-	for (int kind = 0; kind < 5 && !c->fails; kind++) {
+	for (int kind = 0; kind < 6 && !c->fails; kind++) {
 		static const char *const names[] = { "mmu_add_range", "mmu_add_range (counted)",
 		                                     "mmu_protect_range", "mmu_remove_range",
-		                                     "mmu_remove_range (emptying a table)" };
+		                                     "mmu_remove_range (emptying a table)",
+		                                     "mmu_add_range over whole leaf tables" };
+		if (kind == 5 && !whole)
+			break;
 		long n;
 		int rc = -ENOMEM;
 		for (n = 0; rc == -ENOMEM && n < 20000 && !c->fails; n++) {
@@ -2743,8 +2757,12 @@ static void case_ranges_enomem(struct ctx *c)
 			case 3:
 				rc = mmu_remove_range(&ta, va + 2 * page, va + size - 3 * page);
 				break;
-			default:
+			case 4:
 				rc = mmu_remove_range(&ta, lone, lone + 8 * page);
+				break;
+			default:
+				rc = mmu_add_range(&ta, ent(pa_for(c, ot + 2, 1) + span - 3 * page, R | W, 0),
+				                   wva + span - 3 * page, 3 * span + 5 * page);
 				break;
 			}
 			hx_fail_alloc_after(-1);
