@@ -902,11 +902,10 @@ vaddr_t mmu_current_va(mmu_transaction_t *ta)
 static bool checked_get(mmu_transaction_t *ta, uint64_t key)
 {
 	struct mmu_mode *m = mmu_cur;
-	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_ACQUIRE);
+	uint64_t s = seqc_read_begin(&m->checked.seq);
 	uint64_t k = __atomic_load_n(&m->checked.key, __ATOMIC_RELAXED);
 	uint64_t b = __atomic_load_n(&m->checked.bits, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if ((s & 1) || k != key || !k || __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED) != s)
+	if (k != key || !k || !seqc_read_ok(&m->checked.seq, s))
 		return false;
 	ta->fast.add_key = k;
 	ta->fast.add_bits = b;
@@ -916,14 +915,12 @@ static bool checked_get(mmu_transaction_t *ta, uint64_t key)
 static void checked_put(uint64_t key, uint64_t bits)
 {
 	struct mmu_mode *m = mmu_cur;
-	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED);
-	if ((s & 1) || !__atomic_compare_exchange_n(&m->checked.seq, &s, s + 1, false,
-	                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	uint64_t s;
+	if (!seqc_write_begin(&m->checked.seq, &s))
 		return;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&m->checked.key, key, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->checked.bits, bits, __ATOMIC_RELAXED);
-	__atomic_store_n(&m->checked.seq, s + 2, __ATOMIC_RELEASE);
+	seqc_write_end(&m->checked.seq, s);
 }
 
 /* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
