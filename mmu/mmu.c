@@ -201,6 +201,16 @@ static inline __attribute__((always_inline)) struct pt_attr attr_of(mmu_entry_t 
 	};
 }
 
+/* The backend's leaf descriptor for e (checked by check_entry), output
+ * address left out: 0 where it has none (no leaf_bits, or an entry the
+ * side table annotates, which add_one cannot store). */
+static uint64_t leaf_bits_of(mmu_entry_t e)
+{
+	const struct mmu_backend *be = mmu_cur->be;
+	struct pt_attr a = attr_of(e);
+	return be->leaf_bits && !a.annotated ? be->leaf_bits(&a, e.order) : 0;
+}
+
 /* ---- transaction plumbing ------------------------------------------------ */
 
 static int delta_slot(const struct txn_delta *d, unsigned order);
@@ -323,11 +333,9 @@ static void win_try(mmu_transaction_t *ta)
 	/* The word the last mmu_update stored through the layer (a plain base
 	 * page of the user half, checked there): its bits once per word. */
 	uint64_t uk = ta->fast.upd_key;
-	if (uk && !ta->fast.upd_bits) {
-		struct pt_attr a = attr_of(mmu_entry_with_key(0, uk));
+	if (uk && !ta->fast.upd_bits)   /* order 0 and not counted: not annotated */
 		ta->fast.upd_bits = uk == ta->fast.add_key ? ta->fast.add_bits :
-		                    mmu_cur->be->leaf_bits ? mmu_cur->be->leaf_bits(&a, 0) : 0;
-	}
+		                    leaf_bits_of(mmu_entry_with_key(0, uk));
 	if (uk && ta->fast.upd_bits) {
 		w->upd_key = uk;
 		w->upd_bits = ta->fast.upd_bits;
@@ -670,9 +678,7 @@ static inline __attribute__((always_inline)) void fast_end(mmu_transaction_t *ta
 /* Remember e (valid, checked by check_entry) for the next mmu_add. */
 static void add_cache(mmu_transaction_t *ta, mmu_entry_t e)
 {
-	const struct mmu_backend *be = mmu_cur->be;
-	struct pt_attr a = attr_of(e);
-	uint64_t bits = be->leaf_bits && !a.annotated ? be->leaf_bits(&a, e.order) : 0;
+	uint64_t bits = leaf_bits_of(e);
 	ta->fast.add_key = bits ? mmu_entry_key(e) : 0;
 	ta->fast.add_bits = bits;
 }
