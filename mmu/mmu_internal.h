@@ -37,6 +37,15 @@ struct txn_page;
 #define MMU_EF_OLD       (1u << 4)   /* mmu_mkold: written with Accessed clear */
 #define MMU_EF_CLEAN     (1u << 5)   /* mmu_mkclean: written with Dirty clear */
 
+/* A word a lockless reader loads while a commit may store it (mmu_find
+ * of a set another transaction holds, mmu/lock.h): a single-word atomic
+ * load, relaxed (a plain load), whose mixed reads the reader's sequence
+ * check throws away (lock_read_end). */
+static inline uint64_t mmu_load_word(const uint64_t *w)
+{
+	return __atomic_load_n(w, __ATOMIC_RELAXED);
+}
+
 /* A sequence-count cache: a few words any CPU reads lockless and one
  * writer at a time rewrites whole, for answers every transaction of a
  * mode may share (mmu.c's entry checks, eng_find_one's leaf fields, the
