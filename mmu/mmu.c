@@ -841,7 +841,7 @@ static __attribute__((noinline)) int find_unheld(mmu_transaction_t *ta, vaddr_t 
 		ta->walk.view = NULL;
 		s = lock_read_begin(ta->set, va);
 		err = lookup(ta, va, e, base, true);
-	} while (!lock_read_end(ta->set, va, s));
+	} while (!lock_read_end(ta->set, s));
 	ta->walk.view = NULL;
 	if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
 		panic_mmu("leaf at %#llx is annotated but has no side-table record",
