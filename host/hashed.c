@@ -445,19 +445,18 @@ static int grow_chain(mmu_transaction_t *ta, bool kernel, const struct chain *c,
 }
 
 /* Slot s of private page pg, made private during this call (so nothing to
- * journal: a failed call drops the page whole, txn.h), gets a new entry. */
-static void put_fresh(struct txn_page *pg, unsigned s, uint64_t tag, uint64_t tr)
+ * journal: a failed call drops the page whole, txn.h), gets a new entry;
+ * txn_stored_run does the stored-range bookkeeping (born in this call: it
+ * journals nothing and cannot fail). */
+static void put_fresh(mmu_transaction_t *ta, struct txn_page *pg, unsigned s, uint64_t tag,
+                      uint64_t tr)
 {
 	uint64_t *w = pg->ptr;
 	unsigned lo = HDR_MAP + s / 64, hi = tag_word(s) + 1;
 	w[hi] = tr;
 	w[hi - 1] = tag;
 	w[lo] |= 1ull << (s % 64);
-	pg->whole_count = 0;
-	if (lo < pg->stored_lo)
-		pg->stored_lo = lo;
-	if (hi > pg->stored_hi)
-		pg->stored_hi = hi;
+	(void)txn_stored_run(ta, pg, lo, hi);
 }
 
 /* Whether private page pg is the one the chain links as at (a live page's
@@ -506,7 +505,7 @@ static int insert_group(mmu_transaction_t *ta, bool kernel, vaddr_t va, unsigned
 		if (!is_page(pg, at) && !(pg = own(ta, at, kernel, &err)))
 			return err;
 		if (pg->born_op == ta->op_seq)
-			put_fresh(pg, s, tag, tr);
+			put_fresh(ta, pg, s, tag, tr);
 		else if ((err = put_slot(ta, pg, s, tag, tr)))
 			return err;
 	}

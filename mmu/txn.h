@@ -97,7 +97,9 @@ int  txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t 
 /* Words [lo, hi] of the private page pg, all 0 before this call, were
  * just stored into directly (a run of new entries): journaled as one entry
  * (undone by zeroing them) when the page predates the call. Returns 0, or
- * -ENOMEM after zeroing them again. */
+ * -ENOMEM after zeroing them again. For a page born in this call only the
+ * stored range is noted (any words then: nothing is journaled) and it
+ * returns 0. */
 int  txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t hi);
 /* Store into a word of the transaction state (journaled). */
 int  txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val);
