@@ -929,8 +929,6 @@ static void checked_put(uint64_t key, uint64_t bits)
 	seqc_write_end(&m->checked.seq, s);
 }
 
-/* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
- * -EEXIST, -ENOMEM or -EBUSY. */
 /* mmu_add's checks of an entry word neither ta nor the mode has cached:
  * the half, or -EINVAL / -ERANGE. Apart, as add_general is. */
 static __attribute__((noinline)) int add_check(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
@@ -957,6 +955,8 @@ static __attribute__((noinline)) int add_general(mmu_transaction_t *ta, mmu_entr
 	return op_end(ta, half, place(ta, half, e, va));
 }
 
+/* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
+ * -EEXIST, -ENOMEM or -EBUSY. */
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	if (!txn_ok_run(ta))
