@@ -252,10 +252,7 @@ static void win_fold(mmu_transaction_t *ta)
 		/* Pages changed: each add once; with removes or updates, the
 		 * words between the lowest and highest stored (at least as many) */
 		f->pages += w->changed ? w->hi - w->lo + 1 : (uint64_t)w->adds;
-		struct txn_page *pg = ta->win_pg;
-		pg->whole_count = 0;
-		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
-		pg->stored_hi = w->hi > pg->stored_hi ? w->hi : pg->stored_hi;
+		run_stored(ta->win_pg, w->lo, w->hi);
 	}
 	if (w->has_current == MMU_WIN_CUR_ADDED_) {
 		/* The last inline add's entry, still in its word (an inline

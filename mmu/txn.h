@@ -57,6 +57,19 @@ struct txn_page {
 	struct txn_page *all;    /* every record, newest first */
 };
 
+/* Words [lo, hi] of private page pg were stored into: the stored range
+ * grows to cover them and the count kept for a born table is dropped.
+ * Every store into a private page notes it, through txn_store and
+ * txn_stored_run or, where the caller stores directly, here. */
+static inline void run_stored(struct txn_page *pg, size_t lo, size_t hi)
+{
+	pg->whole_count = 0;
+	if (lo < pg->stored_lo)
+		pg->stored_lo = (uint32_t)lo;
+	if (hi > pg->stored_hi)
+		pg->stored_hi = (uint32_t)hi;
+}
+
 /* Bracket one API call. txn_op_begin returns 0; txn_op_end(ta, err)
  * undoes the call's changes when err != 0. */
 int  txn_op_begin(mmu_transaction_t *ta);
