@@ -356,26 +356,25 @@ static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction
 	       ta->set->mode == mmu_cur;
 }
 
-/* An open transaction: true, with the window closed; a call other than
- * the four inline ones ends the run the window waits for (win_open). */
-static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
-{
-	if (!txn_open(ta))
-		return false;
-	win_close(ta);
-	ta->win_region = ~0ull;
-	return true;
-}
-
-/* The same for mmu_add and mmu_find, which continue a run, and for
- * mmu_remove and mmu_update, which do not end one: find/remove pairs open
- * the window at the second find in a leaf table, a one-page find/remove
- * or find/update transaction never. */
+/* An open transaction: true, with the window closed. For mmu_add and
+ * mmu_find, which continue a run, and for mmu_remove and mmu_update, which
+ * do not end one: find/remove pairs open the window at the second find in
+ * a leaf table, a one-page find/remove or find/update transaction never. */
 static inline __attribute__((always_inline)) bool txn_ok_run(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
 		return false;
 	win_close(ta);
+	return true;
+}
+
+/* The same for every other call, which ends the run the window waits
+ * for (win_open). */
+static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
+{
+	if (!txn_ok_run(ta))
+		return false;
+	ta->win_region = ~0ull;
 	return true;
 }
 
