@@ -389,6 +389,19 @@ static void set_cur(mmu_transaction_t *ta, mmu_entry_t e)
 	ta->win.cur_word = mmu_entry_key(e);
 }
 
+/* e, the entry at base, found at or placed for va, becomes the current
+ * entry (mmu_find, mmu_add, mmu_add_range); locked: ta holds its regions. */
+static inline __attribute__((always_inline)) void make_current(mmu_transaction_t *ta,
+                                                               mmu_entry_t e, vaddr_t base,
+                                                               vaddr_t va, bool locked)
+{
+	ta->win.cur_locked = locked;
+	ta->win.has_current = true;
+	set_cur(ta, e);
+	ta->win.cur_va = base;
+	ta->win.find_va = va;
+}
+
 /* Take what a change of [first, last] in one half needs (mmu/lock.h):
  * that range's regions of the set, or the kernel half whole. 0 or -EBUSY;
  * what was taken stays taken until commit or forget. */
@@ -875,11 +888,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	}
 	if (err)
 		return err;
-	ta->win.cur_locked = held;
-	ta->win.has_current = true;
-	set_cur(ta, e);
-	ta->win.cur_va = base;
-	ta->win.find_va = va;
+	make_current(ta, e, base, va, held);
 	if (out)
 		*out = e;
 	if (held)
@@ -967,11 +976,7 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	if (err)
 		err = add_general(ta, e, va);
 	if (!err) {
-		ta->win.cur_locked = true;
-		ta->win.has_current = true;
-		set_cur(ta, e);
-		ta->win.cur_va = va;
-		ta->win.find_va = va;
+		make_current(ta, e, va, va, true);
 		win_open(ta, va);
 	}
 	return err;
@@ -1449,10 +1454,9 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	}
 	err = op_end_restoring(ta, half, err);
 	if (!err) {
-		ta->win.has_current = true;
-		ta->win.cur_locked = true;
-		set_cur(ta, mmu_entry_with_key(e.pa + (len - bytes), mmu_entry_key(e)));
-		ta->win.cur_va = ta->win.find_va = va + (len - bytes);
+		vaddr_t last = va + (len - bytes);   /* the last entry placed */
+		make_current(ta, mmu_entry_with_key(e.pa + (len - bytes), mmu_entry_key(e)), last,
+		             last, true);
 	}
 	return err;
 }
