@@ -697,7 +697,12 @@ static uint64_t sweep(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, vaddr_t 
 	paddr_t dpa = dir_of(ta, kernel);
 	const uint64_t *dir = view(ta, dpa);
 	unsigned idx = native_index(order);
-	uint64_t want = ((last - va) >> (H_PAGE_SHIFT + order)) + 1, total = 0, n = 0;
+	uint64_t size = order_bytes(order), total = 0, n = 0;
+	/* Only the leaves wholly inside [va, last]: a leaf the range ends in
+	 * is the front end's to split (as run() stops at it), and slot_in
+	 * below tests bases only. */
+	uint64_t want = (last - va) / size + ((last - va) % size == size - 1);
+	last = va + want * size - 1;
 	for (unsigned i = 0; i < NNATIVE; i++)
 		total += dir[DIR_COUNT0 + i];
 	/* The sweep reads every page: worth it when the run is a quarter of

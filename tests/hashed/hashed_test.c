@@ -17,6 +17,8 @@
  *               entries finish (next() is not quadratic in the range)
  *   sweep       a range removal over shared bucket pages (swept, or
  *               probed leaf by leaf) leaves exactly the rest
+ *   sweep_end   a swept removal ending inside a leaf keeps the leaf's
+ *               rest and every leaf after it
  *   concurrent  a walker thread translating while another commits
  *               rewrites never sees a torn or missing translation
  *   reselect    leaving the mode frees the kernel table and its chains
@@ -508,6 +510,43 @@ static void run(const char *name, void (*fn)(void))
 		passed++;
 }
 
+/*
+ * A removal that sweeps (a run of >= a page's slots of 2M leaves) and
+ * ends inside a leaf: the sweep takes only the leaves wholly inside, the
+ * front end splits the last one, so the rest of it and every leaf after
+ * stay mapped. (The fuzz target found the sweep taking the leaf the range
+ * ends in: it tested leaf bases against the end, not leaf ends.)
+ */
+static void case_sweep_end(void)
+{
+	enum { N = 512, CUT = 300 };
+	const vaddr_t a = 0x40000000ull, big = 2ull << 20, tail = 0x1f7000;
+	const paddr_t pa0 = 0x100000000ull;
+	const vaddr_t end = a + CUT * big + tail;
+	mmu_translation_set_t t;
+	mmu_transaction_t ta;
+	CHECK(mmu_new_translation_set(&t) == 0, "new set");
+	mmu_transaction(&ta, &t);
+	CHECK(mmu_add_range(&ta, mmu_mksize(mmu_mkentry(pa0, R | W), 9), a, N * big) == 0, "map");
+	CHECK(mmu_commit(&ta) == 0, "commit");
+	mmu_transaction(&ta, &t);
+	CHECK(mmu_remove_range(&ta, a, end) == 0, "remove_range");
+	CHECK(mmu_find(&ta, end, NULL) == 0, "the open transaction lost %#" PRIx64, (uint64_t)end);
+	CHECK(mmu_commit(&ta) == 0, "commit the removal");
+	for (vaddr_t va = end - 4 * PAGE; va < a + (CUT + 2) * big; va += PAGE) {
+		paddr_t pa = 0;
+		int rc = mmu_host_hw_translate(&t, va, MMU_READ, &pa);
+		CHECK(va < end ? rc == -EFAULT : rc == 0 && pa == pa0 + (va - a),
+		      "walk %#" PRIx64 ": rc %d pa %#" PRIx64, (uint64_t)va, rc, pa);
+	}
+	struct mmu_stats st;
+	mmu_stats(&t, &st);
+	CHECK(st.entries[9] == N - CUT - 1 && st.entries[0] == (big - tail) / PAGE,
+	      "entries[9] %" PRIu64 " [0] %" PRIu64, st.entries[9], st.entries[0]);
+	CHECK(mmu_clear_range(&t, 0, 1ull << 47) == 0 && table_pages(&t) == 1, "clear");
+	mmu_remove_translation_set(&t);
+}
+
 int main(void)
 {
 	if (mmu_host_init((size_t)512 << 20) || mmu_select_mode("hashed")) {
@@ -519,6 +558,7 @@ int main(void)
 	run("oracle", case_oracle);
 	run("sparse", case_sparse);
 	run("sweep", case_sweep);
+	run("sweep_end", case_sweep_end);
 	run("concurrent", case_concurrent);
 	run("reselect", case_reselect);
 	printf("%u passed, %u failed\n", passed, failed);
