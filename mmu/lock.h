@@ -97,21 +97,26 @@ void lock_commit_end(mmu_translation_set_t *t, bool kernel);
 void lock_commit_hold(mmu_translation_set_t *t);
 void lock_commit_drop(mmu_translation_set_t *t);
 
-/* A leaf-only commit (txn.c decides which ones are): lock_fast_begin adds
- * the commit's statistics to one of ta's lines and marks the commit begun
- * in every line ta holds; false (nothing done) when the line has no room
- * for its orders, then the commit goes under the set lock. lock_fast_end
- * adds the TLB operations issued (by kind, enum mmu_tlb_kind), marks the
- * commit ended and releases ta's regions. */
-bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d);
-void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4]);
+/* A leaf-only commit (txn.c decides which ones are): lock_fast_begin marks
+ * the commit begun in ta's slot of every line it holds and either adds
+ * the commit's statistics to its first line under that line's spin lock
+ * (LK_COUNTED) or leaves them to lock_fast_end (LK_COUNT_AT_END: one line,
+ * the line's first order: no spin lock, no atomic read-modify-write at
+ * all); 0 (nothing done) when the line has no room for its orders, then
+ * the commit goes under the set lock. lock_fast_end adds the TLB
+ * operations issued (by kind, enum mmu_tlb_kind) and, for
+ * LK_COUNT_AT_END, the statistics d, in ta's slot, marks the commit ended
+ * and frees ta's slots. */
+enum { LK_COUNTED = 1, LK_COUNT_AT_END = 2 };
+int  lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d);
+void lock_fast_end(mmu_transaction_t *ta, const struct txn_delta *d, const uint8_t tlb_ops[4]);
 
 /* A lockless read at va of a region not held: count the reader in and
  * return what to check; lock_read_end counts it out and says whether no
  * commit published there meanwhile (false: read again). */
 struct lock_snap {
 	uint64_t seq;      /* the set's (or, in the kernel half, the mode's) count */
-	uint32_t begun;    /* leaf-only commits begun in va's line */
+	uint32_t begun;    /* leaf-only commits begun in va's line (its slots' sum) */
 	bool     kernel;
 };
 struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va);

@@ -42,7 +42,7 @@ struct mmu_set_counts {
  * line's statistics and the next one's spin lock in one pair
  * (tests/suites.d/lines.sh). */
 #define LK_LINES      16
-#define LK_LINE_BYTES 128
+#define LK_LINE_BYTES 256
 #define LK_ALIGN      128
 
 /* A half's side table (mmu/meta.c): the first MMU_META_INLINE records
