@@ -90,7 +90,8 @@ static void free_slots(struct lk_line *ln, mmu_transaction_t *ta)
 			__atomic_store_n(&ln->slot[k].ta, NULL, __ATOMIC_RELEASE);
 }
 
-/* ta's first slot in line ln, which it holds a region of. */
+/* ta's first slot in line ln, which it holds a region of (one line
+ * held: ta->lk_slot is one, without a scan). */
 static struct lk_slot *own_slot(struct lk_line *ln, const mmu_transaction_t *ta)
 {
 	unsigned k = 0;
@@ -141,7 +142,11 @@ static int take_region(mmu_transaction_t *ta, unsigned li, uint64_t r)
 		if (!h)
 			free = k;
 		else if (hr == r || hr == ALL) {
-			err = h == ta ? 0 : -EBUSY;   /* held already, or by another */
+			err = -EBUSY;   /* held by another, or already by ta */
+			if (h == ta) {
+				err = 0;
+				ta->lk_slot = (uint8_t)k;
+			}
 			goto out;
 		}
 	}
@@ -150,6 +155,7 @@ static int take_region(mmu_transaction_t *ta, unsigned li, uint64_t r)
 		goto out;
 	}
 	slot_set(ln, (unsigned)free, ta, r);
+	ta->lk_slot = (uint8_t)free;
 	ta->lk_held |= 1u << li;
 out:
 	spin_unlock(&ln->spin);
@@ -190,6 +196,7 @@ static int take_all(mmu_transaction_t *ta, unsigned li)
 				free = (int)k;
 		}
 	slot_set(ln, (unsigned)free, ta, ALL);   /* free >= 0: nobody else is here */
+	ta->lk_slot = (uint8_t)free;   /* its slots of the line were freed */
 	ta->lk_held |= 1u << li;
 out:
 	spin_unlock(&ln->spin);
@@ -390,13 +397,13 @@ int lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
 	if (m & (m - 1))
 		return lock_fast_begin_many(ta, d);
 	if (!d->used && !d->mapped) {   /* nothing to count (an update, a protect) */
-		slot_begin(own_slot(ln, ta));
+		slot_begin(&ln->slot[ta->lk_slot]);
 		return LK_COUNTED;
 	}
 	if (d->used != 1 || !__atomic_load_n(&ln->used, __ATOMIC_ACQUIRE) ||
 	    ln->order[0] != d->order[0])
 		return lock_fast_begin_many(ta, d);
-	slot_begin(own_slot(ln, ta));
+	slot_begin(&ln->slot[ta->lk_slot]);
 	return LK_COUNT_AT_END;
 }
 
@@ -424,19 +431,21 @@ static __attribute__((noinline)) int lock_fast_begin_many(mmu_transaction_t *ta,
  * ta's slots freed. No spin lock: the slot is ta's (struct lk_slot).
  * Inline: the one-line case stays a few loads and stores. */
 static inline __attribute__((always_inline)) void end_in(struct lk_line *ln,
+                                                         struct lk_slot *s,
                                                          mmu_transaction_t *ta,
                                                          const struct txn_delta *d,
                                                          const uint8_t *tlb_ops)
 {
-	struct lk_slot *s = own_slot(ln, ta);
 	if (d) {
 		__atomic_store_n(&s->mapped, s->mapped + d->mapped, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->n, s->n + d->n[0], __ATOMIC_RELAXED);
 	}
-	if (tlb_ops)   /* unrolled: four adds, not a loop per commit */
+	if (tlb_ops)   /* a commit issues one operation at most: one add */
+#pragma GCC unroll 4
 		for (unsigned k = 0; k < 4; k++)
-			__atomic_store_n(&s->tlb_ops[k], s->tlb_ops[k] + tlb_ops[k],
-			                 __ATOMIC_RELAXED);
+			if (tlb_ops[k])
+				__atomic_store_n(&s->tlb_ops[k], s->tlb_ops[k] + tlb_ops[k],
+				                 __ATOMIC_RELAXED);
 	/* After the publishing stores (release): a reader that saw ended move
 	 * saw them. */
 	__atomic_store_n(&s->ended, s->ended + 1, __ATOMIC_RELEASE);
@@ -453,7 +462,8 @@ void lock_fast_end(mmu_transaction_t *ta, const struct txn_delta *d, const uint8
 		lock_fast_end_many(ta, d, tlb_ops);
 		return;
 	}
-	end_in(&lines(ta->set)[__builtin_ctz(m)], ta, d, tlb_ops);   /* one line */
+	struct lk_line *ln = &lines(ta->set)[__builtin_ctz(m)];   /* one line */
+	end_in(ln, &ln->slot[ta->lk_slot], ta, d, tlb_ops);
 	lock_txn_init(ta);
 }
 
@@ -463,8 +473,10 @@ static __attribute__((noinline)) void lock_fast_end_many(mmu_transaction_t *ta,
 {
 	struct lk_line *ls = lines(ta->set);
 	bool first = true;
-	for (uint32_t m = ta->lk_held; m; m &= m - 1, first = false)
-		end_in(&ls[__builtin_ctz(m)], ta, first ? d : NULL, first ? tlb_ops : NULL);
+	for (uint32_t m = ta->lk_held; m; m &= m - 1, first = false) {
+		struct lk_line *ln = &ls[__builtin_ctz(m)];
+		end_in(ln, own_slot(ln, ta), ta, first ? d : NULL, first ? tlb_ops : NULL);
+	}
 	lock_txn_init(ta);
 }
 
