@@ -7,51 +7,11 @@
 #include <stddef.h>
 #include "lock.h"
 
-#define LK_SLOTS 3
 #define ALL      (~(uint64_t)0)   /* a slot's region: every region (the set whole) */
-#define LK_ORDERS 3
 
-/*
- * A slot of a lock line: its holder and region (written under the line's
- * spin lock by a taker that found it free; freed by its holder, with or
- * without the lock), and what the leaf-only commits of its holders added
- * (issue 12, "The one-page transaction"). Those are written by the slot's
- * holder alone, without the spin lock: begun, then the commit's stores and
- * statistics, then ended (a seqlock: lockless readers of the line's
- * regions and mmu_stats retry across it). A holder hands the slot on with
- * the release store that frees it, which the next taker reads with an
- * acquire load, so the counts pass from holder to holder whole. Cumulative:
- * they belong to the slot, not to a holder.
- */
-struct lk_slot {
-	mmu_transaction_t *ta;       /* holder, NULL: free */
-	uint64_t region;             /* region number, or ALL */
-	uint32_t begun, ended;       /* leaf-only commits of its holders (seqlock pair) */
-	int64_t  mapped;             /* their statistics: bytes ... */
-	int64_t  n;                  /* ... and entries of the line's order[0] */
-	uint64_t tlb_ops[4];         /* their TLB operations by kind (enum mmu_tlb_kind) */
-};
-
-/*
- * One line of a set's lock table. Everything but the slots' commit counts
- * changes only under spin; those and a slot's freeing do not (struct
- * lk_slot). The line's writers are the transactions holding its regions
- * (and mmu_stats, briefly): transactions on regions of other lines share
- * no cache line with them.
- */
-struct lk_line {
-	uint32_t spin;
-	uint8_t  used;               /* orders counted below (order[0]: the slots' n too) */
-	uint8_t  order[LK_ORDERS];
-	struct lk_slot slot[LK_SLOTS];
-	int64_t  mapped;             /* statistics of leaf-only commits counted under spin */
-	int64_t  n[LK_ORDERS];       /* entries of order[i] */
-};
-static struct lk_line *lines(const mmu_translation_set_t *t)
-{
-	uintptr_t p = (uintptr_t)t->lk.mem;
-	return (struct lk_line *)((p + (LK_ALIGN - 1)) & ~(uintptr_t)(LK_ALIGN - 1));
-}
+_Static_assert(sizeof(struct lk_line) == LK_LINE_BYTES, "mmu_types.h: LK_LINE_BYTES");
+_Static_assert(LK_LINE_BYTES % LK_ALIGN == 0, "lock lines start on cache lines");
+_Static_assert(LK_LINES <= 32, "mmu_transaction.lk_held has a bit per line");
 
 static void spin_lock(uint32_t *l)
 {
@@ -65,13 +25,6 @@ static void spin_unlock(uint32_t *l)
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
-/* Slot fields are read without the spin lock only for one's own slots
- * (which only their holder writes), so relaxed atomics suffice there. */
-static mmu_transaction_t *slot_ta(const struct lk_line *ln, unsigned k)
-{
-	return __atomic_load_n(&ln->slot[k].ta, __ATOMIC_RELAXED);
-}
-
 /* Another's slot, under the spin lock: a holder frees its slot without
  * it (lock_fast_end), with a release store this acquire pairs with, so
  * whoever takes the slot next sees its counts and the freeing commit's
@@ -81,21 +34,12 @@ static mmu_transaction_t *slot_holder(const struct lk_line *ln, unsigned k)
 	return __atomic_load_n(&ln->slot[k].ta, __ATOMIC_ACQUIRE);
 }
 
-/* Free ta's slots of line ln (its own: no spin lock needed). */
-static void free_slots(struct lk_line *ln, mmu_transaction_t *ta)
-{
-#pragma GCC unroll 4
-	for (unsigned k = 0; k < LK_SLOTS; k++)
-		if (slot_ta(ln, k) == ta)
-			__atomic_store_n(&ln->slot[k].ta, NULL, __ATOMIC_RELEASE);
-}
-
 /* ta's first slot in line ln, which it holds a region of (one line
  * held: ta->lk_slot is one, without a scan). */
 static struct lk_slot *own_slot(struct lk_line *ln, const mmu_transaction_t *ta)
 {
 	unsigned k = 0;
-	while (k < LK_SLOTS - 1 && slot_ta(ln, k) != ta)
+	while (k < LK_SLOTS - 1 && lock_slot_ta(ln, k) != ta)
 		k++;
 	return &ln->slot[k];
 }
@@ -120,9 +64,9 @@ static bool holds_region(const mmu_transaction_t *ta, uint64_t r)
 	unsigned li = (unsigned)(r % LK_LINES);
 	if (!(ta->lk_held & (1u << li)))
 		return false;
-	const struct lk_line *ln = &lines(ta->set)[li];
+	const struct lk_line *ln = &lock_lines(ta->set)[li];
 	for (unsigned k = 0; k < LK_SLOTS; k++)
-		if (slot_ta(ln, k) == ta && (slot_region(ln, k) == r || slot_region(ln, k) == ALL))
+		if (lock_slot_ta(ln, k) == ta && (slot_region(ln, k) == r || slot_region(ln, k) == ALL))
 			return true;
 	return false;
 }
@@ -132,7 +76,7 @@ static bool holds_region(const mmu_transaction_t *ta, uint64_t r)
  * over the slots. The first take of a one-page transaction. */
 static int take_region(mmu_transaction_t *ta, unsigned li, uint64_t r)
 {
-	struct lk_line *ln = &lines(ta->set)[li];
+	struct lk_line *ln = &lock_lines(ta->set)[li];
 	int free = -1, err = 0;
 	spin_lock(&ln->spin);
 #pragma GCC unroll 4
@@ -177,7 +121,7 @@ static __attribute__((noinline)) int take_region_slow(mmu_transaction_t *ta, uns
  * subsumed: their slots are freed, the lowest free slot says ALL. */
 static int take_all(mmu_transaction_t *ta, unsigned li)
 {
-	struct lk_line *ln = &lines(ta->set)[li];
+	struct lk_line *ln = &lock_lines(ta->set)[li];
 	int free = -1, err = 0;
 	spin_lock(&ln->spin);
 	for (unsigned k = 0; k < LK_SLOTS; k++) {
@@ -190,7 +134,7 @@ static int take_all(mmu_transaction_t *ta, unsigned li)
 			goto out;   /* held already */
 	}
 	for (unsigned k = 0; k < LK_SLOTS; k++)
-		if (!slot_holder(ln, k) || slot_ta(ln, k) == ta) {
+		if (!slot_holder(ln, k) || lock_slot_ta(ln, k) == ta) {
 			slot_set(ln, k, NULL, 0);
 			if (free < 0)
 				free = (int)k;
@@ -308,7 +252,7 @@ bool lock_idle(mmu_transaction_t *ta, vaddr_t va)
 	if (!sh)
 		return false;
 	uint64_t r = va >> sh;
-	struct lk_line *ln = &lines(ta->set)[r % LK_LINES];
+	struct lk_line *ln = &lock_lines(ta->set)[r % LK_LINES];
 	bool idle = true;
 	/* A slot seen free (an acquire load) orders this after the release
 	 * of whoever held r last (lock_release and lock_fast_end free a slot
@@ -327,11 +271,11 @@ bool lock_idle(mmu_transaction_t *ta, vaddr_t va)
 
 void lock_release(mmu_transaction_t *ta)
 {
-	struct lk_line *ls = lines(ta->set);
+	struct lk_line *ls = lock_lines(ta->set);
 	for (uint32_t m = ta->lk_held; m; m &= m - 1) {
 		struct lk_line *ln = &ls[__builtin_ctz(m)];
 		spin_lock(&ln->spin);
-		free_slots(ln, ta);
+		lock_free_slots(ln, ta);
 		spin_unlock(&ln->spin);
 	}
 	lock_txn_init(ta);
@@ -371,111 +315,33 @@ static bool count_in(struct lk_line *ln, const struct txn_delta *d)
 	return true;
 }
 
-/* The seqlock writer's side on a slot: begun counted before the stores
- * that publish (paired with the reader's acquire fence in lock_read_end:
- * a reader that saw a published store sees begun moved). A release fence,
- * a compiler barrier on x86: a leaf-only commit frees nothing, so no
- * reader count needs looking at (that would need a full fence). */
-static inline void slot_begin(struct lk_slot *s)
-{
-	__atomic_store_n(&s->begun, s->begun + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-static int lock_fast_begin_many(mmu_transaction_t *ta, const struct txn_delta *d);
-
-int lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
-{
-	uint32_t m = ta->lk_held;
-	if (!m || ta->lk_whole)
-		return 0;
-	/* A transaction of one line whose statistics are of the line's first
-	 * order (a one-page map or unmap): no spin lock, no atomic read-
-	 * modify-write; its statistics go to its slot at the end. Kept apart
-	 * from the rest, so that it saves few registers. */
-	struct lk_line *ln = &lines(ta->set)[__builtin_ctz(m)];
-	if (m & (m - 1))
-		return lock_fast_begin_many(ta, d);
-	if (!d->used && !d->mapped) {   /* nothing to count (an update, a protect) */
-		slot_begin(&ln->slot[ta->lk_slot]);
-		return LK_COUNTED;
-	}
-	if (d->used != 1 || !__atomic_load_n(&ln->used, __ATOMIC_ACQUIRE) ||
-	    ln->order[0] != d->order[0])
-		return lock_fast_begin_many(ta, d);
-	slot_begin(&ln->slot[ta->lk_slot]);
-	return LK_COUNT_AT_END;
-}
-
-static __attribute__((noinline)) int lock_fast_begin_many(mmu_transaction_t *ta,
+int lock_fast_begin_many(mmu_transaction_t *ta,
                                                           const struct txn_delta *d)
 {
 	uint32_t m = ta->lk_held;
 	/* Statistics go to the lowest line held, under its spin lock (the
 	 * orders may not be the line's first, or the line has none yet); every
 	 * line held marks the commit begun in ta's slot there. */
-	struct lk_line *ls = lines(ta->set), *ln = &ls[__builtin_ctz(m)];
+	struct lk_line *ls = lock_lines(ta->set), *ln = &ls[__builtin_ctz(m)];
 	spin_lock(&ln->spin);
 	bool fits = count_in(ln, d);
 	spin_unlock(&ln->spin);
 	if (!fits)
 		return 0;
 	for (; m; m &= m - 1)
-		slot_begin(own_slot(&ls[__builtin_ctz(m)], ta));
+		lock_slot_begin(own_slot(&ls[__builtin_ctz(m)], ta));
 	return LK_COUNTED;
 }
 
-/* A leaf-only commit ends in line ln: in ta's slot there the statistics d
- * (NULL: counted at the beginning) and the TLB operations it issued
- * (NULL: counted in another line) added, the commit counted ended, then
- * ta's slots freed. No spin lock: the slot is ta's (struct lk_slot).
- * Inline: the one-line case stays a few loads and stores. */
-static inline __attribute__((always_inline)) void end_in(struct lk_line *ln,
-                                                         struct lk_slot *s,
-                                                         mmu_transaction_t *ta,
-                                                         const struct txn_delta *d,
-                                                         const uint8_t *tlb_ops)
-{
-	if (d) {
-		__atomic_store_n(&s->mapped, s->mapped + d->mapped, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->n, s->n + d->n[0], __ATOMIC_RELAXED);
-	}
-	if (tlb_ops)   /* a commit issues one operation at most: one add */
-#pragma GCC unroll 4
-		for (unsigned k = 0; k < 4; k++)
-			if (tlb_ops[k])
-				__atomic_store_n(&s->tlb_ops[k], s->tlb_ops[k] + tlb_ops[k],
-				                 __ATOMIC_RELAXED);
-	/* After the publishing stores (release): a reader that saw ended move
-	 * saw them. */
-	__atomic_store_n(&s->ended, s->ended + 1, __ATOMIC_RELEASE);
-	free_slots(ln, ta);
-}
-
-static void lock_fast_end_many(mmu_transaction_t *ta, const struct txn_delta *d,
-                               const uint8_t tlb_ops[4]);
-
-void lock_fast_end(mmu_transaction_t *ta, const struct txn_delta *d, const uint8_t tlb_ops[4])
-{
-	uint32_t m = ta->lk_held;
-	if (m & (m - 1)) {
-		lock_fast_end_many(ta, d, tlb_ops);
-		return;
-	}
-	struct lk_line *ln = &lines(ta->set)[__builtin_ctz(m)];   /* one line */
-	end_in(ln, &ln->slot[ta->lk_slot], ta, d, tlb_ops);
-	lock_txn_init(ta);
-}
-
-static __attribute__((noinline)) void lock_fast_end_many(mmu_transaction_t *ta,
+void lock_fast_end_many(mmu_transaction_t *ta,
                                                          const struct txn_delta *d,
                                                          const uint8_t tlb_ops[4])
 {
-	struct lk_line *ls = lines(ta->set);
+	struct lk_line *ls = lock_lines(ta->set);
 	bool first = true;
 	for (uint32_t m = ta->lk_held; m; m &= m - 1, first = false) {
 		struct lk_line *ln = &ls[__builtin_ctz(m)];
-		end_in(ln, own_slot(ln, ta), ta, first ? d : NULL, first ? tlb_ops : NULL);
+		lock_end_in(ln, own_slot(ln, ta), ta, first ? d : NULL, first ? tlb_ops : NULL);
 	}
 	lock_txn_init(ta);
 }
@@ -500,7 +366,7 @@ static void slot_counts(const struct lk_slot *s, int64_t *mapped, int64_t *n, ui
 
 void lock_sum_stats(mmu_translation_set_t *t, struct mmu_set_counts *c, uint64_t tlb_ops[4])
 {
-	struct lk_line *ls = lines(t);
+	struct lk_line *ls = lock_lines(t);
 	for (unsigned li = 0; li < LK_LINES; li++) {
 		struct lk_line *ln = &ls[li];
 		spin_lock(&ln->spin);
@@ -525,7 +391,7 @@ void lock_sum_stats(mmu_translation_set_t *t, struct mmu_set_counts *c, uint64_t
 
 unsigned lock_holders(mmu_translation_set_t *t, mmu_transaction_t **out, unsigned max)
 {
-	struct lk_line *ls = lines(t);
+	struct lk_line *ls = lock_lines(t);
 	unsigned n = 0;
 	for (unsigned li = 0; li < LK_LINES; li++) {
 		spin_lock(&ls[li].spin);
@@ -588,7 +454,7 @@ static void counters(mmu_translation_set_t *t, bool kernel, uint64_t **seq, uint
 static struct lk_line *line_of(mmu_translation_set_t *t, vaddr_t va)
 {
 	unsigned sh = t->mode->lock_shift;
-	return sh ? &lines(t)[(va >> sh) % LK_LINES] : NULL;
+	return sh ? &lock_lines(t)[(va >> sh) % LK_LINES] : NULL;
 }
 
 /* The leaf-only commits begun and ended in line ln, summed over its slots
