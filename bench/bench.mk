@@ -49,7 +49,7 @@ $(ATOMIC_BIN): bench/atomic_floor.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/atomic_floor.c -o $@
 
-$(TXNFLOOR_BIN): bench/txn_floor.c
+$(TXNFLOOR_BIN): bench/txn_floor.c bench/store_floor.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/txn_floor.c -o $@
 
@@ -64,7 +64,7 @@ $(SCALE_BIN): bench/scale.c include/mmu.h include/mmu_host.h $(LIBMMU)
 bench-scale: $(SCALE_BIN)
 	$(Q)$(SCALE_PRE) $(SCALE_BIN) -r $(SCALE_RUNS) -n $(SCALE_TXNS) -m $(BENCH_DIR)/scale.md
 
-$(BENCH_BIN): bench/bench.c bench/direct.c bench/direct.h include/mmu.h include/mmu_host.h $(LIBMMU)
+$(BENCH_BIN): bench/bench.c bench/direct.c bench/direct.h bench/store_floor.h include/mmu.h include/mmu_host.h $(LIBMMU)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/bench.c bench/direct.c $(LIBMMU) -o $@
 

@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store_floor.h"
+
 #define ROUNDS  31
 #define NPAGES  262144ull                 /* 4K pages in 1 GiB */
 #define PG      4096ull
@@ -296,21 +298,6 @@ out:
 	return bad;
 }
 
-#if defined(__clang__)
-__attribute__((noinline))
-#else
-__attribute__((noinline, optimize("no-tree-vectorize")))
-#endif
-static void store_floor(volatile uint64_t *buf, size_t n, uint64_t pa)
-{
-#if defined(__clang__)
-#pragma clang loop vectorize(disable) interleave(disable)
-#endif
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (pa + ((uint64_t)i << 12)) | 0x67;
-	__asm__ volatile("" : : "r"(buf) : "memory");
-}
-
 static long membarrier(int cmd)
 {
 	return syscall(SYS_membarrier, cmd, 0, 0);
@@ -332,7 +319,7 @@ int main(int argc, char **argv)
 	double floor_ns = 1e9;
 	for (int r = 0; r < 201; r++) {
 		double t0 = now_ns();
-		store_floor(buf, NPAGES, PA0 + ((uint64_t)r << 30));
+		store_ptes(buf, NPAGES, PA0 + ((uint64_t)r << 30));
 		double t1 = now_ns();
 		if ((t1 - t0) / NPAGES < floor_ns)
 			floor_ns = (t1 - t0) / NPAGES;
