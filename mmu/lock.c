@@ -478,7 +478,7 @@ static uint32_t line_begun(const struct lk_line *ln, int mo)
 struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va)
 {
 	struct lock_snap s = { .kernel = va >= t->mode->kernel_base };
-	struct lk_line *ln = s.kernel ? NULL : line_of(t, va);
+	struct lk_line *ln = s.line = s.kernel ? NULL : line_of(t, va);
 	uint64_t *seq;
 	uint32_t *readers;
 	counters(t, s.kernel, &seq, &readers);
@@ -502,9 +502,9 @@ struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va)
 	}
 }
 
-bool lock_read_end(mmu_translation_set_t *t, vaddr_t va, struct lock_snap s)
+bool lock_read_end(mmu_translation_set_t *t, struct lock_snap s)
 {
-	struct lk_line *ln = s.kernel ? NULL : line_of(t, va);
+	struct lk_line *ln = s.line;
 	uint64_t *seq;
 	uint32_t *readers;
 	counters(t, s.kernel, &seq, &readers);

@@ -25,10 +25,12 @@
  *    whole: "every region" in every line.
  *  - Commit, two ways. A leaf-only commit (only deferred stores into leaf
  *    tables of regions it holds: no page copy, no new or freed table, no
- *    kernel-half change, no set held whole) publishes without the set:
- *    each line it holds counts the commit begun and ended (lockless readers
- *    of the line's regions retry across it), and its statistics and TLB
- *    operations are added to one of its lines. Any other commit takes the
+ *    kernel-half change, no set held whole) publishes without the set and
+ *    without a lock: its slot in each line it holds counts the commit
+ *    begun and ended (lockless readers of the line's regions retry across
+ *    it), and its statistics and TLB operations are added to its slot of
+ *    its first line (statistics of other orders to that line, under its
+ *    spin lock). Any other commit takes the
  *    set's commit lock, with the set's sequence count odd meanwhile (and
  *    the mode's kernel-half count when it changes that half), and adds to
  *    the set's own statistics.
@@ -253,12 +255,13 @@ static inline void lock_fast_end(mmu_transaction_t *ta, const struct txn_delta *
  * return what to check; lock_read_end counts it out and says whether no
  * commit published there meanwhile (false: read again). */
 struct lock_snap {
-	uint64_t seq;      /* the set's (or, in the kernel half, the mode's) count */
-	uint32_t begun;    /* leaf-only commits begun in va's line (its slots' sum) */
+	uint64_t seq;          /* the set's (or, in the kernel half, the mode's) count */
+	struct lk_line *line;  /* va's line, NULL: none (kernel half, no regions) */
+	uint32_t begun;        /* leaf-only commits begun in it (its slots' sum) */
 	bool     kernel;
 };
 struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va);
-bool lock_read_end(mmu_translation_set_t *t, vaddr_t va, struct lock_snap s);
+bool lock_read_end(mmu_translation_set_t *t, struct lock_snap s);
 /* Commit, before freeing unlinked tables: wait until no lockless reader
  * that might still reach them is walking (of the set, and of the kernel
  * half when kernel). */
