@@ -49,6 +49,7 @@
 #include "mmu.h"
 #include "mmu_host.h"
 #include "direct.h"
+#include "store_floor.h"
 
 /* Under `valgrind --tool=callgrind --collect-atstart=no`, count only the
  * timed phases (bench/profile.sh, CALLGRIND=1): instructions, not time, so
@@ -236,23 +237,7 @@ static uint64_t rng(void)
 
 /* ---- the physical limit ---- */
 
-/* One PTE-sized store per 4K page of the GiB, scalar (no vectoriser): the
- * least a 4K mapping of 1 GiB must write. */
-#if defined(__clang__)
-__attribute__((noinline))
-#else
-__attribute__((noinline, optimize("no-tree-vectorize")))
-#endif
-static void store_ptes(volatile uint64_t *buf, size_t n, uint64_t pa)
-{
-#if defined(__clang__)
-#pragma clang loop vectorize(disable) interleave(disable)
-#endif
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (pa + ((uint64_t)i << 12)) | 0x67;
-	__asm__ volatile("" : : "r"(buf) : "memory");
-}
-
+/* store_ptes (store_floor.h): the store floor. */
 __attribute__((noinline)) static void memset_ptes(uint64_t *buf, size_t n)
 {
 	memset(buf, 0x5a, n * sizeof(*buf));

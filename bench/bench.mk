@@ -20,7 +20,10 @@
 #                              few seconds it runs (Linux still leaves others 5%)
 #   make bench-atomic          one uncontended atomic read-modify-write against the
 #                              plain store, pinned (bench/atomic_floor.c): the floor
-#                              under any transaction that takes a lock
+#                              under any transaction that takes a lock; then the least
+#                              a one-page transaction keeping the contract costs, step
+#                              by step (bench/txn_floor.c: direct, + lock word, + txn
+#                              object and statistics, biased lock)
 
 BENCH_DIR    := build/bench
 BENCH_BIN    := $(BENCH_DIR)/bench
@@ -40,13 +43,19 @@ SCALE_PRE    := $(if $(SCALE_RT),chrt -f 10)
 .PHONY: bench bench-compare bench-scale bench-atomic
 
 ATOMIC_BIN   := $(BENCH_DIR)/atomic_floor
+TXNFLOOR_BIN := $(BENCH_DIR)/txn_floor
 
 $(ATOMIC_BIN): bench/atomic_floor.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/atomic_floor.c -o $@
 
-bench-atomic: $(ATOMIC_BIN)
+$(TXNFLOOR_BIN): bench/txn_floor.c bench/store_floor.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/txn_floor.c -o $@
+
+bench-atomic: $(ATOMIC_BIN) $(TXNFLOOR_BIN)
 	$(Q)$(ATOMIC_BIN) 1
+	$(Q)$(TXNFLOOR_BIN) 1
 
 $(SCALE_BIN): bench/scale.c include/mmu.h include/mmu_host.h $(LIBMMU)
 	@mkdir -p $(dir $@)
@@ -55,7 +64,7 @@ $(SCALE_BIN): bench/scale.c include/mmu.h include/mmu_host.h $(LIBMMU)
 bench-scale: $(SCALE_BIN)
 	$(Q)$(SCALE_PRE) $(SCALE_BIN) -r $(SCALE_RUNS) -n $(SCALE_TXNS) -m $(BENCH_DIR)/scale.md
 
-$(BENCH_BIN): bench/bench.c bench/direct.c bench/direct.h include/mmu.h include/mmu_host.h $(LIBMMU)
+$(BENCH_BIN): bench/bench.c bench/direct.c bench/direct.h bench/store_floor.h include/mmu.h include/mmu_host.h $(LIBMMU)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) bench/bench.c bench/direct.c $(LIBMMU) -o $@
 

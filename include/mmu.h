@@ -41,7 +41,7 @@ typedef struct mmu_transaction mmu_transaction_t;
  */
 #define MMU_ENTRY_WORDS 2
 
-#define MMU_SET_WORDS   496
+#define MMU_SET_WORDS   752
 #define MMU_TXN_WORDS   128
 
 /*

@@ -7,39 +7,11 @@
 #include <stddef.h>
 #include "lock.h"
 
-#define LK_SLOTS 3
 #define ALL      (~(uint64_t)0)   /* a slot's region: every region (the set whole) */
-#define LK_ORDERS 3
 
-/*
- * One line of a set's lock table. Everything but begun/ended changes only
- * under spin; begun and ended are read by lockless readers without it. The
- * line's writers are the transactions holding its regions (and mmu_stats,
- * briefly): transactions on regions of other lines share no cache line
- * with them.
- */
-struct lk_line {
-	uint32_t spin;
-	uint32_t begun, ended;       /* leaf-only commits into its regions (seqlock pair) */
-	uint8_t  used;               /* orders counted below */
-	uint8_t  order[LK_ORDERS];
-	struct {
-		mmu_transaction_t *ta;   /* holder, NULL: free */
-		uint64_t region;         /* region number, or ALL */
-	} slot[LK_SLOTS];
-	int64_t  mapped;             /* statistics of leaf-only commits counted here */
-	int64_t  n[LK_ORDERS];       /* entries of order[i] */
-	uint64_t tlb_ops[4];         /* TLB operations by kind (enum mmu_tlb_kind) */
-};
 _Static_assert(sizeof(struct lk_line) == LK_LINE_BYTES, "mmu_types.h: LK_LINE_BYTES");
 _Static_assert(LK_LINE_BYTES % LK_ALIGN == 0, "lock lines start on cache lines");
 _Static_assert(LK_LINES <= 32, "mmu_transaction.lk_held has a bit per line");
-
-static struct lk_line *lines(const mmu_translation_set_t *t)
-{
-	uintptr_t p = (uintptr_t)t->lk.mem;
-	return (struct lk_line *)((p + (LK_ALIGN - 1)) & ~(uintptr_t)(LK_ALIGN - 1));
-}
 
 static void spin_lock(uint32_t *l)
 {
@@ -53,11 +25,23 @@ static void spin_unlock(uint32_t *l)
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
-/* Slot fields are read without the spin lock only for one's own slots
- * (which only their holder writes), so relaxed atomics suffice. */
-static mmu_transaction_t *slot_ta(const struct lk_line *ln, unsigned k)
+/* Another's slot, under the spin lock: a holder frees its slot without
+ * it (lock_fast_end), with a release store this acquire pairs with, so
+ * whoever takes the slot next sees its counts and the freeing commit's
+ * stores. */
+static mmu_transaction_t *slot_holder(const struct lk_line *ln, unsigned k)
 {
-	return __atomic_load_n(&ln->slot[k].ta, __ATOMIC_RELAXED);
+	return __atomic_load_n(&ln->slot[k].ta, __ATOMIC_ACQUIRE);
+}
+
+/* ta's first slot in line ln, which it holds a region of (one line
+ * held: ta->lk_slot is one, without a scan). */
+static struct lk_slot *own_slot(struct lk_line *ln, const mmu_transaction_t *ta)
+{
+	unsigned k = 0;
+	while (k < LK_SLOTS - 1 && lock_slot_ta(ln, k) != ta)
+		k++;
+	return &ln->slot[k];
 }
 
 static uint64_t slot_region(const struct lk_line *ln, unsigned k)
@@ -80,9 +64,9 @@ static bool holds_region(const mmu_transaction_t *ta, uint64_t r)
 	unsigned li = (unsigned)(r % LK_LINES);
 	if (!(ta->lk_held & (1u << li)))
 		return false;
-	const struct lk_line *ln = &lines(ta->set)[li];
+	const struct lk_line *ln = &lock_lines(ta->set)[li];
 	for (unsigned k = 0; k < LK_SLOTS; k++)
-		if (slot_ta(ln, k) == ta && (slot_region(ln, k) == r || slot_region(ln, k) == ALL))
+		if (lock_slot_ta(ln, k) == ta && (slot_region(ln, k) == r || slot_region(ln, k) == ALL))
 			return true;
 	return false;
 }
@@ -92,17 +76,21 @@ static bool holds_region(const mmu_transaction_t *ta, uint64_t r)
  * over the slots. The first take of a one-page transaction. */
 static int take_region(mmu_transaction_t *ta, unsigned li, uint64_t r)
 {
-	struct lk_line *ln = &lines(ta->set)[li];
+	struct lk_line *ln = &lock_lines(ta->set)[li];
 	int free = -1, err = 0;
 	spin_lock(&ln->spin);
 #pragma GCC unroll 4
 	for (int k = LK_SLOTS - 1; k >= 0; k--) {   /* downwards: free ends at the lowest */
-		mmu_transaction_t *h = ln->slot[k].ta;
+		mmu_transaction_t *h = slot_holder(ln, (unsigned)k);
 		uint64_t hr = ln->slot[k].region;
 		if (!h)
 			free = k;
 		else if (hr == r || hr == ALL) {
-			err = h == ta ? 0 : -EBUSY;   /* held already, or by another */
+			err = -EBUSY;   /* held by another, or already by ta */
+			if (h == ta) {
+				err = 0;
+				ta->lk_slot = (uint8_t)k;
+			}
 			goto out;
 		}
 	}
@@ -111,6 +99,7 @@ static int take_region(mmu_transaction_t *ta, unsigned li, uint64_t r)
 		goto out;
 	}
 	slot_set(ln, (unsigned)free, ta, r);
+	ta->lk_slot = (uint8_t)free;
 	ta->lk_held |= 1u << li;
 out:
 	spin_unlock(&ln->spin);
@@ -132,11 +121,11 @@ static __attribute__((noinline)) int take_region_slow(mmu_transaction_t *ta, uns
  * subsumed: their slots are freed, the lowest free slot says ALL. */
 static int take_all(mmu_transaction_t *ta, unsigned li)
 {
-	struct lk_line *ln = &lines(ta->set)[li];
+	struct lk_line *ln = &lock_lines(ta->set)[li];
 	int free = -1, err = 0;
 	spin_lock(&ln->spin);
 	for (unsigned k = 0; k < LK_SLOTS; k++) {
-		mmu_transaction_t *h = ln->slot[k].ta;
+		mmu_transaction_t *h = slot_holder(ln, k);
 		if (h && h != ta) {
 			err = -EBUSY;
 			goto out;
@@ -145,12 +134,13 @@ static int take_all(mmu_transaction_t *ta, unsigned li)
 			goto out;   /* held already */
 	}
 	for (unsigned k = 0; k < LK_SLOTS; k++)
-		if (!ln->slot[k].ta || ln->slot[k].ta == ta) {
+		if (!slot_holder(ln, k) || lock_slot_ta(ln, k) == ta) {
 			slot_set(ln, k, NULL, 0);
 			if (free < 0)
 				free = (int)k;
 		}
 	slot_set(ln, (unsigned)free, ta, ALL);   /* free >= 0: nobody else is here */
+	ta->lk_slot = (uint8_t)free;   /* its slots of the line were freed */
 	ta->lk_held |= 1u << li;
 out:
 	spin_unlock(&ln->spin);
@@ -262,15 +252,15 @@ bool lock_idle(mmu_transaction_t *ta, vaddr_t va)
 	if (!sh)
 		return false;
 	uint64_t r = va >> sh;
-	struct lk_line *ln = &lines(ta->set)[r % LK_LINES];
+	struct lk_line *ln = &lock_lines(ta->set)[r % LK_LINES];
 	bool idle = true;
-	/* The line's lock, taken and dropped: its acquire orders this after
-	 * the release of whoever held r last (lock_release and lock_fast_end
-	 * drop a line after publishing), so a read of r's tables after this
-	 * sees that holder's commit. */
+	/* A slot seen free (an acquire load) orders this after the release
+	 * of whoever held r last (lock_release and lock_fast_end free a slot
+	 * after publishing), so a read of r's tables after this sees that
+	 * holder's commit. */
 	spin_lock(&ln->spin);
 	for (unsigned k = 0; k < LK_SLOTS; k++) {
-		mmu_transaction_t *h = ln->slot[k].ta;
+		mmu_transaction_t *h = slot_holder(ln, k);
 		uint64_t hr = ln->slot[k].region;
 		if (h && h != ta && (hr == r || hr == ALL))
 			idle = false;
@@ -279,22 +269,13 @@ bool lock_idle(mmu_transaction_t *ta, vaddr_t va)
 	return idle;
 }
 
-/* Clear ta's slots of line ln (its spin lock held). */
-static void clear_slots(struct lk_line *ln, mmu_transaction_t *ta)
-{
-#pragma GCC unroll 4
-	for (unsigned k = 0; k < LK_SLOTS; k++)
-		if (ln->slot[k].ta == ta)
-			slot_set(ln, k, NULL, 0);
-}
-
 void lock_release(mmu_transaction_t *ta)
 {
-	struct lk_line *ls = lines(ta->set);
+	struct lk_line *ls = lock_lines(ta->set);
 	for (uint32_t m = ta->lk_held; m; m &= m - 1) {
 		struct lk_line *ln = &ls[__builtin_ctz(m)];
 		spin_lock(&ln->spin);
-		clear_slots(ln, ta);
+		lock_free_slots(ln, ta);
 		spin_unlock(&ln->spin);
 	}
 	lock_txn_init(ta);
@@ -306,13 +287,6 @@ void lock_release(mmu_transaction_t *ta)
  * not fit the line. Under ln's spin lock. */
 static bool count_in(struct lk_line *ln, const struct txn_delta *d)
 {
-	/* The common case first: one order, the line's first (a one-page
-	 * transaction's map or unmap). */
-	if (d->used == 1 && ln->used && ln->order[0] == d->order[0]) {
-		ln->n[0] += d->n[0];
-		ln->mapped += d->mapped;
-		return true;
-	}
 	int at[3];
 	unsigned used = ln->used;
 	for (unsigned i = 0; i < d->used; i++) {
@@ -331,7 +305,9 @@ static bool count_in(struct lk_line *ln, const struct txn_delta *d)
 		if (k >= ln->used) {
 			ln->order[k] = d->order[i];
 			ln->n[k] = 0;
-			ln->used = (uint8_t)(k + 1);
+			/* Release: a holder reading used without the spin lock
+			 * (lock_fast_begin) sees order[k] set. */
+			__atomic_store_n(&ln->used, (uint8_t)(k + 1), __ATOMIC_RELEASE);
 		}
 		ln->n[k] += d->n[i];
 	}
@@ -339,130 +315,88 @@ static bool count_in(struct lk_line *ln, const struct txn_delta *d)
 	return true;
 }
 
-static bool lock_fast_begin_many(mmu_transaction_t *ta, const struct txn_delta *d);
-
-bool lock_fast_begin(mmu_transaction_t *ta, const struct txn_delta *d)
+int lock_fast_begin_many(mmu_transaction_t *ta,
+                                                          const struct txn_delta *d)
 {
 	uint32_t m = ta->lk_held;
-	if (!m || ta->lk_whole)
-		return false;
-	/* A transaction of one line whose statistics are of the line's first
-	 * order (a one-page map or unmap): kept apart from the rest, so that
-	 * it saves few registers. */
-	struct lk_line *ln = &lines(ta->set)[__builtin_ctz(m)];
-	if ((m & (m - 1)) || d->used != 1)
-		return lock_fast_begin_many(ta, d);
+	/* Statistics go to the lowest line held, under its spin lock (the
+	 * orders may not be the line's first, or the line has none yet); every
+	 * line held marks the commit begun in ta's slot there. */
+	struct lk_line *ls = lock_lines(ta->set), *ln = &ls[__builtin_ctz(m)];
 	spin_lock(&ln->spin);
-	if (!ln->used || ln->order[0] != d->order[0]) {
-		spin_unlock(&ln->spin);
-		return lock_fast_begin_many(ta, d);
-	}
-	ln->n[0] += d->n[0];
-	ln->mapped += d->mapped;
-	__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
+	bool fits = count_in(ln, d);
 	spin_unlock(&ln->spin);
-	__atomic_thread_fence(__ATOMIC_RELEASE);   /* see lock_fast_begin_many */
-	return true;
+	if (!fits)
+		return 0;
+	for (; m; m &= m - 1)
+		lock_slot_begin(own_slot(&ls[__builtin_ctz(m)], ta));
+	return LK_COUNTED;
 }
 
-static __attribute__((noinline)) bool lock_fast_begin_many(mmu_transaction_t *ta,
-                                                           const struct txn_delta *d)
-{
-	uint32_t m = ta->lk_held;
-	/* Statistics go to the lowest line held, counted with the commit begun
-	 * there; the other lines (none, for a one-region transaction) only
-	 * mark it begun. */
-	struct lk_line *ls = lines(ta->set), *ln = &ls[__builtin_ctz(m)];
-	spin_lock(&ln->spin);
-	if (!count_in(ln, d)) {
-		spin_unlock(&ln->spin);
-		return false;
-	}
-	__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
-	spin_unlock(&ln->spin);
-	for (m &= m - 1; m; m &= m - 1) {
-		ln = &ls[__builtin_ctz(m)];
-		spin_lock(&ln->spin);
-		__atomic_store_n(&ln->begun, ln->begun + 1, __ATOMIC_RELAXED);
-		spin_unlock(&ln->spin);
-	}
-	/* The seqlock writer's side: the counts before the stores that publish
-	 * (paired with the reader's acquire fence in lock_read_end: a reader
-	 * that saw a published store sees begun moved). A release fence, a
-	 * compiler barrier on x86: a leaf-only commit frees nothing, so no
-	 * reader count needs looking at (that would need a full fence). */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	return true;
-}
-
-/* A leaf-only commit ends in line ln: the TLB operations it issued added
- * there (tlb_ops, NULL: counted in another line), the commit counted
- * ended, ta's slots freed. Inline: the one-line case stays a few loads and
- * stores. */
-static inline __attribute__((always_inline)) void end_in(struct lk_line *ln,
-                                                         mmu_transaction_t *ta,
-                                                         const uint8_t *tlb_ops)
-{
-	spin_lock(&ln->spin);
-	if (tlb_ops) {   /* unrolled: four adds, not a loop per commit */
-		ln->tlb_ops[0] += tlb_ops[0];
-		ln->tlb_ops[1] += tlb_ops[1];
-		ln->tlb_ops[2] += tlb_ops[2];
-		ln->tlb_ops[3] += tlb_ops[3];
-	}
-	/* After the publishing stores (release): a reader that saw ended move
-	 * saw them. */
-	__atomic_store_n(&ln->ended, ln->ended + 1, __ATOMIC_RELEASE);
-	clear_slots(ln, ta);
-	spin_unlock(&ln->spin);
-}
-
-static void lock_fast_end_many(mmu_transaction_t *ta, const uint8_t tlb_ops[4]);
-
-void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4])
-{
-	uint32_t m = ta->lk_held;
-	if (m & (m - 1)) {
-		lock_fast_end_many(ta, tlb_ops);
-		return;
-	}
-	end_in(&lines(ta->set)[__builtin_ctz(m)], ta, tlb_ops);   /* one line */
-	lock_txn_init(ta);
-}
-
-static __attribute__((noinline)) void lock_fast_end_many(mmu_transaction_t *ta,
+void lock_fast_end_many(mmu_transaction_t *ta,
+                                                         const struct txn_delta *d,
                                                          const uint8_t tlb_ops[4])
 {
-	struct lk_line *ls = lines(ta->set);
+	struct lk_line *ls = lock_lines(ta->set);
 	bool first = true;
-	for (uint32_t m = ta->lk_held; m; m &= m - 1, first = false)
-		end_in(&ls[__builtin_ctz(m)], ta, first ? tlb_ops : NULL);
+	for (uint32_t m = ta->lk_held; m; m &= m - 1, first = false) {
+		struct lk_line *ln = &ls[__builtin_ctz(m)];
+		lock_end_in(ln, own_slot(ln, ta), ta, first ? d : NULL, first ? tlb_ops : NULL);
+	}
 	lock_txn_init(ta);
+}
+
+/* Slot s's counts, whole: read between its commits (the seqlock reader's
+ * side of struct lk_slot; a commit in flight is waited out). */
+static void slot_counts(const struct lk_slot *s, int64_t *mapped, int64_t *n, uint64_t tlb[4])
+{
+	for (;;) {
+		uint32_t e = __atomic_load_n(&s->ended, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->begun, __ATOMIC_RELAXED) != e)
+			continue;
+		*mapped = __atomic_load_n(&s->mapped, __ATOMIC_RELAXED);
+		*n = __atomic_load_n(&s->n, __ATOMIC_RELAXED);
+		for (unsigned k = 0; k < 4; k++)
+			tlb[k] = __atomic_load_n(&s->tlb_ops[k], __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->begun, __ATOMIC_RELAXED) == e)
+			return;
+	}
 }
 
 void lock_sum_stats(mmu_translation_set_t *t, struct mmu_set_counts *c, uint64_t tlb_ops[4])
 {
-	struct lk_line *ls = lines(t);
+	struct lk_line *ls = lock_lines(t);
 	for (unsigned li = 0; li < LK_LINES; li++) {
 		struct lk_line *ln = &ls[li];
 		spin_lock(&ln->spin);
 		for (unsigned k = 0; k < ln->used; k++)
 			c->entries[ln->order[k]] += (uint64_t)ln->n[k];
 		c->mapped_bytes += (uint64_t)ln->mapped;
-		for (unsigned k = 0; k < 4; k++)
-			tlb_ops[k] += ln->tlb_ops[k];
+		/* A slot's entries are of order[0]: none before the line has
+		 * one (lock_fast_begin). */
+		for (unsigned k = 0; k < LK_SLOTS; k++) {
+			int64_t mapped, n;
+			uint64_t tlb[4];
+			slot_counts(&ln->slot[k], &mapped, &n, tlb);
+			if (ln->used)
+				c->entries[ln->order[0]] += (uint64_t)n;
+			c->mapped_bytes += (uint64_t)mapped;
+			for (unsigned j = 0; j < 4; j++)
+				tlb_ops[j] += tlb[j];
+		}
 		spin_unlock(&ln->spin);
 	}
 }
 
 unsigned lock_holders(mmu_translation_set_t *t, mmu_transaction_t **out, unsigned max)
 {
-	struct lk_line *ls = lines(t);
+	struct lk_line *ls = lock_lines(t);
 	unsigned n = 0;
 	for (unsigned li = 0; li < LK_LINES; li++) {
 		spin_lock(&ls[li].spin);
 		for (unsigned k = 0; k < LK_SLOTS; k++) {
-			mmu_transaction_t *h = ls[li].slot[k].ta;
+			mmu_transaction_t *h = slot_holder(&ls[li], k);
 			unsigned j = 0;
 			while (h && j < n && out[j] != h)
 				j++;
@@ -520,7 +454,25 @@ static void counters(mmu_translation_set_t *t, bool kernel, uint64_t **seq, uint
 static struct lk_line *line_of(mmu_translation_set_t *t, vaddr_t va)
 {
 	unsigned sh = t->mode->lock_shift;
-	return sh ? &lines(t)[(va >> sh) % LK_LINES] : NULL;
+	return sh ? &lock_lines(t)[(va >> sh) % LK_LINES] : NULL;
+}
+
+/* The leaf-only commits begun and ended in line ln, summed over its slots
+ * (each slot's counts only grow, so the sums move whenever one does). */
+static uint32_t line_ended(const struct lk_line *ln, int mo)
+{
+	uint32_t e = 0;
+	for (unsigned k = 0; k < LK_SLOTS; k++)
+		e += __atomic_load_n(&ln->slot[k].ended, mo);
+	return e;
+}
+
+static uint32_t line_begun(const struct lk_line *ln, int mo)
+{
+	uint32_t b = 0;
+	for (unsigned k = 0; k < LK_SLOTS; k++)
+		b += __atomic_load_n(&ln->slot[k].begun, mo);
+	return b;
 }
 
 struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va)
@@ -537,14 +489,15 @@ struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va)
 		 * consistent). */
 		__atomic_fetch_add(readers, 1, __ATOMIC_SEQ_CST);
 		s.seq = __atomic_load_n(seq, __ATOMIC_SEQ_CST);
-		uint32_t e = ln ? __atomic_load_n(&ln->ended, __ATOMIC_ACQUIRE) : 0;
-		s.begun = ln ? __atomic_load_n(&ln->begun, __ATOMIC_ACQUIRE) : 0;
+		/* ended before begun: a commit seen ended is seen begun. */
+		uint32_t e = ln ? line_ended(ln, __ATOMIC_ACQUIRE) : 0;
+		s.begun = ln ? line_begun(ln, __ATOMIC_ACQUIRE) : 0;
 		if (!(s.seq & 1) && s.begun == e)
 			return s;
 		/* A commit is publishing: step out so it can free, then wait. */
 		__atomic_fetch_sub(readers, 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(seq, __ATOMIC_RELAXED) == s.seq &&
-		       (!ln || __atomic_load_n(&ln->ended, __ATOMIC_RELAXED) == e))
+		       (!ln || line_ended(ln, __ATOMIC_RELAXED) == e))
 			;
 	}
 }
@@ -557,7 +510,7 @@ bool lock_read_end(mmu_translation_set_t *t, struct lock_snap s)
 	counters(t, s.kernel, &seq, &readers);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	bool same = __atomic_load_n(seq, __ATOMIC_RELAXED) == s.seq &&
-	            (!ln || __atomic_load_n(&ln->begun, __ATOMIC_RELAXED) == s.begun);
+	            (!ln || line_begun(ln, __ATOMIC_RELAXED) == s.begun);
 	__atomic_fetch_sub(readers, 1, __ATOMIC_RELEASE);
 	return same;
 }

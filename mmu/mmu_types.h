@@ -42,7 +42,7 @@ struct mmu_set_counts {
  * line's statistics and the next one's spin lock in one pair
  * (tests/suites.d/lines.sh). */
 #define LK_LINES      16
-#define LK_LINE_BYTES 128
+#define LK_LINE_BYTES 256
 #define LK_ALIGN      128
 
 /* A half's side table (mmu/meta.c): the first MMU_META_INLINE records
@@ -168,6 +168,7 @@ struct mmu_transaction {
 	uint32_t lk_held;                    /* lock lines it holds a region in (lock.h) */
 	bool     lk_whole;                   /* it holds the set whole */
 	bool     lk_kernel;                  /* it claimed the kernel half (lock_kernel_claim) */
+	uint8_t  lk_slot;                    /* its slot in the last line it took a region in */
 	vaddr_t  lk_lo, lk_hi;               /* a range it is known to hold (lock.h), empty: lo > hi */
 	uint8_t  tlb_n[4];                   /* commit: TLB operations issued, by kind */
 	uint8_t  setcur;                     /* TXN_SETCUR_*: its use of the set cursor so far */

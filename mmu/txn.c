@@ -533,8 +533,9 @@ static void commit_flush(mmu_transaction_t *ta)
 bool txn_commit_fast(mmu_transaction_t *ta)
 {
 	const struct mmu_mode *m = ta->set->mode;
+	int how;
 	if (ta->st || ta->def.upper || ta->flush.global || ta->delta[1].used ||
-	    ta->delta[1].mapped || !m->lock_shift || !lock_fast_begin(ta, &ta->delta[0]))
+	    ta->delta[1].mapped || !m->lock_shift || !(how = lock_fast_begin(ta, &ta->delta[0])))
 		return false;
 	if (ta->def.n)
 		m->be->publish_def(ta);
@@ -546,7 +547,7 @@ bool txn_commit_fast(mmu_transaction_t *ta)
 	if (ta->flush.changed)
 		commit_flush(ta);
 	ta->def.n = 0;
-	lock_fast_end(ta, ta->tlb_n);
+	lock_fast_end(ta, how == LK_COUNT_AT_END ? &ta->delta[0] : NULL, ta->tlb_n);
 	return true;   /* a constant: nothing kept across the calls above */
 }
 

@@ -451,6 +451,38 @@ static void lines_case(const char *name)
 	if (st.entries[0] - st0.entries[0] != 3)
 		FAIL("%s: lines: %" PRIu64 " pages counted, 3 mapped", name,
 		     st.entries[0] - st0.entries[0]);
+	/* The three leaf tables are linked now: one-page transactions on the
+	 * three regions, open together, hold the line's three slots and
+	 * commit leaf-only (no spin lock: each counts in its own slot,
+	 * mmu/lock.c), then remove their pages the same way. mmu_stats must
+	 * count every slot's commits: entries, bytes and TLB operations. */
+	vaddr_t lva[3] = { va + pg(), va + LOCK_LINES * region + pg(), va + 64 * region + pg() };
+	for (int round = 0; round < 2; round++) {
+		mmu_transaction_t *lt[3] = { &a, &b, &c };
+		int lr[3];
+		mmu_stats(&set, &st0);
+		for (int k = 0; k < 3; k++) {
+			mmu_transaction(lt[k], &set);
+			lr[k] = round ? mmu_find(lt[k], lva[k], NULL) : 0;
+			if (!lr[k])
+				lr[k] = round ? mmu_remove(lt[k]) :
+				        mmu_add(lt[k], mmu_mkentry(PA_BASE + (5 + k) * pg(), MMU_READ), lva[k]);
+		}
+		for (int k = 0; k < 3; k++)
+			if (lr[k] || mmu_commit(lt[k]))
+				FAIL("%s: lines: one-page transactions on three slots, round %d: %d", name,
+				     round, lr[k]);
+		mmu_stats(&set, &st);
+		int64_t want = round ? -3 : 3;
+		if ((int64_t)(st.entries[0] - st0.entries[0]) != want ||
+		    (int64_t)(st.mapped_bytes - st0.mapped_bytes) != want * (int64_t)pg() ||
+		    (round && st.tlb_flushes - st0.tlb_flushes != 3))
+			FAIL("%s: lines: three slots' commits counted %" PRId64 " pages, %" PRId64
+			     " bytes, %" PRIu64 " TLB operations (want %" PRId64 ", %s)", name,
+			     (int64_t)(st.entries[0] - st0.entries[0]),
+			     (int64_t)(st.mapped_bytes - st0.mapped_bytes),
+			     st.tlb_flushes - st0.tlb_flushes, want, round ? "3" : "any");
+	}
 	/* The set whole is refused while another transaction holds a region
 	 * in a line where the taker holds one of its own (its own slot comes
 	 * first in the line: it must not pass for "held already"). A page
