@@ -568,10 +568,14 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 static bool table_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
                        vaddr_t last, bool stable, bool *settled)
 {
-	const pt_entry_t *tbl = txn_view(ta, tpa);
+	struct txn_page *pg = txn_lookup(ta, tpa);
+	const pt_entry_t *tbl = pg ? pg->ptr : mmu_env_phys_to_virt(tpa);
 	size_t n = lvl_entries(l), j = lvl_index(last, l);
 	bool used = false;
 	*settled = stable;   /* nothing found: empty, settled only if stable */
+	if (stable && (pg || !txn_def_in_page(ta, tpa)))   /* any slot settles it: */
+		return mmu_next_nonzero(tbl, j + 1, n) < n ||      /* eight words at a time */
+		       mmu_next_nonzero(tbl, 0, j + 1) <= j;        /* (an empty slot is 0) */
 	for (size_t k = 1; k <= n; k++) {
 		size_t i = (j + k) & (n - 1);
 		if (pt_kind(rd(ta, tbl, i), l) == PT_ABSENT)
