@@ -273,7 +273,9 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 static bool only_slot(mmu_transaction_t *ta, struct table *t, size_t i)
 {
 	size_t n = lvl_entries(t->level);
-	if (direct_reads(ta, t))
+	/* direct_reads, inline: t is fresh (table_for), and a one-page
+	 * transaction has no deferred store yet. */
+	if (t->pg || !ta->def.n || !txn_def_in_page(ta, t->pa))
 		return mmu_next_nonzero(t->view, i + 1, n) == n && mmu_next_nonzero(t->view, 0, i) == i;
 	for (size_t k = 1; k < n; k++)
 		if (pt_kind(slot_read(ta, t, (i + k) & (n - 1)), t->level) != PT_ABSENT)
