@@ -158,16 +158,13 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, void *view, vaddr
 	if (ta->setcur & TXN_SETCUR_KEPT)
 		return;
 	ta->setcur |= TXN_SETCUR_KEPT;
-	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
-	if ((s & 1) || !lock_holds(ta, va, va) ||
-	    !__atomic_compare_exchange_n(&c->seq, &s, s + 1, false, __ATOMIC_ACQUIRE,
-	                                 __ATOMIC_RELAXED))
+	uint64_t s;
+	if (!lock_holds(ta, va, va) || !seqc_write_begin(&c->seq, &s))
 		return;   /* another writer has it: the next walk keeps it */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&c->region, r + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->table, pa, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->view, view, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+	seqc_write_end(&c->seq, s);
 }
 
 /* set_cursor past its first checks. */
@@ -175,15 +172,16 @@ static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
-	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	uint64_t s = seqc_read_begin(&c->seq);
 	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
 	pt_entry_t *view = __atomic_load_n(&c->view, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	/* Held: every caller took va's region just before (lock_span noted it
 	 * in lk_lo..lk_hi), so the inline half of lock_holds answers, and
-	 * this function calls nothing. */
-	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
+	 * this function calls nothing. (s & 1) ahead of seqc_read_ok, which
+	 * tests it too (the compiler folds the two): in that order a miss
+	 * costs what it did before the helper (callgrind, pp-map). */
+	if ((s & 1) || reg != r + 1 || !seqc_read_ok(&c->seq, s) ||
 	    va < ta->lk_lo || va > ta->lk_hi) {
 		/* Missed: likely random addresses, where one slot per MMU_SET_CURSORS
 		 * regions rarely holds the one wanted (see TXN_SETCUR_MISSED). */
@@ -494,7 +492,29 @@ static int change_slot(mmu_transaction_t *ta, struct table *t, size_t i, vaddr_t
 
 static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t end,
                        const struct leaf_change *c);   /* pt_engine_range.h */
-static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c);
+static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c,
+                      const struct table *ahead);
+
+/* Slot i of t gets a new leaf table filled whole: if slot i + 1 (up to
+ * end) is empty and the map covers it whole too, its table is born and
+ * linked now (*ahead, *next = i + 1), so that filling slot i's reads its
+ * page ahead (fill_whole). Not filled yet: the caller fills it next, and a
+ * failure in between drops the call whole (a page born in it, a store
+ * into its parent undone). Returns 0 or -ENOMEM. */
+static int whole_ahead(mmu_transaction_t *ta, struct table *t, size_t i, size_t end, vaddr_t last,
+                       const struct leaf_change *c, struct table *ahead, size_t *next)
+{
+	unsigned l = t->level;
+	if (i >= end)
+		return 0;
+	vaddr_t sva = slot_va(t->va, l, i + 1);
+	if (last - sva < lvl_bytes(l) - 1 || pt_kind(tget(ta, t, i + 1), l) != PT_ABSENT)
+		return 0;
+	int err = new_table(ta, t, i + 1, sva, ahead, true);
+	if (!err)
+		*next = i + 1;
+	return err;
+}
 
 /* Apply c to every slot of level c->level in [va, last] under t, creating
  * tables on the way for a map. */
@@ -503,6 +523,8 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 {
 	unsigned l = t->level;
 	size_t i = lvl_index(va, l), end = lvl_index(last, l);
+	struct table ahead;          /* slot `next`'s table, born and linked, not yet filled */
+	size_t next = SIZE_MAX;
 	if (l == c->level && c->op == MMU_LEAF_MAP) {
 		/* A run of leaves: one tight loop while the slots are empty. */
 		int n = fill_leaves(ta, t, i, end, c);
@@ -518,8 +540,16 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 				return err;
 			continue;
 		}
-		pt_entry_t e = tget(ta, t, i);
 		struct table child;
+		if (i == next) {   /* born one slot ago, for the fill before to read ahead */
+			child = ahead;
+			next = SIZE_MAX;
+			if ((err = whole_ahead(ta, t, i, end, last, c, &ahead, &next)) ||
+			    (err = fill_whole(ta, &child, c, next == SIZE_MAX ? NULL : &ahead)))
+				return err;
+			continue;
+		}
+		pt_entry_t e = tget(ta, t, i);
 		switch (pt_kind(e, l)) {
 		case PT_TABLE:
 			table_at(ta, &child, pt_table_pa(e, l), l - 1, sva, c->kernel);
@@ -531,7 +561,8 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 			/* A leaf table the map covers whole: filled at once. */
 			if (l - 1 == c->level && va <= sva && last - sva >= lvl_bytes(l) - 1) {
 				if ((err = new_table(ta, t, i, sva, &child, true)) ||
-				    (err = fill_whole(ta, &child, c)))
+				    (err = whole_ahead(ta, t, i, end, last, c, &ahead, &next)) ||
+				    (err = fill_whole(ta, &child, c, next == SIZE_MAX ? NULL : &ahead)))
 					return err;
 				continue;
 			}
