@@ -603,22 +603,22 @@ static int slot_settles(mmu_transaction_t *ta, const struct txn_page *pg, const 
 
 /* mmu_next_nonzero over a live table other transactions' commits may
  * store into meanwhile (a table above the leaves, not held whole): every
- * word one relaxed atomic load, a plain load on every arch, so a word
- * read while it changes is one value or the other. */
+ * word one mmu_load_word, so a word read while it changes is one value
+ * or the other. */
 static size_t next_nonzero_live(const pt_entry_t *w, size_t i, size_t n)
 {
 	for (; i < n && i % 8; i++)
-		if (__atomic_load_n(&w[i], __ATOMIC_RELAXED))
+		if (mmu_load_word(&w[i]))
 			return i;
 	for (; i + 8 <= n; i += 8) {
 		pt_entry_t v = 0;
 		for (size_t k = 0; k < 8; k++)
-			v |= __atomic_load_n(&w[i + k], __ATOMIC_RELAXED);
+			v |= mmu_load_word(&w[i + k]);
 		if (v)
 			break;
 	}
 	for (; i < n; i++)
-		if (__atomic_load_n(&w[i], __ATOMIC_RELAXED))
+		if (mmu_load_word(&w[i]))
 			return i;
 	return n;
 }
