@@ -262,10 +262,17 @@ static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vad
 }
 
 /* Whether slot i is the only one of t that holds anything. Looks right
- * past i first: removing pages in order, the next one is there. */
+ * past i first: removing pages in order, the next one is there. A table
+ * read directly (direct_reads) is tested eight words at a time: an empty
+ * slot is a zero word (mmu_next_nonzero), and the last removal of a run
+ * reads the whole table. */
 static bool only_slot(mmu_transaction_t *ta, struct table *t, size_t i)
 {
 	size_t n = lvl_entries(t->level);
+	/* direct_reads, inline: t is fresh (table_for), and a one-page
+	 * transaction has no deferred store yet. */
+	if (t->pg || !ta->def.n || !txn_def_in_page(ta, t->pa))
+		return mmu_next_nonzero(t->view, i + 1, n) == n && mmu_next_nonzero(t->view, 0, i) == i;
 	for (size_t k = 1; k < n; k++)
 		if (pt_kind(slot_read(ta, t, (i + k) & (n - 1)), t->level) != PT_ABSENT)
 			return false;

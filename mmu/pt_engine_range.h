@@ -574,40 +574,94 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	return n;
 }
 
+/* Whether slot i of the level-l table tbl (translating from table_va)
+ * holds something (pg: tbl is ta's private page, read as it is), and
+ * whether that settles table_used: a slot found in a region the
+ * transaction holds, or could take (mmu/lock.h). Bits: SLOT_USED, and
+ * SLOT_SETTLES with it. */
+#define SLOT_USED    1
+#define SLOT_SETTLES 2
+static int slot_settles(mmu_transaction_t *ta, const struct txn_page *pg, const pt_entry_t *tbl,
+                        unsigned l, vaddr_t table_va, size_t i, bool stable)
+{
+	if (pt_kind(pg ? tbl[i] : rd(ta, tbl, i), l) == PT_ABSENT)
+		return 0;
+	vaddr_t s0 = slot_va(table_va, l, i), s1 = s0 + (lvl_bytes(l) - 1);
+	/* A slot of a leaf-table region another transaction may be emptying
+	 * settles it when held, or when nobody holds its region and it is
+	 * still there read again after looking (lock_idle): it stays until
+	 * this commit, for whoever empties it next sees this transaction's
+	 * own leaf table still linked, in a region held, so cannot settle on
+	 * it and needs every region, which it gets only after this commit.
+	 * Not taken: taking it (held to commit) refused that region's own
+	 * next transaction, a window disjoint from this one
+	 * (docs/transactions.md, "Locking", rule 4). */
+	return stable || lock_holds(ta, s0, s1) ||
+	       (l == 1 && lock_idle(ta, s0) && pt_kind(rd(ta, tbl, i), l) != PT_ABSENT) ?
+	       SLOT_USED | SLOT_SETTLES : SLOT_USED;
+}
+
+/* mmu_next_nonzero over a live table other transactions' commits may
+ * store into meanwhile (a table above the leaves, not held whole): every
+ * word one mmu_load_word, so a word read while it changes is one value
+ * or the other. */
+static size_t next_nonzero_live(const pt_entry_t *w, size_t i, size_t n)
+{
+	for (; i < n && i % 8; i++)
+		if (mmu_load_word(&w[i]))
+			return i;
+	for (; i + 8 <= n; i += 8) {
+		pt_entry_t v = 0;
+		for (size_t k = 0; k < 8; k++)
+			v |= mmu_load_word(&w[i + k]);
+		if (v)
+			break;
+	}
+	for (; i < n; i++)
+		if (mmu_load_word(&w[i]))
+			return i;
+	return n;
+}
+
+/* slot_settles over the non-zero words of tbl in [i, end), eight at a
+ * time, added to used; stops at a slot that settles it, before looking
+ * for the next one. */
+static int slots_used(mmu_transaction_t *ta, const struct txn_page *pg, const pt_entry_t *tbl,
+                      unsigned l, vaddr_t table_va, size_t i, size_t end, bool stable, int used)
+{
+	bool racing = !pg && !stable;
+	while (!(used & SLOT_SETTLES) &&
+	       (i = racing ? next_nonzero_live(tbl, i, end) : mmu_next_nonzero(tbl, i, end)) < end)
+		used |= slot_settles(ta, pg, tbl, l, table_va, i++, stable);
+	return used;
+}
+
 /* Whether the level-l table tpa (translating from table_va) holds
- * something, and (settled) whether that cannot change before commit: a slot
- * found in a region the transaction holds, or could take (mmu/lock.h). The
- * scan starts right past `last`: removing pages in order, the next one is
- * there, and it stops at once. */
+ * something, and (settled) whether that cannot change before commit
+ * (slot_settles). Only slots that may hold something are looked at: the
+ * non-zero words (an empty slot is 0), eight at a time (mmu_next_nonzero),
+ * and those the transaction's deferred stores target. The scan starts
+ * right past `last`: removing pages in order, the next one is there, and
+ * it stops at once. */
 static bool table_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
                        vaddr_t last, bool stable, bool *settled)
 {
-	const pt_entry_t *tbl = txn_view(ta, tpa);
-	size_t n = lvl_entries(l), j = lvl_index(last, l);
-	bool used = false;
+	struct txn_page *pg = txn_lookup(ta, tpa);
+	const pt_entry_t *tbl = pg ? pg->ptr : mmu_env_phys_to_virt(tpa);
+	size_t n = lvl_entries(l), j = lvl_index(last, l) + 1;
+	int used = 0;
 	*settled = stable;   /* nothing found: empty, settled only if stable */
-	for (size_t k = 1; k <= n; k++) {
-		size_t i = (j + k) & (n - 1);
-		if (pt_kind(rd(ta, tbl, i), l) == PT_ABSENT)
-			continue;
-		vaddr_t s0 = slot_va(table_va, l, i), s1 = s0 + (lvl_bytes(l) - 1);
-		/* A slot of a leaf-table region another transaction may be
-		 * emptying settles it when held, or when nobody holds its region
-		 * and it is still there read again after looking (lock_idle): it
-		 * stays until this commit, for whoever empties it next sees this
-		 * transaction's own leaf table still linked, in a region held, so
-		 * cannot settle on it and needs every region, which it gets only
-		 * after this commit. Not taken: taking it (held to commit) refused
-		 * that region's own next transaction, a window disjoint from
-		 * this one (docs/transactions.md, "Locking", rule 4). */
-		if (stable || lock_holds(ta, s0, s1) ||
-		    (l == 1 && lock_idle(ta, s0) && pt_kind(rd(ta, tbl, i), l) != PT_ABSENT)) {
-			*settled = true;
-			return true;
-		}
-		used = true;   /* for now; look on for a slot that settles it */
-	}
-	return used;
+	if (stable && (pg || !txn_def_in_page(ta, tpa)))   /* any slot settles it */
+		return mmu_next_nonzero(tbl, j, n) < n || mmu_next_nonzero(tbl, 0, j) < j;
+	used = slots_used(ta, pg, tbl, l, table_va, j, n, stable, used);
+	used = slots_used(ta, pg, tbl, l, table_va, 0, j, stable, used);
+	/* A private page holds no deferred store (slot_read). */
+	for (unsigned d = 0; !pg && d < ta->def.n && !(used & SLOT_SETTLES); d++)
+		if (ta->def.e[d].page == tpa)
+			used |= slot_settles(ta, pg, tbl, l, table_va, ta->def.e[d].idx, stable);
+	if (used & SLOT_SETTLES)
+		*settled = true;
+	return used & SLOT_USED;
 }
 
 /* Unlink and free the tables under tpa left empty in [va, last]. Only

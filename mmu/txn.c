@@ -584,6 +584,31 @@ static void publish_raw(const struct txn_page *pg)
 }
 
 /*
+ * A live table this commit unlinks and frees keeps its old contents: after
+ * the commit nothing links it, and until the TLB operation that follows
+ * its old entries are what a walker through a stale link translated
+ * anyway (every entry removed from it is in the commit's flush range).
+ * So its private copy is not published: a range of whole tables removed
+ * page by page would otherwise store every entry of each once more, only
+ * to free the page after the flush (txn_commit). Nothing to count either:
+ * the per-table count of a page that is freed is never read again
+ * (a table born later gets its own, count_born).
+ */
+static void skip_freed(mmu_transaction_t *ta)
+{
+	for (struct txn_journal *j = ta->st->jhead; j; j = j->prev)
+		for (size_t i = 0; i < j->n; i++) {
+			const struct jentry *e = &j->e[i];
+			struct txn_page *pg;
+			if ((e->kind == J_FREE_USER || e->kind == J_FREE_KERNEL) && e->live &&
+			    (pg = txn_lookup_state(ta, e->val)) && pg->live == e->val) {
+				pg->stored_lo = UINT32_MAX;
+				pg->stored_hi = 0;
+			}
+		}
+}
+
+/*
  * Publish: every private copy over its live page and every deferred store
  * (backend hooks: atomic stores, break-before-make), one TLB invalidation,
  * then free what the transaction unlinked, after the invalidation so no
@@ -598,6 +623,8 @@ void txn_commit(mmu_transaction_t *ta, bool kernel)
 		return;
 
 	mmu_env_publish_barrier();   /* new tables complete before any link to them */
+	if (st && st->live_frees)
+		skip_freed(ta);
 	for (struct txn_page *pg = txn_pages(ta); pg; pg = pg->all)
 		if (pg->live && pg->raw)
 			publish_raw(pg);

@@ -2039,6 +2039,56 @@ static void case_whole_count(struct ctx *c)
 		      " bytes left", st->entries[0], st->mapped_bytes);
 }
 
+/* Reclaim sees the transaction's deferred stores: a page added to a live
+ * leaf table (a deferred store, the table left live), then the table's
+ * only committed page removed through the general path (counted: no
+ * shortcut), which asks whether the table is empty now (table_used). It
+ * is not: the new page is only in the deferred store, in a slot whose
+ * live word is 0, which a scan of the live words alone never sees. The
+ * table must stay, with the new page in it, and no table may leak. */
+static void case_reclaim_deferred(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	vaddr_t base = uva(c, leaf_table_order(c), 2);
+	uint64_t pages0 = stats(c, t)->table_pages;
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, mmu_mkcount(ent(pa_for(c, 0, 1), R, 0), 3), base), 0,
+	          "reclaim deferred: a counted page");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "reclaim deferred: commit it");
+	uint64_t pages1 = stats(c, t)->table_pages;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 2), R, 0), base + 5 * page), 0,
+	          "reclaim deferred: a page beside it");
+	if (EXPECT_RC(c, mmu_find(&ta, base, &got), 0, "reclaim deferred: find the counted page"))
+		EXPECT_RC(c, mmu_remove(&ta), 0, "reclaim deferred: remove it");
+	EXPECT_RC(c, mmu_find(&ta, base + 5 * page, &got), 0,
+	          "reclaim deferred: the page beside, in the transaction");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "reclaim deferred: commit");
+	mmu_transaction(&ta, t);
+	if (EXPECT_RC(c, mmu_find(&ta, base + 5 * page, &got), 0,
+	              "reclaim deferred: the page beside, committed") &&
+	    mmu_entry_pa(got) != pa_for(c, 0, 2))
+		failf(c, "reclaim deferred: pa %#" PRIx64 ", expected %#" PRIx64, mmu_entry_pa(got),
+		      pa_for(c, 0, 2));
+	EXPECT_RC(c, mmu_find(&ta, base, &got), -ENOENT, "reclaim deferred: the counted page, removed");
+	mmu_forget(&ta);
+	if (stats(c, t)->table_pages != pages1)
+		failf(c, "reclaim deferred: %" PRIu64 " table pages, expected %" PRIu64,
+		      stats(c, t)->table_pages, pages1);
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_remove_range(&ta, base, base + page * 6), 0, "reclaim deferred: remove it all");
+	EXPECT_RC(c, mmu_commit(&ta), 0, "reclaim deferred: commit the removal");
+	if (stats(c, t)->table_pages != pages0)
+		failf(c, "reclaim deferred: %" PRIu64 " table pages left, expected %" PRIu64,
+		      stats(c, t)->table_pages, pages0);
+	drop_set(c, t);
+}
+
 /* Contiguous groups added one mmu_add each into a leaf table born in the
  * transaction (the one-entry shortcut writes them as a run, and keeps the
  * table's count without a scan at commit, mmu/pt_engine_one.h): the
@@ -2827,6 +2877,7 @@ static const struct test_case cases[] = {
 	{ "window_change", case_window_change },
 	{ "whole_count", case_whole_count },
 	{ "group_count", case_group_count },
+	{ "reclaim_deferred", case_reclaim_deferred },
 	{ "set_cursor", case_set_cursor },
 };
 
