@@ -412,17 +412,21 @@ static void cnt_set(struct txn_page *pg, size_t n, bool other);   /* pt_engine_r
 
 /* A new table for slot i of parent, linked in: built privately, linked
  * with one store. whole: the caller writes every slot of it at once (not
- * zeroed). */
+ * zeroed). Otherwise only its slots are zeroed, not the page: a format
+ * with fewer index bits than a page holds descriptors (radix-6level: 256
+ * slots of 512) has nothing else in it that a walk reads, and a table
+ * filled whole leaves the rest as it was allocated already. */
 static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vaddr_t sva,
                      struct table *child, bool whole)
 {
 	int err = 0;
-	struct txn_page *pg = whole ? txn_new_whole(ta, parent->kernel, &err) :
-	                              txn_new(ta, parent->kernel, &err);
+	struct txn_page *pg = txn_new_whole(ta, parent->kernel, &err);
 	if (!pg)
 		return err;
-	if (!whole)
+	if (!whole) {
+		memset(pg->ptr, 0, lvl_entries(parent->level - 1) * sizeof(pt_entry_t));
 		cnt_set(pg, 0, false);   /* zeroed: count known, 0 (pt_engine_range.h) */
+	}
 	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
 	err = table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
