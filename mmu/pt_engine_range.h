@@ -120,12 +120,13 @@ static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table
 }
 
 /* Table t, born in this call and not zeroed, lies wholly inside c: every
- * slot gets c's leaf, none is checked. Returns 0. */
+ * slot gets c's leaf, none is checked. Returns 0. The caller remembers
+ * the last such table of a range (a cursor per table was 5% of a GiB's
+ * mmu_add_range on radix-6level). */
 static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c)
 {
 	size_t end = lvl_entries(t->level) - 1;
 	fill_slots(t->pg->ptr, 0, end, t, c, false);
-	remember(ta, t, t->va);
 	int err = txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
 	/* Its count is known: commit need not read it back (count_born). */
 	if (!err)
@@ -603,39 +604,81 @@ static unsigned eng_leaves(mmu_transaction_t *ta, vaddr_t va, vaddr_t last,
 	return n;
 }
 
+static bool slot_settles(mmu_transaction_t *ta, const pt_entry_t *tbl, unsigned l,
+                         vaddr_t table_va, size_t i, bool stable, bool *settled, bool *used)
+{
+	if (pt_kind(rd(ta, tbl, i), l) == PT_ABSENT)
+		return false;
+	vaddr_t s0 = slot_va(table_va, l, i), s1 = s0 + (lvl_bytes(l) - 1);
+	/* A slot of a leaf-table region another transaction may be
+	 * emptying settles it when held, or when nobody holds its region
+	 * and it is still there read again after looking (lock_idle): it
+	 * stays until this commit, for whoever empties it next sees this
+	 * transaction's own leaf table still linked, in a region held, so
+	 * cannot settle on it and needs every region, which it gets only
+	 * after this commit. Not taken: taking it (held to commit) refused
+	 * that region's own next transaction, a window disjoint from
+	 * this one (docs/transactions.md, "Locking", rule 4). */
+	if (stable || lock_holds(ta, s0, s1) ||
+	    (l == 1 && lock_idle(ta, s0) && pt_kind(rd(ta, tbl, i), l) != PT_ABSENT)) {
+		*settled = true;
+		return true;
+	}
+	*used = true;   /* for now; look on for a slot that settles it */
+	return false;
+}
+
+/* The first slot of tbl at or after i, before n, holding a nonzero word:
+ * a private page eight words at a time, a live one (which other CPUs'
+ * commits may store into) one atomic load each. */
+static size_t next_word(const pt_entry_t *tbl, bool priv, size_t i, size_t n)
+{
+	if (priv)
+		return mmu_next_nonzero(tbl, i, n);
+	while (i < n && !__atomic_load_n(&tbl[i], __ATOMIC_RELAXED))
+		i++;
+	return i;
+}
+
 /* Whether the level-l table tpa (translating from table_va) holds
  * something, and (settled) whether that cannot change before commit: a slot
  * found in a region the transaction holds, or could take (mmu/lock.h). The
  * scan starts right past `last`: removing pages in order, the next one is
- * there, and it stops at once. */
+ * there, and it stops at once. Only the slots the transaction sees filled
+ * are decoded: those whose word is nonzero, and those a deferred store
+ * fills (their word reads 0 here); the rest are one load each, not one
+ * deferred-store lookup each (a 64K-granule table has 8192 slots). */
 static bool table_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t table_va,
                        vaddr_t last, bool stable, bool *settled)
 {
-	const pt_entry_t *tbl = txn_view(ta, tpa);
-	size_t n = lvl_entries(l), j = lvl_index(last, l);
+	struct txn_page *pg = txn_lookup(ta, tpa);
+	const pt_entry_t *tbl = pg ? pg->ptr : mmu_env_phys_to_virt(tpa);
+	size_t n = lvl_entries(l), j = lvl_index(last, l) + 1;
 	bool used = false;
 	*settled = stable;   /* nothing found: empty, settled only if stable */
-	for (size_t k = 1; k <= n; k++) {
-		size_t i = (j + k) & (n - 1);
-		if (pt_kind(rd(ta, tbl, i), l) == PT_ABSENT)
-			continue;
-		vaddr_t s0 = slot_va(table_va, l, i), s1 = s0 + (lvl_bytes(l) - 1);
-		/* A slot of a leaf-table region another transaction may be
-		 * emptying settles it when held, or when nobody holds its region
-		 * and it is still there read again after looking (lock_idle): it
-		 * stays until this commit, for whoever empties it next sees this
-		 * transaction's own leaf table still linked, in a region held, so
-		 * cannot settle on it and needs every region, which it gets only
-		 * after this commit. Not taken: taking it (held to commit) refused
-		 * that region's own next transaction, a window disjoint from
-		 * this one (docs/transactions.md, "Locking", rule 4). */
-		if (stable || lock_holds(ta, s0, s1) ||
-		    (l == 1 && lock_idle(ta, s0) && pt_kind(rd(ta, tbl, i), l) != PT_ABSENT)) {
-			*settled = true;
-			return true;
-		}
-		used = true;   /* for now; look on for a slot that settles it */
+	if (stable && !pg && l != PT_TOP) {
+		/* A live table no other commit can change (stable: every region
+		 * it spans held, so its count is not being written either): its
+		 * count under the deferred stores into it says whether the
+		 * transaction sees it empty, without reading its slots. */
+		uint32_t c = *mmu_env_table_word(tpa);
+		for (unsigned d = 0; d < ta->def.n; d++)
+			if (ta->def.e[d].page == tpa && !txn_def_superseded(ta, d))
+				c += cnt_of(ta->def.e[d].val, l) -
+				     cnt_of(__atomic_load_n(&tbl[ta->def.e[d].idx], __ATOMIC_RELAXED), l);
+		if (!c)
+			return false;
 	}
+	for (unsigned d = 0; d < ta->def.n; d++)
+		if (ta->def.e[d].page == tpa &&
+		    slot_settles(ta, tbl, l, table_va, ta->def.e[d].idx, stable, settled, &used))
+			return true;
+	for (size_t i = next_word(tbl, pg, j, n); i < n; i = next_word(tbl, pg, i + 1, n))
+		if (slot_settles(ta, tbl, l, table_va, i, stable, settled, &used))
+			return true;
+	for (size_t i = next_word(tbl, pg, 0, j); i < j; i = next_word(tbl, pg, i + 1, j))
+		if (slot_settles(ta, tbl, l, table_va, i, stable, settled, &used))
+			return true;
 	return used;
 }
 
