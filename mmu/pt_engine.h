@@ -408,7 +408,6 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 
 static void cnt_set(struct txn_page *pg, size_t n, bool other);   /* pt_engine_range.h */
 static bool run_fresh(mmu_transaction_t *ta, const struct table *t);
-static void run_stored(struct txn_page *pg, size_t lo, size_t hi);
 
 /* A new table for slot i of parent, linked in: built privately, linked
  * with one store. whole: the caller writes every slot of it at once (not
