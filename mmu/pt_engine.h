@@ -407,25 +407,45 @@ static int table_store(mmu_transaction_t *ta, struct table *t, size_t i, pt_entr
 }
 
 static void cnt_set(struct txn_page *pg, size_t n, bool other);   /* pt_engine_range.h */
+static bool run_fresh(mmu_transaction_t *ta, const struct table *t);
 
 /* A new table for slot i of parent, linked in: built privately, linked
  * with one store. whole: the caller writes every slot of it at once (not
- * zeroed). */
+ * zeroed). Otherwise only its slots are zeroed, not the page: a format
+ * with fewer index bits than a page holds descriptors (radix-6level: 256
+ * slots of 512) has nothing else in it that a walk reads, and a table
+ * filled whole leaves the rest as it was allocated already. */
 static int new_table(mmu_transaction_t *ta, struct table *parent, size_t i, vaddr_t sva,
                      struct table *child, bool whole)
 {
 	int err = 0;
-	struct txn_page *pg = whole ? txn_new_whole(ta, parent->kernel, &err) :
-	                              txn_new(ta, parent->kernel, &err);
+	bool current = parent->gen == ta->gen;
+	struct txn_page *pg = txn_new_whole(ta, parent->kernel, &err);
 	if (!pg)
 		return err;
-	if (!whole)
+	/* A page born moves no other (it only adds a record): a parent view
+	 * that was current before stays so, with no lookup again. */
+	if (current)
+		parent->gen = ta->gen;
+	if (!whole) {
+		memset(pg->ptr, 0, lvl_entries(parent->level - 1) * sizeof(pt_entry_t));
 		cnt_set(pg, 0, false);   /* zeroed: count known, 0 (pt_engine_range.h) */
+	}
 	pg->level = (uint8_t)(parent->level - 1);
 	pg->va = sva;
-	err = table_store(ta, parent, i, pt_mk_table(pg->pa, parent->level, !parent->kernel));
-	table_at(ta, child, pg->pa, parent->level - 1, sva, parent->kernel);
-	return err;
+	pt_entry_t link = pt_mk_table(pg->pa, parent->level, !parent->kernel);
+	if (run_fresh(ta, parent) && !parent->pg->live) {
+		/* A parent born in this call (a run of new tables under a new
+		 * one): no journal (a failure drops it whole), no lock (no other
+		 * transaction sees it). */
+		parent->view[i] = link;
+		run_stored(parent->pg, i, i);
+	} else if ((err = table_store(ta, parent, i, link))) {
+		return err;
+	}
+	*child = (struct table){ .pa = pg->pa, .pg = pg, .view = pg->ptr, .va = sva, .gen = ta->gen,
+	                         .level = parent->level - 1, .kernel = parent->kernel };
+	return 0;
 }
 
 /* Whether a subtree maps nothing (tables left empty count as nothing). */
@@ -547,6 +567,8 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 			if ((err = whole_ahead(ta, t, i, end, last, c, &ahead, &next)) ||
 			    (err = fill_whole(ta, &child, c, next == SIZE_MAX ? NULL : &ahead)))
 				return err;
+			if (last - sva < lvl_bytes(l))   /* the range's last table */
+				remember(ta, &child, sva);
 			continue;
 		}
 		pt_entry_t e = tget(ta, t, i);
@@ -564,6 +586,8 @@ static int change_range(mmu_transaction_t *ta, struct table *t, vaddr_t va, vadd
 				    (err = whole_ahead(ta, t, i, end, last, c, &ahead, &next)) ||
 				    (err = fill_whole(ta, &child, c, next == SIZE_MAX ? NULL : &ahead)))
 					return err;
+				if (last - sva < lvl_bytes(l))   /* the range's last table */
+					remember(ta, &child, sva);
 				continue;
 			}
 			err = new_table(ta, t, i, sva, &child, false);

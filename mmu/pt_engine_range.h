@@ -121,7 +121,9 @@ static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table
 
 /*
  * Table t, born in this call and not zeroed, lies wholly inside c: every
- * slot gets c's leaf, none is checked. Returns 0.
+ * slot gets c's leaf, none is checked. Returns 0. The caller remembers
+ * the last such table of a range (a cursor per table was 5% of a GiB's
+ * mmu_add_range on radix-6level).
  *
  * ahead: the page of the next table filled whole, or NULL. A fresh table
  * page is often not in this CPU's cache (whatever ran since it was last
@@ -139,7 +141,6 @@ static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_
 {
 	size_t end = lvl_entries(t->level) - 1;
 	fill_slots(t->pg->ptr, 0, end, t, c, false, ahead ? ahead->pg->ptr : NULL);
-	remember(ta, t, t->va);
 	int err = txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
 	/* Its count is known: commit need not read it back (count_born). */
 	if (!err)
@@ -320,19 +321,6 @@ static uint64_t counted_leaves(mmu_transaction_t *ta, struct table *t)
 	return w >= CNT_OTHER ? UINT64_MAX : w;
 }
 
-/* Unlink table t (which translates va) from its parent with one store and
- * free it after commit's TLB operation. Returns 0 or -ENOMEM. */
-static int unlink_table(mmu_transaction_t *ta, vaddr_t va, const struct table *t)
-{
-	struct table parent;
-	descend(ta, va, t->level + 1, &parent);
-	if (parent.level != t->level + 1)
-		panic_mmu("%s: no table above %#llx at level %u", PT_MODE_NAME,
-		          (unsigned long long)va, t->level + 1);
-	int err = table_store(ta, &parent, lvl_index(va, parent.level), 0);
-	return err ? err : txn_free(ta, t->pa, t->kernel);
-}
-
 /* How many leaves t holds when every slot is empty or a plain leaf of its
  * level (no table, contiguous group or side-table record): one read per
  * slot, and leaves whose attribute bits match the last decoded one are
@@ -364,6 +352,67 @@ static uint64_t plain_leaves(mmu_transaction_t *ta, struct table *t)
 		n++;
 	}
 	return n;
+}
+
+/* How many plain leaves table t holds, by its count or else by reading
+ * it; UINT64_MAX when it holds anything else. */
+static uint64_t whole_leaves(mmu_transaction_t *ta, struct table *t)
+{
+	uint64_t n = counted_leaves(ta, t);
+	return n != UINT64_MAX ? n : plain_leaves(ta, t);
+}
+
+/*
+ * Unlink table t, which translates va, lies inside [t->va, last] and holds
+ * n plain leaves, and the tables after it in the same parent while each
+ * lies inside [.., last] and holds only plain leaves: one store each into
+ * the parent (walked to once, made private once past the
+ * deferred stores), each
+ * table freed after commit's TLB operation. A GiB of 4K pages is then one
+ * walk per parent table, not three per leaf table. Returns the leaves the
+ * tables held and sets *next past the last one; on error the call is
+ * unwound by the caller.
+ */
+static uint64_t unlink_tables(mmu_transaction_t *ta, vaddr_t va, vaddr_t last, struct table *t,
+                              uint64_t n, vaddr_t *next, int *err)
+{
+	unsigned l = t->level + 1;
+	struct table parent;
+	descend(ta, va, l, &parent);
+	if (parent.level != l)
+		panic_mmu("%s: no table above %#llx at level %u", PT_MODE_NAME,
+		          (unsigned long long)va, l);
+	size_t i = lvl_index(va, l), end = run_end(t->va, last, l), lo = SIZE_MAX, hi = 0;
+	uint64_t total = 0;
+	for (;;) {
+		/* Straight into a parent made private in this call (a failure
+		 * drops it whole); else through table_store, which defers the
+		 * first few stores and copies the parent past that, as for any
+		 * store (so a short run takes no more locks than before). */
+		pt_entry_t *w = parent.pg && parent.pg->born_op == ta->op_seq ? parent.pg->ptr : NULL;
+		if (w) {
+			w[i] = 0;
+			lo = i < lo ? i : lo;
+			hi = i;
+		} else if ((*err = table_store(ta, &parent, i, 0))) {
+			break;
+		}
+		if ((*err = txn_free(ta, t->pa, t->kernel)))
+			break;
+		total += n;
+		*next = t->va + lvl_bytes(l);
+		if (++i > end)
+			break;
+		pt_entry_t e = w ? w[i] : tget(ta, &parent, i);
+		if (pt_kind(e, l) != PT_TABLE)
+			break;
+		table_at(ta, t, pt_table_pa(e, l), l - 1, slot_va(parent.va, l, i), t->kernel);
+		if ((n = whole_leaves(ta, t)) == UINT64_MAX || !n)
+			break;
+	}
+	if (lo <= hi && !*err)
+		run_stored(parent.pg, lo, hi);
+	return total;
 }
 
 /*
@@ -403,13 +452,8 @@ static uint64_t eng_unmap_run(mmu_transaction_t *ta, vaddr_t first, vaddr_t va, 
 	uint64_t n = 0;
 	if (level < PT_TOP) {
 		vaddr_t tlast = t.va + (lvl_bytes(level + 1) - 1);
-		if (t.va >= first && tlast <= last &&
-		    ((n = counted_leaves(ta, &t)) != UINT64_MAX ||
-		     (n = plain_leaves(ta, &t)) != UINT64_MAX) && n) {
-			*err = unlink_table(ta, va, &t);
-			*next = tlast + 1;
-			return n;
-		}
+		if (t.va >= first && tlast <= last && (n = whole_leaves(ta, &t)) != UINT64_MAX && n)
+			return unlink_tables(ta, va, last, &t, n, next, err);
 	}
 	size_t i = lvl_index(va, level), i0 = i, end = run_end(va, last, level);
 	if ((*err = run_begin(ta, &t, end - i + 1)))
@@ -651,6 +695,19 @@ static bool table_used(mmu_transaction_t *ta, paddr_t tpa, unsigned l, vaddr_t t
 	size_t n = lvl_entries(l), j = lvl_index(last, l) + 1;
 	int used = 0;
 	*settled = stable;   /* nothing found: empty, settled only if stable */
+	if (stable && !pg && l != PT_TOP) {
+		/* A live table no other commit can change (stable: every region
+		 * it spans held, so its count is not being written either): its
+		 * count under the deferred stores into it says whether the
+		 * transaction sees it empty, without reading its slots. */
+		uint32_t c = *mmu_env_table_word(tpa);
+		for (unsigned d = 0; d < ta->def.n; d++)
+			if (ta->def.e[d].page == tpa && !txn_def_superseded(ta, d))
+				c += cnt_of(ta->def.e[d].val, l) -
+				     cnt_of(__atomic_load_n(&tbl[ta->def.e[d].idx], __ATOMIC_RELAXED), l);
+		if (!c)
+			return false;
+	}
 	if (stable && (pg || !txn_def_in_page(ta, tpa)))   /* any slot settles it */
 		return mmu_next_nonzero(tbl, j, n) < n || mmu_next_nonzero(tbl, 0, j) < j;
 	used = slots_used(ta, pg, tbl, l, table_va, j, n, stable, used);
