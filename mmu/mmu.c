@@ -243,7 +243,10 @@ static void win_fold(mmu_transaction_t *ta)
 		 * words between the lowest and highest stored (at least as many) */
 		f->pages += w->changed ? w->hi - w->lo + 1 : (uint64_t)w->adds;
 		struct txn_page *pg = ta->win_pg;
-		pg->whole_count = 0;
+		/* A born table's count stays known through adds alone (the
+		 * engine's window set win_cnt: nothing else stored there since) */
+		pg->whole_count = !w->changed && ta->win_cnt ?
+		                  pg->whole_count + (uint32_t)w->adds * ta->win_cnt : 0;
 		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
 		pg->stored_hi = w->hi > pg->stored_hi ? w->hi : pg->stored_hi;
 	}
@@ -289,7 +292,12 @@ static void win_try(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
 	const struct mmu_backend *be = mmu_cur->be;
-	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg))
+	/* The entry word mmu_add may store inline: one that mmu_add's checks
+	 * passed, for a base page of the user half. */
+	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+	uint64_t add_bits = ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL) ?
+	                    ta->fast.add_bits : 0;
+	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg, add_bits))
 		return;
 	w->adds = 0;
 	w->lo = ~0u;
@@ -315,10 +323,9 @@ static void win_try(mmu_transaction_t *ta)
 		d->n[i] = 0;
 	}
 	w->chg_mask = WIN_PLAIN_MASK;
-	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
-	if (ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL)) {
+	if (add_bits) {
 		w->add_key = ta->fast.add_key;
-		w->add_bits = ta->fast.add_bits;
+		w->add_bits = add_bits;
 	}
 	/* The word the last mmu_update stored through the layer (a plain base
 	 * page of the user half, checked there): its bits once per word. */

@@ -158,6 +158,8 @@ struct mmu_transaction {
 	struct mmu_window_ win;
 	struct txn_page *win_pg;             /* the window's private page, NULL: read-only */
 	uint64_t win_region;                 /* lock region of the last call that could open it */
+	uint32_t win_cnt;                    /* what an inline add adds to win_pg's per-table
+	                                        count, kept while it is known; 0: not kept */
 	struct mmu_translation_set *set;
 	struct mmu_txn_state *st;            /* allocated when a change needs it, NULL before */
 	uint32_t magic;                      /* MMU_TXN_MAGIC while open */

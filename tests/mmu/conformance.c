@@ -2039,6 +2039,89 @@ static void case_whole_count(struct ctx *c)
 		      " bytes left", st->entries[0], st->mapped_bytes);
 }
 
+/* Runs of mmu_add into a leaf table born in the transaction go inline
+ * (the call window, include/mmu.h), which records a run of adds into
+ * consecutive slots by its ends and keeps the table's count (commit does
+ * not scan it, mmu/pt_engine_one.h win_count): in order, in reverse, with
+ * gaps filled later, broken by a find, with an inline remove or update
+ * among them (the count is then taken at commit). After each add the
+ * current entry is the page just added; a remove of it takes that page.
+ * The statistics must be exact and a whole-table removal, which trusts
+ * the count, must leave nothing. */
+static void case_window_count(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	uint64_t page = sz(c, 0);
+	unsigned tbl = leaf_table_order(c);
+	uint64_t span = sz(c, tbl);
+	vaddr_t base = uva(c, tbl, 2);
+	enum { K = 48 };
+	mmu_transaction_t ta;
+	mmu_entry_t got;
+	const struct mmu_stats *st;
+	for (int how = 0; how < 5; how++) {
+		uint64_t want = 0;
+		mmu_transaction(&ta, t);
+		for (unsigned j = 0; j < K; j++) {
+			/* how 1: in reverse; how 3: the even slots, then the odd ones */
+			unsigned k = how == 1 ? K - 1 - j : how == 3 ? (j < K / 2 ? 2 * j : 2 * (j - K / 2) + 1) : j;
+			vaddr_t va = base + k * page;
+			if (!EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, k + 1), R | W, 0), va), 0,
+			               "window count %d: add %u", how, k))
+				continue;
+			want++;
+			if (mmu_current_va(&ta) != va)
+				failf(c, "window count %d: add %u: current va %#" PRIx64 ", expected %#" PRIx64,
+				      how, k, mmu_current_va(&ta), va);
+			if (how == 2 && j == K / 2) {   /* a find breaks the run */
+				EXPECT_RC(c, mmu_find(&ta, base + 3 * page, &got), 0, "window count: find");
+				if (mmu_current_va(&ta) != base + 3 * page)
+					failf(c, "window count: current va %#" PRIx64 " after a find",
+					      mmu_current_va(&ta));
+			}
+		}
+		if (how == 2) {   /* the last add removed; a find and remove of another */
+			EXPECT_RC(c, mmu_remove(&ta), 0, "window count: remove the last add");
+			expect_unmapped(c, t, &ta, base + (K - 1) * page, "window count: the last add");
+			EXPECT_RC(c, mmu_find(&ta, base + 5 * page, &got), 0, "window count: find 5");
+			EXPECT_RC(c, mmu_remove(&ta), 0, "window count: remove 5");
+			want -= 2;
+		}
+		if (how == 4) {   /* the last add updated, then a page found and updated */
+			EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, 0, K), R, 0)), 0,
+			          "window count: update the last add");
+			struct want u = want_of(base + (K - 1) * page, pa_for(c, 0, K), 0, R);
+			expect_find_at(c, &ta, &u, u.va, "window count: the updated add");
+			EXPECT_RC(c, mmu_find(&ta, base + 6 * page, &got), 0, "window count: find 6");
+			EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, 0, 7), R, 0)), 0, "window count: update 6");
+		}
+		EXPECT_RC(c, mmu_commit(&ta), 0, "window count %d: commit", how);
+		st = stats(c, t);
+		if (st->entries[0] != want || st->mapped_bytes != want * page)
+			failf(c, "window count %d: %" PRIu64 " entries %" PRIu64 " bytes, expected %" PRIu64
+			      " entries", how, st->entries[0], st->mapped_bytes, want);
+		for (unsigned k = 0; k < K; k++) {
+			struct want w = want_of(base + k * page, pa_for(c, 0, k + 1), 0,
+			                        how == 4 && (k == 6 || k == K - 1) ? R : R | W);
+			if (how == 4 && k == K - 1)
+				w.pa = pa_for(c, 0, K);
+			if (how == 2 && (k == 5 || k == K - 1))
+				expect_unmapped(c, t, NULL, w.va, "window count: removed, committed");
+			else
+				expect_entry(c, t, &w, "window count: committed");
+		}
+		mmu_transaction(&ta, t);
+		EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "window count %d: remove the table", how);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "window count %d: commit the removal", how);
+		st = stats(c, t);
+		if (st->entries[0] || st->mapped_bytes)
+			failf(c, "window count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
+			      st->entries[0], st->mapped_bytes);
+	}
+}
+
 /* Contiguous groups added one mmu_add each into a leaf table born in the
  * transaction (the one-entry shortcut writes them as a run, and keeps the
  * table's count without a scan at commit, mmu/pt_engine_one.h): the
@@ -2801,6 +2884,7 @@ static const struct test_case cases[] = {
 	{ "window", case_window },
 	{ "window_change", case_window_change },
 	{ "whole_count", case_whole_count },
+	{ "window_count", case_window_count },
 	{ "group_count", case_group_count },
 	{ "set_cursor", case_set_cursor },
 };
