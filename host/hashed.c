@@ -214,15 +214,6 @@ struct chain {
 	unsigned bucket;     /* bucket within every page of the chain */
 };
 
-/* A word of a page as a lookup reads it: atomic (relaxed, a plain load),
- * as mmu_find reads a set another transaction holds without a lock while
- * commits store into it (mmu/lock.h; its sequence count makes the reader
- * retry a read that spanned a commit). */
-static inline uint64_t ld(const uint64_t *w)
-{
-	return __atomic_load_n(w, __ATOMIC_RELAXED);
-}
-
 /* Sequential leaves of one order fill one bucket page, a bucket each, so
  * a run of them touches few pages (cache lines, private copies). */
 static struct chain chain_of(const uint64_t *dir, vaddr_t base, unsigned k)
@@ -230,9 +221,9 @@ static struct chain chain_of(const uint64_t *dir, vaddr_t base, unsigned k)
 	uint64_t key = base >> (H_PAGE_SHIFT + k);
 	uint64_t x = ((key / H_BUCKETS) ^ ((uint64_t)k << 56)) * 0x9E3779B97F4A7C15ull;
 	x ^= x >> 31;
-	uint64_t page = x % ld(&dir[DIR_D]);
-	return (struct chain){ .head = ld(&dir[DIR_PAGE0 + page]), .home = (unsigned)page,
-	                       .bucket = (unsigned)(key % H_BUCKETS) };
+	uint64_t page = x % mmu_load_word(&dir[DIR_D]);
+	return (struct chain){ .head = mmu_load_word(&dir[DIR_PAGE0 + page]),
+	                       .home = (unsigned)page, .bucket = (unsigned)(key % H_BUCKETS) };
 }
 
 /* ---- entries ---- */
@@ -274,12 +265,12 @@ static bool probe(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base, unsi
 	for (paddr_t pa = c.head; pa;) {
 		const uint64_t *w = view(ta, pa);
 		for (unsigned s = c.bucket * H_SLOTS; s < (c.bucket + 1) * H_SLOTS; s++)
-			if (ld(&w[tag_word(s)]) == want) {
+			if (mmu_load_word(&w[tag_word(s)]) == want) {
 				*page = pa;
 				*slot = s;
 				return true;
 			}
-		pa = ld(&w[HDR_NEXT]);
+		pa = mmu_load_word(&w[HDR_NEXT]);
 	}
 	return false;
 }
@@ -292,7 +283,7 @@ static bool probe_leaf(mmu_transaction_t *ta, const uint64_t *dir, vaddr_t base,
 	if (!probe(ta, dir, base, k, &page, &slot))
 		return false;
 	const uint64_t *w = view(ta, page);
-	leaf_of(ld(&w[tag_word(slot)]), ld(&w[tag_word(slot) + 1]), out);
+	leaf_of(mmu_load_word(&w[tag_word(slot)]), mmu_load_word(&w[tag_word(slot) + 1]), out);
 	return true;
 }
 
@@ -302,7 +293,7 @@ static int hs_lookup(mmu_transaction_t *ta, vaddr_t va, struct mmu_leaf *out)
 {
 	const uint64_t *dir = view(ta, dir_of(ta, in_kernel_half(va)));
 	for (unsigned i = 0; i < NNATIVE; i++)
-		if (ld(&dir[DIR_COUNT0 + i]) &&
+		if (mmu_load_word(&dir[DIR_COUNT0 + i]) &&
 		    probe_leaf(ta, dir, va & ~(order_bytes(native[i]) - 1), native[i], out))
 			return 0;
 	return -ENOENT;
@@ -454,19 +445,18 @@ static int grow_chain(mmu_transaction_t *ta, bool kernel, const struct chain *c,
 }
 
 /* Slot s of private page pg, made private during this call (so nothing to
- * journal: a failed call drops the page whole, txn.h), gets a new entry. */
-static void put_fresh(struct txn_page *pg, unsigned s, uint64_t tag, uint64_t tr)
+ * journal: a failed call drops the page whole, txn.h), gets a new entry;
+ * txn_stored_run does the stored-range bookkeeping (born in this call: it
+ * journals nothing and cannot fail). */
+static void put_fresh(mmu_transaction_t *ta, struct txn_page *pg, unsigned s, uint64_t tag,
+                      uint64_t tr)
 {
 	uint64_t *w = pg->ptr;
 	unsigned lo = HDR_MAP + s / 64, hi = tag_word(s) + 1;
 	w[hi] = tr;
 	w[hi - 1] = tag;
 	w[lo] |= 1ull << (s % 64);
-	pg->whole_count = 0;
-	if (lo < pg->stored_lo)
-		pg->stored_lo = lo;
-	if (hi > pg->stored_hi)
-		pg->stored_hi = hi;
+	(void)txn_stored_run(ta, pg, lo, hi);
 }
 
 /* Whether private page pg is the one the chain links as at (a live page's
@@ -515,7 +505,7 @@ static int insert_group(mmu_transaction_t *ta, bool kernel, vaddr_t va, unsigned
 		if (!is_page(pg, at) && !(pg = own(ta, at, kernel, &err)))
 			return err;
 		if (pg->born_op == ta->op_seq)
-			put_fresh(pg, s, tag, tr);
+			put_fresh(ta, pg, s, tag, tr);
 		else if ((err = put_slot(ta, pg, s, tag, tr)))
 			return err;
 	}

@@ -526,7 +526,7 @@ static struct lk_line *line_of(mmu_translation_set_t *t, vaddr_t va)
 struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va)
 {
 	struct lock_snap s = { .kernel = va >= t->mode->kernel_base };
-	struct lk_line *ln = s.kernel ? NULL : line_of(t, va);
+	struct lk_line *ln = s.line = s.kernel ? NULL : line_of(t, va);
 	uint64_t *seq;
 	uint32_t *readers;
 	counters(t, s.kernel, &seq, &readers);
@@ -549,9 +549,9 @@ struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va)
 	}
 }
 
-bool lock_read_end(mmu_translation_set_t *t, vaddr_t va, struct lock_snap s)
+bool lock_read_end(mmu_translation_set_t *t, struct lock_snap s)
 {
-	struct lk_line *ln = s.kernel ? NULL : line_of(t, va);
+	struct lk_line *ln = s.line;
 	uint64_t *seq;
 	uint32_t *readers;
 	counters(t, s.kernel, &seq, &readers);

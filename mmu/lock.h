@@ -110,12 +110,13 @@ void lock_fast_end(mmu_transaction_t *ta, const uint8_t tlb_ops[4]);
  * return what to check; lock_read_end counts it out and says whether no
  * commit published there meanwhile (false: read again). */
 struct lock_snap {
-	uint64_t seq;      /* the set's (or, in the kernel half, the mode's) count */
-	uint32_t begun;    /* leaf-only commits begun in va's line */
+	uint64_t seq;          /* the set's (or, in the kernel half, the mode's) count */
+	struct lk_line *line;  /* va's line (lock.c), NULL: none (kernel half, no regions) */
+	uint32_t begun;        /* leaf-only commits begun in it */
 	bool     kernel;
 };
 struct lock_snap lock_read_begin(mmu_translation_set_t *t, vaddr_t va);
-bool lock_read_end(mmu_translation_set_t *t, vaddr_t va, struct lock_snap s);
+bool lock_read_end(mmu_translation_set_t *t, struct lock_snap s);
 /* Commit, before freeing unlinked tables: wait until no lockless reader
  * that might still reach them is walking (of the set, and of the kernel
  * half when kernel). */

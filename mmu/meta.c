@@ -49,11 +49,11 @@ static const struct mmu_meta *view(mmu_transaction_t *ta, int half)
 }
 
 /* The committed words are read by lockless mmu_find while a commit
- * publishes new ones (meta_publish): single-word atomic loads, and the
- * reader's sequence check throws away a mixed read. */
-static uint64_t load_word(const uint64_t *w) { return __atomic_load_n(w, __ATOMIC_RELAXED); }
-
-static paddr_t root_of(mmu_transaction_t *ta, int half) { return load_word(&view(ta, half)->root); }
+ * publishes new ones (meta_publish): mmu_load_word. */
+static paddr_t root_of(mmu_transaction_t *ta, int half)
+{
+	return mmu_load_word(&view(ta, half)->root);
+}
 
 void meta_publish(struct mmu_meta *live, const struct mmu_meta *pending)
 {
@@ -84,7 +84,7 @@ static struct mmu_meta *pending(mmu_transaction_t *ta, int half, int *err)
 static int inline_slot(const struct mmu_meta *m, vaddr_t va)
 {
 	for (int i = 0; i < MMU_META_INLINE; i++)
-		if (load_word(&m->val[i]) && load_word(&m->va[i]) == va)
+		if (mmu_load_word(&m->val[i]) && mmu_load_word(&m->va[i]) == va)
 			return i;
 	return -1;
 }
@@ -112,7 +112,7 @@ static uint64_t tree_get(mmu_transaction_t *ta, int half, vaddr_t va)
 {
 	paddr_t pa = root_of(ta, half);
 	for (unsigned l = meta_depth(); pa; l--) {
-		uint64_t w = load_word(&((const uint64_t *)txn_view(ta, pa))[slot_of(va, l)]);
+		uint64_t w = mmu_load_word(&((const uint64_t *)txn_view(ta, pa))[slot_of(va, l)]);
 		if (l == 0)
 			return w;
 		pa = w;
@@ -124,7 +124,7 @@ uint64_t meta_get(mmu_transaction_t *ta, int half, vaddr_t va)
 {
 	const struct mmu_meta *m = view(ta, half);
 	int i = inline_slot(m, va);
-	return i >= 0 ? load_word(&m->val[i]) : tree_get(ta, half, va);
+	return i >= 0 ? mmu_load_word(&m->val[i]) : tree_get(ta, half, va);
 }
 
 static struct txn_page *own(mmu_transaction_t *ta, paddr_t pa, int *err)

@@ -201,6 +201,16 @@ static inline __attribute__((always_inline)) struct pt_attr attr_of(mmu_entry_t 
 	};
 }
 
+/* The backend's leaf descriptor for e (checked by check_entry), output
+ * address left out: 0 where it has none (no leaf_bits, or an entry the
+ * side table annotates, which add_one cannot store). */
+static uint64_t leaf_bits_of(mmu_entry_t e)
+{
+	const struct mmu_backend *be = mmu_cur->be;
+	struct pt_attr a = attr_of(e);
+	return be->leaf_bits && !a.annotated ? be->leaf_bits(&a, e.order) : 0;
+}
+
 /* ---- transaction plumbing ------------------------------------------------ */
 
 static int delta_slot(const struct txn_delta *d, unsigned order);
@@ -247,12 +257,12 @@ static void win_fold(mmu_transaction_t *ta)
 		 * words between the lowest and highest stored (at least as many) */
 		f->pages += w->changed ? w->hi - w->lo + 1 : (uint64_t)w->adds;
 		struct txn_page *pg = ta->win_pg;
+		uint32_t was = pg->whole_count;
+		run_stored(pg, w->lo, w->hi);
 		/* A born table's count stays known through adds alone (the
 		 * engine's window set win_cnt: nothing else stored there since) */
-		pg->whole_count = !w->changed && ta->win_cnt ?
-		                  pg->whole_count + (uint32_t)w->adds * ta->win_cnt : 0;
-		pg->stored_lo = w->lo < pg->stored_lo ? w->lo : pg->stored_lo;
-		pg->stored_hi = w->hi > pg->stored_hi ? w->hi : pg->stored_hi;
+		if (!w->changed && ta->win_cnt)
+			pg->whole_count = was + (uint32_t)w->adds * ta->win_cnt;
 	}
 	if (w->has_current == MMU_WIN_CUR_ADDED_) {
 		/* The last inline add's entry, still in its word (an inline
@@ -343,11 +353,9 @@ static void win_try(mmu_transaction_t *ta)
 	/* The word the last mmu_update stored through the layer (a plain base
 	 * page of the user half, checked there): its bits once per word. */
 	uint64_t uk = ta->fast.upd_key;
-	if (uk && !ta->fast.upd_bits) {
-		struct pt_attr a = attr_of(mmu_entry_with_key(0, uk));
+	if (uk && !ta->fast.upd_bits)   /* order 0 and not counted: not annotated */
 		ta->fast.upd_bits = uk == ta->fast.add_key ? ta->fast.add_bits :
-		                    mmu_cur->be->leaf_bits ? mmu_cur->be->leaf_bits(&a, 0) : 0;
-	}
+		                    leaf_bits_of(mmu_entry_with_key(0, uk));
 	if (uk && ta->fast.upd_bits) {
 		w->upd_key = uk;
 		w->upd_bits = ta->fast.upd_bits;
@@ -371,26 +379,25 @@ static inline __attribute__((always_inline)) bool txn_open(const mmu_transaction
 	       ta->set->mode == mmu_cur;
 }
 
-/* An open transaction: true, with the window closed; a call other than
- * the four inline ones ends the run the window waits for (win_open). */
-static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
-{
-	if (!txn_open(ta))
-		return false;
-	win_close(ta);
-	ta->win_region = ~0ull;
-	return true;
-}
-
-/* The same for mmu_add and mmu_find, which continue a run, and for
- * mmu_remove and mmu_update, which do not end one: find/remove pairs open
- * the window at the second find in a leaf table, a one-page find/remove
- * or find/update transaction never. */
+/* An open transaction: true, with the window closed. For mmu_add and
+ * mmu_find, which continue a run, and for mmu_remove and mmu_update, which
+ * do not end one: find/remove pairs open the window at the second find in
+ * a leaf table, a one-page find/remove or find/update transaction never. */
 static inline __attribute__((always_inline)) bool txn_ok_run(mmu_transaction_t *ta)
 {
 	if (!txn_open(ta))
 		return false;
 	win_close(ta);
+	return true;
+}
+
+/* The same for every other call, which ends the run the window waits
+ * for (win_open). */
+static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
+{
+	if (!txn_ok_run(ta))
+		return false;
+	ta->win_region = ~0ull;
 	return true;
 }
 
@@ -415,6 +422,19 @@ static void set_cur(mmu_transaction_t *ta, mmu_entry_t e)
 {
 	ta->win.cur_pa = e.pa;
 	ta->win.cur_word = mmu_entry_key(e);
+}
+
+/* e, the entry at base, found at or placed for va, becomes the current
+ * entry (mmu_find, mmu_add, mmu_add_range); locked: ta holds its regions. */
+static inline __attribute__((always_inline)) void make_current(mmu_transaction_t *ta,
+                                                               mmu_entry_t e, vaddr_t base,
+                                                               vaddr_t va, bool locked)
+{
+	ta->win.cur_locked = locked;
+	ta->win.has_current = true;
+	set_cur(ta, e);
+	ta->win.cur_va = base;
+	ta->win.find_va = va;
 }
 
 /* Take what a change of [first, last] in one half needs (mmu/lock.h):
@@ -702,9 +722,7 @@ static inline __attribute__((always_inline)) void fast_end(mmu_transaction_t *ta
 /* Remember e (valid, checked by check_entry) for the next mmu_add. */
 static void add_cache(mmu_transaction_t *ta, mmu_entry_t e)
 {
-	const struct mmu_backend *be = mmu_cur->be;
-	struct pt_attr a = attr_of(e);
-	uint64_t bits = be->leaf_bits && !a.annotated ? be->leaf_bits(&a, e.order) : 0;
+	uint64_t bits = leaf_bits_of(e);
 	ta->fast.add_key = bits ? mmu_entry_key(e) : 0;
 	ta->fast.add_bits = bits;
 }
@@ -870,7 +888,7 @@ static __attribute__((noinline)) int find_unheld(mmu_transaction_t *ta, vaddr_t 
 		ta->walk.view = NULL;
 		s = lock_read_begin(ta->set, va);
 		err = lookup(ta, va, e, base, true);
-	} while (!lock_read_end(ta->set, va, s));
+	} while (!lock_read_end(ta->set, s));
 	ta->walk.view = NULL;
 	if (err == -EAGAIN)   /* no commit in between: the table itself is wrong */
 		panic_mmu("leaf at %#llx is annotated but has no side-table record",
@@ -908,11 +926,7 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 	}
 	if (err)
 		return err;
-	ta->win.cur_locked = held;
-	ta->win.has_current = true;
-	set_cur(ta, e);
-	ta->win.cur_va = base;
-	ta->win.find_va = va;
+	make_current(ta, e, base, va, held);
 	if (out)
 		*out = e;
 	if (held)
@@ -941,11 +955,10 @@ vaddr_t mmu_current_va(mmu_transaction_t *ta)
 static bool checked_get(mmu_transaction_t *ta, uint64_t key)
 {
 	struct mmu_mode *m = mmu_cur;
-	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_ACQUIRE);
+	uint64_t s = seqc_read_begin(&m->checked.seq);
 	uint64_t k = __atomic_load_n(&m->checked.key, __ATOMIC_RELAXED);
 	uint64_t b = __atomic_load_n(&m->checked.bits, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if ((s & 1) || k != key || !k || __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED) != s)
+	if (k != key || !k || !seqc_read_ok(&m->checked.seq, s))
 		return false;
 	ta->fast.add_key = k;
 	ta->fast.add_bits = b;
@@ -955,18 +968,14 @@ static bool checked_get(mmu_transaction_t *ta, uint64_t key)
 static void checked_put(uint64_t key, uint64_t bits)
 {
 	struct mmu_mode *m = mmu_cur;
-	uint64_t s = __atomic_load_n(&m->checked.seq, __ATOMIC_RELAXED);
-	if ((s & 1) || !__atomic_compare_exchange_n(&m->checked.seq, &s, s + 1, false,
-	                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	uint64_t s;
+	if (!seqc_write_begin(&m->checked.seq, &s))
 		return;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&m->checked.key, key, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->checked.bits, bits, __ATOMIC_RELAXED);
-	__atomic_store_n(&m->checked.seq, s + 2, __ATOMIC_RELEASE);
+	seqc_write_end(&m->checked.seq, s);
 }
 
-/* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
- * -EEXIST, -ENOMEM or -EBUSY. */
 /* mmu_add's checks of an entry word neither ta nor the mode has cached:
  * the half, or -EINVAL / -ERANGE. Apart, as add_general is. */
 static __attribute__((noinline)) int add_check(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
@@ -993,6 +1002,8 @@ static __attribute__((noinline)) int add_general(mmu_transaction_t *ta, mmu_entr
 	return op_end(ta, half, place(ta, half, e, va));
 }
 
+/* mmu_add where the window does not take it. Returns 0, -EINVAL, -ERANGE,
+ * -EEXIST, -ENOMEM or -EBUSY. */
 int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
 	if (!txn_ok_run(ta))
@@ -1007,11 +1018,7 @@ int mmu_add_call_(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	if (err)
 		err = add_general(ta, e, va);
 	if (!err) {
-		ta->win.cur_locked = true;
-		ta->win.has_current = true;
-		set_cur(ta, e);
-		ta->win.cur_va = va;
-		ta->win.find_va = va;
+		make_current(ta, e, va, va, true);
 		win_open(ta, va);
 	}
 	return err;
@@ -1493,10 +1500,9 @@ int mmu_add_range(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va, uint64_t len
 	}
 	err = op_end_restoring(ta, half, err);
 	if (!err) {
-		ta->win.has_current = true;
-		ta->win.cur_locked = true;
-		set_cur(ta, mmu_entry_with_key(e.pa + (len - bytes), mmu_entry_key(e)));
-		ta->win.cur_va = ta->win.find_va = va + (len - bytes);
+		vaddr_t last = va + (len - bytes);   /* the last entry placed */
+		make_current(ta, mmu_entry_with_key(e.pa + (len - bytes), mmu_entry_key(e)), last,
+		             last, true);
 	}
 	return err;
 }

@@ -37,6 +37,55 @@ struct txn_page;
 #define MMU_EF_OLD       (1u << 4)   /* mmu_mkold: written with Accessed clear */
 #define MMU_EF_CLEAN     (1u << 5)   /* mmu_mkclean: written with Dirty clear */
 
+/* A word a lockless reader loads while a commit may store it (mmu_find
+ * of a set another transaction holds, mmu/lock.h): a single-word atomic
+ * load, relaxed (a plain load), whose mixed reads the reader's sequence
+ * check throws away (lock_read_end). */
+static inline uint64_t mmu_load_word(const uint64_t *w)
+{
+	return __atomic_load_n(w, __ATOMIC_RELAXED);
+}
+
+/* A sequence-count cache: a few words any CPU reads lockless and one
+ * writer at a time rewrites whole, for answers every transaction of a
+ * mode may share (mmu.c's entry checks, eng_find_one's leaf fields, the
+ * set cursor). The count is odd while written; a writer takes it with a
+ * compare-and-swap and gives up if it cannot (a loser keeps its own
+ * answer), so no one waits. A reader:
+ *	s = seqc_read_begin(&c->seq); x = relaxed loads of the fields;
+ *	if (x is not what it wants || !seqc_read_ok(&c->seq, s)) miss;
+ * a writer:
+ *	if (seqc_write_begin(&c->seq, &s)) { relaxed stores; seqc_write_end(&c->seq, s); }
+ * The orders are the usual seqlock's: the acquire fence keeps the fields'
+ * loads before the count's reload, the release fence the odd count
+ * before the fields' stores, the release store the fields before the
+ * even count. */
+static inline uint64_t seqc_read_begin(const uint64_t *seq)
+{
+	return __atomic_load_n(seq, __ATOMIC_ACQUIRE);
+}
+
+static inline bool seqc_read_ok(const uint64_t *seq, uint64_t s)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return !(s & 1) && __atomic_load_n(seq, __ATOMIC_RELAXED) == s;
+}
+
+static inline bool seqc_write_begin(uint64_t *seq, uint64_t *s)
+{
+	*s = __atomic_load_n(seq, __ATOMIC_RELAXED);
+	if ((*s & 1) ||
+	    !__atomic_compare_exchange_n(seq, s, *s + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return true;
+}
+
+static inline void seqc_write_end(uint64_t *seq, uint64_t s)
+{
+	__atomic_store_n(seq, s + 2, __ATOMIC_RELEASE);
+}
+
 /* The first non-zero word of w at or after i, or n: the next used slot of
  * a table or side-table page (a zero word is empty in every format, as a
  * fresh zeroed table is). Empty slots are tested eight at a time: one at

@@ -158,16 +158,13 @@ static void set_cursor_keep(mmu_transaction_t *ta, paddr_t pa, void *view, vaddr
 	if (ta->setcur & TXN_SETCUR_KEPT)
 		return;
 	ta->setcur |= TXN_SETCUR_KEPT;
-	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
-	if ((s & 1) || !lock_holds(ta, va, va) ||
-	    !__atomic_compare_exchange_n(&c->seq, &s, s + 1, false, __ATOMIC_ACQUIRE,
-	                                 __ATOMIC_RELAXED))
+	uint64_t s;
+	if (!lock_holds(ta, va, va) || !seqc_write_begin(&c->seq, &s))
 		return;   /* another writer has it: the next walk keeps it */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&c->region, r + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->table, pa, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->view, view, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+	seqc_write_end(&c->seq, s);
 }
 
 /* set_cursor past its first checks. */
@@ -175,15 +172,16 @@ static bool set_cursor_look(mmu_transaction_t *ta, vaddr_t va, struct table *t)
 {
 	uint64_t r;
 	struct mmu_set_cursor *c = set_cursor_slot(ta, va, &r);
-	uint64_t s = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	uint64_t s = seqc_read_begin(&c->seq);
 	uint64_t reg = __atomic_load_n(&c->region, __ATOMIC_RELAXED);
 	paddr_t pa = __atomic_load_n(&c->table, __ATOMIC_RELAXED);
 	pt_entry_t *view = __atomic_load_n(&c->view, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	/* Held: every caller took va's region just before (lock_span noted it
 	 * in lk_lo..lk_hi), so the inline half of lock_holds answers, and
-	 * this function calls nothing. */
-	if ((s & 1) || reg != r + 1 || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s ||
+	 * this function calls nothing. (s & 1) ahead of seqc_read_ok, which
+	 * tests it too (the compiler folds the two): in that order a miss
+	 * costs what it did before the helper (callgrind, pp-map). */
+	if ((s & 1) || reg != r + 1 || !seqc_read_ok(&c->seq, s) ||
 	    va < ta->lk_lo || va > ta->lk_hi) {
 		/* Missed: likely random addresses, where one slot per MMU_SET_CURSORS
 		 * regions rarely holds the one wanted (see TXN_SETCUR_MISSED). */

@@ -199,13 +199,11 @@ static int eng_add_one(mmu_transaction_t *ta, vaddr_t va, paddr_t pa, uint64_t b
  * mmu_add's entry checks are (mmu.c, "entry checks"). */
 static bool found_get(struct txn_fast *f, uint64_t key, unsigned l)
 {
-	uint64_t s = __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_ACQUIRE);
+	uint64_t s = seqc_read_begin(&THIS_MODE.found.seq);
 	uint64_t k = __atomic_load_n(&THIS_MODE.found.key, __ATOMIC_RELAXED);
 	uint64_t w = __atomic_load_n(&THIS_MODE.found.word, __ATOMIC_RELAXED);
 	uint64_t fl = __atomic_load_n(&THIS_MODE.found.level, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if ((s & 1) || k != key || fl != l || !w ||
-	    __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_RELAXED) != s)
+	if (k != key || fl != l || !w || !seqc_read_ok(&THIS_MODE.found.seq, s))
 		return false;
 	f->find_key = key;
 	f->find_word = w;
@@ -215,15 +213,13 @@ static bool found_get(struct txn_fast *f, uint64_t key, unsigned l)
 
 static void found_put(const struct txn_fast *f)
 {
-	uint64_t s = __atomic_load_n(&THIS_MODE.found.seq, __ATOMIC_RELAXED);
-	if ((s & 1) || !__atomic_compare_exchange_n(&THIS_MODE.found.seq, &s, s + 1, false,
-	                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	uint64_t s;
+	if (!seqc_write_begin(&THIS_MODE.found.seq, &s))
 		return;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&THIS_MODE.found.key, f->find_key, __ATOMIC_RELAXED);
 	__atomic_store_n(&THIS_MODE.found.word, f->find_word, __ATOMIC_RELAXED);
 	__atomic_store_n(&THIS_MODE.found.level, f->find_level, __ATOMIC_RELAXED);
-	__atomic_store_n(&THIS_MODE.found.seq, s + 2, __ATOMIC_RELEASE);
+	seqc_write_end(&THIS_MODE.found.seq, s);
 }
 
 static int eng_find_one(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out, vaddr_t *base)

@@ -62,15 +62,6 @@ static bool run_fresh(mmu_transaction_t *ta, const struct table *t)
 	return t->pg && t->gen == ta->gen && t->pg->born_op == ta->op_seq;
 }
 
-static void run_stored(struct txn_page *pg, size_t lo, size_t hi)
-{
-	pg->whole_count = 0;
-	if (lo < pg->stored_lo)
-		pg->stored_lo = (uint32_t)lo;
-	if (hi > pg->stored_hi)
-		pg->stored_hi = (uint32_t)hi;
-}
-
 /* The last slot of the table holding va that lies wholly inside
  * [va, last] (va's own does). */
 static size_t run_end(vaddr_t va, vaddr_t last, unsigned l)

@@ -409,11 +409,7 @@ int txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t v
 			return err;
 	}
 	*w = val;
-	pg->whole_count = 0;
-	if (idx < pg->stored_lo)
-		pg->stored_lo = (uint32_t)idx;
-	if (idx > pg->stored_hi)
-		pg->stored_hi = (uint32_t)idx;
+	run_stored(pg, idx, idx);
 	return 0;
 }
 
@@ -427,11 +423,7 @@ int txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t
 			return err;
 		}
 	}
-	pg->whole_count = 0;
-	if (lo < pg->stored_lo)
-		pg->stored_lo = (uint32_t)lo;
-	if (hi > pg->stored_hi)
-		pg->stored_hi = (uint32_t)hi;
+	run_stored(pg, lo, hi);
 	return 0;
 }
 

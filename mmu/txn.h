@@ -57,6 +57,19 @@ struct txn_page {
 	struct txn_page *all;    /* every record, newest first */
 };
 
+/* Words [lo, hi] of private page pg were stored into: the stored range
+ * grows to cover them and the count kept for a born table is dropped.
+ * Every store into a private page notes it, through txn_store and
+ * txn_stored_run or, where the caller stores directly, here. */
+static inline void run_stored(struct txn_page *pg, size_t lo, size_t hi)
+{
+	pg->whole_count = 0;
+	if (lo < pg->stored_lo)
+		pg->stored_lo = (uint32_t)lo;
+	if (hi > pg->stored_hi)
+		pg->stored_hi = (uint32_t)hi;
+}
+
 /* Bracket one API call. txn_op_begin returns 0; txn_op_end(ta, err)
  * undoes the call's changes when err != 0. */
 int  txn_op_begin(mmu_transaction_t *ta);
@@ -97,7 +110,9 @@ int  txn_store(mmu_transaction_t *ta, struct txn_page *pg, size_t idx, uint64_t 
 /* Words [lo, hi] of the private page pg, all 0 before this call, were
  * just stored into directly (a run of new entries): journaled as one entry
  * (undone by zeroing them) when the page predates the call. Returns 0, or
- * -ENOMEM after zeroing them again. */
+ * -ENOMEM after zeroing them again. For a page born in this call only the
+ * stored range is noted (any words then: nothing is journaled) and it
+ * returns 0. */
 int  txn_stored_run(mmu_transaction_t *ta, struct txn_page *pg, size_t lo, size_t hi);
 /* Store into a word of the transaction state (journaled). */
 int  txn_store_word(mmu_transaction_t *ta, uint64_t *word, uint64_t val);
