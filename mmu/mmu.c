@@ -235,10 +235,12 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 static void win_fold(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
-	mmu_win_run_end_(w);
-	if (w->has_current == MMU_WIN_CUR_RUN_)
-		mmu_win_settle_(w);
-	w->run_next = 0;
+	if (w->run_next) {   /* (a run: only where the window took adds) */
+		mmu_win_run_end_(w);
+		if (w->has_current == MMU_WIN_CUR_RUN_)
+			mmu_win_settle_(w);
+		w->run_next = 0;
+	}
 	if (w->lo <= w->hi) {   /* stored into */
 		uint64_t page = 1ull << w->page_shift;
 		struct txn_delta *d = &ta->delta[HALF_USER];
@@ -316,9 +318,12 @@ static void win_try(mmu_transaction_t *ta)
 	const struct mmu_backend *be = mmu_cur->be;
 	/* The entry word mmu_add may store inline: one that mmu_add's checks
 	 * passed, for a base page of the user half. */
-	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
-	uint64_t add_bits = ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL) ?
-	                    ta->fast.add_bits : 0;
+	uint64_t add_bits = 0;
+	if (ta->fast.add_key) {
+		mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+		if (k.order == 0 && !(k.flags & MMU_EF_GLOBAL))
+			add_bits = ta->fast.add_bits;
+	}
 	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg, add_bits))
 		return;
 	w->adds = 0;
