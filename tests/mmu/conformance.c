@@ -1976,6 +1976,21 @@ static void case_window_change(struct ctx *c)
 	drop_snap(&empty);
 }
 
+/* The leaf table at base (span bytes) removed by one mmu_remove_range,
+ * which unlinks it whole by its count: nothing may be left. */
+static void remove_table(struct ctx *c, mmu_translation_set_t *t, vaddr_t base, uint64_t span,
+                         const char *what, int how)
+{
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "%s %d: remove the table", what, how);
+	EXPECT_RC(c, mmu_commit(&ta), 0, "%s %d: commit the removal", what, how);
+	const struct mmu_stats *st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "%s %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", what, how,
+		      st->entries[0], st->mapped_bytes);
+}
+
 /* A leaf table a range fill wrote whole has its per-table count known at
  * commit without reading it back (pt_engine_range.h, fill_whole); any
  * later store into it in the same transaction (a range removal, a remove,
@@ -2012,13 +2027,7 @@ static void case_whole_count(struct ctx *c)
 		if (st->entries[0] != want)
 			failf(c, "whole count %d: %" PRIu64 " entries, expected %" PRIu64, how,
 			      st->entries[0], want);
-		mmu_transaction(&ta, t);
-		EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count %d: remove the table", how);
-		EXPECT_RC(c, mmu_commit(&ta), 0, "whole count %d: commit the removal", how);
-		st = stats(c, t);
-		if (st->entries[0] || st->mapped_bytes)
-			failf(c, "whole count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
-			      st->entries[0], st->mapped_bytes);
+		remove_table(c, t, base, span, "whole count", how);
 	}
 	/* A table born in an earlier call of the transaction, then a range
 	 * that fills two of its slots and fails on the third (-EEXIST): the
@@ -2030,13 +2039,7 @@ static void case_whole_count(struct ctx *c)
 	EXPECT_RC(c, mmu_add_range(&ta, ent(pa_for(c, tbl, 1), R | W, 0), base, 4 * page), -EEXIST,
 	          "whole count: a range over it");
 	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit after a failed range");
-	mmu_transaction(&ta, t);
-	EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count: remove the table");
-	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit the removal");
-	st = stats(c, t);
-	if (st->entries[0] || st->mapped_bytes)
-		failf(c, "whole count after a failed range: removed, %" PRIu64 " entries %" PRIu64
-		      " bytes left", st->entries[0], st->mapped_bytes);
+	remove_table(c, t, base, span, "whole count after a failed range", 0);
 
 	/* Runs of mmu_add into a leaf table born in the transaction go inline
 	 * (the call window, include/mmu.h), which records a run of adds into
@@ -2114,13 +2117,7 @@ static void case_whole_count(struct ctx *c)
 			else
 				expect_entry(c, t, &w, "window count: committed");
 		}
-		mmu_transaction(&ta, t);
-		EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "window count %d: remove the table", how);
-		EXPECT_RC(c, mmu_commit(&ta), 0, "window count %d: commit the removal", how);
-		st = stats(c, t);
-		if (st->entries[0] || st->mapped_bytes)
-			failf(c, "window count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
-			      st->entries[0], st->mapped_bytes);
+		remove_table(c, t, base, span, "window count", how);
 	}
 }
 
