@@ -73,9 +73,11 @@ static size_t run_end(vaddr_t va, vaddr_t last, unsigned l)
 }
 
 /* Write c's leaves into slots i.. end of w, table t's private page, while
- * they are empty (check) or all of them: the first slot not written. */
+ * they are empty (check) or all of them: the first slot not written. An
+ * unchecked fill reads ahead (not NULL: the page it fills next) a cache
+ * line per line it writes, see fill_whole. */
 static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table *t,
-                         const struct leaf_change *c, bool check)
+                         const struct leaf_change *c, bool check, const pt_entry_t *ahead)
 {
 	unsigned l = t->level;
 	uint64_t step = lvl_bytes(l);
@@ -91,18 +93,25 @@ static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table
 		for (; k <= end && !w[k]; k++, d += inc)
 			w[k] = d;
 	else {
-		/* Four stores a round from two values, d and e = d + inc, each
-		 * advanced once a round: written as d, d + inc, d + 2 * inc...
-		 * the compiler chains every slot's add to the last one, one
-		 * store per add's latency. The empty asm hides that e is d + inc,
-		 * so the two chains stay apart. */
-		pt_entry_t e = d + inc, c2 = 2 * inc, c4 = 4 * inc;
+		/* Eight stores (a 64-byte line of a page-aligned table) a round
+		 * from two values, d and e = d + inc, each advanced once a
+		 * round: written as d, d + inc, d + 2 * inc... the compiler
+		 * chains every slot's add to the last one, one store per add's
+		 * latency. The empty asm hides that e is d + inc, so the two
+		 * chains stay apart. */
+		pt_entry_t e = d + inc, c2 = 2 * inc, c4 = 4 * inc, c6 = 6 * inc, c8 = 8 * inc;
+		const pt_entry_t *pf = ahead ? ahead : w;
 		__asm__("" : "+r"(e));
-		for (; k + 3 <= end; k += 4, d += c4, e += c4) {
+		for (; k + 7 <= end; k += 8, d += c8, e += c8) {
+			__builtin_prefetch(pf + k, 1, 3);
 			w[k] = d;
 			w[k + 1] = e;
 			w[k + 2] = d + c2;
 			w[k + 3] = e + c2;
+			w[k + 4] = d + c4;
+			w[k + 5] = e + c4;
+			w[k + 6] = d + c6;
+			w[k + 7] = e + c6;
 		}
 		for (; k <= end; k++, d += inc)
 			w[k] = d;
@@ -110,12 +119,26 @@ static size_t fill_slots(pt_entry_t *w, size_t i, size_t end, const struct table
 	return k;
 }
 
-/* Table t, born in this call and not zeroed, lies wholly inside c: every
- * slot gets c's leaf, none is checked. Returns 0. */
-static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c)
+/*
+ * Table t, born in this call and not zeroed, lies wholly inside c: every
+ * slot gets c's leaf, none is checked. Returns 0.
+ *
+ * ahead: the page of the next table filled whole, or NULL. A fresh table
+ * page is often not in this CPU's cache (whatever ran since it was last
+ * used pushed it out), and a store to a line not in the cache waits for
+ * the line to be read first; the hardware prefetchers follow a stream only
+ * within one 4 KiB page, and the pages come from anywhere. So while one
+ * table is written, the next one's lines are fetched, a line per line
+ * written: a GiB of 4K pages whose table pages were out of the cache went
+ * from about 1.3 to 0.66 ns per page on x86-64, with them in the cache
+ * nothing changed (docs/benchmarks.md, "map-range and table pages out of
+ * the cache").
+ */
+static int fill_whole(mmu_transaction_t *ta, struct table *t, const struct leaf_change *c,
+                      const struct table *ahead)
 {
 	size_t end = lvl_entries(t->level) - 1;
-	fill_slots(t->pg->ptr, 0, end, t, c, false);
+	fill_slots(t->pg->ptr, 0, end, t, c, false, ahead ? ahead->pg->ptr : NULL);
 	remember(ta, t, t->va);
 	int err = txn_stored_run(ta, t->pg, 0, end);   /* born here: no journal, no failure */
 	/* Its count is known: commit need not read it back (count_born). */
@@ -145,7 +168,7 @@ static int fill_leaves(mmu_transaction_t *ta, struct table *t, size_t i, size_t 
 	if (g && (i | (end + 1)) & (((size_t)1 << pt_contig_lg2(l)) - 1))
 		return 0;   /* a contiguous group is made whole or not at all */
 	pt_entry_t *w = t->pg->ptr;
-	size_t k = fill_slots(w, i, end, t, c, true);
+	size_t k = fill_slots(w, i, end, t, c, true, NULL);
 	if (g && (k & (((size_t)1 << pt_contig_lg2(l)) - 1))) {
 		/* stopped inside a group: undo its members, slot by slot from it */
 		size_t from = k & ~(((size_t)1 << pt_contig_lg2(l)) - 1);

@@ -2529,22 +2529,29 @@ static mmu_entry_t whole_scan_fn(mmu_entry_t e, vaddr_t va, void *priv)
 	return e;
 }
 
+/* [va, va + len) maps pa onwards with prot in base pages, and nothing else
+ * is mapped within margin of it (a leaf table's span: the tables a range
+ * call writes around it hold nothing more). */
 static void expect_whole(struct ctx *c, mmu_translation_set_t *t, vaddr_t va, paddr_t pa,
-                         uint64_t len, unsigned prot, const char *what)
+                         uint64_t len, uint64_t margin, unsigned prot, const char *what)
 {
 	uint64_t page = sz(c, 0);
 	struct whole_scan s = { .va = va, .pa = pa, .page = page, .prot = prot };
-	EXPECT_RC(c, mmu_scan(t, va, va + len, whole_scan_fn, &s), 0, "%s: mmu_scan", what);
+	EXPECT_RC(c, mmu_scan(t, va - margin, va + len + margin, whole_scan_fn, &s), 0,
+	          "%s: mmu_scan", what);
 	if (s.n != len / page || s.bad)
-		failf(c, "%s: mmu_scan saw %" PRIu64 " base pages (expected %" PRIu64 "), %" PRIu64
-		      " wrong, the first at %#" PRIx64, what, s.n, len / page, s.bad, s.first_bad);
+		failf(c, "%s: mmu_scan saw %" PRIu64 " base pages (expected %" PRIu64 " and none "
+		      "within %#" PRIx64 " around), %" PRIu64 " wrong, the first at %#" PRIx64, what,
+		      s.n, len / page, margin, s.bad, s.first_bad);
 	expect_range(c, t, va, pa, len, prot, MMU_MEM_NORMAL, what);   /* walked, sampled */
 }
 
 /*
  * The range calls over whole leaf tables and the partial ones around them:
  * the per-table loops (a new table the map covers filled whole without
- * being zeroed, a run rewritten in one pass, a committed table unlinked
+ * being zeroed, three in a row so that one is born while the one before
+ * is filled (whole_ahead), and nothing mapped past either end of the
+ * range, a run rewritten in one pass, a committed table unlinked
  * whole by its count, a table of this transaction removed by one read
  * pass). Every base page is checked by mmu_scan, up to 1024 of them by the
  * hardware walk.
@@ -2558,7 +2565,7 @@ static void case_ranges_whole(struct ctx *c)
 	unsigned o = c->env.geo.page_shift - 3;   /* a leaf table's span (or more) */
 	if (o + 3 > c->env.geo.max_order)
 		return;
-	uint64_t span = sz(c, o), len = 2 * span + 5 * page;
+	uint64_t span = sz(c, o), len = 3 * span + 5 * page;   /* 3 whole tables: one read ahead twice */
 	vaddr_t va = uva(c, o + 2, 1) + span - 3 * page;
 	paddr_t pa = pa_for(c, o + 2, 0) + span - 3 * page;
 	struct mmu_stats st0 = *stats(c, t);
@@ -2578,7 +2585,7 @@ static void case_ranges_whole(struct ctx *c)
 			break;
 		}
 		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
-		expect_whole(c, t, va, pa, len, R | W, what);
+		expect_whole(c, t, va, pa, len, span, R | W, what);
 		struct mmu_stats st = *stats(c, t);
 		if (st.entries[0] != st0.entries[0] + len / page ||
 		    st.mapped_bytes != st0.mapped_bytes + len)
@@ -2590,7 +2597,7 @@ static void case_ranges_whole(struct ctx *c)
 		mmu_transaction(&ta, t);
 		EXPECT_RC(c, mmu_protect_range(&ta, va, va + len, R), 0, "%s", what);
 		EXPECT_RC(c, mmu_commit(&ta), 0, "%s: commit", what);
-		expect_whole(c, t, va, pa, len, R, what);
+		expect_whole(c, t, va, pa, len, span, R, what);
 
 		what = "mmu_remove_range over whole leaf tables";
 		mmu_transaction(&ta, t);
@@ -2749,7 +2756,8 @@ static void case_scan_split(struct ctx *c)
 
 /* -ENOMEM at every allocation inside each range call leaves the
  * transaction as it was: committed right after, the set's tables are bit
- * for bit as before and the statistics unchanged. */
+ * for bit as before and the statistics unchanged. Also over whole leaf
+ * tables, where a table is born before the one ahead of it is filled. */
 static void case_ranges_enomem(struct ctx *c)
 {
 	if (!hx_fail_alloc_after(-1)) {
@@ -2783,11 +2791,24 @@ static void case_ranges_enomem(struct ctx *c)
 			mmu_forget(&ta);
 		return;
 	}
+	/* Whole leaf tables (kind 5): three, born one ahead of the fill
+	 * (whole_ahead), between two partly covered ones, under a committed
+	 * table: one page at the start of the block keeps it. */
+	unsigned ot = c->env.geo.page_shift - 3;
+	uint64_t span = sz(c, ot);
+	vaddr_t wva = uva(c, ot + 2, 2);
+	bool whole = ot + 3 <= c->env.geo.max_order;
+	if (whole && !EXPECT_RC(c, add_commit(t, ent(pa_for(c, 0, 11), R, 0), wva), 0,
+	                        "a page before the whole tables"))
+		return;
 	long injected = 0;
-	for (int kind = 0; kind < 5 && !c->fails; kind++) {
+	for (int kind = 0; kind < 6 && !c->fails; kind++) {
 		static const char *const names[] = { "mmu_add_range", "mmu_add_range (counted)",
 		                                     "mmu_protect_range", "mmu_remove_range",
-		                                     "mmu_remove_range (emptying a table)" };
+		                                     "mmu_remove_range (emptying a table)",
+		                                     "mmu_add_range over whole leaf tables" };
+		if (kind == 5 && !whole)
+			break;
 		long n;
 		int rc = -ENOMEM;
 		for (n = 0; rc == -ENOMEM && n < 20000 && !c->fails; n++) {
@@ -2818,8 +2839,12 @@ static void case_ranges_enomem(struct ctx *c)
 			case 3:
 				rc = mmu_remove_range(&ta, va + 2 * page, va + size - 3 * page);
 				break;
-			default:
+			case 4:
 				rc = mmu_remove_range(&ta, lone, lone + 8 * page);
+				break;
+			default:
+				rc = mmu_add_range(&ta, ent(pa_for(c, ot + 2, 1) + span - 3 * page, R | W, 0),
+				                   wva + span - 3 * page, 3 * span + 5 * page);
 				break;
 			}
 			hx_fail_alloc_after(-1);
