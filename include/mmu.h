@@ -65,6 +65,15 @@ typedef struct mmu_transaction mmu_transaction_t;
  * cur_va and its cur_pa is in its word of the window (not stored: fewer
  * stores per add); closing the window writes both (mmu/mmu.c win_fold). */
 #define MMU_WIN_CUR_ADDED_ 2
+/* has_current while the current entry is the last add of the window's
+ * run (run_next - 1): cur_va and cur_word unset too, until
+ * mmu_win_settle_ writes them and makes it MMU_WIN_CUR_ADDED_. The inline
+ * mmu_remove and mmu_update take only the low bits' states (1, ADDED). */
+#define MMU_WIN_CUR_RUN_ 4
+/* cur_state of a run whose next add is word 0 (the word's index is
+ * added): has_current MMU_WIN_CUR_RUN_, cur_locked. Little-endian, as
+ * mmu/mmu.c asserts. */
+#define MMU_WIN_RUN_STATE_ ((uint32_t)MMU_WIN_CUR_RUN_ << 16 | 1u << 24)
 
 struct mmu_window_ {
 	uint64_t *slots;       /* the leaf table's words as the transaction sees them */
@@ -82,15 +91,27 @@ struct mmu_window_ {
 	uint64_t  find_word;   /* ... and the entry word it reads as (0: no find inline) */
 	uint64_t  attr_mask;   /* a leaf's bits outside its output address field */
 	uint64_t  page_mask;   /* ~(base page size - 1) */
-	int32_t   adds;        /* entries added inline, less those removed */
-	uint32_t  lo, hi;      /* the lowest and highest word stored inline */
+	int32_t   adds;        /* entries added inline, less those removed ... */
+	uint32_t  lo, hi;      /* ... the lowest and highest word stored inline: the
+	                          run below not yet in them */
 	uint32_t  slot_mask;   /* the table's words - 1 */
+	uint32_t  run_lo;      /* the run: inline adds into words run_lo, run_lo + 1, ...
+	                          run_next - 1 in that order, kept by its ends (an add
+	                          that goes on with it compares and stores one word) and
+	                          folded into adds, lo and hi when an add starts another
+	                          (mmu_win_run_) or the window closes */
 	uint8_t   oa_shift;    /* output address field = pa >> oa_shift */
 	uint8_t   page_shift;
 	bool      changed;     /* an inline remove or update: not only new entries */
-	uint8_t   has_current;   /* the current entry (every inline call): 0 none,
-	                            1, or MMU_WIN_CUR_ADDED_ (cur_pa, find_va unset) */
-	bool      cur_locked;
+	union {                /* one word: an inline add compares the three at once */
+		struct {
+			uint16_t run_next;      /* 0: no run */
+			uint8_t  has_current;   /* the current entry (every inline call): 0 none,
+			                           1, MMU_WIN_CUR_ADDED_ or MMU_WIN_CUR_RUN_ */
+			bool     cur_locked;
+		};
+		uint32_t cur_state;
+	};
 	/* in this order: the inline calls store them one by one, not as
 	 * vector pairs (more instructions) */
 	vaddr_t   cur_va;
@@ -227,12 +248,41 @@ inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i)
 		w->lo = i;
 }
 
+/* The run of inline adds ends: into adds, lo and hi. */
+inline void mmu_win_run_end_(struct mmu_window_ *w)
+{
+	if (w->run_next) {
+		w->adds += (int32_t)(w->run_next - w->run_lo);
+		mmu_win_stored_(w, w->run_lo);
+		mmu_win_stored_(w, w->run_next - 1u);
+	}
+}
+
+/* An inline add into word i that does not go on with the run (another
+ * call came between, or another word): the run ends, and one begins. */
+inline void mmu_win_run_(struct mmu_window_ *w, uint32_t i)
+{
+	mmu_win_run_end_(w);
+	w->run_lo = i;
+	w->cur_state = MMU_WIN_RUN_STATE_ | (i + 1);
+}
+
+/* The current entry the run's last add made, written out (has_current
+ * MMU_WIN_CUR_RUN_ before): an inline remove or update of it, and
+ * mmu_current_va. It ends the run's state, not the run. */
+inline void mmu_win_settle_(struct mmu_window_ *w)
+{
+	w->cur_va = w->base + ((uint64_t)(w->run_next - 1u) << w->page_shift);
+	w->cur_word = w->add_key;
+	w->has_current = MMU_WIN_CUR_ADDED_;
+}
+
 /*
  * Inline definitions (C99 6.7.4: mmu/mmu.c emits the external ones): a
  * call inside the open window is a few loads, one compare of the entry
  * word, and for mmu_add one store into the transaction's private copy of
- * the table. The entry is two words, pa then the rest, in both views of
- * mmu_entry_t.
+ * the table and one compare and store of the run it goes on with. The
+ * entry is two words, pa then the rest, in both views of mmu_entry_t.
  */
 inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 {
@@ -241,15 +291,17 @@ inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	__builtin_memcpy(ew, &e, sizeof(ew));
 	uint64_t off = va - w->base;
 	if (ew[1] == w->add_key && !(off & w->add_off) && !(ew[0] & w->pa_bad)) {
-		uint32_t i = (uint32_t)(off >> w->page_shift);
+		uint64_t i = off >> w->page_shift;   /* below slot_mask < 2^16 */
 		if (!w->slots[i]) {
 			w->slots[i] = w->add_bits | ew[0] >> w->oa_shift;
-			mmu_win_stored_(w, i);
-			w->adds++;
-			w->has_current = MMU_WIN_CUR_ADDED_;
-			w->cur_locked = true;
-			w->cur_va = va;
-			w->cur_word = ew[1];
+			/* The next word of the run, whose last add is still
+			 * the current entry: the run grows by one (+, not |:
+			 * one instruction, the same for i < 2^16). */
+			uint32_t s = MMU_WIN_RUN_STATE_ + (uint32_t)i;
+			if (w->cur_state == s)
+				w->cur_state = s + 1;
+			else
+				mmu_win_run_(w, (uint32_t)i);
 			return 0;
 		}
 	}
@@ -292,7 +344,8 @@ inline int mmu_remove(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = (struct mmu_window_ *)(void *)ta;
 	uint64_t off = w->cur_va - w->base;
-	if (!(w->cur_word & w->chg_mask) && w->has_current && w->cur_locked && !(off & w->find_off)) {
+	if (!(w->cur_word & w->chg_mask) && (w->has_current & (MMU_WIN_CUR_RUN_ - 1)) &&
+	    w->cur_locked && !(off & w->find_off)) {
 		uint32_t i = (uint32_t)(off >> w->page_shift);
 		uint64_t *s = w->slots;
 		if (s[(i + 1) & w->slot_mask] | s[(i - 1) & w->slot_mask]) {
@@ -304,7 +357,7 @@ inline int mmu_remove(mmu_transaction_t *ta)
 			return 0;
 		}
 	}
-	return mmu_remove_call_(ta);
+	return mmu_remove_call_(ta);   /* (which settles a run's last add and comes back) */
 }
 
 inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
@@ -314,7 +367,8 @@ inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 	__builtin_memcpy(ew, &e, sizeof(ew));
 	uint64_t off = w->cur_va - w->base;
 	if (!(w->cur_word & w->chg_mask) && ew[1] == w->upd_key &&
-	    w->has_current && w->cur_locked && !(off & w->find_off) && !(ew[0] & w->pa_bad)) {
+	    (w->has_current & (MMU_WIN_CUR_RUN_ - 1)) && w->cur_locked &&
+	    !(off & w->find_off) && !(ew[0] & w->pa_bad)) {
 		uint32_t i = (uint32_t)(off >> w->page_shift);
 		w->slots[i] = w->upd_bits | ew[0] >> w->oa_shift;
 		mmu_win_stored_(w, i);
@@ -323,7 +377,7 @@ inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e)
 		w->cur_word = ew[1];
 		return 0;
 	}
-	return mmu_update_call_(ta, e);
+	return mmu_update_call_(ta, e);   /* (which settles a run's last add and comes back) */
 }
 
 /*

@@ -235,6 +235,12 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 static void win_fold(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
+	if (w->run_next) {   /* (a run: only where the window took adds) */
+		mmu_win_run_end_(w);
+		if (w->has_current == MMU_WIN_CUR_RUN_)
+			mmu_win_settle_(w);
+		w->run_next = 0;
+	}
 	if (w->lo <= w->hi) {   /* stored into */
 		uint64_t page = 1ull << w->page_shift;
 		struct txn_delta *d = &ta->delta[HALF_USER];
@@ -252,7 +258,13 @@ static void win_fold(mmu_transaction_t *ta)
 		/* Pages changed: each add once; with removes or updates, the
 		 * words between the lowest and highest stored (at least as many) */
 		f->pages += w->changed ? w->hi - w->lo + 1 : (uint64_t)w->adds;
-		run_stored(ta->win_pg, w->lo, w->hi);
+		struct txn_page *pg = ta->win_pg;
+		uint32_t was = pg->whole_count;
+		run_stored(pg, w->lo, w->hi);
+		/* A born table's count stays known through adds alone (the
+		 * engine's window set win_cnt: nothing else stored there since) */
+		if (!w->changed && ta->win_cnt)
+			pg->whole_count = was + (uint32_t)w->adds * ta->win_cnt;
 	}
 	if (w->has_current == MMU_WIN_CUR_ADDED_) {
 		/* The last inline add's entry, still in its word (an inline
@@ -283,6 +295,14 @@ _Static_assert(((MMU_EF_GLOBAL | MMU_EF_ACCESSED | MMU_EF_DIRTY | MMU_EF_COUNTED
                  MMU_EF_CLEAN) & (MMU_WIN_NO_KEY_ >> 48)) == 0 &&
                __builtin_offsetof(struct mmu_entry, flags) == 14,
                "MMU_WIN_NO_KEY_ must be a flag bit no entry has");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
+               __builtin_offsetof(struct mmu_window_, run_next) ==
+               __builtin_offsetof(struct mmu_window_, cur_state) &&
+               __builtin_offsetof(struct mmu_window_, has_current) ==
+               __builtin_offsetof(struct mmu_window_, cur_state) + 2 &&
+               __builtin_offsetof(struct mmu_window_, cur_locked) ==
+               __builtin_offsetof(struct mmu_window_, cur_state) + 3,
+               "MMU_WIN_RUN_STATE_ is has_current and cur_locked above run_next");
 
 /* The entry word bits a current entry mmu_remove and mmu_update take
  * inline must have clear: a plain base page (order 0, no counter; the user
@@ -296,11 +316,20 @@ static void win_try(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
 	const struct mmu_backend *be = mmu_cur->be;
-	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg))
+	/* The entry word mmu_add may store inline: one that mmu_add's checks
+	 * passed, for a base page of the user half. */
+	uint64_t add_bits = 0;
+	if (ta->fast.add_key) {
+		mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
+		if (k.order == 0 && !(k.flags & MMU_EF_GLOBAL))
+			add_bits = ta->fast.add_bits;
+	}
+	if (!be->window || ta->status || !be->window(ta, w, &ta->win_pg, add_bits))
 		return;
 	w->adds = 0;
 	w->lo = ~0u;
 	w->hi = 0;
+	w->run_next = 0;
 	w->changed = false;
 	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
 	w->slot_mask = (uint32_t)(~w->find_off >> w->page_shift);
@@ -315,17 +344,16 @@ static void win_try(mmu_transaction_t *ta)
 	 * inline statistics (the adds and removes count into it). */
 	struct txn_delta *d = &ta->delta[HALF_USER];
 	int i;
-	if (!ta->win_pg || (i = delta_slot(d, 0)) < 0)
-		return;
+	if (!ta->win_pg || (i = delta_slot(d, 0)) < 0 || w->slot_mask >= UINT16_MAX)
+		return;   /* (a run's next word must fit run_next) */
 	if (i == d->used) {
 		d->order[d->used++] = 0;
 		d->n[i] = 0;
 	}
 	w->chg_mask = WIN_PLAIN_MASK;
-	mmu_entry_t k = mmu_entry_with_key(0, ta->fast.add_key);
-	if (ta->fast.add_key && k.order == 0 && !(k.flags & MMU_EF_GLOBAL)) {
+	if (add_bits) {
 		w->add_key = ta->fast.add_key;
-		w->add_bits = ta->fast.add_bits;
+		w->add_bits = add_bits;
 	}
 	/* The word the last mmu_update stored through the layer (a plain base
 	 * page of the user half, checked there): its bits once per word. */
@@ -375,6 +403,18 @@ static inline __attribute__((always_inline)) bool txn_ok(mmu_transaction_t *ta)
 	if (!txn_ok_run(ta))
 		return false;
 	ta->win_region = ~0ull;
+	return true;
+}
+
+/* The current entry is the last add of the open window's run
+ * (MMU_WIN_CUR_RUN_, include/mmu.h): written out, and true, so that the
+ * inline mmu_remove or mmu_update that sent it here takes it inline
+ * after all (the state they take, MMU_WIN_CUR_ADDED_, is not sent back). */
+static bool win_run_current(mmu_transaction_t *ta)
+{
+	if (!txn_open(ta) || ta->win.has_current != MMU_WIN_CUR_RUN_)
+		return false;
+	mmu_win_settle_(&ta->win);
 	return true;
 }
 
@@ -765,7 +805,7 @@ void mmu_transaction(mmu_transaction_t *ta, mmu_translation_set_t *t)
 	ta->win.add_key = ta->win.upd_key = MMU_WIN_NO_KEY_;
 	ta->win.find_word = 0;
 	ta->win.chg_mask = ~0ull;
-	ta->win.has_current = ta->win.cur_locked = false;
+	ta->win.cur_state = 0;   /* no current entry, no run */
 	ta->win_region = ~0ull;
 	if (!t || t->magic != MMU_SET_MAGIC || t->mode != mmu_cur) {
 		ta->status = -EINVAL;
@@ -834,6 +874,9 @@ extern inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va);
 extern inline int mmu_remove(mmu_transaction_t *ta);
 extern inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
 extern inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i);
+extern inline void mmu_win_run_end_(struct mmu_window_ *w);
+extern inline void mmu_win_run_(struct mmu_window_ *w, uint32_t i);
+extern inline void mmu_win_settle_(struct mmu_window_ *w);
 
 /* mmu_find's lockless read of a region another transaction holds; apart,
  * so that a find under the region's lock saves few registers. */
@@ -898,7 +941,11 @@ int mmu_find_call_(mmu_transaction_t *ta, vaddr_t va, mmu_entry_t *out)
 
 vaddr_t mmu_current_va(mmu_transaction_t *ta)
 {
-	return txn_open(ta) && ta->win.has_current ? ta->win.cur_va : 0;   /* the window stays */
+	if (!txn_open(ta) || !ta->win.has_current)
+		return 0;
+	if (ta->win.has_current == MMU_WIN_CUR_RUN_)
+		mmu_win_settle_(&ta->win);   /* the window stays */
+	return ta->win.cur_va;
 }
 
 /* ---- entry checks ----------------------------------------------------------
@@ -989,6 +1036,8 @@ static int remove_general(mmu_transaction_t *ta, mmu_entry_t cur);
  * current entry), -EBUSY or -ENOMEM. */
 int mmu_remove_call_(mmu_transaction_t *ta)
 {
+	if (win_run_current(ta))
+		return mmu_remove(ta);
 	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)
@@ -1031,6 +1080,8 @@ static __attribute__((noinline)) int remove_general(mmu_transaction_t *ta, mmu_e
  */
 int mmu_update_call_(mmu_transaction_t *ta, mmu_entry_t e)
 {
+	if (win_run_current(ta))
+		return mmu_update(ta, e);
 	if (!txn_ok_run(ta))
 		return -EINVAL;
 	if (!ta->win.has_current)

@@ -207,8 +207,11 @@ struct mmu_backend {
 	int  (*remove_one)(mmu_transaction_t *ta, vaddr_t va, unsigned order);
 	/* Open the call window (mmu.c) over the cursor's table when it can
 	 * be: its words, base, offsets and address field, and *pg its
-	 * private page (NULL: read-only). false: no window. */
-	bool (*window)(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg);
+	 * private page (NULL: read-only); ta->win_cnt for inline adds of a
+	 * base-page leaf with descriptor bits add_bits (0: none inline).
+	 * false: no window. */
+	bool (*window)(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg,
+	               uint64_t add_bits);
 #ifdef MMU_HOST
 	/* Host: the registers a walker needs; pages for snapshots. */
 	void (*hwstate)(mmu_translation_set_t *t, struct mmu_host_hwstate *out);

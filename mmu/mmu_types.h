@@ -154,10 +154,14 @@ struct mmu_transaction {
 	 * win.cur_pa and win.cur_word (the entry as last reported: cur_entry()),
 	 * win.cur_locked (it was found under its stripes). With the window
 	 * open, cur_pa and find_va of an entry an inline mmu_add made
-	 * (has_current == MMU_WIN_CUR_ADDED_) are unset until win_fold. */
+	 * (has_current == MMU_WIN_CUR_ADDED_) are unset until win_fold, and
+	 * cur_va and cur_word too while it is the last add of the window's
+	 * run (MMU_WIN_CUR_RUN_: mmu_win_settle_ writes them). */
 	struct mmu_window_ win;
 	struct txn_page *win_pg;             /* the window's private page, NULL: read-only */
 	uint64_t win_region;                 /* lock region of the last call that could open it */
+	uint32_t win_cnt;                    /* what an inline add adds to win_pg's per-table
+	                                        count, kept while it is known; 0: not kept */
 	struct mmu_translation_set *set;
 	struct mmu_txn_state *st;            /* allocated when a change needs it, NULL before */
 	uint32_t magic;                      /* MMU_TXN_MAGIC while open */

@@ -298,10 +298,39 @@ static int eng_remove_one(mmu_transaction_t *ta, vaddr_t va, unsigned order)
 	return 0;
 }
 
+/* A table born in the transaction keeps its count known through the
+ * window's adds (txn_page.whole_count: commit need not scan it,
+ * count_born): the unit one inline add of a base-page leaf with
+ * descriptor bits `bits` adds to it, after making pg's count known if it is not yet and
+ * the words stored so far are few (the window opens after the first
+ * store into a new table: one word). 0: unknown, the window's stores
+ * clear it (win_fold). The adds are never undone alone (nothing inline
+ * fails after its store, and forget drops the page), as eng_add_group's. */
+#define WIN_RECOUNT_MAX 8
+
+static uint32_t win_count(struct txn_page *pg, uint64_t bits)
+{
+	if (!pg || pg->live || pg->raw || !bits)
+		return 0;
+	if (!(pg->whole_count & CNT_KNOWN)) {
+		if (pg->stored_lo <= pg->stored_hi && pg->stored_hi - pg->stored_lo >= WIN_RECOUNT_MAX)
+			return 0;
+		cnt_set(pg, 0, false);
+		if (pg->stored_lo <= pg->stored_hi)
+			pg->whole_count |= cnt_scan(pg->ptr, 0, pg->stored_lo, pg->stored_hi);
+	}
+	/* A plain leaf: mmu_add builds descriptor bits only for an entry
+	 * that is not annotated (mmu.c add_cache), and a base page alone is
+	 * no contiguous group member (cnt_of, not called here: a second
+	 * caller stops its inlining into commit's eng_publish_def). */
+	return CNT_PLAIN;
+}
+
 /* The call window over the cursor's table (mmu/mmu.c, "the call window"):
  * a leaf table of base pages in the user half whose stripe ta holds, read
  * without deferred stores. */
-static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg)
+static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_page **pg,
+                       uint64_t add_bits)
 {
 	if (THIS_MODE.win_oa_shift < 0 || !ta->walk.view || ta->walk.level != 0 ||
 	    in_kernel_half(ta->walk.first) || (!ta->walk.pg && ta->def.n) ||
@@ -316,5 +345,6 @@ static bool eng_window(mmu_transaction_t *ta, struct mmu_window_ *w, struct txn_
 	w->page_mask = ~(lvl_bytes(0) - 1);
 	w->oa_shift = (uint8_t)THIS_MODE.win_oa_shift;
 	*pg = ta->walk.pg;
+	ta->win_cnt = win_count(ta->walk.pg, add_bits);
 	return true;
 }

@@ -1976,6 +1976,21 @@ static void case_window_change(struct ctx *c)
 	drop_snap(&empty);
 }
 
+/* The leaf table at base (span bytes) removed by one mmu_remove_range,
+ * which unlinks it whole by its count: nothing may be left. */
+static void remove_table(struct ctx *c, mmu_translation_set_t *t, vaddr_t base, uint64_t span,
+                         const char *what, int how)
+{
+	mmu_transaction_t ta;
+	mmu_transaction(&ta, t);
+	EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "%s %d: remove the table", what, how);
+	EXPECT_RC(c, mmu_commit(&ta), 0, "%s %d: commit the removal", what, how);
+	const struct mmu_stats *st = stats(c, t);
+	if (st->entries[0] || st->mapped_bytes)
+		failf(c, "%s %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", what, how,
+		      st->entries[0], st->mapped_bytes);
+}
+
 /* A leaf table a range fill wrote whole has its per-table count known at
  * commit without reading it back (pt_engine_range.h, fill_whole); any
  * later store into it in the same transaction (a range removal, a remove,
@@ -2012,13 +2027,7 @@ static void case_whole_count(struct ctx *c)
 		if (st->entries[0] != want)
 			failf(c, "whole count %d: %" PRIu64 " entries, expected %" PRIu64, how,
 			      st->entries[0], want);
-		mmu_transaction(&ta, t);
-		EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count %d: remove the table", how);
-		EXPECT_RC(c, mmu_commit(&ta), 0, "whole count %d: commit the removal", how);
-		st = stats(c, t);
-		if (st->entries[0] || st->mapped_bytes)
-			failf(c, "whole count %d: removed, %" PRIu64 " entries %" PRIu64 " bytes left", how,
-			      st->entries[0], st->mapped_bytes);
+		remove_table(c, t, base, span, "whole count", how);
 	}
 	/* A table born in an earlier call of the transaction, then a range
 	 * that fills two of its slots and fails on the third (-EEXIST): the
@@ -2030,13 +2039,86 @@ static void case_whole_count(struct ctx *c)
 	EXPECT_RC(c, mmu_add_range(&ta, ent(pa_for(c, tbl, 1), R | W, 0), base, 4 * page), -EEXIST,
 	          "whole count: a range over it");
 	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit after a failed range");
-	mmu_transaction(&ta, t);
-	EXPECT_RC(c, mmu_remove_range(&ta, base, base + span), 0, "whole count: remove the table");
-	EXPECT_RC(c, mmu_commit(&ta), 0, "whole count: commit the removal");
-	st = stats(c, t);
-	if (st->entries[0] || st->mapped_bytes)
-		failf(c, "whole count after a failed range: removed, %" PRIu64 " entries %" PRIu64
-		      " bytes left", st->entries[0], st->mapped_bytes);
+	remove_table(c, t, base, span, "whole count after a failed range", 0);
+
+	/* Runs of mmu_add into a leaf table born in the transaction go inline
+	 * (the call window, include/mmu.h), which records a run of adds into
+	 * consecutive slots by its ends and keeps the table's count (commit does
+	 * not scan it, mmu/pt_engine_one.h win_count): in order, in reverse, with
+	 * gaps filled later, broken by finds, with an inline remove or update
+	 * among them (the count is then taken at commit). After an add the
+	 * current entry is the page just added; a remove of it takes that page.
+	 * The statistics must be exact and a whole-table removal, which trusts
+	 * the count, must leave nothing. */
+	enum { K = 48 };
+	for (int how = 0; how < 5; how++) {
+		uint64_t want = 0;
+		mmu_transaction(&ta, t);
+		for (unsigned j = 0; j < K; j++) {
+			/* how 1: in reverse; how 3: the even slots, then the odd ones */
+			unsigned k = how == 1 ? K - 1 - j : how == 3 ? (j < K / 2 ? 2 * j : 2 * (j - K / 2) + 1) : j;
+			vaddr_t va = base + k * page;
+			if (!EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, k + 1), R | W, 0), va), 0,
+			               "window count %d: add %u", how, k))
+				continue;
+			want++;
+			/* (mmu_current_va writes out the run's current entry:
+			 * asked after the add that follows an inline find, and
+			 * at the end, not after every add of a run) */
+			bool ask = how == 1 || how == 3 || (how == 2 && j == K / 2 + 2);
+			if (ask && mmu_current_va(&ta) != va)
+				failf(c, "window count %d: add %u: current va %#" PRIx64 ", expected %#" PRIx64,
+				      how, k, mmu_current_va(&ta), va);
+			/* A find breaks the run: through the layer (which closes
+			 * the window and opens it again), then inline, between
+			 * two adds into consecutive words. */
+			if (how == 2 && (j == K / 2 || j == K / 2 + 1)) {
+				vaddr_t f = base + (j - K / 2 + 3) * page;
+				EXPECT_RC(c, mmu_find(&ta, f, &got), 0, "window count: find");
+				if (mmu_current_va(&ta) != f)
+					failf(c, "window count: current va %#" PRIx64 " after a find, expected %#"
+					      PRIx64, mmu_current_va(&ta), f);
+			}
+		}
+		if (how == 0) {   /* a call that fails and closes the window: the last add is current */
+			EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, 1), R | W, 0), base), -EEXIST,
+			          "window count: an occupied page");
+			if (mmu_current_va(&ta) != base + (K - 1) * page)
+				failf(c, "window count: current va %#" PRIx64 " after a failed add, expected %#"
+				      PRIx64, mmu_current_va(&ta), base + (K - 1) * page);
+		}
+		if (how == 2) {   /* the last add removed; a find and remove of another */
+			EXPECT_RC(c, mmu_remove(&ta), 0, "window count: remove the last add");
+			expect_unmapped(c, t, &ta, base + (K - 1) * page, "window count: the last add");
+			EXPECT_RC(c, mmu_find(&ta, base + 5 * page, &got), 0, "window count: find 5");
+			EXPECT_RC(c, mmu_remove(&ta), 0, "window count: remove 5");
+			want -= 2;
+		}
+		if (how == 4) {   /* the last add updated, then a page found and updated */
+			EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, 0, K), R, 0)), 0,
+			          "window count: update the last add");
+			struct want u = want_of(base + (K - 1) * page, pa_for(c, 0, K), 0, R);
+			expect_find_at(c, &ta, &u, u.va, "window count: the updated add");
+			EXPECT_RC(c, mmu_find(&ta, base + 6 * page, &got), 0, "window count: find 6");
+			EXPECT_RC(c, mmu_update(&ta, ent(pa_for(c, 0, 7), R, 0)), 0, "window count: update 6");
+		}
+		EXPECT_RC(c, mmu_commit(&ta), 0, "window count %d: commit", how);
+		st = stats(c, t);
+		if (st->entries[0] != want || st->mapped_bytes != want * page)
+			failf(c, "window count %d: %" PRIu64 " entries %" PRIu64 " bytes, expected %" PRIu64
+			      " entries", how, st->entries[0], st->mapped_bytes, want);
+		for (unsigned k = 0; k < K; k++) {
+			struct want w = want_of(base + k * page, pa_for(c, 0, k + 1), 0,
+			                        how == 4 && (k == 6 || k == K - 1) ? R : R | W);
+			if (how == 4 && k == K - 1)
+				w.pa = pa_for(c, 0, K);
+			if (how == 2 && (k == 5 || k == K - 1))
+				expect_unmapped(c, t, NULL, w.va, "window count: removed, committed");
+			else
+				expect_entry(c, t, &w, "window count: committed");
+		}
+		remove_table(c, t, base, span, "window count", how);
+	}
 }
 
 /* Reclaim sees the transaction's deferred stores: a page added to a live
