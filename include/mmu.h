@@ -66,17 +66,26 @@ typedef struct mmu_transaction mmu_transaction_t;
  * stores per add); closing the window writes both (mmu/mmu.c win_fold). */
 #define MMU_WIN_CUR_ADDED_ 2
 /* has_current while the current entry is the last add of the window's
- * run (run_next - 1): cur_va and cur_word unset too, until
+ * run (run_slot - 1): cur_va and cur_word unset too, until
  * mmu_win_settle_ writes them and makes it MMU_WIN_CUR_ADDED_. The inline
  * mmu_remove and mmu_update take only the low bits' states (1, ADDED). */
 #define MMU_WIN_CUR_RUN_ 4
-/* cur_state of a run whose next add is word 0 (the word's index is
- * added): has_current MMU_WIN_CUR_RUN_, cur_locked. Little-endian, as
- * mmu/mmu.c asserts. */
-#define MMU_WIN_RUN_STATE_ ((uint32_t)MMU_WIN_CUR_RUN_ << 16 | 1u << 24)
+/* cur_state after an inline add: a run (run_on), has_current
+ * MMU_WIN_CUR_RUN_, cur_locked; one store. Little-endian, as mmu/mmu.c
+ * asserts. */
+#define MMU_WIN_RUN_STATE_ ((uint32_t)MMU_WIN_CUR_RUN_ << 16 | 1u << 24 | 1u)
 
 struct mmu_window_ {
 	uint64_t *slots;       /* the leaf table's words as the transaction sees them */
+	/* The run's next add: word run_slot, at run_va (only where
+	 * run_slot < run_end: no run, or a run that reached the table's last
+	 * word, keeps run_slot == run_end). An add there goes on with the run
+	 * after one compare of va and one of run_slot, whatever call came
+	 * between: it stores its word, these two and cur_state, no index. */
+	uint64_t *run_slot;
+	uint64_t *run_end;     /* slots + the table's words (the three are set, and
+	                          read, only while the window takes adds: add_key) */
+	vaddr_t   run_va;
 	vaddr_t   base;        /* the address its word 0 translates */
 	uint64_t  find_off;    /* (va - base) & find_off == 0: va inside the window */
 	uint64_t  add_off;     /* the same, and va aligned to a base page */
@@ -96,8 +105,7 @@ struct mmu_window_ {
 	                          run below not yet in them */
 	uint32_t  slot_mask;   /* the table's words - 1 */
 	uint32_t  run_lo;      /* the run: inline adds into words run_lo, run_lo + 1, ...
-	                          run_next - 1 in that order, kept by its ends (an add
-	                          that goes on with it compares and stores one word) and
+	                          run_slot - 1 in that order, kept by its ends and
 	                          folded into adds, lo and hi when an add starts another
 	                          (mmu_win_run_) or the window closes */
 	uint8_t   oa_shift;    /* output address field = pa >> oa_shift */
@@ -105,7 +113,7 @@ struct mmu_window_ {
 	bool      changed;     /* an inline remove or update: not only new entries */
 	union {                /* one word: an inline add compares the three at once */
 		struct {
-			uint16_t run_next;      /* 0: no run */
+			uint16_t run_on;        /* 0: no run (run_lo, run_slot unset) */
 			uint8_t  has_current;   /* the current entry (every inline call): 0 none,
 			                           1, MMU_WIN_CUR_ADDED_ or MMU_WIN_CUR_RUN_ */
 			bool     cur_locked;
@@ -251,20 +259,24 @@ inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i)
 /* The run of inline adds ends: into adds, lo and hi. */
 inline void mmu_win_run_end_(struct mmu_window_ *w)
 {
-	if (w->run_next) {
-		w->adds += (int32_t)(w->run_next - w->run_lo);
+	if (w->run_on) {
+		uint32_t next = (uint32_t)(w->run_slot - w->slots);
+		w->adds += (int32_t)(next - w->run_lo);
 		mmu_win_stored_(w, w->run_lo);
-		mmu_win_stored_(w, w->run_next - 1u);
+		mmu_win_stored_(w, next - 1u);
 	}
 }
 
-/* An inline add into word i that does not go on with the run (another
- * call came between, or another word): the run ends, and one begins. */
-inline void mmu_win_run_(struct mmu_window_ *w, uint32_t i)
+/* An inline add into word i, at va, that does not go on with the run
+ * (another word, or the first): the run ends, and one begins, whose next
+ * word is i + 1 unless i is the table's last. */
+inline void mmu_win_run_(struct mmu_window_ *w, uint32_t i, vaddr_t va)
 {
 	mmu_win_run_end_(w);
 	w->run_lo = i;
-	w->cur_state = MMU_WIN_RUN_STATE_ | (i + 1);
+	w->run_slot = &w->slots[i + 1];
+	w->run_va = va - w->page_mask;   /* + the base page size */
+	w->cur_state = MMU_WIN_RUN_STATE_;
 }
 
 /* The current entry the run's last add made, written out (has_current
@@ -272,7 +284,7 @@ inline void mmu_win_run_(struct mmu_window_ *w, uint32_t i)
  * mmu_current_va. It ends the run's state, not the run. */
 inline void mmu_win_settle_(struct mmu_window_ *w)
 {
-	w->cur_va = w->base + ((uint64_t)(w->run_next - 1u) << w->page_shift);
+	w->cur_va = w->base + ((uint64_t)(w->run_slot - 1 - w->slots) << w->page_shift);
 	w->cur_word = w->add_key;
 	w->has_current = MMU_WIN_CUR_ADDED_;
 }
@@ -289,20 +301,26 @@ inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
 	struct mmu_window_ *w = (struct mmu_window_ *)(void *)ta;
 	uint64_t ew[MMU_ENTRY_WORDS];
 	__builtin_memcpy(ew, &e, sizeof(ew));
-	uint64_t off = va - w->base;
-	if (ew[1] == w->add_key && !(off & w->add_off) && !(ew[0] & w->pa_bad)) {
-		uint64_t i = off >> w->page_shift;   /* below slot_mask < 2^16 */
-		if (!w->slots[i]) {
-			w->slots[i] = w->add_bits | ew[0] >> w->oa_shift;
-			/* The next word of the run, whose last add is still
-			 * the current entry: the run grows by one (+, not |:
-			 * one instruction, the same for i < 2^16). */
-			uint32_t s = MMU_WIN_RUN_STATE_ + (uint32_t)i;
-			if (w->cur_state == s)
-				w->cur_state = s + 1;
-			else
-				mmu_win_run_(w, (uint32_t)i);
-			return 0;
+	if (ew[1] == w->add_key && !(ew[0] & w->pa_bad)) {
+		uint64_t *p = w->run_slot;
+		if (va == w->run_va && p != w->run_end) {
+			/* The run's next word: inside the window (below
+			 * run_end), a base page's address (run_va). */
+			if (!*p) {
+				*p = w->add_bits | ew[0] >> w->oa_shift;
+				w->run_slot = p + 1;
+				w->run_va = va - w->page_mask;   /* + the base page size */
+				w->cur_state = MMU_WIN_RUN_STATE_;
+				return 0;
+			}
+		} else {
+			uint64_t off = va - w->base;
+			uint64_t i = off >> w->page_shift;   /* below slot_mask < 2^16 */
+			if (!(off & w->add_off) && !w->slots[i]) {
+				w->slots[i] = w->add_bits | ew[0] >> w->oa_shift;
+				mmu_win_run_(w, (uint32_t)i, va);
+				return 0;
+			}
 		}
 	}
 	return mmu_add_call_(ta, e, va);

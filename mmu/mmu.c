@@ -235,11 +235,11 @@ static void delta_add(struct txn_delta *d, int i, unsigned order, int64_t n, uin
 static void win_fold(mmu_transaction_t *ta)
 {
 	struct mmu_window_ *w = &ta->win;
-	if (w->run_next) {   /* (a run: only where the window took adds) */
+	if (w->run_on) {   /* (a run: only where the window took adds) */
 		mmu_win_run_end_(w);
 		if (w->has_current == MMU_WIN_CUR_RUN_)
 			mmu_win_settle_(w);
-		w->run_next = 0;
+		w->run_on = 0;
 	}
 	if (w->lo <= w->hi) {   /* stored into */
 		uint64_t page = 1ull << w->page_shift;
@@ -296,13 +296,13 @@ _Static_assert(((MMU_EF_GLOBAL | MMU_EF_ACCESSED | MMU_EF_DIRTY | MMU_EF_COUNTED
                __builtin_offsetof(struct mmu_entry, flags) == 14,
                "MMU_WIN_NO_KEY_ must be a flag bit no entry has");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
-               __builtin_offsetof(struct mmu_window_, run_next) ==
+               __builtin_offsetof(struct mmu_window_, run_on) ==
                __builtin_offsetof(struct mmu_window_, cur_state) &&
                __builtin_offsetof(struct mmu_window_, has_current) ==
                __builtin_offsetof(struct mmu_window_, cur_state) + 2 &&
                __builtin_offsetof(struct mmu_window_, cur_locked) ==
                __builtin_offsetof(struct mmu_window_, cur_state) + 3,
-               "MMU_WIN_RUN_STATE_ is has_current and cur_locked above run_next");
+               "MMU_WIN_RUN_STATE_ is has_current and cur_locked above run_on");
 
 /* The entry word bits a current entry mmu_remove and mmu_update take
  * inline must have clear: a plain base page (order 0, no counter; the user
@@ -329,7 +329,7 @@ static void win_try(mmu_transaction_t *ta)
 	w->adds = 0;
 	w->lo = ~0u;
 	w->hi = 0;
-	w->run_next = 0;
+	w->run_on = 0;
 	w->changed = false;
 	w->page_shift = (uint8_t)mmu_cur->geo.page_shift;
 	w->slot_mask = (uint32_t)(~w->find_off >> w->page_shift);
@@ -345,12 +345,13 @@ static void win_try(mmu_transaction_t *ta)
 	struct txn_delta *d = &ta->delta[HALF_USER];
 	int i;
 	if (!ta->win_pg || (i = delta_slot(d, 0)) < 0 || w->slot_mask >= UINT16_MAX)
-		return;   /* (a run's next word must fit run_next) */
+		return;   /* (run_lo and the fold count words in 32 bits; tables hold 8192 at most) */
 	if (i == d->used) {
 		d->order[d->used++] = 0;
 		d->n[i] = 0;
 	}
 	w->chg_mask = WIN_PLAIN_MASK;
+	w->run_slot = w->run_end = w->slots + w->slot_mask + 1;   /* no run */
 	if (add_bits) {
 		w->add_key = ta->fast.add_key;
 		w->add_bits = add_bits;
@@ -875,7 +876,7 @@ extern inline int mmu_remove(mmu_transaction_t *ta);
 extern inline int mmu_update(mmu_transaction_t *ta, mmu_entry_t e);
 extern inline void mmu_win_stored_(struct mmu_window_ *w, uint32_t i);
 extern inline void mmu_win_run_end_(struct mmu_window_ *w);
-extern inline void mmu_win_run_(struct mmu_window_ *w, uint32_t i);
+extern inline void mmu_win_run_(struct mmu_window_ *w, uint32_t i, vaddr_t va);
 extern inline void mmu_win_settle_(struct mmu_window_ *w);
 
 /* mmu_find's lockless read of a region another transaction holds; apart,
