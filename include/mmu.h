@@ -293,7 +293,8 @@ inline void mmu_win_settle_(struct mmu_window_ *w)
  * Inline definitions (C99 6.7.4: mmu/mmu.c emits the external ones): a
  * call inside the open window is a few loads, one compare of the entry
  * word, and for mmu_add one store into the transaction's private copy of
- * the table and one compare and store of the run it goes on with. The
+ * the table; an add that goes on with the run compares its va and the
+ * run's next word's address, and stores those two and cur_state. The
  * entry is two words, pa then the rest, in both views of mmu_entry_t.
  */
 inline int mmu_add(mmu_transaction_t *ta, mmu_entry_t e, vaddr_t va)
