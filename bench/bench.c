@@ -480,10 +480,16 @@ static int map_gib(const struct ctx *c, mmu_translation_set_t *t, unsigned order
 	/* The loop a kernel writes (and the direct baseline, bench/direct.c):
 	 * the entry's size in a local, not read from *c, which the compiler
 	 * reloads (with the shift and multiply of entry_at) after each store
-	 * into a table, since that store might change it. */
-	for (uint64_t i = 0; i < n && !err; i++)
+	 * into a table, since that store might change it; and the error
+	 * tested where it is returned ("if (err) goto out"), where GCC drops
+	 * the test on the inline path that returns 0 (a loop condition
+	 * "i < n && !err" kept the result in a flag and tested it again). */
+	for (uint64_t i = 0; i < n; i++) {
 		err = mmu_add(&ta, mmu_mksize(mmu_mkentry(PA_BASE + i * bytes, PROT_RW), order),
 		              VA_BASE + i * bytes);
+		if (err)
+			break;
+	}
 	if (err) {
 		mmu_forget(&ta);
 		return err;
