@@ -240,6 +240,14 @@ static void win_fold(mmu_transaction_t *ta)
 		if (w->has_current == MMU_WIN_CUR_RUN_)
 			mmu_win_settle_(w);
 		w->run_on = 0;
+		/* A run that filled the table's last word: the call closing
+		 * the window is a run of calls already if it goes on at the
+		 * run's next va (an mmu_add there, in the next table), so
+		 * win_open opens the window on its table at once, not on the
+		 * call after (a call elsewhere moves win_region; every call
+		 * but mmu_add and mmu_find clears it, txn_ok). */
+		if (w->run_slot == w->run_end)
+			ta->win_region = w->run_va >> mmu_cur->lock_shift;
 	}
 	if (w->lo <= w->hi) {   /* stored into */
 		uint64_t page = 1ull << w->page_shift;
