@@ -7,8 +7,8 @@
  *  - Regions: a set's user half is cut into regions of 2^mode->lock_shift
  *    bytes (the span of one leaf table in the radix modes, so no two
  *    regions share a leaf table). Region r is kept in lock line r mod
- *    LK_LINES (mmu_types.h), a 128-byte line of the set's lock table on
- *    cache lines of its own. A line records which transaction holds which
+ *    LK_LINES (mmu_types.h), an LK_LINE_BYTES line of the set's lock
+ *    table on cache lines of its own. A line records which transaction holds which
  *    of its regions (LK_SLOTS slots, each a transaction and a region, or
  *    "every region" for the set whole), under a short spin lock of the
  *    line: regions r and r + LK_LINES are different regions and do not
