@@ -328,6 +328,15 @@ int lock_fast_begin_many(mmu_transaction_t *ta,
 	spin_unlock(&ln->spin);
 	if (!fits)
 		return 0;
+	/* Begun in the slot the commit will end in: one line ends inline in
+	 * ta->lk_slot (lock_fast_end), which need not be ta's first slot of
+	 * the line when ta holds two regions there; several lines end in
+	 * own_slot (lock_fast_end_many). Else the slot's seqlock stays odd and
+	 * every reader of it (mmu_stats, lockless finds) spins. */
+	if (!(m & (m - 1))) {
+		lock_slot_begin(&ln->slot[ta->lk_slot]);
+		return LK_COUNTED;
+	}
 	for (; m; m &= m - 1)
 		lock_slot_begin(own_slot(&ls[__builtin_ctz(m)], ta));
 	return LK_COUNTED;

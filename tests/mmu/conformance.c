@@ -1823,6 +1823,57 @@ static void case_window(struct ctx *c)
  * then every page removed in reverse order, so each table is emptied and
  * reclaimed by its last removal; then the same in the pieces of a split
  * block, whose table is born in the transaction. */
+/*
+ * A transaction holding two regions of one lock line (leaf-table regions
+ * 16 apart, mmu/lock.h) commits leaf-only: the commit's seqlock must end
+ * in the slot it began in. Begun in ta's first slot of the line and ended
+ * in the one taken last, both stayed odd and the next mmu_stats spun for
+ * ever (found by the fuzz target on arm64-4k-48): here a hang, which the
+ * suite's timeout reports. Removes, then updates, then adds.
+ */
+static void case_two_slots(struct ctx *c)
+{
+	mmu_translation_set_t *t = new_set(c);
+	if (!t)
+		return;
+	unsigned tbl = leaf_table_order(c);
+	vaddr_t va[2] = { uva(c, tbl, 2), uva(c, tbl, 2 + 16) };
+	mmu_transaction_t ta;
+	struct mmu_stats st;
+	for (int round = 0; round < 3; round++) {
+		/* 0: map both (tables born), remove both; 1: map, update both;
+		 * 2: map both again into the tables left. */
+		mmu_transaction(&ta, t);
+		for (unsigned k = 0; k < 2; k++)
+			EXPECT_RC(c, mmu_add(&ta, ent(pa_for(c, 0, k + 1), R | W, 0), va[k]), 0,
+			          "two slots %d: add %u", round, k);
+		EXPECT_RC(c, mmu_commit(&ta), 0, "two slots %d: commit the adds", round);
+		if (round == 2)
+			break;
+		mmu_transaction(&ta, t);
+		for (unsigned k = 0; k < 2; k++) {
+			EXPECT_RC(c, mmu_find(&ta, va[k], NULL), 0, "two slots %d: find %u", round, k);
+			EXPECT_RC(c, round ? mmu_update(&ta, ent(pa_for(c, 0, k + 1), R, 0)) : mmu_remove(&ta),
+			          0, "two slots %d: change %u", round, k);
+		}
+		EXPECT_RC(c, mmu_commit(&ta), 0, "two slots %d: commit the changes", round);
+		mmu_stats(t, &st);
+		if (st.entries[0] != (round ? 2u : 0u))
+			failf(c, "two slots %d: %" PRIu64 " pages counted", round, st.entries[0]);
+		if (round == 1) {
+			mmu_transaction(&ta, t);
+			for (unsigned k = 0; k < 2; k++)
+				EXPECT_RC(c, mmu_find(&ta, va[k], NULL) || mmu_remove(&ta), 0,
+				          "two slots: remove %u", k);
+			EXPECT_RC(c, mmu_commit(&ta), 0, "two slots: commit the removes");
+		}
+	}
+	mmu_stats(t, &st);
+	if (st.entries[0] != 2)
+		failf(c, "two slots: %" PRIu64 " pages counted at the end", st.entries[0]);
+	drop_set(c, t);
+}
+
 static void case_window_change(struct ctx *c)
 {
 	mmu_translation_set_t *t = new_set(c);
@@ -2957,6 +3008,7 @@ static const struct test_case cases[] = {
 	{ "cursor", case_cursor },
 	{ "window", case_window },
 	{ "window_change", case_window_change },
+	{ "two_slots", case_two_slots },
 	{ "whole_count", case_whole_count },
 	{ "group_count", case_group_count },
 	{ "reclaim_deferred", case_reclaim_deferred },

@@ -20,7 +20,9 @@ run() {
 	local name=$1 log=$out/$1.log
 	shift
 	echo "--- $name: $*"
-	"$@" >"$log" 2>&1
+	# A hang (a seqlock left odd spins every reader) fails, never stalls
+	# CI: exit 124 is timeout's.
+	timeout "${MMU_CASE_TIMEOUT:-900}" "$@" >"$log" 2>&1
 	local rc=$?
 	cat "$log"
 	local counts
