@@ -34,8 +34,10 @@ static mmu_transaction_t *slot_holder(const struct lk_line *ln, unsigned k)
 	return __atomic_load_n(&ln->slot[k].ta, __ATOMIC_ACQUIRE);
 }
 
-/* ta's first slot in line ln, which it holds a region of (one line
- * held: ta->lk_slot is one, without a scan). */
+/* ta's first slot in line ln, which it holds a region of: the slot a
+ * commit over several lines begins and ends in. A commit of one line uses
+ * ta->lk_slot (the slot taken last) at both ends instead: no scan, and
+ * when ta holds two regions of the line the two are not the same slot. */
 static struct lk_slot *own_slot(struct lk_line *ln, const mmu_transaction_t *ta)
 {
 	unsigned k = 0;
